@@ -1,0 +1,3 @@
+"""onconode: a national cancer genomics database node."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,310 @@
+"""The `onconode` command: parse, call a service, render. No domain logic lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from onconode.config import resolve_home
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help="A national cancer genomics database node.")
+ingest_app = typer.Typer(no_args_is_help=True, help="Load pipeline outputs and clinical data into the store.")
+freeze_app = typer.Typer(no_args_is_help=True, help="Data freezes: immutable, named data releases.")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(freeze_app, name="freeze")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class State:
+    home: Path = Path("onconode-data")
+
+
+state = State()
+
+
+@app.callback()
+def main(
+    home: Optional[Path] = typer.Option(None, "--home", help="Node data folder (default ./onconode-data or $ONCONODE_HOME)."),
+) -> None:
+    state.home = resolve_home(home)
+
+
+# -- plumbing -------------------------------------------------------------------------
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _rich_task(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def open_store(read_only: bool = False):
+    from onconode.store import Store, StoreError
+
+    try:
+        return Store.open(state.home, read_only=read_only)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def run_ingest(call: Callable[..., object]) -> None:
+    """Run a reader, turning validation problems into a clear, complete report."""
+    from onconode.ingest.problems import IngestError
+    from onconode.store import IntegrityError, StoreError
+
+    with open_store() as store:
+        try:
+            report = call(store)
+        except IngestError as exc:
+            err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(2)
+        except (IntegrityError, StoreError) as exc:
+            fail(f"{exc}\nNothing was loaded; the store is unchanged.", 2)
+    rows = ", ".join(f"{n:,} {t}" for t, n in report.rows.items() if n)
+    out.print(f"version {report.version}: {rows or 'no rows'}", highlight=False)
+    for w in report.warnings + [str(p) for p in report.problems]:
+        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+
+
+# -- node ----------------------------------------------------------------------------
+@app.command()
+def init() -> None:
+    """Create an empty node store in the home folder."""
+    from onconode.store import Store
+
+    with Store.init(state.home) as store:
+        out.print(f"initialised store in {state.home} (version {store.current_version})")
+
+
+@app.command()
+def schema(as_json: bool = typer.Option(False, "--json", help="Print the dictionary as JSON.")) -> None:
+    """Print the data dictionary of the harmonized model."""
+    from onconode.model.dictionary import data_dictionary_json, data_dictionary_markdown
+
+    if as_json:
+        sys.stdout.write(json.dumps(data_dictionary_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(data_dictionary_markdown())
+
+
+@app.command()
+def stats(
+    freeze: Optional[str] = typer.Option(None, "--freeze", help="Count rows in this freeze instead of now."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Row counts per table."""
+    from onconode.store import StoreError
+
+    with open_store(read_only=True) as store:
+        try:
+            counts = store.counts(freeze)
+            version = store.resolve(freeze)
+        except StoreError as exc:
+            fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps({"version": version, "freeze": freeze, **counts}) + "\n")
+        return
+    table = RichTable(title=f"store version {version}" + (f" (freeze {freeze})" if freeze else ""))
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+
+
+@freeze_app.command("create")
+def freeze_create(freeze_id: str, description: str = typer.Option("", "--description", "-d")) -> None:
+    """Pin the current version as an immutable data release, e.g. DR-2026-11."""
+    from onconode.store import StoreError
+
+    with open_store() as store:
+        try:
+            f = store.create_freeze(freeze_id, description)
+        except StoreError as exc:
+            fail(str(exc))
+    out.print(f"freeze {f.freeze_id} pins store version {f.version}")
+
+
+@freeze_app.command("list")
+def freeze_list() -> None:
+    """List freezes and the versions they pin."""
+    with open_store(read_only=True) as store:
+        freezes = store.freezes()
+    table = RichTable()
+    for c in ("freeze", "version", "created", "description"):
+        table.add_column(c)
+    for f in freezes:
+        table.add_row(f.freeze_id, str(f.version), f.created_at.strftime("%Y-%m-%d %H:%M"), f.description or "")
+    out.print(table)
+
+
+@app.command()
+def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="Reference of the withdrawal request.")) -> None:
+    """Process a consent withdrawal: delete the patient from the store and every freeze."""
+    from onconode.store import StoreError
+
+    with open_store() as store:
+        try:
+            n = store.withdraw(patient_id, reason)
+        except StoreError as exc:
+            fail(str(exc))
+    out.print(f"withdrew {patient_id}: {n:,} rows removed from every version; recorded in the withdrawal log")
+
+
+@app.command("export-parquet")
+def export_parquet(
+    dest: Path,
+    freeze: Optional[str] = typer.Option(None, "--freeze", help="Export this freeze (default: the current version)."),
+) -> None:
+    """Write a freeze as hive-partitioned Parquet (for Spark or any Parquet reader)."""
+    from onconode.store import StoreError
+    from onconode.store.parquet import export_parquet as export
+
+    with open_store(read_only=True) as store:
+        try:
+            written = export(store, dest, freeze, progress=_rich_task)
+        except StoreError as exc:
+            fail(str(exc))
+    out.print(f"wrote {sum(written.values()):,} rows in {len(written)} tables to {dest}")
+
+
+# -- ingest --------------------------------------------------------------------------
+REF_HELP = "Reference genome (GRCh37 or GRCh38); default: read from the files."
+
+
+@ingest_app.command("hmftools")
+def ingest_hmftools(
+    path: Path,
+    sample: Optional[str] = typer.Option(None, "--sample", help="Tumour sample id as the files name it (default: found in the folder)."),
+    sample_id: Optional[str] = typer.Option(None, "--as", help="Store the sample under this pseudonym."),
+    ref_genome: Optional[str] = typer.Option(None, "--ref-genome", help=REF_HELP),
+) -> None:
+    """A per-sample hmftools / nf-core/oncoanalyser output folder (or a folder of them)."""
+    from onconode.ingest.hmftools import ingest_hmftools as ingest
+
+    run_ingest(lambda s: ingest(s, path, sample=sample, sample_id=sample_id, ref_genome=ref_genome, progress=_rich_task))
+
+
+@ingest_app.command("vcf")
+def ingest_vcf(
+    path: Path,
+    sample_id: Optional[str] = typer.Option(None, "--sample-id", help="Store under this sample id (default: the tumour column)."),
+    tumor: Optional[str] = typer.Option(None, "--tumor", help="Name of the tumour sample column."),
+    ref_genome: Optional[str] = typer.Option(None, "--ref-genome", help=REF_HELP),
+) -> None:
+    """A somatic VCF from any caller (PURPLE/SAGE annotations are used when present)."""
+    from onconode.ingest.vcf import ingest_vcf as ingest
+
+    run_ingest(lambda s: ingest(s, path, sample_id=sample_id, tumor=tumor, ref_genome=ref_genome, progress=_rich_task))
+
+
+@ingest_app.command("maf")
+def ingest_maf(path: Path, ref_genome: Optional[str] = typer.Option(None, "--ref-genome", help=REF_HELP)) -> None:
+    """A MAF file (GDC or cBioPortal columns)."""
+    from onconode.ingest.maf import ingest_maf as ingest
+
+    run_ingest(lambda s: ingest(s, path, ref_genome=ref_genome, progress=_rich_task))
+
+
+@ingest_app.command("cbioportal")
+def ingest_cbioportal(path: Path, dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset id (default: the study id).")) -> None:
+    """A cBioPortal study folder (meta files, clinical, MAF, CNA, SV, timeline, case lists)."""
+    from onconode.ingest.cbioportal import ingest_cbioportal as ingest
+
+    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=_rich_task))
+
+
+@ingest_app.command("clinical")
+def ingest_clinical(
+    path: Path,
+    curation: Optional[Path] = typer.Option(None, "--curation", help="Folder with tumour-location and treatment mapping tables (default: the embedded ones)."),
+) -> None:
+    """Clinical TSVs (patients, biopsies, treatments, responses, consents) in the documented layout."""
+    from onconode.ingest.clinical import ingest_clinical as ingest
+
+    run_ingest(lambda s: ingest(s, path, curation=curation, progress=_rich_task))
+
+
+@ingest_app.command("phenopackets")
+def ingest_phenopackets(path: Path, dataset: str = typer.Option("phenopackets", "--dataset", help="Dataset id for the patients.")) -> None:
+    """GA4GH Phenopackets v2 JSON (a file or a folder of them)."""
+    from onconode.ingest.phenopackets import ingest_phenopackets as ingest
+
+    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=_rich_task))
+
+
+# -- synthetic data, quality, demo ---------------------------------------------------------
+@app.command()
+def synth(
+    patients: int = typer.Option(..., "--patients", min=1, help="Number of patients."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same cohort."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write hmftools-format folders and clinical TSVs here."),
+    into_store: bool = typer.Option(False, "--into-store", help="Load directly into the store (fast, at scale)."),
+    variants: Optional[int] = typer.Option(None, "--variants-per-sample", help="Median somatic variants per sample (default ~20,000)."),
+) -> None:
+    """Generate a realistic synthetic cohort with planted, documented biomarker effects."""
+    from onconode.synth import write_cohort, load_cohort
+
+    if (out_dir is None) == (not into_store):
+        fail("choose exactly one of --out DIR or --into-store")
+    if out_dir is not None:
+        summary = write_cohort(out_dir, patients=patients, seed=seed, median_variants=variants, progress=_rich_task)
+        out.print(f"wrote {summary}", highlight=False)
+        return
+    with open_store() as store:
+        report = load_cohort(store, patients=patients, seed=seed, median_variants=variants, progress=_rich_task)
+    out.print(f"version {report.version}: " + ", ".join(f"{n:,} {t}" for t, n in report.rows.items() if n), highlight=False)
+
+
+@app.command()
+def quality(
+    freeze: Optional[str] = typer.Option(None, "--freeze"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Data-quality report: completeness, QC pass rates, curation findings, per hospital and month."""
+    from onconode.analysis.quality import quality_report, render_text
+    from onconode.store import StoreError
+
+    with open_store(read_only=True) as store:
+        try:
+            report = quality_report(store, freeze)
+        except StoreError as exc:
+            fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(report, default=str, indent=2) + "\n")
+    else:
+        out.print(render_text(report), highlight=False)
+
+
+@app.command()
+def demo(
+    patients: int = typer.Option(2000, "--patients", min=10, help="Synthetic patients in the demo cohort."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Build the demo node and stop (do not start the portal)."),
+    federation: bool = typer.Option(False, "--federation", help="Also start a federation of demo nodes."),
+) -> None:
+    """Build a demo node: synthetic cohort, the COLO829 sample, a freeze; print a summary."""
+    from onconode.demo import build_demo, render_summary
+
+    if federation:
+        fail("the federated demo is not part of this release yet; run `onconode demo` for a single node")
+    summary = build_demo(state.home, patients=patients, progress=_rich_task)
+    out.print(render_summary(summary), highlight=False)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,1 @@
+"""Readers: one per source format, each producing the harmonized model."""

@@ -1,0 +1,399 @@
+"""Every table of the harmonized cancer-WGS model, defined once.
+
+Genomic tables follow Hartwig's patient-db (keyed by the tumour `sample_id`, no foreign
+keys to clinical tables); clinical tables follow its clinical schema (patient → sample /
+biopsy, treatment regimen → drugs, responses). Identifiers are the node's pseudonyms;
+hospital identifiers never enter the store.
+"""
+
+from __future__ import annotations
+
+from onconode.model import codes as C
+from onconode.model.schema import Kind as K
+from onconode.model.schema import Table, col
+
+S, I, F, B, D = K.STRING, K.INT, K.FLOAT, K.BOOL, K.DATE
+
+SAMPLE_ID = col("sample_id", S, "Tumour sample pseudonym assigned by the node, e.g. HMF000001A.", required=True)
+PATIENT_ID = col("patient_id", S, "Patient pseudonym assigned by the node, e.g. HMF000001.", required=True)
+
+DATASET = Table(
+    "dataset",
+    "A collection of patients released under one consent and licence regime.",
+    owner="dataset_id",
+    key=("dataset_id",),
+    level="dataset",
+    columns=(
+        col("dataset_id", S, "Dataset identifier.", required=True),
+        col("title", S, "Human-readable title.", required=True),
+        col("description", S, "What the dataset holds and how it was collected."),
+        col("node", S, "Node (data provider) holding the dataset."),
+        col("consent_duo", S, "DUO codes of the dataset's consent, comma-separated (e.g. DUO:0000042,DUO:0000019)."),
+        col("licence_type", S, "Licence required for access.", codes=("EEA", "non-EEA", "open", "clinical")),
+    ),
+)
+
+PATIENT = Table(
+    "patient",
+    "One person with cancer; survival and follow-up live here.",
+    owner="patient_id",
+    key=("patient_id",),
+    level="patient",
+    columns=(
+        PATIENT_ID,
+        col("dataset_id", S, "Dataset the patient belongs to.", required=True),
+        col("sex", S, "Sex as recorded in the clinical record.", codes=C.SEX),
+        col("birth_year", I, "Year of birth (full date is never stored).", minimum=1880, maximum=2100),
+        col("hospital_code", S, "Pseudonymous code of the treating hospital (never the hospital's patient id)."),
+        col("registration_date", D, "Date the patient entered the study or registry (arrival month for reports)."),
+        col("diagnosis_date", D, "Date of the primary diagnosis; entry after it means left truncation in survival."),
+        col("death_date", D, "Date of death, empty while alive."),
+        col("last_follow_up_date", D, "Last date the patient was known to be alive (censoring date)."),
+        col("informed_consent_date", D, "Date of informed consent."),
+    ),
+)
+
+CONSENT = Table(
+    "consent",
+    "Consent of a patient expressed as GA4GH Data Use Ontology (DUO) terms; one row per term.",
+    owner="patient_id",
+    key=("patient_id", "duo_code"),
+    level="patient",
+    columns=(
+        PATIENT_ID,
+        col("duo_code", S, "DUO term id, e.g. DUO:0000042 (GRU) or DUO:0000007 (DS).", required=True),
+        col("modifier", S, "Qualifier of the term: a DOID for DS, a region for GS, a date for TS."),
+        col("consent_date", D, "Date the consent was given or last changed."),
+    ),
+)
+
+SAMPLE = Table(
+    "sample",
+    "A biopsy or other tumour material of a patient: where it came from and what the tumour is.",
+    owner="patient_id",
+    key=("sample_id",),
+    level="patient",
+    columns=(
+        SAMPLE_ID,
+        PATIENT_ID,
+        col("sampling_date", D, "Date the biopsy or specimen was taken."),
+        col("arrival_date", D, "Date the material arrived at the sequencing facility."),
+        col("tissue_source", S, "Material: solid tissue, or blood / bone marrow for haematological malignancies.", codes=C.TISSUE_SOURCES),
+        col("biopsy_site", S, "Curated biopsy site, e.g. Liver, Lymph node, Primary."),
+        col("biopsy_location", S, "Free-text biopsy location as recorded."),
+        col("primary_tumor_location", S, "Curated primary tumour location, e.g. Lung, Breast, Skin, Bone marrow."),
+        col("primary_tumor_sub_location", S, "Curated primary tumour sub-location."),
+        col("primary_tumor_type", S, "Curated primary tumour type, e.g. Carcinoma, Melanoma, Leukemia."),
+        col("primary_tumor_sub_type", S, "Curated primary tumour sub-type, e.g. Non-small cell carcinoma."),
+        col("primary_tumor_doids", S, "Disease Ontology ids of the primary tumour, comma-separated (e.g. 8923)."),
+        col("primary_tumor_curated", B, "Whether the free-text tumour location was mapped by the curation table."),
+        col("pathology_tumor_percentage", F, "Tumour cell percentage estimated by the pathologist.", unit="%", minimum=0, maximum=100),
+    ),
+)
+
+TUMOR_PROFILE = Table(
+    "tumor_profile",
+    "Per sequenced sample: reference genome, purity, ploidy and genome-wide characteristics (PURPLE, CHORD).",
+    owner="sample_id",
+    key=("sample_id",),
+    source="PURPLE purity.tsv / .qc, CHORD prediction, ORANGE; generic readers fill reference genome only",
+    columns=(
+        SAMPLE_ID,
+        col("ref_genome", S, "Reference genome the sample's coordinates are on.", required=True, codes=C.REF_GENOMES),
+        col("pipeline", S, "Pipeline or caller and version that produced the data."),
+        col("purity", F, "Tumour purity fitted by PURPLE.", minimum=0, maximum=1),
+        col("ploidy", F, "Average tumour ploidy.", minimum=0, maximum=20),
+        col("fit_method", S, "PURPLE fit method.", codes=C.FIT_METHODS),
+        col("gender", S, "Gender inferred from the genome (AMBER/COBALT).", codes=("MALE", "FEMALE")),
+        col("whole_genome_duplication", B, "Whole genome duplication."),
+        col("ms_indels_per_mb", F, "Microsatellite indels per Mb.", unit="/Mb", minimum=0),
+        col("msi_status", S, "Microsatellite status (MSI if > 4 indels/Mb).", codes=C.MSI_STATUS),
+        col("tmb_per_mb", F, "Tumour mutational burden: PASS SNV/MNV/indels per Mb (2,859 Mb genome).", unit="/Mb", minimum=0),
+        col("tmb_status", S, "TMB status (HIGH if > 10/Mb).", codes=C.BURDEN_STATUS),
+        col("tml", I, "Tumour mutational load: missense variant count.", minimum=0),
+        col("tml_status", S, "TML status (HIGH if > 140).", codes=C.BURDEN_STATUS),
+        col("sv_tmb", I, "Structural-variant burden.", minimum=0),
+        col("hrd_score", F, "CHORD homologous-recombination-deficiency probability.", minimum=0, maximum=1),
+        col("hr_status", S, "CHORD HR status.", codes=C.HR_STATUS),
+        col("hrd_type", S, "CHORD HRD type (BRCA1_type, BRCA2_type, none, ...)."),
+        col("qc_status", S, "PURPLE QC status: PASS or a comma-separated list of FAIL_/WARN_ flags."),
+        col("mean_depth", F, "Mean tumour read depth (AMBER mean depth).", unit="x", minimum=0),
+        col("contamination", F, "Estimated contamination.", minimum=0, maximum=1),
+        col("copy_number_segments", I, "Number of copy-number segments.", minimum=0),
+        col("deleted_genes", I, "Number of homozygously deleted genes.", minimum=0),
+    ),
+)
+
+SOMATIC_VARIANT = Table(
+    "somatic_variant",
+    "Somatic SNVs, MNVs and indels with SAGE / PAVE / PURPLE annotations.",
+    owner="sample_id",
+    key=("sample_id", "chromosome", "position", "ref", "alt"),
+    source="PURPLE somatic VCF (SAGE/PAVE/PURPLE INFO), generic VCF, MAF",
+    columns=(
+        SAMPLE_ID,
+        col("chromosome", S, "Contig name as in the reference genome (1..22, X, Y, MT or chr-prefixed).", required=True),
+        col("position", I, "1-based position of the first reference base.", required=True, minimum=1),
+        col("ref", S, "Reference allele.", required=True),
+        col("alt", S, "Alternate allele.", required=True),
+        col("type", S, "Variant type.", codes=C.VARIANT_TYPES),
+        col("filter", S, "VCF FILTER: PASS or the failed filters."),
+        col("gene", S, "Gene symbol of the canonical impact (PAVE IMPACT)."),
+        col("transcript", S, "Canonical transcript id."),
+        col("canonical_effect", S, "Canonical transcript effect(s), e.g. missense_variant."),
+        col("coding_effect", S, "Canonical coding effect.", codes=C.CODING_EFFECTS),
+        col("worst_coding_effect", S, "Worst coding effect over all transcripts.", codes=C.CODING_EFFECTS),
+        col("hgvs_coding", S, "HGVS coding change, e.g. c.1799T>A."),
+        col("hgvs_protein", S, "HGVS protein change, e.g. p.Val600Glu."),
+        col("variant_classification", S, "MAF-style classification (cBioPortal).", codes=C.VARIANT_CLASSIFICATIONS),
+        col("default_filtered", B, "True for classes cBioPortal hides by default (silent, intron, UTR, flank, IGR): kept, but not counted."),
+        col("allele_read_count", I, "Tumour reads supporting the alternate allele.", minimum=0),
+        col("total_read_count", I, "Tumour read depth at the site.", minimum=0),
+        col("vaf", F, "Observed variant allele fraction.", minimum=0, maximum=1),
+        col("adjusted_vaf", F, "Purity-adjusted VAF (PURPLE_AF)."),
+        col("copy_number", F, "Local copy number (PURPLE_CN)."),
+        col("variant_copy_number", F, "Variant copy number (PURPLE_VCN)."),
+        col("minor_allele_copy_number", F, "Minor allele copy number (PURPLE_MACN)."),
+        col("biallelic", B, "PURPLE biallelic flag."),
+        col("subclonal_likelihood", F, "Subclonal likelihood (SUBCL).", minimum=0, maximum=1),
+        col("hotspot", S, "SAGE hotspot status.", codes=C.HOTSPOT),
+        col("tier", S, "SAGE tier.", codes=C.TIERS),
+        col("reported", B, "Variant is in the driver catalogue (REPORTED)."),
+        col("germline_status", S, "PURPLE germline status of the region."),
+        col("gnomad_frequency", F, "gnomAD population frequency.", minimum=0, maximum=1),
+    ),
+)
+
+COPY_NUMBER_SEGMENT = Table(
+    "copy_number_segment",
+    "PURPLE copy-number segments.",
+    owner="sample_id",
+    key=("sample_id", "chromosome", "start", "end"),
+    source="PURPLE cnv.somatic.tsv",
+    columns=(
+        SAMPLE_ID,
+        col("chromosome", S, "Contig.", required=True),
+        col("start", I, "Segment start (1-based).", required=True, minimum=1),
+        col("end", I, "Segment end (inclusive).", required=True, minimum=1),
+        col("copy_number", F, "Fitted absolute copy number."),
+        col("minor_allele_copy_number", F, "Minor allele copy number."),
+        col("major_allele_copy_number", F, "Major allele copy number."),
+        col("baf", F, "Fitted B-allele frequency."),
+        col("baf_count", I, "Number of AMBER BAF points.", minimum=0),
+        col("depth_window_count", I, "Number of COBALT depth windows.", minimum=0),
+        col("segment_start_support", S, "Evidence for the segment start.", codes=C.SEGMENT_SUPPORT),
+        col("segment_end_support", S, "Evidence for the segment end.", codes=C.SEGMENT_SUPPORT),
+        col("method", S, "Copy-number method.", codes=C.COPY_NUMBER_METHODS),
+        col("gc_content", F, "GC content.", minimum=0, maximum=1),
+    ),
+)
+
+GENE_COPY_NUMBER = Table(
+    "gene_copy_number",
+    "Per-gene copy number (PURPLE cnv.gene.tsv) or a discrete call (cBioPortal / GISTIC).",
+    owner="sample_id",
+    key=("sample_id", "gene", "transcript"),
+    source="PURPLE cnv.gene.tsv (current and legacy v3 layouts), cBioPortal discrete CNA",
+    columns=(
+        SAMPLE_ID,
+        col("gene", S, "Gene symbol.", required=True),
+        col("transcript", S, "Transcript id."),
+        col("is_canonical", B, "Canonical transcript."),
+        col("chromosome", S, "Contig."),
+        col("chromosome_band", S, "Cytoband."),
+        col("start", I, "Gene start."),
+        col("end", I, "Gene end."),
+        col("min_copy_number", F, "Minimum exonic copy number."),
+        col("max_copy_number", F, "Maximum exonic copy number."),
+        col("min_minor_allele_copy_number", F, "Minimum minor allele copy number."),
+        col("somatic_regions", I, "Number of copy-number regions overlapping the gene.", minimum=0),
+        col("min_region_method", S, "Method of the minimum copy-number region.", codes=C.COPY_NUMBER_METHODS),
+        col("relative_min_copy_number", F, "Minimum copy number relative to ploidy."),
+        col("cna_call", S, "Discrete call: HOMDEL, HETLOSS, DIPLOID, GAIN, AMP.", codes=C.CNA_CALLS),
+    ),
+)
+
+STRUCTURAL_VARIANT = Table(
+    "structural_variant",
+    "Somatic structural variants (Esvee/GRIDSS + PURPLE) with LINX clustering.",
+    owner="sample_id",
+    key=("sample_id", "sv_id"),
+    source="PURPLE sv VCF, LINX svs.tsv, cBioPortal SV file",
+    columns=(
+        SAMPLE_ID,
+        col("sv_id", S, "SV id within the sample.", required=True),
+        col("type", S, "SV type.", codes=C.SV_TYPES),
+        col("start_chromosome", S, "Contig of the start breakend."),
+        col("start_position", I, "Position of the start breakend.", minimum=1),
+        col("start_orientation", I, "Orientation of the start breakend (1 or -1)."),
+        col("end_chromosome", S, "Contig of the end breakend (empty for single breakends)."),
+        col("end_position", I, "Position of the end breakend.", minimum=1),
+        col("end_orientation", I, "Orientation of the end breakend."),
+        col("filter", S, "VCF FILTER."),
+        col("qual", F, "Quality score."),
+        col("junction_copy_number", F, "Junction copy number (PURPLE_JCN)."),
+        col("start_af", F, "Allele frequency at the start breakend."),
+        col("end_af", F, "Allele frequency at the end breakend."),
+        col("cluster_id", I, "LINX cluster id."),
+        col("start_gene", S, "Gene at the start breakend."),
+        col("end_gene", S, "Gene at the end breakend."),
+    ),
+)
+
+SV_BREAKEND = Table(
+    "sv_breakend",
+    "LINX gene-level breakend annotations.",
+    owner="sample_id",
+    key=("sample_id", "breakend_id"),
+    source="LINX breakend.tsv",
+    columns=(
+        SAMPLE_ID,
+        col("breakend_id", I, "LINX breakend id.", required=True),
+        col("sv_id", S, "SV id."),
+        col("is_start", B, "Breakend is the SV's start."),
+        col("gene", S, "Gene."),
+        col("transcript", S, "Transcript."),
+        col("is_canonical", B, "Canonical transcript."),
+        col("disruptive", B, "Breakend disrupts the transcript."),
+        col("reported", B, "Reported disruption."),
+        col("region_type", S, "UPSTREAM, INTRONIC or EXONIC."),
+        col("coding_type", S, "CODING, NON_CODING, UTR_5P, UTR_3P, ENHANCER."),
+        col("undisrupted_copy_number", F, "Copy number left undisrupted."),
+    ),
+)
+
+FUSION = Table(
+    "fusion",
+    "Gene fusions (LINX, cBioPortal SV file).",
+    owner="sample_id",
+    key=("sample_id", "name", "five_prime_breakend_id", "three_prime_breakend_id"),
+    source="LINX fusion.tsv, cBioPortal SV file",
+    columns=(
+        SAMPLE_ID,
+        col("name", S, "5'GENE_3'GENE.", required=True),
+        col("five_prime_gene", S, "5' partner gene.", required=True),
+        col("three_prime_gene", S, "3' partner gene.", required=True),
+        col("five_prime_breakend_id", I, "LINX 5' breakend id."),
+        col("three_prime_breakend_id", I, "LINX 3' breakend id."),
+        col("reported", B, "Reported (driver) fusion."),
+        col("reported_type", S, "Known-fusion type, e.g. KNOWN_PAIR, PROMISCUOUS_5."),
+        col("phased", S, "Phasing.", codes=C.FUSION_PHASED),
+        col("likelihood", S, "Driver likelihood.", codes=C.FUSION_LIKELIHOOD),
+        col("fused_exon_up", I, "Last 5' exon in the fusion."),
+        col("fused_exon_down", I, "First 3' exon in the fusion."),
+        col("chain_length", I, "Length of the chain of SVs forming the fusion."),
+        col("junction_copy_number", F, "Junction copy number."),
+    ),
+)
+
+DRIVER = Table(
+    "driver",
+    "Driver catalogue: per gene, the kind of driver event and its likelihood (PURPLE + LINX).",
+    owner="sample_id",
+    key=("sample_id", "gene", "transcript", "driver"),
+    source="PURPLE driver.catalog.somatic/germline.tsv, LINX driver.catalog.tsv",
+    columns=(
+        SAMPLE_ID,
+        col("gene", S, "Gene symbol.", required=True),
+        col("transcript", S, "Transcript."),
+        col("is_canonical", B, "Canonical transcript."),
+        col("chromosome", S, "Contig."),
+        col("chromosome_band", S, "Cytoband."),
+        col("driver", S, "Driver event type.", required=True, codes=C.DRIVER_TYPES),
+        col("category", S, "ONCO or TSG.", codes=C.DRIVER_CATEGORIES),
+        col("likelihood_method", S, "How the likelihood was computed.", codes=C.LIKELIHOOD_METHODS),
+        col("reported_status", S, "Reporting status.", codes=C.REPORTED_STATUS),
+        col("driver_likelihood", F, "Driver likelihood 0..1.", minimum=0, maximum=1),
+        col("biallelic", B, "Biallelic inactivation."),
+        col("germline", B, "From the germline driver catalogue."),
+        col("missense", I, "Missense variants in the gene.", minimum=0),
+        col("nonsense", I, "Nonsense variants in the gene.", minimum=0),
+        col("splice", I, "Splice variants in the gene.", minimum=0),
+        col("inframe", I, "Inframe indels in the gene.", minimum=0),
+        col("frameshift", I, "Frameshift indels in the gene.", minimum=0),
+        col("min_copy_number", F, "Minimum copy number of the gene."),
+        col("max_copy_number", F, "Maximum copy number of the gene."),
+    ),
+)
+
+TREATMENT = Table(
+    "treatment",
+    "A systemic treatment regimen (one line) of a patient; its drugs are in treatment_drug.",
+    owner="patient_id",
+    key=("treatment_id",),
+    level="patient",
+    columns=(
+        col("treatment_id", S, "Treatment identifier, unique in the node.", required=True),
+        PATIENT_ID,
+        col("sample_id", S, "Biopsy after which this treatment was given (Hartwig links post-biopsy treatment to its biopsy)."),
+        col("line", I, "Line of therapy (1 = first line).", minimum=0, maximum=30),
+        col("start_date", D, "Start date.", required=True),
+        col("end_date", D, "End date; empty while ongoing."),
+        col("regimen", S, "Regimen name: the drug names joined with '/'."),
+        col("type", S, "Treatment type(s), joined with '/'."),
+        col("mechanism", S, "Mechanism(s), joined with '/'."),
+        col("pre_biopsy", B, "Given before the biopsy (pre-treatment)."),
+    ),
+)
+
+TREATMENT_DRUG = Table(
+    "treatment_drug",
+    "One drug of a treatment regimen, curated to a canonical name, type, mechanism and ATC code.",
+    owner="patient_id",
+    key=("treatment_id", "drug"),
+    level="patient",
+    columns=(
+        col("treatment_id", S, "Treatment the drug belongs to.", required=True),
+        PATIENT_ID,
+        col("drug", S, "Canonical drug name.", required=True),
+        col("type", S, "Drug type, e.g. Chemotherapy, Immunotherapy, Targeted therapy.", codes=C.TREATMENT_TYPES),
+        col("mechanism", S, "Mechanism, e.g. Anti-EGFR, BRAF inhibitor, Anti-PD-1, PARP inhibitor."),
+        col("atc_code", S, "WHO ATC code where known, e.g. L01FE01."),
+        col("curated", B, "Whether the recorded drug name was found in the curation table."),
+    ),
+)
+
+TREATMENT_RESPONSE = Table(
+    "treatment_response",
+    "A response assessment of a treatment (RECIST 1.1 plus clinical progression).",
+    owner="patient_id",
+    key=("patient_id", "treatment_id", "response_date"),
+    level="patient",
+    columns=(
+        PATIENT_ID,
+        col("treatment_id", S, "Treatment assessed.", required=True),
+        col("response_date", D, "Date of the assessment.", required=True),
+        col("response", S, "Overall response.", required=True, codes=C.RESPONSES),
+        col("measurement_done", B, "Whether a measurement was done."),
+        col("bone_only_disease", B, "Bone-only disease (not measurable by RECIST)."),
+    ),
+)
+
+WITHDRAWAL = Table(
+    "withdrawal",
+    "Patients who withdrew consent: their rows are gone from the store and from every freeze.",
+    owner="patient_id",
+    key=("patient_id",),
+    level="patient",
+    columns=(
+        PATIENT_ID,
+        col("withdrawn_at", K.TIMESTAMP, "When the withdrawal was processed.", required=True),
+        col("version", I, "Store version that processed it.", required=True),
+        col("rows_removed", I, "Rows deleted from every version.", required=True),
+        col("reason", S, "Reference to the withdrawal request."),
+    ),
+)
+
+TABLES: tuple[Table, ...] = (
+    DATASET, PATIENT, CONSENT, SAMPLE, TUMOR_PROFILE, TREATMENT, TREATMENT_DRUG,
+    TREATMENT_RESPONSE, SOMATIC_VARIANT, COPY_NUMBER_SEGMENT, GENE_COPY_NUMBER,
+    STRUCTURAL_VARIANT, SV_BREAKEND, FUSION, DRIVER,
+)
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+def table(name: str) -> Table:
+    try:
+        return TABLES_BY_NAME[name]
+    except KeyError:
+        raise KeyError(f"unknown table {name!r}; tables are: {', '.join(TABLES_BY_NAME)}") from None
