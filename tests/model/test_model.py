@@ -72,3 +72,19 @@ def test_default_filtered_classes_are_valid_classifications():
 def test_unknown_table_names_list_the_known_ones(name):
     with pytest.raises(KeyError, match="tables are: dataset"):
         table(name)
+
+
+def test_api_schemas_derive_descriptions_codes_and_ranges_from_the_model():
+    from pydantic import ValidationError
+
+    from onconode.model.api_schemas import api_model
+
+    Response = api_model("treatment_response")
+    schema = Response.model_json_schema()
+    assert schema["properties"]["response"]["description"] == table("treatment_response").column("response").description
+    ok = Response(patient_id="HMF000001", treatment_id="T1", response_date="2024-01-02", response="PR")
+    assert ok.response == "PR"
+    with pytest.raises(ValidationError):
+        Response(patient_id="HMF000001", treatment_id="T1", response_date="2024-01-02", response="GOOD")
+    with pytest.raises(ValidationError):
+        api_model("tumor_profile")(sample_id="S", ref_genome="GRCh38", purity=1.5)

@@ -1,0 +1,140 @@
+"""The demo node: what a new user sees first, built only from embedded defaults.
+
+It runs the same services a data manager uses — synthetic cohort load, the hmftools and
+clinical readers on the real COLO829 sample, a freeze — so the demo exercises the product
+rather than a separate showcase path.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+from onconode.progress import Progress, silent
+from onconode.store import Store, StoreError
+from onconode.store.store import STORE_FILE
+
+DEMO_SEED = 2026
+DEMO_MARK = "demo"
+COLO829_SAMPLE = "tumor_sample"  # the fixture's file prefix
+COLO829_ID = "COLO829T"
+
+
+@dataclass
+class DemoSummary:
+    home: Path
+    version: int
+    freeze: str
+    counts: dict[str, int]
+    by_tumour_type: list[tuple[str, int, int, int]]  # location, patients, samples, variants
+    colo829: str
+    notes: list[str] = field(default_factory=list)
+
+
+def find_shared_fixtures() -> Path | None:
+    """../shared/fixtures/hmftools next to the checkout or the working directory, if present."""
+    env = os.environ.get("ONCONODE_SHARED_FIXTURES")
+    candidates = [Path(env)] if env else []
+    for base in (Path.cwd(), Path(__file__).resolve()):
+        candidates += [p / "shared" / "fixtures" for p in [base, *base.parents]]
+    for c in candidates:
+        if (c / "hmftools" / "purple").is_dir():
+            return c
+    return None
+
+
+def _prepare_home(home: Path) -> Store:
+    """A fresh store; an earlier demo in the same folder is replaced, a real node never is."""
+    if (home / STORE_FILE).exists():
+        with Store.open(home) as old:
+            mark = old.con.execute("SELECT value FROM store_meta WHERE key = 'purpose'").fetchall()
+        if not mark or mark[0][0] != DEMO_MARK:
+            raise StoreError(
+                f"{home} already holds a node store that is not a demo; "
+                "choose another folder with --home (the demo never overwrites a real node)"
+            )
+        for leftover in home.glob(STORE_FILE + "*"):
+            leftover.unlink()
+        shutil.rmtree(home / "demo-input", ignore_errors=True)
+    store = Store.init(home)
+    store.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('purpose', ?)", [DEMO_MARK])
+    return store
+
+
+def _load_colo829(store: Store, fixtures: Path | None, progress: Progress) -> str:
+    from onconode.ingest.clinical import ingest_clinical
+    from onconode.ingest.hmftools import ingest_hmftools
+
+    if fixtures is None:
+        return "COLO829 not loaded: ../shared/fixtures was not found (set ONCONODE_SHARED_FIXTURES)"
+    clinical = resources.files("onconode") / "data" / "demo" / "colo829"
+    with resources.as_file(clinical) as folder:
+        ingest_clinical(store, Path(folder), progress=progress)
+    report = ingest_hmftools(
+        store, fixtures / "hmftools", sample=COLO829_SAMPLE, sample_id=COLO829_ID, progress=progress
+    )
+    return f"COLO829 (melanoma cell line) loaded as {COLO829_ID}: " + ", ".join(
+        f"{n} {t}" for t, n in report.rows.items() if n
+    )
+
+
+def _by_tumour_type(store: Store, freeze: str) -> list[tuple[str, int, int, int]]:
+    v = store.resolve(freeze)
+    sample = store.relation_sql("sample", v)
+    variants = store.relation_sql("somatic_variant", v)
+    rows = store.con.execute(
+        f"""
+        WITH s AS ({sample}),
+             n AS (SELECT sample_id, count(*) AS variants FROM ({variants}) GROUP BY sample_id)
+        SELECT coalesce(s.primary_tumor_location, 'Unknown') AS location,
+               count(DISTINCT s.patient_id), count(DISTINCT s.sample_id), coalesce(sum(n.variants), 0)
+        FROM s LEFT JOIN n USING (sample_id)
+        GROUP BY ALL ORDER BY 2 DESC, 1
+        """
+    ).fetchall()
+    return [(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+
+def build_demo(home: Path, *, patients: int = 2000, progress: Progress = silent) -> DemoSummary:
+    from onconode.synth import load_cohort
+
+    store = _prepare_home(home)
+    with store:
+        load_cohort(store, patients=patients, seed=DEMO_SEED, median_variants=None, progress=progress)
+        colo = _load_colo829(store, find_shared_fixtures(), progress)
+        freeze_id = f"DR-{dt.date.today():%Y-%m}"
+        store.create_freeze(freeze_id, f"demo data release: {patients} synthetic patients + COLO829")
+        return DemoSummary(
+            home=home,
+            version=store.current_version,
+            freeze=freeze_id,
+            counts=store.counts(freeze_id),
+            by_tumour_type=_by_tumour_type(store, freeze_id),
+            colo829=colo,
+        )
+
+
+def render_summary(s: DemoSummary) -> str:
+    c = s.counts
+    lines = [
+        f"Demo node in {s.home} — store version {s.version}, freeze {s.freeze}",
+        f"  {c['patient']:,} patients, {c['sample']:,} samples, {c['somatic_variant']:,} somatic variants, "
+        f"{c['driver']:,} drivers, {c['fusion']:,} fusions, {c['treatment']:,} treatments, "
+        f"{c['treatment_response']:,} responses",
+        f"  {s.colo829}",
+        "",
+        f"  {'tumour location':<28}{'patients':>10}{'samples':>10}{'variants':>14}",
+    ]
+    for location, n_pat, n_samp, n_var in s.by_tumour_type:
+        lines.append(f"  {location[:27]:<28}{n_pat:>10,}{n_samp:>10,}{n_var:>14,}")
+    lines += [
+        "",
+        "Next:",
+        f"  onconode --home {s.home} stats --freeze {s.freeze}",
+        f"  onconode --home {s.home} quality",
+    ]
+    return "\n".join(lines + s.notes)
