@@ -121,6 +121,7 @@ TUMOR_PROFILE = Table(
         col("contamination", F, "Estimated contamination.", minimum=0, maximum=1),
         col("copy_number_segments", I, "Number of copy-number segments.", minimum=0),
         col("deleted_genes", I, "Number of homozygously deleted genes.", minimum=0),
+        col("profiled", S, "Data types the sample was profiled for, comma-separated (mutations, cna, structural_variants): the denominators of alteration frequencies, as cBioPortal's case lists define them. Empty for whole-genome samples, which are profiled for every type."),
     ),
 )
 
