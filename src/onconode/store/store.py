@@ -94,7 +94,16 @@ class Store:
         path = home / STORE_FILE
         if not path.exists():
             raise StoreError(f"no store in {home}: run `onconode --home {home} init` first")
-        con = duckdb.connect(str(path), read_only=read_only)
+        try:
+            con = duckdb.connect(str(path), read_only=read_only)
+        except (duckdb.IOException, duckdb.ConnectionException) as exc:
+            if "lock" not in str(exc) and "different configuration" not in str(exc):
+                raise
+            raise StoreError(
+                f"the store in {home} is in use: another process (an ingest, withdrawal or freeze) is writing to it, "
+                "or it is open for reading while you asked to write. Many readers or one writer may use it at a "
+                "time; wait for the other command to finish and try again"
+            ) from exc
         store = cls(home, con, read_only=read_only)
         if not read_only:
             store._create_schema()  # adds tables a newer model defines
