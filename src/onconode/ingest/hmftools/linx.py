@@ -1,0 +1,134 @@
+"""LINX outputs: SV annotations (svs.tsv), gene breakends, and fusions.
+
+LINX renamed and dropped columns over its versions — breakend `reportedDisruption`
+(boolean) became `reportedStatus`, fusions lost their trailing gene columns for VCF ids
+and coordinates — so each field is looked up by name and both layouts read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from onconode.ingest.hmftools.fields import FieldReader, check_unique
+from onconode.ingest.problems import Problems
+from onconode.ingest.tsv import read_tsv
+from onconode.ingest.values import is_missing
+from onconode.model.tables import FUSION, STRUCTURAL_VARIANT, SV_BREAKEND
+
+Row = dict[str, Any]
+
+
+def _coords(reader: FieldReader, row: Row, line: int, header: str) -> tuple[str | None, int | None, int | None]:
+    """'chr:position:orientation' (LINX coordsStart/End) → its three parts."""
+    raw = row.get(header)
+    if is_missing(raw):
+        return None, None, None
+    parts = raw.strip().rsplit(":", 2)
+    if len(parts) != 3:
+        reader.error(line, header, f"{raw!r} is not chromosome:position:orientation", "LINX writes e.g. 7:140453136:1")
+        return None, None, None
+    chrom = reader.value(parts[0], line, header, "start_chromosome")
+    pos = reader.value(parts[1], line, header, "start_position")
+    orient = reader.value(parts[2], line, header, "start_orientation")
+    if orient not in (None, 1, -1):
+        reader.error(line, header, f"orientation {orient} is not 1 or -1", "LINX writes e.g. 7:140453136:1")
+        orient = None
+    reader.position(chrom, pos, line, header)
+    return chrom, pos, orient
+
+
+def read_svs(path: Path, problems: Problems, ref_genome: str | None) -> list[Row]:
+    """`.linx.svs.tsv` → structural_variant rows (ids, type, cluster, genes, coordinates).
+
+    `_vcf_start` / `_vcf_end` carry LINX's VCF ids so the PURPLE SV VCF can fill the
+    fields LINX does not write (filter, quality, allele frequencies, junction CN).
+    """
+    reader = FieldReader(path, problems, STRUCTURAL_VARIANT, ref_genome)
+    rows = []
+    for line, row in read_tsv(path, problems, required=("svId", "clusterId")):
+        out: Row = {
+            "sv_id": reader.required(row, line, "svId", "sv_id"),
+            "type": reader.get(row, line, "type"),
+            "cluster_id": reader.get(row, line, "clusterId", "cluster_id"),
+            "start_gene": reader.get(row, line, "geneStart", "start_gene"),
+            "end_gene": reader.get(row, line, "geneEnd", "end_gene"),
+        }
+        out["start_chromosome"], out["start_position"], out["start_orientation"] = _coords(reader, row, line, "coordsStart")
+        out["end_chromosome"], out["end_position"], out["end_orientation"] = _coords(reader, row, line, "coordsEnd")
+        out["_vcf_start"] = None if is_missing(row.get("vcfIdStart")) else row["vcfIdStart"].strip()
+        out["_vcf_end"] = None if is_missing(row.get("vcfIdEnd")) else row["vcfIdEnd"].strip()
+        rows.append((line, out))
+    return check_unique(reader, rows, ("sv_id",))
+
+
+def read_breakends(path: Path, problems: Problems) -> list[Row]:
+    """`.linx.breakend.tsv` (old `reportedDisruption` or new `reportedStatus`) → sv_breakend rows."""
+    reader = FieldReader(path, problems, SV_BREAKEND)
+    rows = []
+    for line, row in read_tsv(path, problems, required=("id", "svId", "gene")):
+        out: Row = {
+            "breakend_id": reader.required(row, line, "id", "breakend_id"),
+            "sv_id": reader.get(row, line, "svId", "sv_id"),
+            "is_start": reader.get(row, line, "isStart", "is_start"),
+            "gene": reader.get(row, line, "gene"),
+            "transcript": reader.get(row, line, "transcriptId", "transcript"),
+            "is_canonical": reader.get(row, line, "canonical" if "canonical" in row else "isCanonical", "is_canonical"),
+            "disruptive": reader.get(row, line, "disruptive"),
+            "region_type": reader.get(row, line, "regionType", "region_type"),
+            "coding_type": reader.get(row, line, "codingType", "coding_type"),
+            "undisrupted_copy_number": reader.get(row, line, "undisruptedCopyNumber", "undisrupted_copy_number"),
+        }
+        if "reportedStatus" in row:
+            status = row["reportedStatus"].strip()
+            if status not in ("NONE", "NOT_REPORTED", "REPORTED"):
+                reader.error(line, "reportedStatus", f"{status!r} is not an allowed value (allowed: NONE, NOT_REPORTED, REPORTED)")
+            out["reported"] = status == "REPORTED"
+        else:
+            out["reported"] = reader.get(row, line, "reportedDisruption", "reported")
+        rows.append((line, out))
+    return check_unique(reader, rows, ("breakend_id",))
+
+
+def _split_name(name: str) -> tuple[str, str] | None:
+    parts = name.split("_")
+    return (parts[0], parts[1]) if len(parts) == 2 and all(parts) else None
+
+
+def read_fusions(path: Path, problems: Problems, breakend_genes: dict[int, str]) -> list[Row]:
+    """`.linx.fusion.tsv` (old or new layout) → fusion rows.
+
+    The partner genes come from the old layout's geneStart/geneEnd columns, else from
+    the breakends the fusion joins, else from the name `5'GENE_3'GENE` when it splits
+    unambiguously — a gene symbol may itself hold an underscore, so a guess is refused.
+    """
+    reader = FieldReader(path, problems, FUSION)
+    rows = []
+    for line, row in read_tsv(path, problems, required=("fivePrimeBreakendId", "threePrimeBreakendId", "name")):
+        out: Row = {
+            "name": reader.required(row, line, "name"),
+            "five_prime_breakend_id": reader.get(row, line, "fivePrimeBreakendId", "five_prime_breakend_id"),
+            "three_prime_breakend_id": reader.get(row, line, "threePrimeBreakendId", "three_prime_breakend_id"),
+            "reported": reader.get(row, line, "reported"),
+            "reported_type": reader.get(row, line, "reportedType", "reported_type"),
+            "phased": reader.get(row, line, "phased"),
+            "likelihood": reader.get(row, line, "likelihood"),
+            "fused_exon_up": reader.get(row, line, "fusedExonUp", "fused_exon_up"),
+            "fused_exon_down": reader.get(row, line, "fusedExonDown", "fused_exon_down"),
+            "chain_length": reader.get(row, line, "chainLength", "chain_length"),
+            "junction_copy_number": reader.get(row, line, "junctionCopyNumber", "junction_copy_number"),
+        }
+        five = reader.get(row, line, "geneStart", "five_prime_gene") or breakend_genes.get(out["five_prime_breakend_id"])
+        three = reader.get(row, line, "geneEnd", "three_prime_gene") or breakend_genes.get(out["three_prime_breakend_id"])
+        if (five is None or three is None) and out["name"]:
+            split = _split_name(out["name"])
+            if split:
+                five, three = five or split[0], three or split[1]
+        if five is None or three is None:
+            reader.error(
+                line, "name", f"cannot tell the 5' and 3' genes of fusion {out['name']!r}",
+                "include the LINX breakend file of the same run (it names each breakend's gene)",
+            )
+        out["five_prime_gene"], out["three_prime_gene"] = five, three
+        rows.append((line, out))
+    return check_unique(reader, rows, ("name", "five_prime_breakend_id", "three_prime_breakend_id"))

@@ -1,0 +1,198 @@
+"""Reading one tumour sample's hmftools files into rows of the model.
+
+Folder files come first; ORANGE fills what the folder lacks (a sample with only an ORANGE
+record still gets its profile, drivers, reportable variants and fusions). Nothing here
+writes to the store: the caller loads every sample in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from onconode.ingest.hmftools import chord, linx, orange, purple, sv_vcf
+from onconode.ingest.hmftools.discover import SampleFiles
+from onconode.ingest.problems import Problems
+from onconode.ingest.tsv import open_text
+from onconode.progress import Progress, silent
+
+Row = dict[str, Any]
+GENOMIC_TABLES = (
+    "tumor_profile", "somatic_variant", "copy_number_segment", "gene_copy_number",
+    "structural_variant", "sv_breakend", "fusion", "driver",
+)
+VERSION_FILES = ("purple.version", "linx.version")
+
+
+@dataclass
+class SampleData:
+    files: SampleFiles
+    sample_id: str
+    ref_genome: str
+    profile: Row = field(default_factory=dict)
+    tables: dict[str, list[Row]] = field(default_factory=dict)
+    somatic_vcf: Path | None = None
+    tumor_column: str | None = None
+
+
+def _tool_versions(files: SampleFiles, headers: dict[str, sv_vcf.VcfHeader]) -> str:
+    """'hmftools: purple 4.1, linx 1.25, ...' from `<tool>.version` files and VCF headers."""
+    versions: dict[str, str] = {}
+    for kind, name in (("purple_purity", "purple.version"), ("linx_svs", "linx.version")):
+        path = files.get(kind)
+        version_file = path.parent / name if path else None
+        if version_file and version_file.is_file():
+            try:
+                with open_text(version_file) as fh:
+                    for line in fh:
+                        key, _, value = line.strip().partition("=")
+                        if key == "version" and value:
+                            versions.setdefault(name.split(".")[0], value)
+            except (OSError, UnicodeDecodeError):
+                pass  # a version note is a courtesy; an unreadable one is not worth failing for
+    for header in headers.values():
+        for tool, value in header.versions.items():
+            versions.setdefault(tool, value)
+    return "hmftools: " + ", ".join(f"{t} {v}" for t, v in versions.items()) if versions else "hmftools"
+
+
+def _tumor_column(files: SampleFiles, header: sv_vcf.VcfHeader | None, problems: Problems, path: Path) -> str | None:
+    """The somatic VCF's tumour sample column.
+
+    The column named like the file prefix if there is one; otherwise, in a tumour/normal
+    pair following Hartwig's naming (…T tumour, …R reference), the T sample. Failing both
+    the VCF loader decides (and says so when it cannot).
+    """
+    if header is None or not header.samples:
+        return None
+    for name in header.samples:
+        if name.lower() == files.prefix.lower():
+            return name
+    if len(header.samples) == 1:
+        return header.samples[0]
+    tumours = [s for s in header.samples if s.endswith("T")]
+    refs = [s for s in header.samples if s.endswith("R")]
+    if len(tumours) == 1 and len(refs) == len(header.samples) - 1:
+        problems.warning(
+            str(path), None, None,
+            f"no sample column is named {files.prefix}; took {tumours[0]} as the tumour (Hartwig …T / …R naming)",
+            "rename the column or ingest the VCF with `onconode ingest vcf --tumor NAME` if this is wrong",
+        )
+        return tumours[0]
+    return None
+
+
+def read_sample(
+    files: SampleFiles,
+    sample_id: str,
+    ref_genome: str,
+    headers: dict[str, sv_vcf.VcfHeader],
+    problems: Problems,
+    progress: Progress = silent,
+) -> SampleData:
+    """Every table's rows for one sample (somatic VCF variants are loaded later, in the transaction)."""
+    data = SampleData(files, sample_id, ref_genome)
+    get = files.get
+    with progress(f"reading {files.prefix}", total=len(files.files)) as advance:
+        profile: Row = {}
+        if get("purple_purity"):
+            profile |= purple.read_purity(get("purple_purity"), problems)
+            advance(1)
+        if get("purple_qc"):
+            profile |= purple.read_qc(get("purple_qc"), problems)
+            advance(1)
+        if get("chord"):
+            profile |= chord.read_chord(get("chord"), problems)
+            advance(1)
+        record = orange.read_orange(get("orange"), problems, ref_genome) if get("orange") else None
+        if record:
+            for key, value in record.profile.items():
+                if profile.get(key) is None:
+                    profile[key] = value
+            advance(1)
+        ploidy = profile.get("ploidy")
+        tables: dict[str, list[Row]] = {}
+
+        if get("purple_cnv_somatic"):
+            tables["copy_number_segment"] = purple.read_segments(get("purple_cnv_somatic"), problems, ref_genome)
+            advance(1)
+        if get("purple_cnv_gene"):
+            tables["gene_copy_number"] = purple.read_gene_copy_numbers(get("purple_cnv_gene"), problems, ref_genome, ploidy)
+            advance(1)
+
+        catalogs = []
+        for kind, germline in (("purple_driver_somatic", False), ("purple_driver_germline", True), ("linx_driver_catalog", False)):
+            if get(kind):
+                catalogs.append((get(kind), purple.read_driver_catalog(get(kind), problems, ref_genome, germline)))
+                advance(1)
+        if catalogs:
+            tables["driver"] = purple.merge_drivers(problems, catalogs)
+
+        breakend_genes: dict[int, str] = {}
+        if get("linx_breakend"):
+            tables["sv_breakend"] = linx.read_breakends(get("linx_breakend"), problems)
+            breakend_genes = {r["breakend_id"]: r["gene"] for r in tables["sv_breakend"] if r.get("breakend_id") is not None}
+            advance(1)
+        if get("linx_fusion"):
+            tables["fusion"] = linx.read_fusions(get("linx_fusion"), problems, breakend_genes)
+            advance(1)
+
+        breakends = None
+        if get("purple_sv_vcf") and "purple_sv_vcf" in headers:
+            breakends = sv_vcf.read_breakends(get("purple_sv_vcf"), problems, headers["purple_sv_vcf"], ref_genome)
+            advance(1)
+        if get("linx_svs"):
+            svs = linx.read_svs(get("linx_svs"), problems, ref_genome)
+            if breakends is not None:
+                sv_vcf.enrich_from_vcf(get("linx_svs"), get("purple_sv_vcf"), svs, breakends, problems)
+            tables["structural_variant"] = [{k: v for k, v in r.items() if not k.startswith("_")} for r in svs]
+            advance(1)
+        elif breakends is not None:
+            tables["structural_variant"] = sv_vcf.pair_svs(get("purple_sv_vcf"), problems, breakends)
+
+        if get("purple_somatic_vcf"):
+            data.somatic_vcf = get("purple_somatic_vcf")
+            data.tumor_column = _tumor_column(files, headers.get("purple_somatic_vcf"), problems, data.somatic_vcf)
+
+        if record:
+            for name, rows in record.tables.items():
+                if name == "somatic_variant" and data.somatic_vcf:
+                    continue
+                tables.setdefault(name, rows)
+            if not get("purple_cnv_gene"):
+                for row in tables.get("gene_copy_number", []):
+                    row["cna_call"] = purple.cna_call(row.get("min_copy_number"), ploidy)
+
+    profile["ref_genome"] = ref_genome
+    profile["pipeline"] = record.pipeline if record and not get("purple_purity") and record.pipeline else _tool_versions(files, headers)
+    data.profile = profile
+    data.tables = tables
+    _check_genes(data, problems)
+    return data
+
+
+def _check_genes(data: SampleData, problems: Problems) -> None:
+    """One warning per file naming gene symbols the gene reference does not know.
+
+    Only drivers and fusion partners are checked: PURPLE's gene copy-number file lists
+    every Ensembl gene, non-coding ones included, which the protein-coding reference
+    rightly does not hold.
+    """
+    try:
+        from onconode.ingest.genes import is_known_gene
+    except ImportError:  # the gene reference is optional
+        return
+    checks = (
+        ("driver", ("gene",), data.files.get("linx_driver_catalog") or data.files.get("purple_driver_somatic")),
+        ("fusion", ("five_prime_gene", "three_prime_gene"), data.files.get("linx_fusion")),
+    )
+    for table, columns, path in checks:
+        unknown = sorted({r[c] for r in data.tables.get(table, []) for c in columns if r.get(c) and not is_known_gene(r[c])})
+        if unknown:
+            shown = ", ".join(unknown[:10]) + (f" and {len(unknown) - 10} more" if len(unknown) > 10 else "")
+            problems.warning(
+                str(path or data.files.get("orange") or data.files.prefix), None, None,
+                f"{len(unknown)} gene symbol(s) not in the protein-coding gene reference: {shown}",
+                "check for typos or outdated symbols; the rows were loaded as written",
+            )
