@@ -1,0 +1,190 @@
+"""Clinical patient and sample files: the four `#` metadata lines, the attribute header, rows.
+
+The metadata lines carry each attribute's datatype (STRING, NUMBER, BOOLEAN), which is
+what lets a NUMBER typo be caught at its cell rather than becoming a string in a chart.
+Checks follow validateData.py's ClinicalValidator; every problem of the file is reported.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from onconode.ingest.cbioportal.common import id_problem, is_null, number
+from onconode.ingest.problems import Problems
+from onconode.ingest.tsv import open_text
+
+DATATYPES = ("STRING", "NUMBER", "BOOLEAN")
+METADATA_LINES = ("display names", "descriptions", "datatypes", "priorities")
+# Computed by cBioPortal itself; a study may not supply them.
+BANNED = ("MUTATION_COUNT", "FRACTION_GENOME_ALTERED")
+# Value sets the validator enforces for the two standard survival endpoints.
+STATUS_VALUES = {
+    "OS_STATUS": ("0:LIVING", "1:DECEASED"),
+    "DFS_STATUS": ("0:DiseaseFree", "1:Recurred/Progressed", "1:Recurred", "1:Progressed"),
+}
+
+
+@dataclass(frozen=True)
+class Attribute:
+    id: str
+    display_name: str
+    description: str
+    datatype: str
+    priority: str
+
+
+@dataclass(frozen=True)
+class ClinicalRow:
+    line: int
+    values: dict[str, str]
+
+    def get(self, attribute: str) -> str | None:
+        """The cell, or None when the column is absent or the value is a cBioPortal null."""
+        raw = self.values.get(attribute)
+        return None if raw is None or is_null(raw) else raw.strip()
+
+
+@dataclass
+class ClinicalFile:
+    path: Path
+    level: str  # "patient" or "sample"
+    attributes: list[Attribute] = field(default_factory=list)
+    rows: list[ClinicalRow] = field(default_factory=list)
+
+    @property
+    def attribute_ids(self) -> list[str]:
+        return [a.id for a in self.attributes]
+
+
+def read_clinical(path: Path, level: str, problems: Problems) -> ClinicalFile:
+    """Read a clinical file of `level` ("patient" or "sample"), collecting its problems."""
+    result = ClinicalFile(path, level)
+    shown = str(path)
+    try:
+        with open_text(path) as fh:
+            lines = [raw.rstrip("\r\n") for raw in fh]
+    except UnicodeDecodeError as exc:
+        problems.error(shown, None, None, f"the file is not valid UTF-8 text ({exc.reason})", "save it as UTF-8")
+        return result
+    except (OSError, EOFError) as exc:
+        problems.error(shown, None, None, f"cannot read the file ({exc})", "check the path and permissions")
+        return result
+    meta = [line for line in lines[:4] if line.startswith("#")]
+    if len(meta) < 4 or any(not line.startswith("#") for line in lines[:4]):
+        problems.error(shown, min(len(meta) + 1, max(len(lines), 1)), None,
+                       f"the file has {len(meta)} of the 4 '#' metadata lines ({', '.join(METADATA_LINES)})",
+                       "start the file with 4 lines beginning with '#' before the attribute header")
+        return result
+    if len(lines) < 5 or not lines[4].strip():
+        problems.error(shown, 5, None, "the attribute header (line 5) is missing", "line 5 must name the columns, e.g. PATIENT_ID")
+        return result
+    header = [h.strip() for h in lines[4].split("\t")]
+    cells = [line[1:].split("\t") for line in meta]
+    if not _check_header(shown, header, cells, level, problems):
+        return result
+    result.attributes = [
+        Attribute(h, cells[0][i].strip(), cells[1][i].strip(), cells[2][i].strip().upper(), cells[3][i].strip())
+        for i, h in enumerate(header)
+    ]
+    seen: dict[str, int] = {}
+    key = "SAMPLE_ID" if level == "sample" else "PATIENT_ID"
+    for number_, line in enumerate(lines[5:], start=6):
+        if not line.strip():
+            continue
+        if problems.full:
+            return result
+        fields = line.split("\t")
+        if len(fields) != len(header):
+            problems.error(shown, number_, None, f"{len(fields)} fields where the attribute header has {len(header)}",
+                           "check for a missing or extra tab on this line")
+            continue
+        row = ClinicalRow(number_, dict(zip(header, fields)))
+        if _check_row(shown, row, result.attributes, problems):
+            ident = row.values[key].strip()
+            if ident in seen:
+                problems.error(shown, number_, key, f"{ident} is listed twice (first on line {seen[ident]})",
+                               f"give each {level} one row")
+                continue
+            seen[ident] = number_
+            result.rows.append(row)
+    return result
+
+
+def _check_header(shown: str, header: list[str], meta: list[list[str]], level: str, problems: Problems) -> bool:
+    ok = True
+    for i, cells in enumerate(meta):
+        if len(cells) != len(header):
+            problems.error(shown, i + 1, None,
+                           f"the {METADATA_LINES[i]} line has {len(cells)} columns where the attribute header has {len(header)}",
+                           "the 4 metadata lines must have one entry per attribute")
+            ok = False
+    required = ("PATIENT_ID", "SAMPLE_ID") if level == "sample" else ("PATIENT_ID",)
+    for name in required:
+        if name not in header:
+            problems.error(shown, 5, name, f"required column {name} is missing from the attribute header",
+                           f"a clinical {level} file must have {' and '.join(required)}")
+            ok = False
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            problems.error(shown, 5, name, f"column {name} appears twice", "remove the duplicate column")
+            ok = False
+        seen.add(name)
+        if name in BANNED:
+            problems.error(shown, 5, name, f"{name} is computed by cBioPortal and may not be in a study file", "remove the column")
+            ok = False
+        elif not name or not all(c.isalnum() or c == "_" for c in name) or name != name.upper():
+            problems.error(shown, 5, name or "(empty)", f"attribute id {name!r} is not valid",
+                           "use upper-case letters, digits and underscores, e.g. OS_MONTHS")
+            ok = False
+    if not ok:
+        return False
+    for i, name in enumerate(header):
+        datatype = meta[2][i].strip().upper()
+        if datatype not in DATATYPES:
+            problems.error(shown, 3, name, f"datatype {meta[2][i].strip()!r} is not STRING, NUMBER or BOOLEAN")
+            ok = False
+        priority = meta[3][i].strip()
+        if not (re.fullmatch(r"-?[0-9]+", priority) and int(priority) >= -1):
+            problems.error(shown, 4, name, f"priority {priority!r} is not a whole number of -1 or more")
+            ok = False
+    return ok
+
+
+def _check_row(shown: str, row: ClinicalRow, attributes: list[Attribute], problems: Problems) -> bool:
+    ok = True
+    months = {a.id for a in attributes if a.id.endswith("_MONTHS")}
+    for attr in attributes:
+        raw = row.values[attr.id].strip()
+        if attr.id in ("PATIENT_ID", "SAMPLE_ID"):
+            why = id_problem(raw)
+            if why:
+                problems.error(shown, row.line, attr.id, why)
+                ok = False
+            continue
+        if is_null(raw):
+            continue
+        if attr.datatype == "NUMBER":
+            try:
+                number(raw)
+            except ValueError:
+                problems.error(shown, row.line, attr.id, f"{raw!r} is not a number, but the attribute's datatype is NUMBER",
+                               "write a number (a leading > or < is allowed), NA for a missing value, or declare the column STRING")
+                ok = False
+        elif attr.datatype == "BOOLEAN" and raw.upper() not in ("TRUE", "FALSE"):
+            problems.error(shown, row.line, attr.id, f"{raw!r} is not TRUE or FALSE, but the attribute's datatype is BOOLEAN")
+            ok = False
+        if attr.id.endswith("_STATUS") and attr.id[:-7] + "_MONTHS" in months:
+            allowed = STATUS_VALUES.get(attr.id)
+            if allowed and raw not in allowed:
+                problems.error(shown, row.line, attr.id, f"{raw!r} is not a valid {attr.id}", f"use one of: {', '.join(allowed)}")
+                ok = False
+            elif not raw.startswith(("0:", "1:")):
+                problems.error(shown, row.line, attr.id, f"survival status {raw!r} does not start with 0: or 1:",
+                               "write 0:<censored label> or 1:<event label>, e.g. 1:Recurred/Progressed")
+                ok = False
+    if row.get("OS_STATUS") == "1:DECEASED" and "OS_MONTHS" in months and row.get("OS_MONTHS") is None:
+        problems.warning(shown, row.line, "OS_MONTHS", "the patient is deceased but OS_MONTHS is empty; no death date is recorded")
+    return ok
