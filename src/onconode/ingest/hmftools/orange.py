@@ -124,6 +124,13 @@ def _take(reader: FieldReader, obj: dict, base: str, mapping: dict[str, str]) ->
     return {col: reader.value(obj.get(key), None, f"{base}.{key}", col) for key, col in mapping.items() if key in obj}
 
 
+def _require(reader: FieldReader, row: Row, base: str, keys: dict[str, str]) -> None:
+    """A problem for each JSON key whose model column is required but has no value."""
+    for key, col in keys.items():
+        if row.get(col) is None and not any(p.column == f"{base}.{key}" for p in reader.problems.errors):
+            reader.error(None, f"{base}.{key}", "a value is required here but it is missing")
+
+
 def _profile(reader: FieldReader, data: dict) -> Row:
     fit = _dig(data, "purple", "fit") or {}
     qc = _dig(fit, "qc") or {}
@@ -162,6 +169,7 @@ def _drivers(reader: FieldReader, data: dict) -> list[Row]:
                 "reportedStatus": "reported_status", "driverLikelihood": "driver_likelihood",
             })
             row["germline"] = germline
+            _require(reader, row, f"purple.{key}[{i}]", {"gene": "gene", "type": "driver"})
             rows.append(row)
     return rows
 
@@ -191,9 +199,7 @@ def _variants(reader: FieldReader, data: dict) -> list[Row]:
         if row.get("total_read_count") and row.get("allele_read_count") is not None:
             row["vaf"] = reader.value(row["allele_read_count"] / row["total_read_count"], None, f"{base}.tumorDepth", "vaf")
         row["filter"] = "PASS"  # ORANGE reports passing variants only
-        for key in ("chromosome", "position", "ref", "alt"):
-            if row.get(key) is None:
-                reader.error(None, f"{base}.{key}", "a value is required here but it is missing")
+        _require(reader, row, base, {k: k for k in ("chromosome", "position", "ref", "alt")})
         reader.position(row.get("chromosome"), row.get("position"), None, f"{base}.position")
         rows.append(row)
     return rows
@@ -202,12 +208,17 @@ def _variants(reader: FieldReader, data: dict) -> list[Row]:
 def _gains_dels(reader: FieldReader, data: dict) -> list[Row]:
     rows = []
     for i, g in enumerate(_list(reader, _dig(data, "purple", "somaticGainsDels"), "purple.somaticGainsDels")):
-        row = _take(reader, g, f"purple.somaticGainsDels[{i}]", {
+        base = f"purple.somaticGainsDels[{i}]"
+        driver = g.get("driver") if isinstance(g.get("driver"), dict) else {}
+        # ORANGE 3 writes gene/transcript flat; later versions nest them in a `driver` object.
+        row = _take(reader, driver, f"{base}.driver", {"gene": "gene", "transcript": "transcript", "isCanonical": "is_canonical"})
+        row |= _take(reader, g, base, {
             "gene": "gene", "transcript": "transcript", "isCanonical": "is_canonical", "chromosome": "chromosome",
             "chromosomeBand": "chromosome_band", "minCopyNumber": "min_copy_number", "maxCopyNumber": "max_copy_number",
             "minMinorAlleleCopies": "min_minor_allele_copy_number", "relativeCopyNumber": "relative_min_copy_number",
         })
-        reader.position(row.get("chromosome"), None, None, f"purple.somaticGainsDels[{i}].chromosome")
+        reader.position(row.get("chromosome"), None, None, f"{base}.chromosome")
+        _require(reader, row, base, {"gene": "gene"})
         rows.append(row)
     return rows
 
@@ -245,8 +256,7 @@ def _breakends(reader: FieldReader, data: dict) -> list[Row]:
             row["reported"] = b["reportedStatus"] == "REPORTED"
         elif "reportedDisruption" in b:
             row["reported"] = reader.value(b["reportedDisruption"], None, f"{base}.reportedDisruption", "reported")
-        if row.get("breakend_id") is None:
-            reader.error(None, f"{base}.id", "a value is required here but it is missing")
+        _require(reader, row, base, {"id": "breakend_id"})
         rows.append(row)
     return rows
 
@@ -256,7 +266,6 @@ def _svs(reader: FieldReader, data: dict) -> list[Row]:
     for i, s in enumerate(_list(reader, _dig(data, "linx", "somaticStructuralVariants"), "linx.somaticStructuralVariants")):
         base = f"linx.somaticStructuralVariants[{i}]"
         row = _take(reader, s, base, {"svId": "sv_id", "clusterId": "cluster_id", "geneStart": "start_gene", "geneEnd": "end_gene"})
-        if row.get("sv_id") is None:
-            reader.error(None, f"{base}.svId", "a value is required here but it is missing")
+        _require(reader, row, base, {"svId": "sv_id"})
         rows.append(row)
     return rows
