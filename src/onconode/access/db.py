@@ -1,0 +1,109 @@
+"""Where the governance database lives and how it is opened.
+
+SQLite in the node's home folder is the embedded default; production sets
+ONCONODE_GOVERNANCE_URL to a PostgreSQL URL. The schema is created and upgraded only by the
+Alembic migrations shipped in `onconode.access.migrations`, on every open, so an older
+database is brought up to date before anything reads it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+
+DB_FILE = "governance.sqlite"
+URL_ENV = "ONCONODE_GOVERNANCE_URL"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class GovernanceError(Exception):
+    """A governance operation that cannot proceed; the message says what to do."""
+
+
+def resolve_url(home: Path, url: str | None = None) -> str:
+    """The explicit URL, else $ONCONODE_GOVERNANCE_URL, else SQLite in `home`.
+
+    A plain `postgresql://` URL (as libpq tools print it) is given the psycopg 3 driver.
+    """
+    url = url or os.environ.get(URL_ENV) or f"sqlite:///{Path(home) / DB_FILE}"
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def _sqlite_hooks(engine: sa.Engine) -> None:
+    """Writers take the lock at BEGIN (IMMEDIATE) and wait for it, instead of failing
+    with 'database is locked' when two transactions upgrade read locks at once."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(conn: sa.Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(url: str) -> sa.Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _sqlite_hooks(engine)
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: sa.Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` with Alembic (the only way tables are created)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, revision)
+
+
+@dataclass
+class Governance:
+    """An open governance database plus the node settings the services need."""
+
+    engine: sa.Engine
+    home: Path
+    issuer: str = "https://onconode.example.org"
+    foundation: str = "the Foundation"
+    mailer: Any = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> "Governance":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_governance(home: Path, url: str | None = None, mailer: Any = None, **kw: Any) -> Governance:
+    """Open (creating or upgrading) the governance database of a node.
+
+    Notifications default to the outbox folder `<home>/outbox` unless a mailer is given
+    or ONCONODE_SMTP_HOST is set.
+    """
+    from onconode.access.notify import default_mailer
+
+    engine = create_engine(resolve_url(home, url))
+    migrate(engine)
+    return Governance(engine=engine, home=Path(home), mailer=mailer or default_mailer(Path(home)), **kw)

@@ -1,0 +1,85 @@
+"""The one gate to licensed data: `can_download`, and the log of every view and download.
+
+The release and portal layers ask here and nowhere else. Data flows only when every
+condition holds: approved DAR, all three signatures on the current licence, an active
+term, and a download contact (or, for a Clinical Request, the requesting physician)
+whose account has multi-factor authentication.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from onconode.access import audit
+from onconode.access import events as S
+from onconode.access.db import Governance, GovernanceError
+from onconode.access.identity import get_account
+from onconode.access.workflow import load
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str
+    items: list[dict[str, Any]] = field(default_factory=list)
+    patients: list[str] | None = None
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def check_download(conn: sa.Connection, account_id: int, app_id: str, at: dt.datetime) -> Decision:
+    at = audit.utc(at)
+    try:
+        app = load(conn, app_id)
+        user = get_account(conn, account_id)
+    except GovernanceError as exc:
+        return Decision(False, str(exc))
+    state = app.state_at(at)
+    if not user.active:
+        return Decision(False, "the account is disabled")
+    if state not in (S.ACTIVE, S.EXTENSION):
+        return Decision(False, f"{app_id} is {state}: data is available only while the licence is active")
+    if app.term_start is None or app.term_end is None or not app.term_start <= at < app.term_end:
+        return Decision(False, f"{app_id}'s term is not running at {at:%Y-%m-%d %H:%M}")
+    if app.kind == "dar":
+        if app.decision is None or app.decision.get("decision") != "approve":
+            return Decision(False, f"{app_id} has no approving decision")
+        if not app.fully_signed:
+            return Decision(False, f"the licence of {app_id} is not signed by all three parties")
+        if user.email not in app.contact_emails:
+            return Decision(False, f"{user.email} is not a download contact of {app_id}")
+        items = list(app.decision["items"])
+        patients = None
+    else:
+        if user.id != app.applicant and user.email != (app.form.get("physician_email") or "").lower():
+            return Decision(False, f"only the requesting physician receives the data of {app_id}")
+        items = list(app.form.get("items") or [])
+        patients = list(app.form.get("patients") or [])
+    if not user.mfa_enabled:
+        return Decision(False, f"{user.email} must enable multi-factor authentication before downloading")
+    return Decision(True, "allowed", items, patients)
+
+
+def can_download(gov: Governance, account_id: int, app_id: str, at: dt.datetime | None = None) -> Decision:
+    """May this account receive the licensed data of this application now?"""
+    with gov.engine.connect() as conn:
+        return check_download(conn, account_id, app_id, audit.utc(at))
+
+
+def log_access(gov: Governance, account_id: int, app_id: str, action: str, what: str, at: dt.datetime | None = None) -> Decision:
+    """Check and record a view or download of licensed data (denied attempts too)."""
+    if action not in ("view", "download"):
+        raise GovernanceError("action must be view or download")
+    at = audit.utc(at)
+
+    def work(conn: sa.Connection) -> Decision:
+        d = check_download(conn, account_id, app_id, at)
+        audit.record(conn, f"access:{app_id}", account_id, at, f"data_{action}" if d else f"data_{action}_denied", {"what": what, "reason": d.reason})
+        return d
+
+    return audit.run_with_retry(gov.engine, work)

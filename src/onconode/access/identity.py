@@ -1,0 +1,269 @@
+"""Accounts: argon2 passwords, TOTP multi-factor authentication and recovery codes.
+
+Login errors never say whether the email exists (no user enumeration): an unknown email
+costs the same argon2 verification as a wrong password. A TOTP code is accepted once only
+(the last used time step is stored), so a code seen over someone's shoulder cannot be
+replayed. Recovery codes are random 50-bit strings shown once and stored as SHA-256
+hashes; their entropy makes a slow hash unnecessary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import re
+import secrets
+from dataclasses import dataclass
+
+import pyotp
+import segno
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import VerificationError, InvalidHashError
+
+from onconode.access import audit
+from onconode.access.db import Governance, GovernanceError
+from onconode.access.roles import GLOBAL_ROLES, MFA_REQUIRED, Role, parse_role
+from onconode.access.schema import account as account_table
+from onconode.access.schema import organisation as org_table
+from onconode.access.schema import recovery_code as recovery_table
+from onconode.access.schema import role_grant
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
+MIN_PASSWORD = 12
+TOTP_STEP = 30
+RECOVERY_CODES = 10
+
+
+class AuthenticationError(GovernanceError):
+    """Login or MFA failed; the message never reveals which part was wrong."""
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    email: str
+    name: str
+    surname: str
+    organisation_id: str | None
+    hospital_code: str | None
+    position: str | None
+    mfa_enabled: bool
+    active: bool
+    roles: frozenset[Role]
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.name} {self.surname}"
+
+    def has(self, role: Role) -> bool:
+        return role in self.roles
+
+
+@dataclass(frozen=True)
+class Enrolment:
+    secret: str
+    uri: str
+    qr_svg: str
+    qr_png: bytes
+
+
+def hasher(gov: Governance) -> PasswordHasher:
+    """argon2id with the library's defaults unless the node configures other costs."""
+    return PasswordHasher(**gov.options.get("argon2", {}))
+
+
+def _account(conn: sa.Connection, row: sa.Row) -> Account:
+    roles = conn.execute(sa.select(role_grant.c.role).where(role_grant.c.account_id == row.id)).fetchall()
+    return Account(
+        row.id, row.email, row.name, row.surname, row.organisation_id, row.hospital_code, row.position,
+        bool(row.mfa_enabled), bool(row.active), frozenset(Role(r[0]) for r in roles),
+    )
+
+
+def get_account(conn: sa.Connection, account_id: int) -> Account:
+    rows = conn.execute(sa.select(account_table).where(account_table.c.id == account_id)).fetchall()
+    if not rows:
+        raise GovernanceError(f"no account with id {account_id}")
+    return _account(conn, rows[0])
+
+
+def find_account(conn: sa.Connection, email: str) -> Account | None:
+    rows = conn.execute(sa.select(account_table).where(account_table.c.email == email.strip().lower())).fetchall()
+    return _account(conn, rows[0]) if rows else None
+
+
+def register(
+    gov: Governance,
+    email: str,
+    name: str,
+    surname: str,
+    password: str,
+    *,
+    organisation_id: str | None = None,
+    hospital_code: str | None = None,
+    position: str | None = None,
+    roles: tuple[Role | str, ...] = (),
+    actor: int | None = None,
+    at: dt.datetime | None = None,
+) -> Account:
+    """Create an account. Staff, board and download roles still need MFA before acting."""
+    email = email.strip().lower()
+    problems = []
+    if not EMAIL.match(email):
+        problems.append(f"email {email!r} is not an email address")
+    if not name.strip() or not surname.strip():
+        problems.append("give both name and surname")
+    if len(password) < MIN_PASSWORD:
+        problems.append(f"the password must have at least {MIN_PASSWORD} characters")
+    parsed = [parse_role(r) if isinstance(r, str) else r for r in roles]
+    for r in parsed:
+        if r not in GLOBAL_ROLES:
+            problems.append(f"role {r.value} comes from being named on an application; it cannot be granted")
+    if problems:
+        raise GovernanceError("cannot register the account: " + "; ".join(problems))
+    password_hash = hasher(gov).hash(password)
+    at = audit.utc(at)
+
+    def work(conn: sa.Connection) -> Account:
+        if conn.execute(sa.select(account_table.c.id).where(account_table.c.email == email)).fetchall():
+            raise GovernanceError(f"an account for {email} already exists; use password reset instead")
+        if organisation_id and not conn.execute(sa.select(org_table.c.id).where(org_table.c.id == organisation_id)).fetchall():
+            raise GovernanceError(f"no organisation {organisation_id!r}; add it first")
+        new_id = conn.execute(
+            account_table.insert().values(
+                email=email, name=name.strip(), surname=surname.strip(), organisation_id=organisation_id,
+                hospital_code=hospital_code, position=position, password_hash=password_hash, mfa_enabled=False,
+                active=True, created_at=at.replace(tzinfo=None),
+            )
+        ).inserted_primary_key[0]
+        for r in parsed:
+            conn.execute(role_grant.insert().values(account_id=new_id, role=r.value))
+        audit.record(conn, f"account:{new_id}", actor, at, "account_registered", {
+            "email": email, "organisation": organisation_id, "hospital_code": hospital_code, "roles": sorted(r.value for r in parsed)})
+        return get_account(conn, new_id)
+
+    return audit.run_with_retry(gov.engine, work)
+
+
+def grant_role(gov: Governance, account_id: int, role: Role | str, actor: int | None = None, at: dt.datetime | None = None) -> Account:
+    role = parse_role(role) if isinstance(role, str) else role
+    if role not in GLOBAL_ROLES:
+        raise GovernanceError(f"role {role.value} comes from being named on an application; it cannot be granted")
+    at = audit.utc(at)
+
+    def work(conn: sa.Connection) -> Account:
+        acc = get_account(conn, account_id)
+        if role not in acc.roles:
+            conn.execute(role_grant.insert().values(account_id=account_id, role=role.value))
+            audit.record(conn, f"account:{account_id}", actor, at, "role_granted", {"role": role.value})
+        return get_account(conn, account_id)
+
+    return audit.run_with_retry(gov.engine, work)
+
+
+_DUMMY: dict[int, str] = {}
+
+
+def authenticate(gov: Governance, email: str, password: str, at: dt.datetime | None = None) -> Account:
+    """Check email and password; one generic error for every kind of failure."""
+    ph = hasher(gov)
+    with gov.engine.connect() as conn:
+        rows = conn.execute(sa.select(account_table).where(account_table.c.email == email.strip().lower())).fetchall()
+        stored = rows[0].password_hash if rows else _DUMMY.setdefault(id(ph), ph.hash(secrets.token_hex(16)))
+        try:
+            ph.verify(stored, password)
+            ok = bool(rows) and bool(rows[0].active)
+        except (VerificationError, InvalidHashError):
+            ok = False
+        account = _account(conn, rows[0]) if ok else None
+    if account is None:
+        raise AuthenticationError("email or password is wrong")
+    return account
+
+
+def begin_mfa_enrolment(gov: Governance, account_id: int, at: dt.datetime | None = None) -> Enrolment:
+    """A new TOTP secret with its otpauth:// URI and QR code; active after `confirm_mfa`."""
+    secret = pyotp.random_base32()
+    at = audit.utc(at)
+
+    def work(conn: sa.Connection) -> Account:
+        acc = get_account(conn, account_id)
+        conn.execute(account_table.update().where(account_table.c.id == account_id).values(totp_secret=secret, mfa_enabled=False, totp_last_step=None))
+        audit.record(conn, f"account:{account_id}", account_id, at, "mfa_enrolment_started", {})
+        return acc
+
+    acc = audit.run_with_retry(gov.engine, work)
+    uri = pyotp.TOTP(secret).provisioning_uri(name=acc.email, issuer_name="onconode")
+    qr = segno.make(uri, error="m")
+    svg, png = io.BytesIO(), io.BytesIO()
+    qr.save(svg, kind="svg", scale=4)
+    qr.save(png, kind="png", scale=4)
+    return Enrolment(secret, uri, svg.getvalue().decode(), png.getvalue())
+
+
+def _totp_step(secret: str, code: str, at: dt.datetime, last_step: int | None) -> int | None:
+    code = code.strip().replace(" ", "")
+    totp = pyotp.TOTP(secret)
+    now = int(at.timestamp()) // TOTP_STEP
+    for step in (now, now - 1, now + 1):
+        if (last_step is None or step > last_step) and secrets.compare_digest(totp.at(step * TOTP_STEP), code):
+            return step
+    return None
+
+
+def _recovery_hash(code: str) -> str:
+    return hashlib.sha256(code.strip().lower().replace("-", "").encode()).hexdigest()
+
+
+def confirm_mfa(gov: Governance, account_id: int, code: str, at: dt.datetime | None = None) -> list[str]:
+    """Turn MFA on with a first valid code; returns the recovery codes (shown only once)."""
+    at = audit.utc(at)
+    codes = [f"{secrets.token_hex(3)}-{secrets.token_hex(3)}"[:13] for _ in range(RECOVERY_CODES)]
+
+    def work(conn: sa.Connection) -> list[str]:
+        row = conn.execute(sa.select(account_table).where(account_table.c.id == account_id)).fetchall()[0]
+        if not row.totp_secret:
+            raise GovernanceError("start MFA enrolment first (scan the QR code), then confirm with a code")
+        step = _totp_step(row.totp_secret, code, at, row.totp_last_step)
+        if step is None:
+            raise AuthenticationError("the code is not valid; check the clock of your device and try the current code")
+        conn.execute(account_table.update().where(account_table.c.id == account_id).values(mfa_enabled=True, totp_last_step=step))
+        conn.execute(recovery_table.delete().where(recovery_table.c.account_id == account_id))
+        for c in codes:
+            conn.execute(recovery_table.insert().values(account_id=account_id, code_hash=_recovery_hash(c)))
+        audit.record(conn, f"account:{account_id}", account_id, at, "mfa_enabled", {"recovery_codes": len(codes)})
+        return codes
+
+    return audit.run_with_retry(gov.engine, work)
+
+
+def verify_mfa(conn: sa.Connection, account_id: int, code: str, at: dt.datetime) -> str:
+    """Check a TOTP or recovery code inside the caller's transaction.
+
+    Returns the method used ("totp" or "recovery-code"); raises AuthenticationError.
+    """
+    row = conn.execute(sa.select(account_table).where(account_table.c.id == account_id)).fetchall()
+    if not row or not row[0].mfa_enabled or not row[0].totp_secret:
+        raise AuthenticationError("this account has no multi-factor authentication; enrol first")
+    r = row[0]
+    step = _totp_step(r.totp_secret, code, audit.utc(at), r.totp_last_step)
+    if step is not None:
+        conn.execute(account_table.update().where(account_table.c.id == account_id).values(totp_last_step=step))
+        return "totp"
+    unused = conn.execute(
+        sa.select(recovery_table.c.id).where(
+            recovery_table.c.account_id == account_id,
+            recovery_table.c.code_hash == _recovery_hash(code),
+            recovery_table.c.used_at.is_(None),
+        )
+    ).fetchall()
+    if unused:
+        conn.execute(recovery_table.update().where(recovery_table.c.id == unused[0][0]).values(used_at=audit.utc(at).replace(tzinfo=None)))
+        return "recovery-code"
+    raise AuthenticationError("the authentication code is not valid (or was already used)")
+
+
+def needs_mfa(account: Account) -> bool:
+    return bool(account.roles & MFA_REQUIRED)

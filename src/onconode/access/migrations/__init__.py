@@ -1,0 +1,1 @@
+"""Alembic migrations of the governance database (the only way its schema is created)."""
