@@ -15,7 +15,7 @@ from rich.table import Table as RichTable
 
 from onconode.config import resolve_home
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, help="A national cancer genomics database node.")
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False, help="A national cancer genomics database node.")
 ingest_app = typer.Typer(no_args_is_help=True, help="Load pipeline outputs and clinical data into the store.")
 freeze_app = typer.Typer(no_args_is_help=True, help="Data freezes: immutable, named data releases.")
 app.add_typer(ingest_app, name="ingest")
