@@ -177,7 +177,7 @@ def _consents(bundle: Bundle, store: Store, findings: Findings) -> None:
         having = {row[0] for row in current_rows(store, "consent", ["patient_id"], "patient_id", bundle.patient_ids())}
     for r in bundle.records["patient"]:
         if r["patient_id"] and r["patient_id"] not in having:
-            _warning(findings, r, "patient_id", f"patient {r['patient_id']} has no consent rows", "add the patient's DUO terms to consents.tsv")
+            _warning(findings, r, "patient_id", f"patient {r['patient_id']} has no consent rows", "record the patient's consent as DUO terms (consents.tsv)")
 
 
 def _withdrawn(bundle: Bundle, store: Store, findings: Findings) -> None:
