@@ -101,7 +101,7 @@ def read_clinical(path: Path, level: str, problems: Problems) -> ClinicalFile:
                            "check for a missing or extra tab on this line")
             continue
         row = ClinicalRow(number_, dict(zip(header, fields)))
-        if _check_row(shown, row, result.attributes, problems):
+        if _check_row(shown, row, result.attributes, problems):  # ids are valid; a bad value elsewhere is already reported
             ident = row.values[key].strip()
             if ident in seen:
                 problems.error(shown, number_, key, f"{ident} is listed twice (first on line {seen[ident]})",
@@ -154,6 +154,11 @@ def _check_header(shown: str, header: list[str], meta: list[list[str]], level: s
 
 
 def _check_row(shown: str, row: ClinicalRow, attributes: list[Attribute], problems: Problems) -> bool:
+    """Report every bad cell of the row; False only when its identifiers are unusable.
+
+    A row with a bad value still defines its patient or sample, so other files naming
+    that sample do not get a second, misleading "unknown sample" error.
+    """
     ok = True
     months = {a.id for a in attributes if a.id.endswith("_MONTHS")}
     for attr in attributes:
@@ -172,19 +177,15 @@ def _check_row(shown: str, row: ClinicalRow, attributes: list[Attribute], proble
             except ValueError:
                 problems.error(shown, row.line, attr.id, f"{raw!r} is not a number, but the attribute's datatype is NUMBER",
                                "write a number (a leading > or < is allowed), NA for a missing value, or declare the column STRING")
-                ok = False
         elif attr.datatype == "BOOLEAN" and raw.upper() not in ("TRUE", "FALSE"):
             problems.error(shown, row.line, attr.id, f"{raw!r} is not TRUE or FALSE, but the attribute's datatype is BOOLEAN")
-            ok = False
         if attr.id.endswith("_STATUS") and attr.id[:-7] + "_MONTHS" in months:
             allowed = STATUS_VALUES.get(attr.id)
             if allowed and raw not in allowed:
                 problems.error(shown, row.line, attr.id, f"{raw!r} is not a valid {attr.id}", f"use one of: {', '.join(allowed)}")
-                ok = False
             elif not raw.startswith(("0:", "1:")):
                 problems.error(shown, row.line, attr.id, f"survival status {raw!r} does not start with 0: or 1:",
                                "write 0:<censored label> or 1:<event label>, e.g. 1:Recurred/Progressed")
-                ok = False
     if row.get("OS_STATUS") == "1:DECEASED" and "OS_MONTHS" in months and row.get("OS_MONTHS") is None:
         problems.warning(shown, row.line, "OS_MONTHS", "the patient is deceased but OS_MONTHS is empty; no death date is recorded")
     return ok
