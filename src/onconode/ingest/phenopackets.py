@@ -82,10 +82,7 @@ def _parse(path: Path, findings: Findings) -> tuple[Phenopacket | None, dict]:
     try:
         json_format.ParseDict(raw, packet)
     except (json_format.ParseError, TypeError, ValueError, RecursionError) as exc:
-        message = str(exc)
-        m = re.search(r'at "Phenopacket\.?([^"]*)"', message)
-        field = (m.group(1) or None) if m else None
-        message = message.split("\n")[0]
+        field, message = _field_path(str(exc))
         findings.error(shown, None, field, f"not a valid GA4GH Phenopacket v2: {message}", "check the field against the Phenopackets v2 schema")
         return None, {}
     version = packet.meta_data.phenopacket_schema_version
@@ -93,6 +90,20 @@ def _parse(path: Path, findings: Findings) -> tuple[Phenopacket | None, dict]:
         findings.error(shown, None, "metaData.phenopacketSchemaVersion", f"schema version {version!r} is not 2.x", "convert the phenopacket to v2")
         return None, {}
     return packet, raw
+
+
+def _field_path(message: str) -> tuple[str | None, str]:
+    """('subject.vitalStatus.status', 'Invalid enum value DEAD ...') from json_format's nested
+    'Failed to parse subject field: Failed to parse ... at Phenopacket.subject...' text."""
+    first = message.split("\n")[0]
+    m = re.search(r'at "?Phenopacket\.?([\w.\[\]]*)', first)
+    path = m.group(1).rstrip(".") if m else ""
+    unknown = re.search(r'has no field named "([^"]+)"', first)
+    if unknown:
+        path = f"{path}.{unknown.group(1)}".lstrip(".")
+    inner = re.sub(r"^(Failed to parse \w+ field: )+", "", first)
+    inner = re.sub(r' at "?Phenopacket[\w.\[\]]*"?\.*$', "", inner).rstrip(".")
+    return path or None, inner
 
 
 def _has(raw: Any, dotted: str) -> bool:
