@@ -1,0 +1,27 @@
+"""`onconode synth --out DIR`: hmftools sample folders plus the clinical TSV folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from onconode.progress import Progress, silent
+from onconode.synth.cohort import build
+from onconode.synth.genome import sample_tables
+from onconode.synth.writers_clinical import write_clinical
+from onconode.synth.writers_hmftools import write_sample
+
+
+def write_cohort(out_dir: Path, *, patients: int, seed: int, median_variants: int | None,
+                 progress: Progress = silent) -> str:
+    out_dir = Path(out_dir)
+    cohort = build(patients, seed)
+    write_clinical(out_dir / "clinical", cohort)
+    variants = 0
+    with progress("writing samples", len(cohort.params)) as advance:
+        for p in cohort.params:
+            tables = sample_tables(seed, p, median_variants)
+            write_sample(out_dir / "hmftools" / p.sample_id, p.sample_id, tables)
+            variants += tables["somatic_variant"].num_rows
+            advance(1)
+    return (f"{len(cohort.patients):,} patients, {len(cohort.params):,} samples, {variants:,} somatic variants, "
+            f"{len(cohort.treatments):,} treatments to {out_dir} (hmftools/ and clinical/)")
