@@ -50,16 +50,22 @@ class FieldReader:
             return None
         return self.get(row, line, header, column)
 
-    def position(self, chrom: str | None, pos: int | None, line: int | None, where: str) -> bool:
-        """False (and a problem) when the coordinate cannot exist on the sample's build."""
+    def position(self, chrom: str | None, pos: int | None, line: int | None, where: str, chrom_where: str = "chromosome") -> bool:
+        """False (and a problem) when the coordinate cannot exist on the sample's build.
+
+        An unknown contig is reported at the chromosome column, a position past the end
+        of the chromosome at the position column.
+        """
         if chrom is None or self.ref_genome is None:
             return True
-        message = check_position(chrom, pos if pos is not None else 1, self.ref_genome)
+        hint = "check that the file belongs to this sample and that the reference genome is right (--ref-genome)"
+        message = check_position(chrom, 1, self.ref_genome)
         if message:
-            self.problems.error(
-                self.path, line, where, message,
-                "check that the file belongs to this sample and that the reference genome is right (--ref-genome)",
-            )
+            self.problems.error(self.path, line, chrom_where, message, hint)
+            return False
+        message = check_position(chrom, pos, self.ref_genome) if pos is not None else None
+        if message:
+            self.problems.error(self.path, line, where, message, hint)
             return False
         return True
 

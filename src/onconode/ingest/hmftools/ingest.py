@@ -33,6 +33,7 @@ def _ref_genome(
     coordinates are on one build, and mixing builds silently corrupts every query.
     """
     found: list[tuple[str, str]] = []
+    errors_before = len(problems.errors)
     if files.get("orange"):
         build = orange.read_ref_genome(files.get("orange"), problems)
         if build:
@@ -66,6 +67,8 @@ def _ref_genome(
         return builds.pop(), headers
     if chosen:
         return chosen, headers
+    if len(problems.errors) > errors_before:
+        return None, headers  # an unreadable ORANGE record or VCF header is the problem to report
     problems.error(
         files.prefix, None, None,
         f"sample {files.prefix}: cannot tell the reference genome (no ORANGE record, and no VCF header names it)",

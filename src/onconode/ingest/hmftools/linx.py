@@ -34,7 +34,7 @@ def _coords(reader: FieldReader, row: Row, line: int, header: str) -> tuple[str 
     if orient not in (None, 1, -1):
         reader.error(line, header, f"orientation {orient} is not 1 or -1", "LINX writes e.g. 7:140453136:1")
         orient = None
-    reader.position(chrom, pos, line, header)
+    reader.position(chrom, pos, line, header, header)
     return chrom, pos, orient
 
 

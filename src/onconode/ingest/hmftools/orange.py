@@ -200,7 +200,7 @@ def _variants(reader: FieldReader, data: dict) -> list[Row]:
             row["vaf"] = reader.value(row["allele_read_count"] / row["total_read_count"], None, f"{base}.tumorDepth", "vaf")
         row["filter"] = "PASS"  # ORANGE reports passing variants only
         _require(reader, row, base, {k: k for k in ("chromosome", "position", "ref", "alt")})
-        reader.position(row.get("chromosome"), row.get("position"), None, f"{base}.position")
+        reader.position(row.get("chromosome"), row.get("position"), None, f"{base}.position", f"{base}.chromosome")
         rows.append(row)
     return rows
 
@@ -217,7 +217,7 @@ def _gains_dels(reader: FieldReader, data: dict) -> list[Row]:
             "chromosomeBand": "chromosome_band", "minCopyNumber": "min_copy_number", "maxCopyNumber": "max_copy_number",
             "minMinorAlleleCopies": "min_minor_allele_copy_number", "relativeCopyNumber": "relative_min_copy_number",
         })
-        reader.position(row.get("chromosome"), None, None, f"{base}.chromosome")
+        reader.position(row.get("chromosome"), None, None, f"{base}.chromosome", f"{base}.chromosome")
         _require(reader, row, base, {"gene": "gene"})
         rows.append(row)
     return rows

@@ -203,7 +203,7 @@ def read_driver_catalog(path: Path, problems: Problems, ref_genome: str | None, 
             out[header] = reader.get(row, line, header)
         out["min_copy_number"] = reader.get(row, line, "minCopyNumber", "min_copy_number")
         out["max_copy_number"] = reader.get(row, line, "maxCopyNumber", "max_copy_number")
-        reader.position(out["chromosome"], None, line, "chromosome")
+        reader.position(out["chromosome"], None, line, "chromosome", "chromosome")
         rows.append((line, out))
     return rows
 

@@ -142,7 +142,7 @@ def read_breakends(path: Path, problems: Problems, header: VcfHeader, ref_genome
             if not alt or alt.startswith("<"):
                 reader.error(line, "ALT", f"ALT {alt!r} is not in breakend notation", "PURPLE SV VCFs write e.g. C[1:756332[ or C.")
                 continue
-            if not reader.position(rec.CHROM, rec.POS, line, "POS"):
+            if not reader.position(rec.CHROM, rec.POS, line, "POS", "CHROM"):
                 continue
             out[vcf_id] = Breakend(
                 vcf_id, line, rec.CHROM, rec.POS, _orientation(alt), alt, rec.FILTER or "PASS",
