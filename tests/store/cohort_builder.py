@@ -38,13 +38,15 @@ def patient_rows(pid: str, i: int) -> dict[str, list[dict[str, Any]]]:
     rng = random.Random(i)
     sid = f"{pid}T"
     location = LOCATIONS[i % len(LOCATIONS)]
-    drug, dtype, mechanism = DRUGS[i % len(DRUGS)]
+    drug, dtype, mechanism = DRUGS[(i // len(LOCATIONS)) % len(DRUGS)]
     tid = f"{pid}-L1"
     variants = []
     for k in range(5 + i % 7):
         variants.append({
             "sample_id": sid, "chromosome": CHROMOSOMES[k % len(CHROMOSOMES)], "position": 1000 * (k + 1) + i,
-            "ref": "C", "alt": "T", "type": "SNP", "filter": "PASS" if k % 4 else ("PASS" if i % 3 else "LowQual"),
+            "ref": "C", "alt": "T", "type": "SNP",
+            "filter": None if k == 2 else "PASS" if k % 4 else ("PASS" if i % 3 else "LowQual"),
+            "default_filtered": k == 3 and i % 2 == 1,
             "gene": GENES[(i + k) % len(GENES)], "coding_effect": EFFECTS[(i * k + k) % len(EFFECTS)],
             "vaf": round(rng.uniform(0.05, 0.8), 3), "total_read_count": 40 + k,
         })
@@ -57,7 +59,8 @@ def patient_rows(pid: str, i: int) -> dict[str, list[dict[str, Any]]]:
         "sample": [{"sample_id": sid, "patient_id": pid, "primary_tumor_location": location,
                     "primary_tumor_curated": True, "arrival_date": dt.date(2024, 1 + i % 12, 15)}],
         "tumor_profile": [{"sample_id": sid, "ref_genome": "GRCh38", "purity": round(0.2 + (i % 8) / 10, 2),
-                           "tmb_per_mb": round(rng.uniform(0.5, 30), 3), "qc_status": "PASS", "mean_depth": 90.0 + i}],
+                           "tmb_per_mb": round(rng.uniform(0.5, 30), 3), "qc_status": "PASS", "mean_depth": 90.0 + i,
+                           "profiled": "cna" if i % 10 == 0 else "mutations,cna" if i % 9 == 0 else None}],
         "treatment": [{"treatment_id": tid, "patient_id": pid, "sample_id": sid, "line": 1,
                        "start_date": dt.date(2024, 3, 1), "regimen": drug, "type": dtype, "mechanism": mechanism}],
         "treatment_drug": [{"treatment_id": tid, "patient_id": pid, "drug": drug, "type": dtype,
