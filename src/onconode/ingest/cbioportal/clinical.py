@@ -8,6 +8,7 @@ Checks follow validateData.py's ClinicalValidator; every problem of the file is 
 from __future__ import annotations
 
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -68,8 +69,8 @@ def read_clinical(path: Path, level: str, problems: Problems) -> ClinicalFile:
     except UnicodeDecodeError as exc:
         problems.error(shown, None, None, f"the file is not valid UTF-8 text ({exc.reason})", "save it as UTF-8")
         return result
-    except (OSError, EOFError) as exc:
-        problems.error(shown, None, None, f"cannot read the file ({exc})", "check the path and permissions")
+    except (OSError, EOFError, zlib.error) as exc:
+        problems.error(shown, None, None, f"cannot read the file ({exc})", "check the path and permissions, or copy it again if it is corrupt")
         return result
     meta = [line for line in lines[:4] if line.startswith("#")]
     if len(meta) < 4 or any(not line.startswith("#") for line in lines[:4]):

@@ -8,6 +8,7 @@ called" and is not stored either.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -140,6 +141,8 @@ def read_cna_matrix(path: Path, known: set[str] | None, problems: Problems, prog
                 advance(1)
         except UnicodeDecodeError as exc:
             problems.error(shown, line_no + 1, None, f"the file is not valid UTF-8 text ({exc.reason})", "save it as UTF-8")
+        except (EOFError, OSError, zlib.error) as exc:
+            problems.error(shown, line_no + 1, None, f"the file is truncated or corrupt ({exc})", "copy it again from its source")
         if header is None:
             problems.error(shown, None, None, "the file has no header line", "is the file empty?")
     return result
