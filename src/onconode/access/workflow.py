@@ -129,7 +129,7 @@ def allowed(gov: Governance, app_id: str, actor_id: int, name: str) -> Decision:
         return check(load(conn, app_id), get_account(conn, actor_id), name)
 
 
-def execute(gov: Governance, app_id: str, name: str, actor_id: int, at: dt.datetime | None = None, **args: Any) -> Application:
+def execute(gov: Governance, app_id: str, name: str, actor_id: int, /, at: dt.datetime | None = None, **args: Any) -> Application:
     """Run one command; returns the new state. Raises Denied with the reason."""
     at = audit.utc(at)
     appended: list[Event] = []
