@@ -42,8 +42,9 @@ def _open(path: Path):
     return gzip.open(path, "rb") if gz else open(path, "rb")
 
 
-def chunks(path: Path, header_lines: int, chunk_bytes: int = CHUNK_BYTES) -> Iterator[Chunk]:
+def chunks(path: Path, header_lines: int, chunk_bytes: int | None = None) -> Iterator[Chunk]:
     """Chunks of the data lines after `header_lines` header lines; raises BodyError at the end if cut short."""
+    size = chunk_bytes or CHUNK_BYTES
     q: queue.Queue = queue.Queue(maxsize=2)
     stop = threading.Event()
 
@@ -55,7 +56,7 @@ def chunks(path: Path, header_lines: int, chunk_bytes: int = CHUNK_BYTES) -> Ite
                     fh.readline()
                 rest = b""
                 while not stop.is_set():
-                    block = fh.read(chunk_bytes)
+                    block = fh.read(size)
                     if not block:
                         break
                     block = rest + block

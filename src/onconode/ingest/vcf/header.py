@@ -37,7 +37,8 @@ class VcfHeader:
 
     @property
     def is_hmftools(self) -> bool:
-        return any(k in self.meta for k in HMFTOOLS_META_KEYS)
+        named = any(f".{tool}." in self.path.name for tool in ("purple", "sage", "pave"))
+        return named or any(k in self.meta for k in HMFTOOLS_META_KEYS)
 
     @property
     def pipeline(self) -> str | None:

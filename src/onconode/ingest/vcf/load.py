@@ -128,10 +128,14 @@ def load_somatic_vcf(tx: IngestTransaction, path: Path, *, sample_id: str, tumor
     opened = open_vcf(path, tumor, ref_genome, problems)
     if opened is None:
         return VcfLoad(0, ref_genome or "", sample_id)
-    before = len(problems.errors)
+    before = len(problems.items)
     reader = pa.RecordBatchReader.from_batches(NULLABLE, record_batches(opened, sample_id, problems, progress=progress))
     rows = tx.replace("somatic_variant", reader, owners=[sample_id])
-    if len(problems.errors) == before and _duplicates(tx, sample_id):
+    if any(p.severity == "error" for p in problems.items[before:]) or _duplicates(tx, sample_id):
+        # The bulk pass knows something is wrong but not every detail (duplicates, lines cut
+        # short by the stop at the problem cap): the careful pass reports them all, in order.
+        del problems.items[before:]
+        problems.dropped = 0
         _report_with_locations(opened, sample_id, problems)
     return VcfLoad(rows, opened.ref_genome, sample_id, opened.tumor, opened.header.pipeline)
 
