@@ -72,7 +72,7 @@ TARGETED_LINES: tuple[tuple[str, str, str, float, float], ...] = (
     # (tumour, biomarker, regimen, probability if positive, probability if negative)
     ("colorectal", "kras_mutant", "Oxaliplatin/Fluorouracil/Cetuximab", 0.30, 0.65),
     ("colorectal", "braf_v600e", "Encorafenib/Cetuximab", 0.50, 0.0),
-    ("melanoma", "braf_v600e", "Dabrafenib/Trametinib", 0.85, 0.12),
+    ("melanoma", "braf_v600e", "Dabrafenib/Trametinib", 0.85, 0.25),
     ("nsclc", "egfr_mutant", "Osimertinib", 0.90, 0.03),
     ("nsclc", "alk_fusion", "Alectinib", 0.90, 0.0),
     ("breast", "erbb2_amp", "Trastuzumab/Pertuzumab/Docetaxel", 0.85, 0.0),

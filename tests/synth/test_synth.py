@@ -1,0 +1,171 @@
+"""The synthetic cohort: reproducible, realistic in mix and burden, with significant planted effects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.stats import fisher_exact, mannwhitneyu
+from typer.testing import CliRunner
+
+from onconode.cli import app
+from onconode.synth import load_cohort, write_cohort
+from onconode.synth.clinical import clinical_tables
+from onconode.synth.cohort import MEDIAN_VARIANTS, biomarkers, build
+from onconode.synth.effects import EFFECTS
+from onconode.synth.tumours import TUMOURS
+
+
+def _digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for f in sorted(folder.rglob("*")):
+        if f.is_file():
+            h.update(str(f.relative_to(folder)).encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def test_same_seed_gives_byte_identical_output_and_another_seed_differs(tmp_path: Path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for folder, seed in ((a, 7), (b, 7), (c, 8)):
+        write_cohort(folder, patients=6, seed=seed, median_variants=200)
+    assert _digest(a) == _digest(b)
+    assert _digest(a) != _digest(c)
+
+
+def test_a_patient_is_the_same_whatever_the_cohort_size():
+    small, large = build(10, 5), build(40, 5)
+    assert small.patients == large.patients[:10]
+
+
+def test_tumour_mix_follows_hartwig_proportions():
+    cohort = build(3000, 11)
+    keys = [p.tumour for p in cohort.params if p.sample_id.endswith("A")]
+    total = sum(t.weight for t in TUMOURS)
+    for t in TUMOURS:
+        if t.weight >= 200:
+            share = keys.count(t.key) / len(keys)
+            assert abs(share - t.weight / total) < 0.025, t.key
+    assert keys.count("aml") > 0
+
+
+def test_variant_burden_is_log_normal_around_the_median_with_melanoma_and_lung_higher():
+    cohort = build(3000, 12)
+    burden = {t.key: np.array([p.burden for p in cohort.params if p.tumour == t.key]) for t in TUMOURS}
+    mss = np.array([p.burden for p in cohort.params if not p.msi and not p.pole])
+    assert 0.5 * MEDIAN_VARIANTS < np.median(mss) < 1.5 * MEDIAN_VARIANTS
+    assert np.median(burden["melanoma"]) > 2 * np.median(burden["breast"])
+    assert np.median(burden["nsclc"]) > 1.5 * np.median(burden["prostate"])
+    msi = [p for p in cohort.params if p.msi]
+    assert msi and np.median([p.tmb_per_mb for p in msi]) > 10
+    fails = np.mean([p.qc_fail for p in cohort.params])
+    assert 0.01 < fails < 0.06
+    assert 0.4 < np.mean([p.wgd for p in cohort.params]) < 0.6
+
+
+@pytest.fixture(scope="module")
+def cohort_2000():
+    c = build(2000, 2026)
+    tables = clinical_tables(c)
+    return c, tables
+
+
+def _best_responses(c, mechanism: str) -> dict[str, bool]:
+    """patient → responded (CR/PR) to a line with this mechanism."""
+    from onconode.ingest.curation import default_drug_table
+
+    drugs = default_drug_table()
+    lines = {t["treatment_id"]: t["patient_id"] for t in c.treatments
+             if any(cur and cur.mechanism == mechanism for _, cur in drugs.split(t["drugs"]))}
+    out = {pid: False for pid in lines.values()}
+    for r in c.responses:
+        if r["treatment_id"] in lines and r["response"] in ("CR", "PR"):
+            out[lines[r["treatment_id"]]] = True
+    return out
+
+
+def _fisher(c, mechanism: str, marker: str, tumours: set[str] | None = None, other: str | None = None) -> tuple[float, float, float]:
+    """Fisher exact test of response, marker-positive vs negative (negative also for `other`, a
+    marker with its own effect on the same drugs)."""
+    first = {p.patient_id: p for p in c.params if p.sample_id.endswith("A")}
+    resp = _best_responses(c, mechanism)
+    pos = [v for pid, v in resp.items() if biomarkers(first[pid])[marker] and (not tumours or first[pid].tumour in tumours)]
+    neg = [v for pid, v in resp.items() if not biomarkers(first[pid])[marker] and (not tumours or first[pid].tumour in tumours)
+           and not (other and biomarkers(first[pid])[other])]
+    table = [[sum(pos), len(pos) - sum(pos)], [sum(neg), len(neg) - sum(neg)]]
+    return fisher_exact(table)[1], sum(pos) / max(1, len(pos)), sum(neg) / max(1, len(neg))
+
+
+@pytest.mark.parametrize("mechanism, marker, tumours, other, better", [
+    ("Anti-EGFR", "kras_mutant", {"colorectal"}, None, False),
+    ("BRAF inhibitor", "braf_v600e", {"melanoma"}, None, True),
+    ("Anti-PD-1", "msi", None, "tmb_high", True),
+    ("Anti-PD-1", "tmb_high", None, "msi", True),
+    ("PARP inhibitor", "hrd", None, None, True),
+])
+def test_planted_response_effects_are_significant_in_2000_patients(cohort_2000, mechanism, marker, tumours, other, better):
+    c, _ = cohort_2000
+    p, orr_pos, orr_neg = _fisher(c, mechanism, marker, tumours, other)
+    assert p < 0.01, (p, orr_pos, orr_neg)
+    assert (orr_pos > orr_neg) == better
+
+
+def test_checkpoint_treated_msi_patients_live_longer(cohort_2000):
+    c, _ = cohort_2000
+    first = {p.patient_id: p for p in c.params if p.sample_id.endswith("A")}
+    treated = set(_best_responses(c, "Anti-PD-1"))
+    by_id = {p["patient_id"]: p for p in c.patients}
+    def days(pid):
+        p = by_id[pid]
+        return ((p["death_date"] or p["last_follow_up_date"]) - first[pid].sampling_date).days
+    pos = [days(pid) for pid in treated if first[pid].msi or first[pid].tmb_per_mb > 10]
+    neg = [days(pid) for pid in treated if not (first[pid].msi or first[pid].tmb_per_mb > 10)]
+    assert mannwhitneyu(pos, neg, alternative="greater").pvalue < 0.01
+
+
+def test_every_effect_is_documented():
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "synthetic-cohort.md").read_text()
+    for e in EFFECTS:
+        assert e.name in doc
+
+
+def test_synthetic_locations_and_drugs_all_curate(cohort_2000):
+    _, tables = cohort_2000
+    assert all(tables["sample"]["primary_tumor_curated"].to_pylist())
+    assert None not in tables["treatment_drug"]["atc_code"].to_pylist()[:0]
+    assert all(tables["treatment_drug"]["curated"].to_pylist())
+
+
+def test_into_store_loads_every_table_in_one_version(store):
+    report = load_cohort(store, patients=12, seed=4, median_variants=200)
+    counts = store.counts()
+    assert report.version == store.current_version
+    for table in ("patient", "sample", "tumor_profile", "somatic_variant", "copy_number_segment", "gene_copy_number",
+                  "structural_variant", "driver", "treatment", "treatment_response", "consent"):
+        assert counts[table] > 0, table
+    assert counts["patient"] == 12
+    assert counts["tumor_profile"] == counts["sample"]
+
+
+def test_cli_synth_into_store_then_stats(tmp_path: Path):
+    runner = CliRunner()
+    home = tmp_path / "node"
+    assert runner.invoke(app, ["--home", str(home), "init"]).exit_code == 0
+    result = runner.invoke(app, ["--home", str(home), "synth", "--patients", "20", "--into-store", "--variants-per-sample", "100"])
+    assert result.exit_code == 0, result.output
+    stats = runner.invoke(app, ["--home", str(home), "stats", "--json"])
+    counts = json.loads(stats.stdout)
+    assert counts["patient"] == 20 and counts["somatic_variant"] > 0
+
+
+def test_out_folder_ingests_through_the_hmftools_reader(tmp_path: Path, store):
+    hmftools = pytest.importorskip("onconode.ingest.hmftools")
+    if not hasattr(hmftools, "ingest_hmftools"):
+        pytest.skip("the hmftools reader is not there yet")
+    write_cohort(tmp_path / "out", patients=5, seed=9, median_variants=200)
+    report = hmftools.ingest_hmftools(store, tmp_path / "out" / "hmftools")
+    assert not report.problems
+    assert store.counts()["somatic_variant"] > 0
