@@ -69,15 +69,19 @@ def read_case_lists(root: Path, study_id: str | None, problems: Problems) -> Cas
             continue
         samples: list[str] = []
         seen: set[str] = set()
+        twice: list[str] = []
         for sample in fields["case_list_ids"].split("\t"):
             sample = sample.strip()
             if not sample:
                 continue
             if sample in seen:
-                problems.warning(shown, lines["case_list_ids"], "case_list_ids", f"sample {sample} is listed twice")
+                twice.append(sample)
                 continue
             samples.append(sample)
             seen.add(sample)
+        if twice:
+            problems.warning(shown, lines["case_list_ids"], "case_list_ids",
+                             f"{len(twice)} sample(s) are listed more than once: {', '.join(twice[:5])}{' ...' if len(twice) > 5 else ''}")
         if not samples:
             problems.error(shown, lines["case_list_ids"], "case_list_ids", "the case list names no samples",
                            "list the sample ids separated by tabs")

@@ -24,6 +24,8 @@ from onconode.progress import Progress, silent
 GENE_COLUMNS = ("Hugo_Symbol", "Entrez_Gene_Id", "Cytoband")
 CALLS = codes.CNA_CALL_VALUES  # "-2" → HOMDEL ... "2" → AMP, and the legacy "-1.5"
 ALLOWED = ", ".join(CALLS) + " or NA"
+FAST = {**{v: (None if c == "DIPLOID" else c) for v, c in CALLS.items()}, "NA": None, "": None}
+UNSEEN = object()
 
 
 @dataclass
@@ -132,11 +134,14 @@ def read_cna_matrix(path: Path, known: set[str] | None, problems: Problems, prog
                     continue
                 genes[gene] = line_no
                 for i, sample in samples:
-                    valid, call = _call(cells[i])
-                    if not valid:
-                        problems.error(shown, line_no, sample, f"{cells[i].strip()!r} is not a discrete copy-number value",
-                                       f"use {ALLOWED}")
-                    elif call is not None:
+                    call = FAST.get(cells[i], UNSEEN)  # the common exact spellings without strip/upper
+                    if call is UNSEEN:
+                        valid, call = _call(cells[i])
+                        if not valid:
+                            problems.error(shown, line_no, sample, f"{cells[i].strip()!r} is not a discrete copy-number value",
+                                           f"use {ALLOWED}")
+                            continue
+                    if call is not None:
                         result.add(sample, gene, call)
                 advance(1)
         except UnicodeDecodeError as exc:
