@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import subprocess
+import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,8 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory):
     if url:
         yield url
         return
-    folder = tmp_path_factory.mktemp("pg") / "onconode-pg.tests"
+    # Not under pytest's tmp dir: as root the cluster belongs to `postgres`, who must reach it.
+    folder = Path(tempfile.mkdtemp(prefix="onconode-pg."))
     result = subprocess.run([str(ROOT / "scripts" / "postgres"), "start", str(folder)], capture_output=True, text=True, timeout=300)
     if result.returncode != 0:
         pytest.fail(f"could not start PostgreSQL with scripts/postgres:\n{result.stderr}")
