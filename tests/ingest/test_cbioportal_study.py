@@ -204,3 +204,13 @@ def test_mutations_keep_every_classification_but_count_like_cbioportal(store: St
     }
     # FULL-P4-T1 is in the _sequenced list without mutations: profiled, with 0 mutations.
     assert rows(store, f"SELECT profiled LIKE '%mutations%' FROM {current('tumor_profile')} WHERE sample_id = 'FULL-P4-T1'") == [(True,)]
+
+
+def test_data_of_a_sample_outside_its_case_list_loads_but_does_not_count_as_profiled(store: Store, tmp_path: Path):
+    study = shutil.copytree(FULL, tmp_path / "study")
+    sv_list = study / "case_lists" / "cases_sv.txt"
+    sv_list.write_text(sv_list.read_text().replace("FULL-P1-T1\t", ""))
+    report = ingest_cbioportal(store, study)
+    assert any("1 sample(s) have structural_variants data but are not in this list" in str(p) for p in report.problems)
+    assert rows(store, f"SELECT profiled FROM {current('tumor_profile')} WHERE sample_id = 'FULL-P1-T1'") == [("mutations,cna",)]
+    assert rows(store, f"SELECT count(*) FROM {current('structural_variant')} WHERE sample_id = 'FULL-P1-T1'") == [(1,)]

@@ -45,6 +45,11 @@ def _profiled(manifest: StudyManifest, case_lists: CaseLists, data: dict[str, se
         listed = case_lists.by_suffix(study_id, PROFILE_SUFFIX[kind])
         if listed is not None:
             out[kind] = set(listed.samples)
+            outside = sorted(samples - out[kind])
+            if outside:
+                problems.warning(str(listed.path), listed.line, "case_list_ids",
+                                 f"{len(outside)} sample(s) have {kind} data but are not in this list, so they do not count as "
+                                 f"profiled (as in cBioPortal): {', '.join(outside[:5])}{' ...' if len(outside) > 5 else ''}")
             continue
         if kind in ("mutations", "cna"):
             problems.error(str(manifest.root / "case_lists"), None, None,
@@ -57,8 +62,9 @@ def _profiled(manifest: StudyManifest, case_lists: CaseLists, data: dict[str, se
     return out
 
 
-def _profiles(h: Harmonized, profiled: dict[str, set[str]], ref_genome: str, study_id: str) -> pa.Table:
-    sequenced = sorted(set().union(*profiled.values()) if profiled else set())
+def _profiles(h: Harmonized, profiled: dict[str, set[str]], data: dict[str, set[str]], ref_genome: str, study_id: str) -> pa.Table:
+    """One row per sequenced sample: profiled for a type, or with rows in a genomic file."""
+    sequenced = sorted(set().union(*profiled.values(), *data.values()))
     rows = []
     for sid in sequenced:
         types = [kind for kind in ("mutations", "cna", "structural_variants") if sid in profiled.get(kind, ())]
@@ -148,7 +154,7 @@ def ingest_cbioportal(store: Store, path: Path, *, dataset: str | None = None, p
             ("dataset", to_arrow(TABLES_BY_NAME["dataset"], [dataset_row]), [dataset_id]),
             ("patient", to_arrow(TABLES_BY_NAME["patient"], h.patients), patients),
             ("sample", to_arrow(TABLES_BY_NAME["sample"], h.samples), patients),
-            ("tumor_profile", _profiles(h, profiled, manifest.ref_genome, study_id), samples),
+            ("tumor_profile", _profiles(h, profiled, data, manifest.ref_genome, study_id), samples),
             ("treatment", to_arrow(TABLES_BY_NAME["treatment"], timeline.treatments), patients),
             ("treatment_drug", to_arrow(TABLES_BY_NAME["treatment_drug"], timeline.drugs), patients),
         ]
