@@ -124,3 +124,15 @@ def test_reingesting_a_phenopacket_replaces_the_patient(store, tmp_path):
 def test_a_missing_path_is_a_clear_error(store, tmp_path):
     with pytest.raises(IngestError, match="no such file or folder"):
         ingest_phenopackets(store, tmp_path / "none.json", dataset="PP")
+
+
+def test_values_outside_the_model_ranges_are_errors_with_their_field(store, tmp_path):
+    def change(p):
+        p["subject"]["dateOfBirth"] = "1850-01-01T00:00:00Z"
+        p["subject"]["vitalStatus"] = {"status": "DECEASED", "survivalTimeInDays": 4000000000}
+
+    with pytest.raises(IngestError) as exc:
+        ingest_phenopackets(store, edited(tmp_path, MELANOMA, change), dataset="PP")
+    columns = {p.column: p.message for p in exc.value.problems}
+    assert "below the minimum 1880" in columns["subject.dateOfBirth"]
+    assert "past the year 9999" in columns["subject.vitalStatus.survivalTimeInDays"]

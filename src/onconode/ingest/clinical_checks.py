@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from onconode.ingest.clinical_bundle import PATIENT_TABLES, Bundle, Findings, Record, current_rows
+from onconode.ingest.values import BadValue, coerce
 from onconode.model import TABLES_BY_NAME, Kind
 from onconode.store import Store
 
@@ -24,6 +25,20 @@ def check_bundle(bundle: Bundle, store: Store, findings: Findings, today: dt.dat
     _responses(bundle, store, findings)
     _consents(bundle, store, findings)
     _withdrawn(bundle, store, findings)
+
+
+def check_values(bundle: Bundle, findings: Findings) -> None:
+    """Code lists and ranges of values that did not come through `coerce` (readers of typed
+    formats such as JSON build values directly)."""
+    for name in ("dataset", *PATIENT_TABLES):
+        checked = [c for c in TABLES_BY_NAME[name].columns if c.codes or c.minimum is not None or c.maximum is not None]
+        for r in bundle.records[name]:
+            for c in checked:
+                if r[c.name] is not None:
+                    try:
+                        coerce(r[c.name], c)
+                    except BadValue as exc:
+                        _error(findings, r, c.name, str(exc))
 
 
 def _error(findings: Findings, record: Record, column: str, message: str, hint: str = "") -> None:

@@ -23,7 +23,7 @@ from phenopackets.schema.v2 import Phenopacket
 from phenopackets.schema.v2.core import individual_pb2
 
 from onconode.ingest.clinical_bundle import Bundle, Findings, Record, current_rows, load_bundle
-from onconode.ingest.clinical_checks import check_bundle
+from onconode.ingest.clinical_checks import check_bundle, check_values
 from onconode.ingest.curation import Curation, load_curation
 from onconode.ingest.report import IngestReport
 from onconode.model.codes import RESPONSE_ALIASES
@@ -154,15 +154,11 @@ class _Reader:
         status = s.vital_status
         death = self._time(status.time_of_death, status.HasField("time_of_death"), "subject.vitalStatus.timeOfDeath")
         last_seen = self._time(s.time_at_last_encounter, s.HasField("time_at_last_encounter"), "subject.timeAtLastEncounter")
-        if status.survival_time_in_days:
-            if diagnosis is None:
-                self.warn("subject.vitalStatus.survivalTimeInDays", "survival time is counted from the diagnosis, which has no date; not loaded", "give diseases[].onset a timestamp")
-            else:
-                end = diagnosis + dt.timedelta(days=status.survival_time_in_days)
-                if status.status == status.DECEASED:
-                    death = death or end
-                else:
-                    last_seen = max(filter(None, (last_seen, end)))
+        end = self._survival_end(diagnosis, status.survival_time_in_days)
+        if end is not None and status.status == status.DECEASED:
+            death = death or end
+        elif end is not None:
+            last_seen = max(filter(None, (last_seen, end)))
         if status.status == status.DECEASED and death is None:
             self.warn("subject.vitalStatus", "the patient died, but no date of death can be derived; death_date stays empty", "give timeOfDeath a timestamp")
         values = {
@@ -179,6 +175,20 @@ class _Reader:
         self._actions(pid)
         if self.not_held:
             self.warn(None, f"the model has no place for: {', '.join(self.not_held)}; not loaded", "keep the phenopacket itself as the full record")
+
+    def _survival_end(self, diagnosis: dt.date | None, days: int) -> dt.date | None:
+        """The date survivalTimeInDays points at: diagnosis + days."""
+        field = "subject.vitalStatus.survivalTimeInDays"
+        if not days:
+            return None
+        if diagnosis is None:
+            self.warn(field, "survival time is counted from the diagnosis, which has no date; not loaded", "give diseases[].onset a timestamp")
+            return None
+        try:
+            return diagnosis + dt.timedelta(days=days)
+        except OverflowError:
+            self.findings.error(self.file, None, field, f"{days} days after the diagnosis is past the year 9999", "check the survival time")
+            return None
 
     def _disease(self) -> Message | None:
         diseases = [(i, d) for i, d in enumerate(self.p.diseases) if not d.excluded]
@@ -302,5 +312,6 @@ def ingest_phenopackets(store: Store, path: Path, *, dataset: str, progress: Pro
     if not current_rows(store, "dataset", ["dataset_id"], "dataset_id", [dataset]):
         bundle.sent.add("dataset")
         bundle.add("dataset", Record({"dataset_id": dataset, "title": f"Phenopackets ({dataset})", "description": f"Loaded from GA4GH Phenopackets v2 ({path.name})"}, str(path), None, {"dataset_id": "--dataset"}))
+    check_values(bundle, findings)
     check_bundle(bundle, store, findings)
     return load_bundle(store, bundle, findings, progress=progress)
