@@ -20,6 +20,9 @@ ingest_app = typer.Typer(no_args_is_help=True, help="Load pipeline outputs and c
 freeze_app = typer.Typer(no_args_is_help=True, help="Data freezes: immutable, named data releases.")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(freeze_app, name="freeze")
+from onconode.access.cli import access_app, audit_app  # noqa: E402  (typer only; domain imports are lazy)
+app.add_typer(access_app, name="access")
+app.add_typer(audit_app, name="audit")
 
 out = Console()
 err = Console(stderr=True)
