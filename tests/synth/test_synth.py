@@ -161,11 +161,33 @@ def test_cli_synth_into_store_then_stats(tmp_path: Path):
     assert counts["patient"] == 20 and counts["somatic_variant"] > 0
 
 
-def test_out_folder_ingests_through_the_hmftools_reader(tmp_path: Path, store):
-    hmftools = pytest.importorskip("onconode.ingest.hmftools")
-    if not hasattr(hmftools, "ingest_hmftools"):
-        pytest.skip("the hmftools reader is not there yet")
-    write_cohort(tmp_path / "out", patients=5, seed=9, median_variants=200)
-    report = hmftools.ingest_hmftools(store, tmp_path / "out" / "hmftools")
-    assert not report.problems
-    assert store.counts()["somatic_variant"] > 0
+AGGREGATES = {
+    "somatic_variant": "SELECT count(*), sum(position), sum(allele_read_count), count(*) FILTER (WHERE reported), "
+                       "round(sum(adjusted_vaf), 3), count(DISTINCT gene) FROM somatic_variant WHERE _removed IS NULL",
+    "tumor_profile": "SELECT round(sum(purity), 4), sum(tml), round(sum(tmb_per_mb), 3), count(*) FILTER (WHERE hr_status = 'HR_DEFICIENT') "
+                     "FROM tumor_profile WHERE _removed IS NULL",
+    "treatment": "SELECT md5(string_agg(regimen || coalesce(mechanism, ''), ';' ORDER BY treatment_id)) FROM treatment WHERE _removed IS NULL",
+    "sample": "SELECT md5(string_agg(primary_tumor_location || coalesce(primary_tumor_doids, ''), ';' ORDER BY sample_id)) "
+              "FROM sample WHERE _removed IS NULL",
+}
+
+
+def test_out_folder_ingested_by_the_real_readers_equals_into_store(tmp_path: Path):
+    from onconode.ingest.clinical import ingest_clinical
+    from onconode.ingest.hmftools import ingest_hmftools
+    from onconode.store import Store
+
+    write_cohort(tmp_path / "out", patients=8, seed=9, median_variants=200)
+    via_files, direct = Store.init(tmp_path / "files"), Store.init(tmp_path / "direct")
+    try:
+        genomic = ingest_hmftools(via_files, tmp_path / "out" / "hmftools")
+        clinical = ingest_clinical(via_files, tmp_path / "out" / "clinical")
+        assert not genomic.problems and not clinical.problems
+        assert not genomic.warnings and not clinical.warnings
+        load_cohort(direct, patients=8, seed=9, median_variants=200)
+        assert via_files.counts() == direct.counts()
+        for query in AGGREGATES.values():
+            assert via_files.con.execute(query).fetchall() == direct.con.execute(query).fetchall(), query
+    finally:
+        via_files.close()
+        direct.close()
