@@ -14,7 +14,7 @@ from onconode.cli import app
 from onconode.ingest.hmftools import ingest_hmftools
 from onconode.ingest.hmftools.purple import cna_call
 from onconode.ingest.problems import IngestError
-from test_hmftools_support import data_lines, fixture_files, needs_vcf_loader, read_text, sample_folder
+from test_hmftools_support import data_lines, fixture_files, read_text, sample_folder
 
 GENOMIC = ("tumor_profile", "somatic_variant", "copy_number_segment", "gene_copy_number",
            "structural_variant", "sv_breakend", "fusion", "driver")
@@ -336,7 +336,6 @@ def test_a_sample_is_never_moved_to_another_build(store, hmftools_fixtures, tmp_
     assert store.current_version == version
 
 
-@needs_vcf_loader
 def test_somatic_vcf_goes_through_the_vcf_loader(store, hmftools_fixtures):
     report = ingest_hmftools(store, hmftools_fixtures, sample="tumor_sample", sample_id="COLO829T")
     records = [l for l in read_text(fixture_files(hmftools_fixtures)["purple_somatic_vcf"]).splitlines() if not l.startswith("#")]
@@ -347,7 +346,6 @@ def test_somatic_vcf_goes_through_the_vcf_loader(store, hmftools_fixtures):
     assert {v["sample_id"] for v in variants} == {"COLO829T"}
 
 
-@needs_vcf_loader
 def test_cli_ingest_then_stats(hmftools_fixtures, tmp_path):
     runner = CliRunner()
     home = str(tmp_path / "node")

@@ -10,24 +10,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-import pytest
-
 from onconode.ingest.hmftools.discover import classify
-
-
-
-def _has_vcf_loader() -> bool:
-    try:
-        from onconode.ingest.vcf import load_somatic_vcf  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
-HAS_VCF_LOADER = _has_vcf_loader()
-needs_vcf_loader = pytest.mark.skipif(
-    not HAS_VCF_LOADER, reason="the somatic VCF loader (onconode.ingest.vcf) is not in this checkout yet"
-)
 
 
 def fixture_files(hmf: Path, prefix: str = "tumor_sample") -> dict[str, Path]:

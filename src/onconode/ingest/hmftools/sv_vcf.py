@@ -102,57 +102,77 @@ def _orientation(alt: str) -> int:
     return -1 if alt[:1] in ("[", "]", ".") else 1
 
 
-def _info(record: Any, key: str) -> Any:
-    try:
-        return record.INFO.get(key)
-    except (KeyError, ValueError):
-        return None
-
-
-def _float(value: Any) -> float | None:
-    """htslib holds VCF floats as float32; 7 significant digits give back what was written."""
-    return None if value is None else float(f"{float(value):.7g}")
+INFO_KEYS = ("MATEID", "SVTYPE", "PURPLE_AF", "PURPLE_JCN", "INFERRED")
+FLOAT_KEYS = ("PURPLE_AF", "PURPLE_JCN")
 
 
 def _first(value: Any, index: int = 0) -> float | None:
     if isinstance(value, (tuple, list)):
-        return _float(value[index]) if len(value) > index else None
-    return _float(value) if index == 0 else None
+        return value[index] if len(value) > index else None
+    return value if index == 0 else None
+
+
+def _parse_info(reader: FieldReader, text: str, line: int) -> dict[str, Any] | None:
+    """The INFO fields this reader uses; floats become tuples of floats, flags True."""
+    info: dict[str, Any] = {}
+    for item in text.split(";"):
+        key, sep, value = item.partition("=")
+        if key not in INFO_KEYS:
+            continue
+        if not sep:
+            info[key] = True
+        elif key in FLOAT_KEYS:
+            try:
+                info[key] = tuple(float(v) for v in value.split(","))
+            except ValueError:
+                reader.error(line, f"INFO/{key}", f"{value!r} is not a comma-separated list of numbers", "copy the file again from the pipeline output")
+                return None
+        else:
+            info[key] = value
+    return info
 
 
 def read_breakends(path: Path, problems: Problems, header: VcfHeader, ref_genome: str | None) -> dict[str, Breakend]:
-    """Every breakend record of the VCF by its ID, checked against the reference genome."""
-    import cyvcf2
+    """Every breakend record of the VCF by its ID, checked against the reference genome.
 
+    The records are read as text, not through htslib: an SV VCF holds thousands of
+    records, not millions, and fuzzing showed htslib (via cyvcf2) can crash the process on
+    a corrupted record, where a data manager needs a located problem instead.
+    """
     reader = FieldReader(path, problems, STRUCTURAL_VARIANT, ref_genome)
     out: dict[str, Breakend] = {}
-    index = 0
+    line = 0
     try:
-        vcf = cyvcf2.VCF(str(path), lazy=True, threads=1)
-        for index, rec in enumerate(vcf, start=1):
-            line = header.lines + index
-            alt = rec.ALT[0] if rec.ALT else ""
-            vcf_id = rec.ID
-            if not vcf_id:
-                reader.error(line, "ID", "the breakend has no ID", "SV VCFs name each breakend so mates can refer to it")
-                continue
-            if vcf_id in out:
-                reader.error(line, "ID", f"ID {vcf_id} is used by line {out[vcf_id].line} too", "IDs must be unique")
-                continue
-            if not alt or alt.startswith("<"):
-                reader.error(line, "ALT", f"ALT {alt!r} is not in breakend notation", "PURPLE SV VCFs write e.g. C[1:756332[ or C.")
-                continue
-            if not reader.position(rec.CHROM, rec.POS, line, "POS", "CHROM"):
-                continue
-            out[vcf_id] = Breakend(
-                vcf_id, line, rec.CHROM, rec.POS, _orientation(alt), alt, rec.FILTER or "PASS",
-                _float(rec.QUAL), {k: _info(rec, k) for k in ("MATEID", "SVTYPE", "PURPLE_AF", "PURPLE_JCN", "INFERRED")},
-            )
-            if problems.full:
-                break
-        vcf.close()
-    except Exception as exc:  # htslib reports corruption as OSError/StopIteration/Exception
-        problems.error(str(path), header.lines + index + 1, None, f"the file is truncated or corrupt ({exc})", "copy it again from the pipeline output")
+        with open_text(path) as fh:
+            for raw in fh:
+                line += 1
+                if line <= header.lines or not raw.strip():
+                    continue
+                fields = raw.rstrip("\r\n").split("\t")
+                if len(fields) < 8:
+                    reader.error(line, None, f"{len(fields)} fields where a VCF record has at least 8", "the line is cut short; copy the file again")
+                    continue
+                chrom, pos_text, vcf_id, _ref, alts, qual_text, filt, info_text = fields[:8]
+                alt = alts.split(",")[0]
+                pos = reader.value(pos_text, line, "POS", "start_position")
+                qual = reader.value(qual_text, line, "QUAL", "qual")
+                info = _parse_info(reader, info_text, line)
+                if pos is None or info is None or (qual is None and qual_text not in (".", "")):
+                    continue
+                if vcf_id in ("", "."):
+                    reader.error(line, "ID", "the breakend has no ID", "SV VCFs name each breakend so mates can refer to it")
+                elif vcf_id in out:
+                    reader.error(line, "ID", f"ID {vcf_id} is used by line {out[vcf_id].line} too", "IDs must be unique")
+                elif not alt or alt.startswith("<"):
+                    reader.error(line, "ALT", f"ALT {alt!r} is not in breakend notation", "PURPLE SV VCFs write e.g. C[1:756332[ or C.")
+                elif reader.position(chrom, pos, line, "POS", "CHROM"):
+                    out[vcf_id] = Breakend(vcf_id, line, chrom, pos, _orientation(alt), alt, filt if filt not in ("", ".") else "PASS", qual, info)
+                if problems.full:
+                    break
+    except UnicodeDecodeError as exc:
+        reader.error(line + 1, None, f"the file is not valid text ({exc.reason})", "copy it again from the pipeline output")
+    except (OSError, EOFError) as exc:
+        reader.error(line + 1, None, f"the file is truncated or corrupt ({exc})", "copy it again from the pipeline output")
     return out
 
 
