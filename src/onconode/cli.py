@@ -291,7 +291,7 @@ def quality(
     if as_json:
         sys.stdout.write(json.dumps(report, default=str, indent=2) + "\n")
     else:
-        out.print(render_text(report), highlight=False)
+        out.print(render_text(report), highlight=False, soft_wrap=True)
 
 
 @app.command()

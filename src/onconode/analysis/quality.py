@@ -221,9 +221,14 @@ def _finding(items: list[str]) -> dict[str, Any]:
 
 # -- plain-text rendering -----------------------------------------------------------------
 def _table(headers: list[str], rows: list[list[Any]]) -> str:
+    """Numbers right-aligned, text left-aligned, columns two spaces apart."""
     cells = [[("" if v is None else str(v)) for v in row] for row in rows]
     widths = [max([len(h)] + [len(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    line = lambda vals: "  ".join(v.ljust(w) if i == 0 else v.rjust(w) for i, (v, w) in enumerate(zip(vals, widths)))  # noqa: E731
+    numeric = [all(isinstance(r[i], (int, float)) or r[i] is None for r in rows) and i > 0 for i in range(len(headers))]
+
+    def line(vals: list[str]) -> str:
+        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(vals, widths, numeric)).rstrip()
+
     return "\n".join([line(headers), line(["-" * w for w in widths])] + [line(r) for r in cells])
 
 
@@ -270,9 +275,17 @@ def render_text(report: dict[str, Any]) -> str:
     out += ["", _table(["distribution", "n", "min", "p25", "median", "p75", "max"], [
         [name] + [report[name][k] for k in ("n", "min", "p25", "median", "p75", "max")] for name in ("purity", "mean_depth")
     ])]
-    out += ["", "Completeness (% of rows with a value)"]
-    for table, c in report["completeness"].items():
-        out.append(f"{table} ({c['rows']} rows): " + ", ".join(f"{f} {p if p is not None else '-'}" for f, p in c["fields"].items()))
+    gaps = [
+        [table, c["rows"], field, pct]
+        for table, c in report["completeness"].items()
+        for field, pct in c["fields"].items()
+        if pct is not None and pct < 100.0
+    ]
+    empty = [table for table, c in report["completeness"].items() if not c["rows"]]
+    out += ["", "Completeness: clinical fields not always filled (--json lists every field)"]
+    out.append(_table(["table", "rows", "field", "filled%"], gaps) if gaps else "every field of every row is filled")
+    if empty:
+        out.append("no rows at all: " + ", ".join(empty))
     for key, title in (("by_hospital", "hospital"), ("by_month", "month of arrival")):
         out += ["", f"Per {title}", _table(
             [title] + [SHORT.get(f, f) for f in BREAKDOWN],
