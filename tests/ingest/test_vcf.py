@@ -212,3 +212,15 @@ def test_fuzzed_bodies_only_ever_raise_ingest_error(tmp_path, lines):
         problems = Problems()
         opened = open_vcf(path, None, "GRCh37", problems)
         list(record_batches(opened, "S1", problems, engine=engine))
+
+
+def test_bulk_path_converts_plain_records_itself_and_hands_over_only_hard_ones(tmp_path):
+    from onconode.ingest.vcf import bulk
+
+    multi = "1\t100\t.\tG\tA,T\t50\tPASS\tPURPLE_AF=0.1,0.2\tGT:AD:DP\t0/0:9,0,0:9\t1/2:5,3,2:10\n"
+    path = write_vcf(tmp_path / "b.vcf.gz", BRAF + multi)
+    problems = Problems()
+    opened = open_vcf(path, None, None, problems)
+    result = bulk.convert_chunk((BRAF + multi).encode(), opened.header, opened.tumor, "S1", opened.ref_genome)
+    assert result.table.num_rows == 1 and result.hard == [1]
+    assert result.table.column("hgvs_protein").to_pylist() == ["p.Val600Glu"]

@@ -59,7 +59,7 @@ def convert_chunk(data: bytes, header: VcfHeader, tumor: str, sample_id: str, re
     lines = data.count(b"\n")
     try:
         df = pl.read_csv(io.BytesIO(data), separator="\t", has_header=False, new_columns=names,
-                         schema={n: pl.String for n in names}, quote_char=None, missing_utf8_is_empty_string=True,
+                         schema={n: pl.String for n in names}, quote_char=None,
                          raise_if_empty=False)
     except Exception:  # wrong field counts, bad UTF-8 ...: the careful path says exactly what and where
         return BulkResult(None, list(range(lines)))
@@ -67,7 +67,9 @@ def convert_chunk(data: bytes, header: VcfHeader, tumor: str, sample_id: str, re
         return BulkResult(None, list(range(lines)))
     lengths = contig_lengths(ref_genome)
     keys = "|".join(FLOAT_INFO.keys() | STRING_INFO.keys() | set(FLAG_INFO) | {"IMPACT"})
-    tokens = (pl.lit(";") + pl.col("INFO")).str.extract_all(f";(?:{keys})[^;]*")
+    # One regex pass per record finds every wanted key; the per-key lookups then scan short lists.
+    df = df.with_columns((pl.lit(";") + pl.col("INFO")).str.extract_all(f";(?:{keys})[^;]*").alias("_tokens"))
+    tokens = pl.col("_tokens")
     fmt_index = _format_indices(df, header)
     sample = pl.col(tumor).str.split(":")
     last = names[-1]
@@ -161,13 +163,16 @@ def _finish(df: pl.DataFrame, header: VcfHeader, sample_id: str) -> pa.Table:
 
 
 def _classify(df: pl.DataFrame, header: VcfHeader) -> pl.DataFrame:
-    annotated = header.annotation is not None
-    keys = df.select("canonical_effect", pl.col("gene").is_not_null().alias("_has_gene"), "_shorter").unique()
+    df = df.with_columns(
+        pl.col("gene").is_not_null().alias("_has_gene"),
+        (pl.lit(header.annotation is not None) | pl.col("_i_IMPACT").is_not_null()).alias("_annotated"),
+    )
+    on = ["canonical_effect", "_has_gene", "_shorter", "_annotated"]
+    keys = df.select(on).unique()
     classes = [
         ann.classify(effect, "g" if has_gene else None, 1 if shorter else 0, 0, annotated)
-        for effect, has_gene, shorter in keys.iter_rows()
+        for effect, has_gene, shorter, annotated in keys.iter_rows()
     ]
     lookup = keys.with_columns(pl.Series("variant_classification", classes, dtype=pl.String))
     lookup = lookup.with_columns(pl.col("variant_classification").is_in(list(codes.DEFAULT_FILTERED_CLASSIFICATIONS)).fill_null(False).alias("default_filtered"))
-    df = df.with_columns(pl.col("gene").is_not_null().alias("_has_gene"))
-    return df.join(lookup, on=["canonical_effect", "_has_gene", "_shorter"], how="left", nulls_equal=True, maintain_order="left")
+    return df.join(lookup, on=on, how="left", nulls_equal=True, maintain_order="left")

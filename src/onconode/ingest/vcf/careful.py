@@ -144,6 +144,8 @@ def convert(line: str, line_no: int, ctx: Context) -> list[dict[str, Any]]:
         elif "NEAR_HOTSPOT" in values:
             row["hotspot"] = "NEAR_HOTSPOT"
         kind = ctx.header.annotation
+        if kind is None and values.get("IMPACT") not in (None, "", "."):
+            kind = "IMPACT"  # PAVE output whose header lost its ##INFO lines: htslib reads it as a String
         if kind == "IMPACT":
             impact = ann.parse_impact(values.get("IMPACT"))
         elif kind == "CSQ":
