@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from onconode.ingest.problems import MAX_PROBLEMS, Problem, Problems
+from onconode.ingest.problems import Problems
 from onconode.ingest.report import IngestReport
 from onconode.ingest.values import to_arrow
 from onconode.model import TABLES_BY_NAME
@@ -23,27 +23,8 @@ from onconode.store import Store
 PATIENT_TABLES = ("patient", "consent", "sample", "treatment", "treatment_drug", "treatment_response")
 
 
-class Findings(Problems):
-    """A Problems collector that caps errors and warnings separately, so a flood of
-    warnings (say 10,000 unmapped drug names) can never push an error out of sight."""
-
-    def __init__(self, cap: int = MAX_PROBLEMS) -> None:
-        super().__init__(cap)
-        self._counts = {"error": 0, "warning": 0}
-        self.warnings_dropped = 0
-
-    def add(self, problem: Problem) -> None:
-        if self._counts[problem.severity] < self.cap:
-            self._counts[problem.severity] += 1
-            self.items.append(problem)
-        elif problem.severity == "error":
-            self.dropped += 1
-        else:
-            self.warnings_dropped += 1
-
-    @property
-    def full(self) -> bool:
-        return self._counts["error"] >= self.cap
+# The shared collector caps errors and warnings separately; the clinical readers use it as is.
+Findings = Problems
 
 
 @dataclass

@@ -32,17 +32,25 @@ class Problem:
 
 @dataclass
 class Problems:
-    """A collector shared by the readers of one ingest."""
+    """A collector shared by the readers of one ingest.
+
+    Errors and warnings are capped separately, so a flood of warnings (say 10,000
+    unmapped drug names) can never push an error out of sight or let a bad file load.
+    """
 
     cap: int = MAX_PROBLEMS
     items: list[Problem] = field(default_factory=list)
     dropped: int = 0
+    warnings_dropped: int = 0
 
     def add(self, problem: Problem) -> None:
-        if len(self.items) < self.cap:
+        kept = sum(1 for p in self.items if p.severity == problem.severity) if len(self.items) >= self.cap else 0
+        if kept < self.cap:
             self.items.append(problem)
-        else:
+        elif problem.severity == "error":
             self.dropped += 1
+        else:
+            self.warnings_dropped += 1
 
     def error(self, file: str, line: int | None, column: str | None, message: str, hint: str = "") -> None:
         self.add(Problem(str(file), line, column, message, hint, "error"))
@@ -60,10 +68,11 @@ class Problems:
 
     @property
     def full(self) -> bool:
-        return len(self.items) >= self.cap
+        """True once the error cap is reached: readers may stop looking for more."""
+        return self.dropped > 0 or len(self.errors) >= self.cap
 
     def raise_if_errors(self) -> None:
-        if self.errors:
+        if self.errors or self.dropped:
             raise IngestError(self.errors, self.dropped)
 
 
