@@ -26,6 +26,7 @@ class FieldReader:
         self.problems = problems
         self.table = table
         self.ref_genome = ref_genome
+        self._columns = {c.name: c for c in table.columns}  # Table.column scans; this runs per field
 
     def get(self, row: dict[str, Any], line: int | None, header: str, column: str | None = None) -> Any:
         """The value under `header` coerced as model column `column` (default: same name).
@@ -38,7 +39,7 @@ class FieldReader:
 
     def value(self, raw: Any, line: int | None, where: str, column: str) -> Any:
         try:
-            return coerce(raw, self.table.column(column))
+            return coerce(raw, self._columns[column])
         except BadValue as exc:
             self.problems.error(self.path, line, where, str(exc), HINT)
             return None
