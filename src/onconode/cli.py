@@ -80,8 +80,10 @@ def run_ingest(call: Callable[..., object]) -> None:
             fail(f"{exc}\nNothing was loaded; the store is unchanged.", 2)
     rows = ", ".join(f"{n:,} {t}" for t, n in report.rows.items() if n)
     out.print(f"version {report.version}: {rows or 'no rows'}", highlight=False)
-    for w in report.warnings + [str(p) for p in report.problems]:
+    for w in report.warnings:
         err.print(f"[yellow]warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+    for problem in report.problems:  # already says its severity and where it is
+        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
 
 
 # -- node ----------------------------------------------------------------------------
