@@ -41,13 +41,30 @@ def contig_lengths(ref_genome: str) -> dict[str, int]:
     return out
 
 
-def _first_value(tokens: pl.Expr, key: str) -> pl.Expr:
-    prefix = f";{key}="
-    return tokens.list.eval(pl.element().filter(pl.element().str.starts_with(prefix)).str.slice(len(prefix))).list.first()
+ABSENT = "\x00"
 
 
-def _has_flag(tokens: pl.Expr, key: str) -> pl.Expr:
-    return tokens.list.eval((pl.element() == f";{key}") | pl.element().str.starts_with(f";{key}=")).list.any()
+def _info_columns(info: pl.Series) -> list[pl.Series]:
+    """The wanted INFO keys as columns: one regex pass per record, then one pivot.
+
+    `_i_KEY` is the first value of KEY (None for a key without '='), `_f_KEY` whether a flag is present.
+    """
+    keys = (*FLOAT_INFO, *STRING_INFO, "IMPACT", *FLAG_INFO)
+    pattern = f";(?:{'|'.join(keys)})[^;]*"  # never consumes the next ';', so neighbours both match
+    tokens = pl.DataFrame({"_t": (";" + info.fill_null("")).str.extract_all(pattern)}).with_row_index("_r")
+    long = tokens.explode("_t").drop_nulls("_t").with_columns(
+        pl.col("_t").str.slice(1).str.splitn("=", 2).struct.rename_fields(["_k", "_v"]).alias("_kv")).unnest("_kv")
+    long = long.filter(pl.col("_k").is_in(list(keys))).with_columns(pl.col("_v").fill_null(ABSENT))
+    wide = long.pivot(on="_k", index="_r", values="_v", aggregate_function="first") if long.height else pl.DataFrame({"_r": []}, schema={"_r": pl.UInt32})
+    full = pl.DataFrame({"_r": pl.arange(0, len(info), eager=True).cast(pl.UInt32)}).join(wide, on="_r", how="left", maintain_order="left")
+    out = []
+    for key in keys:
+        col = full.get_column(key) if key in full.columns else pl.Series(key, [None] * len(info), dtype=pl.String)
+        if key in FLAG_INFO:
+            out.append(col.is_not_null().alias(f"_f_{key}"))
+        else:
+            out.append(pl.Series(f"_i_{key}", col).replace(ABSENT, None).alias(f"_i_{key}"))
+    return out
 
 
 def _missing(expr: pl.Expr) -> pl.Expr:
@@ -66,10 +83,7 @@ def convert_chunk(data: bytes, header: VcfHeader, tumor: str, sample_id: str, re
     if df.height != lines:
         return BulkResult(None, list(range(lines)))
     lengths = contig_lengths(ref_genome)
-    keys = "|".join(FLOAT_INFO.keys() | STRING_INFO.keys() | set(FLAG_INFO) | {"IMPACT"})
-    # One regex pass per record finds every wanted key; the per-key lookups then scan short lists.
-    df = df.with_columns((pl.lit(";") + pl.col("INFO")).str.extract_all(f";(?:{keys})[^;]*").alias("_tokens"))
-    tokens = pl.col("_tokens")
+    df = df.with_columns(_info_columns(df.get_column("INFO")))
     fmt_index = _format_indices(df, header)
     sample = pl.col(tumor).str.split(":")
     last = names[-1]
@@ -84,9 +98,9 @@ def convert_chunk(data: bytes, header: VcfHeader, tumor: str, sample_id: str, re
         (pl.col("REF").str.contains(BASES_RE) & pl.col("ALT").str.contains(BASES_RE)).alias("_alleles_ok"),
     ]
     for key in (*FLOAT_INFO, *STRING_INFO, "IMPACT"):
-        exprs.append(_missing(_first_value(tokens, key)).alias(f"_i_{key}"))
+        exprs.append(_missing(pl.col(f"_i_{key}")).alias(f"_i_{key}"))
     for key in FLAG_INFO:
-        exprs.append(_has_flag(tokens, key).alias(f"_f_{key}"))
+        exprs.append(pl.col(f"_f_{key}"))
     if fmt_index is not None:
         exprs.append(_missing(sample.list.get(pl.col("FORMAT").replace_strict(fmt_index["AD"], default=None, return_dtype=pl.Int64), null_on_oob=True)).alias("_ad"))
         exprs.append(_missing(sample.list.get(pl.col("FORMAT").replace_strict(fmt_index["DP"], default=None, return_dtype=pl.Int64), null_on_oob=True)).alias("_dp"))
