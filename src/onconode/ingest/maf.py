@@ -101,7 +101,7 @@ def _convert(row: dict[str, str], line: int, shown: str, build: str, problems: P
         "coding_effect": CODING_BY_CLASS.get(cls or "", "NONE") if cls else None,
         "hgvs_coding": hgvsc.split(":", 1)[-1] if hgvsc else None,
         "hgvs_protein": _value(row, "HGVSp_Short", "HGVSp"), "variant_classification": cls,
-        "default_filtered": cls in codes.DEFAULT_FILTERED_CLASSIFICATIONS,
+        "default_filtered": codes.is_default_filtered(cls, _value(row, "Hugo_Symbol")),
         "allele_read_count": t_alt, "total_read_count": total,
         "vaf": t_alt / total if t_alt is not None and total else None,
     }

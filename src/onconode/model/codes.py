@@ -33,7 +33,17 @@ VARIANT_CLASSIFICATIONS = (
     "3'UTR", "3'Flank", "5'UTR", "5'Flank", "IGR", "Intron", "RNA", "Targeted_Region",
     "Splice_Region", "De_novo_Start_InFrame", "De_novo_Start_OutOfFrame", "Unknown",
 )
-DEFAULT_FILTERED_CLASSIFICATIONS = ("Silent", "Intron", "3'UTR", "3'Flank", "5'UTR", "5'Flank", "IGR", "RNA")
+# As cbioportal-core's MutationFilter drops them: RNA is kept (counted), and 5'Flank is kept
+# in TERT, whose promoter mutations are drivers (see is_default_filtered).
+DEFAULT_FILTERED_CLASSIFICATIONS = ("Silent", "Intron", "3'UTR", "3'Flank", "5'UTR", "5'Flank", "IGR")
+DEFAULT_FILTER_KEPT_PROMOTERS = ("TERT",)
+
+
+def is_default_filtered(classification: str | None, gene: str | None = None) -> bool:
+    """Whether cBioPortal's default import filter would drop a mutation of this class and gene."""
+    if classification == "5'Flank" and gene in DEFAULT_FILTER_KEPT_PROMOTERS:
+        return False
+    return classification in DEFAULT_FILTERED_CLASSIFICATIONS
 
 SEGMENT_SUPPORT = (
     "BND", "INV", "DEL", "SGL", "INS", "INF", "DUP", "MULTIPLE", "CENTROMERE", "TELOMERE",
