@@ -308,7 +308,7 @@ def demo(
     if federation:
         fail("the federated demo is not part of this release yet; run `onconode demo` for a single node")
     summary = build_demo(state.home, patients=patients, progress=_rich_task)
-    out.print(render_summary(summary), highlight=False)
+    out.print(render_summary(summary), highlight=False, soft_wrap=True)
 
 
 if __name__ == "__main__":  # pragma: no cover
