@@ -273,9 +273,11 @@ def _chrom_rank(chrom: np.ndarray) -> np.ndarray:
 
 
 def _transcripts(gene: np.ndarray) -> np.ndarray:
+    """Canonical transcript of the driver-panel genes (other genes have none here)."""
     out = np.full(len(gene), None, dtype=object)
-    for g, t in TRANSCRIPTS.items():
-        out[gene == g] = t
+    known = np.flatnonzero(np.isin(gene, np.array(list(TRANSCRIPTS), dtype=object)))
+    for i in known:
+        out[i] = TRANSCRIPTS[gene[i]]
     return out
 
 
@@ -434,13 +436,13 @@ def tumor_profile(p: SampleParams, seg: dict, gcn: pa.Table, n_sv: int) -> pa.Ta
     })
 
 
-def sample_tables(seed: int, p: SampleParams, median_variants: int | None) -> dict[str, pa.Table]:
-    """Every genomic table of one sample, drawn from its own generators."""
+def sample_tables(seed: int, p: SampleParams, median_variants: int | None, *, variants: bool = True) -> dict[str, pa.Table]:
+    """Every genomic table of one sample, drawn from its own generators (somatic variants
+    only when `variants`, so a loader can stream them separately)."""
     seg = segments(rng(seed, CN_STREAM, p.index), p)
     gcn = gene_copy_numbers(p, seg)
     sv = structural(rng(seed, SV_STREAM, p.index), p)
     out = {
-        "somatic_variant": somatic_variants(rng(seed, VARIANT_STREAM, p.index), p, seg, scaled_count(p, median_variants)),
         "copy_number_segment": _table("copy_number_segment", {
             "sample_id": _const(p.sample_id, len(seg["start"])), **seg,
             "major_allele_copy_number": np.round(seg["copy_number"] - seg["minor_allele_copy_number"], 4),
@@ -449,5 +451,14 @@ def sample_tables(seed: int, p: SampleParams, median_variants: int | None) -> di
         "driver": drivers(p, gcn),
         **sv,
     }
+    if variants:
+        out["somatic_variant"] = sample_variants(seed, p, median_variants, seg)
     out["tumor_profile"] = tumor_profile(p, seg, gcn, sv["structural_variant"].num_rows)
     return out
+
+
+def sample_variants(seed: int, p: SampleParams, median_variants: int | None, seg: dict | None = None) -> pa.Table:
+    """The somatic variants of one sample (the same rows sample_tables gives)."""
+    if seg is None:
+        seg = segments(rng(seed, CN_STREAM, p.index), p)
+    return somatic_variants(rng(seed, VARIANT_STREAM, p.index), p, seg, scaled_count(p, median_variants))

@@ -1,21 +1,26 @@
 """`onconode synth --into-store`: the cohort straight into one store transaction.
 
-Genomic tables are generated a chunk of samples at a time and handed to the transaction
-as Arrow tables, so memory holds one chunk, never the cohort's variants.
+Each table goes to the transaction once (the store retires and checks rows per call, so
+one call per table keeps the load linear). The small per-sample tables are collected in
+memory; somatic variants stream as a RecordBatchReader, generated a sample at a time, so
+memory holds one batch, never the cohort's variants.
 """
 
 from __future__ import annotations
 
+from typing import Iterator
+
 import pyarrow as pa
 
 from onconode.ingest.report import IngestReport
+from onconode.model.tables import SOMATIC_VARIANT
 from onconode.progress import Progress, silent
 from onconode.store import Store
 from onconode.synth.clinical import clinical_tables
-from onconode.synth.cohort import build
-from onconode.synth.genome import sample_tables
+from onconode.synth.cohort import Cohort, build
+from onconode.synth.genome import sample_tables, sample_variants
 
-CHUNK_VARIANTS = 2_000_000   # rows of somatic variants per insert
+BATCH_ROWS = 1_000_000
 
 
 def load_cohort(store: Store, *, patients: int, seed: int, median_variants: int | None,
@@ -27,24 +32,34 @@ def load_cohort(store: Store, *, patients: int, seed: int, median_variants: int 
     with store.transaction("synth", f"synthetic cohort: {patients} patients, seed {seed}") as tx:
         for name, table in clinical_tables(cohort).items():
             report.rows[name] = tx.replace(name, table)
-        pending: dict[str, list[pa.Table]] = {}
-        pending_rows = 0
-        with progress("generating genomes", len(cohort.params)) as advance:
+        small: dict[str, list[pa.Table]] = {}
+        with progress("copy number, SVs, drivers", len(cohort.params)) as advance:
             for p in cohort.params:
-                for name, table in sample_tables(seed, p, median_variants).items():
-                    pending.setdefault(name, []).append(table)
-                    pending_rows += table.num_rows
-                if pending_rows >= CHUNK_VARIANTS:
-                    _flush(tx, pending, report)
-                    pending_rows = 0
+                for name, table in sample_tables(seed, p, median_variants, variants=False).items():
+                    small.setdefault(name, []).append(table)
                 advance(1)
-        _flush(tx, pending, report)
+        for name, tables in small.items():
+            report.rows[name] = tx.replace(name, pa.concat_tables(tables))
+        small.clear()
+        with progress("somatic variants", len(cohort.params)) as advance:
+            reader = pa.RecordBatchReader.from_batches(
+                SOMATIC_VARIANT.arrow_schema, _variant_batches(cohort, seed, median_variants, advance))
+            report.rows["somatic_variant"] = tx.replace("somatic_variant", reader)
     report.version = tx.version
     report.warnings.extend(tx.warnings)
     return report
 
 
-def _flush(tx, pending: dict[str, list[pa.Table]], report: IngestReport) -> None:
-    for name, tables in pending.items():
-        report.rows[name] = report.rows.get(name, 0) + tx.replace(name, pa.concat_tables(tables))
-    pending.clear()
+def _variant_batches(cohort: Cohort, seed: int, median_variants: int | None, advance) -> Iterator[pa.RecordBatch]:
+    pending: list[pa.Table] = []
+    rows = 0
+    for p in cohort.params:
+        t = sample_variants(seed, p, median_variants)
+        pending.append(t)
+        rows += t.num_rows
+        advance(1)
+        if rows >= BATCH_ROWS:
+            yield from pa.concat_tables(pending).combine_chunks().to_batches()
+            pending, rows = [], 0
+    if pending:
+        yield from pa.concat_tables(pending).combine_chunks().to_batches()
