@@ -1,0 +1,112 @@
+"""Sample × gene alteration events: the one definition every analysis counts.
+
+An *event* is one way a gene is altered in one sample:
+
+- MUTATION: a passing, non-silent somatic mutation (`queries.passing_mutations`: PASS or
+  no FILTER, coding effect missense / nonsense-frameshift / splice, not hidden by the
+  cBioPortal default filter), with its coding effect, hotspot and biallelic flags;
+- AMP / DEL: a discrete AMP / HOMDEL copy-number call, or a PURPLE driver-catalogue AMP,
+  PARTIAL_AMP or DEL entry (real PURPLE gene tables carry no discrete call, cBioPortal
+  studies carry no driver catalogue, so both sources count);
+- FUSION: a reported fusion (or one whose reported flag is unknown), an event of both
+  partner genes.
+
+Drivers are kept apart (`drivers`): a driver-catalogue entry with its likelihood, for
+"driver likelihood ≥ t" filters and the "any driver" frequency.
+
+Denominators are the samples *profiled* for the event's data type
+(`tumor_profile.profiled`, empty for whole genomes), as cBioPortal's case lists define
+them, so panel-sequenced samples without copy-number data never dilute AMP frequencies.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import ibis
+import ibis.expr.types as ir
+
+from onconode.analysis.queries import Snapshot, passing_mutations
+
+Kind = Literal["MUTATION", "AMP", "DEL", "FUSION"]
+KINDS: tuple[str, ...] = ("MUTATION", "AMP", "DEL", "FUSION")
+AMP_DRIVERS = ("AMP", "PARTIAL_AMP")
+DEL_DRIVERS = ("DEL",)
+# The data type a sample must be profiled for before an event kind can count in it.
+PROFILE_OF_KIND = {"MUTATION": "mutations", "AMP": "cna", "DEL": "cna", "FUSION": "structural_variants"}
+EVENT_COLUMNS = ("sample_id", "gene", "kind", "coding_effect", "hotspot", "biallelic")
+
+
+def _event(t: ir.Table, gene: ir.Value, kind: str, coding_effect=None, hotspot=None, biallelic=None) -> ir.Table:
+    null_s = ibis.null().cast("string")
+    null_b = ibis.null().cast("boolean")
+    return t.select(
+        sample_id=t.sample_id,
+        gene=gene,
+        kind=ibis.literal(kind),
+        coding_effect=coding_effect if coding_effect is not None else null_s,
+        hotspot=hotspot if hotspot is not None else null_b,
+        biallelic=biallelic if biallelic is not None else null_b,
+    )
+
+
+def mutation_events(snap: Snapshot) -> ir.Table:
+    m = passing_mutations(snap)
+    return _event(m, m.gene, "MUTATION", m.coding_effect, m.hotspot == "HOTSPOT", m.biallelic.fill_null(False))
+
+
+def copy_number_events(snap: Snapshot, kind: Literal["AMP", "DEL"]) -> ir.Table:
+    g = snap.table("gene_copy_number")
+    d = snap.table("driver")
+    call = "AMP" if kind == "AMP" else "HOMDEL"
+    drivers = AMP_DRIVERS if kind == "AMP" else DEL_DRIVERS
+    from_calls = g.filter(g.cna_call == call)
+    from_drivers = d.filter(d.driver.isin(drivers), ~d.germline.fill_null(False))
+    return _event(from_calls, from_calls.gene, kind).union(_event(from_drivers, from_drivers.gene, kind)).distinct()
+
+
+def fusion_events(snap: Snapshot) -> ir.Table:
+    f = snap.table("fusion").filter(lambda f: f.reported.fill_null(True))
+    return _event(f, f.five_prime_gene, "FUSION").union(_event(f, f.three_prime_gene, "FUSION")).distinct()
+
+
+def events(snap: Snapshot, kinds: tuple[str, ...] = KINDS) -> ir.Table:
+    """All alteration events of the requested kinds (columns EVENT_COLUMNS)."""
+    parts: list[ir.Table] = []
+    for k in kinds:
+        if k == "MUTATION":
+            parts.append(mutation_events(snap))
+        elif k in ("AMP", "DEL"):
+            parts.append(copy_number_events(snap, k))  # type: ignore[arg-type]
+        elif k == "FUSION":
+            parts.append(fusion_events(snap))
+        else:
+            raise ValueError(f"unknown alteration kind {k!r}; kinds are {', '.join(KINDS)}")
+    out = parts[0]
+    for p in parts[1:]:
+        out = out.union(p)
+    return out
+
+
+def drivers(snap: Snapshot, min_likelihood: float = 0.0) -> ir.Table:
+    """Somatic driver-catalogue entries (sample_id, gene, driver, driver_likelihood) with a
+    likelihood of at least `min_likelihood`."""
+    d = snap.table("driver")
+    d = d.filter(~d.germline.fill_null(False), d.driver_likelihood.fill_null(0.0) >= min_likelihood)
+    return d.select("sample_id", "gene", "driver", "driver_likelihood", "biallelic")
+
+
+def profiled_samples(snap: Snapshot, data_type: str) -> ir.Table:
+    """Samples profiled for a data type ("mutations", "cna", "structural_variants"); an
+    empty `profiled` means a whole genome, profiled for all of them."""
+    tp = snap.table("tumor_profile")
+    p = tp.profiled
+    return tp.filter(p.isnull() | (p == "") | p.contains(data_type)).select("sample_id")
+
+
+def fully_profiled_samples(snap: Snapshot) -> ir.Table:
+    """Samples profiled for every data type: the denominator of "any alteration"."""
+    out = profiled_samples(snap, "mutations")
+    for t in ("cna", "structural_variants"):
+        out = out.semi_join(profiled_samples(snap, t), "sample_id")
+    return out

@@ -1,0 +1,415 @@
+"""Cohort definitions: a JSON filter tree (AND / OR / NOT over clinical and genomic
+criteria) that evaluates, on a snapshot, to the samples and patients it selects.
+
+A definition is data, not code: interfaces receive it as JSON, `parse` validates it with
+pydantic and names the offending place in the tree (`args[1].gene: ...`), and `select`
+turns it into one Ibis expression, so every value a user typed reaches the database as
+a literal, never as SQL text. The tree is over *samples* (a patient with two biopsies
+can match with one of them); patient-level criteria (sex, dataset, treatment, response)
+select all samples of the patients they match.
+
+    {"op": "and", "args": [
+        {"op": "tumour_type", "doids": ["9256"]},
+        {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation", "hotspot": true},
+        {"op": "treatment", "mechanism": "Anti-EGFR"}]}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Union
+
+import ibis
+import ibis.expr.types as ir
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
+
+from onconode.analysis import alterations, doid
+from onconode.analysis.queries import Snapshot
+from onconode.model import codes as C
+
+Sex = Literal["male", "female", "other", "unknown"]
+Response = Literal["CR", "PR", "SD", "PD", "NE", "ND", "NON_CR_NON_PD", "CLINICAL_PROGRESSION"]
+# Best response of a treatment: the first of these it reached (RECIST order).
+RESPONSE_RANK = {"CR": 0, "PR": 1, "SD": 2, "NON_CR_NON_PD": 3, "PD": 4, "CLINICAL_PROGRESSION": 5, "NE": 6, "ND": 7}
+assert set(RESPONSE_RANK) == set(C.RESPONSES)
+
+
+class CohortError(ValueError):
+    """A cohort definition that cannot be used; the message names where and why."""
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Range(_Node):
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "_Range":
+        if self.min is None and self.max is None:
+            raise ValueError("give min, max or both")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) is above max ({self.max})")
+        return self
+
+
+class Dataset(_Node):
+    op: Literal["dataset"]
+    ids: list[str] = Field(min_length=1)
+
+
+class TumourType(_Node):
+    """Primary tumour DOID, by default with every descendant in the DOID tree."""
+    op: Literal["tumour_type"]
+    doids: list[str] = Field(min_length=1)
+    include_descendants: bool = True
+
+
+class TumourLocation(_Node):
+    op: Literal["tumour_location"]
+    locations: list[str] = Field(min_length=1)
+
+
+class BiopsySite(_Node):
+    op: Literal["biopsy_site"]
+    sites: list[str] = Field(min_length=1)
+
+
+class SexIs(_Node):
+    op: Literal["sex"]
+    values: list[Sex] = Field(min_length=1)
+
+
+class AgeAtBiopsy(_Range):
+    """Age in whole years at the sampling date (birth year only is stored)."""
+    op: Literal["age_at_biopsy"]
+
+
+class TreatmentCriteria(_Node):
+    """A treatment line matching all given fields (drug / type / mechanism of one of its
+    drugs, case-insensitive; line number range)."""
+    drug: str | None = None
+    drug_type: str | None = None
+    mechanism: str | None = None
+    line_min: int | None = Field(default=None, ge=0)
+    line_max: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _lines(self) -> "TreatmentCriteria":
+        if self.line_min is not None and self.line_max is not None and self.line_min > self.line_max:
+            raise ValueError(f"line_min ({self.line_min}) is above line_max ({self.line_max})")
+        return self
+
+
+class Treatment(TreatmentCriteria):
+    op: Literal["treatment"]
+
+
+class BestResponse(_Node):
+    """Patients whose best response to a (matching) treatment line is one of `values`."""
+    op: Literal["best_response"]
+    values: list[Response] = Field(min_length=1)
+    treatment: TreatmentCriteria | None = None
+
+
+class GeneAltered(_Node):
+    op: Literal["gene_altered"]
+    gene: str = Field(min_length=1)
+    alteration: Literal["mutation", "amplification", "deletion", "fusion", "driver", "any"] = "any"
+    coding_effects: list[Literal["MISSENSE", "NONSENSE_OR_FRAMESHIFT", "SPLICE"]] | None = None
+    hotspot: bool | None = None
+    biallelic: bool | None = None
+    protein_change: str | None = None
+    min_driver_likelihood: float | None = Field(default=None, ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _mutation_only(self) -> "GeneAltered":
+        detail = [f for f in ("coding_effects", "hotspot", "protein_change") if getattr(self, f) is not None]
+        if detail and self.alteration != "mutation":
+            raise ValueError(f"{', '.join(detail)} only apply to alteration 'mutation' (got {self.alteration!r})")
+        if self.min_driver_likelihood is not None and self.alteration != "driver":
+            raise ValueError("min_driver_likelihood only applies to alteration 'driver'")
+        return self
+
+
+class Tmb(_Node):
+    op: Literal["tmb"]
+    status: Literal["HIGH", "LOW", "UNKNOWN"] | None = None
+    min_per_mb: float | None = Field(default=None, ge=0)
+    max_per_mb: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _some(self) -> "Tmb":
+        if self.status is None and self.min_per_mb is None and self.max_per_mb is None:
+            raise ValueError("give status, min_per_mb or max_per_mb")
+        return self
+
+
+class Msi(_Node):
+    op: Literal["msi"]
+    status: list[Literal["MSI", "MSS", "UNKNOWN"]] = Field(min_length=1)
+
+
+class Hrd(_Node):
+    op: Literal["hrd"]
+    status: list[Literal["HR_DEFICIENT", "HR_PROFICIENT", "CANNOT_BE_DETERMINED"]] = Field(min_length=1)
+
+
+class Wgd(_Node):
+    op: Literal["wgd"]
+    value: bool
+
+
+class Purity(_Range):
+    op: Literal["purity"]
+
+
+class And(_Node):
+    op: Literal["and"]
+    args: list["Node"] = Field(min_length=1)
+
+
+class Or(_Node):
+    op: Literal["or"]
+    args: list["Node"] = Field(min_length=1)
+
+
+class Not(_Node):
+    op: Literal["not"]
+    arg: "Node"
+
+
+class All(_Node):
+    """Every sample of the snapshot (the whole database)."""
+    op: Literal["all"]
+
+
+Node = Annotated[
+    Union[And, Or, Not, All, Dataset, TumourType, TumourLocation, BiopsySite, SexIs, AgeAtBiopsy, Treatment,
+          BestResponse, GeneAltered, Tmb, Msi, Hrd, Wgd, Purity],
+    Field(discriminator="op"),
+]
+for _m in (And, Or, Not):
+    _m.model_rebuild()
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(Node)
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    """A pydantic location as a JSON path; pydantic inserts the union's tag (the node's
+    "op") after each place a node sits, which is not part of the JSON, so it is dropped."""
+    out = ""
+    for i, part in enumerate(loc):
+        at_node = i == 0 or isinstance(loc[i - 1], int) or loc[i - 1] == "arg"
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif at_node and part in _OPS:
+            continue
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(root)"
+
+
+_OPS = {"and", "or", "not", "all", "dataset", "tumour_type", "tumour_location", "biopsy_site", "sex",
+        "age_at_biopsy", "treatment", "best_response", "gene_altered", "tmb", "msi", "hrd", "wgd", "purity"}
+
+
+def parse(definition: Any) -> Any:
+    """Validate a JSON definition (dict, or a parsed model) into the filter tree; every
+    problem is reported with its path in the tree, all at once."""
+    if isinstance(definition, BaseModel):
+        return definition
+    try:
+        return _ADAPTER.validate_python(definition)
+    except ValidationError as exc:
+        lines = [f"{_path(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors()]
+        raise CohortError("the cohort definition is not valid:\n  " + "\n  ".join(lines)) from None
+
+
+def to_json(node: Any) -> dict[str, Any]:
+    return _ADAPTER.dump_python(parse(node), mode="json", exclude_none=True)
+
+
+# -- evaluation ----------------------------------------------------------------------
+
+def _universe(snap: Snapshot) -> ir.Table:
+    return snap.table("sample").select("sample_id", "patient_id")
+
+
+def _samples_of_patients(snap: Snapshot, patients: ir.Table) -> ir.Table:
+    return _universe(snap).semi_join(patients, "patient_id").select("sample_id")
+
+
+def _ci_equals(col: ir.StringValue, value: str) -> ir.BooleanValue:
+    return col.lower() == value.lower()
+
+
+def _matching_treatments(snap: Snapshot, c: TreatmentCriteria) -> ir.Table:
+    t = snap.table("treatment")
+    d = snap.table("treatment_drug")
+    conds = []
+    if c.drug is not None:
+        conds.append(_ci_equals(d.drug, c.drug))
+    if c.drug_type is not None:
+        conds.append(_ci_equals(d.type, c.drug_type))
+    if c.mechanism is not None:
+        conds.append(_ci_equals(d.mechanism, c.mechanism))
+    if conds:
+        t = t.semi_join(d.filter(*conds), "treatment_id")
+    if c.line_min is not None:
+        t = t.filter(t.line >= c.line_min)
+    if c.line_max is not None:
+        t = t.filter(t.line <= c.line_max)
+    return t
+
+
+def best_responses(snap: Snapshot, treatments: ir.Table) -> ir.Table:
+    """Per treatment: its best response (RECIST order), columns treatment_id, patient_id,
+    best_response. Treatments without an assessment are absent."""
+    r = snap.table("treatment_response").semi_join(treatments, "treatment_id")
+    rank = r.response.cases(*RESPONSE_RANK.items(), else_=99)
+    ranked = r.mutate(rank=rank).group_by(["treatment_id", "patient_id"]).aggregate(rank=lambda x: x["rank"].min())
+    names = ranked["rank"].cases(*((v, k) for k, v in RESPONSE_RANK.items()), else_=ibis.null().cast("string"))
+    return ranked.select("treatment_id", "patient_id", best_response=names)
+
+
+def _gene_samples(snap: Snapshot, n: GeneAltered) -> ir.Table:
+    gene = n.gene.upper()
+    if n.alteration == "driver":
+        d = alterations.drivers(snap, n.min_driver_likelihood or 0.0)
+        return d.filter(d.gene.upper() == gene).select("sample_id")
+    kinds = {"mutation": ("MUTATION",), "amplification": ("AMP",), "deletion": ("DEL",),
+             "fusion": ("FUSION",), "any": alterations.KINDS}[n.alteration]
+    if n.alteration == "mutation" and n.protein_change is not None:
+        m = alterations.passing_mutations(snap)
+        m = m.filter(m.gene.upper() == gene, m.hgvs_protein.lower().contains(n.protein_change.lower()))
+        e = alterations.mutation_events(snap).semi_join(m.select("sample_id"), "sample_id")
+    else:
+        e = alterations.events(snap, kinds)
+    e = e.filter(e.gene.upper() == gene)
+    if n.coding_effects is not None:
+        e = e.filter(e.coding_effect.isin(n.coding_effects))
+    if n.hotspot is not None:
+        e = e.filter(e.hotspot == n.hotspot)
+    if n.biallelic is not None:
+        e = e.filter(e.biallelic == n.biallelic)
+    return e.select("sample_id")
+
+
+def _profile(snap: Snapshot) -> ir.Table:
+    return snap.table("tumor_profile")
+
+
+def _range(col: ir.NumericValue, lo: float | None, hi: float | None) -> list[ir.BooleanValue]:
+    out = []
+    if lo is not None:
+        out.append(col >= lo)
+    if hi is not None:
+        out.append(col <= hi)
+    return out
+
+
+def _leaf(snap: Snapshot, n: Any) -> ir.Table:
+    s = snap.table("sample")
+    if isinstance(n, All):
+        return s.select("sample_id")
+    if isinstance(n, Dataset):
+        p = snap.table("patient")
+        return _samples_of_patients(snap, p.filter(p.dataset_id.isin(n.ids)))
+    if isinstance(n, TumourType):
+        wanted = set()
+        for d in n.doids:
+            wanted |= doid.descendants(d) if n.include_descendants else {d.removeprefix("DOID:")}
+        doids = s.primary_tumor_doids.fill_null("").split(",")
+        hit = doids.filter(lambda x: x.strip().isin(sorted(wanted))).length() > 0
+        return s.filter(hit).select("sample_id")
+    if isinstance(n, TumourLocation):
+        locs = [x.lower() for x in n.locations]
+        return s.filter(s.primary_tumor_location.lower().isin(locs)).select("sample_id")
+    if isinstance(n, BiopsySite):
+        sites = [x.lower() for x in n.sites]
+        return s.filter(s.biopsy_site.lower().isin(sites)).select("sample_id")
+    if isinstance(n, SexIs):
+        p = snap.table("patient")
+        return _samples_of_patients(snap, p.filter(p.sex.isin(n.values)))
+    if isinstance(n, AgeAtBiopsy):
+        p = snap.table("patient")
+        j = s.join(p, "patient_id")
+        age = j.sampling_date.year() - j.birth_year
+        return j.filter(*_range(age, n.min, n.max)).select("sample_id")
+    if isinstance(n, Treatment):
+        return _samples_of_patients(snap, _matching_treatments(snap, n).select("patient_id"))
+    if isinstance(n, BestResponse):
+        crit = n.treatment or TreatmentCriteria()
+        b = best_responses(snap, _matching_treatments(snap, crit))
+        return _samples_of_patients(snap, b.filter(b.best_response.isin(n.values)).select("patient_id"))
+    if isinstance(n, GeneAltered):
+        return _gene_samples(snap, n)
+    tp = _profile(snap)
+    if isinstance(n, Tmb):
+        conds = _range(tp.tmb_per_mb, n.min_per_mb, n.max_per_mb)
+        if n.status is not None:
+            conds.append(tp.tmb_status == n.status)
+        return tp.filter(*conds).select("sample_id")
+    if isinstance(n, Msi):
+        return tp.filter(tp.msi_status.isin(n.status)).select("sample_id")
+    if isinstance(n, Hrd):
+        return tp.filter(tp.hr_status.isin(n.status)).select("sample_id")
+    if isinstance(n, Wgd):
+        return tp.filter(tp.whole_genome_duplication == n.value).select("sample_id")
+    if isinstance(n, Purity):
+        return tp.filter(*_range(tp.purity, n.min, n.max)).select("sample_id")
+    raise CohortError(f"no evaluation for filter {type(n).__name__}")  # pragma: no cover - the union is closed
+
+
+def _samples(snap: Snapshot, n: Any) -> ir.Table:
+    if isinstance(n, And):
+        parts = [_samples(snap, a) for a in n.args]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out.intersect(p)
+        return out
+    if isinstance(n, Or):
+        parts = [_samples(snap, a) for a in n.args]
+        out = parts[0]
+        for p in parts[1:]:
+            out = out.union(p)
+        return out
+    if isinstance(n, Not):
+        return _universe(snap).select("sample_id").difference(_samples(snap, n.arg))
+    return _leaf(snap, n).distinct()
+
+
+def select(snap: Snapshot, definition: Any) -> ir.Table:
+    """The cohort as an unexecuted Ibis table of (sample_id, patient_id)."""
+    ids = _samples(snap, parse(definition))
+    return _universe(snap).semi_join(ids, "sample_id")
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """An evaluated cohort: which samples and patients, on which store version."""
+    sample_ids: frozenset[str]
+    patient_ids: frozenset[str]
+    version: int | None
+
+    @property
+    def samples(self) -> int:
+        return len(self.sample_ids)
+
+    @property
+    def patients(self) -> int:
+        return len(self.patient_ids)
+
+
+def evaluate(snap: Snapshot, definition: Any) -> Cohort:
+    df = select(snap, definition).to_pyarrow()
+    return Cohort(frozenset(df["sample_id"].to_pylist()), frozenset(df["patient_id"].to_pylist()), getattr(snap, "version", None))
+
+
+def samples_table(cohort: Cohort) -> ir.Table:
+    """The cohort's samples as an in-memory Ibis table, to join with snapshot tables."""
+    import pyarrow as pa
+
+    return ibis.memtable(pa.table({"sample_id": pa.array(sorted(cohort.sample_ids), pa.string())}))

@@ -1,0 +1,69 @@
+"""OncoPrint: which of a gene list's alterations each sample of a cohort carries.
+
+Exact (licensed) view: the sample × gene matrix, samples ordered as cBioPortal orders
+them (by the first gene altered, then the next, ...). A matrix is patient-level data, so
+the controlled view is the same picture without individuals: every distinct alteration
+pattern across the genes with how many samples show it, small patterns hidden and pooled.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+from onconode.analysis import alterations
+from onconode.analysis.cohort import Cohort, samples_table
+from onconode.analysis.disclosure import Rules
+from onconode.analysis.queries import Snapshot
+
+
+def _label(e: dict[str, Any]) -> str:
+    if e["kind"] == "MUTATION":
+        return "HOTSPOT_" + str(e["coding_effect"]) if e["hotspot"] else str(e["coding_effect"])
+    return str(e["kind"])
+
+
+@dataclass
+class OncoPrint:
+    genes: list[str]
+    samples: list[str]                      # sorted as displayed
+    cells: dict[str, dict[str, list[str]]]  # sample -> gene -> labels (only altered)
+    profiled: int
+
+    def _pattern(self, sample: str) -> tuple[str, ...]:
+        row = self.cells.get(sample, {})
+        return tuple("+".join(sorted(set(row.get(g, [])))) for g in self.genes)
+
+    def exact(self) -> dict[str, Any]:
+        return {"analysis": "oncoprint", "genes": self.genes, "profiled": self.profiled,
+                "matrix": [{"sample_id": s, "alterations": {g: sorted(set(v)) for g, v in self.cells.get(s, {}).items()}}
+                           for s in self.samples]}
+
+    def controlled(self, rules: Rules) -> dict[str, Any]:
+        counts = Counter(self._pattern(s) for s in self.samples)
+        shown, pooled = [], 0
+        for pattern, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            if rules.is_small(n):
+                pooled += n
+            else:
+                shown.append({"pattern": dict(zip(self.genes, pattern)), "samples": n})
+        per_gene = {g: rules.cell(sum(1 for s in self.samples if self.cells.get(s, {}).get(g))) for g in self.genes}
+        return {"analysis": "oncoprint", "genes": self.genes, "profiled": rules.cell(self.profiled),
+                "altered_per_gene": per_gene, "patterns": shown, "other_patterns_samples": rules.cell(pooled)}
+
+
+def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str]) -> OncoPrint:
+    """The alterations of `genes` in the cohort's samples profiled for every data type."""
+    if not genes:
+        raise ValueError("an OncoPrint needs at least one gene")
+    wanted = [g.upper() for g in genes]
+    members = alterations.fully_profiled_samples(snap).semi_join(samples_table(cohort), "sample_id")
+    profiled = sorted(members.to_pyarrow()["sample_id"].to_pylist())
+    e = alterations.events(snap).semi_join(members, "sample_id")
+    e = e.filter(e.gene.upper().isin(wanted)).mutate(gene=lambda t: t.gene.upper())
+    cells: dict[str, dict[str, list[str]]] = {}
+    for row in e.to_pyarrow().to_pylist():
+        cells.setdefault(row["sample_id"], {}).setdefault(row["gene"], []).append(_label(row))
+    key = lambda s: (tuple(0 if cells.get(s, {}).get(g) else 1 for g in wanted), s)  # noqa: E731
+    return OncoPrint(wanted, sorted(profiled, key=key), cells, len(profiled))
