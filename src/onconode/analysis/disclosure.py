@@ -151,25 +151,30 @@ class Rules:
                         "merge or drop them")
         return None
 
-    def survival_grid(self, times: np.ndarray, events: np.ndarray) -> np.ndarray:
+    def survival_grid(self, times: np.ndarray, events: np.ndarray, groups: np.ndarray | None = None) -> np.ndarray:
         """Right edges of time bins: fixed-width bins merged until each holds at least
-        `min_events_per_bin` events (a short last bin joins the one before)."""
+        `min_events_per_bin` events in every group that has events in it (a short last
+        bin joins the one before), so no step of any curve rests on fewer patients."""
         w = self.settings.survival_bin_days
         need = self.settings.min_events_per_bin
         t = np.asarray(times, float)
+        e = np.asarray(events) == 1
+        g = np.zeros(len(t), int) if groups is None else np.unique(np.asarray(groups), return_inverse=True)[1]
         if len(t) == 0:
             return np.array([])
         top = np.ceil(max(t.max(), 1e-9) / w) * w
-        edges, pending = [], 0
+        edges: list[float] = []
+        pending = np.zeros(g.max() + 1, int)
         for right in np.arange(w, top + w, w):
-            pending += int(((t > right - w) & (t <= right) & (np.asarray(events) == 1)).sum())
-            if pending >= need:
-                edges.append(right)
-                pending = 0
+            in_bin = (t > right - w) & (t <= right) & e
+            pending += np.bincount(g[in_bin], minlength=len(pending))
+            if pending.sum() >= need and all(p == 0 or p >= need for p in pending):
+                edges.append(float(right))
+                pending[:] = 0
         if not edges:
             return np.array([top])
         if edges[-1] < top:
-            edges[-1] = top  # the tail's few events join the last full bin
+            edges[-1] = float(top)  # the tail's few events join the last full bin
         return np.asarray(edges, float)
 
     def bin_times(self, times: np.ndarray, grid: np.ndarray) -> np.ndarray:

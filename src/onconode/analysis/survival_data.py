@@ -1,0 +1,86 @@
+"""Survival endpoints: per patient (entry, time, event) in days, from the store.
+
+- `os`: overall survival. With left truncation (the default) time runs from diagnosis
+  and a patient enters the risk set at the biopsy: a database of biopsied patients only
+  sees those who lived until their biopsy, and ignoring that makes survival look better
+  than it is. Without it, time runs from the biopsy. Event: death; censored at the last
+  follow-up. Patients without a diagnosis date (or with one after the biopsy) cannot be
+  placed on the diagnosis time scale and are counted as excluded.
+- `time_on_treatment`: from the start of the patient's first matching treatment line to
+  its end (event) or, while ongoing, to the last follow-up (censored).
+- `time_to_progression`: from that start to the first PD or clinical progression
+  assessment (event), else censored at the last follow-up or death.
+  For both treatment endpoints, a line that started before the biopsy enters at the
+  biopsy (delayed entry) when left truncation is on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import ibis
+import pandas as pd
+
+from onconode.analysis import cohort as cohort_mod
+from onconode.analysis.cohort import Cohort, TreatmentCriteria
+from onconode.analysis.queries import Snapshot
+
+Endpoint = Literal["os", "time_on_treatment", "time_to_progression"]
+PROGRESSION = ("PD", "CLINICAL_PROGRESSION")
+
+
+def _days(a: pd.Series, b: pd.Series) -> pd.Series:
+    return (pd.to_datetime(b) - pd.to_datetime(a)).dt.days.astype("float")
+
+
+def _patients(snap: Snapshot, cohort: Cohort) -> pd.DataFrame:
+    """Per cohort patient: first cohort biopsy date, diagnosis, death, last follow-up."""
+    s = snap.table("sample").select("sample_id", "patient_id", "sampling_date").to_pyarrow().to_pandas()
+    s = s[s.sample_id.isin(cohort.sample_ids)].groupby("patient_id", as_index=False).sampling_date.min()
+    p = snap.table("patient").select("patient_id", "diagnosis_date", "death_date", "last_follow_up_date").to_pyarrow().to_pandas()
+    return s.merge(p, on="patient_id", how="left")
+
+
+def endpoint_data(snap: Snapshot, cohort: Cohort, endpoint: Endpoint, treatment: TreatmentCriteria | dict[str, Any] | None = None,
+                  left_truncation: bool = True) -> tuple[pd.DataFrame, int]:
+    """(one row per analysable patient: patient_id, entry, time, event; how many eligible
+    patients — all for OS, the treated ones otherwise — lacked the dates to be placed)."""
+    pts = _patients(snap, cohort)
+    end = pts.death_date.fillna(pts.last_follow_up_date)
+    if endpoint == "os":
+        if left_truncation:
+            origin = pts.diagnosis_date
+            ok = origin.notna() & (pd.to_datetime(origin) <= pd.to_datetime(pts.sampling_date))
+            entry = _days(origin, pts.sampling_date)
+        else:
+            origin, ok, entry = pts.sampling_date, pd.Series(True, index=pts.index), pd.Series(0.0, index=pts.index)
+        df = pd.DataFrame({"patient_id": pts.patient_id, "entry": entry, "time": _days(origin, end),
+                           "event": pts.death_date.notna().astype(int)})
+        ok = ok & end.notna()
+    else:
+        if treatment is None:
+            raise ValueError(f"endpoint {endpoint} needs treatment criteria (drug, drug_type, mechanism or line)")
+        crit = treatment if isinstance(treatment, TreatmentCriteria) else TreatmentCriteria.model_validate(treatment)
+        members = ibis.memtable(pd.DataFrame({"patient_id": sorted(cohort.patient_ids)}, dtype="string"))
+        t = cohort_mod._matching_treatments(snap, crit).semi_join(members, "patient_id")
+        first = t.mutate(r=ibis.row_number().over(group_by=t.patient_id, order_by=[t.start_date, t.treatment_id])).filter(lambda x: x.r == 0)
+        tr = first.select("patient_id", "treatment_id", "start_date", "end_date").to_pyarrow().to_pandas()
+        tr = tr.merge(pts.assign(end_fu=end), on="patient_id", how="left")
+        if endpoint == "time_on_treatment":
+            stop = tr.end_date.fillna(tr.end_fu)
+            event = tr.end_date.notna().astype(int)
+        else:
+            r = snap.table("treatment_response")
+            r = r.filter(r.response.isin(PROGRESSION)).select("treatment_id", "response_date").to_pyarrow().to_pandas()
+            r = r[r.treatment_id.isin(tr.treatment_id)].groupby("treatment_id", as_index=False).response_date.min()
+            tr = tr.merge(r, on="treatment_id", how="left")
+            stop = tr.response_date.fillna(tr.end_fu)
+            event = tr.response_date.notna().astype(int)
+        entry = _days(tr.start_date, tr.sampling_date).clip(lower=0) if left_truncation else pd.Series(0.0, index=tr.index)
+        df = pd.DataFrame({"patient_id": tr.patient_id, "entry": entry, "time": _days(tr.start_date, stop), "event": event})
+        ok = stop.notna()
+    ok &= df.time.notna() & (df.time >= 0)
+    eligible = len(df)
+    df = df[ok.to_numpy()]
+    df = df[(df.entry < df.time) | ((df.entry == 0) & (df.time == 0))].copy()  # entered after the end: never at risk
+    return df.sort_values("patient_id", ignore_index=True), eligible - len(df)
