@@ -16,6 +16,7 @@ select all samples of the patients they match.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
@@ -274,6 +275,22 @@ def best_responses(snap: Snapshot, treatments: ir.Table) -> ir.Table:
     return ranked.select("treatment_id", "patient_id", best_response=names)
 
 
+_AA = {"A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "E": "Glu", "Q": "Gln", "G": "Gly", "H": "His",
+       "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe", "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp",
+       "Y": "Tyr", "V": "Val", "*": "Ter"}
+
+
+def protein_change_forms(change: str) -> list[str]:
+    """A protein change as researchers type it (V600E, p.V600E, p.Val600Glu), in the
+    forms HGVS p. notation may store it: one-letter and three-letter amino acids."""
+    c = change.strip().removeprefix("p.")
+    forms = [c]
+    m = re.fullmatch(r"([A-Z])(\d+)([A-Z*])", c)
+    if m and m.group(1) in _AA and m.group(3) in _AA:
+        forms.append(f"{_AA[m.group(1)]}{m.group(2)}{_AA[m.group(3)]}")
+    return [f"p.{f}".lower() for f in forms]
+
+
 def _gene_samples(snap: Snapshot, n: GeneAltered) -> ir.Table:
     gene = n.gene.upper()
     if n.alteration == "driver":
@@ -283,7 +300,9 @@ def _gene_samples(snap: Snapshot, n: GeneAltered) -> ir.Table:
              "fusion": ("FUSION",), "any": alterations.KINDS}[n.alteration]
     if n.alteration == "mutation" and n.protein_change is not None:
         m = alterations.passing_mutations(snap)
-        m = m.filter(m.gene.upper() == gene, m.hgvs_protein.lower().contains(n.protein_change.lower()))
+        forms = protein_change_forms(n.protein_change)
+        hgvs = m.hgvs_protein.lower()
+        m = m.filter(m.gene.upper() == gene, ibis.or_(*[hgvs == f for f in forms]))
         e = alterations.mutation_events(snap).semi_join(m.select("sample_id"), "sample_id")
     else:
         e = alterations.events(snap, kinds)

@@ -53,7 +53,7 @@ def logistic(df: pd.DataFrame, covariates: list[str]) -> dict[str, Any]:
     """Logit of responder on biomarker + covariates (tumour type as treatment-coded dummies,
     reference = most common type). Returns coefficients as odds ratios with 95 % CIs."""
     import statsmodels.api as sm
-    from statsmodels.tools.sm_exceptions import PerfectSeparationWarning
+    from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 
     d = df[df.responder.notna()].dropna(subset=[c for c in covariates])
     X = pd.DataFrame({"biomarker": d.biomarker.astype(float)}, index=d.index)
@@ -74,15 +74,19 @@ def logistic(df: pd.DataFrame, covariates: list[str]) -> dict[str, Any]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", PerfectSeparationWarning)
+            warnings.simplefilter("ignore", ConvergenceWarning)
             fit = sm.Logit(d.responder.astype(float).to_numpy(), X, missing="raise").fit(disp=0, maxiter=100)
     except Exception as exc:  # singular design, perfect separation: not estimable, say why
         out["error"] = f"the model could not be estimated ({type(exc).__name__}: {exc})"
+        return out
+    if not fit.mle_retvals.get("converged", True):
+        out["error"] = ("the model did not converge: most likely a group in which every patient, or none, "
+                        "responded (separation); drop that covariate or widen the cohort")
         return out
     ci = fit.conf_int()
     out["terms"] = [{"term": k, "coef": float(fit.params[k]), "se": float(fit.bse[k]), "p": float(fit.pvalues[k]),
                      "odds_ratio": float(np.exp(fit.params[k])), "ci_low": float(np.exp(ci.loc[k, 0])),
                      "ci_high": float(np.exp(ci.loc[k, 1]))} for k in X.columns]
-    out["converged"] = bool(fit.mle_retvals.get("converged", True))
     return out
 
 
