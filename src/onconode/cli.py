@@ -299,6 +299,7 @@ def quality(
 @app.command()
 def demo(
     patients: int = typer.Option(2000, "--patients", min=10, help="Synthetic patients in the demo cohort."),
+    variants: Optional[int] = typer.Option(None, "--variants-per-sample", min=1, help="Median somatic variants per sample (default ~20,000, as in real WGS)."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Build the demo node and stop (do not start the portal)."),
     federation: bool = typer.Option(False, "--federation", help="Also start a federation of demo nodes."),
 ) -> None:
@@ -307,7 +308,12 @@ def demo(
 
     if federation:
         fail("the federated demo is not part of this release yet; run `onconode demo` for a single node")
-    summary = build_demo(state.home, patients=patients, progress=_rich_task)
+    from onconode.store import StoreError
+
+    try:
+        summary = build_demo(state.home, patients=patients, median_variants=variants, progress=_rich_task)
+    except StoreError as exc:
+        fail(str(exc))
     out.print(render_summary(summary), highlight=False, soft_wrap=True)
 
 

@@ -99,12 +99,12 @@ def _by_tumour_type(store: Store, freeze: str) -> list[tuple[str, int, int, int]
     return [(r[0], int(r[1]), int(r[2]), int(r[3])) for r in rows]
 
 
-def build_demo(home: Path, *, patients: int = 2000, progress: Progress = silent) -> DemoSummary:
+def build_demo(home: Path, *, patients: int = 2000, median_variants: int | None = None, progress: Progress = silent) -> DemoSummary:
     from onconode.synth import load_cohort
 
     store = _prepare_home(home)
     with store:
-        load_cohort(store, patients=patients, seed=DEMO_SEED, median_variants=None, progress=progress)
+        load_cohort(store, patients=patients, seed=DEMO_SEED, median_variants=median_variants, progress=progress)
         colo = _load_colo829(store, find_shared_fixtures(), progress)
         freeze_id = f"DR-{dt.date.today():%Y-%m}"
         store.create_freeze(freeze_id, f"demo data release: {patients} synthetic patients + COLO829")

@@ -1,0 +1,59 @@
+"""`onconode demo`: the first thing a new user runs builds a complete, frozen node."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from onconode.cli import app
+
+runner = CliRunner()
+
+
+def _demo(home: Path, *extra: str):
+    return runner.invoke(app, ["--home", str(home), "demo", "--patients", "12", "--variants-per-sample", "300", *extra])
+
+
+def test_demo_builds_a_frozen_node_with_the_synthetic_cohort_and_colo829(tmp_path: Path, shared_fixtures: Path, monkeypatch):
+    monkeypatch.setenv("ONCONODE_SHARED_FIXTURES", str(shared_fixtures))
+    home = tmp_path / "demo"
+    result = _demo(home)
+    assert result.exit_code == 0, result.output
+    assert "freeze DR-" in result.output
+    assert "COLO829 (melanoma cell line) loaded as COLO829T" in result.output
+
+    freezes = runner.invoke(app, ["--home", str(home), "freeze", "list"])
+    freeze_id = next(w for w in freezes.output.split() if w.startswith("DR-"))
+    stats = json.loads(runner.invoke(app, ["--home", str(home), "stats", "--freeze", freeze_id, "--json"]).output)
+    assert stats["patient"] == 13  # 12 synthetic + COLO829
+    assert stats["somatic_variant"] > 12 * 50
+    assert stats["treatment"] > 0 and stats["treatment_response"] > 0 and stats["driver"] > 0
+
+
+def test_demo_without_the_shared_fixtures_still_builds_and_says_why_colo829_is_missing(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("ONCONODE_SHARED_FIXTURES", str(tmp_path / "nowhere"))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("onconode.demo.find_shared_fixtures", lambda: None)
+    result = _demo(tmp_path / "demo")
+    assert result.exit_code == 0, result.output
+    assert "COLO829 not loaded" in result.output
+
+
+def test_running_the_demo_again_rebuilds_it_in_place(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr("onconode.demo.find_shared_fixtures", lambda: None)
+    home = tmp_path / "demo"
+    assert _demo(home).exit_code == 0
+    again = _demo(home)
+    assert again.exit_code == 0, again.output
+    stats = json.loads(runner.invoke(app, ["--home", str(home), "stats", "--json"]).output)
+    assert stats["patient"] == 12
+
+
+def test_the_demo_never_overwrites_a_real_node(tmp_path: Path):
+    home = tmp_path / "node"
+    assert runner.invoke(app, ["--home", str(home), "init"]).exit_code == 0
+    result = _demo(home)
+    assert result.exit_code != 0
+    assert "not a demo" in result.output
