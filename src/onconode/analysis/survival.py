@@ -82,7 +82,8 @@ def cox(df: pd.DataFrame, covariates: list[str], left_truncation: bool) -> dict[
     data = df[cols].astype(float)
     out: dict[str, Any] = {"n": int(len(data)), "events": int(data.event.sum()), "parameters": len(covariates)}
     try:
-        cph = CoxPHFitter().fit(data, "time", "event", entry_col="entry" if left_truncation else None)
+        cph = CoxPHFitter().fit(data, "time", "event", entry_col="entry" if left_truncation else None,
+                                fit_options={"precision": 1e-10})
         ph_p = schoenfeld_test(data, covariates, cph.params_.to_numpy(), cph.variance_matrix_.to_numpy(), left_truncation)
     except Exception as exc:  # non-convergence, singular covariates: say so rather than fail the request
         out["error"] = f"the Cox model could not be estimated ({type(exc).__name__}: {exc})"
@@ -99,7 +100,7 @@ def cox(df: pd.DataFrame, covariates: list[str], left_truncation: bool) -> dict[
 def schoenfeld_test(data: pd.DataFrame, covariates: list[str], beta: np.ndarray, variance: np.ndarray,
                     left_truncation: bool) -> dict[str, float]:
     """Proportional-hazards test per covariate: scaled Schoenfeld residuals against the
-    rank of event time (Grambsch–Therneau, as lifelines' `proportional_hazard_test` with
+    (ordinal) rank of event time (Grambsch–Therneau, as lifelines' `proportional_hazard_test` with
     time_transform="rank"), with risk sets that honour delayed entry — lifelines cannot
     compute residuals with entry times, which left truncation needs."""
     X = data[covariates].to_numpy(float)
@@ -107,12 +108,19 @@ def schoenfeld_test(data: pd.DataFrame, covariates: list[str], beta: np.ndarray,
     e = data.event.to_numpy(int) == 1
     entry = data.entry.to_numpy(float) if left_truncation else np.full(len(t), -np.inf)
     w = np.exp(X @ beta)
-    resid = []
-    for i in np.flatnonzero(e):
-        at = (entry < t[i]) & (t >= t[i])
-        resid.append(X[i] - (w[at] @ X[at]) / w[at].sum())
+    resid, event_times = [], []
+    for time in np.unique(t[e]):  # Efron's handling of tied deaths, as the fit itself
+        at = (entry < time) & (t >= time)
+        dead = at & e & (t == time)
+        d = int(dead.sum())
+        s_r, x_r = w[at].sum(), w[at] @ X[at]
+        s_d, x_d = w[dead].sum(), w[dead] @ X[dead]
+        expected = np.mean([(x_r - l / d * x_d) / (s_r - l / d * s_d) for l in range(d)], axis=0)
+        for i in np.flatnonzero(dead):
+            resid.append(X[i] - expected)
+            event_times.append(time)
     r = np.asarray(resid) @ variance * e.sum()
-    ranks = stats.rankdata(t[e])
+    ranks = np.arange(1, len(event_times) + 1, dtype=float)  # ordinal, as lifelines' cumulative-event "rank"
     dt = ranks - ranks.mean()
     se2 = np.diag(variance)
     stat = (dt @ r) ** 2 / (e.sum() * se2 * (dt ** 2).sum())
