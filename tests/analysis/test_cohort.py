@@ -145,3 +145,11 @@ def test_saving_an_invalid_or_unknown_cohort_says_what_is_wrong(store):
         saved.load(store, "0123456789ab")
     with pytest.raises(saved.CohortNotFound, match="not a cohort id"):
         saved.load(store, "../../etc/passwd")
+
+
+def test_without_removes_whole_patients_for_disjoint_groups(snap):
+    everyone = C.evaluate(snap, {"op": "all"})
+    msi = C.evaluate(snap, {"op": "msi", "status": ["MSI"]})  # P02T and P03U: P03's other biopsy is MSS
+    assert "P03T" in C.evaluate(snap, {"op": "not", "arg": {"op": "msi", "status": ["MSI"]}}).sample_ids
+    rest = everyone.without(msi)
+    assert rest.patients == 10 and not {"P03T", "P03U", "P02T"} & rest.sample_ids

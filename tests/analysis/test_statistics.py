@@ -206,7 +206,7 @@ def test_log_rank_matches_lifelines_and_with_entry_statsmodels(snap):
     from statsmodels.duration.survfunc import survdiff
 
     hi, lo = _groups(snap)
-    res = survival.survival_analysis(snap, {"high": hi, "low": cohorts.Cohort(lo.sample_ids, lo.patient_ids - hi.patient_ids, None)},
+    res = survival.survival_analysis(snap, {"high": hi, "low": lo.without(hi)},
                                      "os", left_truncation=False)
     d = res.data
     ref = multivariate_logrank_test(d.time, d.group, d.event)
@@ -226,7 +226,7 @@ def test_cox_with_delayed_entry_matches_statsmodels_phreg_and_the_ph_test_matche
     from statsmodels.duration.hazard_regression import PHReg
 
     hi, lo = _groups(snap)
-    groups = {"low": cohorts.Cohort(lo.sample_ids, lo.patient_ids - hi.patient_ids, None), "high": hi}
+    groups = {"low": lo.without(hi), "high": hi}
     res = survival.survival_analysis(snap, groups, "os", left_truncation=True, cox_covariates=["age", "purity"])
     d = res.cox_data
     cols = ["group[high]", "age", "purity"]

@@ -412,6 +412,7 @@ class Cohort:
     sample_ids: frozenset[str]
     patient_ids: frozenset[str]
     version: int | None
+    members: frozenset[tuple[str, str]] = frozenset()  # (sample_id, patient_id)
 
     @property
     def samples(self) -> int:
@@ -421,10 +422,21 @@ class Cohort:
     def patients(self) -> int:
         return len(self.patient_ids)
 
+    def without(self, other: "Cohort") -> "Cohort":
+        """This cohort minus every patient of `other` (with all their samples): the
+        disjoint "rest" group that comparisons and survival need, where a sample-level NOT
+        would keep a patient whose other biopsy is in `other`."""
+        keep = self.patient_ids - other.patient_ids
+        pairs = frozenset((s, p) for s, p in self.members if p in keep)
+        if self.sample_ids and not self.members:
+            raise ValueError("this cohort does not know which sample belongs to which patient; build it with evaluate()")
+        return Cohort(frozenset(s for s, _ in pairs), frozenset(keep), self.version, pairs)
+
 
 def evaluate(snap: Snapshot, definition: Any) -> Cohort:
     df = select(snap, definition).to_pyarrow()
-    return Cohort(frozenset(df["sample_id"].to_pylist()), frozenset(df["patient_id"].to_pylist()), getattr(snap, "version", None))
+    samples, patients = df["sample_id"].to_pylist(), df["patient_id"].to_pylist()
+    return Cohort(frozenset(samples), frozenset(patients), getattr(snap, "version", None), frozenset(zip(samples, patients)))
 
 
 def samples_table(cohort: Cohort) -> ir.Table:

@@ -82,8 +82,12 @@ class DisclosureSettings(BaseModel):
             return cls()
         try:
             return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-        except (ValidationError, tomllib.TOMLDecodeError) as exc:
-            raise DisclosureSettingsError(f"{path}: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise DisclosureSettingsError(f"{path}: not valid TOML ({exc})") from None
+        except ValidationError as exc:
+            msgs = "; ".join((".".join(map(str, e["loc"])) + ": " if e["loc"] else "") + e["msg"].removeprefix("Value error, ")
+                             for e in exc.errors())
+            raise DisclosureSettingsError(f"{path}: {msgs}") from None
 
     @property
     def suppressed(self) -> str:
@@ -188,6 +192,20 @@ class Rules:
         lefts = np.concatenate([[0.0], grid[:-1]])
         idx = np.searchsorted(grid, np.asarray(entries, float), side="left")
         return lefts[np.minimum(idx, len(grid) - 1)]
+
+
+@dataclass(frozen=True)
+class Count:
+    """A plain patient / sample count, e.g. a catalogue figure or a cohort's size."""
+    label: str
+    patients: int
+    samples: int
+
+    def exact(self) -> dict[str, Any]:
+        return {"analysis": "count", "label": self.label, "patients": self.patients, "samples": self.samples}
+
+    def controlled(self, rules: "Rules") -> dict[str, Any]:
+        return {"analysis": "count", "label": self.label, "patients": rules.cell(self.patients), "samples": rules.cell(self.samples)}
 
 
 class Disclosable(Protocol):
