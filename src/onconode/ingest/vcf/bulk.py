@@ -1,10 +1,12 @@
-"""The bulk path: a chunk of VCF lines → somatic_variant columns, vectorised with Polars.
+"""The bulk path: a chunk of VCF lines → somatic_variant columns, vectorised in DuckDB.
 
 A per-record Python loop tops out near a quarter of bcftools' rate, so the common record
-(one ALT, plain bases, a primary contig, plain INFO values) is converted column-wise.
+(one ALT, plain bases, a primary contig, plain INFO values) is converted column-wise:
+Arrow's CSV reader splits the tab-separated fields, and one in-memory DuckDB query per
+chunk extracts the INFO keys and the tumour's FORMAT values with RE2 on both cores.
 Every record this path is not sure about is marked `hard` and handed, with its line
-number, to the careful path; derived values (classification, coding effects) come from
-the same Python functions as the careful path, applied to distinct values only.
+number, to the careful path; derived values (classification) come from the same Python
+function as the careful path, applied to distinct values only.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import polars as pl
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
 
 from onconode.ingest import genome
 from onconode.ingest.vcf import annotations as ann
@@ -21,8 +25,13 @@ from onconode.ingest.vcf.fields import FLAG_INFO, FLOAT, FLOAT_INFO, SCHEMA, STR
 from onconode.ingest.vcf.header import VcfHeader
 from onconode.model import codes
 
-FIXED = ["CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO"]
-BASES_RE = "^[ACGTNacgtn]+$"
+NULLABLE = pa.schema([f.with_nullable(True) for f in SCHEMA])
+VALUE_KEYS = (*FLOAT_INFO, *STRING_INFO, "IMPACT")
+IMPACT_PARTS = {"gene": 0, "transcript": 1, "canonical_effect": 2, "hgvs_coding": 5, "hgvs_protein": 6}
+CODING_PARTS = {"coding_effect": 3, "worst_coding_effect": 8}
+BASES_RE = "[ACGTNacgtn]+"
+COUNT_RE = "[0-9]{1,18}"  # longer numbers overflow BIGINT: the careful path says so
+FLOAT_RE = FLOAT.pattern.strip("^$")
 
 
 @dataclass
@@ -41,152 +50,193 @@ def contig_lengths(ref_genome: str) -> dict[str, int]:
     return out
 
 
-ABSENT = "\x00"
+def _missing(sql: str) -> str:
+    """VCF's missing value ('.' or empty) as NULL."""
+    return f"nullif(nullif({sql}, ''), '.')"
 
 
-def _info_columns(info: pl.Series) -> list[pl.Series]:
-    """The wanted INFO keys as columns: one regex pass per record, then one pivot.
+def _info_value(key: str) -> str:
+    # The first KEY token (careful: setdefault); a bare KEY without '=' has no value.
+    return _missing(f"regexp_extract(_info, ';{key}(?:=([^;]*))?;', 1)")
 
-    `_i_KEY` is the first value of KEY (None for a key without '='), `_f_KEY` whether a flag is present.
+
+def _sql() -> str:
+    """Raw fields of one chunk → the model's columns plus `_hard` and the classification inputs, in line order.
+
+    One projection over one Arrow scan (no join, no sort), so DuckDB keeps the line order.
+    Keys, column names and patterns come from fields.py only; values from the file are data.
+    TRY_CAST everywhere: a hard row's values are computed too, then thrown away.
     """
-    keys = (*FLOAT_INFO, *STRING_INFO, "IMPACT", *FLAG_INFO)
-    pattern = f";(?:{'|'.join(keys)})[^;]*"  # never consumes the next ';', so neighbours both match
-    tokens = pl.DataFrame({"_t": (";" + info.fill_null("")).str.extract_all(pattern)}).with_row_index("_r")
-    long = tokens.explode("_t").drop_nulls("_t").with_columns(
-        pl.col("_t").str.slice(1).str.splitn("=", 2).struct.rename_fields(["_k", "_v"]).alias("_kv")).unnest("_kv")
-    long = long.filter(pl.col("_k").is_in(list(keys))).with_columns(pl.col("_v").fill_null(ABSENT))
-    wide = long.pivot(on="_k", index="_r", values="_v", aggregate_function="first") if long.height else pl.DataFrame({"_r": []}, schema={"_r": pl.UInt32})
-    full = pl.DataFrame({"_r": pl.arange(0, len(info), eager=True).cast(pl.UInt32)}).join(wide, on="_r", how="left", maintain_order="left")
-    out = []
-    for key in keys:
-        col = full.get_column(key) if key in full.columns else pl.Series(key, [None] * len(info), dtype=pl.String)
-        if key in FLAG_INFO:
-            out.append(col.is_not_null().alias(f"_f_{key}"))
-        else:
-            out.append(pl.Series(f"_i_{key}", col).replace(ABSENT, None).alias(f"_i_{key}"))
-    return out
+    values = ",\n    ".join(f'{_info_value(k)} AS "_i_{k}"' for k in VALUE_KEYS)
+    flags = ",\n    ".join(f"(contains(_info, ';{k};') OR contains(_info, ';{k}=')) AS \"_f_{k}\"" for k in FLAG_INFO)
+    float_ok = " AND ".join(f"(\"_i_{k}\" IS NULL OR regexp_full_match(\"_i_{k}\", '{FLOAT_RE}'))" for k in FLOAT_INFO)
+    hard = f"""coalesce(
+      _ragged OR _encoded OR NOT _format_ok OR NOT regexp_full_match(pos_text, '{COUNT_RE}')
+      OR NOT regexp_full_match(ref, '{BASES_RE}') OR NOT regexp_full_match(alt, '{BASES_RE}')
+      OR _contig_length IS NULL OR position < 1 OR position > _contig_length
+      OR NOT ({float_ok})
+      OR (_ad IS NOT NULL AND NOT regexp_full_match(_ad, '{COUNT_RE},{COUNT_RE}'))
+      OR (_dp IS NOT NULL AND NOT regexp_full_match(_dp, '{COUNT_RE}')), true)"""
+    parts = {c: _missing(f"_impact[{i + 1}]") for c, i in IMPACT_PARTS.items()}
+    coding = {c: f"CASE WHEN {_missing(f'_impact[{i + 1}]')} IS NULL OR list_contains($coding_effects, _impact[{i + 1}]) "
+                 f"THEN {_missing(f'_impact[{i + 1}]')} ELSE 'UNDEFINED' END" for c, i in CODING_PARTS.items()}
+    derived = {
+        "sample_id": "$sample_id::VARCHAR",
+        "type": "CASE WHEN strlen(ref) != strlen(alt) THEN 'INDEL' WHEN strlen(ref) = 1 THEN 'SNP' ELSE 'MNP' END",
+        **parts, **coding,
+        "allele_read_count": "_alt_reads", "total_read_count": "_total",
+        "vaf": "CASE WHEN _alt_reads IS NOT NULL AND _total > 0 THEN _alt_reads / _total END",
+        **{c: f'TRY_CAST("_i_{k}" AS DOUBLE)' for k, c in FLOAT_INFO.items()},
+        "tier": 'CASE WHEN "_i_TIER" IS NULL OR list_contains($tiers, "_i_TIER") THEN "_i_TIER" ELSE \'UNKNOWN\' END',
+        "germline_status": '"_i_PURPLE_GERMLINE"',
+        "biallelic": 'CASE WHEN "_f_BIALLELIC" THEN true ELSE $biallelic::BOOLEAN END',
+        "reported": 'CASE WHEN "_f_REPORTED" THEN true ELSE $reported::BOOLEAN END',
+        "hotspot": "CASE WHEN \"_f_HOTSPOT\" THEN 'HOTSPOT' WHEN \"_f_NEAR_HOTSPOT\" THEN 'NEAR_HOTSPOT' ELSE $hotspot::VARCHAR END",
+    }
+    columns = ",\n  ".join(f'{derived.get(f.name, f.name)} AS "{f.name}"' for f in SCHEMA if f.name not in CLASS_COLUMNS)
+    return f"""
+WITH raw AS (
+  SELECT c0 AS chromosome, c1 AS pos_text, TRY_CAST(c1 AS BIGINT) AS position, c3 AS ref, c4 AS alt,
+    nullif(c6, '.') AS filter, ';' || c7 || ';' AS _info, contains(c7, '%') AS _encoded, contains(_last, chr(13)) AS _ragged,
+    string_split(_tumor, ':') AS _sample, _contig_length, _ad_at, _dp_at, _format_ok
+  FROM chunk
+), parsed AS (
+  SELECT chromosome, pos_text, position, ref, alt, filter, _encoded, _ragged, _contig_length, _format_ok,
+    {_missing("_sample[_ad_at]")} AS _ad, {_missing("_sample[_dp_at]")} AS _dp,
+    {values},
+    {flags}
+  FROM raw
+), counted AS (
+  SELECT *, {hard} AS _hard, string_split("_i_IMPACT", ',') AS _impact,
+    TRY_CAST(split_part(_ad, ',', 2) AS BIGINT) AS _alt_reads,
+    TRY_CAST(split_part(_ad, ',', 1) AS BIGINT) + TRY_CAST(split_part(_ad, ',', 2) AS BIGINT) AS _ad_sum,
+    TRY_CAST(_dp AS BIGINT) AS _depth
+  FROM parsed
+), totals AS (
+  SELECT *, CASE WHEN _depth IS NOT NULL AND _ad_sum IS NOT NULL THEN greatest(_depth, _ad_sum) ELSE coalesce(_depth, _ad_sum) END AS _total
+  FROM counted
+)
+SELECT {columns},
+  _hard, strlen(ref) > strlen(alt) AS _shorter, ($annotated OR "_i_IMPACT" IS NOT NULL) AS _annotated
+FROM totals
+"""
 
 
-def _missing(expr: pl.Expr) -> pl.Expr:
-    return pl.when(expr.is_in(["", "."])).then(None).otherwise(expr)
+CLASS_COLUMNS = ("variant_classification", "default_filtered")
+SQL = _sql()
+
+
+class BulkConverter:
+    """Converts the chunks of one file; holds the in-memory DuckDB and the lookups that do not change per chunk."""
+
+    def __init__(self, header: VcfHeader, tumor: str, sample_id: str, ref_genome: str) -> None:
+        self.header = header
+        self.names = [f"c{i}" for i in range(8 + (1 + len(header.samples) if header.samples else 0))]
+        self.tumor = f"c{9 + header.samples.index(tumor)}" if header.samples else None
+        self.con = duckdb.connect(":memory:")
+        lengths = contig_lengths(ref_genome)
+        self.contig_names = pa.array(list(lengths), pa.string())
+        self.contig_lengths = pa.array(list(lengths.values()), pa.int64())
+        flags = flag_columns(header.infos)
+        self.params = {
+            "sample_id": sample_id, "coding_effects": list(codes.CODING_EFFECTS), "tiers": sorted(TIERS),
+            "biallelic": flags["biallelic"], "reported": flags["reported"], "hotspot": flags["hotspot"],
+            "annotated": header.annotation is not None,
+        }
+        self._classes: dict[tuple, tuple[str | None, bool]] = {}
+
+    def close(self) -> None:
+        self.con.close()
+
+    def convert(self, data: bytes, lines: int | None = None) -> BulkResult:
+        """Rows of the plain lines, and the indices of the lines for the careful path; `lines` if already counted."""
+        lines = data.count(b"\n") if lines is None else lines
+        chunk = self._fields(data, lines)
+        if chunk is None:
+            return BulkResult(None, list(range(lines)))
+        self.con.register("chunk", chunk)
+        try:
+            out = self.con.sql(SQL, params=self.params).to_arrow_table()
+        finally:
+            self.con.unregister("chunk")
+        if out.num_rows != lines:  # cannot happen for a projection; never guess which line is which
+            return BulkResult(None, list(range(lines)))
+        hard_mask = out.column("_hard")
+        hard = pc.indices_nonzero(hard_mask).to_pylist()
+        if hard:
+            out = out.filter(pc.invert(hard_mask))
+        classification, filtered = self._classify(out)
+        columns = {f.name: out.column(f.name) for f in SCHEMA if f.name not in CLASS_COLUMNS}
+        columns["variant_classification"], columns["default_filtered"] = classification, filtered
+        return BulkResult(pa.table([columns[f.name] for f in SCHEMA], schema=NULLABLE), hard)
+
+    def _fields(self, data: bytes, lines: int) -> pa.Table | None:
+        """The chunk's tab-separated fields as strings (only those used) with the per-line lookups, or None if it is not a clean table."""
+        if self.tumor is None:
+            return None
+        wanted = ["c0", "c1", "c3", "c4", "c6", "c7", "c8"]
+        last = self.names[-1]
+        include = list(dict.fromkeys([*wanted, self.tumor, last]))
+        try:
+            table = pcsv.read_csv(
+                io.BytesIO(data),
+                read_options=pcsv.ReadOptions(column_names=self.names),
+                parse_options=pcsv.ParseOptions(delimiter="\t", quote_char=False, escape_char=False, ignore_empty_lines=False),
+                convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in include}, include_columns=include,
+                                                    strings_can_be_null=False, quoted_strings_can_be_null=False),
+            )
+        except (pa.ArrowInvalid, UnicodeDecodeError):  # field counts, bad UTF-8 ...: the careful path says exactly what and where
+            return None
+        if table.num_rows != lines:
+            return None
+        contig = pc.take(self.contig_lengths, pc.index_in(table.column("c0"), value_set=self.contig_names))
+        ad_at, dp_at, format_ok = self._format_positions(table.column("c8"))
+        return pa.table({
+            **{n: table.column(n) for n in wanted}, "_tumor": table.column(self.tumor), "_last": table.column(last),
+            "_contig_length": contig, "_ad_at": ad_at, "_dp_at": dp_at, "_format_ok": format_ok,
+        })
+
+    @staticmethod
+    def _format_positions(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, ...]:
+        """Per line: 1-based positions of AD and DP in FORMAT; a FORMAT naming a key twice goes the careful way."""
+        formats = column.unique()
+        ad, dp, ok = [], [], []
+        for fmt in formats.to_pylist():
+            keys = fmt.split(":")
+            ad.append(keys.index("AD") + 1 if "AD" in keys else None)
+            dp.append(keys.index("DP") + 1 if "DP" in keys else None)
+            ok.append(len(set(keys)) == len(keys))
+        at = pc.index_in(column, value_set=formats)
+        return (pc.take(pa.array(ad, pa.int64()), at), pc.take(pa.array(dp, pa.int64()), at), pc.take(pa.array(ok, pa.bool_()), at))
+
+    def _classify(self, out: pa.Table) -> tuple[pa.Array, pa.Array]:
+        """variant_classification and default_filtered by ann.classify, called once per distinct (effect, gene?, shorter, annotated)."""
+        effects = pc.dictionary_encode(out.column("canonical_effect")).combine_chunks()
+        has_gene = pc.is_valid(out.column("gene"))
+        flags = [pc.fill_null(c, False) for c in (has_gene, out.column("_shorter"), out.column("_annotated"))]
+        # key = effect code * 8 + has_gene * 4 + shorter * 2 + annotated; a missing effect gets the last code
+        n_effects = len(effects.dictionary)
+        code = pc.fill_null(effects.indices.cast(pa.int64()), n_effects)
+        key = pc.add(pc.multiply(code, 8), pc.add(pc.add(pc.multiply(flags[0].cast(pa.int64()), 4),
+                                                         pc.multiply(flags[1].cast(pa.int64()), 2)), flags[2].cast(pa.int64())))
+        names = effects.dictionary.to_pylist() + [None]
+        classes: list[str | None] = []
+        filtered: list[bool] = []
+        for effect in names:
+            for bits in range(8):
+                combo = (effect, bool(bits & 4), bool(bits & 2), bool(bits & 1))
+                if combo not in self._classes:
+                    cls = ann.classify(effect, "g" if combo[1] else None, 1 if combo[2] else 0, 0, combo[3])
+                    self._classes[combo] = (cls, ann.default_filtered(cls))
+                classes.append(self._classes[combo][0])
+                filtered.append(self._classes[combo][1])
+        return pc.take(pa.array(classes, pa.string()), key), pc.take(pa.array(filtered, pa.bool_()), key)
 
 
 def convert_chunk(data: bytes, header: VcfHeader, tumor: str, sample_id: str, ref_genome: str) -> BulkResult:
-    names = FIXED + (["FORMAT", *header.samples] if header.samples else [])
-    lines = data.count(b"\n")
+    """One chunk on its own (a converter per file is cheaper when there are many)."""
+    converter = BulkConverter(header, tumor, sample_id, ref_genome)
     try:
-        df = pl.read_csv(io.BytesIO(data), separator="\t", has_header=False, new_columns=names,
-                         schema={n: pl.String for n in names}, quote_char=None,
-                         raise_if_empty=False)
-    except Exception:  # wrong field counts, bad UTF-8 ...: the careful path says exactly what and where
-        return BulkResult(None, list(range(lines)))
-    if df.height != lines:
-        return BulkResult(None, list(range(lines)))
-    lengths = contig_lengths(ref_genome)
-    df = df.with_columns(_info_columns(df.get_column("INFO")))
-    fmt_index = _format_indices(df, header)
-    sample = pl.col(tumor).str.split(":")
-    last = names[-1]
-    exprs = [
-        pl.col("CHROM").alias("chromosome"),
-        pl.col("POS").cast(pl.Int64, strict=False).alias("position"),
-        pl.col("REF").alias("ref"), pl.col("ALT").alias("alt"),
-        _missing(pl.col("FILTER")).alias("filter"),
-        pl.col("CHROM").replace_strict(lengths, default=None, return_dtype=pl.Int64).alias("_contig_length"),
-        (pl.col(last).str.contains("\r") | pl.col(last).is_null()).alias("_ragged"),
-        pl.col("POS").str.contains("^[0-9]+$").alias("_pos_ok"),
-        (pl.col("REF").str.contains(BASES_RE) & pl.col("ALT").str.contains(BASES_RE)).alias("_alleles_ok"),
-    ]
-    for key in (*FLOAT_INFO, *STRING_INFO, "IMPACT"):
-        exprs.append(_missing(pl.col(f"_i_{key}")).alias(f"_i_{key}"))
-    for key in FLAG_INFO:
-        exprs.append(pl.col(f"_f_{key}"))
-    if fmt_index is not None:
-        exprs.append(_missing(sample.list.get(pl.col("FORMAT").replace_strict(fmt_index["AD"], default=None, return_dtype=pl.Int64), null_on_oob=True)).alias("_ad"))
-        exprs.append(_missing(sample.list.get(pl.col("FORMAT").replace_strict(fmt_index["DP"], default=None, return_dtype=pl.Int64), null_on_oob=True)).alias("_dp"))
-    else:
-        exprs += [pl.lit(None, pl.String).alias("_ad"), pl.lit(None, pl.String).alias("_dp")]
-    df = df.select(exprs)
-
-    bad_value = pl.lit(False)
-    for key in (*FLOAT_INFO, *STRING_INFO, "IMPACT"):
-        bad_value = bad_value | pl.col(f"_i_{key}").str.contains("%").fill_null(False)
-    for key in FLOAT_INFO:
-        bad_value = bad_value | ~pl.col(f"_i_{key}").str.contains(FLOAT.pattern).fill_null(True)
-    bad_value = bad_value | ~pl.col("_ad").str.contains(r"^[0-9]+,[0-9]+$").fill_null(True)
-    bad_value = bad_value | ~pl.col("_dp").str.contains(r"^[0-9]+$").fill_null(True)
-    hard = (
-        pl.col("_ragged") | ~pl.col("_pos_ok") | ~pl.col("_alleles_ok") | pl.col("_contig_length").is_null()
-        | (pl.col("position") < 1) | (pl.col("position") > pl.col("_contig_length")) | bad_value
-    ).fill_null(True)
-    df = df.with_columns(hard.alias("_hard"))
-    hard_idx = df.select(pl.arg_where(pl.col("_hard"))).to_series().to_list()
-    df = df.filter(~pl.col("_hard"))
-    return BulkResult(_finish(df, header, sample_id), hard_idx)
-
-
-def _format_indices(df: pl.DataFrame, header: VcfHeader) -> dict[str, dict[str, int]] | None:
-    if not header.samples:
-        return None
-    out: dict[str, dict[str, int]] = {"AD": {}, "DP": {}}
-    for fmt in df.get_column("FORMAT").unique().to_list():
-        keys = (fmt or "").split(":")
-        for name in out:
-            if name in keys:
-                out[name][fmt] = keys.index(name)
-    return out
-
-
-def _finish(df: pl.DataFrame, header: VcfHeader, sample_id: str) -> pa.Table:
-    flags = flag_columns(header.infos)
-    ad = pl.col("_ad").str.split(",")
-    alt_reads = ad.list.get(1, null_on_oob=True).cast(pl.Int64)
-    ad_sum = ad.list.get(0, null_on_oob=True).cast(pl.Int64) + alt_reads
-    dp = pl.col("_dp").cast(pl.Int64)
-    total = pl.when(dp.is_not_null() & ad_sum.is_not_null()).then(pl.max_horizontal(dp, ad_sum)).otherwise(pl.coalesce(dp, ad_sum))
-    impact = pl.col("_i_IMPACT").str.split(",")
-
-    def part(i: int) -> pl.Expr:
-        return _missing(impact.list.get(i, null_on_oob=True))
-
-    def coding(i: int) -> pl.Expr:
-        v = part(i)
-        return pl.when(v.is_null() | v.is_in(list(codes.CODING_EFFECTS))).then(v).otherwise(pl.lit("UNDEFINED"))
-
-    ref_len, alt_len = pl.col("ref").str.len_bytes(), pl.col("alt").str.len_bytes()
-    tier = pl.col("_i_TIER")
-    out = df.with_columns(
-        pl.lit(sample_id).alias("sample_id"),
-        pl.when(ref_len != alt_len).then(pl.lit("INDEL")).when(ref_len == 1).then(pl.lit("SNP")).otherwise(pl.lit("MNP")).alias("type"),
-        part(0).alias("gene"), part(1).alias("transcript"), part(2).alias("canonical_effect"), coding(3).alias("coding_effect"),
-        coding(8).alias("worst_coding_effect"), part(5).alias("hgvs_coding"), part(6).alias("hgvs_protein"),
-        alt_reads.alias("allele_read_count"), total.alias("total_read_count"),
-        pl.when(alt_reads.is_not_null() & (total > 0)).then(alt_reads / total).otherwise(None).alias("vaf"),
-        *[pl.col(f"_i_{k}").cast(pl.Float64).alias(c) for k, c in FLOAT_INFO.items()],
-        pl.when(tier.is_null() | tier.is_in(list(TIERS))).then(tier).otherwise(pl.lit("UNKNOWN")).alias("tier"),
-        pl.col("_i_PURPLE_GERMLINE").alias("germline_status"),
-        (pl.when(pl.col("_f_BIALLELIC")).then(True).otherwise(pl.lit(flags["biallelic"], pl.Boolean))).alias("biallelic"),
-        (pl.when(pl.col("_f_REPORTED")).then(True).otherwise(pl.lit(flags["reported"], pl.Boolean))).alias("reported"),
-        pl.when(pl.col("_f_HOTSPOT")).then(pl.lit("HOTSPOT")).when(pl.col("_f_NEAR_HOTSPOT")).then(pl.lit("NEAR_HOTSPOT"))
-        .otherwise(pl.lit(flags["hotspot"], pl.String)).alias("hotspot"),
-        (ref_len > alt_len).alias("_shorter"),
-    )
-    out = _classify(out, header)
-    table = out.select([f.name for f in SCHEMA]).to_arrow()
-    return table.cast(pa.schema([f.with_nullable(True) for f in SCHEMA]))
-
-
-def _classify(df: pl.DataFrame, header: VcfHeader) -> pl.DataFrame:
-    df = df.with_columns(
-        pl.col("gene").is_not_null().alias("_has_gene"),
-        (pl.lit(header.annotation is not None) | pl.col("_i_IMPACT").is_not_null()).alias("_annotated"),
-    )
-    on = ["canonical_effect", "_has_gene", "_shorter", "_annotated"]
-    keys = df.select(on).unique()
-    classes = [
-        ann.classify(effect, "g" if has_gene else None, 1 if shorter else 0, 0, annotated)
-        for effect, has_gene, shorter, annotated in keys.iter_rows()
-    ]
-    lookup = keys.with_columns(pl.Series("variant_classification", classes, dtype=pl.String))
-    lookup = lookup.with_columns(pl.col("variant_classification").is_in(list(codes.DEFAULT_FILTERED_CLASSIFICATIONS)).fill_null(False).alias("default_filtered"))
-    return df.join(lookup, on=on, how="left", nulls_equal=True, maintain_order="left")
+        return converter.convert(data)
+    finally:
+        converter.close()

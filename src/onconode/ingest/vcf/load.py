@@ -18,7 +18,8 @@ from onconode.ingest.problems import IngestError, Problems
 from onconode.ingest.report import IngestReport
 from onconode.ingest.values import to_arrow
 from onconode.ingest.vcf import bulk, careful
-from onconode.ingest.vcf.body import BodyError, chunks
+from onconode.ingest.vcf.ahead import ahead
+from onconode.ingest.vcf.body import BodyError, Chunk, chunks
 from onconode.ingest.vcf.fields import SCHEMA
 from onconode.ingest.vcf.header import VcfHeader, choose_tumor, read_header, resolve_ref_genome
 from onconode.model.tables import SOMATIC_VARIANT, TUMOR_PROFILE
@@ -66,27 +67,32 @@ def record_batches(opened: Opened, sample_id: str, problems: Problems, engine: s
     header = opened.header
     use_bulk = engine == "bulk" or (engine == "auto" and header.annotation in (None, "IMPACT"))
     ctx = careful.Context(header, opened.tumor, sample_id, opened.ref_genome, problems, seen=None if use_bulk else {})
-    size = header.path.stat().st_size
+    converter = bulk.BulkConverter(header, opened.tumor, sample_id, opened.ref_genome) if use_bulk else None
+
+    def convert(chunk: Chunk) -> bulk.BulkResult:
+        if converter is None:
+            return bulk.BulkResult(None, list(range(chunk.lines)))
+        return converter.convert(chunk.data, chunk.lines)
+
+    stream = ahead(chunks(header.path, header.lines), convert)
     with progress(f"reading {header.path.name}", None) as advance:
         try:
-            for chunk in chunks(header.path, header.lines):
+            for chunk, result in stream:
                 advance(chunk.lines)
-                if use_bulk:
-                    result = bulk.convert_chunk(chunk.data, header, opened.tumor, sample_id, opened.ref_genome)
-                    if result.table is not None and result.table.num_rows:
-                        yield from result.table.to_batches()
-                    hard = result.hard
-                else:
-                    hard = list(range(chunk.lines))
-                if hard:
-                    rows = _careful_lines(chunk.data, chunk.first_line, hard, ctx)
+                if result.table is not None and result.table.num_rows:
+                    yield from result.table.to_batches()
+                if result.hard:
+                    rows = _careful_lines(chunk.data, chunk.first_line, result.hard, ctx)
                     if rows:
                         yield from to_arrow(SOMATIC_VARIANT, rows).cast(NULLABLE).to_batches()
                 if problems.full:
                     return
         except BodyError as exc:
             problems.error(str(header.path), exc.line, None, exc.message, "get a complete copy of the file")
-    del size
+        finally:
+            stream.close()  # the worker is done with the converter before it closes
+            if converter is not None:
+                converter.close()
     for what, n in ctx.skipped.items():
         problems.warning(str(header.path), None, "ALT", f"skipped {n} record allele(s): {what}", "only SNVs, MNVs and indels are loaded")
 
