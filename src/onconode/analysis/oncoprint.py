@@ -48,6 +48,10 @@ class OncoPrint:
                 pooled += n
             else:
                 shown.append({"pattern": dict(zip(self.genes, pattern)), "samples": n})
+        # The pool's size follows from the total; a pool of 1..4 would describe that few
+        # samples (with the per-gene counts, their genes), so it absorbs the smallest patterns.
+        while rules.is_small(pooled) and shown:
+            pooled += shown.pop()["samples"]
         per_gene = {g: rules.cell(sum(1 for s in self.samples if self.cells.get(s, {}).get(g))) for g in self.genes}
         return {"analysis": "oncoprint", "genes": self.genes, "profiled": rules.cell(self.profiled),
                 "altered_per_gene": per_gene, "patterns": shown, "other_patterns_samples": rules.cell(pooled)}
