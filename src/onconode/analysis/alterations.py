@@ -21,6 +21,7 @@ them, so panel-sequenced samples without copy-number data never dilute AMP frequ
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import ibis
@@ -110,3 +111,19 @@ def fully_profiled_samples(snap: Snapshot) -> ir.Table:
     for t in ("cna", "structural_variants"):
         out = out.semi_join(profiled_samples(snap, t), "sample_id")
     return out
+
+
+_AA = {"A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "E": "Glu", "Q": "Gln", "G": "Gly", "H": "His",
+       "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe", "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp",
+       "Y": "Tyr", "V": "Val", "*": "Ter"}
+
+
+def protein_change_forms(change: str) -> list[str]:
+    """A protein change as researchers type it (V600E, p.V600E, p.Val600Glu), in the
+    forms HGVS p. notation may store it: one-letter and three-letter amino acids."""
+    c = change.strip().removeprefix("p.")
+    forms = [c]
+    m = re.fullmatch(r"([A-Z])(\d+)([A-Z*])", c)
+    if m and m.group(1) in _AA and m.group(3) in _AA:
+        forms.append(f"{_AA[m.group(1)]}{m.group(2)}{_AA[m.group(3)]}")
+    return [f"p.{f}".lower() for f in forms]

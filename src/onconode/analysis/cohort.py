@@ -16,7 +16,6 @@ select all samples of the patients they match.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
@@ -25,14 +24,11 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from onconode.analysis import alterations, doid
+from onconode.analysis.treatments import best_responses, matching_treatments
 from onconode.analysis.queries import Snapshot
-from onconode.model import codes as C
 
 Sex = Literal["male", "female", "other", "unknown"]
 Response = Literal["CR", "PR", "SD", "PD", "NE", "ND", "NON_CR_NON_PD", "CLINICAL_PROGRESSION"]
-# Best response of a treatment: the first of these it reached (RECIST order).
-RESPONSE_RANK = {"CR": 0, "PR": 1, "SD": 2, "NON_CR_NON_PD": 3, "PD": 4, "CLINICAL_PROGRESSION": 5, "NE": 6, "ND": 7}
-assert set(RESPONSE_RANK) == set(C.RESPONSES)
 
 
 class CohortError(ValueError):
@@ -242,55 +238,6 @@ def _samples_of_patients(snap: Snapshot, patients: ir.Table) -> ir.Table:
     return _universe(snap).semi_join(patients, "patient_id").select("sample_id")
 
 
-def _ci_equals(col: ir.StringValue, value: str) -> ir.BooleanValue:
-    return col.lower() == value.lower()
-
-
-def _matching_treatments(snap: Snapshot, c: TreatmentCriteria) -> ir.Table:
-    t = snap.table("treatment")
-    d = snap.table("treatment_drug")
-    conds = []
-    if c.drug is not None:
-        conds.append(_ci_equals(d.drug, c.drug))
-    if c.drug_type is not None:
-        conds.append(_ci_equals(d.type, c.drug_type))
-    if c.mechanism is not None:
-        conds.append(_ci_equals(d.mechanism, c.mechanism))
-    if conds:
-        t = t.semi_join(d.filter(*conds), "treatment_id")
-    if c.line_min is not None:
-        t = t.filter(t.line >= c.line_min)
-    if c.line_max is not None:
-        t = t.filter(t.line <= c.line_max)
-    return t
-
-
-def best_responses(snap: Snapshot, treatments: ir.Table) -> ir.Table:
-    """Per treatment: its best response (RECIST order), columns treatment_id, patient_id,
-    best_response. Treatments without an assessment are absent."""
-    r = snap.table("treatment_response").semi_join(treatments, "treatment_id")
-    rank = r.response.cases(*RESPONSE_RANK.items(), else_=99)
-    ranked = r.mutate(rank=rank).group_by(["treatment_id", "patient_id"]).aggregate(rank=lambda x: x["rank"].min())
-    names = ranked["rank"].cases(*((v, k) for k, v in RESPONSE_RANK.items()), else_=ibis.null().cast("string"))
-    return ranked.select("treatment_id", "patient_id", best_response=names)
-
-
-_AA = {"A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "E": "Glu", "Q": "Gln", "G": "Gly", "H": "His",
-       "I": "Ile", "L": "Leu", "K": "Lys", "M": "Met", "F": "Phe", "P": "Pro", "S": "Ser", "T": "Thr", "W": "Trp",
-       "Y": "Tyr", "V": "Val", "*": "Ter"}
-
-
-def protein_change_forms(change: str) -> list[str]:
-    """A protein change as researchers type it (V600E, p.V600E, p.Val600Glu), in the
-    forms HGVS p. notation may store it: one-letter and three-letter amino acids."""
-    c = change.strip().removeprefix("p.")
-    forms = [c]
-    m = re.fullmatch(r"([A-Z])(\d+)([A-Z*])", c)
-    if m and m.group(1) in _AA and m.group(3) in _AA:
-        forms.append(f"{_AA[m.group(1)]}{m.group(2)}{_AA[m.group(3)]}")
-    return [f"p.{f}".lower() for f in forms]
-
-
 def _gene_samples(snap: Snapshot, n: GeneAltered) -> ir.Table:
     gene = n.gene.upper()
     if n.alteration == "driver":
@@ -300,7 +247,7 @@ def _gene_samples(snap: Snapshot, n: GeneAltered) -> ir.Table:
              "fusion": ("FUSION",), "any": alterations.KINDS}[n.alteration]
     if n.alteration == "mutation" and n.protein_change is not None:
         m = alterations.passing_mutations(snap)
-        forms = protein_change_forms(n.protein_change)
+        forms = alterations.protein_change_forms(n.protein_change)
         hgvs = m.hgvs_protein.lower()
         m = m.filter(m.gene.upper() == gene, ibis.or_(*[hgvs == f for f in forms]))
         e = alterations.mutation_events(snap).semi_join(m.select("sample_id"), "sample_id")
@@ -358,10 +305,10 @@ def _leaf(snap: Snapshot, n: Any) -> ir.Table:
         age = j.sampling_date.year() - j.birth_year
         return j.filter(*_range(age, n.min, n.max)).select("sample_id")
     if isinstance(n, Treatment):
-        return _samples_of_patients(snap, _matching_treatments(snap, n).select("patient_id"))
+        return _samples_of_patients(snap, matching_treatments(snap, n).select("patient_id"))
     if isinstance(n, BestResponse):
         crit = n.treatment or TreatmentCriteria()
-        b = best_responses(snap, _matching_treatments(snap, crit))
+        b = best_responses(snap, matching_treatments(snap, crit))
         return _samples_of_patients(snap, b.filter(b.best_response.isin(n.values)).select("patient_id"))
     if isinstance(n, GeneAltered):
         return _gene_samples(snap, n)

@@ -20,7 +20,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from onconode.analysis import cohort as cohort_mod
+from onconode.analysis.treatments import best_responses, matching_treatments
 from onconode.analysis.cohort import Cohort, TreatmentCriteria
 from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
@@ -37,9 +37,9 @@ def response_data(snap: Snapshot, cohort: Cohort, treatment: TreatmentCriteria |
     None when not evaluable), biomarker (bool), tumour_type, age, purity."""
     crit = treatment if isinstance(treatment, TreatmentCriteria) else TreatmentCriteria.model_validate(treatment)
     patients = ibis.memtable(pd.DataFrame({"patient_id": sorted(cohort.patient_ids)}, dtype="string"))
-    t = cohort_mod._matching_treatments(snap, crit).semi_join(patients, "patient_id")
+    t = matching_treatments(snap, crit).semi_join(patients, "patient_id")
     first = t.mutate(r=ibis.row_number().over(group_by=t.patient_id, order_by=[t.start_date, t.treatment_id])).filter(lambda x: x.r == 0)
-    best = cohort_mod.best_responses(snap, first)
+    best = best_responses(snap, first)
     df = first.select("patient_id", "treatment_id").left_join(best.select("treatment_id", "best_response"), "treatment_id")
     df = df.select("patient_id", "best_response").to_pyarrow().to_pandas()
     attrs = sample_attributes(snap, cohort).sort_values(["patient_id", "sample_id"]).drop_duplicates("patient_id")

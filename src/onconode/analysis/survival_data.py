@@ -21,7 +21,7 @@ from typing import Any, Literal
 import ibis
 import pandas as pd
 
-from onconode.analysis import cohort as cohort_mod
+from onconode.analysis.treatments import matching_treatments
 from onconode.analysis.cohort import Cohort, TreatmentCriteria
 from onconode.analysis.queries import Snapshot
 
@@ -62,7 +62,7 @@ def endpoint_data(snap: Snapshot, cohort: Cohort, endpoint: Endpoint, treatment:
             raise ValueError(f"endpoint {endpoint} needs treatment criteria (drug, drug_type, mechanism or line)")
         crit = treatment if isinstance(treatment, TreatmentCriteria) else TreatmentCriteria.model_validate(treatment)
         members = ibis.memtable(pd.DataFrame({"patient_id": sorted(cohort.patient_ids)}, dtype="string"))
-        t = cohort_mod._matching_treatments(snap, crit).semi_join(members, "patient_id")
+        t = matching_treatments(snap, crit).semi_join(members, "patient_id")
         first = t.mutate(r=ibis.row_number().over(group_by=t.patient_id, order_by=[t.start_date, t.treatment_id])).filter(lambda x: x.r == 0)
         tr = first.select("patient_id", "treatment_id", "start_date", "end_date").to_pyarrow().to_pandas()
         tr = tr.merge(pts.assign(end_fu=end), on="patient_id", how="left")
