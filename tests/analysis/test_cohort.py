@@ -153,3 +153,20 @@ def test_without_removes_whole_patients_for_disjoint_groups(snap):
     assert "P03T" in C.evaluate(snap, {"op": "not", "arg": {"op": "msi", "status": ["MSI"]}}).sample_ids
     rest = everyone.without(msi)
     assert rest.patients == 10 and not {"P03T", "P03U", "P02T"} & rest.sample_ids
+
+
+def test_a_cohort_evaluates_the_same_on_an_exported_parquet_freeze(store, tmp_path):
+    from onconode.analysis import frequency
+    from onconode.store.parquet import ParquetSnapshot, export_parquet
+
+    ab.load(store)
+    store.create_freeze("DR-1")
+    export_parquet(store, tmp_path / "export", freeze="DR-1")
+    parquet = ParquetSnapshot(tmp_path / "export")
+    definition = {"op": "or", "args": [{"op": "tumour_type", "doids": ["9256"]},
+                                       {"op": "best_response", "values": ["PR"], "treatment": {"mechanism": "BRAF inhibitor"}},
+                                       {"op": "gene_altered", "gene": "ALK", "alteration": "fusion"}]}
+    on_store, on_parquet = C.evaluate(store.snapshot("DR-1"), definition), C.evaluate(parquet, definition)
+    assert on_store == on_parquet and on_store.patients == 6
+    rows = lambda snap, c: frequency.alteration_frequency(snap, c, ["KRAS", "BRAF"]).exact()["rows"]  # noqa: E731
+    assert rows(store.snapshot("DR-1"), on_store) == rows(parquet, on_parquet)
