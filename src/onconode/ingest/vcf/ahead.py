@@ -16,6 +16,7 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 _DONE = object()
+THREAD_NAME = "onconode-ahead"
 
 
 class _Failed:
@@ -46,7 +47,7 @@ def ahead(items: Iterator[T], work: Callable[[T], R], depth: int = 1) -> Iterato
             if close is not None:
                 close()
 
-    thread = threading.Thread(target=produce, daemon=True)
+    thread = threading.Thread(target=produce, name=THREAD_NAME, daemon=True)
     thread.start()
     try:
         while True:
