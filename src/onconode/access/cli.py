@@ -166,9 +166,3 @@ def audit_head() -> None:
     with _gov() as gov:
         with gov.engine.connect() as conn:
             typer.echo(audit.verify(conn).head)
-
-
-@access_app.command("audit-verify")
-def access_audit_verify(expect_head: Optional[str] = typer.Option(None, "--expect-head", help=HEAD_HELP)) -> None:
-    """Same as `onconode audit verify`."""
-    _verify(expect_head)
