@@ -243,3 +243,29 @@ def test_summary_shows_no_extremes_and_hides_a_lone_small_count(synth, tmp_path)
     for counts in out["counts"].values():
         assert sum(1 for v in counts.values() if isinstance(v, str)) != 1
     assert "min" in summary.summarise(snap, lung).exact()["distributions"]["purity"]
+
+
+def test_differencing_is_checked_on_the_treated_patients_behind_a_response_table(synth, tmp_path):
+    """Two cohorts that differ by many untreated patients but only a few treated ones
+    would give two response tables that differ by those few patients' responses."""
+    from onconode.analysis import service
+
+    snap = synth.snapshot()
+    lung = {"op": "tumour_location", "locations": ["Lung"]}
+    platinum = {"mechanism": "Platinum"}
+    extra = None
+    bands = [{"op": "and", "args": [{"op": "tumour_location", "locations": [loc]}, {"op": "age_at_biopsy", "min": lo, "max": lo + 10}]}
+             for loc in ("Prostate", "Breast", "Skin", "Bone/Soft tissue") for lo in range(30, 85, 5)]
+    for band in bands:  # patients of a tumour type and age band: many, but only a few on platinum
+        n_all = cohorts.evaluate(snap, band).patients
+        n_treated = len(response.response_data(snap, cohorts.evaluate(snap, band), platinum, cohorts.evaluate(snap, {"op": "all"})))
+        if n_all >= 10 and 1 <= n_treated <= 4:
+            extra = band
+            break
+    assert extra is not None, "the synthetic cohort has such an age band"
+    gate = Gate.for_home(tmp_path)
+    first = service.biomarker_response(gate, "eve", snap, lung, platinum, {"op": "wgd", "value": True}, covariates=[])
+    assert first["disclosure"] == "controlled"
+    assert service.count(gate, "eve", snap, {"op": "or", "args": [lung, extra]})["patients"] >= 10  # cohorts differ by ≥ 10
+    with pytest.raises(DisclosureRefused, match="treated patients"):
+        service.biomarker_response(gate, "eve", snap, {"op": "or", "args": [lung, extra]}, platinum, {"op": "wgd", "value": True}, covariates=[])

@@ -98,6 +98,7 @@ class ResponseResult:
     fisher_p: float
     odds_ratio: dict[str, float]
     regression: dict[str, Any] = field(default_factory=dict)
+    patients: frozenset[str] = frozenset()  # the treated patients behind the figures (for the gate)
 
     def exact(self) -> dict[str, Any]:
         return {"analysis": "biomarker_response", "rows": ["biomarker positive", "biomarker negative"],
@@ -134,4 +135,4 @@ def biomarker_response(snap: Snapshot, cohort: Cohort, treatment: TreatmentCrite
     or_, lo, hi = odds_ratio_woolf(a, b, c, d)
     covs = list(covariates) if covariates is not None else ["tumour_type", "age", "purity"]
     return ResponseResult(table, int(df.responder.isna().sum()), orr, fisher_exact(table),
-                          {"odds_ratio": or_, "ci_low": lo, "ci_high": hi}, logistic(df, covs))
+                          {"odds_ratio": or_, "ci_low": lo, "ci_high": hi}, logistic(df, covs), frozenset(df.patient_id))

@@ -71,7 +71,10 @@ def biomarker_response(gate: Gate, user: str, snap: Snapshot, definition: Defini
     c = cohorts.evaluate(snap, definition)
     b = cohorts.evaluate(snap, biomarker)
     res = response_mod.biomarker_response(snap, c, treatment, b, covariates)  # type: ignore[arg-type]
-    return gate.release(user, snap, res, {"cohort": c.patient_ids})
+    # The figures describe the cohort's *treated* patients: that set is what differencing
+    # must compare, or two cohorts differing by many untreated patients and one treated
+    # patient would expose that patient's response.
+    return gate.release(user, snap, res, {"treated patients": res.patients})
 
 
 def survival(gate: Gate, user: str, snap: Snapshot, groups: dict[str, Definition], endpoint: str = "os",
@@ -79,4 +82,4 @@ def survival(gate: Gate, user: str, snap: Snapshot, groups: dict[str, Definition
              cox_covariates: list[str] | None = None, disjoint: bool = True) -> dict[str, Any]:
     g = _groups(snap, groups, disjoint)
     res = survival_mod.survival_analysis(snap, g, endpoint, treatment, left_truncation, cox_covariates)
-    return gate.release(user, snap, res, {n: c.patient_ids for n, c in g.items()})
+    return gate.release(user, snap, res, res.analysed)  # the patients behind each curve (treated, dated)

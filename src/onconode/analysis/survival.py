@@ -138,6 +138,7 @@ class SurvivalResult:
     cox_data: pd.DataFrame | None = None
     cox_fit: dict[str, Any] = field(default_factory=dict)
     levels: dict[str, dict[str, int]] = field(default_factory=dict)
+    analysed: dict[str, frozenset[str]] = field(default_factory=dict)  # per group, the patients behind the curves
 
     def _curves(self, data: pd.DataFrame) -> list[dict[str, Any]]:
         out = []
@@ -208,7 +209,8 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
     data = pd.concat(parts, ignore_index=True).rename(columns={"age_at_biopsy": "age"})
     data["sex"] = data.sex.map({"male": 1.0, "female": 0.0})
     result = SurvivalResult(endpoint, left_truncation, data[["group", "entry", "time", "event"]], names, excluded,
-                            list(cox_covariates or []))
+                            list(cox_covariates or []),
+                            analysed={g: frozenset(data.patient_id[data.group == g]) for g in names})
     covs = list(cox_covariates) if cox_covariates is not None else []
     unknown = set(covs) - set(COX_COVARIATES)
     if unknown:
