@@ -27,7 +27,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-from onconode.analysis.queries import Snapshot, passing_mutations
+from onconode.analysis.queries import Snapshot, passing_mutations, profiled_samples
 
 Kind = Literal["MUTATION", "AMP", "DEL", "FUSION"]
 KINDS: tuple[str, ...] = ("MUTATION", "AMP", "DEL", "FUSION")
@@ -95,14 +95,6 @@ def drivers(snap: Snapshot, min_likelihood: float = 0.0) -> ir.Table:
     d = snap.table("driver")
     d = d.filter(~d.germline.fill_null(False), d.driver_likelihood.fill_null(0.0) >= min_likelihood)
     return d.select("sample_id", "gene", "driver", "driver_likelihood", "biallelic")
-
-
-def profiled_samples(snap: Snapshot, data_type: str) -> ir.Table:
-    """Samples profiled for a data type ("mutations", "cna", "structural_variants"); an
-    empty `profiled` means a whole genome, profiled for all of them."""
-    tp = snap.table("tumor_profile")
-    p = tp.profiled
-    return tp.filter(p.isnull() | (p == "") | p.contains(data_type)).select("sample_id")
 
 
 def fully_profiled_samples(snap: Snapshot) -> ir.Table:

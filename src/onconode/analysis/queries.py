@@ -32,12 +32,12 @@ def passing_mutations(snap: Snapshot) -> ir.Table:
     return v.filter(v.coding_effect.isin(NON_SILENT_EFFECTS), passed, shown, v.gene.notnull())
 
 
-def mutation_profiled_samples(snap: Snapshot) -> ir.Table:
-    """Samples whose mutations were assessed: the denominator of mutation frequencies.
-    An empty `profiled` means a whole genome, profiled for everything."""
+def profiled_samples(snap: Snapshot, data_type: str) -> ir.Table:
+    """Samples profiled for a data type ("mutations", "cna", "structural_variants"): the
+    denominator of frequencies. An empty `profiled` means a whole genome, profiled for all."""
     tp = snap.table("tumor_profile")
     p = tp.profiled
-    return tp.filter(p.isnull() | (p == "") | p.contains("mutations")).select("sample_id")
+    return tp.filter(p.isnull() | (p == "") | p.contains(data_type)).select("sample_id")
 
 
 def samples_of_tumor_location(snap: Snapshot, tumor_location: str) -> ir.Table:
@@ -48,7 +48,7 @@ def samples_of_tumor_location(snap: Snapshot, tumor_location: str) -> ir.Table:
 def alteration_frequency(snap: Snapshot, tumor_location: str) -> ir.Table:
     """Per gene: how many mutation-profiled samples of a tumour location carry a passing
     non-silent mutation in it, out of how many; most frequently altered genes first."""
-    profiled = mutation_profiled_samples(snap).semi_join(samples_of_tumor_location(snap, tumor_location), "sample_id")
+    profiled = profiled_samples(snap, "mutations").semi_join(samples_of_tumor_location(snap, tumor_location), "sample_id")
     mutations = passing_mutations(snap).semi_join(profiled, "sample_id")
     per_gene = mutations.group_by("gene").aggregate(altered=mutations.sample_id.nunique())
     total = profiled.aggregate(profiled=profiled.count())
