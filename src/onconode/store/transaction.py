@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+import duckdb
 import pyarrow as pa
 
 from onconode.model import TABLES_BY_NAME
@@ -82,7 +83,10 @@ class IngestTransaction:
                 )
                 inserted = self._count_added(table) - before
             finally:
-                self.con.unregister(name)
+                try:
+                    self.con.unregister(name)
+                except duckdb.TransactionException:
+                    pass  # the failed INSERT aborted the transaction; its own error is the one to report
         owner_list = sorted(set(owners))
         if owner_list:
             self.con.execute(

@@ -37,8 +37,15 @@ def load_cohort(store: Store, *, patients: int, seed: int, median_variants: int 
             report.rows[name] = tx.replace(name, table)
         small: dict[str, list[pa.Table]] = {name: [] for name in SMALL_TABLES}
         with progress("genomes", len(cohort.params)) as advance:
-            reader = pa.RecordBatchReader.from_batches(SOMATIC_VARIANT.arrow_schema, _variants(chunks, small, advance))
-            report.rows["somatic_variant"] = tx.replace("somatic_variant", reader)
+            failed: list[BaseException] = []
+            reader = pa.RecordBatchReader.from_batches(SOMATIC_VARIANT.arrow_schema,
+                                                       _variants(chunks, small, advance, failed))
+            try:
+                report.rows["somatic_variant"] = tx.replace("somatic_variant", reader)
+            except Exception:
+                if failed:   # DuckDB wraps the generator's error in its own; report the cause itself
+                    raise failed[0] from None
+                raise
         for name in SMALL_TABLES:
             report.rows[name] = tx.replace(name, pa.concat_tables(small.pop(name)))
     report.version = tx.version
@@ -46,11 +53,16 @@ def load_cohort(store: Store, *, patients: int, seed: int, median_variants: int 
     return report
 
 
-def _variants(chunks: Iterator[Chunk], small: dict[str, list[pa.Table]],
-              advance: Callable[[int], None]) -> Iterator[pa.RecordBatch]:
-    """The chunks' variant batches, setting their small tables aside on the way."""
-    for chunk in chunks:
-        for name, table in chunk.tables.items():
-            small[name].append(table)
-        advance(chunk.samples)
-        yield from chunk.variants.to_batches()
+def _variants(chunks: Iterator[Chunk], small: dict[str, list[pa.Table]], advance: Callable[[int], None],
+              failed: list[BaseException]) -> Iterator[pa.RecordBatch]:
+    """The chunks' variant batches, setting their small tables aside on the way (and an
+    error of the generation aside in `failed`)."""
+    try:
+        for chunk in chunks:
+            for name, table in chunk.tables.items():
+                small[name].append(table)
+            advance(chunk.samples)
+            yield from chunk.variants.to_batches()
+    except Exception as exc:
+        failed.append(exc)
+        raise

@@ -38,8 +38,9 @@ class Chunk:
 
 
 def chunks(params: Sequence[SampleParams], median_variants: int | None,
-           rows: int = CHUNK_ROWS) -> list[list[SampleParams]]:
-    """Consecutive samples grouped to about `rows` variants each (a big sample alone)."""
+           rows: int | None = None) -> list[list[SampleParams]]:
+    """Consecutive samples grouped to about `rows` (default CHUNK_ROWS) variants each."""
+    rows = CHUNK_ROWS if rows is None else rows
     out: list[list[SampleParams]] = []
     current: list[SampleParams] = []
     total = 0

@@ -142,11 +142,14 @@ def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table]) -> N
         g["transcript"], g["is_canonical"], g["chromosome_band"], 1, g["start"], g["end"], "BND", "BND", g["min_region_method"],
         g["min_minor_allele_copy_number"], g["relative_min_copy_number"], 100, 0.4, "NONE", ""]
         for g in tables["gene_copy_number"].to_pylist()])
-    _tsv(Path(f"{base}.purple.driver.catalog.somatic.tsv"), DRIVER_HEADER, [[
+    # LINX's catalogue is PURPLE's plus its disruption drivers; the synthetic genomes have
+    # no disruptions, so both files list the same drivers (the reader merges them).
+    drivers = [[
         d["chromosome"], d["chromosome_band"], d["gene"], d["transcript"], d["is_canonical"], d["driver"], d["category"],
         d["likelihood_method"], d["reported_status"], d["driver_likelihood"], d["missense"], d["nonsense"], d["splice"],
         d["inframe"], d["frameshift"], d["biallelic"], d["min_copy_number"], d["max_copy_number"]]
-        for d in tables["driver"].to_pylist()])
+        for d in tables["driver"].to_pylist()]
+    _tsv(Path(f"{base}.purple.driver.catalog.somatic.tsv"), DRIVER_HEADER, drivers)
     write_vcf(Path(f"{base}.purple.somatic.vcf.gz"), sample_id, tables["somatic_variant"])
     _tsv(Path(f"{base}.linx.svs.tsv"), SVS_HEADER, [[
         s["sv_id"], s["sv_id"], s["sv_id"], f"{s['start_chromosome']}:{s['start_position']}:{s['start_orientation']}",
@@ -162,7 +165,7 @@ def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table]) -> N
         f["five_prime_breakend_id"], f["three_prime_breakend_id"], f["name"], f["reported"], f["reported_type"], "KNOWN_PAIR",
         f["phased"], f["likelihood"], "", "", "", "", f["chain_length"], 0, False, "", "", 0, 0, f["fused_exon_up"],
         f["fused_exon_down"]] for f in tables["fusion"].to_pylist()])
-    _tsv(Path(f"{base}.linx.driver.catalog.tsv"), DRIVER_HEADER, [])
+    _tsv(Path(f"{base}.linx.driver.catalog.tsv"), DRIVER_HEADER, drivers)
     hrd = tp["hr_status"] == "HR_DEFICIENT"
     _tsv(Path(f"{base}.chord.prediction.tsv"), CHORD_HEADER, [[
         sample_id, 0.85 if tp["hrd_type"] == "BRCA1_type" else 0.01, 0.85 if tp["hrd_type"] == "BRCA2_type" else 0.02,
