@@ -56,9 +56,8 @@ def _missing(sql: str) -> str:
 
 
 def _info_value(key: str) -> str:
-    # `_at_KEY` is the 1-based position of KEY's first token (see BulkConverter._info_positions);
-    # the value is the token after "KEY=", and a bare KEY (no '=') has none.
-    return _missing(f'substr(_tokens[_at_{key}], {len(key) + 2})')
+    # The token of KEY's first occurrence (careful: setdefault) after "KEY="; a bare KEY (no '=') has no value.
+    return _missing(f"substr(_tokens[list_position(_keys, '{key}')], {len(key) + 2})")
 
 
 def _sql() -> str:
@@ -69,7 +68,7 @@ def _sql() -> str:
     TRY_CAST everywhere: a hard row's values are computed too, then thrown away.
     """
     values = ",\n    ".join(f'{_info_value(k)} AS "_i_{k}"' for k in VALUE_KEYS)
-    flags = ",\n    ".join(f'_f_{k} AS "_f_{k}"' for k in FLAG_INFO)
+    flags = ",\n    ".join(f"list_contains(_keys, '{k}') AS \"_f_{k}\"" for k in FLAG_INFO)
     float_ok = " AND ".join(f"(\"_i_{k}\" IS NULL OR regexp_full_match(\"_i_{k}\", '{FLOAT_RE}'))" for k in FLOAT_INFO)
     hard = f"""coalesce(
       _ragged OR _encoded OR NOT _format_ok OR NOT regexp_full_match(pos_text, '{COUNT_RE}')
@@ -99,14 +98,16 @@ def _sql() -> str:
 WITH raw AS (
   SELECT c0 AS chromosome, c1 AS pos_text, TRY_CAST(c1 AS BIGINT) AS position, c3 AS ref, c4 AS alt,
     nullif(c6, '.') AS filter, string_split(c7, ';') AS _tokens, contains(c7, '%') AS _encoded, contains(_last, chr(13)) AS _ragged,
-    string_split(_tumor, ':') AS _sample, _contig_length, _ad_at, _dp_at, _format_ok, {AT_COLUMNS}, {FLAG_COLUMNS}
+    string_split(_tumor, ':') AS _sample, _contig_length, _ad_at, _dp_at, _format_ok
   FROM chunk
+), keyed AS (
+  SELECT *, list_transform(_tokens, lambda t: split_part(t, '=', 1)) AS _keys FROM raw
 ), parsed AS (
   SELECT chromosome, pos_text, position, ref, alt, filter, _encoded, _ragged, _contig_length, _format_ok,
     {_missing("_sample[_ad_at]")} AS _ad, {_missing("_sample[_dp_at]")} AS _dp,
     {values},
     {flags}
-  FROM raw
+  FROM keyed
 ), counted AS (
   SELECT *, {hard} AS _hard, string_split("_i_IMPACT", ',') AS _impact,
     TRY_CAST(split_part(_ad, ',', 2) AS BIGINT) AS _alt_reads,
@@ -124,8 +125,6 @@ FROM totals
 
 
 CLASS_COLUMNS = ("variant_classification", "default_filtered")
-AT_COLUMNS = ", ".join(f"_at_{k}" for k in VALUE_KEYS)
-FLAG_COLUMNS = ", ".join(f"_f_{k}" for k in FLAG_INFO)
 SQL = _sql()
 
 
@@ -197,30 +196,7 @@ class BulkConverter:
         return pa.table({
             **{n: table.column(n) for n in wanted}, "_tumor": table.column(self.tumor), "_last": table.column(last),
             "_contig_length": contig, "_ad_at": ad_at, "_dp_at": dp_at, "_format_ok": format_ok,
-            **self._info_positions(table.column("c7")),
         })
-
-    @staticmethod
-    def _info_positions(info: pa.ChunkedArray) -> dict[str, pa.ChunkedArray]:
-        """Per line: where each wanted INFO key's first token is (`_at_KEY`, 1-based) and whether each flag is there (`_f_KEY`).
-
-        A file has few INFO layouts (the key sequence with the values taken out: which
-        optional keys a record has), so keys are looked up once per layout and the record
-        keeps only a position: one regex pass over INFO instead of one per key.
-        """
-        layouts = pc.replace_substring_regex(info, "=[^;]*", "")
-        distinct = layouts.unique()
-        at = pc.index_in(layouts, value_set=distinct)
-        positions: dict[str, list[int | None]] = {k: [] for k in (*VALUE_KEYS, *FLAG_INFO)}
-        for layout in distinct.to_pylist():
-            first: dict[str, int] = {}
-            for i, key in enumerate(layout.split(";"), start=1):
-                first.setdefault(key, i)
-            for key, found in positions.items():
-                found.append(first.get(key))
-        out = {f"_at_{k}": pc.take(pa.array(positions[k], pa.int64()), at) for k in VALUE_KEYS}
-        out.update({f"_f_{k}": pc.is_valid(pc.take(pa.array(positions[k], pa.int64()), at)) for k in FLAG_INFO})
-        return out
 
     @staticmethod
     def _format_positions(column: pa.ChunkedArray) -> tuple[pa.ChunkedArray, ...]:

@@ -28,6 +28,7 @@ from onconode.store import Store
 from onconode.store.transaction import IngestTransaction
 
 NULLABLE = pa.schema([f.with_nullable(True) for f in SCHEMA])
+BATCH_ROWS = 32_768  # several batches per chunk, so the store's insert can spread them over its threads
 
 
 @dataclass
@@ -80,7 +81,7 @@ def record_batches(opened: Opened, sample_id: str, problems: Problems, engine: s
             for chunk, result in stream:
                 advance(chunk.lines)
                 if result.table is not None and result.table.num_rows:
-                    yield from result.table.to_batches()
+                    yield from result.table.to_batches(max_chunksize=BATCH_ROWS)
                 if result.hard:
                     rows = _careful_lines(chunk.data, chunk.first_line, result.hard, ctx)
                     if rows:
