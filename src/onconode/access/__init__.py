@@ -1,13 +1,29 @@
 """Data-access governance: accounts with MFA, the DAR and Clinical Request procedures as
 event-sourced workflows, DUO matching, licences, visas, notifications and the audit trail.
 
-Importing the package registers both procedures' commands.
+The public names load on first use, so the CLI can import `onconode.access.cli` without
+paying for SQLAlchemy and Alembic on every command.
 """
 
-from onconode.access import clinical_request as _clinical  # noqa: F401  (registers commands)
-from onconode.access import dar as _dar  # noqa: F401
-from onconode.access.db import Governance, GovernanceError, open_governance
-from onconode.access.entitlements import can_download
-from onconode.access.workflow import Denied, create, execute
+from __future__ import annotations
 
-__all__ = ["Governance", "GovernanceError", "Denied", "open_governance", "can_download", "create", "execute"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Governance": "onconode.access.db",
+    "GovernanceError": "onconode.access.db",
+    "open_governance": "onconode.access.db",
+    "can_download": "onconode.access.entitlements",
+    "Denied": "onconode.access.workflow",
+    "create": "onconode.access.workflow",
+    "execute": "onconode.access.workflow",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'onconode.access' has no attribute {name!r}")

@@ -73,6 +73,14 @@ def command(kind: str, name: str, roles: set[Role], states: set[str], doc: str =
     return register
 
 
+def commands(kind: str) -> dict[str, Command]:
+    """The registered commands of a procedure. The procedures register themselves when
+    imported; importing them here keeps `import onconode.access` cheap for the CLI."""
+    from onconode.access import clinical_request, dar  # noqa: F401
+
+    return REGISTRY[kind]
+
+
 def stream(app_id: str) -> str:
     return f"application:{app_id}"
 
@@ -107,7 +115,7 @@ def application_roles(app: Application, actor: Account) -> frozenset[Role]:
 
 def check(app: Application, actor: Account, name: str) -> Decision:
     """May `actor` issue command `name` on `app` now (role, state, MFA)? Input not checked."""
-    cmd = REGISTRY[app.kind].get(name)
+    cmd = commands(app.kind).get(name)
     if cmd is None:
         return Decision(False, f"there is no command {name!r} for a {app.kind} application")
     if not actor.active:
@@ -142,7 +150,7 @@ def execute(gov: Governance, app_id: str, name: str, actor_id: int, /, at: dt.da
         if not decision:
             raise Denied(decision.reason)
         ctx = Context(gov, conn, app, actor, application_roles(app, actor), at, args)
-        new = REGISTRY[app.kind][name].handler(ctx)
+        new = commands(app.kind)[name].handler(ctx)
         appended.extend(audit.append(conn, stream(app_id), app.seq, actor_id, at, new))
         return load(conn, app_id)
 
