@@ -14,11 +14,14 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import ibis
 
 from onconode.model import TABLES, TABLES_BY_NAME, Table
+
+if TYPE_CHECKING:  # ibis costs ~0.3 s to import; only queries need it
+    import ibis
 
 STORE_FILE = "store.duckdb"
 FREEZE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -172,12 +175,14 @@ class Store:
         return f'SELECT {cols} FROM "{table}" WHERE {version_filter(version)}'
 
     @property
-    def ibis(self) -> ibis.BaseBackend:
+    def ibis(self) -> "ibis.BaseBackend":
         if self._ibis is None:
+            import ibis
+
             self._ibis = ibis.duckdb.from_connection(self.con)
         return self._ibis
 
-    def table(self, name: str, freeze: str | None = None, version: int | None = None) -> ibis.Table:
+    def table(self, name: str, freeze: str | None = None, version: int | None = None) -> "ibis.Table":
         """An Ibis table of `name` at a freeze (or version, or now)."""
         v = self.resolve(freeze) if version is None else version
         t = self.ibis.table(name)
@@ -226,5 +231,5 @@ class StoreSnapshot:
     version: int
     freeze: str | None
 
-    def table(self, name: str) -> ibis.Table:
+    def table(self, name: str) -> "ibis.Table":
         return self.store.table(name, version=self.version)
