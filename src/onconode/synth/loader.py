@@ -9,6 +9,7 @@ few chunks of variants, never the cohort's. DuckDB has one writer: this process.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import Callable, Iterator
 
 import pyarrow as pa
@@ -22,6 +23,8 @@ from onconode.synth.cohort import build
 from onconode.synth.genome import SMALL_TABLES
 from onconode.synth.parallel import Chunk, genomes
 
+STORE_MEMORY_LIMIT = "3GB"   # DuckDB's share; workers and Arrow chunks come on top
+
 
 def load_cohort(store: Store, *, patients: int, seed: int, median_variants: int | None,
                 progress: Progress = silent, workers: int | None = None) -> IngestReport:
@@ -31,7 +34,7 @@ def load_cohort(store: Store, *, patients: int, seed: int, median_variants: int 
     report = IngestReport(source="synth")
     report.patients = [p["patient_id"] for p in cohort.patients]
     report.samples = [p.sample_id for p in cohort.params]
-    with genomes(seed, cohort.params, median_variants, workers) as chunks, \
+    with _memory_limit(store, STORE_MEMORY_LIMIT), genomes(seed, cohort.params, median_variants, workers) as chunks, \
             store.transaction("synth", f"synthetic cohort: {patients} patients, seed {seed}") as tx:
         for name, table in clinical_tables(cohort).items():
             report.rows[name] = tx.replace(name, table)
@@ -51,6 +54,19 @@ def load_cohort(store: Store, *, patients: int, seed: int, median_variants: int 
     report.version = tx.version
     report.warnings.extend(tx.warnings)
     return report
+
+
+@contextmanager
+def _memory_limit(store: Store, limit: str) -> Iterator[None]:
+    """DuckDB's memory limit for the load, then the previous one again. The commit-time
+    key check groups every incoming variant; capped, DuckDB spills it to disk instead of
+    holding ~100 bytes per variant in memory (10 GB at 100M variants)."""
+    before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    store.con.execute("SET memory_limit = ?", [limit])
+    try:
+        yield
+    finally:
+        store.con.execute("SET memory_limit = ?", [before])
 
 
 def _variants(chunks: Iterator[Chunk], small: dict[str, list[pa.Table]], advance: Callable[[int], None],
