@@ -315,6 +315,29 @@ def demo(
     except StoreError as exc:
         fail(str(exc))
     out.print(render_summary(summary), highlight=False, soft_wrap=True)
+    if not no_serve:
+        _serve(state.home, "127.0.0.1", 8000)
+
+
+def _serve(home: Path, host: str, port: int) -> None:
+    from onconode.web.app import serve as run_server
+
+    out.print(f"\nPortal: http://{host}:{port}/   (API: http://{host}:{port}/api/docs; stop with Ctrl-C)", highlight=False)
+    try:
+        run_server(home, host, port)
+    except KeyboardInterrupt:  # pragma: no cover - interactive stop
+        pass
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve the web portal, the REST API and Beacon for this node."""
+    if not (state.home / "store.duckdb").exists():
+        fail(f"no node in {state.home}: run `onconode --home {state.home} init` (or `onconode demo`) first")
+    _serve(state.home, host, port)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -1,0 +1,84 @@
+"""The node as a running server sees it: one home folder, opened once per process.
+
+Request handlers get everything through `Node`: the governance database, the analytical
+store (read-only: many servers or CLI readers may share it, an ingest waits), the
+disclosure gate and the clock. Tests build a `Node` on a temporary home and a fixed clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+from contextlib import contextmanager
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+SECRET_FILE = "server-secret.key"
+
+
+class Node:
+    def __init__(self, home: Path, *, governance_url: str | None = None, mailer: Any = None,
+                 secure_cookies: bool = True, clock: Callable[[], dt.datetime] | None = None,
+                 governance_options: dict[str, Any] | None = None) -> None:
+        self.home = Path(home)
+        self.governance_options = governance_options or {}
+        self.governance_url = governance_url
+        self.mailer = mailer
+        self.secure_cookies = secure_cookies
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self._store_lock = threading.RLock()
+
+    def now(self) -> dt.datetime:
+        return self.clock()
+
+    @cached_property
+    def secret_key(self) -> str:
+        """Signs session cookies; kept in the home folder so restarts keep users logged in."""
+        path = self.home / SECRET_FILE
+        if not path.exists():
+            self.home.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @cached_property
+    def gov(self):
+        from onconode.access import open_governance
+
+        return open_governance(self.home, self.governance_url, mailer=self.mailer, options=self.governance_options)
+
+    @cached_property
+    def store(self):
+        from onconode.store import Store
+
+        return Store.open(self.home, read_only=True)
+
+    @cached_property
+    def gate(self):
+        from onconode.analysis.disclosure import Gate
+
+        return Gate.for_home(self.home, licensed_scope=self.licensed_scope)
+
+    def licensed_scope(self, user: str, snapshot: Any) -> set[str]:
+        """The patients the user's active licences cover (exact figures inside it).
+
+        The hook of analysis/disclosure.py; access governance fills it in
+        (`onconode.access.entitlements`)."""
+        from onconode.analysis.disclosure import no_licence
+
+        return no_licence(user, snapshot)
+
+    @contextmanager
+    def snapshot(self, freeze: str | None = None) -> Iterator[Any]:
+        """The store at a freeze (or the current version), for one request at a time:
+        a DuckDB connection must not be used by two threads at once."""
+        with self._store_lock:
+            yield self.store.snapshot(freeze)
+
+    def close(self) -> None:
+        if "store" in self.__dict__:
+            self.store.close()
+        if "gov" in self.__dict__:
+            self.gov.close()

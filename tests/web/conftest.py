@@ -1,0 +1,149 @@
+"""Web fixtures: a small demo-like node (synthetic cohort + freeze + governance), a
+TestClient speaking https (session cookies are Secure), accounts with real TOTP, a live
+uvicorn server and Debian's headless Chromium through Playwright for end-to-end tests."""
+
+from __future__ import annotations
+
+import datetime as dt
+import socket
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pyotp
+import pytest
+from fastapi.testclient import TestClient
+
+from onconode.access import identity
+from onconode.store import Store
+from onconode.web.app import create_app
+from onconode.web.node import Node
+
+FREEZE = "DR-TEST"
+PASSWORD = "correct horse battery staple"
+FAST_ARGON2 = {"argon2": {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A node with 300 synthetic patients (planted effects included) and freeze DR-TEST."""
+    from onconode.synth import load_cohort
+
+    home = tmp_path_factory.mktemp("web-node")
+    with Store.init(home) as store:
+        load_cohort(store, patients=300, seed=7, median_variants=200, workers=1)
+        store.create_freeze(FREEZE, "test release")
+    return home
+
+
+@pytest.fixture
+def node(web_home: Path, tmp_path: Path) -> Iterator[Node]:
+    """The shared store, with a governance database and query history of this test's own."""
+    home = tmp_path / "node"
+    home.mkdir()
+    for f in web_home.iterdir():
+        if f.name.startswith("store.duckdb"):
+            (home / f.name).symlink_to(f)
+    n = Node(home, governance_options=FAST_ARGON2)
+    yield n
+    n.close()
+
+
+@pytest.fixture
+def client(node: Node) -> Iterator[TestClient]:
+    with TestClient(create_app(node), base_url="https://testserver") as c:
+        yield c
+
+
+@dataclass
+class Person:
+    id: int
+    email: str
+    password: str
+    secret: str | None
+
+    def code(self) -> str:
+        assert self.secret, f"{self.email} has no MFA"
+        return pyotp.TOTP(self.secret).now()
+
+
+def make_person(node: Node, email: str, *roles: str, mfa: bool = True, **kw) -> Person:
+    """An account as a person would have it after registering (and enrolling MFA)."""
+    acc = identity.register(node.gov, email, email.split("@")[0].title(), "Tester", PASSWORD, roles=roles, **kw)
+    secret = None
+    if mfa:
+        enrolment = identity.begin_mfa_enrolment(node.gov, acc.id)
+        secret = enrolment.secret
+        # Enrolled a minute ago, so the code of this 30-second step is still unused for login.
+        earlier = node.now() - dt.timedelta(seconds=60)
+        identity.confirm_mfa(node.gov, acc.id, pyotp.TOTP(secret).at(earlier), at=earlier)
+    return Person(acc.id, acc.email, PASSWORD, secret)
+
+
+def login(client: TestClient, person: Person) -> str:
+    """Log in over REST (with the TOTP step when the account has MFA); returns the CSRF token."""
+    r = client.post("/api/session", json={"email": person.email, "password": person.password})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    if body["mfa_required"]:
+        r = client.post("/api/session/mfa", json={"code": person.code()})
+        assert r.status_code == 200, r.text
+        body = r.json()
+    client.headers["X-CSRF-Token"] = body["csrf"]
+    return body["csrf"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def live_server(node: Node) -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port, for the browser."""
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (scripts/test installs both)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run ./scripts/test (it installs Debian's chromium) or apt-get install chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, request: pytest.FixtureRequest):
+    """A fresh browser context; a screenshot of the last screen is saved under test-artifacts/."""
+    context = chromium.new_context(accept_downloads=True)
+    pg = context.new_page()
+    yield pg
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        pg.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-last.png"), full_page=True)
+    finally:
+        context.close()
