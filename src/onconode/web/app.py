@@ -24,6 +24,7 @@ ROUTERS = (
     "onconode.web.access_pages",
     "onconode.api.analysis",
     "onconode.api.catalogue",
+    "onconode.web.catalogue_pages",
     "onconode.web.portal",
     "onconode.api.release",
     "onconode.web.release_pages",
