@@ -18,6 +18,7 @@ from onconode.analysis import oncoprint as oncoprint_mod
 from onconode.analysis import response as response_mod
 from onconode.analysis import summary as summary_mod
 from onconode.analysis import survival as survival_mod
+from onconode.analysis import swimmer as swimmer_mod
 from onconode.analysis.disclosure import Count, Gate
 from onconode.analysis.queries import Snapshot
 
@@ -83,3 +84,11 @@ def survival(gate: Gate, user: str, snap: Snapshot, groups: dict[str, Definition
     g = _groups(snap, groups, disjoint)
     res = survival_mod.survival_analysis(snap, g, endpoint, treatment, left_truncation, cox_covariates)
     return gate.release(user, snap, res, res.analysed)  # the patients behind each curve (treated, dated)
+
+
+def swimmer(gate: Gate, user: str, snap: Snapshot, definition: Definition,
+            treatment: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Each patient's treatment lines: exact within the user's licence, else withheld."""
+    c = cohorts.evaluate(snap, definition)
+    res = swimmer_mod.swimmer(snap, c, treatment)
+    return gate.release(user, snap, res, {"treated patients": frozenset(l["patient_id"] for l in res.lanes)})
