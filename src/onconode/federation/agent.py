@@ -1,0 +1,138 @@
+"""The node agent: connects out to the coordinator, runs what the node's policy allows.
+
+For each task it (1) verifies the coordinator's signature, the expiry and that the nonce
+is new, (2) checks the policy — collaboration, algorithm and version, the requester's
+approved DAR or visa —, (3) applies the differencing guard to the requester's earlier
+tasks on this node, (4) runs the algorithm's node-side `partial` on its own store with
+the node's disclosure thresholds, and (5) signs and posts the partial, or a refusal with
+its reason. Every step's outcome is in the node's hash-chained audit log, including
+what was sent. The agent never listens on a port.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from onconode.analysis.disclosure import DisclosureRefused, Gate, Rules
+from onconode.analysis.history import QueryHistory
+from onconode.federation import algorithms, messages
+from onconode.federation.nodelog import LOG_FILE, NodeLog
+from onconode.federation.policy import NodePolicy
+
+POLL_TTL = dt.timedelta(seconds=60)
+RESULT_TTL = dt.timedelta(minutes=10)
+
+
+class NodeAgent:
+    def __init__(self, home: Path, policy: NodePolicy, key: Ed25519PrivateKey,
+                 clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.home = Path(home)
+        self.policy = policy
+        self.key = key
+        self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+        self.trusted = {policy.coordinator_name: policy.coordinator_public_key()}
+        self.nonces = messages.NonceStore(self.home / "federation" / "nonces.sqlite")
+        self.log = NodeLog(self.home / LOG_FILE)
+        self.gate = Gate(policy.disclosure, QueryHistory(self.home / "federation" / "history"))
+
+    # -- one task ---------------------------------------------------------------------------
+    def handle(self, envelope: Any) -> messages.Envelope | None:
+        """The signed answer to one task message (None when it cannot be answered at all)."""
+        claimed = envelope.get("body", {}) if isinstance(envelope, dict) else {}
+        ids = {k: claimed.get(k) for k in ("run", "task", "round")}
+        try:
+            task = messages.verify(envelope, "task", self.trusted, self.nonces, self.clock())
+        except messages.MessageRefused as exc:
+            self.log.append("task.rejected", {**ids, "reason": str(exc)})
+            return self._answer(ids, "refused", reason=f"node {self.policy.node} rejected the task message: {exc}")
+        ids = {k: task[k] for k in ("run", "task", "round")}
+        about = {**ids, "requester": task.get("requester"), "algorithm": task.get("algorithm"),
+                 "version": task.get("version"), "collaboration": task.get("collaboration"),
+                 "authorization": {k: (v if k == "dar" else "visa") for k, v in (task.get("authorization") or {}).items()},
+                 "params": task.get("params")}
+        self.log.append("task.received", about)
+        reason = (f"task addressed to {task.get('node')}, this is {self.policy.node}" if task.get("node") != self.policy.node
+                  else self.policy.refusal(task, int(self.clock().timestamp())))
+        if reason:
+            return self._finish(ids, "refused", reason=reason)
+        try:
+            partial = self._compute(task)
+        except DisclosureRefused as exc:
+            return self._finish(ids, "refused", reason=f"node {self.policy.node}: {exc}")
+        except algorithms.UnknownAlgorithm as exc:
+            return self._finish(ids, "refused", reason=f"node {self.policy.node}: {exc}")
+        except Exception as exc:  # reported, not hidden: the researcher sees which node failed and why
+            return self._finish(ids, "failed", reason=f"node {self.policy.node}: {type(exc).__name__}: {exc}")
+        return self._finish(ids, "done", partial=partial)
+
+    def _compute(self, task: dict[str, Any]) -> dict[str, Any]:
+        from onconode.analysis import cohort as cohorts
+        from onconode.store import Store
+
+        algo = algorithms.get(task["algorithm"], str(task["version"]))
+        params, requester = task.get("params") or {}, str(task["requester"])
+        with Store.open(self.home, read_only=True) as store:
+            snap = store.snapshot(params.get("freeze"))
+            patients_of = getattr(algo, "patients", None)
+            if patients_of is not None:
+                groups = patients_of(snap, params)
+            elif params.get("cohort") is not None:
+                groups = {"cohort": cohorts.evaluate(snap, params["cohort"]).patient_ids}
+            else:
+                groups = {}
+            if groups:
+                self.gate.admit(requester, snap, groups)  # group sizes and differencing, per requester
+            return algo.partial(snap, params, task.get("state") or {}, Rules(self.policy.disclosure))
+
+    def _finish(self, ids: dict[str, Any], status: str, **extra: Any) -> messages.Envelope:
+        answer = self._answer(ids, status, **extra)
+        self.log.append(f"task.{status}", {**ids, "sent": answer["body"]})
+        return answer
+
+    def _answer(self, ids: dict[str, Any], status: str, **extra: Any) -> messages.Envelope:
+        return messages.sign(self.key, self.policy.node, "result", {**ids, "status": status, **extra}, RESULT_TTL, self.clock())
+
+    # -- the connection -----------------------------------------------------------------------
+    def serve(self, coordinator: str, verify: str | bool = True, wait: float = 20.0,
+              stop: Callable[[], bool] = lambda: False) -> None:
+        """Poll the coordinator until `stop()`; reconnect with back-off when it is away."""
+        backoff = 0.5
+        with httpx.Client(base_url=coordinator.rstrip("/"), verify=verify, timeout=wait + 15) as http:
+            while not stop():
+                try:
+                    poll = messages.sign(self.key, self.policy.node, "poll", {}, POLL_TTL, self.clock())
+                    r = http.post("/api/nodes/poll", params={"wait": wait}, json=poll)
+                    if r.status_code == 403:
+                        _say(f"the coordinator refuses this node: {r.json().get('detail')}; is its public key registered?")
+                        time.sleep(5)
+                        continue
+                    r.raise_for_status()
+                    backoff = 0.5
+                    for task in r.json()["tasks"]:
+                        answer = self.handle(task)
+                        if answer is not None:
+                            self._post(http, answer)
+                except httpx.HTTPError as exc:
+                    _say(f"coordinator {coordinator} unreachable ({exc}); retrying in {backoff:g} s")
+                    time.sleep(backoff)
+                    backoff = min(backoff * 2, 30)
+
+    def _post(self, http: httpx.Client, answer: messages.Envelope) -> None:
+        r = http.post("/api/nodes/results", json=answer)
+        b = answer["body"]
+        if r.status_code == 403:
+            _say(f"coordinator did not accept our answer to task {b.get('task')}: {r.json().get('detail')}")
+        else:
+            r.raise_for_status()
+            _say(f"run {b.get('run')} round {b.get('round')}: {b['status']}" + (f" ({b['reason']})" if b.get("reason") else ""))
+
+
+def _say(text: str) -> None:
+    print(f"{dt.datetime.now(dt.timezone.utc):%H:%M:%S} {text}", file=sys.stderr, flush=True)

@@ -1,0 +1,79 @@
+"""The coordinator's HTTP interface (thin: parse, call `Coordinator`, render).
+
+Researchers: `POST /api/runs` (an approved DAR id with `Authorization: Bearer <token>`, or
+a visa in the body), `GET /api/runs/{id}`, `GET /api/collaborations`.
+Nodes (every request a signed message): `POST /api/nodes/poll`, `POST /api/nodes/results`.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import Body, FastAPI, Header, HTTPException, Query
+from fastapi.concurrency import run_in_threadpool
+
+from onconode.federation import authz, messages
+from onconode.federation.coordinator import Coordinator, RunError, RunNotFound
+from onconode.federation.keys import public_text
+
+
+def create_coordinator_app(coord: Coordinator, sweep_every: float = 0.5) -> FastAPI:
+    stop = threading.Event()
+
+    def sweeper() -> None:
+        while not stop.wait(sweep_every):
+            coord.sweep()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        t = threading.Thread(target=sweeper, name="timeouts", daemon=True)
+        t.start()
+        yield
+        stop.set()
+
+    app = FastAPI(title="onconode federation coordinator", lifespan=lifespan)
+
+    @app.get("/api/info")
+    def info() -> dict[str, Any]:
+        return {"name": coord.registry.name, "public_key": public_text(coord.key), "nodes": sorted(coord.registry.nodes)}
+
+    @app.get("/api/collaborations")
+    def collaborations() -> dict[str, Any]:
+        return {name: {"nodes": c.nodes} for name, c in coord.registry.collaborations.items()}
+
+    @app.post("/api/runs", status_code=201)
+    def submit(request: dict[str, Any] = Body(...), authorization: str | None = Header(None)) -> dict[str, Any]:
+        token = authorization.removeprefix("Bearer ").strip() if authorization else None
+        try:
+            return coord.submit(request, token).view()
+        except authz.AuthorizationError as exc:
+            raise HTTPException(403, str(exc)) from None
+        except RunError as exc:
+            raise HTTPException(422, str(exc)) from None
+
+    @app.get("/api/runs/{run_id}")
+    def run(run_id: str) -> dict[str, Any]:
+        try:
+            return coord.view(run_id)
+        except RunNotFound as exc:
+            raise HTTPException(404, str(exc)) from None
+
+    @app.post("/api/nodes/poll")
+    async def poll(envelope: dict[str, Any] = Body(...), wait: float = Query(0.0, ge=0, le=30)) -> dict[str, Any]:
+        try:
+            return {"tasks": await run_in_threadpool(coord.poll, envelope, wait)}
+        except messages.MessageRefused as exc:
+            raise HTTPException(403, str(exc)) from None
+
+    @app.post("/api/nodes/results")
+    def results(envelope: dict[str, Any] = Body(...)) -> dict[str, str]:
+        try:
+            coord.accept_result(envelope)
+        except messages.MessageRefused as exc:
+            raise HTTPException(403, str(exc)) from None
+        return {"ok": "accepted"}
+
+    return app
+

@@ -1,0 +1,75 @@
+"""The node's own audit log of federated tasks: append-only JSON lines, hash-chained.
+
+vantage6 users asked for exactly this (issue #1182): a record on the node, not on a
+server someone else runs, of who asked for what and what left the node. Each line holds
+its position, time, type and payload plus the previous line's hash; the hash is the
+governance log's `event_hash` (access/audit.py), so the two logs are verified the same way
+and editing, deleting or reordering a line breaks the chain at that line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+from onconode.access.audit import GENESIS, Verification, canonical, event_hash
+
+STREAM = "federation"
+LOG_FILE = Path("federation") / "audit.jsonl"
+
+
+class NodeLog:
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self._lock = threading.Lock()
+
+    def _tail(self) -> tuple[int, str]:
+        if not self.path.exists():
+            return 0, GENESIS
+        last = None
+        with self.path.open(encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    last = line
+        if last is None:
+            return 0, GENESIS
+        row = json.loads(last)
+        return int(row["position"]), row["hash"]
+
+    def append(self, type_: str, payload: dict[str, Any], at: dt.datetime | None = None) -> dict[str, Any]:
+        at_text = (at or dt.datetime.now(dt.timezone.utc)).isoformat()
+        body = canonical(payload)
+        with self._lock:
+            position, prev = self._tail()
+            position += 1
+            row = {"position": position, "at": at_text, "type": type_, "payload": json.loads(body), "prev_hash": prev,
+                   "hash": event_hash(prev, position, STREAM, position, type_, None, at_text, body)}
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with self.path.open("a", encoding="utf-8") as fh:
+                fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+        return row
+
+    def entries(self) -> list[dict[str, Any]]:
+        if not self.path.exists():
+            return []
+        with self.path.open(encoding="utf-8") as fh:
+            return [json.loads(line) for line in fh if line.strip()]
+
+    def verify(self) -> Verification:
+        problems: list[str] = []
+        prev = GENESIS
+        rows = self.entries()
+        for i, r in enumerate(rows, start=1):
+            if r.get("position") != i:
+                problems.append(f"line {i} has position {r.get('position')}: lines were deleted or reordered")
+            if r.get("prev_hash") != prev:
+                problems.append(f"line {i} does not follow line {i - 1}: the log was reordered or a line deleted")
+            h = event_hash(r.get("prev_hash", ""), r.get("position", -1), STREAM, r.get("position", -1), r.get("type", ""),
+                           None, r.get("at", ""), canonical(r.get("payload")))
+            if h != r.get("hash"):
+                problems.append(f"line {i} ({r.get('type')}) does not match its hash: it was edited")
+            prev = r.get("hash", "")
+        return Verification(ok=not problems, events=len(rows), head=prev, problems=problems)
