@@ -1,0 +1,148 @@
+"""The data catalogue: what a node holds, per dataset and freeze, for anyone to browse
+before applying for access.
+
+Per dataset: its title, description, consent (DUO codes with their labels), the licence
+it needs, which data types are present, and counts — patients, samples, patients per
+tumour type, samples (or patients) per data type. The counts are aggregates shown to
+people without a licence, so they pass the disclosure gate like any analysis: small
+cells become "<5", a dataset of fewer than 5 patients shows no counts, and the dataset's
+patients enter the caller's query history, so a later cohort that differs from a whole
+dataset by a few patients is refused. The data dictionary comes from the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import ibis
+
+from onconode.analysis.disclosure import DisclosureRefused, Gate, Rules
+from onconode.analysis.queries import Snapshot
+from onconode.model.dictionary import data_dictionary_json
+
+ACCESS_PAGE = "/access"
+# data type -> (table holding it, unit it is counted in)
+DATA_TYPES: dict[str, tuple[str, str]] = {
+    "tumour characteristics (purity, ploidy, TMB, MSI, HRD)": ("tumor_profile", "samples"),
+    "somatic small variants": ("somatic_variant", "samples"),
+    "copy number": ("gene_copy_number", "samples"),
+    "structural variants": ("structural_variant", "samples"),
+    "fusions": ("fusion", "samples"),
+    "driver catalogue": ("driver", "samples"),
+    "treatments": ("treatment", "patients"),
+    "treatment responses (RECIST)": ("treatment_response", "patients"),
+}
+
+
+def newest_freeze(store: Any) -> str | None:
+    """The most recent data freeze (what analyses read by default), or None before the first."""
+    freezes = store.freezes()
+    return freezes[-1].freeze_id if freezes else None
+
+
+def freezes(store: Any) -> list[dict[str, Any]]:
+    return [{"freeze_id": f.freeze_id, "version": f.version, "created_at": f.created_at.isoformat(timespec="seconds"),
+             "description": f.description} for f in reversed(store.freezes())]
+
+
+def consent_codes(consent_duo: str | None) -> list[dict[str, str]]:
+    """The dataset's DUO codes with their shorthand and label (an unknown code is listed as given)."""
+    from onconode.access.duo import terms  # DUO reference terms (data only)
+
+    known = terms()
+    out = []
+    for part in (consent_duo or "").split(","):
+        code, _, modifier = part.strip().partition("=")
+        if not code:
+            continue
+        t = known.get(code)
+        out.append({"code": code, "shorthand": t.shorthand if t else "", "label": t.label if t else "unknown DUO code",
+                    "modifier": modifier})
+    return out
+
+
+@dataclass(frozen=True)
+class DatasetFigures:
+    """A dataset's counts (disclosable: exact inside a licence, controlled outside)."""
+    patients: int
+    samples: int
+    tumour_types: dict[str, int]              # patients per primary tumour location
+    data_types: dict[str, tuple[str, int]]    # data type -> (unit, count)
+
+    def exact(self) -> dict[str, Any]:
+        return {"analysis": "catalogue_counts", "patients": self.patients, "samples": self.samples,
+                "tumour_types": dict(self.tumour_types),
+                "data_types": [{"data_type": k, "unit": u, "count": n} for k, (u, n) in self.data_types.items()]}
+
+    def controlled(self, rules: Rules) -> dict[str, Any]:
+        # Patients per tumour type add up to about the dataset's total: hide a second cell
+        # where one small cell alone could be worked out.
+        cells, _ = rules.table([[n] for n in self.tumour_types.values()])
+        return {"analysis": "catalogue_counts", "patients": rules.cell(self.patients), "samples": rules.cell(self.samples),
+                "tumour_types": {k: c[0] for k, c in zip(self.tumour_types, cells)},
+                "data_types": [{"data_type": k, "unit": u, "count": rules.cell(n)} for k, (u, n) in self.data_types.items()]}
+
+
+def _members(snap: Snapshot, dataset_id: str) -> tuple[ibis.Table, ibis.Table]:
+    p = snap.table("patient")
+    patients = p.filter(p.dataset_id == dataset_id).select("patient_id")
+    s = snap.table("sample")
+    return patients, s.semi_join(patients, "patient_id").select("sample_id", "patient_id", "primary_tumor_location")
+
+
+def figures(snap: Snapshot, dataset_id: str) -> tuple[DatasetFigures, set[str]]:
+    """The dataset's counts and the patients behind them."""
+    patients, samples = _members(snap, dataset_id)
+    patient_ids = set(patients.to_pyarrow()["patient_id"].to_pylist())
+    df = samples.to_pyarrow().to_pandas()
+    by_type = df.fillna({"primary_tumor_location": "unknown"}).groupby("primary_tumor_location").patient_id.nunique()
+    tumour_types = dict(sorted(((str(k), int(v)) for k, v in by_type.items()), key=lambda kv: (-kv[1], kv[0])))
+    data_types: dict[str, tuple[str, int]] = {}
+    for label, (table, unit) in DATA_TYPES.items():
+        t = snap.table(table)
+        if unit == "samples":
+            n = samples.semi_join(t, "sample_id").count().to_pyarrow().as_py()
+        else:
+            n = patients.semi_join(t, "patient_id").count().to_pyarrow().as_py()
+        data_types[label] = (unit, int(n))
+    return DatasetFigures(len(patient_ids), len(df), tumour_types, data_types), patient_ids
+
+
+def datasets(snap: Snapshot) -> list[dict[str, Any]]:
+    """The datasets' own descriptions (title, description, node, consent, licence), by id."""
+    rows = snap.table("dataset").order_by("dataset_id").to_pyarrow().to_pylist()
+    return [{"dataset_id": r["dataset_id"], "title": r["title"], "description": r.get("description") or "",
+             "node": r.get("node") or "", "licence_type": r.get("licence_type") or "",
+             "consent": consent_codes(r.get("consent_duo")), "access": ACCESS_PAGE} for r in rows]
+
+
+class DatasetNotFound(LookupError):
+    pass
+
+
+def _released_figures(gate: Gate, user: str, snap: Snapshot, dataset_id: str) -> dict[str, Any]:
+    fig, patients = figures(snap, dataset_id)
+    try:
+        return gate.release(user, snap, fig, {f"dataset {dataset_id}": patients})
+    except DisclosureRefused as exc:
+        return {"analysis": "catalogue_counts", "withheld": str(exc), "disclosure": "controlled"}
+
+
+def overview(gate: Gate, user: str, snap: Snapshot) -> list[dict[str, Any]]:
+    """Every dataset with its released counts (the catalogue's front page)."""
+    return [dict(d, counts=_released_figures(gate, user, snap, d["dataset_id"])) for d in datasets(snap)]
+
+
+def describe(gate: Gate, user: str, snap: Snapshot, dataset_id: str) -> dict[str, Any]:
+    """One dataset in full: description, consent, counts, data types present, data dictionary."""
+    found = [d for d in datasets(snap) if d["dataset_id"] == dataset_id]
+    if not found:
+        known = ", ".join(d["dataset_id"] for d in datasets(snap)) or "none"
+        raise DatasetNotFound(f"no dataset {dataset_id!r} in this freeze (datasets: {known}); see /api/catalogue")
+    out = dict(found[0], counts=_released_figures(gate, user, snap, dataset_id))
+    counts = out["counts"]
+    present = {d["data_type"] for d in counts.get("data_types", []) if d["count"] != 0}
+    out["data_types_present"] = [k for k in DATA_TYPES if k in present]
+    out["dictionary"] = data_dictionary_json()
+    return out

@@ -1,0 +1,123 @@
+"""Request and response models of the analysis REST API (they make its OpenAPI).
+
+A cohort is given either inline (`cohort`: the JSON filter tree of
+`onconode.analysis.cohort`, validated there so an error names its place in the tree) or
+by the id of a saved cohort (`cohort_id`). Results are the dicts the disclosure gate
+released, with the freeze and store version they were computed on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from onconode.analysis.cohort import TreatmentCriteria
+
+EXAMPLE_COHORT = {"op": "and", "args": [{"op": "tumour_type", "doids": ["9256"]},
+                                        {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation", "hotspot": True}]}
+Kind = Literal["MUTATION", "AMP", "DEL", "FUSION", "DRIVER", "ANY"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CohortRef(_Strict):
+    """Exactly one of `cohort` (a definition) or `cohort_id` (a saved cohort)."""
+    cohort: dict[str, Any] | None = Field(None, description="Cohort definition: a JSON filter tree (docs/researcher-analysis.md).",
+                                          examples=[EXAMPLE_COHORT])
+    cohort_id: str | None = Field(None, description="Id of a saved cohort (POST /api/cohorts).", examples=["3f9a1c0b7d2e"])
+
+    @model_validator(mode="after")
+    def _one(self) -> "CohortRef":
+        if (self.cohort is None) == (self.cohort_id is None):
+            raise ValueError("give exactly one of 'cohort' (a definition) or 'cohort_id' (a saved cohort)")
+        return self
+
+
+class OnFreeze(_Strict):
+    freeze: str | None = Field(None, description="Data freeze to evaluate on; default: a saved cohort's own freeze, "
+                                                 "else the newest freeze (else the current store version).")
+
+
+class CohortRequest(OnFreeze, CohortRef):
+    """An analysis of one cohort (count, summary)."""
+
+
+class FrequencyRequest(CohortRequest):
+    genes: list[str] | None = Field(None, description="Genes to report (default: every altered gene).", examples=[["KRAS", "TP53"]])
+    kinds: list[Kind] | None = Field(None, description="Alteration kinds (default: all).")
+    min_driver_likelihood: float = Field(0.5, ge=0, le=1)
+
+
+class OncoPrintRequest(CohortRequest):
+    genes: list[str] = Field(..., min_length=1, max_length=50, examples=[["APC", "KRAS", "TP53"]])
+
+
+class GroupsRequest(OnFreeze):
+    groups: dict[str, CohortRef] = Field(..., description="Named groups; made disjoint in the order given unless disjoint=false.")
+    disjoint: bool = True
+
+
+class CompareRequest(GroupsRequest):
+    genes: list[str] | None = None
+    kinds: list[Kind] | None = Field(None, description="Alteration kinds (default: ANY).")
+
+    @model_validator(mode="after")
+    def _two(self) -> "CompareRequest":
+        if len(self.groups) < 2:
+            raise ValueError("a comparison needs at least two groups")
+        return self
+
+
+class ResponseRequest(CohortRequest):
+    treatment: TreatmentCriteria = Field(..., description="The treatment line (first matching line per patient).",
+                                         examples=[{"mechanism": "Anti-EGFR"}])
+    biomarker: CohortRef = Field(..., description="Biomarker-positive patients (a cohort definition or saved cohort).")
+    covariates: list[Literal["tumour_type", "age", "purity"]] | None = Field(
+        None, description="Logistic-regression covariates (default: tumour_type, age, purity).")
+
+
+class SurvivalRequest(GroupsRequest):
+    endpoint: Literal["os", "time_on_treatment", "time_to_progression"] = "os"
+    treatment: TreatmentCriteria | None = Field(None, description="Needed for the treatment endpoints.")
+    left_truncation: bool = True
+    cox_covariates: list[Literal["age", "sex", "purity"]] | None = None
+
+    @model_validator(mode="after")
+    def _some(self) -> "SurvivalRequest":
+        if not self.groups:
+            raise ValueError("survival needs at least one group")
+        return self
+
+
+class SaveCohortRequest(OnFreeze):
+    name: str = Field(..., min_length=1, max_length=200)
+    cohort: dict[str, Any] = Field(..., examples=[EXAMPLE_COHORT])
+
+
+class SavedCohortOut(BaseModel):
+    cohort_id: str
+    name: str
+    definition: dict[str, Any]
+    freeze: str | None
+    version: int
+    created_by: str
+    created_at: str
+
+
+class AnalysisResult(BaseModel):
+    """A released result: `analysis` names its shape (docs/researcher-analysis.md); cells
+    below the threshold are the string "<5"; withheld statistics carry their reason."""
+    model_config = ConfigDict(extra="allow")
+    analysis: str
+    disclosure: str = Field(..., description='"controlled", or "exact (within your licensed data)"')
+    freeze: str | None
+    version: int
+
+
+class CountResult(AnalysisResult):
+    label: str
+    patients: int | str
+    samples: int | str
