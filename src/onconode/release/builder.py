@@ -1,0 +1,188 @@
+"""Build a release: atomically (into a hidden temporary folder, renamed into place only
+when complete) and reproducibly (same freeze, approval and key → byte-identical files:
+rows in a total order, fixed writer settings, no build time inside, file times set to the
+freeze's creation time).
+
+A build that fails or is killed leaves only a hidden `.<id>.partial-<pid>-…` folder, which
+no listing or download ever shows and the next build of that application removes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from onconode.model import MODEL_VERSION, TABLES_BY_NAME
+from onconode.progress import Progress, silent
+from onconode.release import ReleaseError
+from onconode.release import writers as W
+from onconode.release.manifest import write_manifest
+from onconode.release.pseudonym import Pseudonymizer, release_key
+from onconode.release.readme import readme
+from onconode.release.selection import Selection, select
+from onconode.store.store import Store
+
+RELEASES = "releases"
+BUILD_LOG = "release-builds.jsonl"
+
+
+def releases_root(home: Path) -> Path:
+    return Path(home) / RELEASES
+
+
+@dataclass(frozen=True)
+class Built:
+    app_id: str
+    path: Path
+    manifest: dict[str, Any]
+
+
+def _acknowledgement(gov: Any, app_id: str) -> str:
+    from onconode.access.dar import PUBLICATION_ACKNOWLEDGEMENT
+
+    return PUBLICATION_ACKNOWLEDGEMENT.format(foundation=gov.foundation, dar=app_id)
+
+
+def _remove_stale_partials(root: Path, app_id: str) -> None:
+    """Partial folders of builds whose process is gone (killed, crashed)."""
+    for p in root.glob(f".{app_id}.partial-*"):
+        try:
+            pid = int(p.name.rsplit(".partial-", 1)[1].split("-", 1)[0])
+            os.kill(pid, 0)
+        except (ValueError, IndexError, ProcessLookupError):
+            shutil.rmtree(p, ignore_errors=True)
+        except PermissionError:
+            pass
+
+
+def _register_maps(store: Store, sel: Selection, key: bytes, version: int, tag: str) -> W.Maps:
+    ps = Pseudonymizer(key)
+    treatments = [r[0] for r in store.con.execute(
+        f'SELECT DISTINCT treatment_id FROM ({store.relation_sql("treatment", version)}) WHERE patient_id IN (SELECT unnest(?::VARCHAR[]))',
+        [sorted(sel.patients)]).fetchall()]
+    maps = W.Maps(f"_rel_{tag}_patient", f"_rel_{tag}_sample", f"_rel_{tag}_treatment")
+    for view, kind, ids in ((maps.patient, "patient", sel.patients), (maps.sample, "sample", sel.samples),
+                            (maps.treatment, "treatment", treatments)):
+        m = ps.mapping(kind, sorted(ids))
+        store.con.register(view, pa.table({"real_id": pa.array(list(m), pa.string()), "pseudo": pa.array(list(m.values()), pa.string())}))
+    return maps
+
+
+def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progress: Progress) -> tuple[dict[str, int], bool, bool, int]:
+    tables: dict[str, int] = {}
+    (work / "tables").mkdir()
+    vcf = maf = False
+    variants = 0
+    with progress(f"building {sel.app_id}", len(sel.items) + 2) as advance:
+        for table, columns in sel.items.items():
+            rows = W.released_rows_sql(store, sel.version, table, maps)
+            sql = W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key))
+            tables[table] = W.write_table(store, sql, work / "tables" / f"{table}.parquet", work / "tables" / f"{table}.tsv")
+            if table == "somatic_variant" and W.can_write_vcf(columns):
+                ref = dict(store.con.execute(f'SELECT sample_id, ref_genome FROM ({store.relation_sql("tumor_profile", sel.version)})').fetchall())
+                W.write_vcfs(store, rows, columns, maps, work / "somatic", ref)
+                W.write_maf(store, W.maf_sql(rows, columns, maps), work / "somatic" / "somatic_variants.maf")
+                vcf = maf = True
+                variants = tables[table]
+            advance(1)
+        W.write_table(store, W.metadata_sql(store, sel.version, sel.items, maps), None, work / "metadata.tsv")
+        advance(1)
+    return tables, vcf, maf, variants
+
+
+def _fix_times(folder: Path, when: dt.datetime) -> None:
+    ts = when.replace(tzinfo=dt.timezone.utc).timestamp() if when.tzinfo is None else when.timestamp()
+    for p in sorted(folder.rglob("*"), reverse=True):
+        os.utime(p, (ts, ts))
+    os.utime(folder, (ts, ts))
+
+
+def _swap_into_place(work: Path, dest: Path) -> None:
+    old = None
+    if dest.exists():
+        old = dest.with_name(f".{dest.name}.replaced-{os.getpid()}")
+        shutil.rmtree(old, ignore_errors=True)
+        dest.rename(old)
+    work.rename(dest)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | None = None,
+          progress: Progress = silent, built_by: str = "") -> Built:
+    """Build (or rebuild) the release of one application; refuses with ReleaseError."""
+    from onconode.access import audit
+    from onconode.access.workflow import load
+
+    at = audit.utc(at)
+    with gov.engine.connect() as conn:
+        app = load(conn, app_id)
+    sel = select(store, gov, app, at)
+    key = release_key(home, app_id)
+    assert key is not None
+    root = releases_root(home)
+    root.mkdir(parents=True, exist_ok=True)
+    _remove_stale_partials(root, app_id)
+    work = Path(tempfile.mkdtemp(prefix=f".{app_id}.partial-{os.getpid()}-", dir=root))
+    tag = work.name.rsplit("-", 1)[-1].replace(".", "")
+    maps = None
+    try:
+        maps = _register_maps(store, sel, key, sel.version, tag)
+        tables, vcf, maf, variants = _write_files(store, sel, maps, work, progress)
+        meta = {
+            "application": app_id, "kind": sel.kind, "freeze": sel.freeze, "store_version": sel.version,
+            "model_version": MODEL_VERSION, "patients": len(sel.patients), "samples": len(sel.samples),
+            "excluded": {"consent_not_covering_purpose": len(sel.excluded_consent), "withdrawn": len(sel.excluded_withdrawn)},
+            "hospital_code": sel.hospital_code, "tables": tables, "variants": variants,
+            "items": sel.items,
+        }
+        ack = _acknowledgement(gov, app_id)
+        (work / "ACKNOWLEDGEMENT.txt").write_text(ack + "\n")
+        (work / "README.md").write_text(readme(meta, sel.items, vcf, maf, ack))
+        manifest = write_manifest(work, meta)
+        _fix_times(work, sel.freeze_created)
+        os.chmod(work, 0o755)
+        _swap_into_place(work, root / app_id)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    finally:
+        if maps is not None:
+            for view in (maps.patient, maps.sample, maps.treatment):
+                store.con.unregister(view)
+    with open(Path(home) / BUILD_LOG, "a") as log:
+        log.write(json.dumps({"application": app_id, "freeze": sel.freeze, "built_at": at.isoformat(), "built_by": built_by,
+                              "patients": len(sel.patients), "files": len(manifest["files"])}) + "\n")
+    return Built(app_id, root / app_id, manifest)
+
+
+def built_releases(home: Path) -> list[dict[str, Any]]:
+    """The releases present on this node (complete ones only), oldest application first."""
+    from onconode.release.manifest import read_manifest
+
+    root = releases_root(home)
+    if not root.is_dir():
+        return []
+    out = []
+    for p in sorted(root.iterdir()):
+        if p.is_dir() and not p.name.startswith("."):
+            try:
+                out.append(read_manifest(p))
+            except ReleaseError:
+                continue
+    return out
+
+
+def build_log(home: Path) -> list[dict[str, Any]]:
+    path = Path(home) / BUILD_LOG
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]

@@ -1,0 +1,254 @@
+"""The files of a release, written from DuckDB in a fixed order with fixed settings, so
+the same selection and key always give the same bytes.
+
+Rows are selected inside DuckDB (semi-joins on the released ids), identifiers are
+replaced by joining small pseudonym tables, and results stream as Arrow batches into
+Parquet and TSV writers: memory stays flat whatever the release's size. VCF and MAF
+lines are formatted by DuckDB too (string expressions), not by a per-row Python loop.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from onconode.model import TABLES_BY_NAME, Kind
+from onconode.release.pseudonym import ID_COLUMNS
+from onconode.store.store import Store
+
+BATCH_ROWS = 200_000
+VCF_CORE = ("sample_id", "chromosome", "position", "ref", "alt")
+VCF_TYPES = {Kind.INT: "Integer", Kind.FLOAT: "Float", Kind.BOOL: "Flag"}
+CHROM_RANK = (
+    "CASE WHEN regexp_matches(regexp_replace(chromosome, '^chr', ''), '^[0-9]+$') "
+    "THEN CAST(regexp_replace(chromosome, '^chr', '') AS INTEGER) "
+    "WHEN regexp_replace(chromosome, '^chr', '') = 'X' THEN 23 WHEN regexp_replace(chromosome, '^chr', '') = 'Y' THEN 24 "
+    "WHEN regexp_replace(chromosome, '^chr', '') IN ('M', 'MT') THEN 25 ELSE 26 END"
+)
+
+
+@dataclass(frozen=True)
+class Maps:
+    """Names of the registered DuckDB views real_id -> pseudo, one per identifier kind."""
+
+    patient: str
+    sample: str
+    treatment: str
+
+    def view(self, column: str) -> str:
+        return getattr(self, ID_COLUMNS[column])
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def released_rows_sql(store: Store, version: int, table: str, maps: Maps) -> str:
+    """All columns of `table` at `version`, only the released patients' / samples' rows."""
+    t = TABLES_BY_NAME[table]
+    base = store.relation_sql(table, version)
+    if table == "dataset":
+        where = f'dataset_id IN (SELECT p.dataset_id FROM ({store.relation_sql("patient", version)}) p ' \
+                f'WHERE p.patient_id IN (SELECT real_id FROM {maps.patient}))'
+    elif "sample_id" in t.column_names and (table == "sample" or "patient_id" not in t.column_names):
+        where = f"sample_id IN (SELECT real_id FROM {maps.sample})"
+    elif "patient_id" in t.column_names:
+        where = f"patient_id IN (SELECT real_id FROM {maps.patient})"
+    else:
+        raise ValueError(f"table {table} has no patient, sample or dataset id; it cannot be released per patient")
+    return f"SELECT * FROM ({base}) WHERE {where}"
+
+
+def pseudonymized_sql(rows_sql: str, columns: list[str], maps: Maps, order: list[str]) -> str:
+    """Project `columns`, with identifiers replaced by pseudonyms, in a total order."""
+    select, joins = [], []
+    for c in columns:
+        if c in ID_COLUMNS:
+            alias = f"m_{c}"
+            joins.append(f"LEFT JOIN {maps.view(c)} {alias} ON t.{_q(c)} = {alias}.real_id")
+            select.append(f"{alias}.pseudo AS {_q(c)}")
+        else:
+            select.append(f"t.{_q(c)}")
+    keys = [c for c in order if c in columns] + [c for c in columns if c not in order]
+    order_by = ", ".join(f"{_q(c)} NULLS LAST" for c in keys)
+    return f"SELECT {', '.join(select)} FROM ({rows_sql}) t {' '.join(joins)} ORDER BY {order_by}"
+
+
+def _batches(store: Store, sql: str) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
+    reader = store.con.sql(sql).to_arrow_reader(BATCH_ROWS)
+    return reader.schema, iter(reader)
+
+
+def write_table(store: Store, sql: str, parquet: Path | None, tsv: Path | None) -> int:
+    """Write one query to Parquet (streamed Arrow batches, fixed writer settings) and/or
+    TSV (DuckDB's CSV writer: tab-separated, quoted only where a value needs it);
+    returns the row count."""
+    n = 0
+    if parquet is not None:
+        schema, batches = _batches(store, sql)
+        with pq.ParquetWriter(parquet, schema, compression="zstd", compression_level=3, use_dictionary=True,
+                              write_statistics=True, version="2.6") as pw:
+            for batch in batches:
+                pw.write_batch(batch)
+                n += batch.num_rows
+    if tsv is not None:
+        target = str(tsv).replace("'", "''")
+        store.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')")
+        if parquet is None:
+            n = int(store.con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
+    return n
+
+
+# -- VCF ---------------------------------------------------------------------------------
+def can_write_vcf(columns: list[str]) -> bool:
+    return all(c in columns for c in VCF_CORE)
+
+
+def _info_expr(columns: list[str]) -> str:
+    t = TABLES_BY_NAME["somatic_variant"]
+    parts = []
+    for c in t.columns:
+        if c.name not in columns or c.name in VCF_CORE or c.name == "filter":
+            continue
+        key = c.name.upper()
+        if c.kind == Kind.BOOL:
+            parts.append(f"CASE WHEN t.{_q(c.name)} THEN '{key}' END")
+        elif c.kind in (Kind.INT, Kind.FLOAT):
+            parts.append(f"'{key}=' || CAST(t.{_q(c.name)} AS VARCHAR)")
+        else:  # VCF 4.3 percent-encodes the characters INFO values may not hold
+            enc = f"t.{_q(c.name)}"
+            for ch, code in (("%", "%25"), (";", "%3B"), ("=", "%3D"), (" ", "%20"), (",", "%2C"), ("\t", "%09")):
+                enc = f"replace({enc}, '{ch}', '{code}')"
+            parts.append(f"'{key}=' || {enc}")
+    return f"coalesce(nullif(concat_ws(';', {', '.join(parts)}), ''), '.')" if parts else "'.'"
+
+
+def vcf_header(columns: list[str], sample: str, filters: list[str], contigs: list[str], ref_genome: str) -> str:
+    t = TABLES_BY_NAME["somatic_variant"]
+    lines = ["##fileformat=VCFv4.3", "##source=onconode release", f"##reference={ref_genome}"]
+    lines += [f"##contig=<ID={c}>" for c in contigs]
+    lines += ['##FILTER=<ID=PASS,Description="All filters passed">']
+    lines += [f'##FILTER=<ID={f},Description="See README.md (somatic_variant.filter)">' for f in filters if f != "PASS"]
+    for c in t.columns:
+        if c.name in columns and c.name not in VCF_CORE and c.name != "filter":
+            kind = VCF_TYPES.get(c.kind, "String")
+            number = "0" if kind == "Flag" else "1"
+            desc = c.description.replace('"', "'")
+            lines.append(f'##INFO=<ID={c.name.upper()},Number={number},Type={kind},Description="{desc}">')
+    lines.append(f"##tumorSample={sample}")
+    lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
+    return "\n".join(lines) + "\n"
+
+
+def write_vcfs(store: Store, rows_sql: str, columns: list[str], maps: Maps, folder: Path, ref_genomes: dict[str, str]) -> dict[str, int]:
+    """One bgzipped, tabix-indexed VCF per sample; returns variants per file name."""
+    filt = "coalesce(t.filter, '.')" if "filter" in columns else "'.'"
+    sql = (
+        f"SELECT m.pseudo AS sample, t.chromosome AS chrom, t.chromosome || chr(9) || CAST(t.position AS VARCHAR) || chr(9) || '.' || chr(9) "
+        f"|| t.ref || chr(9) || t.alt || chr(9) || '.' || chr(9) || {filt} || chr(9) || {_info_expr(columns)} AS line, "
+        f"t.sample_id AS real_sample "
+        f"FROM ({rows_sql}) t JOIN {maps.sample} m ON t.sample_id = m.real_id "
+        f"ORDER BY m.pseudo, {CHROM_RANK.replace('chromosome', 't.chromosome')}, t.chromosome, t.position, t.ref, t.alt"
+    )
+    filters = []
+    if "filter" in columns:
+        filters = sorted({f for (v,) in store.con.execute(f"SELECT DISTINCT filter FROM ({rows_sql}) WHERE filter IS NOT NULL").fetchall()
+                          for f in v.split(";") if f and f != "."})
+    folder.mkdir(parents=True, exist_ok=True)
+    counts: dict[str, int] = {}
+    current: str | None = None
+    body: list[str] = []
+    contigs: list[str] = []
+    real = ""
+
+    def flush() -> None:
+        if current is None:
+            return
+        path = folder / f"{current}.somatic.vcf"
+        header = vcf_header(columns, current, filters, contigs, ref_genomes.get(real, "unknown"))
+        path.write_text(header + "".join(body))
+        subprocess.run(["bgzip", "-f", "--threads", "1", str(path)], check=True, capture_output=True)
+        subprocess.run(["tabix", "-f", "-p", "vcf", str(path) + ".gz"], check=True, capture_output=True)
+        counts[path.name + ".gz"] = sum(chunk.count("\n") for chunk in body)
+
+    _, batches = _batches(store, sql)
+    for batch in batches:
+        d = batch.to_pydict()
+        for sample, chrom, line, real_sample in zip(d["sample"], d["chrom"], d["line"], d["real_sample"]):
+            if sample != current:
+                flush()
+                current, body, contigs, real = sample, [], [], real_sample
+            if not contigs or contigs[-1] != chrom:
+                contigs.append(chrom)
+            body.append(line + "\n")
+    flush()
+    return counts
+
+
+# -- MAF ---------------------------------------------------------------------------------
+MAF_OPTIONAL = (
+    ("gene", "Hugo_Symbol"), ("variant_classification", "Variant_Classification"), ("hgvs_coding", "HGVSc"),
+    ("hgvs_protein", "HGVSp"), ("transcript", "Transcript_ID"), ("allele_read_count", "t_alt_count"),
+    ("total_read_count", "t_depth"), ("filter", "FILTER"),
+)
+
+
+def maf_sql(rows_sql: str, columns: list[str], maps: Maps) -> str:
+    """MAF 2.4 columns: VCF alleles converted to MAF's convention (no padding base,
+    '-' for the empty allele, insertions span the two flanking positions)."""
+    optional = [f"t.{_q(c)} AS {name}" for c, name in MAF_OPTIONAL if c in columns]
+    return f"""
+    WITH v AS (
+      SELECT t.*, length(t.ref) AS lr, length(t.alt) AS la,
+             lr <> la AND lr >= 1 AND la >= 1 AND substr(t.ref, 1, 1) = substr(t.alt, 1, 1) AS padded
+      FROM ({rows_sql}) t)
+    SELECT m.pseudo AS Tumor_Sample_Barcode, t.chromosome AS Chromosome,
+      CASE WHEN t.padded AND t.la > t.lr THEN t.position WHEN t.padded THEN t.position + 1 ELSE t.position END AS Start_Position,
+      CASE WHEN t.padded AND t.la > t.lr THEN t.position + 1 WHEN t.padded THEN t.position + t.lr - 1 ELSE t.position + t.lr - 1 END AS End_Position,
+      '+' AS Strand,
+      CASE WHEN t.lr = t.la THEN (CASE t.lr WHEN 1 THEN 'SNP' WHEN 2 THEN 'DNP' WHEN 3 THEN 'TNP' ELSE 'ONP' END)
+           WHEN t.la > t.lr THEN 'INS' ELSE 'DEL' END AS Variant_Type,
+      CASE WHEN t.padded THEN coalesce(nullif(substr(t.ref, 2), ''), '-') ELSE t.ref END AS Reference_Allele,
+      CASE WHEN t.padded THEN coalesce(nullif(substr(t.ref, 2), ''), '-') ELSE t.ref END AS Tumor_Seq_Allele1,
+      CASE WHEN t.padded THEN coalesce(nullif(substr(t.alt, 2), ''), '-') ELSE t.alt END AS Tumor_Seq_Allele2
+      {''.join(', ' + o for o in optional)}
+    FROM v t JOIN {maps.sample} m ON t.sample_id = m.real_id
+    ORDER BY m.pseudo, {CHROM_RANK.replace('chromosome', 't.chromosome')}, t.chromosome, t.position, t.ref, t.alt
+    """
+
+
+def write_maf(store: Store, sql: str, path: Path) -> int:
+    tmp = path.with_suffix(".body")
+    n = write_table(store, sql, None, tmp)
+    with open(path, "wb") as out, open(tmp, "rb") as body:
+        out.write(b"#version 2.4\n")
+        while chunk := body.read(1 << 20):
+            out.write(chunk)
+    tmp.unlink()
+    return n
+
+
+# -- metadata.tsv --------------------------------------------------------------------------
+METADATA_TABLES = ("sample", "tumor_profile", "patient")
+
+
+def metadata_sql(store: Store, version: int, items: dict[str, list[str]], maps: Maps) -> str:
+    """One row per released sample (like Hartwig's metadata.tsv): pseudonyms, then the
+    approved columns of sample, tumor_profile and patient."""
+    extra = []
+    for alias, table in zip(("s", "tp", "p"), METADATA_TABLES):
+        extra += [f"{alias}.{_q(c)}" for c in items.get(table, []) if c not in ("sample_id", "patient_id")]
+    return (
+        f"SELECT mp.pseudo AS patient_id, ms.pseudo AS sample_id{''.join(', ' + e for e in extra)} "
+        f"FROM ({store.relation_sql('sample', version)}) s "
+        f"JOIN {maps.sample} ms ON s.sample_id = ms.real_id "
+        f"JOIN {maps.patient} mp ON s.patient_id = mp.real_id "
+        f"LEFT JOIN ({store.relation_sql('tumor_profile', version)}) tp ON tp.sample_id = s.sample_id "
+        f"LEFT JOIN ({store.relation_sql('patient', version)}) p ON p.patient_id = s.patient_id "
+        f"ORDER BY mp.pseudo, ms.pseudo"
+    )
