@@ -267,3 +267,11 @@ def verify_mfa(conn: sa.Connection, account_id: int, code: str, at: dt.datetime)
 
 def needs_mfa(account: Account) -> bool:
     return bool(account.roles & MFA_REQUIRED)
+
+
+def accounts_with_role(gov: Governance, role: Role) -> list[Account]:
+    """Active accounts holding a global role (e.g. the Scientific Board members to assign)."""
+    with gov.engine.connect() as conn:
+        q = (sa.select(account_table).join(role_grant, role_grant.c.account_id == account_table.c.id)
+             .where(role_grant.c.role == role.value, account_table.c.active.is_(True)).order_by(account_table.c.surname))
+        return [_account(conn, r) for r in conn.execute(q).fetchall()]

@@ -103,3 +103,10 @@ def get_organisation(conn: sa.Connection, org_id: str) -> Organisation:
         raise GovernanceError(f"no organisation {org_id!r}; add it with `onconode access org add`")
     r = rows[0]
     return Organisation(r.id, r.name, r.country, r.sector)
+
+
+def list_organisations(gov: Governance) -> list[Organisation]:
+    """Every organisation by name (the choices of the registration and DAR forms)."""
+    with gov.engine.connect() as conn:
+        rows = conn.execute(sa.select(org_table).order_by(org_table.c.name)).fetchall()
+    return [Organisation(r.id, r.name, r.country, r.sector) for r in rows]
