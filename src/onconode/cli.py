@@ -23,6 +23,8 @@ app.add_typer(freeze_app, name="freeze")
 from onconode.access.cli import access_app, audit_app  # noqa: E402  (typer only; domain imports are lazy)
 app.add_typer(access_app, name="access")
 app.add_typer(audit_app, name="audit")
+from onconode.release.cli import release_app  # noqa: E402  (typer only; domain imports are lazy)
+app.add_typer(release_app, name="release")
 from onconode.federation.cli import federation_app  # noqa: E402
 app.add_typer(federation_app, name="federation")
 
