@@ -13,7 +13,7 @@ dataset by a few patients is refused. The data dictionary comes from the model.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 import ibis
 
@@ -39,6 +39,12 @@ def newest_freeze(store: Any) -> str | None:
     """The most recent data freeze (what analyses read by default), or None before the first."""
     freezes = store.freezes()
     return freezes[-1].freeze_id if freezes else None
+
+
+def choose_freeze(store: Any, requested: str | None, saved_on: Sequence[str | None] = ()) -> str | None:
+    """The freeze an analysis reads: the one asked for, else the freeze of the first saved
+    cohort it uses, else the newest freeze (None: the current store version)."""
+    return requested or next((f for f in saved_on if f), None) or newest_freeze(store)
 
 
 def freezes(store: Any) -> list[dict[str, Any]]:

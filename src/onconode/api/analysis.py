@@ -18,7 +18,7 @@ from fastapi.responses import PlainTextResponse, Response
 from onconode.access.identity import Account
 from onconode.analysis import cohort as cohorts
 from onconode.analysis import result_tables, saved, service
-from onconode.analysis.catalogue import newest_freeze
+from onconode.analysis.catalogue import choose_freeze, newest_freeze
 from onconode.analysis.compare import GroupError
 from onconode.api.analysis_schemas import (
     AnalysisResult, CohortRef, CohortRequest, CompareRequest, CountResult, FrequencyRequest, GroupsRequest,
@@ -64,7 +64,7 @@ def _run(request: Request, freeze: str | None, saved_freezes: list[str | None],
     node = node_of(request)
     user = analysis_user(request)
     with node.snapshot(None) as current:  # holds the store lock for the whole request
-        chosen = freeze or next((f for f in saved_freezes if f), None) or newest_freeze(current.store)
+        chosen = choose_freeze(current.store, freeze, saved_freezes)
         try:
             current.store.resolve(chosen)
         except StoreError as exc:
