@@ -83,3 +83,67 @@ def log_access(gov: Governance, account_id: int, app_id: str, action: str, what:
         return d
 
     return audit.run_with_retry(gov.engine, work)
+
+
+def _account_of(conn: sa.Connection, user: str) -> Any:
+    """The analysis layer names users by email; an account id (digits) is accepted too."""
+    from onconode.access.identity import find_account
+
+    if user.isdigit():
+        try:
+            return get_account(conn, int(user))
+        except GovernanceError:
+            return None
+    return find_account(conn, user)
+
+
+def _dar_patients(conn: sa.Connection, app: Any, snapshot: Any, at: dt.datetime) -> set[str]:
+    """The patients a DAR's licence covers: its saved cohort (else its datasets) at its
+    freeze, minus patients whose consent does not cover the purpose (never released)."""
+    from onconode.access import duo
+    from onconode.access.review import requester_for
+    from onconode.analysis import cohort, saved
+    from onconode.store.store import StoreError
+
+    store, freeze = snapshot.store, app.form.get("freeze")
+    try:
+        snap = store.snapshot(freeze) if freeze else snapshot
+    except StoreError:
+        return set()  # the licensed release is not on this node
+    if app.form.get("cohort"):
+        try:
+            patients = set(cohort.evaluate(snap, saved.load(store, app.form["cohort"]).definition).patient_ids)
+        except saved.CohortNotFound:
+            return set()
+    else:
+        t = snap.table("patient")
+        rows = t.filter(t.dataset_id.isin(list(app.form.get("datasets") or []))).select("patient_id").to_pyarrow().to_pylist()
+        patients = {r["patient_id"] for r in rows}
+    if not patients:
+        return set()
+    excluded = duo.excluded_patients(store, duo.Purpose.from_form(app.form.get("purpose") or {}),
+                                     requester_for(conn, app, at), freeze=snap.freeze, patients=patients)
+    return patients - set(excluded)
+
+
+def licensed_patients(gov: Governance, user: str, snapshot: Any, at: dt.datetime | None = None) -> set[str]:
+    """Patient ids the user's licences cover now: the disclosure gate's `licensed_scope`.
+
+    Only applications for which `check_download` allows this user count (approved, all
+    three signatures, term running, MFA-verified contact, or the physician of an active
+    Clinical Request), so a revoked, expired or unsigned licence widens nothing.
+    """
+    from onconode.access.workflow import list_applications
+
+    at = audit.utc(at)
+    scope: set[str] = set()
+    with gov.engine.connect() as conn:
+        account = _account_of(conn, user)
+        if account is None:
+            return scope
+        for app in list_applications(gov):
+            d = check_download(conn, account.id, app.id, at)
+            if not d:
+                continue
+            scope |= set(d.patients or []) if app.kind == "clinical" else _dar_patients(conn, app, snapshot, at)
+    return scope

@@ -64,11 +64,11 @@ class Node:
     def licensed_scope(self, user: str, snapshot: Any) -> set[str]:
         """The patients the user's active licences cover (exact figures inside it).
 
-        The hook of analysis/disclosure.py; access governance fills it in
-        (`onconode.access.entitlements`)."""
-        from onconode.analysis.disclosure import no_licence
+        The hook of analysis/disclosure.py, answered by access governance: the patients
+        of the user's (email's) approved, signed, in-term licences."""
+        from onconode.access.entitlements import licensed_patients
 
-        return no_licence(user, snapshot)
+        return licensed_patients(self.gov, user, snapshot, self.now())
 
     @contextmanager
     def snapshot(self, freeze: str | None = None) -> Iterator[Any]:
