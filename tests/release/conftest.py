@@ -28,7 +28,8 @@ ALL_ITEMS = ["patient", "consent", "sample", "tumor_profile", "treatment", "trea
 def release_form(**over) -> dict:
     """A DAR asking for every data type, for health/medical research (HMB)."""
     items = [{"table": t, "columns": "all", "justification": f"The project needs {t} for its analysis."} for t in ALL_ITEMS]
-    return dar_form(items=items, datasets=["HMF-SYNTH"], purpose={"primary": "HMB"}, freeze=FREEZE, **over)
+    fields = {"items": items, "datasets": ["HMF-SYNTH"], "purpose": {"primary": "HMB"}, "freeze": FREEZE}
+    return dar_form(**{**fields, **over})
 
 
 @pytest.fixture(scope="session")
@@ -93,9 +94,21 @@ def env(store_home: Path, tmp_path: Path) -> Iterator[Env]:
     e.gov.close()
 
 
-def active_dar(env: Env, **form_over) -> str:
-    from onconode.access import events as S
+def active_dar(env: Env, shift_days: int = 0, **form_over) -> str:
+    """A DAR driven along the published procedure to active (term T0+23d .. +12 months).
+    `shift_days` moves every step, so two DARs' MFA codes are never the same code twice."""
+    from onconode.access.workflow import create, execute
 
-    from tests.access.helpers import dar_in_state
+    from tests.access.helpers import sign_all
 
-    return dar_in_state(env.world, S.ACTIVE, release_form(**form_over))
+    w, g = env.world, env.gov
+    t = T0 + dt.timedelta(days=shift_days)
+    a = create(g, "dar", w.applicant.id, at=t, form=release_form(**form_over)).id
+    execute(g, a, "submit", w.applicant.id, at=t + DAY)
+    execute(g, a, "assign", w.office.id, at=t + 2 * DAY, members=[w.sb1.id])
+    execute(g, a, "assess", w.sb1.id, at=t + 10 * DAY, opinion="positive", reasons="Sound design, feasible sample size.")
+    execute(g, a, "vote", w.dab1.id, at=t + 20 * DAY, vote="approve", reasons="Proportionate request.")
+    execute(g, a, "decide", w.dab1.id, at=t + 21 * DAY, decision="approve", reasons="Board meeting.")
+    app = execute(g, a, "issue_licence", w.office.id, at=t + 22 * DAY)
+    sign_all(w, a, app.licence["sha256"], t + 23 * DAY)
+    return a
