@@ -1,5 +1,43 @@
-"""Placeholder router: filled in by its area (see onconode.web.app.ROUTERS)."""
+"""Download pages of licensed releases: the releases you may download, and one release's
+files with sizes, SHA-256 checksums, short-lived download links and how to verify.
+Thin: the session says who, `onconode.release.service` decides and lists."""
 
-from fastapi import APIRouter
+from __future__ import annotations
 
-router = APIRouter()
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from onconode.access.workflow import Denied
+from onconode.release import ReleaseError, service
+from onconode.web.session import current_account, mfa_verified, node_of
+from onconode.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _login_first(request: Request) -> Response | None:
+    if current_account(request) is None or not mfa_verified(request):
+        return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
+    return None
+
+
+@router.get("/releases")
+def releases_page(request: Request) -> Response:
+    if (redirect := _login_first(request)) is not None:
+        return redirect
+    user = current_account(request)
+    return render(request, "release/list.html", releases=service.my_releases(node_of(request), user))
+
+
+@router.get("/releases/{app_id}")
+def release_page(request: Request, app_id: str) -> Response:
+    if (redirect := _login_first(request)) is not None:
+        return redirect
+    user = current_account(request)
+    try:
+        release = service.release_files(node_of(request), user, app_id)
+    except (Denied, ReleaseError) as exc:
+        return render(request, "release/denied.html", status_code=403 if isinstance(exc, Denied) else 404, app_id=app_id, reason=str(exc))
+    return render(request, "release/detail.html", release=release)

@@ -1,0 +1,53 @@
+"""What the REST API and the download page share: the releases an account may download
+now, a release's files with short-lived links, building on request, and the office's
+download report. Interfaces call these and render; the checks live in `delivery`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onconode.access.identity import Account
+from onconode.access.roles import Role
+from onconode.access.workflow import Denied
+from onconode.release.builder import built_releases
+from onconode.release.delivery import LINK_SECONDS, listing, make_link
+from onconode.release.storage import Storage
+
+BUILDERS = (Role.ACCESS_OFFICE, Role.DATA_MANAGER)
+
+
+def storage_of(node: Any) -> Storage:
+    return Storage.for_home(node.home)
+
+
+def my_releases(node: Any, account: Account) -> list[dict[str, Any]]:
+    """Built releases this account may download at this moment."""
+    from onconode.access.entitlements import can_download
+
+    out = []
+    for m in built_releases(node.home):
+        if can_download(node.gov, account.id, m["application"], node.now()):
+            out.append({"application": m["application"], "freeze": m["freeze"], "patients": m["patients"],
+                        "samples": m["samples"], "files": len(m["files"]), "bytes": sum(f["bytes"] for f in m["files"])})
+    return out
+
+
+def release_files(node: Any, account: Account, app_id: str, base: str = "") -> dict[str, Any]:
+    """A release's files with sizes, checksums and links for this account (Denied if not entitled)."""
+    lst = listing(node.gov, storage_of(node), account.id, app_id, node.now())
+    files = []
+    for f in [*lst.files, {"path": "manifest.json", "bytes": None, "sha256": None}]:
+        token = make_link(node.secret_key, account.id, app_id, f["path"], node.now())
+        files.append({**f, "url": f"{base}/api/releases/{app_id}/files/{f['path']}?link={token}"})
+    return {"application": app_id, "freeze": lst.freeze, "patients": lst.manifest["patients"], "samples": lst.manifest["samples"],
+            "tables": lst.manifest["tables"], "link_seconds": LINK_SECONDS, "files": files}
+
+
+def require_builder(account: Account) -> None:
+    if not any(account.has(r) for r in BUILDERS):
+        raise Denied("only the data access office or a data manager builds releases")
+
+
+def require_office(account: Account) -> None:
+    if not account.has(Role.ACCESS_OFFICE):
+        raise Denied("only the data access office sees download reports")
