@@ -1,0 +1,79 @@
+"""Node side: a task's covariates turned into a model matrix, identically at every node.
+
+Covariates are variable names (numeric, or 0/1 indicators) or factors written with
+their levels, `{"factor": "tumour_type", "levels": ["Colorectum", "Lung", "Breast"]}`,
+the first level the reference. The levels are part of the task, not discovered from the
+data, so every node builds the same columns in the same order and a node with no
+patient at some level simply contributes zeros; patients at a level not listed are left
+out (as are patients with a missing value), and the result says how many.
+
+`disclosure_levels` gives what the regression rules check at a node: each factor level
+and each class of a 0/1 covariate must hold at least the minimum number of subjects
+(levels a node does not have are not a disclosure), the outcome classes of a binary
+outcome both at least the minimum (a class of 0 would say every patient responded).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from onconode.analysis.federated.base import FederatedError
+from onconode.analysis.federated.data import check_variables
+
+INTERCEPT = "(intercept)"
+
+
+def _factor(c: Any) -> tuple[str, list[str]] | None:
+    if isinstance(c, dict):
+        if set(c) != {"factor", "levels"} or not isinstance(c["levels"], list) or len(c["levels"]) < 2:
+            raise FederatedError(f"covariate {c!r}: write a factor as {{\"factor\": NAME, \"levels\": [REFERENCE, LEVEL, ...]}} "
+                                 "with at least two levels")
+        return str(c["factor"]), [str(x) for x in c["levels"]]
+    if not isinstance(c, str):
+        raise FederatedError(f"covariate {c!r}: give a variable name or a factor with its levels")
+    return None
+
+
+def column_names(params: dict, intercept: bool = True) -> list[str]:
+    """The model's columns, known to the coordinator from the task alone."""
+    names = [INTERCEPT] if intercept else []
+    for c in params.get("covariates") or []:
+        f = _factor(c)
+        names += [f"{f[0]}[{lvl}]" for lvl in f[1][1:]] if f else [c]
+    return names
+
+
+def variables(params: dict) -> list[str]:
+    return [(_factor(c) or (c, []))[0] for c in params.get("covariates") or []]
+
+
+def build(df: pd.DataFrame, params: dict, needed: list[str], intercept: bool = True,
+          where: str = "covariates") -> tuple[np.ndarray, pd.DataFrame, dict[str, dict[str, int]]]:
+    """(model matrix, the complete-case rows it was built from, level counts for the
+    disclosure rules). `needed` are further columns (outcome, times) that must be present."""
+    covs = params.get("covariates") or []
+    check_variables(params, variables(params) + needed, where)
+    keep = df.dropna(subset=variables(params) + needed)
+    for c in covs:
+        f = _factor(c)
+        if f:
+            keep = keep[keep[f[0]].astype(str).isin(f[1])]
+    cols: list[np.ndarray] = [np.ones(len(keep))] if intercept else []
+    levels: dict[str, dict[str, int]] = {}
+    for c in covs:
+        f = _factor(c)
+        if f:
+            v = keep[f[0]].astype(str).to_numpy()
+            counts = {lvl: int((v == lvl).sum()) for lvl in f[1]}
+            levels[f[0]] = {k: n for k, n in counts.items() if n > 0}
+            cols += [(v == lvl).astype(float) for lvl in f[1][1:]]
+        else:
+            x = keep[c].to_numpy(float)
+            if np.isin(x, (0.0, 1.0)).all():
+                levels[c] = {k: n for k, n in {"0": int((x == 0).sum()), "1": int((x == 1).sum())}.items() if n > 0}
+            cols.append(x)
+    X = np.column_stack(cols) if cols else np.empty((len(keep), 0))
+    return X, keep, levels
