@@ -33,6 +33,12 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None =
     entry = np.zeros_like(time) if entry is None else np.asarray(entry, float)
     times = np.unique(time[event == 1])
     n, d = _risk_table(entry, time, event, times)
+    return product_limit(times, n, d)
+
+
+def product_limit(times: np.ndarray, n: np.ndarray, d: np.ndarray) -> pd.DataFrame:
+    """The curve from numbers at risk `n` and events `d` at each time (times without
+    anyone at risk dropped): also what a federated curve is computed from."""
     keep = n > 0
     times, n, d = times[keep], n[keep], d[keep]
     s = np.cumprod(1 - d / n)

@@ -16,24 +16,16 @@ from scipy import stats
 
 from onconode.analysis.disclosure import DisclosureSettings, Rules
 from onconode.analysis.federated.base import register
+from onconode.analysis.survival import product_limit
 from onconode.analysis.federated.timegrid import common_grid, group_spec, local_edges, on_grid, survival_rows
-
-Z95 = float(stats.norm.ppf(0.975))
-
 
 def km_from_counts(times: np.ndarray, n: np.ndarray, d: np.ndarray) -> list[dict[str, Any]]:
     """Product-limit steps from numbers at risk and events per time (times with events)."""
     keep = (n > 0) & (d > 0)
-    times, n, d = times[keep], n[keep].astype(float), d[keep].astype(float)
-    s = np.cumprod(1 - d / n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        greenwood = np.cumsum(d / (n * (n - d)))
-        v = np.log(s)
-        lo = np.exp(-np.exp(np.log(-v) - Z95 * np.sqrt(greenwood) / v))
-        hi = np.exp(-np.exp(np.log(-v) + Z95 * np.sqrt(greenwood) / v))
-    return [{"time": float(t), "at_risk": int(a), "events": int(b), "survival": float(x),
-             "ci_low": None if np.isnan(l) else float(l), "ci_high": None if np.isnan(h) else float(h)}
-            for t, a, b, x, l, h in zip(times, n, d, s, lo, hi)]
+    km = product_limit(times[keep], n[keep].astype(float), d[keep].astype(float))
+    return [{"time": float(r.time), "at_risk": int(r.at_risk), "events": int(r.events), "survival": float(r.survival),
+             "ci_low": None if np.isnan(r.ci_low) else float(r.ci_low), "ci_high": None if np.isnan(r.ci_high) else float(r.ci_high)}
+            for r in km.itertuples()]
 
 
 def logrank_from_counts(n: np.ndarray, d: np.ndarray) -> dict[str, float]:
