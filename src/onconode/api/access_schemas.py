@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from onconode.access.clinical_request import Purpose as ScenarioPurpose
+from onconode.access.roles import Role
 
 
 class Strict(BaseModel):
@@ -204,4 +205,4 @@ class Registration(Strict):
 
 
 class RoleGrant(Strict):
-    role: str = Field(max_length=64)
+    role: Role = Field(description="a global role (applicant, signatory and download contact come from being named)")
