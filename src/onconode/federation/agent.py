@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+import ssl
 import time
 from pathlib import Path
 from typing import Any, Callable
@@ -80,15 +81,12 @@ class NodeAgent:
         params, requester = task.get("params") or {}, str(task["requester"])
         with Store.open(self.home, read_only=True) as store:
             snap = store.snapshot(params.get("freeze"))
-            patients_of = getattr(algo, "patients", None)
+            patients_of = getattr(algo, "patients", None)  # the patients behind each figure (base.py)
             if patients_of is not None:
                 groups = patients_of(snap, params)
-            elif params.get("cohort") is not None:
-                groups = {"cohort": cohorts.evaluate(snap, params["cohort"]).patient_ids}
             else:
-                groups = {}
-            if groups:
-                self.gate.admit(requester, snap, groups)  # group sizes and differencing, per requester
+                groups = {"cohort": cohorts.evaluate(snap, params.get("cohort") or {"op": "all"}).patient_ids}
+            self.gate.admit(requester, snap, groups)  # group sizes and differencing, per requester
             return algo.partial(snap, params, task.get("state") or {}, Rules(self.policy.disclosure))
 
     def _finish(self, ids: dict[str, Any], status: str, **extra: Any) -> messages.Envelope:
@@ -99,10 +97,25 @@ class NodeAgent:
     def _answer(self, ids: dict[str, Any], status: str, **extra: Any) -> messages.Envelope:
         return messages.sign(self.key, self.policy.node, "result", {**ids, "status": status, **extra}, RESULT_TTL, self.clock())
 
+    def warm_up(self) -> None:
+        """Load the allowed algorithms and the store libraries before the first poll, so a
+        task's time is spent computing it (imports take seconds; a round's deadline is for work)."""
+        import onconode.analysis.cohort  # noqa: F401
+        import onconode.store  # noqa: F401
+
+        for name, versions in self.policy.algorithms.items():
+            for version in versions:
+                try:
+                    algorithms.get(name, version)
+                except algorithms.UnknownAlgorithm as exc:
+                    _say(f"policy allows {name} {version}, but: {exc}")
+
     # -- the connection -----------------------------------------------------------------------
-    def serve(self, coordinator: str, verify: str | bool = True, wait: float = 20.0,
+    def serve(self, coordinator: str, verify: ssl.SSLContext | bool = True, wait: float = 20.0,
               stop: Callable[[], bool] = lambda: False) -> None:
         """Poll the coordinator until `stop()`; reconnect with back-off when it is away."""
+        self.warm_up()
+        _say(f"node {self.policy.node} ready; polling {coordinator}")
         backoff = 0.5
         with httpx.Client(base_url=coordinator.rstrip("/"), verify=verify, timeout=wait + 15) as http:
             while not stop():

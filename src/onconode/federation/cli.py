@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+import ssl
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -23,14 +24,18 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _home() -> Path:
-    from onconode.cli import state
+def _home(ctx: typer.Context) -> Path:
+    """The node folder given to `onconode --home` (read from the root command, so this also
+    works when the CLI runs as `python -m onconode.cli`)."""
+    from onconode.config import resolve_home
 
-    return state.home
+    return resolve_home(ctx.find_root().params.get("home"))
 
 
-def _verify(cafile: Optional[Path]) -> str | bool:
-    return str(cafile) if cafile else True
+def _verify(cafile: Optional[Path]) -> ssl.SSLContext | bool:
+    return ssl.create_default_context(cafile=str(cafile)) if cafile else True
+
+
 
 
 def _json_arg(text: Optional[str], what: str) -> Any:
@@ -45,12 +50,12 @@ def _json_arg(text: Optional[str], what: str) -> Any:
 
 
 @federation_app.command()
-def keygen(path: Optional[Path] = typer.Argument(None, help="Private key file (default <home>/federation/node.key).")) -> None:
+def keygen(ctx: typer.Context, path: Optional[Path] = typer.Argument(None, help="Private key file (default <home>/federation/node.key).")) -> None:
     """Create an Ed25519 key pair; prints the public key to register with the other side."""
     from onconode.federation import keys
 
     try:
-        key = keys.generate(path or _home() / NODE_KEY)
+        key = keys.generate(path or _home(ctx) / NODE_KEY)
     except keys.KeyError_ as exc:
         _fail(str(exc))
     out.print(keys.public_text(key), highlight=False)
@@ -96,6 +101,7 @@ def coordinator(
 
 @federation_app.command()
 def node(
+    ctx: typer.Context,
     coordinator_url: str = typer.Option(..., "--coordinator", help="Coordinator URL, e.g. https://coordinator.example:8700"),
     policy: Optional[Path] = typer.Option(None, "--policy", help="Policy TOML (default <home>/federation/policy.toml)."),
     key: Optional[Path] = typer.Option(None, "--key", help="Node private key (default <home>/federation/node.key)."),
@@ -107,14 +113,13 @@ def node(
     from onconode.federation.agent import NodeAgent
     from onconode.federation.policy import POLICY_FILE, NodePolicy, PolicyError
 
-    home = _home()
+    home = _home(ctx)
     if not (home / "store.duckdb").exists():
         _fail(f"no node store in {home}; pass --home of an initialised node")
     try:
         agent = NodeAgent(home, NodePolicy.load(policy or home / POLICY_FILE), keys.load_private(key or home / NODE_KEY))
     except (PolicyError, keys.KeyError_) as exc:
         _fail(str(exc))
-    err.print(f"node {agent.policy.node} polling {coordinator_url}", highlight=False)
     try:
         agent.serve(coordinator_url, _verify(cafile), wait)
     except KeyboardInterrupt:  # pragma: no cover - interactive stop
@@ -173,11 +178,11 @@ def render_run(view: dict[str, Any]) -> str:
 
 
 @federation_app.command("log")
-def log_verify() -> None:
+def log_verify(ctx: typer.Context) -> None:
     """Verify this node's federation audit log (hash chain) and print its entries' types."""
     from onconode.federation.nodelog import LOG_FILE, NodeLog
 
-    log = NodeLog(_home() / LOG_FILE)
+    log = NodeLog(_home(ctx) / LOG_FILE)
     v = log.verify()
     for e in log.entries():
         p = e["payload"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ssl
 import time
 from typing import Any, Callable
 
@@ -13,7 +14,7 @@ class FederationClientError(RuntimeError):
 
 
 class CoordinatorClient:
-    def __init__(self, url: str, verify: str | bool = True, token: str | None = None) -> None:
+    def __init__(self, url: str, verify: ssl.SSLContext | bool = True, token: str | None = None) -> None:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         self.http = httpx.Client(base_url=url.rstrip("/"), verify=verify, headers=headers, timeout=30)
 

@@ -3,8 +3,9 @@
 A run is one analysis over chosen nodes of a collaboration. Each round the coordinator
 signs one task per active node; nodes fetch them by polling (they connect out; the
 coordinator never calls a node). When every node of the round has answered — done,
-refused or failed — the algorithm's `combine` sums the partials; an iterative algorithm
-returns a next state and a new round starts with the nodes still taking part. A node
+refused or failed — the algorithm's `combine` sums the partials into (next state,
+result); while the result is None (an iterative algorithm not yet converged) a new round
+starts with the nodes still taking part. A node
 silent past the task timeout is marked failed; the result names the nodes it covers and
 why each other node is missing, so nothing is dropped silently.
 
@@ -214,12 +215,12 @@ class Coordinator:
             run.status, run.error = "failed", "no node returned a result; see each node's reason"
             return
         try:
-            result, next_state = algorithms.get(run.algorithm, run.version).combine(run.params, run.state, partials)  # type: ignore[arg-type]
+            next_state, result = algorithms.get(run.algorithm, run.version).combine(run.params, run.state, partials)  # type: ignore[arg-type]
         except Exception as exc:
             run.status, run.error = "failed", f"combining the partial results failed: {exc}"
             return
         run.covers = sorted(partials)
-        if next_state is None:
+        if result is not None:
             run.status, run.result = "done", result
             for n in partials:
                 run.nodes[n].partial = None  # partials are not kept once combined
