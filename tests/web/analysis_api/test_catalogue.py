@@ -1,0 +1,106 @@
+"""The data catalogue: datasets with disclosure-controlled counts over REST and as web
+pages, and the DCAT-AP / HealthDCAT-AP JSON-LD that data-discovery portals harvest."""
+
+from __future__ import annotations
+
+from pyld import jsonld
+
+from onconode.analysis.catalogue import DatasetFigures
+from onconode.analysis.disclosure import DisclosureSettings, Rules
+from tests.web.analysis_api.test_analysis_api import anonymous, small_cells, small_location
+from tests.web.conftest import FREEZE
+
+DATASET = "HMF-SYNTH"
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+HEALTH = "http://healthdataportal.eu/ns/health#"
+
+
+def test_the_catalogue_lists_datasets_with_consent_and_controlled_counts(client):
+    body = client.get("/api/catalogue").json()
+    assert body["freeze"] == FREEZE and [f["freeze_id"] for f in body["freezes"]] == [FREEZE]
+    (d,) = body["datasets"]
+    assert d["dataset_id"] == DATASET and d["access"] == "/access" and d["licence_type"] == "EEA"
+    assert {"code": "DUO:0000042", "shorthand": "GRU", "label": "general research use", "modifier": ""} in d["consent"]
+    assert d["counts"]["patients"] == 300 and d["counts"]["disclosure"] == "controlled"
+
+
+def test_a_dataset_shows_its_data_types_tumour_types_and_dictionary_with_small_cells_hidden(client):
+    d = client.get(f"/api/catalogue/{DATASET}").json()
+    counts = d["counts"]
+    assert "<5" in counts["tumour_types"].values()
+    assert small_cells(counts) == []
+    data_types = {t["data_type"]: t for t in counts["data_types"]}
+    assert data_types["somatic small variants"]["unit"] == "samples" and data_types["treatments"]["unit"] == "patients"
+    assert "somatic small variants" in d["data_types_present"]
+    assert {"patient", "sample", "somatic_variant", "treatment_response"} <= {t["name"] for t in d["dictionary"]["tables"]}
+
+
+def test_catalogue_figures_follow_the_disclosure_rules():
+    rules = Rules(DisclosureSettings())
+    fig = DatasetFigures(patients=12, samples=3, tumour_types={"Lung": 9, "Skin": 2, "Breast": 1},
+                         data_types={"fusions": ("samples", 4), "treatments": ("patients", 0)})
+    shown = fig.controlled(rules)
+    assert shown["patients"] == 12 and shown["samples"] == "<5"
+    assert shown["tumour_types"] == {"Lung": 9, "Skin": "<5", "Breast": "<5"}
+    assert shown["data_types"] == [{"data_type": "fusions", "unit": "samples", "count": "<5"},
+                                   {"data_type": "treatments", "unit": "patients", "count": 0}]
+    assert fig.exact()["samples"] == 3
+
+
+def test_viewing_a_dataset_counts_as_having_queried_it_for_differencing(client):
+    anonymous(client)
+    location = small_location(client)
+    client.get(f"/api/catalogue/{DATASET}")
+    everyone_but = {"op": "not", "arg": {"op": "tumour_location", "locations": [location]}}
+    r = client.post("/api/analysis/count", json={"cohort": everyone_but})
+    assert r.status_code == 403 and "differs from a cohort you queried before" in r.json()["detail"]
+
+
+def test_an_unknown_dataset_or_freeze_is_404(client):
+    r = client.get("/api/catalogue/NOPE")
+    assert r.status_code == 404 and DATASET in r.json()["detail"]
+    assert client.get("/api/catalogue?freeze=DR-NOPE").status_code == 404
+
+
+def test_the_catalogue_pages_are_tables_with_captions_and_headers(client):
+    page = client.get("/catalogue", headers={"accept": "text/html"})
+    assert page.status_code == 200 and "<caption>Datasets held by this node</caption>" in page.text
+    assert f'href="/catalogue/{DATASET}?freeze={FREEZE}"' in page.text and 'scope="col"' in page.text
+    detail = client.get(f"/catalogue/{DATASET}").text
+    assert "Apply for access to this dataset" in detail and 'href="/access"' in detail
+    assert "&lt;5" in detail and '<label for="freeze">' in detail
+    assert "<caption>Columns of <code>somatic_variant</code></caption>" in detail
+
+
+def test_an_unknown_dataset_page_is_a_404_page(client):
+    r = client.get("/catalogue/NOPE", headers={"accept": "text/html"})
+    assert r.status_code == 404 and "no dataset" in r.text
+
+
+def test_the_dcat_catalogue_is_json_ld_that_expands(client):
+    r = client.get("/catalog.jsonld")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/ld+json")
+    doc = r.json()
+    assert isinstance(doc["@context"], dict)
+    expanded = jsonld.expand(doc)
+    (catalog,) = [n for n in expanded if f"{DCAT}Catalog" in n.get("@type", [])]
+    (dataset,) = catalog[f"{DCAT}dataset"]
+    assert f"{DCAT}Dataset" in dataset["@type"]
+    assert dataset[f"{DCT}identifier"][0]["@value"] == DATASET
+    assert dataset[f"{DCT}title"][0]["@value"] == "Synthetic metastatic cancer WGS cohort"
+    assert dataset[f"{DCT}accessRights"][0]["@id"] == "http://publications.europa.eu/resource/authority/access-right/RESTRICTED"
+    assert dataset[f"{DCAT}theme"][0]["@id"] == "http://publications.europa.eu/resource/authority/data-theme/HEAL"
+    assert {x["@id"] for x in dataset["http://data.europa.eu/r5r/applicableLegislation"]} >= {
+        "http://data.europa.eu/eli/reg/2016/679/oj"}
+    individuals = dataset[f"{HEALTH}numberOfUniqueIndividuals"][0]
+    assert individuals == {"@type": "http://www.w3.org/2001/XMLSchema#nonNegativeInteger", "@value": 300}
+    assert dataset[f"{DCAT}distribution"][0][f"{DCAT}accessURL"][0]["@id"] == "https://testserver/access"
+    assert dataset[f"{DCAT}contactPoint"][0]["http://www.w3.org/2006/vcard/ns#hasURL"][0]["@id"] == "https://testserver/access"
+    assert dataset[f"{DCT}publisher"][0]["http://xmlns.com/foaf/0.1/name"][0]["@value"]
+
+
+def test_the_dcat_catalogue_converts_to_rdf(client):
+    quads = jsonld.normalize(client.get("/catalog.jsonld").json(), {"algorithm": "URDNA2015", "format": "application/n-quads"})
+    assert f"<https://testserver/catalogue/{DATASET}> <{HEALTH}numberOfUniqueIndividuals> " \
+           '"300"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in quads
