@@ -1,5 +1,64 @@
-"""Placeholder router: filled in by its area (see onconode.web.app.ROUTERS)."""
+"""Data access pages everyone reaches: the four routing questions, self-registration
+and the public register of approved Data Access Requests.
 
-from fastapi import APIRouter
+The role pages live in their own modules (applications, review queues, office
+dashboard) and are included here, so `web/app.py` lists one access router.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from onconode.access.clinical_request import Procedure, Purpose, route
+from onconode.access.db import GovernanceError
+from onconode.access.organisations import list_organisations
+from onconode.access.register import public_register
+from onconode.access.registration import register_applicant
+from onconode.web import access_applications, access_review
+from onconode.web.session import csrf_protect, node_of
+from onconode.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+router.include_router(access_applications.router)
+router.include_router(access_review.router)
+
+SCOPES = {"several": False, "own": True}
+
+
+@router.get("/access")
+def routing(request: Request, scope: str | None = None, purpose: str | None = None) -> Response:
+    """The portal's questions; with both answered it names the procedure and why."""
+    answer = None
+    if scope in SCOPES and purpose in {p.value for p in Purpose}:
+        answer = route(SCOPES[scope], Purpose(purpose))
+    elif scope == "several":
+        answer = route(False, Purpose.OTHER)
+    return render(request, "access/route.html", scope=scope, purpose=purpose, answer=answer, Procedure=Procedure)
+
+
+@router.get("/account/register")
+def registration_page(request: Request) -> Response:
+    return render(request, "access/register_account.html", organisations=list_organisations(node_of(request).gov), form={})
+
+
+@router.post("/account/register", dependencies=[Depends(csrf_protect)])
+def registration(request: Request, name: Annotated[str, Form()], surname: Annotated[str, Form()], email: Annotated[str, Form()],
+                 password: Annotated[str, Form()], organisation: Annotated[str, Form()] = "", position: Annotated[str, Form()] = "") -> Response:
+    """Self-registration of an applicant (no roles: those are granted by the office)."""
+    gov = node_of(request).gov
+    try:
+        register_applicant(gov, email, name, surname, password, organisation_id=organisation or None, position=position or None, at=node_of(request).now())
+    except GovernanceError as exc:
+        form = {"name": name, "surname": surname, "email": email, "organisation": organisation, "position": position}
+        return render(request, "access/register_account.html", status_code=400, error=str(exc),
+                      organisations=list_organisations(gov), form=form)
+    return RedirectResponse("/login?next=/access/mine&registered=1", status_code=303)
+
+
+@router.get("/register")
+def register_page(request: Request) -> Response:
+    """The public register of approved DARs (the same rows as /api/register)."""
+    return render(request, "access/public_register.html", rows=public_register(node_of(request).gov))

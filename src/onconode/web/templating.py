@@ -16,6 +16,9 @@ TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 def render(request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
     from onconode.web.session import csrf_token, current_account
 
+    from onconode.web.access_nav import links_for
+
     context.setdefault("user", current_account(request))
+    context.setdefault("user_links", links_for(context["user"]))
     context.setdefault("csrf", csrf_token(request))
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)

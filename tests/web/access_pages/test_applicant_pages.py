@@ -1,0 +1,93 @@
+"""The applicant's pages: routing questions, registration, the DAR form, submission and
+the status page with its history."""
+
+from __future__ import annotations
+
+from tests.web.access_pages.steps import dar_fields, login_as, new_application, post, state_of
+
+
+def test_routing_questions_send_each_scenario_to_its_procedure(client):
+    cases = {("several", "other"): ("Scenario 1", "Data Access Request"), ("own", "other"): ("Scenario 2", "Data Access Request"),
+             ("own", "treatment"): ("Scenario 3", "Clinical Request"), ("own", "original_study"): ("Scenario 4", "Clinical Request")}
+    for (scope, purpose), (scenario, procedure) in cases.items():
+        text = client.get("/access", params={"scope": scope, "purpose": purpose}).text
+        assert f"{scenario}: {procedure}" in text
+    assert "register with your institutional email" in text
+
+
+def test_self_registration_creates_an_account_that_can_log_in(client, cast):
+    csrf = client.get("/account/register").text.split('name="csrf" value="')[1].split('"')[0]
+    form = {"csrf": csrf, "name": "Rita", "surname": "Researcher", "email": "rita@umcu.nl", "password": "a long enough password", "organisation": "umcu"}
+    r = client.post("/account/register", data=form, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/login")
+    assert client.post("/api/session", json={"email": "rita@umcu.nl", "password": "a long enough password"}).status_code == 200
+
+
+def test_registration_explains_a_bad_password_and_keeps_the_fields(client, cast):
+    csrf = client.get("/account/register").text.split('name="csrf" value="')[1].split('"')[0]
+    r = client.post("/account/register", data={"csrf": csrf, "name": "Rita", "surname": "R", "email": "rita@umcu.nl", "password": "short"})
+    assert r.status_code == 400
+    assert "at least 12 characters" in r.text and 'value="rita@umcu.nl"' in r.text
+
+
+def test_registration_without_the_csrf_token_is_refused(client, cast):
+    r = client.post("/account/register", data={"name": "R", "surname": "R", "email": "r@umcu.nl", "password": "a long enough password"})
+    assert r.status_code == 403
+
+
+def test_an_incomplete_form_is_saved_and_every_problem_is_listed_at_once(client, cast, clock):
+    csrf = login_as(client, cast.applicant, clock)
+    app_id = new_application(client, csrf)
+    r = post(client, csrf, f"/access/applications/{app_id}/form", {"title": "Only a title", "action": "submit"})
+    assert r.status_code == 403
+    for problem in ("lay_summary: missing", "licensee: missing", "items: request at least one data item", "contacts: name at least one"):
+        assert problem in r.text
+    assert 'value="Only a title"' in client.get(f"/access/applications/{app_id}").text
+    assert state_of(client, app_id) == "draft"
+
+
+def test_a_complete_form_is_submitted_and_the_history_shows_it(client, cast, clock):
+    csrf = login_as(client, cast.applicant, clock)
+    app_id = new_application(client, csrf)
+    r = post(client, csrf, f"/access/applications/{app_id}/form", {**dar_fields(), "action": "submit"})
+    assert r.status_code == 303, r.text
+    page = client.get(f"/access/applications/{app_id}").text
+    assert state_of(client, app_id) == "submitted"
+    assert "draft saved" in page and ">submitted<" in page
+    assert app_id in client.get("/access/mine").text
+
+
+def test_a_licensee_without_adequacy_needs_the_privacy_confirmations(client, cast, clock):
+    csrf = login_as(client, cast.applicant, clock)
+    app_id = new_application(client, csrf)
+    r = post(client, csrf, f"/access/applications/{app_id}/form", {**dar_fields(licensee="uni-br"), "action": "submit"})
+    assert r.status_code == 403 and "privacy_confirmations: BR is outside the EEA" in r.text
+    all_given = {**dar_fields(licensee="uni-br"), "action": "submit"}
+    r = client.post(f"/access/applications/{app_id}/form", data={**all_given, "csrf": csrf, "privacy_confirmation": [str(i) for i in range(6)]},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+
+
+def test_an_ethics_approval_is_attached_and_served_by_its_hash(client, cast, clock):
+    csrf = login_as(client, cast.applicant, clock)
+    app_id = new_application(client, csrf)
+    r = post(client, csrf, f"/access/applications/{app_id}/attach", files={"file": ("ethics.pdf", b"%PDF-1.4 approval", "application/pdf")})
+    assert r.status_code == 303
+    page = client.get(f"/access/applications/{app_id}").text
+    href = page.split('ethics: <a href="')[1].split('"')[0]
+    assert client.get(href).content == b"%PDF-1.4 approval"
+
+
+def test_someone_not_named_on_an_application_cannot_read_or_change_it(client, cast, clock):
+    csrf = login_as(client, cast.applicant, clock)
+    app_id = new_application(client, csrf)
+    csrf = login_as(client, cast.outsider, clock)
+    assert client.get(f"/access/applications/{app_id}", headers={"accept": "text/html"}).status_code == 403
+    r = post(client, csrf, f"/access/applications/{app_id}/form", {"title": "hijacked"})
+    assert r.status_code == 403
+    assert app_id not in client.get("/access/mine").text
+
+
+def test_the_pages_need_a_login(client):
+    assert client.get("/access/mine").status_code == 401
+    assert client.get("/access/office").status_code == 401
