@@ -5,7 +5,7 @@ Thin by design: parse the request, pick the freeze, call `onconode.analysis.serv
 (whose every result has passed the disclosure gate) for the calling user, and render
 JSON or — with `?format=tsv` — one of the result's tables (`analysis.result_tables`).
 Anonymous callers may use every analysis; figures are controlled all the same, and
-differencing applies per session (`api.caller`).
+differencing applies per session (`web.researcher.gate_user`: one id per browser for the API and the portal).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from onconode.api.analysis_schemas import (
     AnalysisResult, CohortRef, CohortRequest, CompareRequest, CountResult, FrequencyRequest, GroupsRequest,
     OncoPrintRequest, ResponseRequest, SaveCohortRequest, SavedCohortOut, SurvivalRequest,
 )
-from onconode.api.caller import analysis_user
+from onconode.web.researcher import gate_user
 from onconode.store.store import StoreError
 from onconode.web.session import csrf_protect, csrf_token, node_of, require_account
 
@@ -62,7 +62,7 @@ def _run(request: Request, freeze: str | None, saved_freezes: list[str | None],
          compute: Callable[[Any, str, Any], dict[str, Any]], fmt: str, table: str | None) -> Any:
     """Evaluate on the chosen freeze for the calling user; render JSON or TSV."""
     node = node_of(request)
-    user = analysis_user(request)
+    user = gate_user(request)
     with node.snapshot(None) as current:  # holds the store lock for the whole request
         chosen = choose_freeze(current.store, freeze, saved_freezes)
         try:
@@ -91,7 +91,7 @@ def _run(request: Request, freeze: str | None, saved_freezes: list[str | None],
 def caller(request: Request) -> dict[str, str]:
     """Anonymous clients call this first: it starts a session (its id is the disclosure
     gate's user, for differencing) and returns the token to send as `X-CSRF-Token`."""
-    return {"user": analysis_user(request), "csrf": csrf_token(request)}
+    return {"user": gate_user(request), "csrf": csrf_token(request)}
 
 
 @router.post("/analysis/count", response_model=CountResult, responses=TSV, dependencies=PROTECTED, summary="Patients and samples in a cohort")

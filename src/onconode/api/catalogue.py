@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 
 from onconode.analysis import catalogue
 from onconode.api import dcat
-from onconode.api.caller import analysis_user
+from onconode.web.researcher import gate_user
 from onconode.store.store import StoreError
 from onconode.web.session import node_of
 
@@ -40,13 +40,13 @@ def on_freeze(request: Request, freeze: str | None, user: str, compute: Callable
 
 @router.get("/api/catalogue", summary="Datasets of this node with disclosure-controlled counts")
 def list_datasets(request: Request, freeze: str | None = FreezeQuery) -> dict[str, Any]:
-    found, where = on_freeze(request, freeze, analysis_user(request), catalogue.overview)
+    found, where = on_freeze(request, freeze, gate_user(request), catalogue.overview)
     return {**where, "datasets": found, "apply": catalogue.ACCESS_PAGE}
 
 
 @router.get("/api/catalogue/{dataset_id}", summary="One dataset: description, consent, counts, data types, data dictionary")
 def get_dataset(request: Request, dataset_id: str, freeze: str | None = FreezeQuery) -> dict[str, Any]:
-    found, where = on_freeze(request, freeze, analysis_user(request),
+    found, where = on_freeze(request, freeze, gate_user(request),
                              lambda gate, user, snap: catalogue.describe(gate, user, snap, dataset_id))
     return {**where, **found}
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from onconode.analysis import catalogue
-from onconode.api.caller import analysis_user
+from onconode.web.researcher import gate_user
 from onconode.api.catalogue import FreezeQuery, on_freeze
 from onconode.web.templating import render
 
@@ -17,12 +17,12 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/catalogue", response_class=HTMLResponse)
 def catalogue_page(request: Request, freeze: str | None = FreezeQuery) -> HTMLResponse:
-    found, where = on_freeze(request, freeze, analysis_user(request), catalogue.overview)
+    found, where = on_freeze(request, freeze, gate_user(request), catalogue.overview)
     return render(request, "catalogue/index.html", datasets=found, **where)
 
 
 @router.get("/catalogue/{dataset_id}", response_class=HTMLResponse)
 def dataset_page(request: Request, dataset_id: str, freeze: str | None = FreezeQuery) -> HTMLResponse:
-    found, where = on_freeze(request, freeze, analysis_user(request),
+    found, where = on_freeze(request, freeze, gate_user(request),
                              lambda gate, user, snap: catalogue.describe(gate, user, snap, dataset_id))
     return render(request, "catalogue/dataset.html", d=found, **where)
