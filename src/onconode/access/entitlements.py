@@ -137,11 +137,12 @@ def licensed_patients(gov: Governance, user: str, snapshot: Any, at: dt.datetime
 
     at = audit.utc(at)
     scope: set[str] = set()
+    apps = list_applications(gov)  # before our connection: SQLite's BEGIN IMMEDIATE admits one at a time
     with gov.engine.connect() as conn:
         account = _account_of(conn, user)
         if account is None:
             return scope
-        for app in list_applications(gov):
+        for app in apps:
             d = check_download(conn, account.id, app.id, at)
             if not d:
                 continue
