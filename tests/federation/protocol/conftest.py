@@ -147,12 +147,15 @@ class Federation:
 
     proxy_url: str = ""
 
+    def verify(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cafile))
+
     def run(self, token: str = TOKEN, **request: Any) -> dict[str, Any]:
         """Submit as a researcher and follow the run to its end."""
         from onconode.federation.client import CoordinatorClient
 
         req = {"collaboration": "eucancan", "dar": "DAR-1" if token == TOKEN else "DAR-2", **request}
-        with CoordinatorClient(self.url, ssl.create_default_context(cafile=str(self.cafile)), token) as c:
+        with CoordinatorClient(self.url, self.verify(), token) as c:
             return c.follow(c.submit(req)["run"], timeout=60)
 
 
