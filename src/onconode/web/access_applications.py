@@ -27,7 +27,7 @@ from onconode.access.roles import Role
 from onconode.access.visibility import may_view, sees_internal
 from onconode.access.workflow import Denied, application_roles, check, commands, create, execute, list_applications, load
 from onconode.model import TABLES_BY_NAME
-from onconode.web.access_forms import clinical_fields, command_args, contacts_text, dar_fields
+from onconode.web.access_forms import FormProblem, clinical_fields, command_args, contacts_text, dar_fields
 from onconode.web.session import csrf_protect, node_of, require_account
 from onconode.web.templating import render
 
@@ -160,6 +160,8 @@ async def run_command(request: Request, app_id: str, command: str, actor: Actor)
         args = command_args(command, form)
     except KeyError:
         return _page(request, app_id, actor, status_code=404, error=f"there is no page form for {command!r}")
+    except FormProblem as exc:
+        return _page(request, app_id, actor, status_code=400, error=str(exc))
     app, _, _ = open_application(request, app_id, actor)
     if command == "submit" and app.kind == "clinical":
         args["patients_of"] = _patients_of(request, app.form.get("freeze"))

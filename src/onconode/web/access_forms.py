@@ -13,6 +13,11 @@ from typing import Any, Callable, Mapping
 from onconode.model import TABLES_BY_NAME
 
 Form = Mapping[str, Any]
+
+
+class FormProblem(ValueError):
+    """The form cannot be turned into a command (the message says what to change)."""
+
 DAR_TEXT = ("title", "lay_summary", "scientific_summary", "licensee", "signatory_name", "signatory_email", "freeze", "cohort")
 CLINICAL_TEXT = ("title", "lay_summary", "scenario", "freeze")
 
@@ -114,6 +119,8 @@ def _decide(form: Form) -> dict[str, Any]:
     if term is not None:
         args["term_months"] = term
     approved = _list(form, "approve_item")
+    if args["decision"] == "approve" and form.get("items_shown") and not approved:
+        raise FormProblem("tick at least one data item to approve (or reject / return the request)")
     if approved:
         args["items"] = [{"table": t} for t in approved]
     return args
@@ -141,5 +148,6 @@ ARGS: dict[str, Callable[[Form], dict[str, Any]]] = {
 
 
 def command_args(command: str, form: Form) -> dict[str, Any]:
-    """The arguments of a command from its HTML form; KeyError for a command without a page form."""
+    """The arguments of a command from its HTML form; KeyError for a command without a page
+    form, FormProblem for a form that cannot mean anything the domain accepts."""
     return ARGS[command](form)

@@ -157,3 +157,24 @@ def test_the_dashboard_and_queue_are_for_their_roles_only(client, cast, clock):
     assert 'href="/access/office"' in client.get("/access/mine").text
     login_as(client, cast.dab, clock)
     assert 'href="/access/queue"' in client.get("/access/mine").text
+
+
+def test_approving_with_every_item_unticked_is_refused_not_taken_as_everything(client, cast, clock):
+    app_id = submitted_dar(client, cast, clock)
+    csrf = login_as(client, cast.office, clock)
+    do(client, csrf, app_id, "assign", members=str(cast.sb.id))
+    csrf = login_as(client, cast.sb, clock)
+    do(client, csrf, app_id, "assess", opinion="positive", reasons="Sound design.")
+    csrf = login_as(client, cast.dab, clock)
+    do(client, csrf, app_id, "vote", vote="approve", reasons="Proportionate.")
+    r = do(client, csrf, app_id, "decide", decision="approve", reasons="ok", items_shown="1")
+    assert r.status_code == 400 and "tick at least one data item" in r.text
+    assert state_of(client, app_id) == "board review"
+
+
+def test_a_command_without_the_csrf_token_is_refused(client, cast, clock):
+    app_id = submitted_dar(client, cast, clock)
+    login_as(client, cast.office, clock)
+    r = client.post(f"/access/applications/{app_id}/do/assign", data={"members": str(cast.sb.id)}, follow_redirects=False)
+    assert r.status_code == 403
+    assert state_of(client, app_id) == "submitted"
