@@ -9,7 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from setuptools import setup
+from setuptools import Extension, setup
 from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
@@ -41,4 +41,7 @@ class BuildWithAssets(build_py):
         super().run()
 
 
-setup(cmdclass={"build_py": BuildWithAssets})
+# The VCF bulk path's tokenizer (plain C, no dependencies): see src/onconode/ingest/vcf/_scan.c.
+SCAN = Extension("onconode.ingest.vcf._scan", ["src/onconode/ingest/vcf/_scan.c"], extra_compile_args=["-O2"])
+
+setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN])
