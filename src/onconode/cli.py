@@ -314,7 +314,13 @@ def demo(
     from onconode.demo import build_demo, render_summary
 
     if federation:
-        fail("the federated demo is not part of this release yet; run `onconode demo` for a single node")
+        from onconode.federation.demo import run_demo
+
+        try:
+            view = run_demo(state.home, patients=min(patients, 300), serve=not no_serve, say=lambda s: out.print(s, highlight=False, soft_wrap=True))
+        except RuntimeError as exc:
+            fail(str(exc))
+        raise typer.Exit(0 if view["status"] == "done" else 3)
     from onconode.store import StoreError
 
     try:

@@ -3,8 +3,8 @@
 For each task it (1) verifies the coordinator's signature, the expiry and that the nonce
 is new, (2) checks the policy — collaboration, algorithm and version, the requester's
 approved DAR or visa —, (3) applies the differencing guard to the requester's earlier
-tasks on this node, (4) runs the algorithm's node-side `partial` on its own store with
-the node's disclosure thresholds, and (5) signs and posts the partial, or a refusal with
+tasks on this node, (4) runs the algorithm's node-side `partial` on its own store (through the node's code
+mapping, `harmonization.py`) with the node's disclosure thresholds, and (5) signs and posts the partial, or a refusal with
 its reason. Every step's outcome is in the node's hash-chained audit log, including
 what was sent. The agent never listens on a port.
 """
@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from onconode.analysis.disclosure import DisclosureRefused, Gate, Rules
 from onconode.analysis.history import QueryHistory
-from onconode.federation import algorithms, messages
+from onconode.federation import algorithms, harmonization, messages
 from onconode.federation.nodelog import LOG_FILE, NodeLog
 from onconode.federation.policy import NodePolicy
 
@@ -67,8 +67,8 @@ class NodeAgent:
             partial = self._compute(task)
         except DisclosureRefused as exc:
             return self._finish(ids, "refused", reason=f"node {self.policy.node}: {exc}")
-        except algorithms.UnknownAlgorithm as exc:
-            return self._finish(ids, "refused", reason=f"node {self.policy.node}: {exc}")
+        except (algorithms.UnknownAlgorithm, harmonization.HarmonizationError) as exc:
+            return self._finish(ids, "refused", reason=str(exc) if str(exc).startswith("node ") else f"node {self.policy.node}: {exc}")
         except Exception as exc:  # reported, not hidden: the researcher sees which node failed and why
             return self._finish(ids, "failed", reason=f"node {self.policy.node}: {type(exc).__name__}: {exc}")
         return self._finish(ids, "done", partial=partial)
@@ -80,7 +80,11 @@ class NodeAgent:
         algo = algorithms.get(task["algorithm"], str(task["version"]))
         params, requester = task.get("params") or {}, str(task["requester"])
         with Store.open(self.home, read_only=True) as store:
-            snap = store.snapshot(params.get("freeze"))
+            raw = store.snapshot(params.get("freeze"))
+            # Tasks speak the harmonized model; a node with local codes answers through its
+            # mapping, and refuses (never zero-fills) a term its codes cannot distinguish.
+            harmonization.check_task(params, harmonization.coverage(raw), f"node {self.policy.node}")
+            snap = harmonization.harmonized(raw)
             patients_of = getattr(algo, "patients", None)  # the patients behind each figure (base.py)
             if patients_of is not None:
                 groups = patients_of(snap, params)

@@ -1,0 +1,182 @@
+"""`onconode demo --federation`: a coordinator and three nodes (NL, SE, ES) on loopback.
+
+Each node gets its own synthetic cohort (a different seed) and, where the harmonization
+layer allows, its own code system: NL codes tumours as Disease Ontology ids, SE as ICD-10
+with local drug names, ES as ICD-O-3. Keys, policies and the registry are written the way
+an operator would (docs/federation.md); then the coordinator and the node agents start as
+separate processes and a federated biomarker-response analysis runs across them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from onconode.federation import keys
+from onconode.federation.registry import token_hash
+
+NODES = {"NL": (101, "DOID"), "SE": (202, "ICD-10"), "ES": (303, "ICD-O-3")}
+ALGORITHMS = {"counts": ["1.0"], "frequency": ["1.0"], "contingency": ["1.0"], "glm": ["1.0"], "cox": ["1.0"], "km": ["1.0"]}
+COLLABORATION = "eucancan-demo"
+DAR = "DAR-DEMO-1"
+REQUESTER = "researcher@demo.example"
+
+# Does MSI status change the response to checkpoint inhibitors? (a planted effect, docs/synthetic-cohort.md)
+BIOMARKER_RESPONSE = {
+    "family": "binomial", "outcome": "responder", "covariates": ["msi"],
+    "treatment": {"mechanism": "Anti-PD-1"}, "indicators": {"msi": {"op": "msi", "status": ["MSI"]}},
+}
+
+
+def toml_value(v: Any) -> str:
+    """TOML for the strings, numbers, lists and inline tables these files hold."""
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(x)}" for k, x in v.items()) + " }"
+    return json.dumps(v)
+
+
+def write_policy(home: Path, node: str, coordinator_key: str, collaborations: list[str],
+                 algorithms: dict[str, list[str]], dars: list[str], disclosure: dict[str, Any] | None = None) -> Path:
+    lines = [f"node = {toml_value(node)}", f"coordinator_key = {toml_value(coordinator_key)}",
+             f"collaborations = {toml_value(collaborations)}", "", "[algorithms]"]
+    lines += [f"{name} = {toml_value(v)}" for name, v in algorithms.items()]
+    lines += ["", "[requesters]", f"dars = {toml_value(dars)}"]
+    if disclosure:
+        lines += ["", "[disclosure]"] + [f"{k} = {toml_value(v)}" for k, v in disclosure.items()]
+    path = home / "federation" / "policy.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def write_registry(path: Path, node_keys: dict[str, str], collaborations: dict[str, list[str]],
+                   dars: dict[str, dict[str, Any]], task_timeout_seconds: float = 120) -> Path:
+    lines = ['name = "coordinator"', f"task_timeout_seconds = {task_timeout_seconds}", "", "[nodes]"]
+    lines += [f"{n} = {toml_value(k)}" for n, k in node_keys.items()]
+    for name, nodes in collaborations.items():
+        lines += ["", f"[collaborations.{json.dumps(name)}]", f"nodes = {toml_value(nodes)}"]
+    for dar_id, d in dars.items():
+        lines += ["", f"[dars.{json.dumps(dar_id)}]"] + [f"{k} = {toml_value(v)}" for k, v in d.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LocalFederation:
+    """Processes of a federation on this machine; `stop()` ends exactly these."""
+    root: Path
+    url: str
+    token: str
+    procs: dict[str, subprocess.Popen] = field(default_factory=dict)
+
+    def stop(self) -> None:
+        for p in self.procs.values():
+            p.terminate()
+        for p in self.procs.values():
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+
+
+def _build_node(home: Path, seed: int, system: str, patients: int) -> None:
+    from onconode.store import Store
+    from onconode.synth import load_cohort
+
+    with Store.init(home) as store:
+        load_cohort(store, patients=patients, seed=seed, median_variants=50, workers=1)
+        if system != "DOID":
+            from onconode.federation.harmonization import localize
+
+            localize(store, tumour_system=system, drug_names=system == "ICD-10")
+
+
+def build(root: Path, patients: int, progress: Callable[[str], None] = lambda s: None) -> str:
+    """Write three node homes, keys, policies and the registry under `root`; returns the DAR token."""
+    root.mkdir(parents=True, exist_ok=True)
+    coord_key = keys.generate(root / "coordinator.key")
+    node_keys = {}
+    for name, (seed, system) in NODES.items():
+        progress(f"node {name}: {patients} synthetic patients, tumours coded as {system}")
+        _build_node(root / name, seed, system, patients)
+        node_keys[name] = keys.public_text(keys.generate(root / name / "federation" / "node.key"))
+        write_policy(root / name, name, keys.public_text(coord_key), [COLLABORATION], ALGORITHMS, [DAR])
+    token = secrets.token_urlsafe(24)
+    write_registry(root / "registry.toml", node_keys, {COLLABORATION: list(NODES)},
+                   {DAR: {"requester": REQUESTER, "token_sha256": token_hash(token), "collaborations": [COLLABORATION]}})
+    (root / "researcher-token.txt").write_text(token + "\n", encoding="utf-8")
+    return token
+
+
+def start(root: Path, port: int | None = None, ready_timeout: float = 180) -> LocalFederation:
+    """Start the coordinator and the three node agents as processes; wait until all poll."""
+    port = port or free_port()
+    fed = LocalFederation(root, f"http://127.0.0.1:{port}", (root / "researcher-token.txt").read_text().strip())
+    cli = [sys.executable, "-m", "onconode.cli"]
+    fed.procs["coordinator"] = subprocess.Popen(
+        cli + ["federation", "coordinator", "--registry", str(root / "registry.toml"), "--key", str(root / "coordinator.key"),
+               "--port", str(port)], stdout=open(root / "coordinator.log", "wb"), stderr=subprocess.STDOUT)
+    for name in NODES:
+        fed.procs[name] = subprocess.Popen(cli + ["--home", str(root / name), "federation", "node", "--coordinator", fed.url],
+                                           stdout=open(root / f"{name}.log", "wb"), stderr=subprocess.STDOUT)
+    end = time.monotonic() + ready_timeout
+    for name in NODES:
+        while b"ready; polling" not in (root / f"{name}.log").read_bytes():
+            if fed.procs[name].poll() is not None or time.monotonic() > end:
+                fed.stop()
+                raise RuntimeError(f"node {name} did not start; see {root / f'{name}.log'}")
+            time.sleep(0.2)
+    return fed
+
+
+def run_analysis(fed: LocalFederation) -> dict[str, Any]:
+    from onconode.federation.client import CoordinatorClient
+
+    with CoordinatorClient(fed.url, token=fed.token) as c:
+        run = c.submit({"collaboration": COLLABORATION, "dar": DAR, "algorithm": "glm", "params": BIOMARKER_RESPONSE})
+        return c.follow(run["run"], timeout=600)
+
+
+def run_demo(home: Path, patients: int, serve: bool, say: Callable[[str], None]) -> dict[str, Any]:
+    """Build (once) and start the demo federation under `<home>/federation-demo`, run the
+    biomarker-response analysis, print it; with `serve`, keep running until Ctrl-C."""
+    from onconode.federation.cli import render_run
+
+    root = Path(home) / "federation-demo"
+    if not (root / "registry.toml").exists():
+        if root.exists() and any(root.iterdir()):
+            raise RuntimeError(f"{root} holds an unfinished demo federation; remove it and run again")
+        build(root, patients, say)
+    say("starting the coordinator and the node agents (NL, SE, ES) on 127.0.0.1 ...")
+    fed = start(root)
+    try:
+        say(f"coordinator: {fed.url}   (nodes connect out to it; their logs: {root}/*.log)")
+        say("analysis: does MSI status change the response to anti-PD-1? (logistic regression, pooled over 3 nodes)")
+        view = run_analysis(fed)
+        say(render_run(view))
+        say("\nrun another analysis yourself:\n"
+            f"  onconode federation run --coordinator {fed.url} -c {COLLABORATION} --dar {DAR} "
+            f"--token $(cat {root}/researcher-token.txt) --algorithm counts --params '{{\"by\": [\"msi_status\"]}}'")
+        if serve:
+            say("\nthe federation keeps running; stop it with Ctrl-C")
+            try:
+                while all(p.poll() is None for p in fed.procs.values()):
+                    time.sleep(1)
+            except KeyboardInterrupt:  # pragma: no cover - interactive stop
+                pass
+        return view
+    finally:
+        fed.stop()
