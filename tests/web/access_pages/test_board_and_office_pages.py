@@ -21,12 +21,18 @@ def submitted_dar(client, cast, clock, **over) -> str:
     return app_id
 
 
-def approved_dar(client, cast, clock) -> str:
-    app_id = submitted_dar(client, cast, clock)
+def assessed_dar(client, cast, clock, opinion: str = "positive", **over) -> str:
+    """A DAR assigned by the office and assessed by the Scientific Board: in board review."""
+    app_id = submitted_dar(client, cast, clock, **over)
     csrf = login_as(client, cast.office, clock)
     assert do(client, csrf, app_id, "assign", members=str(cast.sb.id)).status_code == 303
     csrf = login_as(client, cast.sb, clock)
-    assert do(client, csrf, app_id, "assess", opinion="positive", reasons="Sound design.").status_code == 303
+    assert do(client, csrf, app_id, "assess", opinion=opinion, reasons="Assessed: cohort and design.").status_code == 303
+    return app_id
+
+
+def approved_dar(client, cast, clock) -> str:
+    app_id = assessed_dar(client, cast, clock)
     csrf = login_as(client, cast.dab, clock)
     assert do(client, csrf, app_id, "vote", vote="approve", reasons="Proportionate.").status_code == 303
     r = client.post(f"/access/applications/{app_id}/do/decide", follow_redirects=False,
@@ -76,31 +82,22 @@ def test_a_decision_past_six_weeks_is_flagged_overdue(client, cast, clock):
 
 
 def test_a_vote_without_reasons_is_refused_and_the_page_says_why(client, cast, clock):
-    app_id = approved_dar(client, cast, clock)  # noqa: F841 - a DAR at board stage is needed below
-    other = submitted_dar(client, cast, clock, title="Second request")
-    csrf = login_as(client, cast.office, clock)
-    do(client, csrf, other, "assign", members=str(cast.sb.id))
-    csrf = login_as(client, cast.sb, clock)
-    do(client, csrf, other, "assess", opinion="positive", reasons="ok")
+    app_id = assessed_dar(client, cast, clock)
     csrf = login_as(client, cast.dab, clock)
-    r = do(client, csrf, other, "vote", vote="approve", reasons="")
+    r = do(client, csrf, app_id, "vote", vote="approve", reasons="")
     assert r.status_code == 403 and "give the reasons" in r.text
-    assert state_of(client, other) == "board review"
+    assert state_of(client, app_id) == "board review"
 
 
 def test_a_returned_request_shows_the_reasons_and_can_be_changed_and_resubmitted(client, cast, clock):
-    app_id = submitted_dar(client, cast, clock)
-    csrf = login_as(client, cast.office, clock)
-    do(client, csrf, app_id, "assign", members=str(cast.sb.id))
-    csrf = login_as(client, cast.sb, clock)
-    do(client, csrf, app_id, "assess", opinion="negative", reasons="Cohort too broad.")
+    app_id = assessed_dar(client, cast, clock, opinion="negative")
     csrf = login_as(client, cast.dab, clock)
     do(client, csrf, app_id, "vote", vote="return", reasons="Narrow the cohort.")
     do(client, csrf, app_id, "decide", decision="return", reasons="Narrow the cohort to melanoma.")
     csrf = login_as(client, cast.applicant, clock)
     page = client.get(f"/access/applications/{app_id}").text
     assert "Returned for changes: Narrow the cohort to melanoma." in page and 'id="dar-form"' in page
-    assert "Cohort too broad" not in page  # the board's internal working stays internal
+    assert "Assessed: cohort and design." not in page  # the board's internal working stays internal
     r = post(client, csrf, f"/access/applications/{app_id}/form", {**dar_fields(title="Melanoma only"), "action": "submit"})
     assert r.status_code == 303 and state_of(client, app_id) == "submitted"
 
@@ -160,11 +157,7 @@ def test_the_dashboard_and_queue_are_for_their_roles_only(client, cast, clock):
 
 
 def test_approving_with_every_item_unticked_is_refused_not_taken_as_everything(client, cast, clock):
-    app_id = submitted_dar(client, cast, clock)
-    csrf = login_as(client, cast.office, clock)
-    do(client, csrf, app_id, "assign", members=str(cast.sb.id))
-    csrf = login_as(client, cast.sb, clock)
-    do(client, csrf, app_id, "assess", opinion="positive", reasons="Sound design.")
+    app_id = assessed_dar(client, cast, clock)
     csrf = login_as(client, cast.dab, clock)
     do(client, csrf, app_id, "vote", vote="approve", reasons="Proportionate.")
     r = do(client, csrf, app_id, "decide", decision="approve", reasons="ok", items_shown="1")
