@@ -171,3 +171,16 @@ def test_a_command_without_the_csrf_token_is_refused(client, cast, clock):
     r = client.post(f"/access/applications/{app_id}/do/assign", data={"members": str(cast.sb.id)}, follow_redirects=False)
     assert r.status_code == 403
     assert state_of(client, app_id) == "submitted"
+
+
+def test_the_office_revokes_an_active_dar_with_reasons_and_it_leaves_the_register(client, cast, clock):
+    app_id = approved_dar(client, cast, clock)
+    csrf = login_as(client, cast.office, clock)
+    do(client, csrf, app_id, "issue_licence")
+    for person, party in ((cast.applicant, "researcher"), (cast.signatory, "licensee"), (cast.office, "foundation")):
+        sign(client, person, clock, app_id, party)
+    csrf = login_as(client, cast.office, clock)
+    assert do(client, csrf, app_id, "revoke", reasons="").status_code == 403
+    assert do(client, csrf, app_id, "revoke", reasons="Data shared outside the licence.").status_code == 303
+    assert state_of(client, app_id) == "revoked"
+    assert app_id not in client.get("/register").text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from tests.web.access_pages.steps import ITEMS, do, login_as, new_application, state_of
+from tests.web.access_pages.steps import ITEMS, do, login_as, new_application, post, state_of
 
 
 def clinical_form(client, csrf, app_id: str, patients: list[str], action: str = "submit"):
@@ -58,3 +58,12 @@ def test_a_local_pi_of_another_hospital_cannot_approve(client, cast, clock, node
     csrf = login_as(client, other_pi, clock)
     assert app_id not in client.get("/access/queue").text
     assert do(client, csrf, app_id, "approve_purpose").status_code == 403
+
+
+def test_a_researcher_opens_a_clinical_request_on_behalf_of_a_named_physician(client, cast, clock):
+    csrf = login_as(client, cast.applicant, clock)
+    app_id = new_application(client, csrf, "clinical", physician_email=cast.physician.email)
+    page = client.get(f"/access/applications/{app_id}").text
+    assert "Hospital HOSP01" in page and cast.physician.email in page
+    r = post(client, csrf, "/access/new", {"kind": "clinical", "physician_email": cast.outsider.email})
+    assert r.status_code == 403 and "treating physician" in r.text
