@@ -19,7 +19,7 @@ def snaps(tmp_path_factory):
     stores, out = [], {}
     for node, (patients, seed) in NODES.items():
         store = Store.init(tmp_path_factory.mktemp(f"fed-{node}") / "node")
-        load_cohort(store, patients=patients, seed=seed, median_variants=15, workers=1)
+        load_cohort(store, patients=patients, seed=seed, median_variants=5, workers=1)
         stores.append(store)
         out[node] = store.snapshot()
     yield out

@@ -24,7 +24,7 @@ def nodes(tmp_path_factory):
     out = {}
     for name, seed, system in (("SE", 31, "ICD-10"), ("ES", 32, "ICD-O-3")):
         store = Store.init(tmp_path_factory.mktemp(name) / "node")
-        load_cohort(store, patients=150, seed=seed, median_variants=10, workers=1)
+        load_cohort(store, patients=150, seed=seed, median_variants=5, workers=1)
         before = store.snapshot()
         expected = {k: cohorts.evaluate(before, q).patient_ids for k, q in (("lung", LUNG_ON_TAXANE), ("crc", COLORECTAL))}
         glm = run_local("glm", {name: before}, GLM, Rules(DisclosureSettings()))

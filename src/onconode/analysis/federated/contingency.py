@@ -66,8 +66,9 @@ class Contingency:
 
     def _table(self, snap: Any, params: dict) -> tuple[np.ndarray, Any]:
         row, rlev, col, clev = _spec(params)
-        check_variables(params, [row, col], "row/column")
-        df = patient_frame(snap, params).dropna(subset=[row, col])
+        df = patient_frame(snap, params)
+        check_variables(df, [row, col], "row/column")
+        df = df.dropna(subset=[row, col])
         r, c = df[row].map(_label), df[col].map(_label)
         keep = r.isin(rlev) & c.isin(clev)
         r, c, df = r[keep], c[keep], df[keep]

@@ -52,7 +52,7 @@ class Counts:
         rules.check_group("cohort", len(df))
         out: dict[str, Any] = {"patients": len(df), "by": {}}
         by = params.get("by") or []
-        check_variables(params, by, "by")
+        check_variables(df, by, "by")
         for v in by:
             counts = df[v].astype(str).where(df[v].notna(), "unknown").value_counts().sort_index()
             cells, _ = rules.table([counts.tolist()])

@@ -52,19 +52,13 @@ def _key(params: dict) -> str:
     return json.dumps(keep, sort_keys=True, default=str)
 
 
-def variables_known(params: dict) -> set[str]:
-    out = set(NUMERIC) | set(CATEGORICAL) | set((params.get("indicators") or {}))
-    if params.get("endpoint"):
-        out |= set(SURVIVAL)
-    return out
-
-
-def check_variables(params: dict, names: list[str], where: str) -> None:
-    known = variables_known(params)
+def check_variables(frame: pd.DataFrame, names: list[str], where: str) -> None:
+    """Every variable a task names exists in this node's patient table, or a clear error."""
+    known = set(frame.columns) - {"patient_id"}
     for n in names:
         if n not in known:
             raise FederatedError(f"{where}: unknown variable {n!r}; available here: {', '.join(sorted(known))} "
-                                  "(survival variables need 'endpoint', responder needs 'treatment')")
+                                 "(survival variables need 'endpoint', indicators need 'indicators')")
 
 
 def patient_frame(snap: Any, params: dict) -> pd.DataFrame:

@@ -15,6 +15,8 @@ outcome both at least the minimum (a class of 0 would say every patient responde
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -50,12 +52,29 @@ def variables(params: dict) -> list[str]:
     return [(_factor(c) or (c, []))[0] for c in params.get("covariates") or []]
 
 
+_BUILT: "OrderedDict[tuple, tuple[pd.DataFrame, Any]]" = OrderedDict()
+
+
 def build(df: pd.DataFrame, params: dict, needed: list[str], intercept: bool = True,
           where: str = "covariates") -> tuple[np.ndarray, pd.DataFrame, dict[str, dict[str, int]]]:
     """(model matrix, the complete-case rows it was built from, level counts for the
-    disclosure rules). `needed` are further columns (outcome, times) that must be present."""
+    disclosure rules). `needed` are further columns (outcome, times) that must be present.
+    Every round of an iterative fit asks again; the answer is kept (node memory only)."""
+    key = (id(df), json.dumps(params.get("covariates"), sort_keys=True), tuple(needed), intercept)
+    if key in _BUILT and _BUILT[key][0] is df:
+        _BUILT.move_to_end(key)
+        return _BUILT[key][1]
+    out = _build(df, params, needed, intercept, where)
+    _BUILT[key] = (df, out)
+    while len(_BUILT) > 8:
+        _BUILT.popitem(last=False)
+    return out
+
+
+def _build(df: pd.DataFrame, params: dict, needed: list[str], intercept: bool,
+           where: str) -> tuple[np.ndarray, pd.DataFrame, dict[str, dict[str, int]]]:
     covs = params.get("covariates") or []
-    check_variables(params, variables(params) + needed, where)
+    check_variables(df, variables(params) + needed, where)
     keep = df.dropna(subset=variables(params) + needed)
     for c in covs:
         f = _factor(c)

@@ -40,8 +40,9 @@ def survival_rows(snap: Any, params: dict, extra: list[str] | None = None) -> pd
 
     g, levels = group_spec(params)
     need = ["entry", "time", "event"] + ([g] if g else []) + (extra or [])
-    check_variables(params, need, "survival")
-    df = patient_frame(snap, params).dropna(subset=need).copy()
+    df = patient_frame(snap, params)
+    check_variables(df, need, "survival")
+    df = df.dropna(subset=need).copy()
     if g:
         lab = df[g].map(lambda v: str(int(v)) if isinstance(v, float) and v.is_integer() else str(v))
         df = df[lab.isin(levels)].assign(group=lab[lab.isin(levels)])
