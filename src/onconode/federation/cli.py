@@ -171,9 +171,17 @@ def render_run(view: dict[str, Any]) -> str:
         lines.append(f"  {n:<6} {s['state']}" + (f"  ({s['reason']})" if s.get("reason") else ""))
     if view.get("error"):
         lines.append(f"error: {view['error']}")
-    if view.get("result") is not None:
+    result = view.get("result")
+    if result is not None:
         lines.append(f"result (covers {', '.join(view['covers'])}):")
-        lines.append(json.dumps(view["result"], indent=2))
+        if result.get("terms"):  # a regression: one row per term
+            lines.append(f"  {result.get('family', '')} model of {result.get('outcome', '')}, N = {result.get('n')}")
+            lines.append(f"  {'term':<16}{'coef':>10}{'se':>10}{'p':>10}{'exp(coef)':>11}")
+            for t in result["terms"]:
+                e = f"{t['exp_coef']:>11.3f}" if "exp_coef" in t else ""
+                lines.append(f"  {t['term']:<16}{t['coef']:>10.4f}{t['se']:>10.4f}{t['p']:>10.4g}{e}")
+        else:
+            lines.append(json.dumps(result, indent=2))
     return "\n".join(lines)
 
 

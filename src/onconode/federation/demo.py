@@ -28,10 +28,11 @@ COLLABORATION = "eucancan-demo"
 DAR = "DAR-DEMO-1"
 REQUESTER = "researcher@demo.example"
 
-# Does MSI status change the response to checkpoint inhibitors? (a planted effect, docs/synthetic-cohort.md)
+# Does a high tumour mutational burden change the response to anti-PD-1? (a planted effect,
+# docs/synthetic-cohort.md; MSI is too rare for every node to hold 5 MSI patients so treated)
 BIOMARKER_RESPONSE = {
-    "family": "binomial", "outcome": "responder", "covariates": ["msi"],
-    "treatment": {"mechanism": "Anti-PD-1"}, "indicators": {"msi": {"op": "msi", "status": ["MSI"]}},
+    "family": "binomial", "outcome": "responder", "covariates": ["tmb_high"],
+    "treatment": {"mechanism": "Anti-PD-1"}, "indicators": {"tmb_high": {"op": "tmb", "status": "HIGH"}},
 }
 
 
@@ -164,7 +165,7 @@ def run_demo(home: Path, patients: int, serve: bool, say: Callable[[str], None])
     fed = start(root)
     try:
         say(f"coordinator: {fed.url}   (nodes connect out to it; their logs: {root}/*.log)")
-        say("analysis: does MSI status change the response to anti-PD-1? (logistic regression, pooled over 3 nodes)")
+        say("analysis: does a high TMB change the response to anti-PD-1? (logistic regression over 3 nodes, equal to the pooled fit)")
         view = run_analysis(fed)
         say(render_run(view))
         say("\nrun another analysis yourself:\n"
