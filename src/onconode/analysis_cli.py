@@ -116,7 +116,7 @@ def _show(result: dict[str, Any], as_json: bool) -> None:
         for c in t.columns:
             rt.add_column(c)
         for row in t.rows:
-            rt.add_row(*(cell_text(v) for v in row))
+            rt.add_row(*(f"{v:.4g}" if isinstance(v, float) else cell_text(v) for v in row))  # --json has full precision
         out.print(rt)
     for key in ("orr", "fisher_p", "odds_ratio"):
         if isinstance(result.get(key), str):
