@@ -262,6 +262,11 @@ def check_task(params: dict, published: dict[str, Any], node: str = "this node")
     for where, tree in _trees(params):
         for leaf in _walk(tree):
             if leaf.get("op") == "tumour_type":
+                if published["unmapped"]["tumour_codes"]:
+                    raise HarmonizationError(
+                        f"{node} has tumour codes it cannot map ({', '.join(published['unmapped']['tumour_codes'][:5])}); "
+                        f"the tumour type in {where} would miss those patients; the node operator must add them to "
+                        "onconode/data/harmonization/tumour_codes.tsv")
                 for d in leaf.get("doids") or []:
                     key = str(d).removeprefix("DOID:")
                     if key not in covered:

@@ -93,3 +93,17 @@ def test_local_response_scales_map_to_recist_and_name_what_they_cannot():
         h.to_recist("who-1981", ["mixed response", "no change"])
     with pytest.raises(h.HarmonizationError, match="unknown response scale 'mine'"):
         h.to_recist("mine", ["x"])
+
+
+def test_an_unmappable_tumour_code_makes_tumour_type_criteria_unanswerable(nodes):
+    store = nodes["SE"][2]
+    sample, code = store.con.execute("SELECT id, code FROM local_code WHERE entity = 'sample' LIMIT 1").fetchall()[0]
+    store.con.execute("UPDATE local_code SET code = 'C99.9' WHERE entity = 'sample' AND id = ?", [sample])
+    try:
+        cov = h.coverage(store.snapshot())
+        assert cov["unmapped"]["tumour_codes"] == ["C99.9"]
+        h.check_task({"cohort": {"op": "sex", "values": ["female"]}}, cov, "SE")  # no tumour type: still answerable
+        with pytest.raises(h.HarmonizationError, match=r"SE has tumour codes it cannot map \(C99.9\); the tumour type in cohort"):
+            h.check_task({"cohort": COLORECTAL}, cov, "SE")
+    finally:
+        store.con.execute("UPDATE local_code SET code = ? WHERE entity = 'sample' AND id = ?", [code, sample])

@@ -86,8 +86,8 @@ class Cox:
             state["phase"] = "grid"
         return state
 
-    def _data(self, snap: Any, params: dict, rules: Rules | None = None):
-        df = survival_rows(snap, params, [])
+    def _data(self, snap: Any, params: dict):
+        df = survival_rows(snap, params)
         X, keep, levels = build(df, params, ["entry", "time", "event"], intercept=False)
         return X, keep, levels
 

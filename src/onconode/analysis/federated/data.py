@@ -15,7 +15,7 @@ Variables:
 - survival (needs "endpoint"): entry, time, event, as `survival_data.endpoint_data`.
 
 Rounds of an iterative algorithm ask for the same table again, so the last few tables
-are kept per snapshot (in node memory only).
+are kept per store version (in node memory only).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class FrameSnapshot:
     frame: pd.DataFrame
 
 
-_CACHE: "OrderedDict[tuple[int, str], tuple[Any, pd.DataFrame]]" = OrderedDict()
+_CACHE: "OrderedDict[tuple[Any, str], tuple[Any, pd.DataFrame]]" = OrderedDict()
 _CACHE_SIZE = 8
 
 
@@ -61,12 +61,22 @@ def check_variables(frame: pd.DataFrame, names: list[str], where: str) -> None:
                                  "(survival variables need 'endpoint', indicators need 'indicators')")
 
 
+def _snapshot_key(snap: Any) -> Any:
+    """A store version is immutable, so the same store folder at the same version (seen
+    the same way: raw or harmonized) gives the same table even when the node agent opens
+    the store afresh for every round."""
+    store, version = getattr(snap, "store", None), getattr(snap, "version", None)
+    if store is not None and getattr(store, "home", None) is not None and version is not None:
+        return (type(snap).__name__, str(store.home), version)
+    return ("object", id(snap))
+
+
 def patient_frame(snap: Any, params: dict) -> pd.DataFrame:
     """One row per cohort patient (sorted by patient_id) with every variable the task's
     parameters make available."""
     if isinstance(snap, FrameSnapshot):
         return snap.frame
-    key = (id(snap), _key(params))
+    key = (_snapshot_key(snap), _key(params))
     if key in _CACHE:
         _CACHE.move_to_end(key)
         return _CACHE[key][1]
