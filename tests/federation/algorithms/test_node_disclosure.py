@@ -145,3 +145,14 @@ def test_a_task_that_names_an_unknown_variable_or_algorithm_version_says_what_ex
         get_algorithm("glm", "2.0")
     with pytest.raises(FederatedError, match="unknown algorithm 'svm'; available: contingency, counts, cox"):
         get_algorithm("svm")
+
+
+def test_survival_partials_carry_no_event_time_only_sums_and_bin_edges():
+    snap = node(80, 5)
+    cox = get_algorithm("cox")
+    params = {"endpoint": "os", "covariates": ["age", "sex"]}
+    part = cox.partial(snap, params, cox.start(params), RULES)
+    assert set(part) == {"n", "events", "loglik", "score", "hessian"}
+    km = get_algorithm("km")
+    edges = km.partial(snap, {"endpoint": "os"}, km.start({"endpoint": "os"}), RULES)
+    assert all(e % 30 == 0 for e in edges["edges"] + [edges["top"]])  # 30-day bin edges, never a patient's time
