@@ -43,7 +43,9 @@ def store_for(patients: int, variants: int | None) -> Path:
 
     home = WORK / f"release-store-{patients}-{variants or 'default'}"
     if (home / "store.duckdb").exists():
-        return home
+        with Store.open(home, read_only=True) as store:
+            if any(f.freeze_id == FREEZE for f in store.freezes()):
+                return home
     shutil.rmtree(home, ignore_errors=True)
     with Store.init(home) as store:
         load_cohort(store, patients=patients, seed=5, median_variants=variants)
