@@ -10,7 +10,6 @@ import ipaddress
 import json
 import os
 import signal
-import socket
 import ssl
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
+import anyio
 import httpx
 import pytest
 import uvicorn
@@ -33,18 +33,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from onconode.federation import keys
+from onconode.federation.demo import free_port, write_policy, write_registry
 from onconode.federation.registry import token_hash
 
 HERE = Path(__file__).resolve().parent
 SEEDS = {"NL": 11, "SE": 22, "ES": 33}
 PATIENTS = 40
 TOKEN, OTHER_TOKEN = "token-of-dar-1", "token-of-dar-2"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def self_signed(folder: Path) -> tuple[Path, Path]:
@@ -91,7 +86,7 @@ class RecordingProxy:
     async def forward(self, request: Request) -> Response:
         body = await request.body()
         self.sent.append(body)
-        r = await __import__("anyio").to_thread.run_sync(lambda: self.upstream.request(
+        r = await anyio.to_thread.run_sync(lambda: self.upstream.request(
             request.method, "/" + request.path_params["path"], params=dict(request.query_params), content=body,
             headers={"content-type": request.headers.get("content-type", "application/json")}))
         content = r.content
@@ -166,15 +161,12 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _policy(name: str, coordinator_key: str) -> str:
+def _policy(home: Path, name: str, coordinator_key: str) -> None:
     algorithms = {"counts": ["1.0"], "glm": ["1.0"], "slow_counts": ["1.0"]}
     if name != "ES":
         algorithms["frequency"] = ["1.0"]  # ES's operator has not allowed alteration frequencies
     dars = ["DAR-1", "DAR-2"] if name != "SE" else ["DAR-1"]  # SE does not honour DAR-2
-    lines = [f'node = "{name}"', f'coordinator_key = "{coordinator_key}"', 'collaborations = ["eucancan"]',
-             "[algorithms]"] + [f'{k} = {json.dumps(v)}' for k, v in algorithms.items()] + \
-            ["[requesters]", f"dars = {json.dumps(dars)}"]
-    return "\n".join(lines) + "\n"
+    write_policy(home, name, coordinator_key, ["eucancan"], algorithms, dars)
 
 
 def _build_store(home: Path, seed: int) -> None:
@@ -195,15 +187,10 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
     for n, home in homes.items():
         _build_store(home, SEEDS[n])
         node_keys[n] = keys.public_text(keys.generate(home / "federation" / "node.key"))
-        (home / "federation" / "policy.toml").write_text(_policy(n, keys.public_text(coord_key)))
-    registry = root / "registry.toml"
-    registry.write_text("\n".join([
-        'name = "coordinator"', "task_timeout_seconds = 120", "[nodes]",
-        *[f'{n} = "{k}"' for n, k in node_keys.items()],
-        "[collaborations.eucancan]", 'nodes = ["NL", "SE", "ES"]',
-        '[dars."DAR-1"]', 'requester = "alice@uni.example"', f'token_sha256 = "{token_hash(TOKEN)}"', 'collaborations = ["eucancan"]',
-        '[dars."DAR-2"]', 'requester = "bob@uni.example"', f'token_sha256 = "{token_hash(OTHER_TOKEN)}"', 'collaborations = ["eucancan"]',
-    ]) + "\n")
+        _policy(home, n, keys.public_text(coord_key))
+    registry = write_registry(root / "registry.toml", node_keys, {"eucancan": list(SEEDS)}, {
+        "DAR-1": {"requester": "alice@uni.example", "token_sha256": token_hash(TOKEN), "collaborations": ["eucancan"]},
+        "DAR-2": {"requester": "bob@uni.example", "token_sha256": token_hash(OTHER_TOKEN), "collaborations": ["eucancan"]}})
     port = free_port()
     url = f"https://127.0.0.1:{port}"
     coord = subprocess.Popen([sys.executable, "-m", "onconode.cli", "federation", "coordinator", "--registry", str(registry),

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import numpy as np
-import pytest
+import pandas as pd
 import statsmodels.api as sm
 
 from onconode.analysis.federated.data import patient_frame
 from onconode.federation.nodelog import LOG_FILE, NodeLog
 from onconode.store import Store
 
-from tests.federation.protocol.conftest import OTHER_TOKEN, PATIENTS, Federation
+from tests.federation.protocol.conftest import OTHER_TOKEN, Federation
 
 FEMALE = {"op": "sex", "values": ["female"]}
 
@@ -44,7 +42,7 @@ def test_an_iterative_glm_runs_rounds_and_equals_statsmodels_on_the_pooled_data(
     view = federation.run(algorithm="glm", params=params)
     assert view["status"] == "done", view
     assert view["round"] >= 2
-    pooled = __import__("pandas").concat(local_frames(federation, params).values()).dropna(subset=["purity", "age", "tmb_per_mb"])
+    pooled = pd.concat(local_frames(federation, params).values()).dropna(subset=["purity", "age", "tmb_per_mb"])
     fit = sm.GLM(pooled.purity, sm.add_constant(pooled[["age", "tmb_per_mb"]]), family=sm.families.Gaussian()).fit()
     coefs = [t["coef"] for t in view["result"]["terms"]]
     np.testing.assert_allclose(coefs, fit.params.to_numpy(), rtol=1e-8, atol=1e-10)
