@@ -45,6 +45,7 @@ def toml_value(v: Any) -> str:
 
 def write_policy(home: Path, node: str, coordinator_key: str, collaborations: list[str],
                  algorithms: dict[str, list[str]], dars: list[str], disclosure: dict[str, Any] | None = None) -> Path:
+    """A node's policy file (format: policy.py), as an operator would write it."""
     lines = [f"node = {toml_value(node)}", f"coordinator_key = {toml_value(coordinator_key)}",
              f"collaborations = {toml_value(collaborations)}", "", "[algorithms]"]
     lines += [f"{name} = {toml_value(v)}" for name, v in algorithms.items()]
@@ -58,13 +59,19 @@ def write_policy(home: Path, node: str, coordinator_key: str, collaborations: li
 
 
 def write_registry(path: Path, node_keys: dict[str, str], collaborations: dict[str, list[str]],
-                   dars: dict[str, dict[str, Any]], task_timeout_seconds: float = 120) -> Path:
+                   dars: dict[str, dict[str, Any]], task_timeout_seconds: float = 120,
+                   visa_datasets: dict[str, list[str]] | None = None, visa_issuers: dict[str, str] | None = None) -> Path:
+    """The coordinator's registry (format: registry.py); `visa_datasets` per collaboration."""
     lines = ['name = "coordinator"', f"task_timeout_seconds = {task_timeout_seconds}", "", "[nodes]"]
     lines += [f"{n} = {toml_value(k)}" for n, k in node_keys.items()]
     for name, nodes in collaborations.items():
         lines += ["", f"[collaborations.{json.dumps(name)}]", f"nodes = {toml_value(nodes)}"]
+        if (visa_datasets or {}).get(name):
+            lines.append(f"visa_datasets = {toml_value(visa_datasets[name])}")  # type: ignore[index]
     for dar_id, d in dars.items():
         lines += ["", f"[dars.{json.dumps(dar_id)}]"] + [f"{k} = {toml_value(v)}" for k, v in d.items()]
+    if visa_issuers:
+        lines += ["", "[visa_issuers]"] + [f"{json.dumps(k)} = {toml_value(v)}" for k, v in visa_issuers.items()]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

@@ -135,3 +135,35 @@ def test_the_node_audit_log_shows_an_edited_line(tmp_path: Path) -> None:
     (tmp_path / "audit.jsonl").write_text("\n".join(lines) + "\n")
     v = log.verify()
     assert not v.ok and "line 2 (task.received) does not match its hash" in v.problems[0]
+
+
+def test_the_coordinator_accepts_an_approved_dar_with_its_token_or_a_visa_for_the_collaboration(tmp_path: Path) -> None:
+    from onconode.federation.authz import AuthorizationError
+    from onconode.federation.demo import write_registry
+    from onconode.federation.registry import Registry, token_hash
+
+    issuer = OKPKey.generate_key("Ed25519", parameters={"use": "sig", "alg": "EdDSA"}, auto_kid=True)
+    (tmp_path / "nl-jwks.json").write_text(json.dumps({"keys": [issuer.as_dict(private=False)]}))
+    node = keys.public_text(keys.generate(tmp_path / "nl.key"))
+    path = write_registry(tmp_path / "registry.toml", {"NL": node}, {"c1": ["NL"]},
+                          {"DAR-1": {"requester": "alice", "token_sha256": token_hash("s3cret"), "collaborations": ["c1"]}},
+                          visa_datasets={"c1": ["https://nl.example/datasets/D1"]},
+                          visa_issuers={"https://nl.example": "nl-jwks.json"})
+    reg = Registry.load(path)
+    now = int(time.time())
+    assert reg.authenticate("c1", "DAR-1", "s3cret", None, now) == ("alice", {"dar": "DAR-1"})
+    with pytest.raises(AuthorizationError, match="not approved"):
+        reg.authenticate("c1", "DAR-1", "guess", None, now)
+    with pytest.raises(AuthorizationError, match="no collaboration 'c2'"):
+        reg.authenticate("c2", "DAR-1", "s3cret", None, now)
+    claims = {"iss": "https://nl.example", "sub": "bob", "iat": now, "exp": now + 600,
+              "ga4gh_visa_v1": {"type": "ControlledAccessGrants", "value": "https://nl.example/datasets/D1", "by": "dac",
+                                "asserted": now, "source": "https://nl.example/dac"}}
+    visa = jwt.encode({"alg": "EdDSA", "kid": issuer.kid}, claims, issuer, algorithms=["EdDSA"])
+    assert reg.authenticate("c1", None, None, visa, now) == ("bob", {"visa": visa})
+    other = jwt.encode({"alg": "EdDSA", "kid": issuer.kid}, {**claims, "ga4gh_visa_v1": {**claims["ga4gh_visa_v1"],
+                       "value": "https://nl.example/datasets/D2"}}, issuer, algorithms=["EdDSA"])
+    with pytest.raises(AuthorizationError, match="does not open collaboration c1"):
+        reg.authenticate("c1", None, None, other, now)
+    with pytest.raises(AuthorizationError, match="give an approved DAR"):
+        reg.authenticate("c1", None, None, None, now)

@@ -149,7 +149,7 @@ def test_a_node_killed_mid_task_is_marked_failed_and_the_run_completes_without_i
 
     with CoordinatorClient(federation.url, federation.verify(), "token-of-dar-1") as c:
         run = c.submit({"collaboration": "eucancan", "dar": "DAR-1", "algorithm": "slow_counts",
-                        "params": {"sleep": 1, "cohort": {"op": "sex", "values": ["male", "female"]}}, "timeout_seconds": 15})
+                        "params": {"sleep": 1, "cohort": {"op": "sex", "values": ["male", "female"]}}, "timeout_seconds": 12})
         end = time.monotonic() + 60
         while c.run(run["run"])["nodes"]["ES"]["state"] != "running" and time.monotonic() < end:
             time.sleep(0.05)
@@ -158,7 +158,7 @@ def test_a_node_killed_mid_task_is_marked_failed_and_the_run_completes_without_i
     federation.start_node("ES")
     federation.wait_ready()
     assert view["status"] == "done"
-    assert view["nodes"]["ES"]["state"] == "failed" and "no answer within 15 s" in view["nodes"]["ES"]["reason"]
+    assert view["nodes"]["ES"]["state"] == "failed" and "no answer within 12 s" in view["nodes"]["ES"]["reason"]
     assert view["covers"] == ["NL", "SE"]
     both = local_frames(federation, {"cohort": {"op": "sex", "values": ["male", "female"]}})
     assert view["result"]["patients"] == len(both["NL"]) + len(both["SE"])
