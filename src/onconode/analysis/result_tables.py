@@ -93,7 +93,7 @@ def _response(r: dict[str, Any]) -> list[ResultTable]:
     if not _withheld(r["orr"]):
         cols = ["group", "responders", "evaluable", "orr", "ci_low", "ci_high"]
         out.append(ResultTable("orr", cols, [[o[c] for c in cols] for o in r["orr"]]))
-    stats = [["fisher_p", r["fisher_p"] if not isinstance(r["fisher_p"], dict) else None]]
+    stats: list[list[Any]] = [["fisher_p", r["fisher_p"]]]  # a float, or the reason it is withheld
     if isinstance(r["odds_ratio"], dict):
         stats += [[f"odds_ratio.{k}", v] for k, v in r["odds_ratio"].items()]
     else:
