@@ -108,6 +108,11 @@ def build_demo(home: Path, *, patients: int = 2000, median_variants: int | None 
         colo = _load_colo829(store, find_shared_fixtures(), progress)
         freeze_id = f"DR-{dt.date.today():%Y-%m}"
         store.create_freeze(freeze_id, f"demo data release: {patients} synthetic patients + COLO829")
+        from onconode.access import open_governance
+        from onconode.access.demo_accounts import create_demo_accounts, render_accounts
+
+        with open_governance(home) as gov:
+            accounts = render_accounts(create_demo_accounts(gov), home)
         return DemoSummary(
             home=home,
             version=store.current_version,
@@ -115,6 +120,7 @@ def build_demo(home: Path, *, patients: int = 2000, median_variants: int | None 
             counts=store.counts(freeze_id),
             by_tumour_type=_by_tumour_type(store, freeze_id),
             colo829=colo,
+            notes=accounts.splitlines(),
         )
 
 

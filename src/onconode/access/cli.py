@@ -97,6 +97,20 @@ def user_mfa_confirm(email: str, code: str) -> None:
     typer.echo("MFA enabled. Recovery codes (store them safely; shown only now):\n" + "\n".join(codes))
 
 
+@user_app.command("totp")
+def user_totp(email: str) -> None:
+    """Print a DEMO account's current authenticator code (refused on a real node)."""
+    from onconode.access.db import GovernanceError
+    from onconode.access.demo_accounts import demo_totp_code
+
+    with _gov() as gov:
+        try:
+            code = demo_totp_code(gov, email)
+        except GovernanceError as exc:
+            _fail(str(exc))
+    typer.echo(code)
+
+
 @dar_app.command("list")
 def dar_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """Applications with their state."""
