@@ -35,6 +35,8 @@ class IngestTransaction:
         self.warnings: list[str] = []
         self._touched: set[str] = set()
         self._n = 0
+        self._writes: dict[str, int] = {}  # replace() calls per table, so a uniqueness check is not repeated
+        self._unique: dict[str, tuple[int, list[tuple]]] = {}
 
     def __enter__(self) -> "IngestTransaction":
         self.con.execute("BEGIN TRANSACTION")
@@ -66,6 +68,7 @@ class IngestTransaction:
         """
         t = TABLES_BY_NAME[table]
         self._touched.add(table)
+        self._writes[table] = self._writes.get(table, 0) + 1
         inserted = 0
         if data is not None:
             extra = set(data.schema.names) - set(t.column_names)
@@ -133,6 +136,7 @@ class IngestTransaction:
         n = int(self.con.execute(f'SELECT count(*) FROM "{table}" WHERE "_added" = {self.version} AND {cond}').fetchall()[0][0])
         if n:
             self.con.execute(f'DELETE FROM "{table}" WHERE "_added" = {self.version} AND {cond}')
+            self._unique.pop(table, None)  # a uniqueness answer from before the delete is stale
             self.rows_added -= n
             self.warnings.append(
                 f"{table}: skipped {n} row(s) of patients who withdrew consent (see `onconode withdraw`)"
@@ -149,7 +153,16 @@ class IngestTransaction:
             if n:
                 raise IntegrityError(f"{table}.{c.name} is required but {n} incoming row(s) have no value")
 
-    def _check_unique(self, table: str) -> None:
+    def duplicates(self, table: str) -> list[tuple]:
+        """Up to MAX_EXAMPLES keys that the rows written so far would hold twice: (*key, times).
+
+        A reader may ask before commit (to report where the duplicates are); the answer is
+        kept until the table is written again, so commit does not group a million rows twice.
+        """
+        writes = self._writes.get(table, 0)
+        cached = self._unique.get(table)
+        if cached is not None and cached[0] == writes:
+            return cached[1]
         t = TABLES_BY_NAME[table]
         key = ", ".join(f'"{k}"' for k in t.key)
         if t.owner in t.key:
@@ -161,6 +174,12 @@ class IngestTransaction:
         dups = self.con.execute(
             f'SELECT {key}, count(*) AS n FROM "{table}" WHERE {scope} GROUP BY ALL HAVING count(*) > 1 LIMIT {MAX_EXAMPLES}'
         ).fetchall()
+        self._unique[table] = (writes, dups)
+        return dups
+
+    def _check_unique(self, table: str) -> None:
+        t = TABLES_BY_NAME[table]
+        dups = self.duplicates(table)
         if dups:
             shown = "; ".join(", ".join(f"{k}={v}" for k, v in zip(t.key, row[:-1])) + f" ({row[-1]} times)" for row in dups)
             raise IntegrityError(

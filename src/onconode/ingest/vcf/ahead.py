@@ -1,8 +1,9 @@
 """Work on the next item on a worker thread while the caller handles the current one.
 
-The bulk conversion (Arrow's CSV reader, DuckDB) releases the GIL, and so does the store's
-insert that pulls the converted batches: with the conversion one chunk ahead on its own
-thread, both cores are busy. At most `depth` results wait, so memory stays bounded.
+The VCF ingest is a pipeline of stages that each release the GIL: inflate (ISA-L), the
+bulk tokenizer (C), and the store's insert that pulls the converted batches. Each stage
+but the last runs one item ahead on a worker thread of this one shape, so the stages
+overlap on the cores. At most `depth` results wait per stage, so memory stays bounded.
 """
 
 from __future__ import annotations
@@ -64,3 +65,17 @@ def ahead(items: Iterator[T], work: Callable[[T], R], depth: int = 1) -> Iterato
                 q.get_nowait()
             except queue.Empty:
                 thread.join(0.05)
+
+
+def _same(item: T) -> T:
+    return item
+
+
+def background(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """The items of `items`, produced on a worker thread (e.g. a generator that decompresses); its errors raised here."""
+    stream = ahead(items, _same, depth)
+    try:
+        for item, _ in stream:
+            yield item
+    finally:
+        stream.close()

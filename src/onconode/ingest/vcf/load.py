@@ -18,7 +18,7 @@ from onconode.ingest.problems import IngestError, Problems
 from onconode.ingest.report import IngestReport
 from onconode.ingest.values import to_arrow
 from onconode.ingest.vcf import bulk, careful
-from onconode.ingest.vcf.ahead import ahead
+from onconode.ingest.vcf.ahead import ahead, background
 from onconode.ingest.vcf.body import BodyError, Chunk, chunks
 from onconode.ingest.vcf.fields import SCHEMA
 from onconode.ingest.vcf.header import VcfHeader, choose_tumor, read_header, resolve_ref_genome
@@ -75,7 +75,7 @@ def record_batches(opened: Opened, sample_id: str, problems: Problems, engine: s
             return bulk.BulkResult(None, list(range(chunk.lines)))
         return converter.convert(chunk.data, chunk.lines)
 
-    stream = ahead(chunks(header.path, header.lines), convert)
+    stream = ahead(background(chunks(header.path, header.lines)), convert)  # inflate and convert each a chunk ahead
     with progress(f"reading {header.path.name}", None) as advance:
         try:
             for chunk, result in stream:
@@ -111,12 +111,9 @@ def _careful_lines(data: bytes, first_line: int, indices: list[int], ctx: carefu
     return rows
 
 
-def _duplicates(tx: IngestTransaction, sample_id: str) -> list[tuple]:
-    return tx.con.execute(
-        'SELECT chromosome, position, ref, alt FROM somatic_variant WHERE "_added" = ? AND sample_id = ? '
-        "GROUP BY ALL HAVING count(*) > 1 LIMIT 1",
-        [tx.version, sample_id],
-    ).fetchall()
+def _duplicates(tx: IngestTransaction, sample_id: str) -> bool:
+    """Whether this sample's new rows hold a variant twice (the transaction's own check, asked early and kept for commit)."""
+    return any(row[0] == sample_id for row in tx.duplicates("somatic_variant"))
 
 
 def _report_with_locations(opened: Opened, sample_id: str, problems: Problems) -> None:
