@@ -88,25 +88,25 @@ def test_two_by_two_table_gives_pooled_fisher_chi_squared_and_node_stratified_cm
     assert result["cmh"]["odds_ratio"] == pytest.approx(st.oddsratio_pooled, abs=TOL)
 
 
-def test_larger_table_gives_the_pooled_chi_squared(snaps, rules):
-    params = {"row": "sex", "row_levels": ["1", "0"], "column": "tumour_type", "column_levels": ["Breast", "Colorectum", "Lung"]}
-    params["row_levels"] = ["0", "1"]
-    result = run_local("contingency", snaps, {**params, "cohort": {"op": "tumour_location", "locations": ["Colorectum", "Lung", "Breast", "Prostate"]},
-                                              "column_levels": ["Colorectum", "Lung"]}, rules)
-    df = pooled(snaps, {"cohort": {"op": "tumour_location", "locations": ["Colorectum", "Lung", "Breast", "Prostate"]}})
-    table = pd.crosstab(df.sex, df.tumour_type)[["Colorectum", "Lung"]].to_numpy()
+def test_a_larger_table_gives_the_pooled_chi_squared_and_no_two_by_two_tests(snaps, rules):
+    types = ["Colorectum", "Lung", "Breast"]
+    params = {"row": "sex", "row_levels": ["0", "1"], "column": "tumour_type", "column_levels": types}
+    result = run_local("contingency", snaps, params, rules)
+    df = pooled(snaps, {})
+    table = pd.crosstab(df.sex, df.tumour_type).reindex(index=[0.0, 1.0], columns=types, fill_value=0).to_numpy()
     assert result["table"] == table.tolist()
-    chi = sps.chi2_contingency(table, correction=False)
-    assert result["chi_squared"]["statistic"] == pytest.approx(chi.statistic, abs=TOL)
-    assert "cmh" in result  # 2 x 2 here; a 2 x 3 table has no CMH or Fisher
-    wide = {"cohort": {"op": "tumour_location", "locations": ["Colorectum", "Lung", "Breast"]}, "row": "msi_status",
-            "row_levels": ["MSS", "MSI"], "column": "tumour_type", "column_levels": ["Breast", "Colorectum", "Lung"]}
-    try:
-        r = run_local("contingency", snaps, wide, rules)
-    except Exception as exc:  # a rare MSI cell is refused rather than shown
-        assert "cells with 1..4 patients" in str(exc)
-    else:
-        assert "fisher_p" not in r and "cmh" not in r
+    ref = sps.chi2_contingency(table[:, table.sum(axis=0) > 0], correction=False)
+    assert result["chi_squared"]["statistic"] == pytest.approx(ref.statistic, abs=TOL)
+    assert result["chi_squared"]["df"] == ref.dof
+    assert "fisher_p" not in result and "cmh" not in result
+
+
+def test_a_table_with_a_rare_cell_at_one_node_is_refused_by_that_node(snaps, rules):
+    from onconode.analysis.disclosure import DisclosureRefused
+
+    params = {"row": "msi_status", "row_levels": ["MSS", "MSI"], "column": "tumour_type", "column_levels": ["Breast", "Colorectum", "Lung"]}
+    with pytest.raises(DisclosureRefused, match=r"node NL: cells with 1..4 patients \(msi_status=MSI × tumour_type=Colorectum\)"):
+        run_local("contingency", snaps, params, rules)
 
 
 def test_counts_and_frequencies_are_sums_of_the_nodes(snaps, rules):
