@@ -1,23 +1,27 @@
-"""Settings: embedded defaults, overridden by ONCONODE_* environment variables or a TOML file."""
+"""Where the node's data lives; the settings (onconode.settings.Settings) load on first use.
+
+`from onconode.config import Settings` still works: the name is resolved lazily (PEP 562),
+so a CLI command that only needs its --home does not pay for importing pydantic-settings.
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+if TYPE_CHECKING:
+    from onconode.settings import Settings
 
 DEFAULT_HOME = Path("onconode-data")
 
 
-class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ONCONODE_", toml_file=os.environ.get("ONCONODE_CONFIG", "onconode.toml"))
+def __getattr__(name: str) -> Any:
+    if name == "Settings":
+        from onconode.settings import Settings
 
-    home: Path = DEFAULT_HOME
-    node_name: str = "demo-node"
-    default_ref_genome: str = "GRCh38"
-    demo_patients: int = 2000
-    log_level: str = "WARNING"
+        return Settings
+    raise AttributeError(f"module 'onconode.config' has no attribute {name!r}")
 
 
 def resolve_home(home: Path | None) -> Path:
