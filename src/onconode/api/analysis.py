@@ -13,17 +13,18 @@ from __future__ import annotations
 from typing import Annotated, Any, Callable, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse
 
 from onconode.access.identity import Account
 from onconode.analysis import cohort as cohorts
 from onconode.analysis import result_tables, saved, service
-from onconode.analysis.catalogue import choose_freeze, newest_freeze
+from onconode.analysis.catalogue import newest_freeze
 from onconode.analysis.compare import GroupError
 from onconode.api.analysis_schemas import (
     AnalysisResult, CohortRef, CohortRequest, CompareRequest, CountResult, FrequencyRequest, GroupsRequest,
     OncoPrintRequest, ResponseRequest, SaveCohortRequest, SavedCohortOut, SurvivalRequest,
 )
+from onconode.api.freeze import freeze_snapshot
 from onconode.web.researcher import gate_user
 from onconode.store.store import StoreError
 from onconode.web.session import csrf_protect, csrf_token, node_of, require_account
@@ -63,20 +64,14 @@ def _run(request: Request, freeze: str | None, saved_freezes: list[str | None],
     """Evaluate on the chosen freeze for the calling user; render JSON or TSV."""
     node = node_of(request)
     user = gate_user(request)
-    with node.snapshot(None) as current:  # holds the store lock for the whole request
-        chosen = choose_freeze(current.store, freeze, saved_freezes)
+    with freeze_snapshot(node, freeze, saved_freezes) as snap:
         try:
-            current.store.resolve(chosen)
-        except StoreError as exc:
-            raise HTTPException(404, str(exc)) from None
-        with node.snapshot(chosen) as snap:
-            try:
-                result = compute(node.gate, user, snap)
-            except (cohorts.CohortError, GroupError):
-                raise
-            except ValueError as exc:  # a parameter the analysis cannot use (unknown covariate, no genes, ...)
-                raise HTTPException(422, str(exc)) from None
-            result.update(freeze=snap.freeze, version=snap.version)
+            result = compute(node.gate, user, snap)
+        except (cohorts.CohortError, GroupError):
+            raise
+        except ValueError as exc:  # a parameter the analysis cannot use (unknown covariate, no genes, ...)
+            raise HTTPException(422, str(exc)) from None
+        result.update(freeze=snap.freeze, version=snap.version)
     if fmt == "tsv":
         try:
             t = result_tables.table(result, table)

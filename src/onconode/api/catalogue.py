@@ -11,8 +11,8 @@ from fastapi.responses import JSONResponse
 
 from onconode.analysis import catalogue
 from onconode.api import dcat
+from onconode.api.freeze import freeze_snapshot
 from onconode.web.researcher import gate_user
-from onconode.store.store import StoreError
 from onconode.web.session import node_of
 
 router = APIRouter(tags=["catalogue"])
@@ -24,19 +24,12 @@ def on_freeze(request: Request, freeze: str | None, user: str, compute: Callable
     """Run a catalogue function on a freeze (default the newest) under the store lock;
     returns (what it computed, the freezes the node has)."""
     node = node_of(request)
-    with node.snapshot(None) as current:
-        chosen = freeze or catalogue.newest_freeze(current.store)
-        known = catalogue.freezes(current.store)
+    with freeze_snapshot(node, freeze) as snap:
         try:
-            current.store.resolve(chosen)
-        except StoreError as exc:
+            return compute(node.gate, user, snap), {"freeze": snap.freeze, "version": snap.version,
+                                                    "freezes": catalogue.freezes(snap.store)}
+        except catalogue.DatasetNotFound as exc:
             raise HTTPException(404, str(exc)) from None
-        with node.snapshot(chosen) as snap:
-            try:
-                return compute(node.gate, user, snap), {"freeze": snap.freeze, "version": snap.version, "freezes": known}
-            except catalogue.DatasetNotFound as exc:
-                raise HTTPException(404, str(exc)) from None
-
 
 @router.get("/api/catalogue", summary="Datasets of this node with disclosure-controlled counts")
 def list_datasets(request: Request, freeze: str | None = FreezeQuery) -> dict[str, Any]:
