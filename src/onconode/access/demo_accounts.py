@@ -38,7 +38,7 @@ class DemoRole:
 
 R = Role
 ROLES: tuple[DemoRole, ...] = (
-    DemoRole("applicant (researcher)", "applicant@demo.onconode.org", (), False),
+    DemoRole("applicant (researcher)", "applicant@demo.onconode.org", (), True),  # signs the licence
     DemoRole("licensee signatory", "signatory@demo.onconode.org", (), True),
     DemoRole("download contact", "contact@demo.onconode.org", (), True),
     DemoRole("treating physician", "physician@demo.onconode.org", (R.TREATING_PHYSICIAN,), True, DEMO_HOSPITAL),
