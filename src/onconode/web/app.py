@@ -20,6 +20,7 @@ from onconode.web.node import Node
 
 ROUTERS = (
     "onconode.web.auth",
+    "onconode.web.oidc",
     "onconode.api.access",
     "onconode.web.access_pages",
     "onconode.api.analysis",
