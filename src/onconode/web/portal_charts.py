@@ -115,7 +115,7 @@ def response_bars(orr: list[dict[str, Any]]) -> Spec:
                "label": f"{o['responders']}/{o['evaluable']}"} for o in orr]
     return _spec("Objective response rate with 95% CI: " + ", ".join(f"{v['group']} {v['orr']:.0f}% ({v['label']})" for v in values),
                  title="Objective response rate (CR+PR)", data={"values": values},
-                 encoding={"x": {"field": "group", "type": "nominal", "title": None}},
+                 encoding={"x": {"field": "group", "type": "nominal", "title": None, "sort": None, "axis": {"labelAngle": 0}}},
                  layer=[{"mark": {"type": "bar", "tooltip": True}, "encoding": {"y": {"field": "orr", "type": "quantitative",
                                                                                        "title": "ORR %", "scale": {"domain": [0, 100]}}}},
                         {"mark": "rule", "encoding": {"y": {"field": "low", "type": "quantitative"}, "y2": {"field": "high"}}}])
