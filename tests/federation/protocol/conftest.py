@@ -184,8 +184,7 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
     coord_key = keys.generate(root / "coordinator.key")
     homes = {n: root / n for n in SEEDS}
     node_keys = {}
-    for n, home in homes.items():
-        _build_store(home, SEEDS[n])
+    for n, home in homes.items():  # keys first: the coordinator starts while the stores are built
         node_keys[n] = keys.public_text(keys.generate(home / "federation" / "node.key"))
         _policy(home, n, keys.public_text(coord_key))
     registry = write_registry(root / "registry.toml", node_keys, {"eucancan": list(SEEDS)}, {
@@ -205,9 +204,10 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
     fed = Federation(root, url, cert, proxy, homes)
     fed.proxy_url = f"http://127.0.0.1:{proxy_port}"
     try:
-        wait_for(url + "/api/info", verify=ssl.create_default_context(cafile=str(cert)))
-        for n in SEEDS:
+        for n in SEEDS:  # each agent loads its libraries while the next store is built
+            _build_store(homes[n], SEEDS[n])
             fed.start_node(n)
+        wait_for(url + "/api/info", verify=ssl.create_default_context(cafile=str(cert)))
         fed.wait_ready()
         yield fed
     finally:
