@@ -1,4 +1,4 @@
-"""The DuckDB bulk path: odd-but-valid INFO and FORMAT layouts convert exactly as the careful path does."""
+"""The bulk path (C tokenizer): odd-but-valid INFO and FORMAT layouts convert exactly as the careful path does."""
 
 from __future__ import annotations
 
@@ -93,3 +93,29 @@ def test_stopping_early_stops_the_worker_before_returning():
     assert next(stream) == (0, 0)
     stream.close()
     assert not [t for t in threading.enumerate() if t.name == THREAD_NAME]
+
+
+UNSURE = [
+    line(3000, "TIER=PANEL").replace("\n", "\r\n"),  # a Windows line end
+    line(3001, "TIER=PANEL;PURPLE_GERMLINE=DIPLOÏD"),  # non-ASCII text
+    line(3002, "TIER=PANEL;PURPLE_AF=1e999"),  # a number beyond a double
+    line(3003, "TIER=PANEL;PURPLE_AF=0.1").replace("7\t3003", "7\t0003003"),  # leading zeros
+    line(3005, "TIER=PANEL", "GT:AD:DP\t0/0:30,0:30\t0/1:40,60:1000000000000000000"),  # a 19-digit depth
+    line(3006, "TIER=PAN%3BEL"),  # percent-encoding
+]
+
+
+def test_lines_the_tokenizer_is_unsure_about_go_the_careful_way_and_end_up_the_same(tmp_path):
+    body = "".join(UNSURE)
+    path = write_vcf(tmp_path / "unsure.vcf.gz", body)
+    opened = open_vcf(path, None, None, Problems())
+    hard = convert_chunk(body.encode(), opened.header, opened.tumor, "S1", opened.ref_genome).hard
+    assert hard == [0, 1, 2, 4, 5]  # leading zeros in POS are a plain count: the tokenizer keeps that line
+    assert read_rows(path, "bulk").equals(read_rows(path, "careful"))
+
+
+def test_an_empty_line_inside_a_chunk_goes_the_careful_way_and_the_lines_around_it_keep_their_numbers(tmp_path):
+    body = line(4000, "TIER=PANEL") + "\n" + line(4001, "TIER=PANEL")
+    opened = open_vcf(write_vcf(tmp_path / "e.vcf.gz", line(4000, "TIER=PANEL")), None, None, Problems())
+    result = convert_chunk(body.encode(), opened.header, opened.tumor, "S1", opened.ref_genome)
+    assert result.table.column("position").to_pylist() == [4000, 4001] and result.hard == [1]
