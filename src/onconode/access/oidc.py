@@ -29,7 +29,7 @@ from onconode.access.identity import Account, AuthenticationError, find_account
 
 TRUSTED_AMR = frozenset({"mfa", "otp"})
 CONFIGURE_HINT = ("set ONCONODE_OIDC_ISSUER, ONCONODE_OIDC_CLIENT_ID and ONCONODE_OIDC_CLIENT_SECRET "
-                  "(or an [oidc] table in onconode.toml); see docs/node-operator.md")
+                  "(or an [oidc] table in onconode.toml); see docs/oidc-login.md")
 
 
 class _TomlTable(InitSettingsSource):
