@@ -22,7 +22,11 @@ import pyarrow.compute as pc
 
 from onconode.ingest import genome
 from onconode.ingest.vcf import annotations as ann
-from onconode.ingest.vcf._scan import scan
+try:
+    from onconode.ingest.vcf._scan import scan
+except ImportError as exc:  # a checkout whose C extension was never built
+    raise ImportError("onconode's VCF tokenizer (the C extension onconode.ingest.vcf._scan) is not built: run "
+                      "`pip install -e .` in the source folder (it needs gcc and the Python headers, e.g. python3-dev)") from exc
 from onconode.ingest.vcf.fields import FLAG_INFO, FLOAT_INFO, SCHEMA, STRING_INFO, TIERS, flag_columns
 from onconode.ingest.vcf.header import VcfHeader
 from onconode.model import codes
