@@ -83,7 +83,8 @@ def oncoprint(result: dict[str, Any]) -> Spec:
         x_title = "samples, grouped by alteration pattern (patterns of fewer than 5 samples pooled, not shown)"
     enc: dict[str, Any] = {"y": {"field": "gene", "type": "nominal", "sort": result["genes"], "title": None},
                            "color": {"condition": {"test": "datum.alteration === 'none'", "value": "#e6e6e6"},
-                                     "field": "alteration", "type": "nominal"},
+                                     "field": "alteration", "type": "nominal",
+                                     "legend": {"values": sorted({v["alteration"] for v in values} - {"none"})}},
                            "tooltip": [{"field": "id"}, {"field": "gene"}, {"field": "alteration"}]}
     if "matrix" in result:
         enc["x"] = {"field": "column", "type": "ordinal", "axis": None, "title": x_title}
