@@ -114,3 +114,25 @@ def test_the_providers_mfa_replaces_the_node_code_only_when_the_operator_trusts_
     who = identify(node.gov.engine, claims, trust_idp_mfa=OidcSettings().trust_idp_mfa, at=node.now())
     assert who.account.id == person.id
     assert who.mfa_by_idp is logged_in_with_mfa and who.needs_node_code is not logged_in_with_mfa
+
+
+def test_a_discovery_document_naming_another_issuer_is_refused(client, monkeypatch, issuer):
+    configure(monkeypatch, issuer.replace("127.0.0.1", "localhost"))
+    r = client.get("/login/oidc", follow_redirects=False)
+    assert r.status_code == 502
+    assert "names issuer" in r.json()["detail"] and "fix ONCONODE_OIDC_ISSUER" in r.json()["detail"]
+
+
+def test_settings_come_from_the_oidc_table_of_the_toml_file_and_the_environment_wins(tmp_path, monkeypatch):
+    from onconode.access.oidc import OidcSettings
+
+    toml = tmp_path / "onconode.toml"
+    toml.write_text('node_name = "x"\n[oidc]\nissuer = "https://idp.example.org"\nclient_id = "from-file"\n'
+                    'display_name = "Example University"\n')
+    monkeypatch.setenv("ONCONODE_CONFIG", str(toml))
+    monkeypatch.setenv("ONCONODE_OIDC_CLIENT_ID", "from-env")
+    monkeypatch.delenv("ONCONODE_OIDC_ISSUER", raising=False)
+    settings = OidcSettings()
+    assert (settings.issuer, settings.client_id, settings.display_name) == ("https://idp.example.org", "from-env", "Example University")
+    assert settings.configured and settings.trust_idp_mfa is False
+    assert settings.discovery_url == "https://idp.example.org/.well-known/openid-configuration"
