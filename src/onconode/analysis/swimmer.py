@@ -56,7 +56,7 @@ def swimmer(snap: Snapshot, cohort: Cohort, treatment: TreatmentCriteria | dict[
         lane = []
         for r in g.itertuples():
             end = r.end_date if not pd.isna(r.end_date) else follow_up
-            lane.append({"line": None if pd.isna(r.line) else int(r.line), "regimen": r.regimen,
+            lane.append({"line": None if pd.isna(r.line) else int(r.line), "regimen": None if pd.isna(r.regimen) else r.regimen,
                          "start": int((pd.Timestamp(r.start_date) - origin).days),
                          "end": None if pd.isna(end) else int((pd.Timestamp(end) - origin).days),
                          "ongoing": bool(pd.isna(r.end_date)),

@@ -156,7 +156,7 @@ def forest(terms: list[dict[str, Any]], effect: str = "hazard_ratio") -> Spec:
 
 
 def swimmer(result: dict[str, Any]) -> Spec:
-    values = [{"patient": lane["patient_id"], "line": ln["line"], "regimen": ln["regimen"], "start": ln["start"],
+    values = [{"patient": lane["patient_id"], "line": ln["line"], "regimen": ln["regimen"] or "regimen not recorded", "start": ln["start"],
                "end": ln["end"] if ln["end"] is not None else ln["start"], "best_response": ln["best_response"] or "none"}
               for lane in result["lanes"] for ln in lane["lines"]]
     return _spec(f"Swimmer plot of {len(result['lanes'])} patients' treatment lines (days from first biopsy)",
