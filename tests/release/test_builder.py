@@ -170,8 +170,8 @@ env = make_env(Path({store!r}), Path({home!r}))
 app = active_dar(env)
 real = b.write_manifest
 def slow(folder, meta):
-    print("WRITING", flush=True)
-    time.sleep(60)
+    Path({home!r}, "WRITING").write_text("x")
+    time.sleep(120)
 b.write_manifest = slow
 b.build(env.home, env.store, env.gov, app, at=DURING_TERM)
 """
@@ -180,8 +180,10 @@ b.build(env.home, env.store, env.gov, app, at=DURING_TERM)
 def test_a_killed_build_leaves_nothing_visible_and_the_next_build_cleans_up(store_home: Path, tmp_path: Path):
     home = tmp_path / "node"
     proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT.format(root=str(ROOT), store=str(store_home), home=str(home))],
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
-    assert proc.stdout.readline().strip() == "WRITING"
+                            stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    while not (home / "WRITING").exists():  # the build is writing its files
+        assert proc.poll() is None, proc.stderr.read()
+        time.sleep(0.1)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     root = releases_root(home)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from onconode.model import TABLES_BY_NAME, Kind
@@ -161,31 +162,36 @@ def write_vcfs(store: Store, rows_sql: str, columns: list[str], maps: Maps, fold
                           for f in v.split(";") if f and f != "."})
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    current: str | None = None
-    body: list[str] = []
-    contigs: list[str] = []
-    real = ""
+    current: dict = {"sample": None, "real": "", "lines": [], "contigs": {}}
 
     def flush() -> None:
-        if current is None:
+        if current["sample"] is None:
             return
-        path = folder / f"{current}.somatic.vcf"
-        header = vcf_header(columns, current, filters, contigs, ref_genomes.get(real, "unknown"))
-        path.write_text(header + "".join(body))
+        path = folder / f"{current['sample']}.somatic.vcf"
+        header = vcf_header(columns, current["sample"], filters, list(current["contigs"]), ref_genomes.get(current["real"], "unknown"))
+        with open(path, "w") as f:
+            f.write(header)
+            f.write("\n".join(current["lines"]) + "\n" if current["lines"] else "")
         subprocess.run(["bgzip", "-f", "--threads", "1", str(path)], check=True, capture_output=True)
         subprocess.run(["tabix", "-f", "-p", "vcf", str(path) + ".gz"], check=True, capture_output=True)
-        counts[path.name + ".gz"] = sum(chunk.count("\n") for chunk in body)
+        counts[path.name + ".gz"] = len(current["lines"])
 
     _, batches = _batches(store, sql)
     for batch in batches:
-        d = batch.to_pydict()
-        for sample, chrom, line, real_sample in zip(d["sample"], d["chrom"], d["line"], d["real_sample"]):
-            if sample != current:
+        # Rows arrive grouped by sample: handle each run of one sample at C speed.
+        samples = batch.column("sample")
+        change = pc.not_equal(samples.slice(1), samples.slice(0, len(samples) - 1)) if len(samples) > 1 else pa.array([], pa.bool_())
+        starts = [0] + [int(i) + 1 for i in pc.indices_nonzero(change).to_pylist()]
+        ends = starts[1:] + [len(samples)]
+        lines = batch.column("line").to_pylist()
+        chroms = batch.column("chrom")
+        for a, b in zip(starts, ends):
+            sample = samples[a].as_py()
+            if sample != current["sample"]:
                 flush()
-                current, body, contigs, real = sample, [], [], real_sample
-            if not contigs or contigs[-1] != chrom:
-                contigs.append(chrom)
-            body.append(line + "\n")
+                current.update(sample=sample, real=batch.column("real_sample")[a].as_py(), lines=[], contigs={})
+            current["lines"].extend(lines[a:b])
+            current["contigs"].update(dict.fromkeys(pc.unique(chroms.slice(a, b - a)).to_pylist()))
     flush()
     return counts
 
