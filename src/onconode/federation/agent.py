@@ -42,6 +42,7 @@ class NodeAgent:
         self.nonces = messages.NonceStore(self.home / "federation" / "nonces.sqlite")
         self.log = NodeLog(self.home / LOG_FILE)
         self.gate = Gate(policy.disclosure, QueryHistory(self.home / "federation" / "history"))
+        self.published: dict[str, Any] = {}
 
     # -- one task ---------------------------------------------------------------------------
     def handle(self, envelope: Any) -> messages.Envelope | None:
@@ -105,8 +106,10 @@ class NodeAgent:
         """Load the allowed algorithms and the store libraries before the first poll, so a
         task's time is spent computing it (imports take seconds; a round's deadline is for work)."""
         import onconode.analysis.cohort  # noqa: F401
-        import onconode.store  # noqa: F401
+        from onconode.store import Store
 
+        with Store.open(self.home, read_only=True) as store:
+            self.published = published_coverage(store.snapshot(None))
         for name, versions in self.policy.algorithms.items():
             for version in versions:
                 try:
@@ -124,7 +127,7 @@ class NodeAgent:
         with httpx.Client(base_url=coordinator.rstrip("/"), verify=verify, timeout=wait + 15) as http:
             while not stop():
                 try:
-                    poll = messages.sign(self.key, self.policy.node, "poll", {}, POLL_TTL, self.clock())
+                    poll = messages.sign(self.key, self.policy.node, "poll", {"coverage": self.published}, POLL_TTL, self.clock())
                     r = http.post("/api/nodes/poll", params={"wait": wait}, json=poll)
                     if r.status_code == 403:
                         _say(f"the coordinator refuses this node: {r.json().get('detail')}; is its public key registered?")
@@ -149,6 +152,15 @@ class NodeAgent:
         else:
             r.raise_for_status()
             _say(f"run {b.get('run')} round {b.get('round')}: {b['status']}" + (f" ({b['reason']})" if b.get("reason") else ""))
+
+
+def published_coverage(snap: Any) -> dict[str, Any]:
+    """What the node tells the coordinator about its data model with every poll: model
+    version, code systems, how many Disease Ontology terms it can answer and the local
+    codes it cannot map (the full term list stays node-side, where tasks are checked)."""
+    c = harmonization.coverage(snap)
+    return {"model_version": c["model_version"], "tumour_codes": c["tumour_codes"], "drug_codes": c["drug_codes"],
+            "response_scale": c["response_scale"], "doids_answerable": len(c["doids"]), "unmapped": c["unmapped"]}
 
 
 def _say(text: str) -> None:

@@ -89,6 +89,7 @@ class Coordinator:
         self.node_keys = registry.node_keys()
         self.nonces = messages.NonceStore()
         self.runs: dict[str, Run] = {}
+        self.seen: dict[str, dict[str, Any]] = {}  # node -> last poll and the model coverage it published
         self._cond = threading.Condition()
 
     # -- researchers ----------------------------------------------------------------------
@@ -132,11 +133,16 @@ class Coordinator:
                 raise RunNotFound(f"no run {run_id!r} on this coordinator")
             return run.view()
 
+    def nodes(self) -> dict[str, Any]:
+        """Every registered node: when it last polled and the model coverage it publishes."""
+        return {n: self.seen.get(n, {"last_seen": None, "coverage": None}) for n in sorted(self.node_keys)}
+
     # -- nodes ----------------------------------------------------------------------------
     def poll(self, envelope: Any, wait: float = 0.0) -> list[messages.Envelope]:
         """Tasks for the node that signed the poll, waiting up to `wait` seconds for one."""
         body = messages.verify(envelope, "poll", self.node_keys, self.nonces, self.clock())
         node = body["signer"]
+        self.seen[node] = {"last_seen": self.clock().isoformat(timespec="seconds"), "coverage": body.get("coverage")}
         end = self.clock() + dt.timedelta(seconds=max(0.0, min(wait, 30.0)))
         with self._cond:
             while True:

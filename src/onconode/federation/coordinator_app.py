@@ -1,7 +1,8 @@
 """The coordinator's HTTP interface (thin: parse, call `Coordinator`, render).
 
 Researchers: `POST /api/runs` (an approved DAR id with `Authorization: Bearer <token>`, or
-a visa in the body), `GET /api/runs/{id}`, `GET /api/collaborations`.
+a visa in the body), `GET /api/runs/{id}`, `GET /api/collaborations`, `GET /api/nodes`
+(when each node last polled, and the model version and coverage it publishes).
 Nodes (every request a signed message): `POST /api/nodes/poll`, `POST /api/nodes/results`.
 """
 
@@ -42,6 +43,10 @@ def create_coordinator_app(coord: Coordinator, sweep_every: float = 0.5) -> Fast
     @app.get("/api/collaborations")
     def collaborations() -> dict[str, Any]:
         return {name: {"nodes": c.nodes} for name, c in coord.registry.collaborations.items()}
+
+    @app.get("/api/nodes")
+    def nodes() -> dict[str, Any]:
+        return coord.nodes()
 
     @app.post("/api/runs", status_code=201)
     def submit(request: dict[str, Any] = Body(...), authorization: str | None = Header(None)) -> dict[str, Any]:

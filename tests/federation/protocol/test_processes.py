@@ -37,6 +37,18 @@ def test_a_count_over_three_nodes_equals_the_count_of_the_pooled_data(federation
     assert view["result"]["patients"] == pooled
 
 
+def test_every_node_publishes_its_model_version_and_code_systems_to_the_coordinator(federation: Federation) -> None:
+    import httpx
+
+    from onconode.model import MODEL_VERSION
+
+    nodes = httpx.get(federation.url + "/api/nodes", verify=federation.verify()).json()
+    assert sorted(nodes) == ["ES", "NL", "SE"]
+    for n, seen in nodes.items():
+        assert seen["last_seen"] and seen["coverage"]["model_version"] == MODEL_VERSION
+        assert seen["coverage"]["tumour_codes"] == "DOID" and seen["coverage"]["doids_answerable"] > 0
+
+
 def test_an_iterative_glm_runs_rounds_and_equals_statsmodels_on_the_pooled_data(federation: Federation) -> None:
     params = {"family": "gaussian", "outcome": "purity", "covariates": ["age", "tmb_per_mb"]}
     view = federation.run(algorithm="glm", params=params)
