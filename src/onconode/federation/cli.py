@@ -58,7 +58,7 @@ def keygen(ctx: typer.Context, path: Optional[Path] = typer.Argument(None, help=
         key = keys.generate(path or _home(ctx) / NODE_KEY)
     except keys.KeyError_ as exc:
         _fail(str(exc))
-    out.print(keys.public_text(key), highlight=False)
+    out.print(keys.public_text(key), highlight=False, soft_wrap=True)
 
 
 @federation_app.command()
@@ -67,7 +67,7 @@ def token() -> None:
     from onconode.federation.registry import token_hash
 
     t = secrets.token_urlsafe(32)
-    out.print(f"token        = {t}\ntoken_sha256 = \"{token_hash(t)}\"", highlight=False)
+    out.print(f"token        = {t}\ntoken_sha256 = \"{token_hash(t)}\"", highlight=False, soft_wrap=True)
 
 
 @federation_app.command()
@@ -198,4 +198,4 @@ def log_verify(ctx: typer.Context) -> None:
                   + (f" — {reason}" if (reason := p.get("reason") or (p.get("sent") or {}).get("reason")) else ""), highlight=False)
     if not v.ok:
         _fail("the log was tampered with:\n" + "\n".join(v.problems), 2)
-    out.print(f"ok: {v.events} entries, head {v.head}", highlight=False)
+    out.print(f"ok: {v.events} entries, head {v.head}", highlight=False, soft_wrap=True)

@@ -69,7 +69,7 @@ class Registry(BaseModel):
         try:
             reg = cls.model_validate({**tomllib.loads(path.read_text(encoding="utf-8")), "folder": path.parent})
         except FileNotFoundError:
-            raise RegistryError(f"no registry at {path}; write one (docs/federation.md, 'Coordinator')") from None
+            raise RegistryError(f"no registry at {path}; write one (docs/federation.md, 'Federation operator: the coordinator')") from None
         except tomllib.TOMLDecodeError as exc:
             raise RegistryError(f"{path}: not valid TOML ({exc})") from None
         except ValidationError as exc:
