@@ -13,7 +13,7 @@ runner = CliRunner()
 
 
 def _demo(home: Path, *extra: str):
-    return runner.invoke(app, ["--home", str(home), "demo", "--patients", "12", "--variants-per-sample", "300", *extra])
+    return runner.invoke(app, ["--home", str(home), "demo", "--patients", "12", "--variants-per-sample", "300", "--no-serve", *extra])
 
 
 def test_demo_builds_a_frozen_node_with_the_synthetic_cohort_and_colo829(tmp_path: Path, shared_fixtures: Path, monkeypatch):
@@ -57,3 +57,37 @@ def test_the_demo_never_overwrites_a_real_node(tmp_path: Path):
     result = _demo(home)
     assert result.exit_code != 0
     assert "not a demo" in result.output
+
+
+def test_the_demo_serves_the_portal_and_prints_its_address(tmp_path: Path):
+    """As the README runs it: build, print, then serve until stopped."""
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "demo.log"
+    cmd = [sys.executable, "-m", "onconode.cli", "--home", str(tmp_path / "demo"), "demo", "--patients", "12",
+           "--variants-per-sample", "300", "--port", str(port)]
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 240
+        while True:
+            assert proc.poll() is None, log.read_text()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/catalogue", timeout=5) as r:
+                    page = r.read().decode()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "the demo portal did not answer within 240 s:\n" + log.read_text()
+                time.sleep(0.5)
+        assert f"Portal: http://127.0.0.1:{port}/" in log.read_text()
+        assert "Catalogue" in page
+    finally:
+        proc.terminate()
+        proc.wait(20)

@@ -309,8 +309,9 @@ def demo(
     variants: Optional[int] = typer.Option(None, "--variants-per-sample", min=1, help="Median somatic variants per sample (default ~20,000, as in real WGS)."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Build the demo node and stop (do not start the portal)."),
     federation: bool = typer.Option(False, "--federation", help="Also start a federation of demo nodes."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port of the portal on 127.0.0.1."),
 ) -> None:
-    """Build a demo node: synthetic cohort, the COLO829 sample, a freeze; print a summary."""
+    """Build a demo node (synthetic cohort, the COLO829 sample, a freeze), print a summary, serve the portal."""
     from onconode.demo import build_demo, render_summary
 
     if federation:
@@ -329,7 +330,7 @@ def demo(
         fail(str(exc))
     out.print(render_summary(summary), highlight=False, soft_wrap=True)
     if not no_serve:
-        _serve(state.home, "127.0.0.1", 8000)
+        _serve(state.home, "127.0.0.1", port)
 
 
 def _serve(home: Path, host: str, port: int) -> None:
