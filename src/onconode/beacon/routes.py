@@ -1,5 +1,174 @@
-"""Placeholder router: filled in by its area (see onconode.web.app.ROUTERS)."""
+"""GA4GH Beacon v2 HTTP endpoints, mounted at `/beacon` on every node (the Beacon's root).
 
-from fastapi import APIRouter
+Thin: parse the request (GET query or POST body), work out who asks, call the service
+inside one store snapshot, render JSON. Every answer, errors included, is a Beacon
+document (beaconErrorResponse with errorCode = HTTP status).
 
-router = APIRouter()
+POST queries change nothing on the node, and an aggregator or script cannot carry a CSRF
+token; so POST ignores the session cookie (only a bearer visa counts) and needs none.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from onconode.analysis.beacon_rules import BudgetExceeded, QueryBudget, Requester
+from onconode.analysis.disclosure import DisclosureSettings
+from onconode.beacon import auth, info as docs
+from onconode.beacon.info import BY_PATH, BeaconInfo
+from onconode.beacon.request import BeaconQuery, BeaconRequestError, from_body, from_get
+from onconode.beacon.responses import error
+from onconode.beacon.search import Scope
+from onconode.beacon.service import BeaconService
+from onconode.web.session import current_account, node_of
+
+router = APIRouter(prefix="/beacon", tags=["beacon"])
+ENTRIES = ("individuals", "biosamples", "g_variants", "analyses", "runs")
+COLLECTIONS = ("datasets", "cohorts")
+# (entry of the path, sub-path) -> (entry answered, which scope field the id fills)
+SUBPATHS: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("individuals", None): ("individuals", "patient_id"), ("individuals", "g_variants"): ("g_variants", "patient_id"),
+    ("individuals", "biosamples"): ("biosamples", "patient_id"),
+    ("biosamples", None): ("biosamples", "sample_id"), ("biosamples", "g_variants"): ("g_variants", "sample_id"),
+    ("biosamples", "analyses"): ("analyses", "sample_id"), ("biosamples", "runs"): ("runs", "sample_id"),
+    ("g_variants", None): ("g_variants", "variant_id"), ("g_variants", "biosamples"): ("biosamples", "variant_id"),
+    ("g_variants", "individuals"): ("individuals", "variant_id"),
+    ("analyses", None): ("analyses", "sample_id"), ("analyses", "g_variants"): ("g_variants", "sample_id"),
+    ("runs", None): ("runs", "sample_id"), ("runs", "g_variants"): ("g_variants", "sample_id"),
+    ("runs", "analyses"): ("analyses", "sample_id"),
+    ("datasets", "g_variants"): ("g_variants", "dataset_id"), ("datasets", "biosamples"): ("biosamples", "dataset_id"),
+    ("datasets", "individuals"): ("individuals", "dataset_id"), ("cohorts", "individuals"): ("individuals", "dataset_id"),
+}
+ID_SUFFIX = {"analyses": "-analysis", "runs": "-run"}
+
+
+def _service(request: Request) -> BeaconService:
+    """One service per node (its query budget lives as long as the server process)."""
+    node = node_of(request)
+    svc = node.__dict__.get("beacon_service")
+    if svc is None:
+        b = BeaconInfo.load(node.home)
+        budget = QueryBudget(**b.extra.get("budget", {})) if b.extra.get("budget") else QueryBudget()
+        svc = node.__dict__.setdefault("beacon_service", BeaconService(b, DisclosureSettings.load(node.home), budget))
+    if not svc.info.base_url:
+        svc = dataclasses.replace(svc, info=svc.info.at(str(request.base_url).rstrip("/") + "/beacon"))
+    return svc
+
+
+def _who(request: Request) -> Requester:
+    node = node_of(request)
+    account = current_account(request) if request.method == "GET" else None
+    client = request.client.host if request.client else "unknown"
+    return auth.requester(node.gov, request.headers.get("authorization"), account.email if account else None, client, node.now())
+
+
+def _freeze(node: Any) -> str | None:
+    """The Beacon answers from the latest data freeze (released data), else the current store."""
+    freezes = node.store.freezes()
+    return freezes[-1].freeze_id if freezes else None
+
+
+async def _query(request: Request) -> BeaconQuery:
+    if request.method == "POST":
+        raw = await request.body()
+        try:
+            import json
+
+            return from_body(json.loads(raw) if raw.strip() else {})
+        except json.JSONDecodeError as exc:
+            raise BeaconRequestError(f"the request body is not JSON ({exc})") from None
+    return from_get(request.query_params)
+
+
+async def _answer(request: Request, work) -> JSONResponse:
+    svc = _service(request)
+    q = BeaconQuery()
+    try:
+        q = await _query(request)
+        node = node_of(request)
+        who = Requester("test", "PUBLIC") if q.test_mode else _who(request)
+        with node.snapshot(_freeze(node)) as snap:
+            return JSONResponse(work(svc, snap, q, who))
+    except BeaconRequestError as exc:
+        return JSONResponse(error(svc.info, q, 400, str(exc)), status_code=400)
+    except auth.BeaconAuthError as exc:
+        return JSONResponse(error(svc.info, q, 401, str(exc)), status_code=401)
+    except BudgetExceeded as exc:
+        return JSONResponse(error(svc.info, q, 429, str(exc)), status_code=429)
+
+
+def _not_found(request: Request, what: str) -> JSONResponse:
+    return JSONResponse(error(_service(request).info, BeaconQuery(), 404,
+                              f"{what} is not a Beacon endpoint of this node; GET /beacon/map lists them"), status_code=404)
+
+
+# -- informational endpoints ---------------------------------------------------------
+@router.get("")
+@router.get("/")
+@router.get("/info")
+def beacon_info(request: Request) -> dict[str, Any]:
+    return docs.info(_service(request).info)
+
+
+@router.get("/service-info")
+def service_info(request: Request) -> dict[str, Any]:
+    return docs.service_info(_service(request).info)
+
+
+@router.get("/configuration")
+def configuration(request: Request) -> dict[str, Any]:
+    return docs.configuration(_service(request).info)
+
+
+@router.get("/map")
+def beacon_map(request: Request) -> dict[str, Any]:
+    return docs.beacon_map(_service(request).info)
+
+
+@router.get("/entry_types")
+def entry_types(request: Request) -> dict[str, Any]:
+    return docs.entry_types_response(_service(request).info)
+
+
+@router.get("/filtering_terms")
+@router.get("/individuals/filtering_terms")
+@router.get("/{collection}/{id}/filtering_terms")
+def filtering_terms(request: Request, collection: str = "datasets", id: str | None = None) -> Any:
+    if collection not in COLLECTIONS:
+        return _not_found(request, f"/{collection}/{{id}}/filtering_terms")
+    node = node_of(request)
+    with node.snapshot(_freeze(node)) as snap:
+        s = snap.table("sample")
+        if id is not None:
+            s = s.filter(s.patient_id.isin(snap.table("patient").filter(lambda p: p.dataset_id == id).patient_id))
+        rows = s.select("primary_tumor_doids").distinct().to_pyarrow().column(0).to_pylist()
+    codes = {c.strip() for r in rows if r for c in r.split(",") if c.strip().isdigit()}
+    return docs.filtering_terms(_service(request).info, sorted(codes))
+
+
+# -- entry-type endpoints ------------------------------------------------------------
+@router.api_route("/{entry}", methods=["GET", "POST"])
+async def entry_root(request: Request, entry: str) -> JSONResponse:
+    if entry in COLLECTIONS:
+        return await _answer(request, lambda svc, snap, q, who: svc.collections(snap, entry, q, who))
+    if entry not in ENTRIES:
+        return _not_found(request, f"/{entry}")
+    return await _answer(request, lambda svc, snap, q, who: svc.entries(snap, entry, q, who))
+
+
+@router.api_route("/{entry}/{id}", methods=["GET", "POST"])
+@router.api_route("/{entry}/{id}/{sub}", methods=["GET", "POST"])
+async def entry_by_id(request: Request, entry: str, id: str, sub: str | None = None) -> JSONResponse:
+    if entry in COLLECTIONS and sub is None:
+        return await _answer(request, lambda svc, snap, q, who: svc.collections(snap, entry, q, who, dataset_id=id))
+    target = SUBPATHS.get((entry, sub))
+    if target is None or target[0] not in BY_PATH:
+        return _not_found(request, f"/{entry}/{{id}}" + (f"/{sub}" if sub else ""))
+    answered, field = target
+    key = id.removesuffix(ID_SUFFIX[entry]) if entry in ID_SUFFIX else id
+    scope = Scope(**{field: key})
+    return await _answer(request, lambda svc, snap, q, who: svc.entries(snap, answered, q, who, scope))

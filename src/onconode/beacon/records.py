@@ -1,0 +1,94 @@
+"""Store rows as Beacon v2 default-model records (individual, biosample, genomicVariation,
+analysis, run, dataset, cohort), with only the fields the schemas define."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onconode.analysis import doid
+from onconode.beacon.search import REFSEQ, variant_id
+
+SEX_CODES = {"female": ("NCIT:C16576", "female"), "male": ("NCIT:C20197", "male"),
+             "other": ("NCIT:C17649", "other"), "unknown": ("NCIT:C17998", "unknown")}
+TUMOUR_SAMPLE = {"id": "EFO:0009656", "label": "neoplastic sample"}
+ORIGIN = {"tissue": ("UBERON:0000479", "tissue"), "blood": ("UBERON:0000178", "blood"),
+          "bone_marrow": ("UBERON:0002371", "bone marrow"), "lymph_node": ("UBERON:0000029", "lymph node")}
+PIPELINE = "hmftools (oncoanalyser)"
+
+
+def individual(row: dict[str, Any]) -> dict[str, Any]:
+    cid, label = SEX_CODES.get(str(row.get("sex")), SEX_CODES["unknown"])
+    return {"id": row["id"], "sex": {"id": cid, "label": label}}
+
+
+def _diagnosis(doids: str | None) -> dict[str, str] | None:
+    first = (doids or "").split(",")[0].strip()
+    if not first:
+        return None
+    return {"id": f"DOID:{first}", "label": doid.name(first) or f"DOID:{first}"}
+
+
+def biosample(row: dict[str, Any]) -> dict[str, Any]:
+    cid, label = ORIGIN.get(str(row.get("tissue_source")), ("OBI:0001479", "specimen from organism"))
+    out: dict[str, Any] = {"id": row["id"], "individualId": row["patient_id"], "biosampleStatus": TUMOUR_SAMPLE,
+                           "sampleOriginType": {"id": cid, "label": label}}
+    if row.get("sampling_date"):
+        out["collectionDate"] = row["sampling_date"].isoformat()
+    diagnosis = _diagnosis(row.get("primary_tumor_doids"))
+    if diagnosis:
+        out["histologicalDiagnosis"] = diagnosis
+    return out
+
+
+def analysis(row: dict[str, Any]) -> dict[str, Any]:
+    """One analysis (the somatic pipeline run) per sample in this store."""
+    day = row.get("arrival_date") or row.get("sampling_date")
+    return {"id": f"{row['id']}-analysis", "runId": f"{row['id']}-run", "biosampleId": row["id"],
+            "individualId": row["patient_id"], "analysisDate": day.isoformat() if day else "1970-01-01",
+            "pipelineName": PIPELINE}
+
+
+def run(row: dict[str, Any]) -> dict[str, Any]:
+    """One whole-genome sequencing run per sample."""
+    day = row.get("arrival_date") or row.get("sampling_date")
+    return {"id": f"{row['id']}-run", "biosampleId": row["id"], "individualId": row["patient_id"],
+            "runDate": day.isoformat() if day else "1970-01-01",
+            "librarySource": {"id": "GENEPIO:0001966", "label": "genomic source"},
+            "platform": "Illumina"}
+
+
+def genomic_variation(row: dict[str, Any]) -> dict[str, Any]:
+    start = int(row["position"]) - 1
+    ref, alt = row["ref"], row["alt"]
+    kind = "SNP" if len(ref) == len(alt) == 1 else ("MNP" if len(ref) == len(alt) else "INDEL")
+    return {
+        "variantInternalId": variant_id(row["chromosome"], int(row["position"]), ref, alt),
+        "variation": {
+            "referenceBases": ref, "alternateBases": alt, "variantType": kind,
+            "location": {"type": "SequenceLocation", "sequence_id": f"refseq:{REFSEQ[row['chromosome']]}",
+                         "interval": {"type": "SequenceInterval", "start": {"type": "Number", "value": start},
+                                      "end": {"type": "Number", "value": start + len(ref)}}},
+        },
+    }
+
+
+def dataset(row: dict[str, Any], counts: dict[str, Any] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"id": row["dataset_id"], "name": row["title"], "description": row.get("description") or ""}
+    duo = [c.strip() for c in (row.get("consent_duo") or "").split(",") if c.strip()]
+    if duo:
+        out["dataUseConditions"] = {"duoDataUse": [{"id": c, "label": c, "version": "2021-02-23"} for c in duo]}
+    if counts:
+        out["info"] = counts
+    return out
+
+
+def cohort(row: dict[str, Any], counts: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Each dataset is also a study-defined cohort (its patients)."""
+    out: dict[str, Any] = {"id": row["dataset_id"], "name": row["title"], "cohortType": "study-defined"}
+    if counts:
+        out["info"] = counts
+    return out
+
+
+BUILDERS = {"individuals": individual, "biosamples": biosample, "analyses": analysis, "runs": run,
+            "g_variants": genomic_variation}

@@ -1,0 +1,89 @@
+"""Answering one Beacon query: search the store, decide per dataset what the requester may
+see (analysis/beacon_rules.py), and build the response.
+
+Granularity is decided per dataset: records for datasets a visa grants, blurred counts
+for a registered user, a boolean otherwise. The response's `returnedGranularity` is the
+most any dataset got; a dataset that got less appears with an empty `results` list, its
+blurred count and its own granularity in `info`, plus a handover to apply for access.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from onconode.analysis.beacon_rules import ORDER, QueryBudget, Requester, blur, granted
+from onconode.analysis.disclosure import DisclosureSettings
+from onconode.beacon import records, responses, search
+from onconode.beacon.info import BY_PATH, BeaconInfo
+from onconode.beacon.request import BeaconQuery
+from onconode.beacon.search import Scope
+
+
+@dataclass
+class BeaconService:
+    info: BeaconInfo
+    settings: DisclosureSettings
+    budget: QueryBudget = field(default_factory=QueryBudget)
+
+    def _handover(self, dataset_id: str) -> dict[str, Any]:
+        root = self.info.base_url.rsplit("/beacon", 1)[0]
+        return responses.handover(f"{root}/catalogue/{dataset_id}", f"apply for access to {dataset_id} for its records")
+
+    def datasets(self, snap: Any, q: BeaconQuery, scope: Scope) -> list[dict[str, Any]]:
+        t = snap.table("dataset")
+        if q.dataset_ids:
+            t = t.filter(t.dataset_id.isin(list(q.dataset_ids)))
+        if scope.dataset_id:
+            t = t.filter(t.dataset_id == scope.dataset_id)
+        return t.order_by("dataset_id").to_pyarrow().to_pylist()
+
+    def entries(self, snap: Any, path: str, q: BeaconQuery, who: Requester, scope: Scope = Scope()) -> dict[str, Any]:
+        """An entry-type query (/individuals, /g_variants, ... and their id sub-paths)."""
+        self.budget.spend(who)
+        entry = BY_PATH[path]
+        rel = search.matches(snap, "g_variants" if path == "g_variants" else ("biosamples" if path in ("analyses", "runs") else path), q, scope)
+        found = search.counts(rel)
+        datasets = [d["dataset_id"] for d in self.datasets(snap, q, scope)]
+        levels = {d: granted(q.granularity, who, d) for d in datasets}
+        shown = max(levels.values(), key=ORDER.__getitem__, default="boolean")
+        info: dict[str, Any] = {"requesterLevel": who.level}
+        if shown == "boolean":
+            return responses.boolean(self.info, q, entry.id, any(found.get(d, 0) > 0 for d in datasets), info)
+        counts = {d: blur(found.get(d, 0), self.settings, exact=levels[d] == "record") for d in datasets}
+        total = sum(c.value for c in counts.values())
+        precision = "exact" if all(c.precision == "exact" for c in counts.values()) else "rounded"
+        info["countPrecisionByDataset"] = {d: {"countPrecision": c.precision, "countAdjustedTo": c.adjusted_to}
+                                           for d, c in counts.items()}
+        if shown == "count":
+            return responses.count(self.info, q, entry.id, total, precision, info)
+        build = records.BUILDERS[path]
+        sets = []
+        for d in datasets:
+            hit = found.get(d, 0) > 0
+            if q.include == "NONE" or (q.include == "HIT" and not hit) or (q.include == "MISS" and hit):
+                continue
+            c = counts[d]
+            rs: dict[str, Any] = {"id": d, "setType": "dataset", "exists": hit, "resultsCount": c.value,
+                                  "countPrecision": c.precision, "results": [], "info": {"returnedGranularity": levels[d]}}
+            if levels[d] == "record":
+                rs["results"] = [build(r) for r in search.page(rel, d, q.skip, q.limit)]
+            else:
+                rs["resultsHandovers"] = [self._handover(d)]
+            sets.append(rs)
+        return responses.resultsets(self.info, q, entry.id, sets, total, precision, info)
+
+    def collections(self, snap: Any, path: str, q: BeaconQuery, who: Requester, dataset_id: str | None = None) -> dict[str, Any]:
+        """/datasets and /cohorts: catalogue metadata (public), with patient counts blurred
+        unless a visa grants the dataset."""
+        self.budget.spend(who)
+        entry = BY_PATH[path]
+        rows = self.datasets(snap, q, Scope(dataset_id=dataset_id))
+        found = search.counts(search.matches(snap, "individuals", q, Scope(dataset_id=dataset_id)))
+        out = []
+        for row in rows:
+            level = granted("record", who, row["dataset_id"])
+            c = blur(found.get(row["dataset_id"], 0), self.settings, exact=level == "record")
+            extra = {"individuals": c.value, "countPrecision": c.precision} if level != "boolean" else None
+            out.append(records.dataset(row, extra) if path == "datasets" else records.cohort(row, extra))
+        return responses.collections(self.info, q, entry.id, out)
