@@ -40,6 +40,10 @@ class AuthenticationError(GovernanceError):
     """Login or MFA failed; the message never reveals which part was wrong."""
 
 
+class DuplicateEmail(GovernanceError):
+    """An account for this email exists. Self-registration must not show this to the caller."""
+
+
 @dataclass(frozen=True)
 class Account:
     id: int
@@ -50,8 +54,9 @@ class Account:
     hospital_code: str | None
     position: str | None
     mfa_enabled: bool
-    active: bool
+    active: bool  # may act: not deactivated and, if self-registered, the email is confirmed
     roles: frozenset[Role]
+    confirmed: bool = True
 
     @property
     def full_name(self) -> str:
@@ -78,7 +83,8 @@ def _account(conn: sa.Connection, row: sa.Row) -> Account:
     roles = conn.execute(sa.select(role_grant.c.role).where(role_grant.c.account_id == row.id)).fetchall()
     return Account(
         row.id, row.email, row.name, row.surname, row.organisation_id, row.hospital_code, row.position,
-        bool(row.mfa_enabled), bool(row.active), frozenset(Role(r[0]) for r in roles),
+        bool(row.mfa_enabled), bool(row.active) and row.confirmed_at is not None, frozenset(Role(r[0]) for r in roles),
+        row.confirmed_at is not None,
     )
 
 
@@ -107,8 +113,16 @@ def register(
     roles: tuple[Role | str, ...] = (),
     actor: int | None = None,
     at: dt.datetime | None = None,
+    confirmed: bool = True,
 ) -> Account:
-    """Create an account. Staff, board and download roles still need MFA before acting."""
+    """Create an account. Staff, board and download roles still need MFA before acting.
+
+    Accounts made by the office, an admin or the demo are `confirmed`; a self-registered
+    one is not (it cannot log in) until its owner opens the emailed link. The password is
+    hashed before the email is looked up, and the organisation is checked before it, so a
+    caller that hides `DuplicateEmail` answers a taken address in the same time and the
+    same way as a new one.
+    """
     email = email.strip().lower()
     problems = []
     if not EMAIL.match(email):
@@ -127,21 +141,22 @@ def register(
     at = audit.utc(at)
 
     def work(conn: sa.Connection) -> Account:
-        if conn.execute(sa.select(account_table.c.id).where(account_table.c.email == email)).fetchall():
-            raise GovernanceError(f"an account for {email} already exists; use password reset instead")
         if organisation_id and not conn.execute(sa.select(org_table.c.id).where(org_table.c.id == organisation_id)).fetchall():
             raise GovernanceError(f"no organisation {organisation_id!r}; add it first")
+        if conn.execute(sa.select(account_table.c.id).where(account_table.c.email == email)).fetchall():
+            raise DuplicateEmail(f"an account for {email} already exists; use password reset instead")
         new_id = conn.execute(
             account_table.insert().values(
                 email=email, name=name.strip(), surname=surname.strip(), organisation_id=organisation_id,
                 hospital_code=hospital_code, position=position, password_hash=password_hash, mfa_enabled=False,
-                active=True, created_at=at.replace(tzinfo=None),
+                active=True, created_at=at.replace(tzinfo=None), confirmed_at=at.replace(tzinfo=None) if confirmed else None,
             )
         ).inserted_primary_key[0]
         for r in parsed:
             conn.execute(role_grant.insert().values(account_id=new_id, role=r.value))
         audit.record(conn, f"account:{new_id}", actor, at, "account_registered", {
-            "email": email, "organisation": organisation_id, "hospital_code": hospital_code, "roles": sorted(r.value for r in parsed)})
+            "email": email, "organisation": organisation_id, "hospital_code": hospital_code, "roles": sorted(r.value for r in parsed),
+            **({} if confirmed else {"awaiting_email_confirmation": True})})
         return get_account(conn, new_id)
 
     return audit.run_with_retry(gov.engine, work)
@@ -174,7 +189,7 @@ def authenticate(gov: Governance, email: str, password: str, at: dt.datetime | N
         stored = rows[0].password_hash if rows else _DUMMY.setdefault(id(ph), ph.hash(secrets.token_hex(16)))
         try:
             ph.verify(stored, password)
-            ok = bool(rows) and bool(rows[0].active)
+            ok = bool(rows) and bool(rows[0].active) and rows[0].confirmed_at is not None
         except (VerificationError, InvalidHashError):
             ok = False
         account = _account(conn, rows[0]) if ok else None

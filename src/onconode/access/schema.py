@@ -38,6 +38,16 @@ account = sa.Table(
     sa.Column("totp_last_step", sa.BigInteger, nullable=True),
     sa.Column("active", sa.Boolean, nullable=False, default=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("confirmed_at", sa.DateTime, nullable=True),  # NULL: self-registered, email not yet proven
+)
+
+email_confirmation = sa.Table(
+    "email_confirmation",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("account.id"), nullable=False, index=True),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("used_at", sa.DateTime, nullable=True),
 )
 
 recovery_code = sa.Table(

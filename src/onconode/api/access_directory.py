@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from onconode.access import audit
 from onconode.access.clinical_request import Purpose, route
+from onconode.access.confirmation import confirm_email
 from onconode.access.identity import Account, grant_role
 from onconode.access.organisations import add_organisation, list_organisations
 from onconode.access.register import public_register
@@ -17,7 +18,8 @@ from onconode.access.registration import register_applicant
 from onconode.access.roles import Role
 from onconode.access.visas import jwks, passport
 from onconode.api.access_render import staff
-from onconode.api.access_schemas import Organisation, Registration, RoleGrant
+from onconode.api.access_schemas import Confirmation, Organisation, Registration, RoleGrant
+from onconode.web.access_pages import confirm_url
 from onconode.web.session import csrf_protect, node_of, require_mfa
 
 router = APIRouter(tags=["access"])
@@ -29,11 +31,20 @@ def _org_json(o) -> dict:
             "adequacy": o.adequacy, "licence": o.licence_variant}
 
 
-@router.post("/api/accounts", status_code=201, summary="Register as an applicant (name, surname, institutional email)")
+@router.post("/api/accounts", status_code=202, summary="Register as an applicant (name, surname, institutional email)",
+             description="Always answers the same, whether or not the address has an account; the address's owner "
+                         "gets either a confirmation link or a note that someone tried to register with it.")
 def register_account(request: Request, body: Registration) -> dict:
     node = node_of(request)
-    acc = register_applicant(node.gov, body.email, body.name, body.surname, body.password,
-                             organisation_id=body.organisation_id, position=body.position, at=node.now())
+    answer = register_applicant(node.gov, body.email, body.name, body.surname, body.password, confirm_url=confirm_url(request),
+                                organisation_id=body.organisation_id, position=body.position, at=node.now())
+    return {"status": "check your email", "detail": answer}
+
+
+@router.post("/api/accounts/confirm", summary="Confirm a self-registered account with the emailed token and its password")
+def confirm_account(request: Request, body: Confirmation) -> dict:
+    node = node_of(request)
+    acc = confirm_email(node.gov, body.token, body.password, at=node.now())
     return {"id": acc.id, "email": acc.email, "next": "log in with POST /api/session; enrol MFA at /account/mfa"}
 
 

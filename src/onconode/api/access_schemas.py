@@ -204,5 +204,10 @@ class Registration(Strict):
     position: str | None = Field(None, max_length=200)
 
 
+class Confirmation(Strict):
+    token: str = Field(max_length=200, description="the token from the emailed confirmation link")
+    password: str = Field(max_length=1000, description="the password chosen at registration")
+
+
 class RoleGrant(Strict):
     role: Role = Field(description="a global role (applicant, signatory and download contact come from being named)")

@@ -7,12 +7,14 @@ dashboard) and are included here, so `web/app.py` lists one access router.
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from onconode.access.clinical_request import Procedure, Purpose, route
+from onconode.access.confirmation import confirm_email
 from onconode.access.db import GovernanceError
 from onconode.access.organisations import list_organisations
 from onconode.access.register import public_register
@@ -50,12 +52,36 @@ def registration(request: Request, name: Annotated[str, Form()], surname: Annota
     """Self-registration of an applicant (no roles: those are granted by the office)."""
     gov = node_of(request).gov
     try:
-        register_applicant(gov, email, name, surname, password, organisation_id=organisation or None, position=position or None, at=node_of(request).now())
+        answer = register_applicant(gov, email, name, surname, password, confirm_url=confirm_url(request),
+                                    organisation_id=organisation or None, position=position or None, at=node_of(request).now())
     except GovernanceError as exc:
         form = {"name": name, "surname": surname, "email": email, "organisation": organisation, "position": position}
         return render(request, "access/register_account.html", status_code=400, error=str(exc),
                       organisations=list_organisations(gov), form=form)
-    return RedirectResponse("/login?next=/access/mine&registered=1", status_code=303)
+    return render(request, "access/check_email.html", answer=answer)
+
+
+def confirm_url(request: Request) -> str:
+    """Where the emailed link points: $ONCONODE_PUBLIC_URL if set (production should set it,
+    so a forged Host header cannot redirect links), else this request's own origin."""
+    base = os.environ.get("ONCONODE_PUBLIC_URL") or str(request.base_url)
+    return base.rstrip("/") + "/account/confirm"
+
+
+@router.get("/account/confirm")
+def confirmation_page(request: Request, token: str = "") -> Response:
+    """The emailed link opens a form; only its POST confirms (mail scanners fetch links)."""
+    return render(request, "access/confirm_email.html", token=token)
+
+
+@router.post("/account/confirm", dependencies=[Depends(csrf_protect)])
+def confirmation(request: Request, token: Annotated[str, Form()], password: Annotated[str, Form()]) -> Response:
+    node = node_of(request)
+    try:
+        confirm_email(node.gov, token, password, at=node.now())
+    except GovernanceError as exc:
+        return render(request, "access/confirm_email.html", status_code=400, token=token, error=str(exc))
+    return RedirectResponse("/login?next=/access/mine&confirmed=1", status_code=303)
 
 
 @router.get("/register")
