@@ -1,0 +1,268 @@
+"""Hartwig-scale analysis benchmark: five researcher questions on a 5,000-patient,
+100-million-variant store, on onconode and on PostgreSQL 15 holding the same data.
+
+    python benchmarks/analysis_scale.py [--home /work/bench/store] [--patients 5000]
+        [--variants-per-sample 12000] [--runs 5] [--pg-home DIR | --no-pg] [--label NAME]
+
+1. The store: reused when `--home` holds the synthetic cohort of these parameters, else
+   built with `onconode synth --into-store` under `/usr/bin/time -v` (wall, rows/s, peak
+   RSS and the load average are kept in `<home>/bench_build.json`).
+2. onconode: each question (analysis_scale_queries.py) through onconode.analysis.service
+   with a gate whose licensed scope covers every patient (the exact path), one warm-up
+   then `--runs` timed runs, in a child process so its peak RSS is the queries' alone.
+3. PostgreSQL 15 (scripts/postgres, loopback, thrown away afterwards): the store at
+   `--pg-home` (default: the same store) exported by DuckDB and COPYed in, indexed and
+   analysed (analysis_scale_pg.py), then the same questions as SQL, timed the same way.
+   When `--pg-home` is a smaller store, onconode is timed on it too, so the ratio always
+   compares the same data.
+
+Prints a table and merges the run into benchmarks/results/analysis_scale.json under `--label`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+RESULTS = HERE / "results" / "analysis_scale.json"
+sys.path.insert(0, str(HERE))
+
+
+def _timed(questions: dict[str, Callable[[], dict[str, Any]]], runs: int, fingerprint) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for name, ask in questions.items():
+        result = ask()  # warm-up (and the answer's fingerprint)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            ask()
+            times.append((time.perf_counter() - t0) * 1000)
+        out[name] = {"p50_ms": round(statistics.median(times), 1), "min_ms": round(min(times), 1),
+                     "max_ms": round(max(times), 1), "runs": runs, "answer": fingerprint(name, result)}
+        print(f"  {name}: p50 {out[name]['p50_ms']} ms  {out[name]['answer']}", file=sys.stderr, flush=True)
+    return out
+
+
+def _peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+# -- phases (each run in a child process) ------------------------------------------------
+
+def phase_onconode(home: Path, runs: int) -> dict[str, Any]:
+    from analysis_scale_queries import exact_gate, fingerprint, onconode_questions
+
+    from onconode.store import Store
+
+    store = Store.open(home, read_only=True)
+    snap = store.snapshot()
+    patients = {r[0] for r in store.con.execute("SELECT patient_id FROM patient").fetchall()}
+    genes = sorted(r[0] for r in store.con.execute(
+        f"SELECT DISTINCT upper(gene) FROM ({store.relation_sql('driver', snap.version)}) WHERE gene IS NOT NULL").fetchall())
+    timings = _timed(onconode_questions(exact_gate(patients), snap, genes), runs, fingerprint)
+    return {"queries": timings, "peak_rss_mb": _peak_rss_mb(), "driver_genes": len(genes),
+            "gate": "exact: licensed scope covering every patient"}
+
+
+def phase_pg(url: str, runs: int, driver_genes: list[str]) -> dict[str, Any]:
+    import psycopg
+    from analysis_scale_pg import fingerprint, pg_questions
+    from analysis_scale_queries import ONCOPRINT_GENES, RAS_RAF, crc_doids
+
+    with psycopg.connect(url, autocommit=True) as con:
+        timings = _timed(pg_questions(con, crc_doids(), driver_genes, RAS_RAF, ONCOPRINT_GENES), runs, fingerprint)
+    return {"queries": timings, "client_peak_rss_mb": _peak_rss_mb()}
+
+
+def _child(*args: str) -> dict[str, Any]:
+    proc = subprocess.run([sys.executable, __file__, "--phase", *args], stdout=subprocess.PIPE, check=True, text=True)
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+# -- the store ---------------------------------------------------------------------------
+
+def _load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _store_facts(home: Path) -> dict[str, Any]:
+    import duckdb
+
+    con = duckdb.connect(str(home / "store.duckdb"), read_only=True)
+    try:
+        version = con.execute("SELECT max(version) FROM store_version").fetchone()[0]
+        described = [r[0] for r in con.execute("SELECT description FROM store_version").fetchall()]
+        count = lambda t: con.execute(f'SELECT count(*) FROM "{t}" WHERE "_removed" IS NULL').fetchone()[0]  # noqa: E731
+        return {"version": version, "descriptions": described, "patients": count("patient"), "samples": count("sample"),
+                "somatic_variants": count("somatic_variant"),
+                "store_bytes": (home / "store.duckdb").stat().st_size}
+    finally:
+        con.close()
+
+
+def _parse_time_v(text: str) -> dict[str, float]:
+    """Wall seconds, CPU seconds and peak RSS (MB) from `/usr/bin/time -v` output."""
+    out: dict[str, float] = {}
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("Elapsed (wall clock) time"):
+            parts = [float(x) for x in line.rsplit(": ", 1)[1].split(":")]
+            out["wall_s"] = sum(p * 60 ** i for i, p in enumerate(reversed(parts)))
+        elif line.startswith("User time (seconds)") or line.startswith("System time (seconds)"):
+            out["cpu_s"] = out.get("cpu_s", 0.0) + float(line.rsplit(": ", 1)[1])
+        elif line.startswith("Maximum resident set size"):
+            out["peak_rss_mb"] = round(int(line.rsplit(": ", 1)[1]) / 1024, 1)
+    return out
+
+
+def ensure_store(home: Path, patients: int, seed: int, median_variants: int) -> dict[str, Any]:
+    """Reuse the store when it holds this cohort, else build it; returns its facts and
+    the build's measurements (`<home>/bench_build.json`; the peak RSS is the parent
+    process's — the two generator processes add ~0.3 GB each)."""
+    wanted = f"synthetic cohort: {patients} patients, seed {seed}"
+    build_file = home / "bench_build.json"
+    if (home / "store.duckdb").exists() and wanted in _store_facts(home)["descriptions"]:
+        build = json.loads(build_file.read_text()) if build_file.exists() else {"note": "store built elsewhere; not measured"}
+        return {**_store_facts(home), "build": build, "reused": True}
+    if (home / "store.duckdb").exists():
+        raise SystemExit(f"{home} holds a different store; pass another --home or move it away")
+    subprocess.run(["onconode", "--home", str(home), "init"], check=True)
+    time_file = home / "build.time"
+    load_before = _load_average()
+    subprocess.run(["/usr/bin/time", "-v", "-o", str(time_file), "onconode", "--home", str(home), "synth",
+                    "--patients", str(patients), "--seed", str(seed), "--variants-per-sample", str(median_variants),
+                    "--into-store"], check=True)
+    facts = _store_facts(home)
+    build = {**_parse_time_v(time_file.read_text()), "load_average_before": load_before, "load_average_after": _load_average()}
+    build["variants_per_s"] = round(facts["somatic_variants"] / build["wall_s"])
+    build_file.write_text(json.dumps(build, indent=1))
+    return {**facts, "build": build, "reused": False}
+
+
+# -- PostgreSQL ------------------------------------------------------------------------
+
+def _pg_bindir() -> Path:
+    return sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
+
+
+def _as_owner(*cmd: str) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else list(cmd)
+
+
+def postgres_run(store_home: Path, work: Path, runs: int, driver_genes: list[str]) -> dict[str, Any]:
+    """Start a throwaway PostgreSQL 15, load the store, time the questions, stop it."""
+    import analysis_scale_pg as pg
+
+    from onconode.store import Store
+
+    pgdir = Path(f"/tmp/onconode-pg.bench-{os.getpid()}")
+    url = subprocess.run([str(REPO / "scripts" / "postgres"), "start", str(pgdir)], check=True, text=True,
+                         stdout=subprocess.PIPE).stdout.strip()
+    try:
+        pg.configure(url)
+        subprocess.run(_as_owner(str(_pg_bindir() / "pg_ctl"), "-D", str(pgdir / "data"), "-l", str(pgdir / "server.log"),
+                                 "-w", "restart"), check=True, stdout=subprocess.DEVNULL)
+        with Store.open(store_home, read_only=True) as store:
+            version = store.current_version
+        load_before = _load_average()
+        t0 = time.perf_counter()
+        loaded = pg.load(url, store_home / "store.duckdb", version, work)
+        loaded["total_s"] = round(time.perf_counter() - t0, 1)
+        loaded["load_average_before"], loaded["load_average_after"] = load_before, _load_average()
+        loaded["database_bytes"] = _pg_size(url)
+        print(f"  PostgreSQL loaded in {loaded['total_s']} s: {loaded}", file=sys.stderr, flush=True)
+        result = _child("pg", url, str(runs), ",".join(driver_genes))
+        return {"load": loaded, "settings": pg.SETTINGS, "indexes": pg.INDEXES, **result,
+                "version": _pg_version(url)}
+    finally:
+        subprocess.run([str(REPO / "scripts" / "postgres"), "stop", str(pgdir)], check=False)
+
+
+def _pg_size(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        return int(con.execute("SELECT pg_database_size(current_database())").fetchone()[0])
+
+
+def _pg_version(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        return str(con.execute("SHOW server_version").fetchone()[0])
+
+
+# -- report --------------------------------------------------------------------------------
+
+def _table(run: dict[str, Any]) -> str:
+    from analysis_scale_queries import QUESTIONS
+
+    lines = [f"{'question':<10} {'onconode p50':>13} {'PostgreSQL p50':>15} {'ratio':>8}  target p50 <= 500 ms, ratio >= 20x"]
+    for name in QUESTIONS:
+        o = run["onconode"]["queries"][name]["p50_ms"]
+        base = run.get("onconode_on_pg_store", run["onconode"])["queries"][name]["p50_ms"]
+        p = run["postgres"]["queries"][name]["p50_ms"] if run.get("postgres") else None
+        ratio = f"{p / base:.1f}x" if p else "-"
+        lines.append(f"{name:<10} {o:>10.1f} ms {(f'{p:.1f} ms' if p else '-'):>15} {ratio:>8}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--home", type=Path, default=Path("/work/bench/store"))
+    ap.add_argument("--patients", type=int, default=5000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--variants-per-sample", type=int, default=12000,
+                    help="median somatic variants per sample (12,000 gives ~103M variants for 5,000 patients)")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--pg-home", type=Path, help="store to load into PostgreSQL (default: --home)")
+    ap.add_argument("--no-pg", action="store_true")
+    ap.add_argument("--label", default="default")
+    ap.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
+    a = ap.parse_args()
+    if a.phase:   # child process: one system's timings as a JSON line on stdout
+        kind, *rest = a.phase
+        out = phase_onconode(Path(rest[0]), int(rest[1])) if kind == "onconode" else \
+            phase_pg(rest[0], int(rest[1]), rest[2].split(","))
+        print(json.dumps(out))
+        return
+    run: dict[str, Any] = {"label": a.label, "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+                           "cpus": os.cpu_count(), "load_average_start": _load_average()}
+    print(f"store {a.home}", file=sys.stderr)
+    run["store"] = ensure_store(a.home, a.patients, a.seed, a.variants_per_sample)
+    print(f"onconode on {a.home}", file=sys.stderr)
+    run["onconode"] = _child("onconode", str(a.home), str(a.runs))
+    if not a.no_pg:
+        pg_home = a.pg_home or a.home
+        if pg_home != a.home:
+            run["pg_store"] = {**_store_facts(pg_home), "home": str(pg_home)}
+            print(f"onconode on the PostgreSQL comparison store {pg_home}", file=sys.stderr)
+            run["onconode_on_pg_store"] = _child("onconode", str(pg_home), str(a.runs))
+        genes_from = run.get("onconode_on_pg_store", run["onconode"])["driver_genes"]
+        from onconode.store import Store
+        with Store.open(pg_home, read_only=True) as store:
+            genes = sorted(r[0] for r in store.con.execute(
+                "SELECT DISTINCT upper(gene) FROM driver WHERE gene IS NOT NULL AND _removed IS NULL").fetchall())
+        assert len(genes) == genes_from
+        print(f"PostgreSQL 15 on {pg_home}", file=sys.stderr)
+        run["postgres"] = postgres_run(pg_home, a.home.parent / "pg-export", a.runs, genes)
+    run["load_average_end"] = _load_average()
+    print(_table(run))
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results[a.label] = run
+    RESULTS.write_text(json.dumps(results, indent=1, default=str) + "\n")
+    print(f"written to {RESULTS} under {a.label!r}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
