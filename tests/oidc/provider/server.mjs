@@ -6,7 +6,8 @@
 // Login is the package's development interaction (a form at /interaction/<uid>): the login
 // name is the user's email and any password is accepted. The email is verified
 // (`email_verified: true`) unless the login name starts with "unverified", so the tests
-// can exercise the node's refusal of unverified emails against the real provider.
+// can exercise the node's refusal of unverified emails against the real provider; login names
+// starting with "mfa" get amr ["pwd", "mfa"] in their ID token.
 // Consent is granted automatically (loadExistingGrant), as for a first-party client.
 import { createServer } from 'node:http';
 import Provider from 'oidc-provider';
@@ -30,7 +31,7 @@ const provider = new Provider(issuer, {
     response_types: ['code'],
   }],
   pkce: { required: () => true },
-  claims: { openid: ['sub'], email: ['email', 'email_verified'], profile: ['name'] },
+  claims: { openid: ['sub', 'amr'], email: ['email', 'email_verified'], profile: ['name'] },
   cookies: { keys: ['onconode-test-only-cookie-key'] },
   features: { devInteractions: { enabled: true } },
   async findAccount(ctx, id) {
@@ -49,5 +50,21 @@ const provider = new Provider(issuer, {
   },
 });
 
-server.on('request', provider.callback());
+// The login form's POST is answered here rather than by the development interactions, so
+// the ID token can carry the authentication methods: ["pwd"], plus "mfa" for login names
+// starting with "mfa" (the provider "did" multi-factor authentication for them).
+const callback = provider.callback();
+server.on('request', async (req, res) => {
+  if (req.method !== 'POST' || !/^\/interaction\/[^/?]+$/.test(req.url)) return callback(req, res);
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  const login = new URLSearchParams(body).get('login') || '';
+  const amr = login.startsWith('mfa') ? ['pwd', 'mfa'] : ['pwd'];
+  try {
+    await provider.interactionFinished(req, res, { login: { accountId: login, amr } }, { mergeWithLastSubmission: false });
+  } catch (err) {
+    res.statusCode = 400;
+    res.end(`login interaction failed: ${err.message}`);
+  }
+});
 console.log(`listening ${issuer}`);

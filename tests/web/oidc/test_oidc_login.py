@@ -105,15 +105,25 @@ def test_an_unknown_email_is_told_to_register_or_ask_the_office(oidc_client, nod
 
 
 @pytest.mark.parametrize("trusted, logged_in_with_mfa", [("false", False), ("true", True)])
-def test_the_providers_mfa_replaces_the_node_code_only_when_the_operator_trusts_it(node, trusted, logged_in_with_mfa, monkeypatch, issuer):
-    from onconode.access.oidc import OidcSettings, identify
-
+def test_the_providers_mfa_replaces_the_node_code_only_when_the_operator_trusts_it(client, node, issuer, monkeypatch,
+                                                                                 trusted, logged_in_with_mfa):
     configure(monkeypatch, issuer, TRUST_IDP_MFA=trusted)
-    person = make_person(node, "mo.office@uni.example", "data_access_office")
-    claims = {"iss": issuer, "sub": "mo", "email": person.email, "email_verified": True, "amr": ["pwd", "mfa"]}
-    who = identify(node.gov.engine, claims, trust_idp_mfa=OidcSettings().trust_idp_mfa, at=node.now())
-    assert who.account.id == person.id
-    assert who.mfa_by_idp is logged_in_with_mfa and who.needs_node_code is not logged_in_with_mfa
+    person = make_person(node, "mfa.mo@uni.example", "data_access_office")  # the provider reports amr ["pwd", "mfa"]
+    r = provider_login(client, person.email, next="/access")
+    if logged_in_with_mfa:
+        assert r.status_code == 303 and r.headers["location"] == "/access"
+        assert client.get("/api/session").json()["account"]["mfa_verified"] is True
+        assert _events(node, f"account:{person.id}")[-1].payload["mfa"] == "idp"
+    else:
+        assert r.status_code == 200 and "Authentication code" in r.text
+        assert client.get("/api/session").status_code == 401
+
+
+def test_a_password_only_login_at_the_provider_never_counts_as_mfa(client, node, issuer, monkeypatch):
+    configure(monkeypatch, issuer, TRUST_IDP_MFA="true")
+    person = make_person(node, "pia.office@uni.example", "data_access_office")  # amr ["pwd"]
+    r = provider_login(client, person.email)
+    assert r.status_code == 200 and "Authentication code" in r.text
 
 
 def test_a_discovery_document_naming_another_issuer_is_refused(client, monkeypatch, issuer):
