@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from onconode.analysis.beacon_rules import ORDER, QueryBudget, Requester, blur, granted
+from onconode.analysis.beacon_rules import ORDER, QueryBudget, Requester, allowed_granularity, blur, granted
 from onconode.analysis.disclosure import DisclosureSettings
 from onconode.beacon import records, responses, search
 from onconode.beacon.info import BY_PATH, BeaconInfo
@@ -50,7 +50,7 @@ class BeaconService:
         info: dict[str, Any] = {"requesterLevel": who.level}
         if shown == "boolean":
             return responses.boolean(self.info, q, entry.id, any(found.get(d, 0) > 0 for d in datasets), info)
-        counts = {d: blur(found.get(d, 0), self.settings, exact=levels[d] == "record") for d in datasets}
+        counts = {d: blur(found.get(d, 0), self.settings, exact=allowed_granularity(who, d) == "record") for d in datasets}
         total = sum(c.value for c in counts.values())
         precision = "exact" if all(c.precision == "exact" for c in counts.values()) else "rounded"
         info["countPrecisionByDataset"] = {d: {"countPrecision": c.precision, "countAdjustedTo": c.adjusted_to}
