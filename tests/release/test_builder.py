@@ -195,3 +195,20 @@ def test_a_killed_build_leaves_nothing_visible_and_the_next_build_cleans_up(stor
 
     _remove_stale_partials(root, partial[0].name.split(".partial-")[0][1:])
     assert not any(p.exists() for p in partial)
+
+
+def test_build_is_refused_when_an_approved_item_does_not_exist(env: Env):
+    import dataclasses
+
+    from onconode.access.workflow import load
+    from onconode.release.selection import select
+
+    app_id = active_dar(env)
+    with env.gov.engine.connect() as conn:
+        app = load(conn, app_id)
+    unknown_table = dataclasses.replace(app, decision={**app.decision, "items": [{"table": "rna_expression", "columns": "all"}]})
+    with pytest.raises(ReleaseError, match="approves table 'rna_expression', which is not in this node's data model"):
+        select(env.store, env.gov, unknown_table, DURING_TERM)
+    unknown_column = dataclasses.replace(app, decision={**app.decision, "items": [{"table": "patient", "columns": ["patient_id", "ssn"]}]})
+    with pytest.raises(ReleaseError, match="approves columns ssn of patient"):
+        select(env.store, env.gov, unknown_column, DURING_TERM)
