@@ -30,6 +30,8 @@ from onconode.release.cli import release_app  # noqa: E402  (typer only; domain 
 app.add_typer(release_app, name="release")
 from onconode.federation.cli import federation_app  # noqa: E402
 app.add_typer(federation_app, name="federation")
+from onconode.beacon.cli import beacon_app  # noqa: E402  (typer only; domain imports are lazy)
+app.add_typer(beacon_app, name="beacon")
 
 out = Console()
 err = Console(stderr=True)

@@ -1,0 +1,63 @@
+"""`onconode beacon ...`: query a network of Beacons from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+beacon_app = typer.Typer(no_args_is_help=True, help="GA4GH Beacon v2: query a network of node Beacons.")
+out = Console()
+err = Console(stderr=True)
+
+
+@beacon_app.command("network")
+def network(
+    nodes: str = typer.Option(..., help="Comma-separated Beacon roots, e.g. http://nl:8000/beacon,http://se:8000/beacon"),
+    path: str = typer.Option("g_variants", help="Endpoint under each root: g_variants, individuals, datasets, filtering_terms, ..."),
+    param: list[str] = typer.Option([], "--param", "-p", help="Query parameter key=value (repeat), e.g. -p referenceName=17"),
+    body: Optional[str] = typer.Option(None, help="A beaconRequestBody as JSON (sent as POST instead of GET)"),
+    token: Optional[str] = typer.Option(None, envvar="BEACON_TOKEN", help="Bearer visa/passport forwarded to every node"),
+    timeout: float = typer.Option(5.0, help="Seconds each node has to answer"),
+    as_json: bool = typer.Option(False, "--json", help="Print the merged Beacon response as JSON"),
+) -> None:
+    """Send one query to several Beacons at once and merge the answers (ELIXIR Beacon
+    Network rules); nodes that fail or time out are listed with the reason."""
+    from onconode.beacon.network import query
+
+    members = [n.strip() for n in nodes.split(",") if n.strip()]
+    if not members:
+        err.print("[red]error:[/red] --nodes lists no Beacon URL")
+        raise typer.Exit(2)
+    params = {}
+    for p in param:
+        key, sep, value = p.partition("=")
+        if not sep:
+            err.print(f"[red]error:[/red] --param {p!r} is not key=value (e.g. -p geneId=TP53)")
+            raise typer.Exit(2)
+        params[key] = value
+    try:
+        parsed = json.loads(body) if body else None
+    except json.JSONDecodeError as exc:
+        err.print(f"[red]error:[/red] --body is not JSON: {exc}")
+        raise typer.Exit(2)
+    doc = query(members, path, params=params, body=parsed, token=token, timeout=timeout)
+    if as_json:
+        json.dump(doc, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        s = doc.get("responseSummary", {})
+        out.print(f"exists: {s.get('exists')}  total: {s.get('numTotalResults')}  "
+                  f"granularity: {doc['meta'].get('returnedGranularity', '-')}")
+        t = Table("node", "beaconId", "status", "granularity", "seconds", "error")
+        for m in doc["info"]["members"]:
+            t.add_row(m["url"], m["beaconId"], m["status"], str(m.get("returnedGranularity", "")),
+                      f"{m['seconds']:.3f}", m.get("error", ""))
+        out.print(t)
+    failed = [m for m in doc["info"]["members"] if m["status"] != "ok"]
+    if len(failed) == len(members):
+        raise typer.Exit(1)
