@@ -90,6 +90,18 @@ class UnknownEmail(AuthenticationError):
         self.email = email
 
 
+class InactiveAccount(AuthenticationError):
+    """The account exists but may not log in: its email is unconfirmed, or it was deactivated.
+
+    A login at the IdP does not confirm a self-registered account: whoever registered it
+    chose its password, so only the emailed link (or the office) may confirm it."""
+
+    def __init__(self, account: Account) -> None:
+        super().__init__(f"the account for {account.email} has not been confirmed yet: open the link in the email "
+                         "this node sent when you registered" if not account.confirmed else
+                         f"the account for {account.email} is deactivated; ask the data access office")
+
+
 @dataclass(frozen=True)
 class OidcIdentity:
     """The outcome of a verified ID token: whose account, and whether MFA is already done."""
@@ -109,8 +121,9 @@ def identify(engine: sa.Engine, claims: Mapping[str, Any], *, trust_idp_mfa: boo
     """Match the claims of an ID token whose signature, issuer, audience and nonce were
     already verified to an active account, and record the outcome in the audit trail.
 
-    Raises UnverifiedEmail when `email_verified` is not true, UnknownEmail when no active
-    account has the email; both are audited (and committed) as refused logins.
+    Raises UnverifiedEmail when `email_verified` is not true, UnknownEmail when no account
+    has the email, InactiveAccount when it is unconfirmed or deactivated; all are audited
+    (and committed) as refused logins.
     """
     issuer, subject = str(claims.get("iss", "")), str(claims.get("sub", ""))
     email = str(claims.get("email") or "").strip()
@@ -123,7 +136,7 @@ def identify(engine: sa.Engine, claims: Mapping[str, Any], *, trust_idp_mfa: boo
             account = find_account(conn, email)
             if account is not None and account.active:
                 return _accepted(conn, account, claims, trust_idp_mfa, at)
-            refusal = UnknownEmail(email)
+            refusal = UnknownEmail(email) if account is None else InactiveAccount(account)
         audit.record(conn, "oidc", None, at, "login_refused",
                      {"issuer": issuer, "sub": subject, "email": email, "reason": type(refusal).__name__})
     raise refusal

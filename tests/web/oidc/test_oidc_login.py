@@ -146,3 +146,11 @@ def test_settings_come_from_the_oidc_table_of_the_toml_file_and_the_environment_
     assert (settings.issuer, settings.client_id, settings.display_name) == ("https://idp.example.org", "from-env", "Example University")
     assert settings.configured and settings.trust_idp_mfa is False
     assert settings.discovery_url == "https://idp.example.org/.well-known/openid-configuration"
+
+
+def test_a_self_registered_account_whose_email_link_was_not_opened_is_not_confirmed_by_the_provider(oidc_client, node):
+    make_person(node, "sam.self@uni.example", mfa=False, confirmed=False)
+    r = provider_login(oidc_client, "sam.self@uni.example")
+    assert r.status_code == 403 and "has not been confirmed yet" in r.text
+    assert oidc_client.get("/api/session").status_code == 401
+    assert [e.payload["reason"] for e in _events(node, "oidc")] == ["InactiveAccount"]
