@@ -101,3 +101,8 @@ def test_the_budget_is_a_sliding_window():
     b.spend(who), b.spend(who)
     now[0] = 10.5
     assert b.spend(who) == 1
+
+
+def test_several_visas_joined_by_commas_grant_each_dataset(client, node):
+    token = ",".join([visa(node, "OTHER-DATASET"), visa(node, DATASET)])
+    assert ask(client, bearer(token))["meta"]["returnedGranularity"] == "record"

@@ -1,7 +1,8 @@
 """Who is asking the Beacon: anonymous (PUBLIC), a known user (REGISTERED), or the holder
 of ControlledAccessGrants visas for some datasets (CONTROLLED).
 
-A bearer token is either one visa JWT or a passport JWT whose `ga4gh_passport_v1` claim
+A bearer token is one visa JWT, several visa JWTs joined by commas (what
+`GET /api/passport` lists), or a passport JWT whose `ga4gh_passport_v1` claim
 lists visa JWTs; each visa is verified with this node's keys (access/visas.py: Ed25519,
 expiry) and must be a ControlledAccessGrants for a dataset URL of this node. A token that
 does not verify is an error, never silently anonymous, so a user learns why records are
@@ -33,8 +34,11 @@ def granted_datasets(gov: Any, token: str, at: Any) -> tuple[str, frozenset[str]
     """(subject, datasets) a visa or passport token grants."""
     from onconode.access.visas import dataset_url
 
-    claims = _claims(gov, token, at)
-    visas = [claims] if "ga4gh_visa_v1" in claims else [_claims(gov, v, at) for v in claims.get("ga4gh_passport_v1", [])]
+    visas: list[dict[str, Any]] = []
+    claims: dict[str, Any] = {}
+    for part in token.split(","):  # several visas may be sent comma-joined (JWTs hold no comma)
+        claims = _claims(gov, part.strip(), at)
+        visas += [claims] if "ga4gh_visa_v1" in claims else [_claims(gov, v, at) for v in claims.get("ga4gh_passport_v1", [])]
     prefix = dataset_url(gov, "")
     datasets = set()
     for v in visas:
