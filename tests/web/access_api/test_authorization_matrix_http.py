@@ -84,7 +84,9 @@ SPEC: dict[tuple[str, str], Entry] = {
     ("GET", "/api/commands"): Entry(lambda w, s: True, lambda c, x: c.get("/api/commands"), {200}),
     # directory
     ("POST", "/api/accounts"): Entry(lambda w, s: True, lambda c, x: c.post("/api/accounts", json={
-        "email": f"new-{x['n']}@uni-leiden.nl", "name": "New", "surname": "Person", "password": "a long enough password"}), {201}),
+        "email": f"new-{x['n']}@uni-leiden.nl", "name": "New", "surname": "Person", "password": "a long enough password"}), {202}),
+    ("POST", "/api/accounts/confirm"): Entry(lambda w, s: True, lambda c, x: c.post("/api/accounts/confirm", json={
+        "token": "not-a-token", "password": "a long enough password"}), {400}),
     ("POST", "/api/accounts/{account_id}/roles"): Entry(one_of(R.ADMIN), lambda c, x: c.post(
         f"/api/accounts/{x['outsider']}/roles", json={"role": "not-a-role"}), {422}),
     ("GET", "/api/organisations"): Entry(lambda w, s: True, lambda c, x: c.get("/api/organisations"), {200}),

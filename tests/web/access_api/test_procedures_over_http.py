@@ -13,6 +13,7 @@ from joserfc.jwk import KeySet
 from onconode.access import identity
 from onconode.access.clinical_request import hospital_patients
 from onconode.access.roles import Role
+from tests.web.outbox import confirmation_link, mails_to
 from tests.web.access_api.conftest import FREEZE, PASSWORD, Person, anonymous, dar_form, make_person
 
 ETHICS = b"%PDF-1.4 ethics committee approval"
@@ -40,10 +41,31 @@ def test_registration_needs_an_institutional_email(app):
     assert r.status_code == 400 and "12 characters" in r.json()["detail"]
 
 
+def test_registration_answers_the_same_for_a_new_and_a_taken_address(app, world):
+    anon = anonymous(app)
+    taken, new = world.applicant.email, "someone.new@umcu.nl"
+    answers = [anon.post("/api/accounts", json={"email": e, "name": "Some", "surname": "One", "password": PASSWORD})
+               for e in (new, taken)]
+    assert answers[0].status_code == answers[1].status_code == 202
+    assert answers[0].content == answers[1].content
+    assert "tried to register" in str(mails_to(world.gov.home, taken)[-1]["Subject"])
+    assert confirmation_link(world.gov.home, new).startswith("https://testserver/account/confirm?token=")
+
+
+def test_an_unconfirmed_account_is_refused_at_login_like_a_wrong_password(app):
+    anon = anonymous(app)
+    anon.post("/api/accounts", json={"email": "waiting@umcu.nl", "name": "W", "surname": "Aiting", "password": PASSWORD})
+    unconfirmed = anon.post("/api/session", json={"email": "waiting@umcu.nl", "password": PASSWORD})
+    wrong = anon.post("/api/session", json={"email": "waiting@umcu.nl", "password": "a wrong long password"})
+    assert unconfirmed.status_code == wrong.status_code and unconfirmed.json() == wrong.json()
+
+
 def test_a_dar_from_registration_to_an_active_licence(app, world, as_, clock):
     anon = anonymous(app)
-    new = ok(anon.post("/api/accounts", json={"email": "new.researcher@umcu.nl", "name": "Nora", "surname": "New",
-                                               "password": PASSWORD, "organisation_id": "umcu"}), 201)
+    ok(anon.post("/api/accounts", json={"email": "new.researcher@umcu.nl", "name": "Nora", "surname": "New",
+                                         "password": PASSWORD, "organisation_id": "umcu"}), 202)
+    token = confirmation_link(world.gov.home, "new.researcher@umcu.nl").split("token=")[1]
+    new = ok(anon.post("/api/accounts/confirm", json={"token": token, "password": PASSWORD}))
     researcher = enrolled(world.gov, new["id"], clock)
     me = as_(researcher)
     created = ok(me.post("/api/applications", json={"own_hospital_only": False, "purpose": "other",

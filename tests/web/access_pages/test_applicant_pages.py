@@ -3,6 +3,7 @@ the status page with its history."""
 
 from __future__ import annotations
 
+from tests.web.outbox import confirmation_link, mails_to
 from tests.web.access_pages.steps import dar_fields, login_as, new_application, post, state_of
 
 
@@ -15,12 +16,33 @@ def test_routing_questions_send_each_scenario_to_its_procedure(client):
     assert "register with your institutional email" in text
 
 
-def test_self_registration_creates_an_account_that_can_log_in(client, cast):
+def register_on_the_page(client, email: str, password: str = "a long enough password"):
     csrf = client.get("/account/register").text.split('name="csrf" value="')[1].split('"')[0]
-    form = {"csrf": csrf, "name": "Rita", "surname": "Researcher", "email": "rita@umcu.nl", "password": "a long enough password", "organisation": "umcu"}
-    r = client.post("/account/register", data=form, follow_redirects=False)
+    form = {"csrf": csrf, "name": "Rita", "surname": "Researcher", "email": email, "password": password, "organisation": "umcu"}
+    return client.post("/account/register", data=form, follow_redirects=False)
+
+
+def test_self_registration_asks_to_confirm_the_email_before_the_account_can_log_in(client, node, cast):
+    r = register_on_the_page(client, "rita@umcu.nl")
+    assert r.status_code == 200 and "Check your email" in r.text
+    login = {"email": "rita@umcu.nl", "password": "a long enough password"}
+    assert client.post("/api/session", json=login).status_code == 401
+    link = confirmation_link(node.home, "rita@umcu.nl")
+    page = client.get(link.removeprefix("https://testserver"))
+    assert page.status_code == 200 and "Confirm my account" in page.text
+    csrf = page.text.split('name="csrf" value="')[1].split('"')[0]
+    token = link.split("token=")[1]
+    r = client.post("/account/confirm", data={"csrf": csrf, "token": token, "password": login["password"]}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/login")
-    assert client.post("/api/session", json={"email": "rita@umcu.nl", "password": "a long enough password"}).status_code == 200
+    again = client.post("/account/confirm", data={"csrf": csrf, "token": token, "password": login["password"]})
+    assert again.status_code == 400 and "not valid" in again.text
+    assert client.post("/api/session", json=login).status_code == 200
+
+
+def test_the_registration_page_does_not_say_whether_an_address_has_an_account(client, node, cast):
+    new, taken = register_on_the_page(client, "new.person@umcu.nl"), register_on_the_page(client, cast.applicant.email)
+    assert new.status_code == taken.status_code == 200 and new.text == taken.text
+    assert "tried to register" in str(mails_to(node.home, cast.applicant.email)[-1]["Subject"])
 
 
 def test_registration_explains_a_bad_password_and_keeps_the_fields(client, cast):

@@ -10,6 +10,7 @@ import pyotp
 import pytest
 
 from onconode.access.deadlines import run_deadlines
+from tests.web.outbox import confirmation_link
 from tests.web.access_pages.conftest import totp
 from tests.web.conftest import PASSWORD, SCREENSHOTS
 
@@ -51,6 +52,11 @@ def test_a_dar_from_registration_through_boards_and_signatures_to_active_extensi
     page.get_by_label("Password (at least 12 characters)").fill(PASSWORD)
     page.get_by_label("Organisation").select_option("umcu")
     page.get_by_role("button", name="Register").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
+    # She opens the link mailed to her (the node's outbox) and confirms with her password.
+    page.goto(confirmation_link(node.home, "rita@umcu.nl"))
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm my account").click()
     page.wait_for_url("**/login**")
     page.get_by_label("Institutional email").fill("rita@umcu.nl")
     page.get_by_label("Password").fill(PASSWORD)
