@@ -96,6 +96,18 @@ def test_confirming_needs_the_password_chosen_at_registration(gov, mail):
     assert confirm_email(gov, token, PASSWORD, at=T0).confirmed
 
 
+def test_registering_again_before_confirming_mails_a_fresh_link_that_needs_the_first_password(gov, mail):
+    register(gov, "new@umcu.nl", at=T0)
+    first = token_in(mail.messages[-1])
+    later = T0 + dt.timedelta(days=3)  # the first link has expired
+    assert register(gov, "new@umcu.nl", password="a different long password", at=later) == register(gov, "other@umcu.nl", at=later)
+    fresh = token_in([m for m in mail.messages if str(m["To"]) == "new@umcu.nl"][-1])
+    assert fresh != first
+    with pytest.raises(ConfirmationError):
+        confirm_email(gov, fresh, "a different long password", at=later)
+    assert confirm_email(gov, fresh, PASSWORD, at=later).confirmed
+
+
 def test_only_the_token_hash_is_stored(gov, mail):
     register(gov, "new@umcu.nl")
     token = token_in(mail.messages[-1])
