@@ -76,7 +76,9 @@ def _register_maps(store: Store, sel: Selection, key: bytes, version: int, tag: 
     return maps
 
 
-def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progress: Progress) -> tuple[dict[str, int], bool, bool, int]:
+def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progress: Progress, tag: str) -> tuple[dict[str, int], bool, bool, int]:
+    """Each table's pseudonymized, ordered rows are computed once (a temporary DuckDB
+    table) and written from there as Parquet, TSV and, for somatic variants, VCF and MAF."""
     tables: dict[str, int] = {}
     (work / "tables").mkdir()
     vcf = maf = False
@@ -84,14 +86,20 @@ def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progres
     with progress(f"building {sel.app_id}", len(sel.items) + 2) as advance:
         for table, columns in sel.items.items():
             rows = W.released_rows_sql(store, sel.version, table, maps)
-            sql = W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key))
-            tables[table] = W.write_table(store, sql, work / "tables" / f"{table}.parquet", work / "tables" / f"{table}.tsv")
-            if table == "somatic_variant" and W.can_write_vcf(columns):
-                ref = dict(store.con.execute(f'SELECT sample_id, ref_genome FROM ({store.relation_sql("tumor_profile", sel.version)})').fetchall())
-                W.write_vcfs(store, rows, columns, maps, work / "somatic", ref)
-                W.write_maf(store, W.maf_sql(rows, columns, maps), work / "somatic" / "somatic_variants.maf")
-                vcf = maf = True
-                variants = tables[table]
+            temp = f"_rel_{tag}_rows_{table}"
+            try:
+                released = W.materialize(store, W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key)), temp)
+                tables[table] = W.write_table(store, released, work / "tables" / f"{table}.parquet", work / "tables" / f"{table}.tsv")
+                if table == "somatic_variant" and W.can_write_vcf(columns):
+                    ref = dict(store.con.execute(
+                        f'SELECT m.pseudo, t.ref_genome FROM ({store.relation_sql("tumor_profile", sel.version)}) t '
+                        f'JOIN {maps.sample} m ON t.sample_id = m.real_id').fetchall())
+                    W.write_vcfs(store, released, columns, work / "somatic", ref)
+                    W.write_maf(store, W.maf_sql(released, columns), work / "somatic" / "somatic_variants.maf")
+                    vcf = maf = True
+                    variants = tables[table]
+            finally:
+                W.drop(store, temp)
             advance(1)
         W.write_table(store, W.metadata_sql(store, sel.version, sel.items, maps), None, work / "metadata.tsv")
         advance(1)
@@ -136,7 +144,7 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
     maps = None
     try:
         maps = _register_maps(store, sel, key, sel.version, tag)
-        tables, vcf, maf, variants = _write_files(store, sel, maps, work, progress)
+        tables, vcf, maf, variants = _write_files(store, sel, maps, work, progress, tag)
         meta = {
             "application": app_id, "kind": sel.kind, "freeze": sel.freeze, "store_version": sel.version,
             "model_version": MODEL_VERSION, "patients": len(sel.patients), "samples": len(sel.samples),

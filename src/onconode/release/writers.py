@@ -2,14 +2,18 @@
 the same selection and key always give the same bytes.
 
 Rows are selected inside DuckDB (semi-joins on the released ids), identifiers are
-replaced by joining small pseudonym tables, and results stream as Arrow batches into
-Parquet and TSV writers: memory stays flat whatever the release's size. VCF and MAF
-lines are formatted by DuckDB too (string expressions), not by a per-row Python loop.
+replaced by joining small pseudonym tables, and each table's pseudonymized, ordered rows
+are computed ONCE into a temporary DuckDB table (`materialize`) that the Parquet, TSV,
+VCF and MAF writers then scan: the selection and its sort are the expensive part, so
+they are not repeated per output format. VCF and MAF lines are formatted by DuckDB too
+(string expressions), not by a per-row Python loop; bgzip and tabix run in a small
+worker pool while DuckDB formats the next samples.
 """
 
 from __future__ import annotations
 
 import subprocess
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -23,6 +27,7 @@ from onconode.release.pseudonym import ID_COLUMNS
 from onconode.store.store import Store
 
 BATCH_ROWS = 200_000
+COMPRESS_WORKERS = 2  # bgzip + tabix processes at once, next to DuckDB's formatting
 VCF_CORE = ("sample_id", "chromosome", "position", "ref", "alt")
 VCF_TYPES = {Kind.INT: "Integer", Kind.FLOAT: "Float", Kind.BOOL: "Flag"}
 CHROM_RANK = (
@@ -78,6 +83,17 @@ def pseudonymized_sql(rows_sql: str, columns: list[str], maps: Maps, order: list
     keys = [c for c in order if c in columns] + [c for c in columns if c not in order]
     order_by = ", ".join(f"{_q(c)} NULLS LAST" for c in keys)
     return f"SELECT {', '.join(select)} FROM ({rows_sql}) t {' '.join(joins)} ORDER BY {order_by}"
+
+
+def materialize(store: Store, sql: str, name: str) -> str:
+    """Compute `sql` once into temporary table `name` (rows kept in the query's order:
+    DuckDB preserves insertion order) and return a query reading it back."""
+    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(name)} AS {sql}")
+    return f"SELECT * FROM {_q(name)}"
+
+
+def drop(store: Store, name: str) -> None:
+    store.con.execute(f"DROP TABLE IF EXISTS temp.{_q(name)}")
 
 
 def _batches(store: Store, sql: str) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
@@ -146,15 +162,21 @@ def vcf_header(columns: list[str], sample: str, filters: list[str], contigs: lis
     return "\n".join(lines) + "\n"
 
 
-def write_vcfs(store: Store, rows_sql: str, columns: list[str], maps: Maps, folder: Path, ref_genomes: dict[str, str]) -> dict[str, int]:
-    """One bgzipped, tabix-indexed VCF per sample; returns variants per file name."""
+def _compress_and_index(path: Path) -> None:
+    subprocess.run(["bgzip", "-f", "--threads", "1", str(path)], check=True, capture_output=True)
+    subprocess.run(["tabix", "-f", "-p", "vcf", str(path) + ".gz"], check=True, capture_output=True)
+
+
+def write_vcfs(store: Store, rows_sql: str, columns: list[str], folder: Path, ref_genomes: dict[str, str]) -> dict[str, int]:
+    """One bgzipped, tabix-indexed VCF per sample from pseudonymized rows (`sample_id`
+    holds the release's pseudonym; `ref_genomes` is keyed by it); returns variants per
+    file name. One sorted scan writes every file; compression runs in a worker pool."""
     filt = "coalesce(t.filter, '.')" if "filter" in columns else "'.'"
     sql = (
-        f"SELECT m.pseudo AS sample, t.chromosome AS chrom, t.chromosome || chr(9) || CAST(t.position AS VARCHAR) || chr(9) || '.' || chr(9) "
-        f"|| t.ref || chr(9) || t.alt || chr(9) || '.' || chr(9) || {filt} || chr(9) || {_info_expr(columns)} AS line, "
-        f"t.sample_id AS real_sample "
-        f"FROM ({rows_sql}) t JOIN {maps.sample} m ON t.sample_id = m.real_id "
-        f"ORDER BY m.pseudo, {CHROM_RANK.replace('chromosome', 't.chromosome')}, t.chromosome, t.position, t.ref, t.alt"
+        f"SELECT t.sample_id AS sample, t.chromosome AS chrom, t.chromosome || chr(9) || CAST(t.position AS VARCHAR) || chr(9) || '.' || chr(9) "
+        f"|| t.ref || chr(9) || t.alt || chr(9) || '.' || chr(9) || {filt} || chr(9) || {_info_expr(columns)} AS line "
+        f"FROM ({rows_sql}) t "
+        f"ORDER BY t.sample_id, {CHROM_RANK.replace('chromosome', 't.chromosome')}, t.chromosome, t.position, t.ref, t.alt"
     )
     filters = []
     if "filter" in columns:
@@ -162,37 +184,40 @@ def write_vcfs(store: Store, rows_sql: str, columns: list[str], maps: Maps, fold
                           for f in v.split(";") if f and f != "."})
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    current: dict = {"sample": None, "real": "", "lines": [], "contigs": {}}
+    current: dict = {"sample": None, "lines": [], "contigs": {}}
+    pending: list[Future] = []
 
-    def flush() -> None:
+    def flush(pool: ThreadPoolExecutor) -> None:
         if current["sample"] is None:
             return
         path = folder / f"{current['sample']}.somatic.vcf"
-        header = vcf_header(columns, current["sample"], filters, list(current["contigs"]), ref_genomes.get(current["real"], "unknown"))
+        header = vcf_header(columns, current["sample"], filters, list(current["contigs"]), ref_genomes.get(current["sample"], "unknown"))
         with open(path, "w") as f:
             f.write(header)
             f.write("\n".join(current["lines"]) + "\n" if current["lines"] else "")
-        subprocess.run(["bgzip", "-f", "--threads", "1", str(path)], check=True, capture_output=True)
-        subprocess.run(["tabix", "-f", "-p", "vcf", str(path) + ".gz"], check=True, capture_output=True)
+        pending.append(pool.submit(_compress_and_index, path))
         counts[path.name + ".gz"] = len(current["lines"])
 
-    _, batches = _batches(store, sql)
-    for batch in batches:
-        # Rows arrive grouped by sample: handle each run of one sample at C speed.
-        samples = batch.column("sample")
-        change = pc.not_equal(samples.slice(1), samples.slice(0, len(samples) - 1)) if len(samples) > 1 else pa.array([], pa.bool_())
-        starts = [0] + [int(i) + 1 for i in pc.indices_nonzero(change).to_pylist()]
-        ends = starts[1:] + [len(samples)]
-        lines = batch.column("line").to_pylist()
-        chroms = batch.column("chrom")
-        for a, b in zip(starts, ends):
-            sample = samples[a].as_py()
-            if sample != current["sample"]:
-                flush()
-                current.update(sample=sample, real=batch.column("real_sample")[a].as_py(), lines=[], contigs={})
-            current["lines"].extend(lines[a:b])
-            current["contigs"].update(dict.fromkeys(pc.unique(chroms.slice(a, b - a)).to_pylist()))
-    flush()
+    with ThreadPoolExecutor(COMPRESS_WORKERS) as pool:
+        _, batches = _batches(store, sql)
+        for batch in batches:
+            # Rows arrive grouped by sample: handle each run of one sample at C speed.
+            samples = batch.column("sample")
+            change = pc.not_equal(samples.slice(1), samples.slice(0, len(samples) - 1)) if len(samples) > 1 else pa.array([], pa.bool_())
+            starts = [0] + [int(i) + 1 for i in pc.indices_nonzero(change).to_pylist()]
+            ends = starts[1:] + [len(samples)]
+            lines = batch.column("line").to_pylist()
+            chroms = batch.column("chrom")
+            for a, b in zip(starts, ends):
+                sample = samples[a].as_py()
+                if sample != current["sample"]:
+                    flush(pool)
+                    current.update(sample=sample, lines=[], contigs={})
+                current["lines"].extend(lines[a:b])
+                current["contigs"].update(dict.fromkeys(pc.unique(chroms.slice(a, b - a)).to_pylist()))
+        flush(pool)
+        for job in pending:
+            job.result()  # a failed bgzip/tabix fails the build
     return counts
 
 
@@ -204,8 +229,8 @@ MAF_OPTIONAL = (
 )
 
 
-def maf_sql(rows_sql: str, columns: list[str], maps: Maps) -> str:
-    """MAF 2.4 columns: VCF alleles converted to MAF's convention (no padding base,
+def maf_sql(rows_sql: str, columns: list[str]) -> str:
+    """MAF 2.4 columns from pseudonymized rows: VCF alleles converted to MAF's convention (no padding base,
     '-' for the empty allele, insertions span the two flanking positions)."""
     optional = [f"t.{_q(c)} AS {name}" for c, name in MAF_OPTIONAL if c in columns]
     return f"""
@@ -213,7 +238,7 @@ def maf_sql(rows_sql: str, columns: list[str], maps: Maps) -> str:
       SELECT t.*, length(t.ref) AS lr, length(t.alt) AS la,
              lr <> la AND lr >= 1 AND la >= 1 AND substr(t.ref, 1, 1) = substr(t.alt, 1, 1) AS padded
       FROM ({rows_sql}) t)
-    SELECT m.pseudo AS Tumor_Sample_Barcode, t.chromosome AS Chromosome,
+    SELECT t.sample_id AS Tumor_Sample_Barcode, t.chromosome AS Chromosome,
       CASE WHEN t.padded AND t.la > t.lr THEN t.position WHEN t.padded THEN t.position + 1 ELSE t.position END AS Start_Position,
       CASE WHEN t.padded AND t.la > t.lr THEN t.position + 1 WHEN t.padded THEN t.position + t.lr - 1 ELSE t.position + t.lr - 1 END AS End_Position,
       '+' AS Strand,
@@ -223,8 +248,8 @@ def maf_sql(rows_sql: str, columns: list[str], maps: Maps) -> str:
       CASE WHEN t.padded THEN coalesce(nullif(substr(t.ref, 2), ''), '-') ELSE t.ref END AS Tumor_Seq_Allele1,
       CASE WHEN t.padded THEN coalesce(nullif(substr(t.alt, 2), ''), '-') ELSE t.alt END AS Tumor_Seq_Allele2
       {''.join(', ' + o for o in optional)}
-    FROM v t JOIN {maps.sample} m ON t.sample_id = m.real_id
-    ORDER BY m.pseudo, {CHROM_RANK.replace('chromosome', 't.chromosome')}, t.chromosome, t.position, t.ref, t.alt
+    FROM v t
+    ORDER BY t.sample_id, {CHROM_RANK.replace('chromosome', 't.chromosome')}, t.chromosome, t.position, t.ref, t.alt
     """
 
 
