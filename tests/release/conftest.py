@@ -60,12 +60,14 @@ class Env:
     mail: Collector
 
 
-def make_env(store_home: Path, home: Path) -> Env:
+def make_env(store_home: Path, home: Path, auto_release: bool = False) -> Env:
+    """A node home on the shared store. Automatic builds on activation are off unless
+    asked for (tests/release/test_automatic.py), so other tests build explicitly."""
     link_store(store_home, home)
     mail = Collector()
     engine = create_engine(resolve_url(home, f"sqlite:///{home / 'governance.sqlite'}"))
     migrate(engine)
-    gov = Governance(engine=engine, home=home, mailer=mail, foundation="Hartwig Medical Foundation", options={"argon2": FAST_ARGON2})
+    gov = Governance(engine=engine, home=home, mailer=mail, foundation="Hartwig Medical Foundation", options={"argon2": FAST_ARGON2, "auto_release": auto_release})
     organisations.add_organisation(gov, "umcu", "UMC Utrecht", "NL", "non-profit", at=T0)
     w = World(gov)
     spec = {

@@ -219,3 +219,6 @@ def _notify(gov: Governance, app: Application, events: list[Event]) -> None:
         from onconode.access.notify import notify_events
 
         notify_events(gov, app, events)
+    from onconode.access import listeners
+
+    listeners.dispatch(gov, app, events)

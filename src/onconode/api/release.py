@@ -11,11 +11,12 @@ from fastapi.responses import Response, StreamingResponse
 
 from onconode.access.identity import Account
 from onconode.release import ReleaseError
-from onconode.release import delivery, service
+from onconode.release import auto, delivery, service
 from onconode.release.manifest import MANIFEST
 from onconode.web.session import csrf_protect, node_of, require_mfa
 
 router = APIRouter(tags=["releases"])
+auto.register()  # a DAR signed through this server gets its release built right after
 Caller = Annotated[Account, Depends(require_mfa)]
 
 

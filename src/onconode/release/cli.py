@@ -12,6 +12,17 @@ import typer
 release_app = typer.Typer(no_args_is_help=True, help="Licensed data releases: build, list, verify, trace.")
 
 
+def _register_automatic_builds() -> None:
+    """A DAR signed (or an extension / Clinical Request granted) by a command of this
+    process gets its release built right after (see onconode.release.auto)."""
+    from onconode.release.auto import register
+
+    register()
+
+
+_register_automatic_builds()
+
+
 def _fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -44,6 +55,32 @@ def build_cmd(app_id: str = typer.Argument(..., help="Application id, e.g. DAR-2
     typer.echo(f"built {built.path}: {m['patients']} patients, {m['samples']} samples, {len(m['files'])} files "
                f"(freeze {m['freeze']}; excluded: {m['excluded']['consent_not_covering_purpose']} without matching consent, "
                f"{m['excluded']['withdrawn']} withdrawn)")
+
+
+@release_app.command("pending")
+def pending_cmd(dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be built.")) -> None:
+    """Build every release that is due: applications active (or approved Clinical Requests)
+    with no release built since they last became releasable, e.g. after an automatic build
+    failed. Safe to run from cron: nothing due, nothing done."""
+    from onconode.access import open_governance
+    from onconode.access.audit import utc
+    from onconode.release.auto import build_and_publish, pending
+
+    with open_governance(_home()) as gov:
+        now = utc(None)
+        due = pending(gov, now)
+        if not due:
+            typer.echo("no release is due")
+        failed = 0
+        for app_id in due:
+            if dry_run:
+                typer.echo(f"due: {app_id}")
+                continue
+            built = build_and_publish(gov, app_id, now, built_by="cli pending")
+            failed += built is None
+            typer.echo(f"built {app_id}" if built else f"NOT built {app_id}: see the error in release-builds.jsonl")
+    if failed:
+        _fail(f"{failed} release(s) could not be built", 2)
 
 
 @release_app.command("list")

@@ -1,0 +1,107 @@
+"""Build a release automatically when its application becomes releasable: a DAR's third
+licence signature (`activated`), an approved extension (`extension_decided`, approve) or
+an approved Clinical Request (`clinical_approved`).
+
+The seam is `onconode.access.listeners`: access announces committed events and this
+module, registered by the release interfaces (`register()`, called by the web API and
+the CLI), reacts, so access/ never depends on release/. The build runs right after the
+command that triggered it, in the same process, from the node's store opened read-only,
+and publishes the release to the node's storage; its download contacts can list and
+download it at once. A build that cannot be made (no store, the freeze missing, no
+approved items…) does not undo the signature: the reason is written to the build log
+(`release-builds.jsonl`, field `error`) and `onconode release pending` builds it later.
+
+Set the governance option `auto_release: false` (e.g. a node whose releases are built
+by a scheduled `onconode release pending`) to turn the automatic build off.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from onconode.release import ReleaseError
+
+log = logging.getLogger(__name__)
+
+LISTENER = "onconode.release.auto:on_committed"
+OPTION = "auto_release"
+
+
+def register() -> None:
+    """Build releases automatically after the governance commands of this process."""
+    from onconode.access import listeners
+
+    listeners.register(LISTENER)
+
+
+def makes_releasable(event: Any) -> bool:
+    """True for the events after which an application's release must be (re)built."""
+    if event.type in ("activated", "clinical_approved"):
+        return True
+    return event.type == "extension_decided" and event.payload.get("decision") == "approve"
+
+
+def on_committed(gov: Any, app: Any, events: list[Any]) -> None:
+    """The listener: build `app`'s release if `events` made it releasable."""
+    if not gov.options.get(OPTION, True):
+        return
+    triggers = [e for e in events if makes_releasable(e)]
+    if triggers:
+        build_and_publish(gov, app.id, triggers[-1].at, built_by=f"automatic ({triggers[-1].type})")
+
+
+def _record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built_by: str) -> None:
+    from onconode.release.builder import BUILD_LOG
+
+    with open(Path(home) / BUILD_LOG, "a") as f:
+        f.write(json.dumps({"application": app_id, "built_at": at.isoformat(), "built_by": built_by, "error": reason}) + "\n")
+
+
+def build_and_publish(gov: Any, app_id: str, at: dt.datetime, built_by: str) -> Any:
+    """Build and publish one release from the store in the governance home; returns the
+    build, or None after recording why it could not be built."""
+    from onconode.release.builder import build
+    from onconode.release.storage import Storage
+    from onconode.store import Store
+    from onconode.store.store import StoreError
+
+    home = Path(gov.home)
+    try:
+        with Store.open(home, read_only=True) as store:
+            built = build(home, store, gov, app_id, at=at, built_by=built_by)
+        Storage.for_home(home).publish(built.path, app_id)
+        return built
+    except (ReleaseError, StoreError) as exc:
+        log.warning("release of %s not built: %s", app_id, exc)
+        _record_failure(home, app_id, at, str(exc), built_by)
+        return None
+
+
+REBUILD_AFTER = ("activated", "clinical_approved", "extension_decided")
+
+
+def pending(gov: Any, at: dt.datetime) -> list[str]:
+    """Applications releasable at `at` with no release built since they last became
+    releasable (never built, or activated / extension decided after the last build)."""
+    from onconode.access.workflow import list_applications
+    from onconode.release.builder import build_log
+    from onconode.release.selection import RELEASABLE
+
+    last_built: dict[str, dt.datetime] = {}
+    for row in build_log(Path(gov.home)):
+        if "error" not in row:
+            when = dt.datetime.fromisoformat(row["built_at"])
+            last_built[row["application"]] = max(when, last_built.get(row["application"], when))
+    out = []
+    for app in list_applications(gov):
+        if app.state_at(at) not in RELEASABLE.get(app.kind, set()):
+            continue
+        became = max((when for when, kind, _ in app.history if kind in REBUILD_AFTER and when <= at), default=None)
+        built = last_built.get(app.id)
+        if built is None or (became is not None and built < became):
+            out.append(app.id)
+    return out
