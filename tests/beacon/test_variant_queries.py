@@ -132,3 +132,18 @@ def test_filters_restrict_by_tumour_type_with_descendants_and_by_sex(client, nod
     females, males = individuals("NCIT:C16576"), individuals("NCIT:C20197")
     assert females + males <= individuals("NCIT:C16576,NCIT:C20197")  # one field: OR (spec FAQ)
     assert individuals(f"DOID:{doid},NCIT:C16576") <= min(females, individuals(f"DOID:{doid}"))  # fields: AND
+
+
+def test_the_fast_position_path_counts_what_the_general_query_counts(node, tp53):
+    from onconode.beacon import fast, search
+    from onconode.beacon.request import from_get
+
+    chrom, pos, ref, alt, *_ = tp53
+    with node.snapshot("DR-TEST") as snap:
+        for params in ({"referenceName": chrom, "start": str(pos - 1), "alternateBases": alt},
+                       {"referenceName": f"chr{chrom}", "start": str(pos - 1), "referenceBases": ref, "alternateBases": "N"},
+                       {"referenceName": chrom, "start": "7500000", "end": "7700000"},
+                       {"referenceName": chrom, "start": str(pos), "alternateBases": alt}):
+            q = from_get(params)
+            assert fast.applies(q, search.Scope())
+            assert fast.variant_counts(snap, q) == search.counts(search.matches(snap, "g_variants", q))

@@ -14,7 +14,7 @@ from typing import Any
 
 from onconode.analysis.beacon_rules import ORDER, QueryBudget, Requester, allowed_granularity, blur, granted
 from onconode.analysis.disclosure import DisclosureSettings
-from onconode.beacon import records, responses, search
+from onconode.beacon import fast, records, responses, search
 from onconode.beacon.info import BY_PATH, BeaconInfo
 from onconode.beacon.request import BeaconQuery
 from onconode.beacon.search import Scope
@@ -31,22 +31,24 @@ class BeaconService:
         return responses.handover(f"{root}/catalogue/{dataset_id}", f"apply for access to {dataset_id} for its records")
 
     def datasets(self, snap: Any, q: BeaconQuery, scope: Scope) -> list[dict[str, Any]]:
-        t = snap.table("dataset")
-        if q.dataset_ids:
-            t = t.filter(t.dataset_id.isin(list(q.dataset_ids)))
-        if scope.dataset_id:
-            t = t.filter(t.dataset_id == scope.dataset_id)
-        return t.order_by("dataset_id").to_pyarrow().to_pylist()
+        cur = snap.store.con.execute(f"SELECT * FROM ({snap.store.relation_sql('dataset', snap.version)}) ORDER BY dataset_id")
+        names = [c[0] for c in cur.description]
+        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        return [r for r in rows if (not q.dataset_ids or r["dataset_id"] in q.dataset_ids)
+                and (scope.dataset_id is None or r["dataset_id"] == scope.dataset_id)]
 
     def entries(self, snap: Any, path: str, q: BeaconQuery, who: Requester, scope: Scope = Scope()) -> dict[str, Any]:
         """An entry-type query (/individuals, /g_variants, ... and their id sub-paths)."""
         self.budget.spend(who)
         entry = BY_PATH[path]
-        rel = search.matches(snap, "g_variants" if path == "g_variants" else ("biosamples" if path in ("analyses", "runs") else path), q, scope)
-        found = search.counts(rel)
         datasets = [d["dataset_id"] for d in self.datasets(snap, q, scope)]
         levels = {d: granted(q.granularity, who, d) for d in datasets}
         shown = max(levels.values(), key=ORDER.__getitem__, default="boolean")
+        if path == "g_variants" and shown != "record" and fast.applies(q, scope):
+            found = fast.variant_counts(snap, q)
+        else:
+            rel = search.matches(snap, "biosamples" if path in ("analyses", "runs") else path, q, scope)
+            found = search.counts(rel)
         info: dict[str, Any] = {"requesterLevel": who.level}
         if shown == "boolean":
             return responses.boolean(self.info, q, entry.id, any(found.get(d, 0) > 0 for d in datasets), info)
