@@ -246,7 +246,7 @@ def _gene_samples(snap: Snapshot, n: GeneAltered) -> ir.Table:
     kinds = {"mutation": ("MUTATION",), "amplification": ("AMP",), "deletion": ("DEL",),
              "fusion": ("FUSION",), "any": alterations.KINDS}[n.alteration]
     if n.alteration == "mutation" and n.protein_change is not None:
-        m = alterations.passing_mutations(snap)
+        m = alterations.mutations(snap)
         forms = alterations.protein_change_forms(n.protein_change)
         hgvs = m.hgvs_protein.lower()
         m = m.filter(m.gene.upper() == gene, ibis.or_(*[hgvs == f for f in forms]))

@@ -1,0 +1,33 @@
+"""The passing-mutation selection is computed once per store snapshot and stays correct."""
+
+from __future__ import annotations
+
+import analysis_builder as ab
+from onconode.analysis import alterations
+from onconode.analysis import cohort as C
+
+KRAS = {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation"}
+
+
+def _cache_tables(store) -> list[str]:
+    return [r[0] for r in store.con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_onconode_cache_')").fetchall()]
+
+
+def test_mutation_analyses_share_one_selection_per_snapshot(store):
+    ab.load(store)
+    snap = store.snapshot()
+    first = sorted(C.evaluate(snap, KRAS).sample_ids)
+    again = sorted(C.evaluate(snap, KRAS).sample_ids)
+    assert first == again == ["P01T", "P03T"]   # filtered, silent and default-filtered KRAS calls excluded
+    assert len(_cache_tables(store)) == 1
+    assert set(alterations.mutations(snap).columns) == set(alterations.MUTATION_COLUMNS)
+
+
+def test_a_withdrawal_is_never_hidden_by_the_kept_selection(store):
+    ab.load(store)
+    assert "P01T" in C.evaluate(store.snapshot(), KRAS).sample_ids
+    store.withdraw("P01", "consent withdrawn")
+    assert sorted(C.evaluate(store.snapshot(), KRAS).sample_ids) == ["P03T"]
+    assert len(_cache_tables(store)) == 1   # the stale copy was dropped
+
