@@ -79,13 +79,14 @@ def load(url: str, store_path: Path, version: int, export_dir: Path) -> dict[str
             cols = cols or list(model.column_names)
             types = {c.name: c.sql_type for c in model.columns}
             con.execute(f'DROP TABLE IF EXISTS "{name}"')
-            con.execute(f'CREATE TABLE "{name}" ({", ".join(f"{c} {PG_TYPES[types[c]]}" for c in cols)})')
+            ddl = ", ".join(f'"{c}" {PG_TYPES[types[c]]}' for c in cols)
+            con.execute(f'CREATE TABLE "{name}" ({ddl})')
             csv = export_dir / f"{name}.csv"
             t0 = time.perf_counter()
             sel = ", ".join(f'"{c}"' for c in cols)
-            src.execute(f"COPY (SELECT {sel} FROM \"{name}\" WHERE {version_filter(version)}) TO '{csv}' (FORMAT csv)")
+            src.execute(f"COPY (SELECT {sel} FROM \"{name}\" WHERE {version_filter(version)}) TO '{csv}' (FORMAT csv, HEADER false)")
             t1 = time.perf_counter()
-            with con.cursor() as cur, cur.copy(f'COPY "{name}" ({", ".join(cols)}) FROM STDIN (FORMAT csv)') as cp, \
+            with con.cursor() as cur, cur.copy(f'COPY "{name}" ({sel}) FROM STDIN (FORMAT csv)') as cp, \
                     open(csv, "rb") as f:
                 while block := f.read(1 << 22):
                     cp.write(block)
