@@ -5,8 +5,9 @@ Run on demand (not a test):
     python benchmarks/beacon.py [--patients 200] [--requests 1600] [--clients 16]
 
 Set-up (not timed): a synthetic store of `--patients` patients (kept in benchmarks/work/
-and reused) with a freeze, and a beacon.toml lifting the query budget (the load comes from
-one address). The node server runs in its own process (uvicorn, one worker, as
+and reused) with a freeze, a beacon.toml lifting the query budget (the load comes from
+one address) and the freeze's position index (`onconode beacon index`; `--no-index` to
+measure the store alone). The node server runs in its own process (uvicorn, one worker, as
 `onconode serve` does); this process is the load generator: `--clients` concurrent httpx
 clients on loopback, each sending sequence queries (`referenceName`, `start`,
 `referenceBases`, `alternateBases`) for variants drawn from the store (hits) and for
@@ -66,7 +67,7 @@ def sample_variants(home: Path, n: int) -> tuple[int, list[tuple[str, int, str, 
 
     con = duckdb.connect(str(home / "store.duckdb"), read_only=True)
     total = con.execute("SELECT count(*) FROM somatic_variant").fetchone()[0]
-    rows = con.execute("SELECT chromosome, position, ref, alt FROM somatic_variant USING SAMPLE ? ROWS", [n]).fetchall()
+    rows = con.execute(f"SELECT chromosome, position, ref, alt FROM somatic_variant USING SAMPLE {int(n)} ROWS").fetchall()
     con.close()
     return int(total), rows
 
@@ -100,8 +101,16 @@ def main() -> None:
     ap.add_argument("--patients", type=int, default=200)
     ap.add_argument("--requests", type=int, default=1600)
     ap.add_argument("--clients", type=int, default=16)
+    ap.add_argument("--no-index", action="store_true", help="answer from the store, without the position index")
     args = ap.parse_args()
     home = store_for(args.patients)
+    from onconode.beacon.positions import build, index_path
+
+    freeze = "DR-BENCH"
+    if args.no_index:
+        index_path(home, freeze).unlink(missing_ok=True)
+    elif not index_path(home, freeze).exists():
+        build(home, freeze)
     (home / "beacon.toml").write_text("[budget]\nlimit = 100000000\nwindow_seconds = 1\n")
     total, hits = sample_variants(home, args.requests // 2)
     rng = random.Random(1)
@@ -130,7 +139,7 @@ def main() -> None:
     result = {
         "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "host": platform.node(),
         "cpus": os.cpu_count(), "load_average": os.getloadavg(), "patients": args.patients, "variants": total,
-        "requests": len(lat), "clients": args.clients, "wall_seconds": round(wall, 2),
+        "requests": len(lat), "clients": args.clients, "position_index": not args.no_index, "wall_seconds": round(wall, 2),
         "requests_per_second": round(len(lat) / wall, 1),
         "p50_ms": round(q[49] * 1000, 1), "p99_ms": round(q[98] * 1000, 1), "max_ms": round(lat[-1] * 1000, 1),
     }

@@ -147,3 +147,24 @@ def test_the_fast_position_path_counts_what_the_general_query_counts(node, tp53)
             q = from_get(params)
             assert fast.applies(q, search.Scope())
             assert fast.variant_counts(snap, q) == search.counts(search.matches(snap, "g_variants", q))
+
+
+def test_the_position_index_of_a_freeze_answers_like_the_store(client, node, tp53):
+    from typer.testing import CliRunner
+
+    from onconode.beacon import fast
+    from onconode.beacon.positions import PositionIndex, index_path
+    from onconode.beacon.request import from_get
+    from onconode.cli import app
+
+    r = CliRunner().invoke(app, ["--home", str(node.home), "beacon", "index"])
+    assert r.exit_code == 0, r.output
+    assert "of freeze DR-TEST" in r.output and index_path(node.home, "DR-TEST").exists()
+    index = PositionIndex(index_path(node.home, "DR-TEST"))
+    chrom, pos, ref, alt, *_ = tp53
+    with node.snapshot("DR-TEST") as snap:
+        for params in ({"referenceName": chrom, "start": str(pos - 1), "referenceBases": ref, "alternateBases": alt},
+                       {"referenceName": chrom, "start": "7500000", "end": "7700000"}):
+            q = from_get(params)
+            assert fast.variant_counts(snap, q, index) == fast.variant_counts(snap, q) != {}
+    assert count(client, node, referenceName=chrom, start=pos - 1, alternateBases=alt) == 1

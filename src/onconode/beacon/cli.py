@@ -61,3 +61,20 @@ def network(
     failed = [m for m in doc["info"]["members"] if m["status"] != "ok"]
     if len(failed) == len(members):
         raise typer.Exit(1)
+
+
+@beacon_app.command("index")
+def index(ctx: typer.Context,
+          freeze: Optional[str] = typer.Option(None, help="Freeze to index (default: the latest, which the Beacon serves)")) -> None:
+    """Build the Beacon's position index of a freeze (fast /g_variants position queries).
+    Run it after `onconode freeze create`; restart `onconode serve` to pick it up."""
+    from onconode.beacon.positions import build
+    from onconode.config import resolve_home
+
+    home = resolve_home(ctx.find_root().params.get("home"))
+    try:
+        name, path, n = build(home, freeze)
+    except (ValueError, Exception) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1)
+    out.print(f"indexed {n:,} variants of freeze {name} in {path}")

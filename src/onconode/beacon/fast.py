@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from onconode.beacon.positions import PositionIndex
 from onconode.beacon.request import BeaconQuery
 from onconode.beacon.search import MAX_REF_LENGTH, Scope, chromosome
 
@@ -26,10 +27,8 @@ def applies(q: BeaconQuery, scope: Scope) -> bool:
             and not q.filters and not q.dataset_ids and scope == Scope())
 
 
-def variant_counts(snap: Any, q: BeaconQuery) -> dict[str, int]:
-    """Distinct matching variants per dataset (same semantics as search.matches)."""
+def _where(q: BeaconQuery) -> tuple[list[str], list[Any]]:
     v = q.variant
-    store, version = snap.store, snap.version
     where = ["chromosome = ?"]
     params: list[Any] = [chromosome(v.reference_name or "")]
     if not v.end:
@@ -42,8 +41,22 @@ def variant_counts(snap: Any, q: BeaconQuery) -> dict[str, int]:
         if bases and bases != "N":
             where.append(f"{col} = ?")
             params.append(bases)
-    sql = (f"SELECT p.dataset_id, count(DISTINCT (v.chromosome, v.position, v.ref, v.alt)) "
-           f"FROM (SELECT * FROM ({store.relation_sql('somatic_variant', version)}) WHERE {' AND '.join(where)}) v "
-           f"JOIN ({store.relation_sql('sample', version)}) s USING (sample_id) "
-           f"JOIN ({store.relation_sql('patient', version)}) p USING (patient_id) GROUP BY 1")
-    return {d: int(n) for d, n in store.con.execute(sql, params).fetchall()}
+    return where, params
+
+
+def variant_counts(snap: Any, q: BeaconQuery, index: PositionIndex | None = None) -> dict[str, int]:
+    """Distinct matching variants per dataset (same semantics as search.matches), from the
+    freeze's position index when there is one, else from the store."""
+    where, params = _where(q)
+    cond = " AND ".join(where)
+    if index is not None:
+        rows = index.execute(f"SELECT dataset_id, count(DISTINCT (position, ref, alt)) FROM variant WHERE {cond} GROUP BY 1",
+                             params)
+    else:
+        store, version = snap.store, snap.version
+        rows = store.con.execute(
+            f"SELECT p.dataset_id, count(DISTINCT (v.chromosome, v.position, v.ref, v.alt)) "
+            f"FROM (SELECT * FROM ({store.relation_sql('somatic_variant', version)}) WHERE {cond}) v "
+            f"JOIN ({store.relation_sql('sample', version)}) s USING (sample_id) "
+            f"JOIN ({store.relation_sql('patient', version)}) p USING (patient_id) GROUP BY 1", params).fetchall()
+    return {d: int(n) for d, n in rows}

@@ -53,7 +53,7 @@ def _service(request: Request) -> BeaconService:
     if svc is None:
         b = BeaconInfo.load(node.home)
         budget = QueryBudget(**b.extra.get("budget", {})) if b.extra.get("budget") else QueryBudget()
-        svc = node.__dict__.setdefault("beacon_service", BeaconService(b, DisclosureSettings.load(node.home), budget))
+        svc = node.__dict__.setdefault("beacon_service", BeaconService(b, DisclosureSettings.load(node.home), budget, node.home))
     if not svc.info.base_url:
         svc = dataclasses.replace(svc, info=svc.info.at(str(request.base_url).rstrip("/") + "/beacon"))
     return svc

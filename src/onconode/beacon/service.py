@@ -10,12 +10,14 @@ blurred count and its own granularity in `info`, plus a handover to apply for ac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from onconode.analysis.beacon_rules import ORDER, QueryBudget, Requester, allowed_granularity, blur, granted
 from onconode.analysis.disclosure import DisclosureSettings
 from onconode.beacon import fast, records, responses, search
 from onconode.beacon.info import BY_PATH, BeaconInfo
+from onconode.beacon.positions import PositionIndex, index_path
 from onconode.beacon.request import BeaconQuery
 from onconode.beacon.search import Scope
 
@@ -25,6 +27,17 @@ class BeaconService:
     info: BeaconInfo
     settings: DisclosureSettings
     budget: QueryBudget = field(default_factory=QueryBudget)
+    home: Path | None = None
+    _positions: dict[str, PositionIndex | None] = field(default_factory=dict)
+
+    def positions(self, snap: Any) -> PositionIndex | None:
+        """The freeze's position index (positions.py), if the operator built it."""
+        if self.home is None or snap.freeze is None:
+            return None
+        if snap.freeze not in self._positions:
+            path = index_path(self.home, snap.freeze)
+            self._positions[snap.freeze] = PositionIndex(path) if path.exists() else None
+        return self._positions[snap.freeze]
 
     def _handover(self, dataset_id: str) -> dict[str, Any]:
         root = self.info.base_url.rsplit("/beacon", 1)[0]
@@ -45,7 +58,7 @@ class BeaconService:
         levels = {d: granted(q.granularity, who, d) for d in datasets}
         shown = max(levels.values(), key=ORDER.__getitem__, default="boolean")
         if path == "g_variants" and shown != "record" and fast.applies(q, scope):
-            found = fast.variant_counts(snap, q)
+            found = fast.variant_counts(snap, q, self.positions(snap))
         else:
             rel = search.matches(snap, "biosamples" if path in ("analyses", "runs") else path, q, scope)
             found = search.counts(rel)
