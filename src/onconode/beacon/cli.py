@@ -68,13 +68,16 @@ def index(ctx: typer.Context,
           freeze: Optional[str] = typer.Option(None, help="Freeze to index (default: the latest, which the Beacon serves)")) -> None:
     """Build the Beacon's position index of a freeze (fast /g_variants position queries).
     Run it after `onconode freeze create`; restart `onconode serve` to pick it up."""
+    import duckdb
+
     from onconode.beacon.positions import build
     from onconode.config import resolve_home
+    from onconode.store.store import StoreError
 
     home = resolve_home(ctx.find_root().params.get("home"))
     try:
         name, path, n = build(home, freeze)
-    except (ValueError, Exception) as exc:
+    except (ValueError, StoreError, OSError, duckdb.Error) as exc:
         err.print(f"[red]error:[/red] {exc}")
         raise typer.Exit(1)
     out.print(f"indexed {n:,} variants of freeze {name} in {path}")
