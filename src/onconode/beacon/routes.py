@@ -15,6 +15,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from onconode.analysis.beacon_rules import BudgetExceeded, QueryBudget, Requester
 from onconode.analysis.disclosure import DisclosureSettings
@@ -91,8 +92,12 @@ async def _answer(request: Request, work) -> JSONResponse:
         q = await _query(request)
         node = node_of(request)
         who = Requester("test", "PUBLIC") if q.test_mode else _who(request)
-        with node.snapshot(_freeze(node)) as snap:
-            return JSONResponse(work(svc, snap, q, who))
+
+        def run() -> dict[str, Any]:
+            with node.snapshot(_freeze(node)) as snap:
+                return work(svc, snap, q, who)
+
+        return JSONResponse(await run_in_threadpool(run))  # queries block: keep them off the event loop
     except BeaconRequestError as exc:
         return JSONResponse(error(svc.info, q, 400, str(exc)), status_code=400)
     except auth.BeaconAuthError as exc:
