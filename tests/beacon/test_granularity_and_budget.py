@@ -106,3 +106,17 @@ def test_the_budget_is_a_sliding_window():
 def test_several_visas_joined_by_commas_grant_each_dataset(client, node):
     token = ",".join([visa(node, "OTHER-DATASET"), visa(node, DATASET)])
     assert ask(client, bearer(token))["meta"]["returnedGranularity"] == "record"
+
+
+def test_concurrent_queries_share_the_store_safely(live_server):
+    import asyncio
+
+    import httpx
+
+    async def many() -> list[int]:
+        async with httpx.AsyncClient(base_url=live_server, timeout=60) as c:
+            rs = await asyncio.gather(*(c.get("/beacon/g_variants", params={"referenceName": "17", "start": 7_500_000 + i,
+                                                                            "end": 7_700_000}) for i in range(16)))
+        return [r.status_code for r in rs]
+
+    assert asyncio.run(many()) == [200] * 16

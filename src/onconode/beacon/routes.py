@@ -11,7 +11,8 @@ token; so POST ignores the session cookie (only a bearer visa counts) and needs 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
+from contextlib import contextmanager
+from typing import Any, Iterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -67,10 +68,14 @@ def _who(request: Request) -> Requester:
     return auth.requester(node.gov, request.headers.get("authorization"), account.email if account else None, client, node.now())
 
 
-def _freeze(node: Any) -> str | None:
-    """The Beacon answers from the latest data freeze (released data), else the current store."""
-    freezes = node.store.freezes()
-    return freezes[-1].freeze_id if freezes else None
+@contextmanager
+def _snapshot(node: Any) -> Iterator[Any]:
+    """The latest data freeze (released data), else the current store; the freeze is looked
+    up under the store lock too (one DuckDB connection, many request threads)."""
+    with node.snapshot() as current:
+        freezes = current.store.freezes()
+        with node.snapshot(freezes[-1].freeze_id if freezes else None) as snap:
+            yield snap
 
 
 async def _query(request: Request) -> BeaconQuery:
@@ -94,7 +99,7 @@ async def _answer(request: Request, work) -> JSONResponse:
         who = Requester("test", "PUBLIC") if q.test_mode else _who(request)
 
         def run() -> dict[str, Any]:
-            with node.snapshot(_freeze(node)) as snap:
+            with _snapshot(node) as snap:
                 return work(svc, snap, q, who)
 
         return JSONResponse(await run_in_threadpool(run))  # queries block: keep them off the event loop
@@ -146,7 +151,7 @@ def filtering_terms(request: Request, collection: str = "datasets", id: str | No
     if collection not in COLLECTIONS:
         return _not_found(request, f"/{collection}/{{id}}/filtering_terms")
     node = node_of(request)
-    with node.snapshot(_freeze(node)) as snap:
+    with _snapshot(node) as snap:
         s = snap.table("sample")
         if id is not None:
             s = s.filter(s.patient_id.isin(snap.table("patient").filter(lambda p: p.dataset_id == id).patient_id))
