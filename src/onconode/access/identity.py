@@ -144,7 +144,7 @@ def register(
         if organisation_id and not conn.execute(sa.select(org_table.c.id).where(org_table.c.id == organisation_id)).fetchall():
             raise GovernanceError(f"no organisation {organisation_id!r}; add it first")
         if conn.execute(sa.select(account_table.c.id).where(account_table.c.email == email)).fetchall():
-            raise DuplicateEmail(f"an account for {email} already exists; use password reset instead")
+            raise DuplicateEmail(f"an account for {email} already exists; nothing was changed")
         new_id = conn.execute(
             account_table.insert().values(
                 email=email, name=name.strip(), surname=surname.strip(), organisation_id=organisation_id,
