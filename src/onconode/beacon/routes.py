@@ -96,7 +96,8 @@ async def _answer(request: Request, work) -> JSONResponse:
     try:
         q = await _query(request)
         node = node_of(request)
-        who = Requester("test", "PUBLIC") if q.test_mode else _who(request)
+        # testMode skips authentication (spec) but not the budget: anonymous, keyed by address
+        who = Requester(f"ip:{request.client.host if request.client else 'unknown'}", "PUBLIC") if q.test_mode else _who(request)
 
         def run() -> dict[str, Any]:
             with _snapshot(node) as snap:
