@@ -70,6 +70,7 @@ def main() -> None:
     ap.add_argument("--store-patients", type=int, default=500)
     ap.add_argument("--release-patients", type=int, default=100)
     ap.add_argument("--variants-per-sample", type=int, default=None)
+    ap.add_argument("--note", default="", help="What code was measured (stored with the result).")
     args = ap.parse_args()
 
     from onconode.analysis import saved
@@ -123,6 +124,7 @@ def main() -> None:
         "build_seconds": round(build_s, 2), "build_variants_per_s": round(variants / build_s), "build_peak_rss_mb": round(peak_mb),
         "duckdb_copy_seconds": round(copy_s, 2), "duckdb_copy_variants_per_s": round(variants / copy_s),
         "ratio_build_to_copy": round(build_s / copy_s, 1),
+        **({"note": args.note} if args.note else {}),
     }
     print(f"{'':28}{'release build':>16}{'DuckDB COPY':>14}")
     print(f"{'seconds':28}{result['build_seconds']:>16}{result['duckdb_copy_seconds']:>14}")
