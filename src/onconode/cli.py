@@ -320,7 +320,8 @@ def demo(
         from onconode.federation.demo import run_demo
 
         try:
-            view = run_demo(state.home, patients=min(patients, 150), serve=not no_serve, say=lambda s: out.print(s, highlight=False, soft_wrap=True))
+            view = run_demo(state.home, patients=min(patients, 150), serve=not no_serve, web_port=port,
+                            say=lambda s: out.print(s, highlight=False, soft_wrap=True))
         except RuntimeError as exc:
             fail(str(exc))
         raise typer.Exit(0 if view["status"] == "done" else 3)
