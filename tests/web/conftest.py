@@ -23,7 +23,9 @@ from onconode.web.node import Node
 
 FREEZE = "DR-TEST"
 PASSWORD = "correct horse battery staple"
-FAST_ARGON2 = {"argon2": {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}}
+# Cheap password hashing; releases are built on request, not as a side effect of every
+# signed DAR in these tests (tests/release covers the automatic build).
+FAST_ARGON2 = {"argon2": {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}, "auto_release": False}
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"
 
