@@ -55,7 +55,7 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> dict:
         if secret and "portal" in live:
             live["page"] = _federation_page_as_researcher(live["portal"], secret.group(1))
 
-    view = run_demo(home, patients=80, serve=False, say=say, median_variants=20)
+    view = run_demo(home, patients=100, serve=False, say=say, median_variants=20)
     return {"home": home, "out": "\n".join(lines), "view": view, "live": live}
 
 
