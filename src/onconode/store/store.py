@@ -82,6 +82,10 @@ class Store:
         self.con = con
         self.read_only = read_only
         self._ibis = None
+        # Ibis tables per (name, version): building one asks DuckDB for the schema, which
+        # costs more than many analyses' own queries. Expressions are immutable, and a
+        # version's columns never change while the store is open, so they are kept.
+        self._tables: dict[tuple[str, int], "ibis.Table"] = {}
 
     # -- opening -------------------------------------------------------------------
     @classmethod
@@ -185,9 +189,11 @@ class Store:
     def table(self, name: str, freeze: str | None = None, version: int | None = None) -> "ibis.Table":
         """An Ibis table of `name` at a freeze (or version, or now)."""
         v = self.resolve(freeze) if version is None else version
-        t = self.ibis.table(name)
-        visible = (t._added <= v) & (t._removed.isnull() | (t._removed > v))
-        return t.filter(visible).select(*TABLES_BY_NAME[name].column_names)
+        if (name, v) not in self._tables:
+            t = self.ibis.table(name)
+            visible = (t._added <= v) & (t._removed.isnull() | (t._removed > v))
+            self._tables[(name, v)] = t.filter(visible).select(*TABLES_BY_NAME[name].column_names)
+        return self._tables[(name, v)]
 
     def snapshot(self, freeze: str | None = None) -> "StoreSnapshot":
         return StoreSnapshot(self, self.resolve(freeze), freeze)
