@@ -67,8 +67,9 @@ def _secret(gov: Governance, account_id: int) -> str | None:
     return row.totp_secret if row.mfa_enabled else None
 
 
-def create_demo_accounts(gov: Governance, at: dt.datetime | None = None) -> list[DemoAccount]:
-    """Create the demo organisation and accounts (again on a rebuilt demo: kept as they are)."""
+def create_demo_accounts(gov: Governance, at: dt.datetime | None = None, only: frozenset[str] | None = None) -> list[DemoAccount]:
+    """Create the demo organisation and accounts (again on a rebuilt demo: kept as they are);
+    `only` (emails) limits them, e.g. to the researcher on a federation demo node."""
     at = audit.utc(at)
     with gov.engine.connect() as conn:
         try:
@@ -79,7 +80,7 @@ def create_demo_accounts(gov: Governance, at: dt.datetime | None = None) -> list
     if not have_org:
         add_organisation(gov, *DEMO_ORG, at=at)
     out = []
-    for role in ROLES:
+    for role in (r for r in ROLES if only is None or r.email in only):
         with gov.engine.connect() as conn:
             existing = find_account(conn, role.email)
         if existing is None:

@@ -95,7 +95,8 @@ def coordinator(
         _fail(str(exc))
     scheme = "https" if tls_cert else "http"
     err.print(f"coordinator on {scheme}://{host}:{port} with nodes {', '.join(sorted(coord.registry.nodes))}", highlight=False)
-    uvicorn.run(create_coordinator_app(coord), host=host, port=port, log_level="warning",
+    # Nodes hold long polls open (up to 30 s); on shutdown, give them 2 s rather than all of it.
+    uvicorn.run(create_coordinator_app(coord), host=host, port=port, log_level="warning", timeout_graceful_shutdown=2,
                 ssl_certfile=str(tls_cert) if tls_cert else None, ssl_keyfile=str(tls_key) if tls_key else None)
 
 

@@ -94,13 +94,18 @@ class LocalFederation:
     web: dict[str, str] = field(default_factory=dict)  # node -> base URL of its portal and Beacon
 
     def stop(self) -> None:
-        for p in self.procs.values():
-            p.terminate()
-        for p in self.procs.values():
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        """Nodes first, the coordinator last: it waits for the agents' open long polls
+        before it exits, and those end as soon as the agents are gone."""
+        last = [p for name, p in self.procs.items() if name == "coordinator"]
+        for group in ([p for p in self.procs.values() if p not in last], last):
+            for p in group:
+                p.terminate()
+            for p in group:
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
 
 
 def _build_node(home: Path, seed: int, system: str, patients: int, median_variants: int) -> None:

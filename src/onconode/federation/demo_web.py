@@ -88,12 +88,13 @@ def render_beacon(answer: dict[str, Any], params: dict[str, str] | None = None) 
 
 
 def create_researcher_login(home: Path) -> str:
-    """The demo accounts on the portal node; returns how the researcher logs in."""
+    """The researcher's demo account on the portal node (the other roles are not needed
+    for the federation page); returns how the researcher logs in."""
     from onconode.access import open_governance
     from onconode.access.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 
     with open_governance(home) as gov:
-        accounts = {a.role.email: a for a in create_demo_accounts(gov)}
-    secret = accounts[RESEARCHER_EMAIL].totp_secret
+        (researcher,) = create_demo_accounts(gov, only=frozenset({RESEARCHER_EMAIL}))
+    secret = researcher.totp_secret
     return (f"log in as {RESEARCHER_EMAIL} / {DEMO_PASSWORD} (TOTP secret {secret}; current code: "
             f"onconode --home {home} access user totp {RESEARCHER_EMAIL})")
