@@ -159,6 +159,8 @@ def start(root: Path, port: int | None = None, ready_timeout: float = 180, web_p
     for name in NODES:
         p = (web_port if name == demo_web.PORTAL_NODE and web_port else None) or free_port()
         fed.web[name] = f"http://127.0.0.1:{p}"
+        if not (root / name / "beacon.toml").exists():  # a demo built before the nodes had Beacon ids
+            demo_web.write_beacon_config(root / name, name)
         fed.procs[f"{name}-web"] = demo_web.start_web(root / name, p, root / f"{name}-web.log")
     end = time.monotonic() + ready_timeout
     for name in NODES:
