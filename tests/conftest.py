@@ -9,6 +9,8 @@ import pytest
 from onconode.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
 SHARED_FIXTURES = Path(
     __import__("os").environ.get("ONCONODE_SHARED_FIXTURES", str(ROOT.parent / "shared" / "fixtures"))
 )
@@ -32,3 +34,34 @@ def store(tmp_path: Path):
     s = Store.init(tmp_path / "node")
     yield s
     s.close()
+
+
+# One Playwright browser for the whole run, defined here only: a second definition (a copy
+# made by importing the fixture into another module) would start a second sync Playwright
+# while the first is still running, which Playwright refuses.
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (scripts/test installs both)."""
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run ./scripts/test (it installs Debian's chromium) or apt-get install chromium")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, request: pytest.FixtureRequest):
+    """A fresh browser context; a screenshot of the last screen is saved under test-artifacts/."""
+    context = chromium.new_context(accept_downloads=True)
+    pg = context.new_page()
+    yield pg
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        pg.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-last.png"), full_page=True)
+    finally:
+        context.close()

@@ -16,7 +16,6 @@ from onconode.web.app import create_app
 
 from tests.access.conftest import PASSWORD
 from tests.release.test_delivery import served  # noqa: F401  (fixture)
-from tests.web.conftest import chromium, page  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

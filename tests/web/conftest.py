@@ -21,13 +21,13 @@ from onconode.store import Store
 from onconode.web.app import create_app
 from onconode.web.node import Node
 
+from tests.conftest import CHROMIUM, SCREENSHOTS  # noqa: F401  (the browser fixtures live in tests/conftest.py)
+
 FREEZE = "DR-TEST"
 PASSWORD = "correct horse battery staple"
 # Cheap password hashing; releases are built on request, not as a side effect of every
 # signed DAR in these tests (tests/release covers the automatic build).
 FAST_ARGON2 = {"argon2": {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}, "auto_release": False}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")
@@ -121,31 +121,3 @@ def live_server(node: Node) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
-
-
-@pytest.fixture(scope="session")
-def chromium():
-    """Debian's Chromium driven by Playwright (scripts/test installs both)."""
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run ./scripts/test (it installs Debian's chromium) or apt-get install chromium")
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=[
-            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(chromium, request: pytest.FixtureRequest):
-    """A fresh browser context; a screenshot of the last screen is saved under test-artifacts/."""
-    context = chromium.new_context(accept_downloads=True)
-    pg = context.new_page()
-    yield pg
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    try:
-        pg.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-last.png"), full_page=True)
-    finally:
-        context.close()

@@ -17,6 +17,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 import onconode
 from onconode.web.node import Node
+from onconode.web.session import LoginLimiter
 
 ROUTERS = (
     "onconode.web.auth",
@@ -62,6 +63,7 @@ def create_app(node: Node) -> FastAPI:
     app = FastAPI(title="onconode", version=onconode.__version__, openapi_url="/api/openapi.json", docs_url="/api/docs",
                   redoc_url=None, description="A cancer genomics database node: catalogue, analyses, data access, releases, Beacon v2.")
     app.state.node = node
+    app.state.login_limiter = LoginLimiter()
     app.add_middleware(SessionMiddleware, secret_key=node.secret_key, session_cookie=SESSION_COOKIE,
                        https_only=node.secure_cookies, same_site="lax", max_age=8 * 3600)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

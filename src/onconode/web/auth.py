@@ -20,7 +20,11 @@ from onconode.web.session import LoginLimiter, csrf_protect, current_account, mf
 from onconode.web.templating import render
 
 router = APIRouter()
-LIMITER = LoginLimiter()
+
+
+def _limiter(request: Request) -> LoginLimiter:
+    """One limiter per running app (create_app makes it), so it counts every login of the server."""
+    return request.app.state.login_limiter
 WRONG = "email, password or code is wrong"
 
 
@@ -29,7 +33,7 @@ def _client(request: Request) -> str:
 
 
 def _check_limit(request: Request, email: str) -> None:
-    wait = LIMITER.retry_after(f"email:{email.lower()}", _client(request))
+    wait = _limiter(request).retry_after(f"email:{email.lower()}", _client(request))
     if wait:
         raise HTTPException(429, f"too many failed attempts; try again in {wait // 60 + 1} minutes", headers={"Retry-After": str(wait)})
 
@@ -41,14 +45,14 @@ def password_step(request: Request, email: str, password: str) -> Account:
     try:
         account = authenticate(node.gov, email, password, at=node.now())
     except AuthenticationError:
-        LIMITER.failed(f"email:{email.lower()}", _client(request))
+        _limiter(request).failed(f"email:{email.lower()}", _client(request))
         raise HTTPException(401, WRONG) from None
     if account.mfa_enabled:
         csrf = request.session.get("csrf")
         request.session.clear()
         request.session.update({"pending_account_id": account.id, **({"csrf": csrf} if csrf else {})})
     else:
-        LIMITER.succeeded(f"email:{email.lower()}")
+        _limiter(request).succeeded(f"email:{email.lower()}")
         start_session(request, account, mfa=False)
     return account
 
@@ -66,9 +70,9 @@ def code_step(request: Request, code: str) -> Account:
             method = verify_mfa(conn, account.id, code, node.now())
             audit.record(conn, f"account:{account.id}", account.id, node.now(), "login", {"mfa": method})
     except AuthenticationError:
-        LIMITER.failed(f"email:{account.email}", _client(request))
+        _limiter(request).failed(f"email:{account.email}", _client(request))
         raise HTTPException(401, WRONG) from None
-    LIMITER.succeeded(f"email:{account.email}")
+    _limiter(request).succeeded(f"email:{account.email}")
     start_session(request, account, mfa=True)
     return account
 
