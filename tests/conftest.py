@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -36,10 +41,44 @@ def store(tmp_path: Path):
     s.close()
 
 
-# One Playwright browser for the whole run, defined here only: a second definition (a copy
-# made by importing the fixture into another module) would start a second sync Playwright
-# while the first is still running, which Playwright refuses.
-@pytest.fixture(scope="session")
+def frozen_synthetic_store(home: Path, *, patients: int, seed: int, median_variants: int, freeze: str,
+                           description: str = "test release") -> Path:
+    """A node store holding one synthetic cohort (planted effects included) and one freeze."""
+    from onconode.synth import load_cohort
+
+    with Store.init(home) as store:
+        load_cohort(store, patients=patients, seed=seed, median_variants=median_variants, workers=1)
+        store.create_freeze(freeze, description)
+    return home
+
+
+@contextmanager
+def served(app) -> Iterator[str]:
+    """`app` served by uvicorn on a free loopback port in a thread; yields its base URL."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+# The Playwright browser, defined here only: a second definition (a copy made by importing
+# the fixture into another module) would start a second sync Playwright while the first is
+# still running, which Playwright refuses. Scoped to a module: a running sync Playwright
+# occupies the thread's event loop, so later tests could not call asyncio.run().
+@pytest.fixture(scope="module")
 def chromium():
     """Debian's Chromium driven by Playwright (scripts/test installs both)."""
     from playwright.sync_api import sync_playwright

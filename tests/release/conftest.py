@@ -16,6 +16,7 @@ from onconode.access.db import Governance, create_engine, migrate, resolve_url
 from onconode.access.roles import Role
 from onconode.store import Store
 
+from tests.conftest import frozen_synthetic_store
 from tests.access.conftest import FAST_ARGON2, T0, Collector, World, dar_form, make_person
 
 FREEZE = "DR-2026-01"
@@ -35,13 +36,8 @@ def release_form(**over) -> dict:
 @pytest.fixture(scope="session")
 def store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """40 synthetic patients with every data type, frozen as DR-2026-01."""
-    from onconode.synth import load_cohort
-
-    home = tmp_path_factory.mktemp("release-store")
-    with Store.init(home) as store:
-        load_cohort(store, patients=40, seed=11, median_variants=60, workers=1)
-        store.create_freeze(FREEZE, "release tests")
-    return home
+    return frozen_synthetic_store(tmp_path_factory.mktemp("release-store"), patients=40, seed=11, median_variants=60,
+                                  freeze=FREEZE, description="release tests")
 
 
 def link_store(store_home: Path, home: Path) -> None:

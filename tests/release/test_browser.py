@@ -5,9 +5,6 @@ colleague who is not a download contact sees no release."""
 from __future__ import annotations
 
 import hashlib
-import socket
-import threading
-import time
 from typing import Iterator
 
 import pytest
@@ -15,27 +12,15 @@ import pytest
 from onconode.web.app import create_app
 
 from tests.access.conftest import PASSWORD
+from tests.conftest import served as serve_app
 from tests.release.test_delivery import served  # noqa: F401  (fixture)
 
 
 @pytest.fixture
 def live(served) -> Iterator[tuple]:  # noqa: F811
-    import uvicorn
-
     env, app_id, clock, node = served
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", env, app_id, clock
-    server.should_exit = True
-    thread.join(10)
+    with serve_app(create_app(node)) as url:
+        yield url, env, app_id, clock
 
 
 def browser_login(page, base: str, person, clock) -> None:  # noqa: F811

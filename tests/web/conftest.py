@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
-import threading
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
@@ -17,11 +15,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from onconode.access import identity
-from onconode.store import Store
 from onconode.web.app import create_app
 from onconode.web.node import Node
 
-from tests.conftest import CHROMIUM, SCREENSHOTS  # noqa: F401  (the browser fixtures live in tests/conftest.py)
+from tests.conftest import CHROMIUM, SCREENSHOTS, frozen_synthetic_store, served  # noqa: F401  (browser fixtures live there)
 
 FREEZE = "DR-TEST"
 PASSWORD = "correct horse battery staple"
@@ -33,13 +30,7 @@ FAST_ARGON2 = {"argon2": {"time_cost": 1, "memory_cost": 8192, "parallelism": 1}
 @pytest.fixture(scope="session")
 def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A node with 300 synthetic patients (planted effects included) and freeze DR-TEST."""
-    from onconode.synth import load_cohort
-
-    home = tmp_path_factory.mktemp("web-node")
-    with Store.init(home) as store:
-        load_cohort(store, patients=300, seed=7, median_variants=200, workers=1)
-        store.create_freeze(FREEZE, "test release")
-    return home
+    return frozen_synthetic_store(tmp_path_factory.mktemp("web-node"), patients=300, seed=7, median_variants=200, freeze=FREEZE)
 
 
 @pytest.fixture
@@ -108,16 +99,5 @@ def _free_port() -> int:
 @pytest.fixture
 def live_server(node: Node) -> Iterator[str]:
     """The app served by uvicorn on a free loopback port, for the browser."""
-    import uvicorn
-
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(node), host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start within 20 s"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
+    with served(create_app(node)) as url:
+        yield url

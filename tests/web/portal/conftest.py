@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from onconode.store import Store
+from tests.conftest import frozen_synthetic_store
 from tests.web.conftest import FREEZE
 
 CRC_ANTI_EGFR = {"tumour_location": "Colorectum", "mechanism": "Anti-EGFR", "combine": "and", "freeze": FREEZE}
@@ -19,13 +19,8 @@ CRC_ANTI_EGFR = {"tumour_location": "Colorectum", "mechanism": "Anti-EGFR", "com
 @pytest.fixture(scope="session")
 def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Overrides tests/web's 300-patient node for the portal's tests."""
-    from onconode.synth import load_cohort
-
-    home = tmp_path_factory.mktemp("portal-node")
-    with Store.init(home) as store:
-        load_cohort(store, patients=600, seed=7, median_variants=20, workers=1)
-        store.create_freeze(FREEZE, "portal test release")
-    return home
+    return frozen_synthetic_store(tmp_path_factory.mktemp("portal-node"), patients=600, seed=7, median_variants=20,
+                                  freeze=FREEZE, description="portal test release")
 
 
 def page_csrf(client: TestClient) -> str:
