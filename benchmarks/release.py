@@ -4,15 +4,19 @@ parquet` of the same rows, in the same run.
 Run on demand (not a test):
 
     python benchmarks/release.py [--store-patients 500] [--release-patients 100] [--variants-per-sample N]
+    python benchmarks/release.py --store /work/bench/release-store --release-patients 1000
 
 Set-up (not timed): a synthetic store of `--store-patients` patients (kept in
-benchmarks/work/ and reused), a freeze, and a governance database with one active DAR
+benchmarks/work/ and reused) or, with `--store`, an existing store (a COPY of the shared
+5,000-patient store: the freeze is created in it if missing, so never pass the shared
+one), a freeze, and a governance database with one active DAR
 driven through the published procedure (the test helpers in tests/release do that; the
 release's cohort is a saved cohort of whole tumour locations, chosen to reach about
 `--release-patients` patients). Timed: `onconode release build` in a subprocess (wall
 time, peak RSS of the process tree as getrusage reports it for waited children), and
-DuckDB copying the same tables' rows of the released samples to Parquet. Results go to
-benchmarks/results/release.json.
+DuckDB copying the same tables' rows of the released samples to Parquet. The build runs
+under /usr/bin/time -v (peak RSS of the build process); its per-stage seconds come from
+the node's build log. Results go to benchmarks/results/release.json.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ import argparse
 import datetime as dt
 import json
 import platform
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
+import os
+import re
 import time
 from pathlib import Path
 
@@ -53,15 +58,35 @@ def store_for(patients: int, variants: int | None) -> Path:
     return home
 
 
+def existing_store(home: Path) -> Path:
+    """A copy of a big store, with the benchmark's freeze created in it if missing."""
+    from onconode.store import Store
+    from tests.release.conftest import FREEZE
+
+    if not (home / "store.duckdb").exists():
+        raise SystemExit(f"{home} holds no store.duckdb: copy the shared store first (cp -r /work/bench/store {home})")
+    if home.resolve() == Path("/work/bench/store").resolve():
+        raise SystemExit("the shared store is read-only: pass a copy (cp -r /work/bench/store /work/bench/release-store)")
+    with Store.open(home) as store:
+        if not any(f.freeze_id == FREEZE for f in store.freezes()):
+            store.create_freeze(FREEZE, "release benchmark")
+    return home
+
+
 def cohort_of_about(store, n: int) -> tuple[dict, int]:
+    """Whole tumour locations, largest first, each added only while the total stays
+    within 5 % above `n` (the smallest location if none fits)."""
     rows = store.con.execute("SELECT primary_tumor_location, count(DISTINCT patient_id) FROM sample GROUP BY 1 ORDER BY 2 DESC, 1").fetchall()
     chosen, total = [], 0
     for loc, k in rows:
         if total >= n:
             break
-        if total + k <= n * 1.25 or not chosen:
+        if total + k <= n * 1.05:
             chosen.append(loc)
             total += k
+    if not chosen:
+        loc, total = rows[-1]
+        chosen = [loc]
     return {"op": "tumour_location", "locations": chosen}, total
 
 
@@ -70,6 +95,7 @@ def main() -> None:
     ap.add_argument("--store-patients", type=int, default=500)
     ap.add_argument("--release-patients", type=int, default=100)
     ap.add_argument("--variants-per-sample", type=int, default=None)
+    ap.add_argument("--store", type=Path, default=None, help="An existing store home (a writable copy) instead of a synthetic one.")
     ap.add_argument("--note", default="", help="What code was measured (stored with the result).")
     args = ap.parse_args()
 
@@ -77,7 +103,7 @@ def main() -> None:
     from tests.access.conftest import T0
     from tests.release.conftest import FREEZE, active_dar, make_env
 
-    store_home = store_for(args.store_patients, args.variants_per_sample)
+    store_home = existing_store(args.store) if args.store else store_for(args.store_patients, args.variants_per_sample)
     node = Path(tempfile.mkdtemp(prefix="release-node-", dir=WORK))
     env = make_env(store_home, node)
     definition, approx = cohort_of_about(env.store, args.release_patients)
@@ -90,10 +116,17 @@ def main() -> None:
     app_id = active_dar(env, shift_days=shift, cohort=cohort_id)
     env.gov.close()
 
+    load_before = os.getloadavg()
+    onconode = str(Path(sys.executable).with_name("onconode"))
     t = time.perf_counter()
-    subprocess.run(["onconode", "--home", str(node), "release", "build", app_id], check=True, stdout=subprocess.DEVNULL)
+    run = subprocess.run(["/usr/bin/time", "-v", onconode, "--home", str(node), "release", "build", app_id],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     build_s = time.perf_counter() - t
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if run.returncode != 0:
+        raise SystemExit(f"release build failed:\n{run.stderr}")
+    peak_mb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr).group(1)) / 1024
+    log = json.loads((node / "release-builds.jsonl").read_text().splitlines()[-1])
+    stages = log.get("stage_seconds", {})
     manifest = json.loads((node / "releases" / app_id / "manifest.json").read_text())
     variants = manifest["tables"]["somatic_variant"]
 
@@ -101,6 +134,7 @@ def main() -> None:
 
     con = duckdb.connect(str(store_home / "store.duckdb"), read_only=True)
     version = con.execute("SELECT version FROM store_freeze WHERE freeze_id = ?", [FREEZE]).fetchall()[0][0]
+    store_patients = con.execute("SELECT count(*) FROM patient").fetchall()[0][0]
     from onconode.store.store import version_filter
     samples = [r[0] for r in con.execute("SELECT sample_id FROM sample WHERE primary_tumor_location IN (SELECT unnest(?::VARCHAR[]))",
                                          [definition["locations"]]).fetchall()]
@@ -114,23 +148,28 @@ def main() -> None:
                     f"TO '{out / table}.parquet' (FORMAT parquet)", [ids])
     copy_s = time.perf_counter() - t
     con.close()
+    load_after = os.getloadavg()
     shutil.rmtree(out)
 
     size = sum(f["bytes"] for f in manifest["files"])
     result = {
         "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": platform.node(),
-        "store_patients": args.store_patients, "release_patients": manifest["patients"], "release_samples": manifest["samples"],
+        "store_patients": store_patients, **({"store": str(args.store)} if args.store else {}), "release_patients": manifest["patients"], "release_samples": manifest["samples"],
         "variants": variants, "files": len(manifest["files"]), "release_bytes": size,
         "build_seconds": round(build_s, 2), "build_variants_per_s": round(variants / build_s), "build_peak_rss_mb": round(peak_mb),
         "duckdb_copy_seconds": round(copy_s, 2), "duckdb_copy_variants_per_s": round(variants / copy_s),
-        "ratio_build_to_copy": round(build_s / copy_s, 1),
+        "ratio_build_to_copy": round(build_s / copy_s, 1), "stage_seconds": stages,
+        "load_average_before": [round(x, 2) for x in load_before], "load_average_after": [round(x, 2) for x in load_after],
         **({"note": args.note} if args.note else {}),
     }
     print(f"{'':28}{'release build':>16}{'DuckDB COPY':>14}")
     print(f"{'seconds':28}{result['build_seconds']:>16}{result['duckdb_copy_seconds']:>14}")
     print(f"{'variants/s':28}{result['build_variants_per_s']:>16,}{result['duckdb_copy_variants_per_s']:>14,}")
     print(f"release: {result['release_patients']} patients / {result['release_samples']} samples / {variants:,} variants / "
-          f"{result['files']} files / {size / 1e6:.1f} MB, from a {args.store_patients}-patient store; peak RSS {result['build_peak_rss_mb']} MB")
+          f"{result['files']} files / {size / 1e6:.1f} MB, from a {store_patients:,}-patient store; "
+          f"peak RSS {result['build_peak_rss_mb']} MB; load {load_before[0]:.2f} -> {load_after[0]:.2f}")
+    for stage, secs in stages.items():
+        print(f"  {stage:26}{secs:>8.1f} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     RESULTS.write_text(json.dumps(runs + [result], indent=2) + "\n")

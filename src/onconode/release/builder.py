@@ -14,9 +14,11 @@ import json
 import os
 import shutil
 import tempfile
+import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pyarrow as pa
 
@@ -24,7 +26,7 @@ from onconode.model import MODEL_VERSION, TABLES_BY_NAME
 from onconode.progress import Progress, silent
 from onconode.release import ReleaseError
 from onconode.release import writers as W
-from onconode.release.manifest import write_manifest
+from onconode.release.manifest import Digests, write_manifest
 from onconode.release.pseudonym import Pseudonymizer, release_key
 from onconode.release.readme import readme
 from onconode.release.selection import Selection, select
@@ -32,6 +34,9 @@ from onconode.store.store import Store
 
 RELEASES = "releases"
 BUILD_LOG = "release-builds.jsonl"
+# DuckDB's memory during a build: the variant sort spills to disk beyond it, which keeps a
+# 1,000-patient / 20-million-variant release within the issue's 4 GB peak RSS.
+BUILD_MEMORY_LIMIT = "2GB"
 
 
 def releases_root(home: Path) -> Path:
@@ -63,45 +68,83 @@ def _remove_stale_partials(root: Path, app_id: str) -> None:
             pass
 
 
+class Stages:
+    """Seconds per build stage, for the build log and the benchmark (never in the release:
+    timings would make rebuilds differ)."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def __call__(self, name: str):
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - t, 2)
+
+
 def _register_maps(store: Store, sel: Selection, key: bytes, version: int, tag: str) -> W.Maps:
+    """Pseudonyms are computed once per distinct id (HMAC in Python, a few thousand ids)
+    and joined in DuckDB as small tables, like the contig ranks of the genomic order."""
     ps = Pseudonymizer(key)
     treatments = [r[0] for r in store.con.execute(
         f'SELECT DISTINCT treatment_id FROM ({store.relation_sql("treatment", version)}) WHERE patient_id IN (SELECT unnest(?::VARCHAR[]))',
         [sorted(sel.patients)]).fetchall()]
-    maps = W.Maps(f"_rel_{tag}_patient", f"_rel_{tag}_sample", f"_rel_{tag}_treatment")
+    maps = W.Maps(f"_rel_{tag}_patient", f"_rel_{tag}_sample", f"_rel_{tag}_treatment", f"_rel_{tag}_chrom")
     for view, kind, ids in ((maps.patient, "patient", sel.patients), (maps.sample, "sample", sel.samples),
                             (maps.treatment, "treatment", treatments)):
         m = ps.mapping(kind, sorted(ids))
         store.con.register(view, pa.table({"real_id": pa.array(list(m), pa.string()), "pseudo": pa.array(list(m.values()), pa.string())}))
+    store.con.register(maps.chrom, W.chromosome_ranks())
     return maps
 
 
-def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progress: Progress, tag: str) -> tuple[dict[str, int], bool, bool, int]:
-    """Each table's pseudonymized, ordered rows are computed once (a temporary DuckDB
-    table) and written from there as Parquet, TSV and, for somatic variants, VCF and MAF."""
+@contextmanager
+def _memory_limit(store: Store, limit: str) -> Iterator[None]:
+    """DuckDB's memory limit for the build (its sorts spill to disk beyond it), restored after."""
+    before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    store.con.execute(f"SET memory_limit = '{limit}'")
+    try:
+        yield
+    finally:
+        store.con.execute(f"SET memory_limit = '{before}'")
+
+
+def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progress: Progress, stages: Stages,
+                 digests: Digests) -> tuple[dict[str, int], bool, bool, int]:
+    """Each table's pseudonymized, ordered rows are computed once, into the release's
+    Parquet file, and the TSV, VCF and MAF writers scan that file in its order."""
     tables: dict[str, int] = {}
     (work / "tables").mkdir()
     vcf = maf = False
     variants = 0
     with progress(f"building {sel.app_id}", len(sel.items) + 2) as advance:
         for table, columns in sel.items.items():
+            big = table == "somatic_variant"
             rows = W.released_rows_sql(store, sel.version, table, maps)
-            temp = f"_rel_{tag}_rows_{table}"
-            try:
-                released = W.materialize(store, W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key)), temp)
-                tables[table] = W.write_table(store, released, work / "tables" / f"{table}.parquet", work / "tables" / f"{table}.tsv")
-                if table == "somatic_variant" and W.can_write_vcf(columns):
-                    ref = dict(store.con.execute(
-                        f'SELECT m.pseudo, t.ref_genome FROM ({store.relation_sql("tumor_profile", sel.version)}) t '
-                        f'JOIN {maps.sample} m ON t.sample_id = m.real_id').fetchall())
-                    W.write_vcfs(store, released, columns, work / "somatic", ref)
+            parquet, tsv = work / "tables" / f"{table}.parquet", work / "tables" / f"{table}.tsv"
+            with stages(f"{table} parquet (select, sort)" if big else "other tables"):
+                tables[table] = W.write_parquet(store, W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key)), parquet)
+            digests.add(parquet)
+            released = W.scan_parquet(parquet)
+            with stages(f"{table} tsv" if big else "other tables"):
+                W.write_tsv(store, released, tsv)
+            digests.add(tsv)
+            if big and W.can_write_vcf(columns):
+                ref = dict(store.con.execute(
+                    f'SELECT m.pseudo, t.ref_genome FROM ({store.relation_sql("tumor_profile", sel.version)}) t '
+                    f'JOIN {maps.sample} m ON t.sample_id = m.real_id').fetchall())
+                with stages("vcf (bgzf, tabix)"):
+                    W.write_vcfs(store, released, columns, work / "somatic", ref, digests.known)
+                with stages("maf"):
                     W.write_maf(store, W.maf_sql(released, columns), work / "somatic" / "somatic_variants.maf")
-                    vcf = maf = True
-                    variants = tables[table]
-            finally:
-                W.drop(store, temp)
+                digests.add(work / "somatic" / "somatic_variants.maf")
+                vcf = maf = True
+                variants = tables[table]
             advance(1)
-        W.write_table(store, W.metadata_sql(store, sel.version, sel.items, maps), None, work / "metadata.tsv")
+        with stages("metadata"):
+            W.write_tsv(store, W.metadata_sql(store, sel.version, sel.items, maps), work / "metadata.tsv")
         advance(1)
     return tables, vcf, maf, variants
 
@@ -130,6 +173,7 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
     from onconode.access import audit
     from onconode.access.workflow import load
 
+    started = time.perf_counter()
     at = audit.utc(at)
     with gov.engine.connect() as conn:
         app = load(conn, app_id)
@@ -142,9 +186,12 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
     work = Path(tempfile.mkdtemp(prefix=f".{app_id}.partial-{os.getpid()}-", dir=root))
     tag = work.name.rsplit("-", 1)[-1].replace(".", "")
     maps = None
+    stages = Stages()
+    digests = Digests()
     try:
-        maps = _register_maps(store, sel, key, sel.version, tag)
-        tables, vcf, maf, variants = _write_files(store, sel, maps, work, progress, tag)
+        with _memory_limit(store, BUILD_MEMORY_LIMIT):
+            maps = _register_maps(store, sel, key, sel.version, tag)
+            tables, vcf, maf, variants = _write_files(store, sel, maps, work, progress, stages, digests)
         meta = {
             "application": app_id, "kind": sel.kind, "freeze": sel.freeze, "store_version": sel.version,
             "model_version": MODEL_VERSION, "patients": len(sel.patients), "samples": len(sel.samples),
@@ -155,20 +202,24 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
         ack = _acknowledgement(gov, app_id)
         (work / "ACKNOWLEDGEMENT.txt").write_text(ack + "\n")
         (work / "README.md").write_text(readme(meta, sel.items, vcf, maf, ack))
-        manifest = write_manifest(work, meta)
+        with stages("manifest (remaining sha256)"):
+            manifest = write_manifest(work, meta, digests.result())
         _fix_times(work, sel.freeze_created)
         os.chmod(work, 0o755)
         _swap_into_place(work, root / app_id)
     except BaseException:
+        digests.close()
         shutil.rmtree(work, ignore_errors=True)
         raise
     finally:
+        digests.close()
         if maps is not None:
-            for view in (maps.patient, maps.sample, maps.treatment):
+            for view in (maps.patient, maps.sample, maps.treatment, maps.chrom):
                 store.con.unregister(view)
     with open(Path(home) / BUILD_LOG, "a") as log:
         log.write(json.dumps({"application": app_id, "freeze": sel.freeze, "built_at": at.isoformat(), "built_by": built_by,
-                              "patients": len(sel.patients), "files": len(manifest["files"])}) + "\n")
+                              "patients": len(sel.patients), "files": len(manifest["files"]),
+                              "seconds": round(time.perf_counter() - started, 2), "stage_seconds": stages.seconds}) + "\n")
     return Built(app_id, root / app_id, manifest)
 
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -25,19 +27,55 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+class Digests:
+    """SHA-256 of a build's files, computed in a background thread as soon as each file is
+    complete (hashlib releases the GIL), so hashing gigabytes of TSV overlaps with DuckDB
+    writing the next file instead of following the whole build; writers that hold a
+    file's bytes in memory report the digest directly (`known`)."""
+
+    def __init__(self, workers: int = 1) -> None:
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="sha256")
+        self._jobs: dict[Path, Future] = {}
+        self._known: dict[Path, str] = {}
+        self._lock = threading.Lock()
+
+    def add(self, path: Path) -> None:
+        """Hash `path`, which must not change any more."""
+        self._jobs[Path(path)] = self._pool.submit(sha256_file, Path(path))
+
+    def known(self, path: Path, digest: str | None) -> None:
+        if digest is None:
+            self.add(path)
+            return
+        with self._lock:
+            self._known[Path(path)] = digest
+
+    def result(self) -> dict[Path, str]:
+        """Every digest, once all are computed (a failed read fails the build)."""
+        out = {p: job.result() for p, job in self._jobs.items()}
+        with self._lock:
+            out.update(self._known)
+        return out
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 def files_of(folder: Path) -> list[Path]:
     """Every file in a release folder, as relative paths in a fixed order."""
     return sorted(p.relative_to(folder) for p in folder.rglob("*") if p.is_file())
 
 
-def write_manifest(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
-    """Write SHA256SUMS and manifest.json for the files now in `folder`."""
+def write_manifest(folder: Path, meta: dict[str, Any], digests: Mapping[Path, str] | None = None) -> dict[str, Any]:
+    """Write SHA256SUMS and manifest.json for the files now in `folder`; `digests` holds
+    SHA-256s already computed while the files were written (others are computed here)."""
     entries = []
+    known = digests or {}
     for rel in files_of(folder):
         if rel.as_posix() in (MANIFEST, SUMS):
             continue
         p = folder / rel
-        entries.append({"path": rel.as_posix(), "bytes": p.stat().st_size, "sha256": sha256_file(p)})
+        entries.append({"path": rel.as_posix(), "bytes": p.stat().st_size, "sha256": known.get(p) or sha256_file(p)})
     (folder / SUMS).write_text("".join(f"{e['sha256']}  {e['path']}\n" for e in entries))
     sums = folder / SUMS
     entries.append({"path": SUMS, "bytes": sums.stat().st_size, "sha256": sha256_file(sums)})

@@ -3,35 +3,37 @@ the same selection and key always give the same bytes.
 
 Rows are selected inside DuckDB (semi-joins on the released ids), identifiers are
 replaced by joining small pseudonym tables, and each table's pseudonymized, ordered rows
-are computed ONCE into a temporary DuckDB table (`materialize`) that the Parquet, TSV,
-VCF and MAF writers then scan: the selection and its sort are the expensive part, so
-they are not repeated per output format. VCF and MAF lines are formatted by DuckDB too
-(string expressions), not by a per-row Python loop; bgzip and tabix run in a small
-worker pool while DuckDB formats the next samples.
+are computed ONCE, straight into the release's own Parquet file by DuckDB's `COPY`
+(parallel, spilling its sort to disk under the build's memory limit instead of holding
+a 20-million-row table in memory). TSV, VCF and MAF are then written by scanning that
+Parquet file in its order: DuckDB's CSV writer for TSV and MAF, DuckDB string
+expressions for the VCF lines, which are cut per sample from the Arrow buffers (no
+Python object per variant) and BGZF-compressed and indexed in a worker pool
+(release.bgzf, release.tabix) while DuckDB formats the next samples.
 """
 
 from __future__ import annotations
 
-import subprocess
+import os
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from onconode.model import TABLES_BY_NAME, Kind
+from onconode.release import bgzf, tabix
 from onconode.release.pseudonym import ID_COLUMNS
 from onconode.store.store import Store
 
 BATCH_ROWS = 200_000
-COMPRESS_WORKERS = 2  # bgzip + tabix processes at once, next to DuckDB's formatting
-# bgzip level 3: about 2x faster than the default (6) for ~14 % larger VCFs (measured on
-# PURPLE somatic VCF text); compression was the longest single step of a build.
-BGZF_LEVEL = "3"
+COMPRESS_WORKERS = 2  # samples compressed + indexed at once, next to DuckDB's formatting
+IN_FLIGHT = 6  # samples' text held while waiting for a worker (bounds memory)
+ROW_GROUP_ROWS = 122_880  # DuckDB's default, fixed here so a rebuild splits rows identically
 VCF_CORE = ("sample_id", "chromosome", "position", "ref", "alt")
 VCF_TYPES = {Kind.INT: "Integer", Kind.FLOAT: "Float", Kind.BOOL: "Flag"}
 CHROM_RANK = (
@@ -42,13 +44,29 @@ CHROM_RANK = (
 )
 
 
+def chromosome_ranks() -> pa.Table:
+    """CHROM_RANK of the usual contig names, joined instead of evaluating four regular
+    expressions per variant (other names fall back to CHROM_RANK itself)."""
+    names, ranks = [], []
+    for prefix in ("", "chr"):
+        for i, c in enumerate([str(n) for n in range(1, 23)] + ["X", "Y", "M", "MT"]):
+            names.append(prefix + c)
+            ranks.append(min(i + 1, 25))
+    return pa.table({"chromosome": pa.array(names, pa.string()), "rank": pa.array(ranks, pa.int32())})
+
+
+OnFile = Callable[[Path, "str | None"], None]  # a finished file and its SHA-256, if known
+
+
 @dataclass(frozen=True)
 class Maps:
-    """Names of the registered DuckDB views real_id -> pseudo, one per identifier kind."""
+    """Names of the registered DuckDB views real_id -> pseudo, one per identifier kind,
+    and of the contig -> genomic rank table."""
 
     patient: str
     sample: str
     treatment: str
+    chrom: str = ""
 
     def view(self, column: str) -> str:
         return getattr(self, ID_COLUMNS[column])
@@ -56,6 +74,10 @@ class Maps:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def _path(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 def released_rows_sql(store: Store, version: int, table: str, maps: Maps) -> str:
@@ -77,7 +99,7 @@ def released_rows_sql(store: Store, version: int, table: str, maps: Maps) -> str
 def pseudonymized_sql(rows_sql: str, columns: list[str], maps: Maps, order: list[str]) -> str:
     """Project `columns`, with identifiers replaced by pseudonyms, in a total order: the
     table's key, except that variants come in genomic order per sample (the order VCF and
-    MAF are written in, so those writers scan the materialized rows without sorting)."""
+    MAF are written in, so those writers scan the written rows without sorting)."""
     select, joins = [], []
     for c in columns:
         if c in ID_COLUMNS:
@@ -89,44 +111,55 @@ def pseudonymized_sql(rows_sql: str, columns: list[str], maps: Maps, order: list
     keys = [c for c in order if c in columns] + [c for c in columns if c not in order]
     order_by = ", ".join(f"{_q(c)} NULLS LAST" for c in keys)
     if can_write_vcf(columns):  # genomic order (chr2 before chr10), the one VCF and MAF need
-        order_by = f"{_q('sample_id')} NULLS LAST, {CHROM_RANK}, {order_by}"
+        if maps.chrom:
+            joins.append(f"LEFT JOIN {maps.chrom} m_rank ON t.chromosome = m_rank.chromosome")
+            rank = f"coalesce(m_rank.rank, {CHROM_RANK.replace('chromosome', 't.chromosome')})"
+        else:
+            rank = CHROM_RANK.replace("chromosome", "t.chromosome")
+        order_by = f"{_q('sample_id')} NULLS LAST, {rank}, {order_by}"
     return f"SELECT {', '.join(select)} FROM ({rows_sql}) t {' '.join(joins)} ORDER BY {order_by}"
 
 
-def materialize(store: Store, sql: str, name: str) -> str:
-    """Compute `sql` once into temporary table `name` (rows kept in the query's order:
-    DuckDB preserves insertion order) and return a query reading it back."""
-    store.con.execute(f"CREATE OR REPLACE TEMP TABLE {_q(name)} AS {sql}")
-    return f"SELECT * FROM {_q(name)}"
+def write_parquet(store: Store, sql: str, path: Path) -> int:
+    """`sql`'s rows, in its order, as one Parquet file (DuckDB's parallel, order-preserving
+    writer; fixed codec, level and row-group size); returns the row count."""
+    rows = store.con.execute(
+        f"COPY ({sql}) TO {_path(path)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, "
+        f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})").fetchall()
+    return int(rows[0][0])
 
 
-def drop(store: Store, name: str) -> None:
-    store.con.execute(f"DROP TABLE IF EXISTS temp.{_q(name)}")
+def scan_parquet(path: Path) -> str:
+    """A query reading a written Parquet file back in its row order."""
+    return f"SELECT * FROM read_parquet({_path(path)})"
 
 
-def _batches(store: Store, sql: str) -> tuple[pa.Schema, Iterator[pa.RecordBatch]]:
-    reader = store.con.sql(sql).to_arrow_reader(BATCH_ROWS)
-    return reader.schema, iter(reader)
+def write_tsv(store: Store, sql: str, path: Path, header: bytes = b"") -> int:
+    """`sql`'s rows as TSV (DuckDB's CSV writer: tab-separated, quoted only where a value
+    needs it, empty for NULL), after the `header` lines if any; returns the row count."""
+    target = path.with_name(path.name + ".body") if header else path
+    rows = store.con.execute(f"COPY ({sql}) TO {_path(target)} (FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')").fetchall()
+    if header:
+        _prepend(header, target, path)
+    return int(rows[0][0])
 
 
-def write_table(store: Store, sql: str, parquet: Path | None, tsv: Path | None) -> int:
-    """Write one query to Parquet (streamed Arrow batches, fixed writer settings) and/or
-    TSV (DuckDB's CSV writer: tab-separated, quoted only where a value needs it);
-    returns the row count."""
-    n = 0
-    if parquet is not None:
-        schema, batches = _batches(store, sql)
-        with pq.ParquetWriter(parquet, schema, compression="zstd", compression_level=3, use_dictionary=True,
-                              write_statistics=True, version="2.6") as pw:
-            for batch in batches:
-                pw.write_batch(batch)
-                n += batch.num_rows
-    if tsv is not None:
-        target = str(tsv).replace("'", "''")
-        store.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')")
-        if parquet is None:
-            n = int(store.con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
-    return n
+def _prepend(header: bytes, body: Path, path: Path) -> None:
+    """`header` + `body` into `path`, the body copied inside the kernel."""
+    with open(path, "wb") as out, open(body, "rb") as src:
+        out.write(header)
+        out.flush()
+        left = os.fstat(src.fileno()).st_size
+        while left > 0:
+            sent = os.sendfile(out.fileno(), src.fileno(), None, min(left, 1 << 30))
+            if sent == 0:
+                raise OSError(f"could not copy {body} into {path}")
+            left -= sent
+    body.unlink()
+
+
+def _batches(store: Store, sql: str) -> Iterator[pa.RecordBatch]:
+    return iter(store.con.sql(sql).to_arrow_reader(BATCH_ROWS))
 
 
 # -- VCF ---------------------------------------------------------------------------------
@@ -170,31 +203,67 @@ def vcf_header(columns: list[str], sample: str, filters: list[str], contigs: lis
     return "\n".join(lines) + "\n"
 
 
-def _compress_and_index(path: Path) -> None:
-    subprocess.run(["bgzip", "-f", "-l", BGZF_LEVEL, "--threads", "1", str(path)], check=True, capture_output=True)
-    subprocess.run(["tabix", "-f", "-p", "vcf", str(path) + ".gz"], check=True, capture_output=True)
+@dataclass
+class _SampleText:
+    """One sample's VCF lines as they arrive from DuckDB: text pieces cut from the Arrow
+    buffers and, per line, its offset in the piece, contig, position and REF length."""
+
+    name: str
+    texts: list[bytes]
+    starts: list[np.ndarray]
+    chroms: list[pa.Array]
+    positions: list[np.ndarray]
+    ref_lengths: list[np.ndarray]
+    rows: int = 0
 
 
-def _text_of(lines: pa.Array, a: int, b: int) -> bytes:
+def _text_of(lines: pa.Array, a: int, b: int) -> tuple[bytes, np.ndarray]:
     """Values a..b of a string array (each ending in a newline) as one byte string, cut
-    straight from the Arrow data buffer: no Python object per line."""
+    straight from the Arrow data buffer (no Python object per line), and each value's
+    start in it."""
     part = lines.slice(a, b - a)
     if not (pa.types.is_string(part.type) or pa.types.is_large_string(part.type)) or part.null_count:
-        return "".join(part.to_pylist()).encode()  # other layouts: slower, same bytes (a null fails here)
+        raise ValueError("a VCF line is NULL: a released variant lacks its chromosome, position, REF or ALT")
     _, offsets, data = part.buffers()
-    off = np.frombuffer(offsets, dtype=np.int64 if pa.types.is_large_string(part.type) else np.int32)
-    return bytes(memoryview(data)[int(off[part.offset]):int(off[part.offset + len(part)])])
+    off = np.frombuffer(offsets, dtype=np.int64 if pa.types.is_large_string(part.type) else np.int32)[part.offset:part.offset + len(part) + 1]
+    return bytes(memoryview(data)[int(off[0]):int(off[-1])]), (off[:-1] - off[0]).astype(np.int64)
 
 
-def write_vcfs(store: Store, rows_sql: str, columns: list[str], folder: Path, ref_genomes: dict[str, str]) -> dict[str, int]:
+def _write_sample(sample: _SampleText, folder: Path, columns: list[str], filters: list[str], ref_genome: str,
+                  on_file: OnFile) -> None:
+    """Compress and index one sample's VCF (run in a worker thread: ISA-L, hashlib and
+    numpy release the GIL)."""
+    import hashlib
+
+    encoded = pa.concat_arrays(sample.chroms).dictionary_encode()
+    contigs = encoded.dictionary.to_pylist()
+    header = vcf_header(columns, sample.name, filters, contigs, ref_genome).encode()
+    sizes = np.array([len(t) for t in sample.texts], dtype=np.int64)
+    shift = len(header) + np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    starts = np.concatenate([s + k for s, k in zip(sample.starts, shift)]) if sample.texts else np.zeros(0, np.int64)
+    data = b"".join([header, *sample.texts])
+    compressed, blocks = bgzf.compress(data)
+    index = tabix.build(contigs, encoded.indices.to_numpy(zero_copy_only=False),
+                        np.concatenate(sample.positions) - 1 if sample.positions else np.zeros(0, np.int64),
+                        np.concatenate(sample.ref_lengths) if sample.ref_lengths else np.zeros(0, np.int64),
+                        starts, len(data), blocks)
+    path = folder / f"{sample.name}.somatic.vcf.gz"
+    for target, content in ((path, compressed), (path.with_name(path.name + ".tbi"), index)):
+        target.write_bytes(content)
+        on_file(target, hashlib.sha256(content).hexdigest())
+
+
+def write_vcfs(store: Store, rows_sql: str, columns: list[str], folder: Path, ref_genomes: dict[str, str],
+               on_file: OnFile = lambda path, digest: None) -> dict[str, int]:
     """One bgzipped, tabix-indexed VCF per sample from pseudonymized rows in genomic order
     (`pseudonymized_sql`; `sample_id` holds the release's pseudonym, `ref_genomes` is
-    keyed by it); returns variants per file name. One scan writes every file (tabix
-    refuses a file out of order, so a wrong order fails the build); compression runs in
-    a worker pool."""
+    keyed by it); returns variants per file name. One scan writes every file (records out
+    of order fail the build, as they would fail `tabix`); compression and indexing run in
+    a worker pool; `on_file` gets each written file and its SHA-256."""
     filt = "coalesce(t.filter, '.')" if "filter" in columns else "'.'"
     sql = (
-        f"SELECT t.sample_id AS sample, t.chromosome AS chrom, t.chromosome || chr(9) || CAST(t.position AS VARCHAR) || chr(9) || '.' || chr(9) "
+        f"SELECT t.sample_id AS sample, t.chromosome AS chrom, t.position AS pos, length(t.ref) AS ref_length, "
+        f"t.chromosome || chr(9) || CAST(t.position AS VARCHAR) || chr(9) || '.' || chr(9) "
         f"|| t.ref || chr(9) || t.alt || chr(9) || '.' || chr(9) || {filt} || chr(9) || {_info_expr(columns)} || chr(10) AS line "
         f"FROM ({rows_sql}) t"
     )
@@ -204,41 +273,53 @@ def write_vcfs(store: Store, rows_sql: str, columns: list[str], folder: Path, re
                           for f in v.split(";") if f and f != "."})
     folder.mkdir(parents=True, exist_ok=True)
     counts: dict[str, int] = {}
-    current: dict = {"sample": None, "chunks": [], "rows": 0, "contigs": {}}
+    slots = threading.BoundedSemaphore(IN_FLIGHT)
     pending: list[Future] = []
+    current: _SampleText | None = None
+
+    def done(job: Future) -> None:
+        slots.release()
 
     def flush(pool: ThreadPoolExecutor) -> None:
-        if current["sample"] is None:
+        if current is None:
             return
-        path = folder / f"{current['sample']}.somatic.vcf"
-        header = vcf_header(columns, current["sample"], filters, list(current["contigs"]), ref_genomes.get(current["sample"], "unknown"))
-        with open(path, "wb") as f:
-            f.write(header.encode())
-            f.writelines(current["chunks"])
-        pending.append(pool.submit(_compress_and_index, path))
-        counts[path.name + ".gz"] = current["rows"]
+        slots.acquire()
+        job = pool.submit(_write_sample, current, folder, columns, filters, ref_genomes.get(current.name, "unknown"), on_file)
+        job.add_done_callback(done)
+        pending.append(job)
+        counts[f"{current.name}.somatic.vcf.gz"] = current.rows
 
     with ThreadPoolExecutor(COMPRESS_WORKERS) as pool:
-        _, batches = _batches(store, sql)
-        for batch in batches:
-            # Rows arrive grouped by sample: handle each run of one sample at C speed.
-            samples = batch.column("sample")
-            change = pc.not_equal(samples.slice(1), samples.slice(0, len(samples) - 1)) if len(samples) > 1 else pa.array([], pa.bool_())
-            starts = [0] + [int(i) + 1 for i in pc.indices_nonzero(change).to_pylist()]
-            ends = starts[1:] + [len(samples)]
-            lines = batch.column("line")
-            chroms = batch.column("chrom")
-            for a, b in zip(starts, ends):
-                sample = samples[a].as_py()
-                if sample != current["sample"]:
-                    flush(pool)
-                    current.update(sample=sample, chunks=[], rows=0, contigs={})
-                current["chunks"].append(_text_of(lines, a, b))
-                current["rows"] += b - a
-                current["contigs"].update(dict.fromkeys(pc.unique(chroms.slice(a, b - a)).to_pylist()))
-        flush(pool)
-        for job in pending:
-            job.result()  # a failed bgzip/tabix fails the build
+        try:
+            for batch in _batches(store, sql):
+                # Rows arrive grouped by sample: handle each run of one sample at C speed.
+                samples = batch.column("sample")
+                if samples.null_count:
+                    raise ValueError("a released variant has no sample pseudonym")
+                change = pc.not_equal(samples.slice(1), samples.slice(0, len(samples) - 1)) if len(samples) > 1 else pa.array([], pa.bool_())
+                starts = [0] + [int(i) + 1 for i in pc.indices_nonzero(change).to_pylist()]
+                ends = starts[1:] + [len(samples)]
+                lines, chroms = batch.column("line"), batch.column("chrom")
+                positions = batch.column("pos").to_numpy(zero_copy_only=False)
+                ref_lengths = batch.column("ref_length").to_numpy(zero_copy_only=False)
+                for a, b in zip(starts, ends):
+                    sample = samples[a].as_py()
+                    if current is None or sample != current.name:
+                        if f"{sample}.somatic.vcf.gz" in counts:
+                            raise ValueError(f"variants of sample {sample} are not contiguous; the release rows are out of order")
+                        flush(pool)
+                        current = _SampleText(sample, [], [], [], [], [])
+                    text, offsets = _text_of(lines, a, b)
+                    current.texts.append(text)
+                    current.starts.append(offsets)
+                    current.chroms.append(chroms.slice(a, b - a))
+                    current.positions.append(positions[a:b].astype(np.int64))
+                    current.ref_lengths.append(ref_lengths[a:b].astype(np.int64))
+                    current.rows += b - a
+            flush(pool)
+        finally:
+            for job in pending:
+                job.result()  # a failed compression or index fails the build
     return counts
 
 
@@ -275,14 +356,7 @@ def maf_sql(rows_sql: str, columns: list[str]) -> str:
 
 
 def write_maf(store: Store, sql: str, path: Path) -> int:
-    tmp = path.with_suffix(".body")
-    n = write_table(store, sql, None, tmp)
-    with open(path, "wb") as out, open(tmp, "rb") as body:
-        out.write(b"#version 2.4\n")
-        while chunk := body.read(1 << 20):
-            out.write(chunk)
-    tmp.unlink()
-    return n
+    return write_tsv(store, sql, path, header=b"#version 2.4\n")
 
 
 # -- metadata.tsv --------------------------------------------------------------------------
