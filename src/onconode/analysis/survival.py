@@ -2,8 +2,9 @@
 
 KM and log-rank are computed here (NumPy) because disclosure control needs them on
 binned event times; risk sets honour delayed entry (a patient is at risk at t when
-entry < t ≤ exit). Cox uses lifelines (Efron ties, `entry_col` for left truncation) with
-its Schoenfeld-residual proportional-hazards test. Tests compare every number with
+entry < t ≤ exit), as sums over sorted patients (`risk_sets`), not a loop per event
+time. Cox is lifelines' model (Efron ties, delayed entry) fitted by `coxph`, with the
+Schoenfeld-residual proportional-hazards test. Tests compare every number with
 lifelines / statsmodels on the same data.
 """
 
@@ -16,14 +17,15 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from onconode.analysis import coxph
+from onconode.analysis.risk_sets import at_risk_counts, at_risk_sums, counts_at
+
 Z95 = float(stats.norm.ppf(0.975))
 
 
 def _risk_table(entry: np.ndarray, time: np.ndarray, event: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """At-risk counts and event counts at each time of `grid`."""
-    n = np.array([int(((entry < t) & (time >= t)).sum()) for t in grid])
-    d = np.array([int(((time == t) & (event == 1)).sum()) for t in grid])
-    return n, d
+    return at_risk_counts(entry, time, grid), counts_at(time[event == 1], grid)
 
 
 def kaplan_meier(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None) -> pd.DataFrame:
@@ -62,75 +64,42 @@ def logrank(time: np.ndarray, event: np.ndarray, group: np.ndarray, entry: np.nd
     labels = list(dict.fromkeys(group.tolist()))
     k = len(labels)
     times = np.unique(time[event == 1])
-    o_e = np.zeros(k)
-    var = np.zeros((k, k))
-    for t in times:
-        at = (entry < t) & (time >= t)
-        dead = (time == t) & (event == 1)
-        n, d = at.sum(), (dead & at).sum()
-        if n < 2 or d == 0:  # a lone patient's death is exactly as expected: adds nothing
-            continue
-        nj = np.array([(at & (group == g)).sum() for g in labels])
-        dj = np.array([(dead & at & (group == g)).sum() for g in labels])
-        o_e += dj - d * nj / n
-        f = d * (n - d) / (n - 1) / n
-        var += f * (np.diag(nj) - np.outer(nj, nj) / n)
+    member = np.stack([group == g for g in labels], axis=1).astype(np.int64)   # patients × groups
+    nj = at_risk_sums(entry, time, member, times).astype(float)                # times × groups
+    dead = (event == 1) & (entry < time)   # a death counts where its patient was at risk
+    dj = np.zeros((len(times), k))
+    np.add.at(dj, np.searchsorted(times, time[dead]), member[dead])
+    n, d = nj.sum(axis=1), dj.sum(axis=1)
+    use = (n >= 2) & (d > 0)  # a lone patient's death is exactly as expected: adds nothing
+    nj, dj, n, d = nj[use], dj[use], n[use], d[use]
+    o_e = (dj - (d / n)[:, None] * nj).sum(axis=0)
+    f = d * (n - d) / (n - 1) / n
+    var = np.diag((f[:, None] * nj).sum(axis=0)) - np.einsum("t,ti,tj->ij", f / n, nj, nj)
     stat = float(o_e[:-1] @ np.linalg.pinv(var[:-1, :-1]) @ o_e[:-1]) if k > 1 else 0.0
     return {"statistic": stat, "df": k - 1, "p": float(stats.chi2.sf(stat, k - 1))}
 
 
 def cox(df: pd.DataFrame, covariates: list[str], left_truncation: bool) -> dict[str, Any]:
-    """Cox PH fit (lifelines, Efron ties) with hazard ratios, 95 % CIs and the
-    proportional-hazards test on scaled Schoenfeld residuals (rank time transform)."""
-    from lifelines import CoxPHFitter
-
+    """Cox PH fit (Efron ties, `coxph.fit`: lifelines' model, vectorised) with hazard
+    ratios, 95 % CIs and the proportional-hazards test on scaled Schoenfeld residuals
+    (rank time transform)."""
     cols = covariates + ["time", "event"] + (["entry"] if left_truncation else [])
     data = df[cols].astype(float)
     out: dict[str, Any] = {"n": int(len(data)), "events": int(data.event.sum()), "parameters": len(covariates)}
+    X, time, event = data[covariates].to_numpy(float), data.time.to_numpy(float), data.event.to_numpy(int)
+    entry = data.entry.to_numpy(float) if left_truncation else None
     try:
-        cph = CoxPHFitter().fit(data, "time", "event", entry_col="entry" if left_truncation else None,
-                                fit_options={"precision": 1e-10})
-        ph_p = schoenfeld_test(data, covariates, cph.params_.to_numpy(), cph.variance_matrix_.to_numpy(), left_truncation)
+        fit = coxph.fit(X, time, event, entry)
+        ph_p = coxph.schoenfeld_ph_test(X, time, event, entry, fit.params, fit.variance)
     except Exception as exc:  # non-convergence, singular covariates: say so rather than fail the request
         out["error"] = f"the Cox model could not be estimated ({type(exc).__name__}: {exc})"
         return out
-    s = cph.summary
-    out["terms"] = [{"term": c, "coef": float(s.loc[c, "coef"]), "se": float(s.loc[c, "se(coef)"]),
-                     "hazard_ratio": float(s.loc[c, "exp(coef)"]), "ci_low": float(s.loc[c, "exp(coef) lower 95%"]),
-                     "ci_high": float(s.loc[c, "exp(coef) upper 95%"]), "p": float(s.loc[c, "p"]),
-                     "ph_test_p": float(ph_p[c])} for c in covariates]
-    out["proportional_hazards_violated"] = [c for c in covariates if ph_p[c] < 0.05]
+    se, p = fit.se, fit.p
+    out["terms"] = [{"term": c, "coef": float(fit.params[j]), "se": float(se[j]), "hazard_ratio": float(np.exp(fit.params[j])),
+                     "ci_low": float(np.exp(fit.params[j] - Z95 * se[j])), "ci_high": float(np.exp(fit.params[j] + Z95 * se[j])),
+                     "p": float(p[j]), "ph_test_p": float(ph_p[j])} for j, c in enumerate(covariates)]
+    out["proportional_hazards_violated"] = [c for j, c in enumerate(covariates) if ph_p[j] < 0.05]
     return out
-
-
-def schoenfeld_test(data: pd.DataFrame, covariates: list[str], beta: np.ndarray, variance: np.ndarray,
-                    left_truncation: bool) -> dict[str, float]:
-    """Proportional-hazards test per covariate: scaled Schoenfeld residuals against the
-    (ordinal) rank of event time (Grambsch–Therneau, as lifelines' `proportional_hazard_test` with
-    time_transform="rank"), with risk sets that honour delayed entry — lifelines cannot
-    compute residuals with entry times, which left truncation needs."""
-    X = data[covariates].to_numpy(float)
-    t = data.time.to_numpy(float)
-    e = data.event.to_numpy(int) == 1
-    entry = data.entry.to_numpy(float) if left_truncation else np.full(len(t), -np.inf)
-    w = np.exp(X @ beta)
-    resid, event_times = [], []
-    for time in np.unique(t[e]):  # Efron's handling of tied deaths, as the fit itself
-        at = (entry < time) & (t >= time)
-        dead = at & e & (t == time)
-        d = int(dead.sum())
-        s_r, x_r = w[at].sum(), w[at] @ X[at]
-        s_d, x_d = w[dead].sum(), w[dead] @ X[dead]
-        expected = np.mean([(x_r - l / d * x_d) / (s_r - l / d * s_d) for l in range(d)], axis=0)
-        for i in np.flatnonzero(dead):
-            resid.append(X[i] - expected)
-            event_times.append(time)
-    r = np.asarray(resid) @ variance * e.sum()
-    ranks = np.arange(1, len(event_times) + 1, dtype=float)  # ordinal, as lifelines' cumulative-event "rank"
-    dt = ranks - ranks.mean()
-    se2 = np.diag(variance)
-    stat = (dt @ r) ** 2 / (e.sum() * se2 * (dt ** 2).sum())
-    return {c: float(stats.chi2.sf(stat[j], 1)) for j, c in enumerate(covariates)}
 
 
 @dataclass

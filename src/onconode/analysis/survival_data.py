@@ -36,7 +36,9 @@ def _days(a: pd.Series, b: pd.Series) -> pd.Series:
 def _patients(snap: Snapshot, cohort: Cohort) -> pd.DataFrame:
     """Per cohort patient: first cohort biopsy date, diagnosis, death, last follow-up."""
     s = snap.table("sample").select("sample_id", "patient_id", "sampling_date").to_pyarrow().to_pandas()
-    s = s[s.sample_id.isin(cohort.sample_ids)].groupby("patient_id", as_index=False).sampling_date.min()
+    s = s[s.sample_id.isin(cohort.sample_ids)]
+    # as datetime64, not Python dates: pandas' min over objects is a Python loop (1 s at 5,000 patients)
+    s = s.assign(sampling_date=pd.to_datetime(s.sampling_date)).groupby("patient_id", as_index=False).sampling_date.min()
     p = snap.table("patient").select("patient_id", "diagnosis_date", "death_date", "last_follow_up_date").to_pyarrow().to_pandas()
     return s.merge(p, on="patient_id", how="left")
 
