@@ -7,6 +7,15 @@ tasks on this node, (4) runs the algorithm's node-side `partial` on its own stor
 mapping, `harmonization.py`) with the node's disclosure thresholds, and (5) signs and posts the partial, or a refusal with
 its reason. Every step's outcome is in the node's hash-chained audit log, including
 what was sent. The agent never listens on a port.
+
+Rounds of one iterative run (GLM, Cox: algorithms with `pins_patient_table`) ask for the
+same patient table again with a new β. The first round's table, harmonization check and
+differencing admission are kept for that run (`_Pinned`), keyed by the run, requester,
+algorithm, version and the exact parameters, so later rounds neither reopen the store
+nor re-read the requester's history — and every round of a run computes on the same data
+even if the store gets a new version meanwhile (Newton steps over changing data would
+converge to nothing). Signature, nonce, expiry, policy and the algorithm's own
+disclosure rules are still checked on every round's message.
 """
 
 from __future__ import annotations
@@ -15,12 +24,15 @@ import datetime as dt
 import sys
 import ssl
 import time
+from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from onconode.access.audit import canonical
 from onconode.analysis.disclosure import DisclosureRefused, Gate, Rules
 from onconode.analysis.history import QueryHistory
 from onconode.federation import algorithms, harmonization, messages
@@ -29,6 +41,15 @@ from onconode.federation.policy import NodePolicy
 
 POLL_TTL = dt.timedelta(seconds=60)
 RESULT_TTL = dt.timedelta(minutes=10)
+PIN_RUNS = 4                      # iterative runs whose patient table a node keeps at once
+PIN_IDLE = dt.timedelta(minutes=10)  # a run silent this long is forgotten (its rounds have ended)
+
+
+@dataclass
+class _Pinned:
+    """One iterative run's admitted patient table on this node (node memory only)."""
+    snap: Any
+    used: dt.datetime
 
 
 class NodeAgent:
@@ -43,6 +64,7 @@ class NodeAgent:
         self.log = NodeLog(self.home / LOG_FILE)
         self.gate = Gate(policy.disclosure, QueryHistory(self.home / "federation" / "history"))
         self.published: dict[str, Any] = {}
+        self._pinned: OrderedDict[str, _Pinned] = OrderedDict()
 
     # -- one task ---------------------------------------------------------------------------
     def handle(self, envelope: Any) -> messages.Envelope | None:
@@ -80,6 +102,11 @@ class NodeAgent:
 
         algo = algorithms.get(task["algorithm"], str(task["version"]))
         params, requester = task.get("params") or {}, str(task["requester"])
+        rules = Rules(self.policy.disclosure)
+        pin = self._pin_key(task) if getattr(algo, "pins_patient_table", False) else None
+        pinned = self._pinned_snap(pin)
+        if pinned is not None:  # a later round of a run admitted here: same data, same checks passed
+            return algo.partial(pinned, params, task.get("state") or {}, rules)
         with Store.open(self.home, read_only=True) as store:
             raw = store.snapshot(params.get("freeze"))
             # Tasks speak the harmonized model; a node with local codes answers through its
@@ -92,7 +119,33 @@ class NodeAgent:
             else:
                 groups = {"cohort": cohorts.evaluate(snap, params.get("cohort") or {"op": "all"}).patient_ids}
             self.gate.admit(requester, snap, groups)  # group sizes and differencing, per requester
-            return algo.partial(snap, params, task.get("state") or {}, Rules(self.policy.disclosure))
+            if pin is not None:
+                snap = self._pin(pin, snap, params)
+            return algo.partial(snap, params, task.get("state") or {}, rules)
+
+    @staticmethod
+    def _pin_key(task: dict[str, Any]) -> str:
+        return canonical({k: task.get(k) for k in ("run", "requester", "algorithm", "version", "params")})
+
+    def _pinned_snap(self, key: str | None) -> Any:
+        now = self.clock()
+        for k in [k for k, p in self._pinned.items() if now - p.used > PIN_IDLE]:
+            del self._pinned[k]
+        if key is None or key not in self._pinned:
+            return None
+        self._pinned.move_to_end(key)
+        self._pinned[key].used = now
+        return self._pinned[key].snap
+
+    def _pin(self, key: str, snap: Any, params: dict[str, Any]) -> Any:
+        """The run's patient table, detached from the store (which closes after this round)."""
+        from onconode.analysis.federated.data import FrameSnapshot, patient_frame
+
+        frame = FrameSnapshot(patient_frame(snap, params))
+        self._pinned[key] = _Pinned(frame, self.clock())
+        while len(self._pinned) > PIN_RUNS:
+            self._pinned.popitem(last=False)
+        return frame
 
     def _finish(self, ids: dict[str, Any], status: str, **extra: Any) -> messages.Envelope:
         answer = self._answer(ids, status, **extra)
@@ -109,7 +162,13 @@ class NodeAgent:
         from onconode.store import Store
 
         with Store.open(self.home, read_only=True) as store:
-            self.published = published_coverage(store.snapshot(None))
+            snap = store.snapshot(None)
+            self.published = published_coverage(snap)
+            # Loads the query backend (~1 s of imports) and builds the current version's
+            # whole-store tables every task's patient table starts from (data.py).
+            from onconode.analysis.federated.data import prepare
+
+            prepare(harmonization.harmonized(snap))
         for name, versions in self.policy.algorithms.items():
             for version in versions:
                 try:

@@ -48,3 +48,17 @@ def get(name: str, version: str | None = None) -> Any:
             return algo
     raise UnknownAlgorithm(f"no algorithm {name!r}" + (f" in version {version}" if version else "")
                            + " is installed here")
+
+
+def preload() -> None:
+    """Import every library algorithm and plugin (a process that will serve tasks calls this
+    at start, so no task waits for imports)."""
+    try:
+        from onconode.analysis.federated import load_all
+    except ImportError:
+        return
+    load_all()
+    try:
+        _plugins()
+    except UnknownAlgorithm:
+        pass  # reported, with the reason, to the task that asks for the plugin's algorithm

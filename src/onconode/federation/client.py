@@ -39,14 +39,19 @@ class CoordinatorClient:
     def submit(self, request: dict[str, Any]) -> dict[str, Any]:
         return self._json(self.http.post("/api/runs", json=request))
 
-    def run(self, run_id: str) -> dict[str, Any]:
-        return self._json(self.http.get(f"/api/runs/{run_id}"))
+    def run(self, run_id: str, after: int | None = None, wait: float = 0.0) -> dict[str, Any]:
+        """The run's view; with `after` (a view's `changes`), wait up to `wait` s for a newer one."""
+        params: dict[str, Any] = {} if after is None else {"after": after, "wait": wait}
+        return self._json(self.http.get(f"/api/runs/{run_id}", params=params))
 
     def follow(self, run_id: str, timeout: float = 600, on_change: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
-        """Poll a run until it is done or failed; `on_change` sees every new status."""
-        end, last = time.monotonic() + timeout, None
+        """Follow a run until it is done or failed, by long polls that the coordinator answers
+        as soon as something changes; `on_change` sees every new status."""
+        end, last, changes = time.monotonic() + timeout, None, None
         while True:
-            view = self.run(run_id)
+            left = end - time.monotonic()
+            view = self.run(run_id, changes, max(0.0, min(20.0, left)))
+            changes = view.get("changes")
             key = (view["status"], view["round"], tuple((n, s["state"]) for n, s in view["nodes"].items()))
             if key != last and on_change:
                 on_change(view)
@@ -55,4 +60,5 @@ class CoordinatorClient:
                 return view
             if time.monotonic() > end:
                 raise FederationClientError(f"run {run_id} still running after {timeout:g} s")
-            time.sleep(0.2)
+            if changes is None:  # a coordinator without long polls for runs
+                time.sleep(0.2)

@@ -67,6 +67,7 @@ class Run:
     result: dict[str, Any] | None = None
     error: str | None = None
     covers: list[str] = field(default_factory=list)
+    changes: int = 0  # bumped by every change a researcher can see; `view(wait=...)` waits for the next
 
     def view(self) -> dict[str, Any]:
         """What the researcher sees: statuses and the combined result, no partials."""
@@ -77,6 +78,7 @@ class Run:
             "nodes": {n: {"state": s.state, "reason": s.reason, "round": s.round} for n, s in self.nodes.items()},
             "result": self.result, "error": self.error, "covers": self.covers,
             "not_covered": {n: f"{s.state}: {s.reason}" for n, s in self.nodes.items() if s.state in (REFUSED, FAILED)},
+            "changes": self.changes,
         }
 
 
@@ -91,6 +93,9 @@ class Coordinator:
         self.runs: dict[str, Run] = {}
         self.seen: dict[str, dict[str, Any]] = {}  # node -> last poll and the model coverage it published
         self._cond = threading.Condition()
+        # Import the algorithm library now (scipy, the query layer: seconds), not on the
+        # first researcher's submission, whose rounds would wait for it.
+        algorithms.preload()
 
     # -- researchers ----------------------------------------------------------------------
     def submit(self, request: dict[str, Any], token: str | None = None) -> Run:
@@ -125,13 +130,21 @@ class Coordinator:
             self._new_round(run, list(run.nodes))
         return run
 
-    def view(self, run_id: str) -> dict[str, Any]:
+    def view(self, run_id: str, wait: float = 0.0, after: int | None = None) -> dict[str, Any]:
+        """The run as the researcher sees it. With `after` (the `changes` of the view they
+        hold), wait up to `wait` seconds for something new: a long poll, so a client following
+        a run hears of each round and of the result when it happens, not at its next poll."""
         self.sweep()
+        end = self.clock() + dt.timedelta(seconds=max(0.0, min(wait, 30.0)))
         with self._cond:
-            run = self.runs.get(run_id)
-            if run is None:
-                raise RunNotFound(f"no run {run_id!r} on this coordinator")
-            return run.view()
+            while True:
+                run = self.runs.get(run_id)
+                if run is None:
+                    raise RunNotFound(f"no run {run_id!r} on this coordinator")
+                remaining = (end - self.clock()).total_seconds()
+                if after is None or run.changes != after or run.status != "running" or remaining <= 0:
+                    return run.view()
+                self._cond.wait(min(remaining, 1.0))  # the sweeper notifies at least every half second
 
     def nodes(self) -> dict[str, Any]:
         """Every registered node: when it last polled and the model coverage it publishes."""
@@ -158,6 +171,7 @@ class Coordinator:
             s = run.nodes.get(node)
             if run.status == "running" and s is not None and s.state == QUEUED and s.task is not None:
                 s.state = RUNNING
+                self._changed(run)
                 out.append(self._task_message(run, node, s))
         return out
 
@@ -183,8 +197,8 @@ class Coordinator:
                 s.state, s.reason = outcome, str(body.get("reason") or "no reason given")
             else:
                 raise messages.MessageRefused("a result must be done (with a partial), refused or failed")
+            self._changed(run)
             self._maybe_combine(run)
-            self._cond.notify_all()
 
     # -- rounds ---------------------------------------------------------------------------
     def sweep(self) -> None:
@@ -200,8 +214,14 @@ class Coordinator:
                     s.reason = (f"no answer within {run.timeout.total_seconds():g} s in round {run.round} "
                                 "(node down, disconnected or too slow)")
                 if late:
+                    self._changed(run)
                     self._maybe_combine(run)
             self._cond.notify_all()
+
+    def _changed(self, run: Run) -> None:
+        """Record a change the researcher can see and wake whoever waits on it (caller holds the lock)."""
+        run.changes += 1
+        self._cond.notify_all()
 
     def _new_round(self, run: Run, nodes: list[str]) -> None:
         run.round += 1
@@ -210,7 +230,7 @@ class Coordinator:
             s = run.nodes[n]
             s.state, s.round, s.deadline, s.partial, s.reason = QUEUED, run.round, deadline, None, None
             s.task = secrets.token_hex(8)
-        self._cond.notify_all()
+        self._changed(run)  # wakes the nodes' long polls: their tasks are ready
 
     def _maybe_combine(self, run: Run) -> None:
         active = [n for n, s in run.nodes.items() if s.round == run.round]
@@ -219,11 +239,13 @@ class Coordinator:
         partials = {n: run.nodes[n].partial for n in active if run.nodes[n].state == DONE}
         if not partials:
             run.status, run.error = "failed", "no node returned a result; see each node's reason"
+            self._changed(run)
             return
         try:
             next_state, result = algorithms.get(run.algorithm, run.version).combine(run.params, run.state, partials)  # type: ignore[arg-type]
         except Exception as exc:
             run.status, run.error = "failed", f"combining the partial results failed: {exc}"
+            self._changed(run)
             return
         run.covers = sorted(partials)
         if result is not None:
@@ -235,3 +257,5 @@ class Coordinator:
         else:
             run.state = next_state
             self._new_round(run, list(partials))
+            return
+        self._changed(run)

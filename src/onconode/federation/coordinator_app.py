@@ -1,7 +1,8 @@
 """The coordinator's HTTP interface (thin: parse, call `Coordinator`, render).
 
 Researchers: `POST /api/runs` (an approved DAR id with `Authorization: Bearer <token>`, or
-a visa in the body), `GET /api/runs/{id}`, `GET /api/collaborations`, `GET /api/nodes`
+a visa in the body), `GET /api/runs/{id}` (with `?after=<changes>&wait=<s>` a long poll
+that answers as soon as the run changes), `GET /api/collaborations`, `GET /api/nodes`
 (when each node last polled, and the model version and coverage it publishes).
 Nodes (every request a signed message): `POST /api/nodes/poll`, `POST /api/nodes/results`.
 """
@@ -59,9 +60,10 @@ def create_coordinator_app(coord: Coordinator, sweep_every: float = 0.5) -> Fast
             raise HTTPException(422, str(exc)) from None
 
     @app.get("/api/runs/{run_id}")
-    def run(run_id: str) -> dict[str, Any]:
+    async def run(run_id: str, wait: float = Query(0.0, ge=0, le=30),
+                  after: int | None = Query(None, description="the `changes` of the view you hold: wait for a newer one")) -> dict[str, Any]:
         try:
-            return coord.view(run_id)
+            return await run_in_threadpool(coord.view, run_id, wait, after)
         except RunNotFound as exc:
             raise HTTPException(404, str(exc)) from None
 

@@ -54,17 +54,28 @@ class NonceStore:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None)
+        if path != ":memory:":
+            # A write-ahead log with full sync: each claim is on disk before the message is
+            # acted on (as with the default journal), in one fsync instead of several.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
         self._db.execute("CREATE TABLE IF NOT EXISTS nonce (nonce TEXT PRIMARY KEY, expires TEXT NOT NULL)")
         self._lock = threading.Lock()
 
     def claim(self, nonce: str, expires: dt.datetime, now: dt.datetime) -> bool:
         """True the first time a nonce is seen; False on a replay."""
         with self._lock:
-            self._db.execute("DELETE FROM nonce WHERE expires < ?", (now.isoformat(),))
+            self._db.execute("BEGIN IMMEDIATE")
             try:
+                self._db.execute("DELETE FROM nonce WHERE expires < ?", (now.isoformat(),))
                 self._db.execute("INSERT INTO nonce VALUES (?, ?)", (nonce, expires.isoformat()))
             except sqlite3.IntegrityError:
+                self._db.execute("ROLLBACK")
                 return False
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
             return True
 
 

@@ -25,10 +25,17 @@ class NodeLog:
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self._lock = threading.Lock()
+        self._last: tuple[int, int, str] | None = None  # (file size, position, hash) after our own last append
 
     def _tail(self) -> tuple[int, str]:
+        """Position and hash of the last line. Remembered from this object's own last append
+        while the file still has the size that append left (anything else appending, or
+        editing the file, changes the size and the file is read again), so appending does
+        not re-read a long log every time."""
         if not self.path.exists():
             return 0, GENESIS
+        if self._last is not None and self.path.stat().st_size == self._last[0]:
+            return self._last[1], self._last[2]
         last = None
         with self.path.open(encoding="utf-8") as fh:
             for line in fh:
@@ -50,6 +57,7 @@ class NodeLog:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
+            self._last = (self.path.stat().st_size, position, row["hash"])
         return row
 
     def entries(self) -> list[dict[str, Any]]:

@@ -10,6 +10,11 @@ and no result until it has converged. Everything crossing the boundary is plain 
 `analysed_patients` is the node-side hook for the differencing guard: the patient ids a
 partial would rest on, for the protocol to compare with the requester's earlier tasks.
 It never leaves the node.
+
+An iterative algorithm whose `partial` reads nothing but `data.patient_frame` may set
+`pins_patient_table = True`: the node agent then computes every round of one run on the
+first round's table (a `FrameSnapshot`), so the store is read once per run and the
+rounds of a Newton fit all see the same data.
 """
 
 from __future__ import annotations

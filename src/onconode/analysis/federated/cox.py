@@ -76,6 +76,8 @@ def _baseline(params: dict) -> str:
 class Cox:
     name = "cox"
     version = "1.0"
+    # Every round reads the same patient table (base.py): a node keeps the first round's for the run.
+    pins_patient_table = True
 
     def start(self, params: dict) -> dict:
         p = len(column_names(params, intercept=False))

@@ -88,18 +88,12 @@ def patient_frame(snap: Any, params: dict) -> pd.DataFrame:
 
 
 def _build(snap: Any, params: dict) -> pd.DataFrame:
-    from onconode.analysis.summary import sample_attributes
-
     try:
         cohort = cohorts.evaluate(snap, params.get("cohort") or {"op": "all"})
     except cohorts.CohortError as exc:
         raise FederatedError(f"parameter 'cohort': {exc}") from None
-    attrs = sample_attributes(snap, cohort).sort_values(["patient_id", "sample_id"]).drop_duplicates("patient_id")
-    df = attrs.rename(columns={"age_at_biopsy": "age", "primary_tumor_location": "tumour_type"})
-    df["sex"] = df.sex.map({"male": 1.0, "female": 0.0})
-    df = df.drop(columns=["sample_id"]).reset_index(drop=True)
-    t = snap.table("treatment").select("patient_id").to_pyarrow().to_pandas()
-    lines = t[t.patient_id.isin(cohort.patient_ids)].groupby("patient_id").size()
+    df = _attributes(snap, cohort)
+    lines = _treatment_lines(snap)
     df["treatment_lines"] = df.patient_id.map(lines).fillna(0).astype(float)
     for name, tree in (params.get("indicators") or {}).items():
         try:
@@ -108,11 +102,7 @@ def _build(snap: Any, params: dict) -> pd.DataFrame:
             raise FederatedError(f"parameter 'indicators.{name}': {exc}") from None
         df[name] = df.patient_id.isin(members).astype(float)
     if params.get("treatment") is not None:
-        from onconode.analysis.response import response_data
-
-        r = response_data(snap, cohort, params["treatment"], cohort)
-        resp = r.set_index("patient_id").responder.map(lambda v: np.nan if v is None else float(v))
-        df["responder"] = df.patient_id.map(resp).astype(float)
+        df["responder"] = df.patient_id.map(_responders(snap, params["treatment"])).astype(float)
     else:
         df["responder"] = np.nan
     if params.get("endpoint"):
@@ -123,4 +113,79 @@ def _build(snap: Any, params: dict) -> pd.DataFrame:
         except ValueError as exc:
             raise FederatedError(f"parameter 'endpoint': {exc}") from None
         df = df.merge(s, on="patient_id", how="left")
-    return df.sort_values("patient_id", ignore_index=True)
+    return df if df.patient_id.is_monotonic_increasing else df.sort_values("patient_id", ignore_index=True)
+
+
+# The patient table starts from two whole-store tables — every sample's attributes and
+# every patient's number of treatment lines — that depend on the store version alone, not
+# on the task. They are kept per version (node memory only) and a node agent builds them
+# when it starts (`prepare`), so a task's first round spends its time on what the task
+# asks (the cohort, the treatment criteria). The cohort is applied in pandas: at 100,000
+# patients, shipping its ids into the database (an in-memory table joined in every query)
+# and sorting strings in pandas cost more than the queries.
+_STORE_TABLES: "OrderedDict[Any, tuple[pd.DataFrame, pd.Series]]" = OrderedDict()
+
+
+def prepare(snap: Any) -> None:
+    """Build this store version's whole-store tables now (a node agent at start)."""
+    _store_tables(snap)
+
+
+def _store_tables(snap: Any) -> tuple[pd.DataFrame, pd.Series]:
+    key = _snapshot_key(snap)
+    if key in _STORE_TABLES:
+        _STORE_TABLES.move_to_end(key)
+        return _STORE_TABLES[key]
+    s = snap.table("sample")
+    p = snap.table("patient").select("patient_id", "sex", "birth_year")
+    tp = snap.table("tumor_profile").select("sample_id", "tmb_per_mb", "tmb_status", "msi_status", "hr_status", "purity", "ploidy")
+    j = s.left_join(p, "patient_id").left_join(tp, "sample_id")
+    j = j.select("sample_id", "patient_id", "sex", "primary_tumor_location", "biopsy_site", "tmb_per_mb", "tmb_status",
+                 "msi_status", "hr_status", "purity", "ploidy", age_at_biopsy=j.sampling_date.year() - j.birth_year)
+    attrs = j.order_by(["patient_id", "sample_id"]).to_pyarrow().to_pandas()
+    t = snap.table("treatment")
+    lines = t.group_by("patient_id").aggregate(n=t.count()).to_pyarrow().to_pandas().set_index("patient_id").n
+    if key[0] != "object":  # only a store version is known not to change
+        _STORE_TABLES[key] = (attrs, lines)
+        while len(_STORE_TABLES) > 2:
+            _STORE_TABLES.popitem(last=False)
+    return attrs, lines
+
+
+def _attributes(snap: Any, cohort: Any) -> pd.DataFrame:
+    """Per cohort patient, the attributes of their first cohort sample (by sample id) —
+    the columns of `summary.sample_attributes`, renamed for tasks."""
+    attrs = _store_tables(snap)[0]
+    df = attrs[attrs.sample_id.isin(cohort.sample_ids)].drop_duplicates("patient_id")
+    df = df.rename(columns={"age_at_biopsy": "age", "primary_tumor_location": "tumour_type"})
+    df = df.assign(sex=df.sex.map({"male": 1.0, "female": 0.0}))
+    return df.drop(columns=["sample_id"]).reset_index(drop=True)
+
+
+def _treatment_lines(snap: Any) -> pd.Series:
+    """Number of treatment lines per patient (patients without any are absent)."""
+    return _store_tables(snap)[1]
+
+
+def _responders(snap: Any, treatment: Any) -> pd.Series:
+    """Per patient with a matching treatment line: 1.0 when the best response to the first
+    such line (by start date, then id) is CR/PR, 0.0 when SD, non-CR/non-PD, PD or clinical
+    progression, NaN when not evaluable or not assessed — `response.response_data`'s unit."""
+    import ibis
+
+    from onconode.analysis.response import NON_RESPONDER, RESPONDER
+    from onconode.analysis.treatments import best_responses, matching_treatments
+
+    try:
+        crit = cohorts.TreatmentCriteria.model_validate(treatment)
+    except ValueError as exc:
+        raise FederatedError(f"parameter 'treatment': {exc}") from None
+    t = matching_treatments(snap, crit)
+    first = t.mutate(r=ibis.row_number().over(group_by=t.patient_id, order_by=[t.start_date, t.treatment_id]))
+    first = first.filter(first.r == 0)
+    best = best_responses(snap, first)
+    j = first.select("patient_id", "treatment_id").left_join(best.select("treatment_id", "best_response"), "treatment_id")
+    code = ibis.cases((j.best_response.isin(RESPONDER), 1.0), (j.best_response.isin(NON_RESPONDER), 0.0),
+                      else_=ibis.null().cast("float64"))
+    r = j.select("patient_id", responder=code).to_pyarrow().to_pandas()
+    return r.set_index("patient_id").responder

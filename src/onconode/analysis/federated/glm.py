@@ -62,6 +62,8 @@ def local_step(X: np.ndarray, y: np.ndarray, beta: np.ndarray, family: str) -> d
 class GLM:
     name = "glm"
     version = "1.0"
+    # Every round reads the same patient table (base.py): a node keeps the first round's for the run.
+    pins_patient_table = True
 
     def start(self, params: dict) -> dict:
         _params(params)
