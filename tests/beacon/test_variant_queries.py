@@ -168,3 +168,85 @@ def test_the_position_index_of_a_freeze_answers_like_the_store(client, node, tp5
             q = from_get(params)
             assert fast.variant_counts(snap, q, index) == fast.variant_counts(snap, q) != {}
     assert count(client, node, referenceName=chrom, start=pos - 1, alternateBases=alt) == 1
+
+
+def test_the_position_index_answers_hits_misses_ranges_and_unknown_alleles_like_the_store(node):
+    import random
+
+    from onconode.beacon import fast
+    from onconode.beacon.positions import PositionIndex, build
+    from onconode.beacon.request import from_get
+
+    _, path, rows = build(node.home, "DR-TEST")
+    index = PositionIndex(path)
+    variants = sql(node, "SELECT chromosome, position, ref, alt FROM ({v}) ORDER BY chromosome, position, ref, alt", [])
+    assert rows == len(set(variants)) > 0  # one row per distinct variant of the single dataset
+    rng = random.Random(5)
+    queries = [{"referenceName": "17", "start": "0", "end": "300000000"}, {"referenceName": "Y", "start": "10"},
+               {"referenceName": "1", "start": "5", "alternateBases": "GATTACA"}, {"referenceName": "2", "start": "99999999999"},
+               {"referenceName": "2", "start": "4294967290", "end": "99999999999"}]
+    for chrom, pos, ref, alt in rng.sample(variants, 60):
+        shift = rng.choice([0, 0, 1, -1, 500])
+        queries += [{"referenceName": chrom, "start": str(pos - 1 + shift), "referenceBases": ref, "alternateBases": alt},
+                    {"referenceName": f"chr{chrom}", "start": str(pos - 1), "alternateBases": "N"},
+                    {"referenceName": chrom, "start": str(pos - 1), "referenceBases": ref[::-1] + "A"},
+                    {"referenceName": chrom, "start": str(max(pos - rng.randint(1, 3000), 0)), "end": str(pos + rng.randint(0, 3000)),
+                     **({"alternateBases": alt} if shift else {})}]
+    with node.snapshot("DR-TEST") as snap:
+        answers = [(fast.variant_counts(snap, from_get(p), index), fast.variant_counts(snap, from_get(p))) for p in queries]
+    assert all(a == b for a, b in answers), [(p, a, b) for p, (a, b) in zip(queries, answers) if a != b][:3]
+    assert sum(1 for a, _ in answers if a) > 60  # hits, not only empty answers
+
+
+def test_position_queries_answered_from_the_index_match_the_store_for_every_requester_and_spend_the_budget(node, tp53):
+    from fastapi.testclient import TestClient
+
+    from onconode.beacon.lane import PositionLane
+    from onconode.beacon.positions import build
+    from onconode.web.app import create_app
+    from onconode.web.node import Node
+    from tests.web.conftest import FAST_ARGON2, login, make_person
+
+    chrom, pos, ref, alt, *_ = tp53
+    person = make_person(node, "reader@example.org", mfa=False)
+    queries = [{"referenceName": chrom, "start": pos - 1, "referenceBases": ref, "alternateBases": alt},
+               {"referenceName": f"chr{chrom}", "start": pos + 5, "alternateBases": "T"},
+               {"referenceName": chrom, "start": 7_500_000, "end": 7_700_000, "testMode": "true"}]
+
+    lanes: list[PositionLane] = []
+
+    def answers(n: Node) -> list[tuple[int, dict]]:
+        out = []
+        app = create_app(n)
+        with TestClient(app, base_url="https://testserver") as c:
+            for who in ("anonymous", "visa", "registered"):
+                if who == "registered":
+                    login(c, person)
+                headers = bearer(visa(n, DATASET)) if who == "visa" else {}
+                for params in queries:
+                    for granularity in ("boolean", "count", "record"):
+                        r = c.get("/beacon/g_variants", params={**params, "requestedGranularity": granularity}, headers=headers)
+                        out.append((r.status_code, r.json()))
+            m = app.middleware_stack
+            while not isinstance(m, PositionLane):
+                m = m.app
+            lanes.append(m)
+        return out
+
+    from_store = answers(node)
+    build(node.home, "DR-TEST")
+    indexed = Node(node.home, governance_options=FAST_ARGON2)
+    try:
+        assert answers(indexed) == from_store
+        assert indexed.__dict__["beacon_served"][1] is not None  # the index did answer
+        assert lanes[0].answered == 0 and lanes[1].answered > 0  # anonymous sequence queries took the lane
+    finally:
+        indexed.close()
+    (node.home / "beacon.toml").write_text("[budget]\nlimit = 2\nwindow_seconds = 60\n")
+    limited = Node(node.home, governance_options=FAST_ARGON2)
+    try:
+        with TestClient(create_app(limited), base_url="https://testserver") as c:
+            codes = [c.get("/beacon/g_variants", params=queries[0]).status_code for _ in range(3)]
+        assert codes == [200, 200, 429]
+    finally:
+        limited.close()

@@ -47,16 +47,24 @@ def _where(q: BeaconQuery) -> tuple[list[str], list[Any]]:
 def variant_counts(snap: Any, q: BeaconQuery, index: PositionIndex | None = None) -> dict[str, int]:
     """Distinct matching variants per dataset (same semantics as search.matches), from the
     freeze's position index when there is one, else from the store."""
+    if index is not None:
+        return indexed_counts(index, q)
     where, params = _where(q)
     cond = " AND ".join(where)
-    if index is not None:
-        rows = index.execute(f"SELECT dataset_id, count(DISTINCT (position, ref, alt)) FROM variant WHERE {cond} GROUP BY 1",
-                             params)
-    else:
-        store, version = snap.store, snap.version
-        rows = store.con.execute(
-            f"SELECT p.dataset_id, count(DISTINCT (v.chromosome, v.position, v.ref, v.alt)) "
-            f"FROM (SELECT * FROM ({store.relation_sql('somatic_variant', version)}) WHERE {cond}) v "
-            f"JOIN ({store.relation_sql('sample', version)}) s USING (sample_id) "
-            f"JOIN ({store.relation_sql('patient', version)}) p USING (patient_id) GROUP BY 1", params).fetchall()
+    store, version = snap.store, snap.version
+    rows = store.con.execute(
+        f"SELECT p.dataset_id, count(DISTINCT (v.chromosome, v.position, v.ref, v.alt)) "
+        f"FROM (SELECT * FROM ({store.relation_sql('somatic_variant', version)}) WHERE {cond}) v "
+        f"JOIN ({store.relation_sql('sample', version)}) s USING (sample_id) "
+        f"JOIN ({store.relation_sql('patient', version)}) p USING (patient_id) GROUP BY 1", params).fetchall()
     return {d: int(n) for d, n in rows}
+
+
+def indexed_counts(index: PositionIndex, q: BeaconQuery) -> dict[str, int]:
+    """The same counts as `_where` selects, from the position index (no store, no lock)."""
+    v = q.variant
+    bases = [b if b and b != "N" else None for b in (v.reference_bases, v.alternate_bases)]
+    chrom = chromosome(v.reference_name or "")
+    if not v.end:
+        return index.counts(chrom, v.start[0] + 1, v.start[0] + 1, *bases)
+    return index.counts(chrom, max(v.start[0] + 1 - MAX_REF_LENGTH, 0), v.end[0], *bases, overlaps=(v.start[0], v.end[0]))

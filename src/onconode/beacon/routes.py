@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 
 from onconode.analysis.beacon_rules import BudgetExceeded, QueryBudget, Requester
 from onconode.analysis.disclosure import DisclosureSettings
-from onconode.beacon import auth, info as docs
+from onconode.beacon import auth, fast, info as docs
 from onconode.beacon.info import BY_PATH, BeaconInfo
 from onconode.beacon.request import BeaconQuery, BeaconRequestError, from_body, from_get
 from onconode.beacon.responses import error
@@ -49,16 +49,26 @@ ID_SUFFIX = {"analyses": "-analysis", "runs": "-run"}
 
 
 def _service(request: Request) -> BeaconService:
-    """One service per node (its query budget lives as long as the server process)."""
-    node = node_of(request)
+    return service_for(node_of(request), str(request.base_url))
+
+
+def service_for(node: Any, base_url: str) -> BeaconService:
+    """One service per node (its query budget lives as long as the server process); when
+    beacon.toml sets no base_url, a copy per URL the node is reached at (same budget)."""
     svc = node.__dict__.get("beacon_service")
     if svc is None:
         b = BeaconInfo.load(node.home)
         budget = QueryBudget(**b.extra.get("budget", {})) if b.extra.get("budget") else QueryBudget()
         svc = node.__dict__.setdefault("beacon_service", BeaconService(b, DisclosureSettings.load(node.home), budget, node.home))
-    if not svc.info.base_url:
-        svc = dataclasses.replace(svc, info=svc.info.at(str(request.base_url).rstrip("/") + "/beacon"))
-    return svc
+    if svc.info.base_url:
+        return svc
+    at = node.__dict__.setdefault("beacon_service_at", {})
+    copy = at.get(base_url)
+    if copy is None:
+        copy = dataclasses.replace(svc, info=svc.info.at(base_url.rstrip("/") + "/beacon"))
+        if len(at) < 64:  # the Host header is the client's to choose: keep a few, not one per spoofed name
+            at[base_url] = copy
+    return copy
 
 
 def _who(request: Request) -> Requester:
@@ -90,7 +100,21 @@ async def _query(request: Request) -> BeaconQuery:
     return from_get(request.query_params)
 
 
-async def _answer(request: Request, work) -> JSONResponse:
+def _served(node: Any, svc: BeaconService) -> tuple[list[str], Any]:
+    """The served snapshot's dataset ids and position index, looked up once per process
+    (under the store lock): no process can write a DuckDB file while this server holds it
+    open read-only, so freezes and datasets stay as they are, and later position queries
+    need neither the store nor its lock."""
+    served = node.__dict__.get("beacon_served")
+    if served is None:
+        with _snapshot(node) as snap:
+            served = node.__dict__.setdefault("beacon_served", svc.served(snap))
+    return served
+
+
+async def _answer(request: Request, work, positions: bool = False) -> JSONResponse:
+    """Answer one entry or collection query; `positions`: a plain /g_variants query, which
+    a position index answers without the store (service.position_counts)."""
     svc = _service(request)
     q = BeaconQuery()
     try:
@@ -98,6 +122,14 @@ async def _answer(request: Request, work) -> JSONResponse:
         node = node_of(request)
         # testMode skips authentication (spec) but not the budget: anonymous, keyed by address
         who = Requester(f"ip:{request.client.host if request.client else 'unknown'}", "PUBLIC") if q.test_mode else _who(request)
+        if positions and fast.applies(q, Scope()):
+            served = node.__dict__.get("beacon_served") or await run_in_threadpool(_served, node, svc)
+            if served[1] is not None:
+                # a sequence query reads a few index rows (microseconds): no thread hop; a range may read many
+                doc = (svc.position_counts(served, q, who) if not q.variant.end
+                       else await run_in_threadpool(svc.position_counts, served, q, who))
+                if doc is not None:
+                    return JSONResponse(doc)
 
         def run() -> dict[str, Any]:
             with _snapshot(node) as snap:
@@ -168,7 +200,7 @@ async def entry_root(request: Request, entry: str) -> JSONResponse:
         return await _answer(request, lambda svc, snap, q, who: svc.collections(snap, entry, q, who))
     if entry not in ENTRIES:
         return _not_found(request, f"/{entry}")
-    return await _answer(request, lambda svc, snap, q, who: svc.entries(snap, entry, q, who))
+    return await _answer(request, lambda svc, snap, q, who: svc.entries(snap, entry, q, who), positions=entry == "g_variants")
 
 
 @router.api_route("/{entry}/{id}", methods=["GET", "POST"])

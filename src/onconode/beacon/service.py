@@ -9,6 +9,7 @@ blurred count and its own granularity in `info`, plus a handover to apply for ac
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,8 @@ from onconode.beacon.positions import PositionIndex, index_path
 from onconode.beacon.request import BeaconQuery
 from onconode.beacon.search import Scope
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class BeaconService:
@@ -29,15 +32,33 @@ class BeaconService:
     budget: QueryBudget = field(default_factory=QueryBudget)
     home: Path | None = None
     _positions: dict[str, PositionIndex | None] = field(default_factory=dict)
+    # per store version: every dataset id (no process can write the store while a server
+    # holds it open read-only; a copy made by dataclasses.replace shares this dict)
+    _datasets: dict[int, list[str]] = field(default_factory=dict)
 
     def positions(self, snap: Any) -> PositionIndex | None:
-        """The freeze's position index (positions.py), if the operator built it."""
+        """The freeze's position index (positions.py), if the operator built it and it still
+        matches the store (same version, no withdrawal since it was built)."""
         if self.home is None or snap.freeze is None:
             return None
         if snap.freeze not in self._positions:
-            path = index_path(self.home, snap.freeze)
-            self._positions[snap.freeze] = PositionIndex(path) if path.exists() else None
+            path, index = index_path(self.home, snap.freeze), None
+            if (path / "meta.json").exists():
+                index = PositionIndex(path)
+                built_from = (index.meta["version"], index.meta["withdrawn_patients"])
+                if built_from != (snap.version, len(snap.store.withdrawn_patients())):
+                    log.warning("the Beacon position index %s is stale (a withdrawal since it was built); answering from "
+                                "the store until `onconode beacon index` rebuilds it", path)
+                    index = None
+            self._positions[snap.freeze] = index
         return self._positions[snap.freeze]
+
+    def served(self, snap: Any) -> tuple[list[str], PositionIndex | None]:
+        """(every dataset id, the position index) of the snapshot, looked up once: what the
+        lock-free path (`position_counts`) needs."""
+        if snap.version not in self._datasets:
+            self._datasets[snap.version] = [d["dataset_id"] for d in self.datasets(snap, BeaconQuery(), Scope())]
+        return self._datasets[snap.version], self.positions(snap)
 
     def _handover(self, dataset_id: str) -> dict[str, Any]:
         root = self.info.base_url.rsplit("/beacon", 1)[0]
@@ -53,15 +74,35 @@ class BeaconService:
     def entries(self, snap: Any, path: str, q: BeaconQuery, who: Requester, scope: Scope = Scope()) -> dict[str, Any]:
         """An entry-type query (/individuals, /g_variants, ... and their id sub-paths)."""
         self.budget.spend(who)
-        entry = BY_PATH[path]
         datasets = [d["dataset_id"] for d in self.datasets(snap, q, scope)]
         levels = {d: granted(q.granularity, who, d) for d in datasets}
         shown = max(levels.values(), key=ORDER.__getitem__, default="boolean")
+        rel = None
         if path == "g_variants" and shown != "record" and fast.applies(q, scope):
             found = fast.variant_counts(snap, q, self.positions(snap))
         else:
             rel = search.matches(snap, "biosamples" if path in ("analyses", "runs") else path, q, scope)
             found = search.counts(rel)
+        return self._answer(path, q, who, datasets, levels, shown, found, rel)
+
+    def position_counts(self, served: tuple[list[str], PositionIndex | None], q: BeaconQuery,
+                        who: Requester) -> dict[str, Any] | None:
+        """A /g_variants position query answered from the position index alone (no store,
+        no lock), with the same budget and granularity rules as `entries`; None when it
+        needs the store (no index, not a plain position query, or records to show)."""
+        all_datasets, index = served
+        if index is None or not fast.applies(q, Scope()):
+            return None
+        levels = {d: granted(q.granularity, who, d) for d in all_datasets}
+        shown = max(levels.values(), key=ORDER.__getitem__, default="boolean")
+        if shown == "record":
+            return None
+        self.budget.spend(who)
+        return self._answer("g_variants", q, who, all_datasets, levels, shown, fast.indexed_counts(index, q), None)
+
+    def _answer(self, path: str, q: BeaconQuery, who: Requester, datasets: list[str], levels: dict[str, str], shown: str,
+                found: dict[str, int], rel: Any) -> dict[str, Any]:
+        entry = BY_PATH[path]
         info: dict[str, Any] = {"requesterLevel": who.level}
         if shown == "boolean":
             return responses.boolean(self.info, q, entry.id, any(found.get(d, 0) > 0 for d in datasets), info)

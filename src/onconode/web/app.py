@@ -66,6 +66,9 @@ def create_app(node: Node) -> FastAPI:
     app.state.login_limiter = LoginLimiter()
     app.add_middleware(SessionMiddleware, secret_key=node.secret_key, session_cookie=SESSION_COOKIE,
                        https_only=node.secure_cookies, same_site="lax", max_age=8 * 3600)
+    from onconode.beacon.lane import PositionLane
+
+    app.add_middleware(PositionLane, node=node)  # anonymous Beacon position queries skip the stack (beacon/lane.py)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
     for name in ROUTERS:
