@@ -250,3 +250,21 @@ def test_position_queries_answered_from_the_index_match_the_store_for_every_requ
         assert codes == [200, 200, 429]
     finally:
         limited.close()
+
+
+def test_an_index_built_before_a_withdrawal_is_not_used(node):
+    import json
+
+    from onconode.analysis.disclosure import DisclosureSettings
+    from onconode.beacon.info import BeaconInfo
+    from onconode.beacon.positions import build
+    from onconode.beacon.service import BeaconService
+
+    _, path, _ = build(node.home, "DR-TEST")
+    with node.snapshot("DR-TEST") as snap:
+        fresh = BeaconService(BeaconInfo.load(node.home), DisclosureSettings(), home=node.home)
+        assert fresh.positions(snap) is not None
+        meta = json.loads((path / "meta.json").read_text())
+        (path / "meta.json").write_text(json.dumps({**meta, "withdrawn_patients": meta["withdrawn_patients"] - 1}))
+        stale = BeaconService(BeaconInfo.load(node.home), DisclosureSettings(), home=node.home)
+        assert stale.positions(snap) is None  # the store has had a withdrawal the index does not know of
