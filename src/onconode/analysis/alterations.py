@@ -28,7 +28,7 @@ import ibis
 import ibis.expr.types as ir
 
 from onconode.analysis.materialized import materialized
-from onconode.analysis.queries import Snapshot, passing_mutations, profiled_samples
+from onconode.analysis.queries import Snapshot, passing_mutations
 
 Kind = Literal["MUTATION", "AMP", "DEL", "FUSION"]
 KINDS: tuple[str, ...] = ("MUTATION", "AMP", "DEL", "FUSION")
@@ -80,38 +80,55 @@ def fusion_events(snap: Snapshot) -> ir.Table:
     return _event(f, f.five_prime_gene, "FUSION").union(_event(f, f.three_prime_gene, "FUSION")).distinct()
 
 
-def events(snap: Snapshot, kinds: tuple[str, ...] = KINDS) -> ir.Table:
-    """All alteration events of the requested kinds (columns EVENT_COLUMNS)."""
-    parts: list[ir.Table] = []
-    for k in kinds:
-        if k == "MUTATION":
-            parts.append(mutation_events(snap))
-        elif k in ("AMP", "DEL"):
-            parts.append(copy_number_events(snap, k))  # type: ignore[arg-type]
-        elif k == "FUSION":
-            parts.append(fusion_events(snap))
-        else:
-            raise ValueError(f"unknown alteration kind {k!r}; kinds are {', '.join(KINDS)}")
+def _all_events(snap: Snapshot) -> ir.Table:
+    parts = [mutation_events(snap), copy_number_events(snap, "AMP"), copy_number_events(snap, "DEL"), fusion_events(snap)]
     out = parts[0]
     for p in parts[1:]:
         out = out.union(p)
     return out
 
 
+def events(snap: Snapshot, kinds: tuple[str, ...] = KINDS) -> ir.Table:
+    """All alteration events of the requested kinds (columns EVENT_COLUMNS).
+
+    Every kind's events are materialised together once per store snapshot (one row per
+    mutation, copy-number call or fusion partner; ~1 % of the variant table's rows), so a
+    question reads one small table instead of re-deriving four sources, and Ibis compiles
+    a one-table expression instead of a union of four."""
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown alteration kind {unknown[0]!r}; kinds are {', '.join(KINDS)}")
+    e = materialized(snap, "alteration_events", lambda: _all_events(snap))
+    return e if set(kinds) == set(KINDS) else e.filter(e.kind.isin(list(kinds)))
+
+
 def drivers(snap: Snapshot, min_likelihood: float = 0.0) -> ir.Table:
     """Somatic driver-catalogue entries (sample_id, gene, driver, driver_likelihood) with a
-    likelihood of at least `min_likelihood`."""
-    d = snap.table("driver")
-    d = d.filter(~d.germline.fill_null(False), d.driver_likelihood.fill_null(0.0) >= min_likelihood)
-    return d.select("sample_id", "gene", "driver", "driver_likelihood", "biallelic")
+    likelihood of at least `min_likelihood` (a missing likelihood counts as 0)."""
+    def build() -> ir.Table:
+        d = snap.table("driver")
+        d = d.filter(~d.germline.fill_null(False))
+        return d.select("sample_id", "gene", "driver", "biallelic", likelihood=d.driver_likelihood.fill_null(0.0),
+                        driver_likelihood=d.driver_likelihood)
+    d = materialized(snap, "somatic_drivers", build)
+    return d.filter(d.likelihood >= min_likelihood).select("sample_id", "gene", "driver", "driver_likelihood", "biallelic")
+
+
+def profiles(snap: Snapshot) -> ir.Table:
+    """Per sample, whether it was profiled for each data type (`queries.profiled_samples`
+    as three flags), materialised once per snapshot: every frequency's denominators."""
+    def build() -> ir.Table:
+        tp = snap.table("tumor_profile")
+        p = tp.profiled
+        flag = {t: (p.isnull() | (p == "") | p.contains(t)).fill_null(False) for t in ("mutations", "cna", "structural_variants")}
+        return tp.select("sample_id", **flag)
+    return materialized(snap, "sample_profiles", build)
 
 
 def fully_profiled_samples(snap: Snapshot) -> ir.Table:
     """Samples profiled for every data type: the denominator of "any alteration"."""
-    out = profiled_samples(snap, "mutations")
-    for t in ("cna", "structural_variants"):
-        out = out.semi_join(profiled_samples(snap, t), "sample_id")
-    return out
+    p = profiles(snap)
+    return p.filter(p.mutations, p.cna, p.structural_variants).select("sample_id")
 
 
 _AA = {"A": "Ala", "R": "Arg", "N": "Asn", "D": "Asp", "C": "Cys", "E": "Glu", "Q": "Gln", "G": "Gly", "H": "His",

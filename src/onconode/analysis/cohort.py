@@ -16,6 +16,7 @@ select all samples of the patients they match.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
@@ -24,6 +25,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from onconode.analysis import alterations, doid
+from onconode.analysis.materialized import execute_compiled
 from onconode.analysis.treatments import best_responses, matching_treatments
 from onconode.analysis.queries import Snapshot
 
@@ -381,7 +383,11 @@ class Cohort:
 
 
 def evaluate(snap: Snapshot, definition: Any) -> Cohort:
-    df = select(snap, definition).to_pyarrow()
+    """The cohort's samples and patients on `snap`; the definition's SQL is compiled once
+    per store snapshot (`materialized.execute_compiled`)."""
+    tree = parse(definition)
+    key = json.dumps(to_json(tree), sort_keys=True)
+    df = execute_compiled(snap, "cohort:" + key, lambda: select(snap, tree))
     samples, patients = df["sample_id"].to_pylist(), df["patient_id"].to_pylist()
     return Cohort(frozenset(samples), frozenset(patients), getattr(snap, "version", None), frozenset(zip(samples, patients)))
 

@@ -81,7 +81,7 @@ def compare(snap: Snapshot, groups: dict[str, Cohort], genes: list[str] | None =
             kinds: tuple[str, ...] = ("ANY",), min_driver_likelihood: float = 0.5) -> Comparison:
     _check_groups(groups)
     names = list(groups)
-    freqs = {n: frequency.alteration_frequency(snap, c, genes, kinds, min_driver_likelihood) for n, c in groups.items()}
+    freqs = frequency.alteration_frequencies(snap, groups, genes, kinds, min_driver_likelihood)
     keys = sorted({(r["kind"], r["gene"]) for f in freqs.values() for r in f.rows})
     out = Comparison(names)
     for kind, gene in keys:
@@ -104,7 +104,8 @@ def _clinical(snap: Snapshot, groups: dict[str, Cohort], out: Comparison) -> Non
     attrs = {n: sample_attributes(snap, c) for n, c in groups.items()}
     for a in CATEGORICAL:
         values = sorted({str(v) for df in attrs.values() for v in df[a].dropna()})
-        counts = {v: [int((df[a].astype(str) == v).sum()) for df in attrs.values()] for v in values}
+        per_group = [df[a].astype(str).value_counts() for df in attrs.values()]
+        counts = {v: [int(vc.get(v, 0)) for vc in per_group] for v in values}
         p = chi_squared([counts[v] for v in values])[1] if len(values) > 1 else 1.0
         out.categorical.append({"attribute": a, "counts": counts, "p": p})
     for a in NUMERIC:

@@ -11,34 +11,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import json
+
+import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 from onconode.analysis import alterations
-from onconode.analysis.cohort import Cohort, samples_table
+from onconode.analysis.cohort import Cohort
+from onconode.analysis.materialized import execute_with_members
 from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
 
 FREQUENCY_KINDS = ("MUTATION", "AMP", "DEL", "FUSION", "DRIVER", "ANY")
 
 
-def _profiled(snap: Snapshot, kind: str) -> ir.Table:
-    if kind in alterations.PROFILE_OF_KIND:
-        return alterations.profiled_samples(snap, alterations.PROFILE_OF_KIND[kind])
-    return alterations.fully_profiled_samples(snap)
+_PROFILE_FLAG = {"MUTATION": "mutations", "AMP": "cna", "DEL": "cna", "FUSION": "structural_variants"}
 
 
-def altered_samples(snap: Snapshot, kind: str, min_driver_likelihood: float = 0.5) -> ir.Table:
-    """(sample_id, gene) pairs altered by `kind`, counted only where profiled for it."""
-    if kind in alterations.KINDS:
-        e = alterations.events(snap, (kind,)).select("sample_id", "gene")
-    elif kind == "DRIVER":
-        e = alterations.drivers(snap, min_driver_likelihood).select("sample_id", "gene")
-    elif kind == "ANY":
-        e = alterations.events(snap).select("sample_id", "gene").union(
-            alterations.drivers(snap, min_driver_likelihood).select("sample_id", "gene"))
-    else:
-        raise ValueError(f"unknown alteration kind {kind!r}; kinds are {', '.join(FREQUENCY_KINDS)}")
-    return e.semi_join(_profiled(snap, kind), "sample_id").distinct()
+def _check_kinds(kinds: tuple[str, ...]) -> None:
+    for kind in kinds:
+        if kind not in FREQUENCY_KINDS:
+            raise ValueError(f"unknown alteration kind {kind!r}; kinds are {', '.join(FREQUENCY_KINDS)}")
 
 
 @dataclass
@@ -64,22 +58,78 @@ class FrequencyResult:
                 "profiled": {k: rules.cell(v) for k, v in self.profiled.items()}, "rows": rows}
 
 
+def _profiled_members(snap: Snapshot, members: ir.Table) -> ir.Table:
+    return alterations.profiles(snap).join(members, "sample_id")
+
+
+def _denominators(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...]) -> ir.Table:
+    """Per cohort, its samples profiled for each kind (every data type for DRIVER and ANY)."""
+    prof = _profiled_members(snap, members)
+    full = prof.mutations & prof.cna & prof.structural_variants
+    flags = {k: prof[_PROFILE_FLAG[k]] if k in _PROFILE_FLAG else full for k in kinds}
+    return prof.group_by("cohort").aggregate(**{k: f.cast("int64").sum() for k, f in flags.items()})
+
+
+def _altered(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...], wanted: list[str] | None,
+             min_driver_likelihood: float) -> ir.Table:
+    """Per cohort, kind and (upper-case) gene: how many profiled samples are altered."""
+    prof = _profiled_members(snap, members)
+    event_kinds = [k for k in alterations.KINDS if k in kinds or "ANY" in kinds]
+    rows = alterations.events(snap, tuple(event_kinds)).select("sample_id", "gene", "kind") if event_kinds else None
+    if "DRIVER" in kinds or "ANY" in kinds:
+        d = alterations.drivers(snap, min_driver_likelihood)
+        d = d.select("sample_id", "gene", kind=ibis.literal("DRIVER"))
+        rows = d if rows is None else rows.union(d)
+    j = rows.join(prof, "sample_id")
+    if wanted is not None:
+        j = j.filter(j.gene.upper().isin(wanted))
+    everything = j.mutations & j.cna & j.structural_variants
+    profiled = ibis.cases(*((j.kind == k, j[_PROFILE_FLAG[k]]) for k in _PROFILE_FLAG), else_=everything)
+    parts = []
+    specific = [k for k in kinds if k != "ANY"]
+    if specific:
+        parts.append(j.filter(j.kind.isin(specific), profiled).select("cohort", "kind", "sample_id", gene=j.gene.upper()))
+    if "ANY" in kinds:
+        parts.append(j.filter(everything).select("cohort", kind=ibis.literal("ANY"), sample_id=j.sample_id, gene=j.gene.upper()))
+    per_kind = parts[0] if len(parts) == 1 else parts[0].union(parts[1])
+    return per_kind.group_by(["cohort", "kind", "gene"]).aggregate(altered=per_kind.sample_id.nunique())
+
+
 def alteration_frequency(snap: Snapshot, cohort: Cohort, genes: list[str] | None = None,
                          kinds: tuple[str, ...] = FREQUENCY_KINDS, min_driver_likelihood: float = 0.5) -> FrequencyResult:
     """Per gene and kind, how many of the cohort's profiled samples are altered; genes
     with no alteration are listed (with 0) only when asked for by name."""
-    members = samples_table(cohort)
-    result = FrequencyResult(cohort.samples, {})
+    return alteration_frequencies(snap, {"cohort": cohort}, genes, kinds, min_driver_likelihood)["cohort"]
+
+
+def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: list[str] | None = None,
+                           kinds: tuple[str, ...] = FREQUENCY_KINDS, min_driver_likelihood: float = 0.5) -> dict[str, FrequencyResult]:
+    """`alteration_frequency` of several cohorts with two queries in all — the
+    denominators, and the altered samples per cohort, kind and gene — on the per-snapshot
+    alteration tables (`alterations.events`, `.drivers`, `.profiles`).
+
+    A kind counts in a sample only where the sample is profiled for it; DRIVER and ANY
+    only in samples profiled for every data type."""
+    _check_kinds(kinds)
+    names = list(cohorts)
+    members = pa.table({
+        "sample_id": pa.array([s for n in names for s in sorted(cohorts[n].sample_ids)], pa.string()),
+        "cohort": pa.array([n for n in names for _ in cohorts[n].sample_ids], pa.string())})
     wanted = [g.upper() for g in genes] if genes else None
-    for kind in kinds:
-        profiled = _profiled(snap, kind).semi_join(members, "sample_id")
-        result.profiled[kind] = int(profiled.count().to_pyarrow().as_py())
-        a = altered_samples(snap, kind, min_driver_likelihood).semi_join(members, "sample_id")
-        if wanted is not None:
-            a = a.filter(a.gene.upper().isin(wanted))
-        counts = a.group_by(gene=a.gene.upper()).aggregate(altered=a.sample_id.nunique()).to_pyarrow().to_pylist()
-        found = {c["gene"]: int(c["altered"]) for c in counts}
-        for gene in (wanted if wanted is not None else sorted(found)):
-            result.rows.append({"gene": gene, "kind": kind, "altered": found.get(gene, 0)})
-    result.rows.sort(key=lambda r: (FREQUENCY_KINDS.index(r["kind"]), -r["altered"], r["gene"]))
-    return result
+    key = json.dumps([list(kinds), wanted, min_driver_likelihood])
+    denom = {r["cohort"]: r for r in execute_with_members(
+        snap, "frequency-denominators:" + key, lambda m: _denominators(snap, m, kinds), members).to_pylist()}
+    counts: dict[tuple[str, str], dict[str, int]] = {}
+    for r in execute_with_members(snap, "frequency-altered:" + key,
+                                  lambda m: _altered(snap, m, kinds, wanted, min_driver_likelihood), members).to_pylist():
+        counts.setdefault((r["cohort"], r["kind"]), {})[r["gene"]] = int(r["altered"])
+    out: dict[str, FrequencyResult] = {}
+    for n in names:
+        result = FrequencyResult(cohorts[n].samples, {k: int(denom.get(n, {}).get(k) or 0) for k in kinds})
+        for kind in kinds:
+            found = counts.get((n, kind), {})
+            for gene in (wanted if wanted is not None else sorted(found)):
+                result.rows.append({"gene": gene, "kind": kind, "altered": found.get(gene, 0)})
+        result.rows.sort(key=lambda r: (FREQUENCY_KINDS.index(r["kind"]), -r["altered"], r["gene"]))
+        out[n] = result
+    return out

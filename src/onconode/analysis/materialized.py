@@ -20,12 +20,18 @@ expression: their engine decides how to run it.
 from __future__ import annotations
 
 import re
+import uuid
+import weakref
 from typing import Any, Callable
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
 
 _PREFIX = "_onconode_cache_"
+# Ibis tables of the temporary tables, per store (weakly), so a question does not ask
+# DuckDB for a table's schema again (~10 ms each).
+_TABLES: "weakref.WeakKeyDictionary[Any, dict[str, ir.Table]]" = weakref.WeakKeyDictionary()
 
 
 def _store_of(snap: Any) -> Any | None:
@@ -33,6 +39,10 @@ def _store_of(snap: Any) -> Any | None:
     if store is None or not hasattr(store, "con") or not isinstance(getattr(snap, "version", None), int):
         return None
     return store
+
+
+def _withdrawals(con: Any) -> int:
+    return int(con.execute("SELECT count(*) FROM withdrawal").fetchall()[0][0])   # fetchall: leaves no open result
 
 
 def materialized(snap: Any, name: str, build: Callable[[], ir.Table]) -> ir.Table:
@@ -46,8 +56,11 @@ def materialized(snap: Any, name: str, build: Callable[[], ir.Table]) -> ir.Tabl
     if store is None:
         return build()
     con = store.con
-    withdrawals = int(con.execute("SELECT count(*) FROM withdrawal").fetchone()[0])
+    withdrawals = _withdrawals(con)
     table = f"{_PREFIX}{name}_v{snap.version}_w{withdrawals}"
+    known = _TABLES.setdefault(store, {})
+    if table in known:   # built by this process on this connection, and only dropped below
+        return known[table]
     existing = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)", [f"{_PREFIX}{name}_"]).fetchall()}
     if table not in existing:
@@ -56,4 +69,51 @@ def materialized(snap: Any, name: str, build: Callable[[], ir.Table]) -> ir.Tabl
         for stale in existing:   # copies from before a withdrawal are wrong now; other versions' stay
             if not stale.endswith(f"_w{withdrawals}"):
                 con.execute(f'DROP TABLE IF EXISTS temp."{stale}"')
-    return store.ibis.table(table, database="temp")
+                known.pop(stale, None)
+    known[table] = store.ibis.table(table, database="temp")
+    return known[table]
+
+
+# Compiled SQL per store (weakly: it goes with the store), keyed by version, withdrawals
+# and the caller's key. Only SQL text is kept, never a result.
+_COMPILED: "weakref.WeakKeyDictionary[Any, dict[tuple[int, int, str], str]]" = weakref.WeakKeyDictionary()
+
+
+def execute_compiled(snap: Any, key: str, build: Callable[[], ir.Table]) -> pa.Table:
+    """Run `build()` (an expression that depends only on the snapshot and `key`), compiling
+    it to SQL only the first time for this store, version and withdrawal count.
+
+    Ibis needs 50–150 ms of Python to compile a cohort definition's expression, several
+    times what DuckDB needs to run it; a researcher's questions repeat definitions (the
+    same cohort for its frequency, OncoPrint and survival), so the SQL is kept. A
+    withdrawal changes the key: the temporary tables the SQL reads are rebuilt under new
+    names and the SQL compiled again. Snapshots not on a DuckDB store run `build()`."""
+    return execute_with_members(snap, key, lambda _: build(), None)
+
+
+_MEMBERS = "_onconode_members_placeholder_"
+
+
+def execute_with_members(snap: Any, key: str, build: Callable[[ir.Table], ir.Table], members: pa.Table | None) -> pa.Table:
+    """`execute_compiled` for an expression over an in-memory table of `members` (e.g. a
+    cohort's samples): compiled once against a placeholder table of the same schema, run
+    with the members registered under a name of their own (concurrent questions on one
+    connection never see each other's)."""
+    store = _store_of(snap)
+    if store is None:
+        return build(ibis.memtable(members) if members is not None else None).to_pyarrow()
+    cache = _COMPILED.setdefault(store, {})
+    schema = "" if members is None else str(members.schema)
+    k = (snap.version, _withdrawals(store.con), f"{key}|{schema}")
+    sql = cache.get(k)
+    if sql is None:
+        placeholder = None if members is None else ibis.table(ibis.Schema.from_pyarrow(members.schema), name=_MEMBERS)
+        sql = cache[k] = ibis.to_sql(build(placeholder), dialect="duckdb")
+    if members is None:
+        return store.con.sql(sql).to_arrow_table()
+    name = f"_onconode_members_{uuid.uuid4().hex}"
+    store.con.register(name, members)
+    try:
+        return store.con.sql(sql.replace(f'"{_MEMBERS}"', f'"{name}"')).to_arrow_table()
+    finally:
+        store.con.unregister(name)

@@ -8,12 +8,17 @@ pattern across the genes with how many samples show it, small patterns hidden an
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
+import ibis.expr.types as ir
+import pyarrow as pa
+
 from onconode.analysis import alterations
-from onconode.analysis.cohort import Cohort, samples_table
+from onconode.analysis.cohort import Cohort
+from onconode.analysis.materialized import execute_with_members
 from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
 
@@ -57,17 +62,26 @@ class OncoPrint:
                 "altered_per_gene": per_gene, "patterns": shown, "other_patterns_samples": rules.cell(pooled)}
 
 
+def _profiled(snap: Snapshot, members: ir.Table) -> ir.Table:
+    return alterations.fully_profiled_samples(snap).semi_join(members, "sample_id")
+
+
+def _events(snap: Snapshot, members: ir.Table, wanted: list[str]) -> ir.Table:
+    e = alterations.events(snap).semi_join(_profiled(snap, members), "sample_id")
+    return e.filter(e.gene.upper().isin(wanted)).mutate(gene=lambda t: t.gene.upper())
+
+
 def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str]) -> OncoPrint:
     """The alterations of `genes` in the cohort's samples profiled for every data type."""
     if not genes:
         raise ValueError("an OncoPrint needs at least one gene")
     wanted = [g.upper() for g in genes]
-    members = alterations.fully_profiled_samples(snap).semi_join(samples_table(cohort), "sample_id")
-    profiled = sorted(members.to_pyarrow()["sample_id"].to_pylist())
-    e = alterations.events(snap).semi_join(members, "sample_id")
-    e = e.filter(e.gene.upper().isin(wanted)).mutate(gene=lambda t: t.gene.upper())
+    cohort_samples = pa.table({"sample_id": pa.array(sorted(cohort.sample_ids), pa.string())})
+    profiled = sorted(execute_with_members(snap, "oncoprint-profiled", lambda m: _profiled(snap, m), cohort_samples)
+                      .column("sample_id").to_pylist())
     cells: dict[str, dict[str, list[str]]] = {}
-    for row in e.to_pyarrow().to_pylist():
+    rows = execute_with_members(snap, "oncoprint-events:" + json.dumps(wanted), lambda m: _events(snap, m, wanted), cohort_samples)
+    for row in rows.to_pylist():
         cells.setdefault(row["sample_id"], {}).setdefault(row["gene"], []).append(_label(row))
     key = lambda s: (tuple(0 if cells.get(s, {}).get(g) else 1 for g in wanted), s)  # noqa: E731
     return OncoPrint(wanted, sorted(profiled, key=key), cells, len(profiled))

@@ -10,8 +10,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from onconode.analysis.cohort import Cohort, samples_table
+from onconode.analysis.cohort import Cohort
 from onconode.analysis.disclosure import Rules
+from onconode.analysis.materialized import materialized
 from onconode.analysis.queries import Snapshot
 
 AGE_GROUPS = ((0, 40, "<40"), (40, 50, "40-49"), (50, 60, "50-59"), (60, 70, "60-69"), (70, 80, "70-79"), (80, 200, "80+"))
@@ -24,14 +25,25 @@ EDGES = {
 
 
 def sample_attributes(snap: Snapshot, cohort: Cohort) -> pd.DataFrame:
-    """One row per cohort sample with the attributes summaries and comparisons use."""
-    s = snap.table("sample").semi_join(samples_table(cohort), "sample_id")
-    p = snap.table("patient").select("patient_id", "sex", "birth_year")
-    tp = snap.table("tumor_profile").select("sample_id", "tmb_per_mb", "tmb_status", "msi_status", "hr_status", "purity", "ploidy")
-    j = s.left_join(p, "patient_id").left_join(tp, "sample_id")
-    j = j.select("sample_id", "patient_id", "sex", "primary_tumor_location", "biopsy_site", "tmb_per_mb", "tmb_status",
-                 "msi_status", "hr_status", "purity", "ploidy", age_at_biopsy=j.sampling_date.year() - j.birth_year)
-    return j.to_pyarrow().to_pandas().sort_values("sample_id", ignore_index=True)
+    """One row per cohort sample with the attributes summaries and comparisons use.
+
+    The attributes of every sample are one small table per store snapshot (one row per
+    sample, materialised on first use); a cohort's rows are picked from it in pandas, so a
+    question costs no query compilation and no join for this."""
+    df = _all_sample_attributes(snap).to_pyarrow().to_pandas()
+    return df[df.sample_id.isin(cohort.sample_ids)].sort_values("sample_id", ignore_index=True)
+
+
+def _all_sample_attributes(snap: Snapshot):
+    def build():
+        s = snap.table("sample")
+        p = snap.table("patient").select("patient_id", "sex", "birth_year")
+        tp = snap.table("tumor_profile").select("sample_id", "tmb_per_mb", "tmb_status", "msi_status", "hr_status", "purity",
+                                                "ploidy")
+        j = s.left_join(p, "patient_id").left_join(tp, "sample_id")
+        return j.select("sample_id", "patient_id", "sex", "primary_tumor_location", "biopsy_site", "tmb_per_mb", "tmb_status",
+                        "msi_status", "hr_status", "purity", "ploidy", age_at_biopsy=j.sampling_date.year() - j.birth_year)
+    return materialized(snap, "sample_attributes", build)
 
 
 def _age_group(age: float | None) -> str:
