@@ -17,7 +17,6 @@ from onconode.release import bgzf
 META_BIN = 37450  # htslib's pseudo-bin: (first, last) offset and the record counts of a contig
 LINEAR_SHIFT = 14  # 16 kb windows
 _VCF_CONF = struct.pack("<6i", 2, 1, 2, 0, ord("#"), 0)  # format VCF, seq col 1, begin col 2, no end col, '#', skip 0
-_NONE = np.uint64(0xFFFFFFFFFFFFFFFF)
 
 
 def reg2bin(beg: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -51,9 +50,9 @@ def _index_words(ref_ids: np.ndarray, bins: np.ndarray, vbeg: np.ndarray, vend: 
     run_bin = np.concatenate((bins[first], np.full(2 * len(present), META_BIN, np.uint32))).astype(np.int64)
     run_beg = np.concatenate((vbeg[first], vbeg[ref_first], counts_per_ref.astype(np.uint64))).astype(np.uint64)
     run_end = np.concatenate((vend[last], vend[ref_last], np.zeros(len(present), np.uint64))).astype(np.uint64)
-    order = np.lexsort((np.arange(len(run_bin)), run_bin, run_ref))
-    run_ref, run_bin, run_beg, run_end = run_ref[order], run_bin[order], run_beg[order], run_end[order]
-    group = run_ref * (1 << 20) + run_bin  # bins are < 2^16
+    group = run_ref * (1 << 16) + run_bin  # bins are < 2^16
+    order = np.argsort(group, kind="stable")  # runs are nearly in order already: cheap
+    run_ref, run_bin, run_beg, run_end, group = run_ref[order], run_bin[order], run_beg[order], run_end[order], group[order]
     new_group = np.concatenate(([True], group[1:] != group[:-1]))
     starts = np.flatnonzero(new_group)
     counts = np.diff(np.concatenate((starts, [len(group)])))
@@ -76,7 +75,9 @@ def _index_words(ref_ids: np.ndarray, bins: np.ndarray, vbeg: np.ndarray, vend: 
 def _linear(ref_ids: np.ndarray, vbeg: np.ndarray, begs: np.ndarray, ends: np.ndarray, n_refs: int) -> tuple[np.ndarray, np.ndarray]:
     """Every contig's linear index (the first record, in file order, overlapping each 16 kb
     window; empty windows take the previous window's offset, leading ones the contig's
-    first record), concatenated; returns it and each contig's first entry."""
+    first record, as htslib fills them), concatenated; returns it and each contig's first
+    entry. Records are in file order, so the first record seen in a window has its
+    smallest offset."""
     w0, w1 = begs >> LINEAR_SHIFT, (ends - 1) >> LINEAR_SHIFT
     present = np.unique(ref_ids)
     ref_first = np.searchsorted(ref_ids, present, side="left")
@@ -85,13 +86,12 @@ def _linear(ref_ids: np.ndarray, vbeg: np.ndarray, begs: np.ndarray, ends: np.nd
     ref_start = np.concatenate(([0], np.cumsum(sizes)))
     span = (w1 - w0 + 1).astype(np.int64)
     windows = np.repeat(w0 + ref_start[ref_ids], span) + (np.arange(int(span.sum())) - np.repeat(np.cumsum(span) - span, span))
-    linear = np.full(int(ref_start[-1]), _NONE, dtype=np.uint64)
-    uniq, first = np.unique(windows, return_index=True)  # record order is file order: the first is the smallest offset
-    linear[uniq] = np.repeat(vbeg, span)[first]
-    heads = ref_start[present]
-    linear[heads] = np.where(linear[heads] == _NONE, vbeg[ref_first], linear[heads])
-    filled = np.where(linear != _NONE, np.arange(len(linear)), 0)
-    return linear[np.maximum.accumulate(filled)] if len(linear) else linear, ref_start
+    # Each contig's first window is seeded with its first record, ahead of the records.
+    keys = np.concatenate((ref_start[present], windows))
+    values = np.concatenate((vbeg[ref_first], np.repeat(vbeg, span)))
+    uniq, first = np.unique(keys, return_index=True)  # first occurrence of each window
+    linear = np.repeat(values[first], np.diff(np.concatenate((uniq, [ref_start[-1]]))))
+    return linear.astype(np.uint64), ref_start
 
 
 def build(names: list[str], ref_ids: np.ndarray, begs: np.ndarray, ref_lengths: np.ndarray, starts: np.ndarray,
@@ -127,7 +127,7 @@ def build(names: list[str], ref_ids: np.ndarray, begs: np.ndarray, ref_lengths: 
             out.append(struct.pack("<i", int(ref_bins[r])))
             out.append(words[ref_words[r, 0]:ref_words[r, 1]].tobytes())
             lin = linear[ref_start[r]:ref_start[r + 1]]
-            out.append(struct.pack("<i", len(lin)) + lin.astype("<u8").tobytes())
+            out.append(struct.pack("<i", len(lin)) + lin.astype("<u8", copy=False).tobytes())
     out.append(struct.pack("<Q", 0))  # records without coordinates
     return bgzf.compress(b"".join(out))[0]
 
