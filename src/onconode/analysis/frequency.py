@@ -119,17 +119,21 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
     key = json.dumps([list(kinds), wanted, min_driver_likelihood])
     denom = {r["cohort"]: r for r in execute_with_members(
         snap, "frequency-denominators:" + key, lambda m: _denominators(snap, m, kinds), members).to_pylist()}
+    altered = execute_with_members(snap, "frequency-altered:" + key,
+                                   lambda m: _altered(snap, m, kinds, wanted, min_driver_likelihood), members)
     counts: dict[tuple[str, str], dict[str, int]] = {}
-    for r in execute_with_members(snap, "frequency-altered:" + key,
-                                  lambda m: _altered(snap, m, kinds, wanted, min_driver_likelihood), members).to_pylist():
-        counts.setdefault((r["cohort"], r["kind"]), {})[r["gene"]] = int(r["altered"])
+    # column-wise: tens of thousands of rows for "every gene", where row dicts cost 0.1 s
+    for c, k, g, a in zip(*(altered.column(x).to_pylist() for x in ("cohort", "kind", "gene", "altered"))):
+        counts.setdefault((c, k), {})[g] = a
     out: dict[str, FrequencyResult] = {}
     for n in names:
         result = FrequencyResult(cohorts[n].samples, {k: int(denom.get(n, {}).get(k) or 0) for k in kinds})
+        order = []
         for kind in kinds:
             found = counts.get((n, kind), {})
-            for gene in (wanted if wanted is not None else sorted(found)):
-                result.rows.append({"gene": gene, "kind": kind, "altered": found.get(gene, 0)})
-        result.rows.sort(key=lambda r: (FREQUENCY_KINDS.index(r["kind"]), -r["altered"], r["gene"]))
+            rank = FREQUENCY_KINDS.index(kind)
+            order += [(rank, -a, g, kind) for g, a in ((g, found.get(g, 0)) for g in (wanted if wanted is not None else found))]
+        order.sort()
+        result.rows = [{"gene": g, "kind": kind, "altered": -na} for _, na, g, kind in order]
         out[n] = result
     return out
