@@ -38,6 +38,8 @@ def _store_of(snap: Any) -> Any | None:
     store = getattr(snap, "store", None)
     if store is None or not hasattr(store, "con") or not isinstance(getattr(snap, "version", None), int):
         return None
+    if getattr(snap, "derived", False):  # a view that changes the store's rows (a node's harmonized codes): not cacheable by store and version
+        return None
     return store
 
 

@@ -178,6 +178,10 @@ def _synonyms() -> dict[str, str]:
 class HarmonizedSnapshot:
     """A node's snapshot as the harmonized model: local codes mapped on the way out."""
 
+    # Its tables differ from the store's own at the same version, so analysis caches keyed
+    # by store and version (analysis/materialized.py) must not serve or keep them.
+    derived = True
+
     def __init__(self, snap: Any, coding: Coding) -> None:
         self.snap, self.coding = snap, coding
         self.store, self.version = snap.store, snap.version
