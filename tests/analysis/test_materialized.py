@@ -35,3 +35,17 @@ def test_a_withdrawal_is_never_hidden_by_the_kept_selection(store):
     tables = _cache_tables(store)
     assert tables and all(t.endswith("_w1") for t in tables)   # the stale copies were dropped
 
+
+
+def test_compiled_sql_is_reused_and_a_withdrawal_compiles_afresh(store):
+    from onconode.analysis import materialized as M
+
+    ab.load(store)
+    C.evaluate(store.snapshot(), KRAS)
+    keys = [k for k in M._COMPILED[store] if "KRAS" in k[2]]
+    assert len(keys) == 1
+    C.evaluate(store.snapshot(), KRAS)
+    assert [k for k in M._COMPILED[store] if "KRAS" in k[2]] == keys   # the same SQL, not compiled again
+    store.withdraw("P03", "consent withdrawn")
+    assert sorted(C.evaluate(store.snapshot(), KRAS).sample_ids) == ["P01T"]
+    assert len([k for k in M._COMPILED[store] if "KRAS" in k[2]]) == 2   # keyed by the withdrawal count

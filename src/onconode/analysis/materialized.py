@@ -94,6 +94,7 @@ def execute_compiled(snap: Any, key: str, build: Callable[[], ir.Table]) -> pa.T
 
 
 _MEMBERS = "_onconode_members_placeholder_"
+_MAX_COMPILED = 2000   # SQL texts kept per store (a few kB each)
 
 
 def execute_with_members(snap: Any, key: str, build: Callable[[ir.Table], ir.Table], members: pa.Table | None) -> pa.Table:
@@ -110,7 +111,10 @@ def execute_with_members(snap: Any, key: str, build: Callable[[ir.Table], ir.Tab
     sql = cache.get(k)
     if sql is None:
         placeholder = None if members is None else ibis.table(ibis.Schema.from_pyarrow(members.schema), name=_MEMBERS)
-        sql = cache[k] = ibis.to_sql(build(placeholder), dialect="duckdb")
+        sql = ibis.to_sql(build(placeholder), dialect="duckdb")
+        while len(cache) >= _MAX_COMPILED:   # a long-running server sees many definitions: drop the oldest
+            cache.pop(next(iter(cache)))
+        cache[k] = sql
     if members is None:
         return store.con.sql(sql).to_arrow_table()
     name = f"_onconode_members_{uuid.uuid4().hex}"
