@@ -94,5 +94,6 @@ def _build(df: pd.DataFrame, params: dict, needed: list[str], intercept: bool,
             if np.isin(x, (0.0, 1.0)).all():
                 levels[c] = {k: n for k, n in {"0": int((x == 0).sum()), "1": int((x == 1).sum())}.items() if n > 0}
             cols.append(x)
-    X = np.column_stack(cols) if cols else np.empty((len(keep), 0))
+    # column-major: each covariate contiguous, so Xᵀ products (glm.local_step) run on contiguous rows
+    X = np.array(cols, dtype=float).T if cols else np.empty((len(keep), 0))
     return X, keep, levels
