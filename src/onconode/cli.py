@@ -222,9 +222,15 @@ def ingest_vcf(
     ref_genome: Optional[str] = typer.Option(None, "--ref-genome", help=REF_HELP),
 ) -> None:
     """A somatic VCF from any caller (PURPLE/SAGE annotations are used when present)."""
-    from onconode.ingest.vcf import ingest_vcf as ingest
+    from onconode.ingest.vcf.body import prefetch
 
-    run_ingest(lambda s: ingest(s, path, sample_id=sample_id, tumor=tumor, ref_genome=ref_genome, progress=_rich_task))
+    with prefetch(path):  # the file inflates while the libraries load and the store opens
+        from onconode.ingest.arrow_start import without_pandas_probe
+
+        without_pandas_probe()
+        from onconode.ingest.vcf import ingest_vcf as ingest
+
+        run_ingest(lambda s: ingest(s, path, sample_id=sample_id, tumor=tumor, ref_genome=ref_genome, progress=_rich_task))
 
 
 @ingest_app.command("maf")
