@@ -20,15 +20,13 @@ import ibis
 import numpy as np
 import pandas as pd
 
-from onconode.analysis.treatments import best_responses, matching_treatments
+from onconode.analysis.treatments import NON_RESPONDER, RESPONDER, best_responses, matching_treatments
 from onconode.analysis.cohort import Cohort, TreatmentCriteria
 from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
 from onconode.analysis.stats import clopper_pearson, fisher_exact, odds_ratio_woolf
 from onconode.analysis.summary import sample_attributes
 
-RESPONDER = ("CR", "PR")
-NON_RESPONDER = ("SD", "NON_CR_NON_PD", "PD", "CLINICAL_PROGRESSION")
 Covariate = Literal["tumour_type", "age", "purity"]
 
 

@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 
 # Best response of a treatment: the first of these it reached (RECIST order).
 RESPONSE_RANK = {"CR": 0, "PR": 1, "SD": 2, "NON_CR_NON_PD": 3, "PD": 4, "CLINICAL_PROGRESSION": 5, "NE": 6, "ND": 7}
+RESPONDER = ("CR", "PR")
+NON_RESPONDER = ("SD", "NON_CR_NON_PD", "PD", "CLINICAL_PROGRESSION")
 assert set(RESPONSE_RANK) == set(C.RESPONSES)
 
 

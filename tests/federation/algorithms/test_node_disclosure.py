@@ -156,3 +156,12 @@ def test_survival_partials_carry_no_event_time_only_sums_and_bin_edges():
     km = get_algorithm("km")
     edges = km.partial(snap, {"endpoint": "os"}, km.start({"endpoint": "os"}), RULES)
     assert all(e % 30 == 0 for e in edges["edges"] + [edges["top"]])  # 30-day bin edges, never a patient's time
+
+
+def test_a_whole_node_task_sees_the_same_patient_table_as_a_cohort_of_everyone(snaps):
+    from onconode.analysis.federated.data import _build
+
+    params = {"family": "binomial", "outcome": "responder", "treatment": {}}
+    everyone = {"op": "or", "args": [{"op": "all"}, {"op": "all"}]}   # evaluated as a cohort query
+    for snap in snaps.values():
+        assert _build(snap, params).equals(_build(snap, {**params, "cohort": everyone}))

