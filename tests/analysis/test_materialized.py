@@ -49,3 +49,25 @@ def test_compiled_sql_is_reused_and_a_withdrawal_compiles_afresh(store):
     store.withdraw("P03", "consent withdrawn")
     assert sorted(C.evaluate(store.snapshot(), KRAS).sample_ids) == ["P01T"]
     assert len([k for k in M._COMPILED[store] if "KRAS" in k[2]]) == 2   # keyed by the withdrawal count
+
+
+def test_a_starting_server_builds_the_tables_before_the_first_question(tmp_path):
+    from onconode.analysis.warm import warm_node_in_background
+    from onconode.store import Store
+    from onconode.web.node import Node
+
+    with Store.init(tmp_path) as store:
+        ab.load(store)
+        store.create_freeze("DR-1", "first release")
+    node = Node(tmp_path)
+    try:
+        warm_node_in_background(node).join(60)
+        with node.snapshot("DR-1") as snap:
+            built = _cache_tables(snap.store)
+            assert {"_onconode_cache_alteration_events_v1_w0", "_onconode_cache_somatic_drivers_v1_w0",
+                    "_onconode_cache_sample_profiles_v1_w0", "_onconode_cache_sample_attributes_v1_w0",
+                    "_onconode_cache_sample_dates_v1_w0"} <= set(built)
+            assert sorted(C.evaluate(snap, KRAS).sample_ids) == ["P01T", "P03T"]
+            assert _cache_tables(snap.store) == built   # the question found everything built
+    finally:
+        node.close()

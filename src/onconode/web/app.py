@@ -91,8 +91,11 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     localhost, and anywhere else the node must sit behind TLS."""
     import uvicorn
 
+    from onconode.analysis.warm import warm_node_in_background
+
     node = Node(home)
     try:
+        warm_node_in_background(node)
         uvicorn.run(create_app(node), host=host, port=port, log_level="warning")
     finally:
         node.close()
