@@ -30,11 +30,11 @@ def sample_attributes(snap: Snapshot, cohort: Cohort) -> pd.DataFrame:
     The attributes of every sample are one small table per store snapshot (one row per
     sample, materialised on first use); a cohort's rows are picked from it in pandas, so a
     question costs no query compilation and no join for this."""
-    df = _all_sample_attributes(snap).to_pyarrow().to_pandas()
+    df = all_sample_attributes(snap).to_pyarrow().to_pandas()
     return df[df.sample_id.isin(cohort.sample_ids)].sort_values("sample_id", ignore_index=True)
 
 
-def _all_sample_attributes(snap: Snapshot):
+def all_sample_attributes(snap: Snapshot):
     def build():
         s = snap.table("sample")
         p = snap.table("patient").select("patient_id", "sex", "birth_year")

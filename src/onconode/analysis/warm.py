@@ -25,8 +25,8 @@ def warm(snap: Any) -> None:
     alterations.events(snap)
     alterations.drivers(snap)
     alterations.profiles(snap)
-    summary._all_sample_attributes(snap)
-    survival_data._sample_dates(snap)
+    summary.all_sample_attributes(snap)
+    survival_data.all_sample_dates(snap)
 
 
 def warm_node_in_background(node: Any) -> threading.Thread:
