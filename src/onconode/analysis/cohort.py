@@ -255,7 +255,7 @@ def _gene_samples(snap: Snapshot, n: GeneAltered) -> ir.Table:
         e = alterations.mutation_events(snap).semi_join(m.select("sample_id"), "sample_id")
     else:
         e = alterations.events(snap, kinds)
-    e = e.filter(e.gene.upper() == gene)
+    e = e.filter(alterations.gene_is(e, [gene]))
     if n.coding_effects is not None:
         e = e.filter(e.coding_effect.isin(n.coding_effects))
     if n.hotspot is not None:

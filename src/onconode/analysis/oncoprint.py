@@ -68,7 +68,8 @@ def _profiled(snap: Snapshot, members: ir.Table) -> ir.Table:
 
 def _events(snap: Snapshot, members: ir.Table, wanted: list[str]) -> ir.Table:
     e = alterations.events(snap).semi_join(_profiled(snap, members), "sample_id")
-    return e.filter(e.gene.upper().isin(wanted)).mutate(gene=lambda t: t.gene.upper())
+    e = e.filter(alterations.gene_is(e, wanted))
+    return e.select("sample_id", "kind", "coding_effect", "hotspot", gene=e.gene_key)
 
 
 def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str]) -> OncoPrint:
