@@ -127,10 +127,12 @@ def _ensure_tables(con: Any) -> None:
 
 def coding_of(store: Any) -> Coding:
     """The node's code systems (the harmonized ones unless `localize` or the operator set others)."""
-    tables = {r[0] for r in store.con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    if "local_coding" not in tables:
+    import duckdb
+
+    try:  # a direct read: the catalogue query it replaces took ~20 ms of every task's first round
+        rows = dict(store.con.execute("SELECT entity, system FROM local_coding").fetchall())
+    except duckdb.CatalogException:
         return Coding()
-    rows = dict(store.con.execute("SELECT entity, system FROM local_coding").fetchall())
     return Coding(rows.get("tumour", "DOID"), rows.get("drugs", "harmonized"), rows.get("responses", "RECIST"))
 
 

@@ -90,7 +90,7 @@ class Cox:
 
     def _data(self, snap: Any, params: dict):
         df = survival_rows(snap, params)
-        X, keep, levels = build(df, params, ["entry", "time", "event"], intercept=False)
+        X, keep, levels = build(df, params, ["entry", "time", "event", "group"], intercept=False)
         return X, keep, levels
 
     def patients(self, snap: Any, params: dict) -> dict[str, frozenset[str]]:

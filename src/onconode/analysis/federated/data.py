@@ -89,16 +89,15 @@ def patient_frame(snap: Any, params: dict) -> pd.DataFrame:
 
 def _build(snap: Any, params: dict) -> pd.DataFrame:
     tree = params.get("cohort") or {"op": "all"}
-    # The whole node (the usual federated cohort) is every sample of the attribute table:
+    # The whole node (the usual federated cohort) is every patient of the node's tables:
     # no cohort query, no id matching (0.3 s a node at 100,000 patients).
     whole = tree == {"op": "all"} and not params.get("endpoint")
     try:
         cohort = None if whole else cohorts.evaluate(snap, tree)
     except cohorts.CohortError as exc:
         raise FederatedError(f"parameter 'cohort': {exc}") from None
-    df = _attributes(snap, cohort)
-    lines = _treatment_lines(snap)
-    df["treatment_lines"] = df.patient_id.map(lines).fillna(0).astype(float)
+    tables = _store_tables(snap)
+    df, rows = _cohort_rows(tables, cohort)
     for name, tree in (params.get("indicators") or {}).items():
         try:
             members = cohorts.evaluate(snap, tree).patient_ids
@@ -106,7 +105,7 @@ def _build(snap: Any, params: dict) -> pd.DataFrame:
             raise FederatedError(f"parameter 'indicators.{name}': {exc}") from None
         df[name] = df.patient_id.isin(members).astype(float)
     if params.get("treatment") is not None:
-        df["responder"] = df.patient_id.map(_responders(snap, params["treatment"])).astype(float)
+        df["responder"] = _responders(tables, params["treatment"])[rows]
     else:
         df["responder"] = np.nan
     if params.get("endpoint"):
@@ -120,14 +119,20 @@ def _build(snap: Any, params: dict) -> pd.DataFrame:
     return df if df.patient_id.is_monotonic_increasing else df.sort_values("patient_id", ignore_index=True)
 
 
-# The patient table starts from two whole-store tables — every sample's attributes and
-# every patient's number of treatment lines — that depend on the store version alone, not
-# on the task. They are kept per version (node memory only) and a node agent builds them
-# when it starts (`prepare`), so a task's first round spends its time on what the task
-# asks (the cohort, the treatment criteria). The cohort is applied in pandas: at 100,000
-# patients, shipping its ids into the database (an in-memory table joined in every query)
-# and sorting strings in pandas cost more than the queries.
-_STORE_TABLES: "OrderedDict[Any, tuple[pd.DataFrame, pd.Series]]" = OrderedDict()
+@dataclass(frozen=True)
+class NodeTables:
+    """A store version's whole-store tables every task's patient table starts from; they
+    depend on the version alone, not on the task, so a node builds them once (`prepare`)
+    and a task's first round spends its time on what the task asks. The cohort and the
+    treatment criteria are applied here in pandas / numpy: at 100,000 patients, shipping
+    ids into the database and compiling a query per task cost more than the filtering."""
+    samples: pd.DataFrame   # one row per sample: its patient's attributes (sorted by patient, sample)
+    patients: pd.DataFrame  # the whole node: per patient, the first sample's attributes + treatment_lines
+    lines: pd.DataFrame     # treatment lines by patient, start date, id: line, patient row, response code
+    drugs: pd.DataFrame     # treatment_id and the drug's name, type and mechanism, lower case
+
+
+_STORE_TABLES: "OrderedDict[Any, NodeTables]" = OrderedDict()
 
 
 def prepare(snap: Any) -> None:
@@ -135,38 +140,67 @@ def prepare(snap: Any) -> None:
     _store_tables(snap)
 
 
-def _store_tables(snap: Any) -> tuple[pd.DataFrame, pd.Series]:
+def _store_tables(snap: Any) -> NodeTables:
     key = _snapshot_key(snap)
     if key in _STORE_TABLES:
         _STORE_TABLES.move_to_end(key)
         return _STORE_TABLES[key]
+    tables = _read_tables(snap)
+    if key[0] != "object":  # only a store version is known not to change
+        _STORE_TABLES[key] = tables
+        while len(_STORE_TABLES) > 2:
+            _STORE_TABLES.popitem(last=False)
+    return tables
+
+
+def _read_tables(snap: Any) -> NodeTables:
+    import ibis
+
+    from onconode.analysis.treatments import NON_RESPONDER, RESPONDER, best_responses
+
     s = snap.table("sample")
     p = snap.table("patient").select("patient_id", "sex", "birth_year")
     tp = snap.table("tumor_profile").select("sample_id", "tmb_per_mb", "tmb_status", "msi_status", "hr_status", "purity", "ploidy")
     j = s.left_join(p, "patient_id").left_join(tp, "sample_id")
     j = j.select("sample_id", "patient_id", "sex", "primary_tumor_location", "biopsy_site", "tmb_per_mb", "tmb_status",
                  "msi_status", "hr_status", "purity", "ploidy", age_at_biopsy=j.sampling_date.year() - j.birth_year)
-    attrs = j.order_by(["patient_id", "sample_id"]).to_pyarrow().to_pandas()
+    samples = j.order_by(["patient_id", "sample_id"]).to_pyarrow().to_pandas()
+    samples = samples.rename(columns={"age_at_biopsy": "age", "primary_tumor_location": "tumour_type"})
+    samples["sex"] = samples.sex.map({"male": 1.0, "female": 0.0})
+    patients = _first_sample(samples)
+
     t = snap.table("treatment")
-    lines = t.group_by("patient_id").aggregate(n=t.count()).to_pyarrow().to_pandas().set_index("patient_id").n
-    if key[0] != "object":  # only a store version is known not to change
-        _STORE_TABLES[key] = (attrs, lines)
-        while len(_STORE_TABLES) > 2:
-            _STORE_TABLES.popitem(last=False)
-    return attrs, lines
+    best = best_responses(snap, t)
+    lines = t.select("patient_id", "treatment_id", "line", "start_date").left_join(
+        best.select("treatment_id", "best_response"), "treatment_id")
+    # `response.response_data`'s unit: CR/PR 1, SD/non-CR-non-PD/PD/clinical progression 0, else missing
+    code = ibis.cases((lines.best_response.isin(RESPONDER), 1.0), (lines.best_response.isin(NON_RESPONDER), 0.0),
+                      else_=ibis.null().cast("float64"))
+    lines = lines.select("patient_id", "treatment_id", "start_date", line=lines.line.cast("float64"), code=code)
+    lines = lines.order_by(["patient_id", "start_date", "treatment_id"]).to_pyarrow().to_pandas()
+    lines["row"] = pd.Index(patients.patient_id).get_indexer(lines.patient_id)  # -1: a patient without a sample
+    patients["treatment_lines"] = np.bincount(lines.row[lines.row >= 0], minlength=len(patients)).astype(float)
+    d = snap.table("treatment_drug")
+    drugs = d.select("treatment_id", drug=d.drug.lower(), type=d.type.lower(), mechanism=d.mechanism.lower())
+    return NodeTables(samples, patients, lines, drugs.to_pyarrow().to_pandas())
 
 
-def _attributes(snap: Any, cohort: Any) -> pd.DataFrame:
-    """Per cohort patient (every patient when `cohort` is None), the attributes of their
+def _first_sample(samples: pd.DataFrame) -> pd.DataFrame:
+    """Per patient, the attributes of their first sample (by sample id)."""
+    return samples.drop_duplicates("patient_id").drop(columns=["sample_id"]).reset_index(drop=True)
+
+
+def _cohort_rows(tables: NodeTables, cohort: Any) -> tuple[pd.DataFrame, np.ndarray]:
+    """The cohort's patient table (every patient when `cohort` is None) and each of its
+    rows' position in the whole node's patient table. Per patient, the attributes of their
     first cohort sample (by sample id) — the columns of `summary.sample_attributes`,
     renamed for tasks."""
-    attrs = _store_tables(snap)[0]
-    if cohort is not None and cohort.samples < len(attrs):  # a cohort of every sample needs no filter
-        attrs = attrs[_among(attrs.sample_id, cohort.sample_ids)]
-    df = attrs.drop_duplicates("patient_id")
-    df = df.rename(columns={"age_at_biopsy": "age", "primary_tumor_location": "tumour_type"})
-    df = df.assign(sex=df.sex.map({"male": 1.0, "female": 0.0}))
-    return df.drop(columns=["sample_id"]).reset_index(drop=True)
+    if cohort is None or cohort.samples >= len(tables.samples):  # a cohort of every sample needs no filter
+        return tables.patients.copy(deep=False), np.arange(len(tables.patients))  # columns added, none changed
+    df = _first_sample(tables.samples[_among(tables.samples.sample_id, cohort.sample_ids)])
+    rows = pd.Index(tables.patients.patient_id).get_indexer(df.patient_id)
+    df["treatment_lines"] = tables.patients.treatment_lines.to_numpy()[rows]
+    return df, rows
 
 
 def _among(ids: pd.Series, members: frozenset[str]) -> np.ndarray:
@@ -177,29 +211,34 @@ def _among(ids: pd.Series, members: frozenset[str]) -> np.ndarray:
     return pc.is_in(pa.array(ids, pa.string()), value_set=pa.array(list(members), pa.string())).to_numpy(zero_copy_only=False)
 
 
-def _treatment_lines(snap: Any) -> pd.Series:
-    """Number of treatment lines per patient (patients without any are absent)."""
-    return _store_tables(snap)[1]
-
-
-def _responders(snap: Any, treatment: Any) -> pd.Series:
-    """Per patient with a matching treatment line: 1.0 when the best response to the first
-    such line (by start date, then id) is CR/PR, 0.0 when SD, non-CR/non-PD, PD or clinical
-    progression, NaN when not evaluable or not assessed — `response.response_data`'s unit."""
-    import ibis
-
-    from onconode.analysis.treatments import NON_RESPONDER, RESPONDER, best_responses, matching_treatments
-
+def _responders(tables: NodeTables, treatment: Any) -> np.ndarray:
+    """Per patient of the node (aligned with `tables.patients`): 1.0 when the best response
+    to the first treatment line matching the criteria (by start date, then id) is CR/PR,
+    0.0 when SD, non-CR/non-PD, PD or clinical progression, NaN when not evaluable, not
+    assessed or no line matches — `response.response_data`'s unit; the criteria mean what
+    `treatments.matching_treatments` means (every given drug field equal, ignoring case,
+    on one drug of the line; line number in range)."""
     try:
         crit = cohorts.TreatmentCriteria.model_validate(treatment)
     except ValueError as exc:
         raise FederatedError(f"parameter 'treatment': {exc}") from None
-    t = matching_treatments(snap, crit)
-    first = t.mutate(r=ibis.row_number().over(group_by=t.patient_id, order_by=[t.start_date, t.treatment_id]))
-    first = first.filter(first.r == 0)
-    best = best_responses(snap, first)
-    j = first.select("patient_id", "treatment_id").left_join(best.select("treatment_id", "best_response"), "treatment_id")
-    code = ibis.cases((j.best_response.isin(RESPONDER), 1.0), (j.best_response.isin(NON_RESPONDER), 0.0),
-                      else_=ibis.null().cast("float64"))
-    r = j.select("patient_id", responder=code).to_pyarrow().to_pandas()
-    return r.set_index("patient_id").responder
+    lines = tables.lines
+    keep = lines.row.to_numpy() >= 0
+    fields = {"drug": crit.drug, "type": crit.drug_type, "mechanism": crit.mechanism}
+    if any(v is not None for v in fields.values()):
+        d = tables.drugs
+        match = np.ones(len(d), dtype=bool)
+        for column, value in fields.items():
+            if value is not None:
+                match &= (d[column] == value.lower()).to_numpy(dtype=bool, na_value=False)
+        keep &= lines.treatment_id.isin(d.treatment_id[match]).to_numpy()
+    line = lines.line.to_numpy(dtype=float, na_value=np.nan)
+    if crit.line_min is not None:
+        keep &= line >= crit.line_min
+    if crit.line_max is not None:
+        keep &= line <= crit.line_max
+    rows, code = lines.row.to_numpy()[keep], lines.code.to_numpy(dtype=float, na_value=np.nan)[keep]
+    first = np.r_[True, rows[1:] != rows[:-1]]  # lines are in patient order, each patient's first line first
+    out = np.full(len(tables.patients), np.nan)
+    out[rows[first]] = code[first]
+    return out

@@ -33,7 +33,10 @@ def _factor(c: Any) -> tuple[str, list[str]] | None:
         if set(c) != {"factor", "levels"} or not isinstance(c["levels"], list) or len(c["levels"]) < 2:
             raise FederatedError(f"covariate {c!r}: write a factor as {{\"factor\": NAME, \"levels\": [REFERENCE, LEVEL, ...]}} "
                                  "with at least two levels")
-        return str(c["factor"]), [str(x) for x in c["levels"]]
+        levels = [str(x) for x in c["levels"]]
+        if len(set(levels)) < len(levels):
+            raise FederatedError(f"covariate {c!r}: a factor's levels must be distinct; list each level once")
+        return str(c["factor"]), levels
     if not isinstance(c, str):
         raise FederatedError(f"covariate {c!r}: give a variable name or a factor with its levels")
     return None
@@ -57,8 +60,9 @@ _BUILT: "OrderedDict[tuple, tuple[pd.DataFrame, Any]]" = OrderedDict()
 
 def build(df: pd.DataFrame, params: dict, needed: list[str], intercept: bool = True,
           where: str = "covariates") -> tuple[np.ndarray, pd.DataFrame, dict[str, dict[str, int]]]:
-    """(model matrix, the complete-case rows it was built from, level counts for the
-    disclosure rules). `needed` are further columns (outcome, times) that must be present.
+    """(model matrix, the complete-case rows it was built from — patient_id, `needed` and
+    the numeric covariates —, level counts for the disclosure rules). `needed` are further
+    columns (outcome, times) that must be present.
     Every round of an iterative fit asks again; the answer is kept (node memory only)."""
     key = (id(df), json.dumps(params.get("covariates"), sort_keys=True), tuple(needed), intercept)
     if key in _BUILT and _BUILT[key][0] is df:
@@ -75,20 +79,24 @@ def _build(df: pd.DataFrame, params: dict, needed: list[str], intercept: bool,
            where: str) -> tuple[np.ndarray, pd.DataFrame, dict[str, dict[str, int]]]:
     covs = params.get("covariates") or []
     check_variables(df, variables(params) + needed, where)
-    keep = df.dropna(subset=variables(params) + needed)
-    for c in covs:
-        f = _factor(c)
-        if f:
-            keep = keep[keep[f[0]].astype(str).isin(f[1])]
+    factors = dict(f for f in map(_factor, covs) if f)
+    used = list(dict.fromkeys([*variables(params), *needed]))
+    # The complete, listed cases as a mask over the node's table; only the columns the
+    # caller reads afterwards are copied (copying the text columns cost more than the fit).
+    rows = df[used].notna().all(axis=1).to_numpy()
+    codes = {name: _level_codes(df[name], levels) for name, levels in factors.items()}
+    for k in codes.values():
+        rows &= k >= 0
+    codes = {name: k[rows] for name, k in codes.items()}
+    keep = df.loc[rows, ["patient_id", *(c for c in used if c not in factors)]]
     cols: list[np.ndarray] = [np.ones(len(keep))] if intercept else []
     levels: dict[str, dict[str, int]] = {}
     for c in covs:
         f = _factor(c)
         if f:
-            v = keep[f[0]].astype(str).to_numpy()
-            counts = {lvl: int((v == lvl).sum()) for lvl in f[1]}
-            levels[f[0]] = {k: n for k, n in counts.items() if n > 0}
-            cols += [(v == lvl).astype(float) for lvl in f[1][1:]]
+            counts = np.bincount(codes[f[0]], minlength=len(f[1]))
+            levels[f[0]] = {lvl: int(n) for lvl, n in zip(f[1], counts) if n > 0}
+            cols += [(codes[f[0]] == i).astype(float) for i in range(1, len(f[1]))]
         else:
             x = keep[c].to_numpy(float)
             if np.isin(x, (0.0, 1.0)).all():
@@ -97,3 +105,10 @@ def _build(df: pd.DataFrame, params: dict, needed: list[str], intercept: bool,
     # column-major: each covariate contiguous, so Xᵀ products (glm.local_step) run on contiguous rows
     X = np.array(cols, dtype=float).T if cols else np.empty((len(keep), 0))
     return X, keep, levels
+
+
+def _level_codes(values: pd.Series, levels: list[str]) -> np.ndarray:
+    """Each value's position among the task's levels (compared as text), -1 for a value
+    the task does not list."""
+    text = values if pd.api.types.is_string_dtype(values) else values.astype(str)
+    return pd.Categorical(text, categories=levels).codes.astype(np.int64)
