@@ -12,9 +12,11 @@ benchmarks/work/ and reused) or, with `--store`, an existing store (a COPY of th
 one), a freeze, and a governance database with one active DAR
 driven through the published procedure (the test helpers in tests/release do that; the
 release's cohort is a saved cohort of whole tumour locations, chosen to reach about
-`--release-patients` patients). Timed: `onconode release build` in a subprocess (wall
+`--release-patients` patients), and the freeze's variant snapshot (release.snapshot; made
+by `freeze create`, timed and reported separately when this run has to make it). Timed: `onconode release build` in a subprocess (wall
 time, peak RSS of the process tree as getrusage reports it for waited children), and
-DuckDB copying the same tables' rows of the released samples to Parquet. The build runs
+DuckDB copying the same tables' rows of the released samples to Parquet, with the
+variants read from the store's table and, again, from the snapshot. The build runs
 under /usr/bin/time -v (peak RSS of the build process); its per-stage seconds come from
 the node's build log. Results go to benchmarks/results/release.json.
 """
@@ -116,6 +118,17 @@ def main() -> None:
     app_id = active_dar(env, shift_days=shift, cohort=cohort_id)
     env.gov.close()
 
+    # The freeze's sorted variant snapshot is made when a freeze is created (one-off, not
+    # release work): timed here on its own, before the build, if it is missing.
+    from onconode.release import snapshot
+
+    with Store.open(store_home, read_only=True) as ro:
+        t = time.perf_counter()
+        snap, snap_built = snapshot.ensure(ro, FREEZE)
+        snap_s = time.perf_counter() - t
+    snap_info = {"rows": snap.meta["rows"], "bytes": snap.meta["bytes"], "build_seconds": snap.meta["build_seconds"],
+                 "built_in_this_run": snap_built, **({"seconds_this_run": round(snap_s, 1)} if snap_built else {})}
+
     load_before = os.getloadavg()
     onconode = str(Path(sys.executable).with_name("onconode"))
     t = time.perf_counter()
@@ -147,6 +160,16 @@ def main() -> None:
         con.execute(f"COPY (SELECT * FROM \"{table}\" WHERE {version_filter(version)} AND {key} IN (SELECT unnest(?::VARCHAR[]))) "
                     f"TO '{out / table}.parquet' (FORMAT parquet)", [ids])
     copy_s = time.perf_counter() - t
+    # The same copy with the variants read from the snapshot instead of the store's table.
+    t = time.perf_counter()
+    con.execute(f"COPY (SELECT * FROM read_parquet('{snap.file}') WHERE sample_id IN (SELECT unnest(?::VARCHAR[]))) "
+                f"TO '{out / 'somatic_variant'}.snapshot.parquet' (FORMAT parquet)", [samples])
+    copy_snap_variants_s = time.perf_counter() - t
+    t = time.perf_counter()
+    con.execute(f"COPY (SELECT * FROM somatic_variant WHERE {version_filter(version)} AND sample_id IN (SELECT unnest(?::VARCHAR[]))) "
+                f"TO '{out / 'somatic_variant'}.table.parquet' (FORMAT parquet)", [samples])
+    copy_table_variants_s = time.perf_counter() - t
+    copy_snap_s = copy_s - copy_table_variants_s + copy_snap_variants_s
     con.close()
     load_after = os.getloadavg()
     shutil.rmtree(out)
@@ -159,12 +182,19 @@ def main() -> None:
         "build_seconds": round(build_s, 2), "build_variants_per_s": round(variants / build_s), "build_peak_rss_mb": round(peak_mb),
         "duckdb_copy_seconds": round(copy_s, 2), "duckdb_copy_variants_per_s": round(variants / copy_s),
         "ratio_build_to_copy": round(build_s / copy_s, 1), "stage_seconds": stages,
+        "duckdb_copy_from_snapshot_seconds": round(copy_snap_s, 2),
+        "duckdb_copy_variants_only_seconds": {"table": round(copy_table_variants_s, 2), "snapshot": round(copy_snap_variants_s, 2)},
+        "ratio_build_to_copy_from_snapshot": round(build_s / copy_snap_s, 1), "variant_snapshot": snap_info,
         "load_average_before": [round(x, 2) for x in load_before], "load_average_after": [round(x, 2) for x in load_after],
         **({"note": args.note} if args.note else {}),
     }
     print(f"{'':28}{'release build':>16}{'DuckDB COPY':>14}")
     print(f"{'seconds':28}{result['build_seconds']:>16}{result['duckdb_copy_seconds']:>14}")
     print(f"{'variants/s':28}{result['build_variants_per_s']:>16,}{result['duckdb_copy_variants_per_s']:>14,}")
+    print(f"DuckDB COPY with the variants from the freeze's snapshot: {copy_snap_s:.2f} s "
+          f"(variants alone: {copy_snap_variants_s:.2f} s from the snapshot, {copy_table_variants_s:.2f} s from the table); "
+          f"snapshot: {snap.meta['rows']:,} rows, {snap.meta['bytes'] / 1e9:.2f} GB, built in {snap.meta['build_seconds']} s"
+          f"{' (this run)' if snap_built else ' (earlier)'}")
     print(f"release: {result['release_patients']} patients / {result['release_samples']} samples / {variants:,} variants / "
           f"{result['files']} files / {size / 1e6:.1f} MB, from a {store_patients:,}-patient store; "
           f"peak RSS {result['build_peak_rss_mb']} MB; load {load_before[0]:.2f} -> {load_after[0]:.2f}")

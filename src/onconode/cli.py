@@ -146,12 +146,18 @@ def freeze_create(freeze_id: str, description: str = typer.Option("", "--descrip
     """Pin the current version as an immutable data release, e.g. DR-2026-11."""
     from onconode.store import StoreError
 
+    from onconode.release.snapshot import build as build_snapshot
+
     with open_store() as store:
         try:
             f = store.create_freeze(freeze_id, description)
         except StoreError as exc:
             fail(str(exc))
     out.print(f"freeze {f.freeze_id} pins store version {f.version}")
+    with open_store(read_only=True) as store:  # ingests may write again while it is built
+        snap = build_snapshot(store, f.freeze_id)  # what release builds read (onconode.release.snapshot)
+    out.print(f"release snapshot: {snap.meta['rows']:,} variants, {snap.meta['bytes'] / 1e6:,.1f} MB, "
+              f"built in {snap.meta['build_seconds']} s")
 
 
 @freeze_app.command("list")

@@ -72,7 +72,9 @@ def test_stats_as_a_table_names_the_version_and_tables(home: Path) -> None:
 def test_freeze_create_and_list(home: Path) -> None:
     result = run(home, "freeze", "create", "DR-1", "--description", "first")
     assert result.exit_code == 0
-    assert result.stdout.strip() == "freeze DR-1 pins store version 1"
+    first, snapshot = result.stdout.strip().splitlines()
+    assert first == "freeze DR-1 pins store version 1"
+    assert snapshot.startswith("release snapshot: ") and "variants" in snapshot
     listing = run(home, "freeze", "list")
     assert listing.exit_code == 0
     assert "DR-1" in listing.stdout and "first" in listing.stdout

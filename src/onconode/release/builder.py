@@ -16,7 +16,7 @@ import shutil
 import tempfile
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -25,6 +25,7 @@ import pyarrow as pa
 from onconode.model import MODEL_VERSION, TABLES_BY_NAME
 from onconode.progress import Progress, silent
 from onconode.release import ReleaseError
+from onconode.release import snapshot
 from onconode.release import writers as W
 from onconode.release.manifest import Digests, write_manifest
 from onconode.release.pseudonym import Pseudonymizer, release_key
@@ -112,6 +113,20 @@ def _memory_limit(store: Store, limit: str) -> Iterator[None]:
         store.con.execute(f"SET memory_limit = '{before}'")
 
 
+def _variant_snapshot(store: Store, sel: Selection, stages: Stages) -> "snapshot.VariantSnapshot | None":
+    """The freeze's sorted variant snapshot (release.snapshot), built now if missing or
+    stale (timed as its own stage: it is a one-off per freeze, not release work); None if
+    it cannot be written here (read-only folder), and the rows are then sorted per release."""
+    found = snapshot.load(store, sel.freeze)
+    if found is not None:
+        return found
+    with stages("variant snapshot (one-off per freeze)"):
+        try:
+            return snapshot.build(store, sel.freeze)
+        except OSError:
+            return None
+
+
 def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progress: Progress, stages: Stages,
                  digests: Digests) -> tuple[dict[str, int], bool, bool, int]:
     """Each table's pseudonymized, ordered rows are computed once, into the release's
@@ -125,8 +140,16 @@ def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progres
             big = table == "somatic_variant"
             rows = W.released_rows_sql(store, sel.version, table, maps)
             parquet, tsv = work / "tables" / f"{table}.parquet", work / "tables" / f"{table}.tsv"
-            with stages(f"{table} parquet (select, sort)" if big else "other tables"):
-                tables[table] = W.write_parquet(store, W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key)), parquet)
+            snap = _variant_snapshot(store, sel, stages) if big and W.can_write_vcf(columns) else None
+            if snap is not None:
+                order = store.con.execute(f"SELECT real_id, pseudo FROM {maps.sample} ORDER BY pseudo NULLS LAST").fetchall()
+                with stages(f"{table} parquet (from snapshot)"):
+                    none = W.released_rows_sql(store, sel.version, table, replace(maps, sample_ids=(W.NO_ID,), patient_ids=(W.NO_ID,)))
+                    optional = W.optional_columns(store, W.pseudonymized_sql(none, columns, maps, list(TABLES_BY_NAME[table].key)), work)
+                    tables[table] = W.write_parquet_batches(store, snap.schema(columns), snap.batches(order, columns), optional, parquet)
+            else:
+                with stages(f"{table} parquet (select, sort)" if big else "other tables"):
+                    tables[table] = W.write_parquet(store, W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key)), parquet)
             digests.add(parquet)
             released = W.scan_parquet(parquet)
             with stages(f"{table} tsv" if big else "other tables"):

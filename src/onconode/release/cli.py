@@ -57,6 +57,26 @@ def build_cmd(app_id: str = typer.Argument(..., help="Application id, e.g. DAR-2
                f"{m['excluded']['withdrawn']} withdrawn)")
 
 
+@release_app.command("snapshot")
+def snapshot_cmd(freeze: Optional[str] = typer.Argument(None, help="Freeze id (default: the latest freeze).")) -> None:
+    """(Re)build a freeze's sorted variant snapshot, which release builds read instead of
+    sorting the whole variant table (`freeze create` builds it; builds remake it if missing)."""
+    from onconode.cli import open_store
+    from onconode.release.snapshot import build
+
+    with open_store(read_only=True) as store:
+        freezes = store.freezes()
+        if not freezes:
+            _fail("no freeze in this store; create one with `onconode freeze create NAME`")
+        freeze = freeze or freezes[-1].freeze_id
+        if freeze not in {f.freeze_id for f in freezes}:
+            _fail(f"no freeze {freeze} (freezes: {', '.join(f.freeze_id for f in freezes)})")
+        snap = build(store, freeze)
+    m = snap.meta
+    typer.echo(f"release snapshot of {freeze}: {m['rows']:,} variants of {len(m['samples']):,} samples, "
+               f"{m['bytes'] / 1e9:.2f} GB in {snap.path}, built in {m['build_seconds']} s")
+
+
 @release_app.command("pending")
 def pending_cmd(dry_run: bool = typer.Option(False, "--dry-run", help="Only list what would be built.")) -> None:
     """Build every release that is due: applications active (or approved Clinical Requests)

@@ -34,6 +34,7 @@ BATCH_ROWS = 200_000
 COMPRESS_WORKERS = 2  # samples compressed + indexed at once, next to DuckDB's formatting
 IN_FLIGHT = 6  # samples' text held while waiting for a worker (bounds memory)
 ROW_GROUP_ROWS = 122_880  # DuckDB's default, fixed here so a rebuild splits rows identically
+VECTOR_ROWS = 2_048  # DuckDB's vector size (STANDARD_VECTOR_SIZE)
 VCF_CORE = ("sample_id", "chromosome", "position", "ref", "alt")
 VCF_TYPES = {Kind.INT: "Integer", Kind.FLOAT: "Float", Kind.BOOL: "Flag"}
 CHROM_RANK = (
@@ -139,6 +140,65 @@ def write_parquet(store: Store, sql: str, path: Path) -> int:
         f"COPY ({sql}) TO {_path(path)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, "
         f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})").fetchall()
     return int(rows[0][0])
+
+
+NO_ID = "\x01no-such-id"  # matches no row: the probe in `optional_columns`
+
+
+def optional_columns(store: Store, sql: str, folder: Path) -> set[str]:
+    """The columns DuckDB's Parquet writer marks OPTIONAL (may be NULL) when it writes
+    `sql`. It decides from its statistics (the store's column statistics, joins), not from
+    the rows written, so the same query with no rows (`NO_ID` in the id filter) tells."""
+    probe = folder / ".nullability.parquet"
+    try:
+        store.con.execute(f"COPY ({sql}) TO {_path(probe)} (FORMAT parquet)")
+        rows = store.con.execute(f"SELECT name, repetition_type FROM parquet_schema({_path(probe)})").fetchall()
+    finally:
+        probe.unlink(missing_ok=True)
+    return {name for name, repetition in rows[1:] if repetition == "OPTIONAL"}
+
+
+def _regrouped(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[list[pa.RecordBatch]]:
+    """The batches re-cut into groups of exactly `rows` rows (the last one shorter): DuckDB
+    writes each row group it reads as its own, so these must fall where the SQL path's do."""
+    group: list[pa.RecordBatch] = []
+    held = 0
+    for batch in batches:
+        while len(batch):
+            take = min(rows - held, len(batch))
+            group.append(batch.slice(0, take))
+            held += take
+            batch = batch.slice(take)
+            if held == rows:
+                yield group
+                group, held = [], 0
+    if group:
+        yield group
+
+
+def write_parquet_batches(store: Store, schema: pa.Schema, batches: Iterator[pa.RecordBatch], optional: set[str],
+                          path: Path) -> int:
+    """Rows already in the release's order (release.snapshot) written by the same DuckDB
+    COPY as `write_parquet`, so the file's bytes do not depend on where the rows came from.
+    DuckDB's Arrow scan has no statistics (every column would be OPTIONAL), so the rows go
+    through an uncompressed Parquet file first whose schema and statistics tell DuckDB
+    which columns cannot be NULL (`optional_columns`: those of the SQL path)."""
+    import pyarrow.parquet as pq
+
+    schema = pa.schema([f.with_nullable(f.name in optional) for f in schema])
+    rows = path.with_name(f".{path.name}.rows")
+    try:
+        with pq.ParquetWriter(rows, schema, compression="none",
+                              write_statistics=[c for c in schema.names if c not in optional]) as out:
+            # DuckDB cuts row groups at whole vectors (2,048 rows): the SQL path's groups hold
+            # ROW_GROUP_ROWS rounded up to them (122,880 is 60 vectors).
+            size = -(-ROW_GROUP_ROWS // VECTOR_ROWS) * VECTOR_ROWS
+            for group in _regrouped(batches, size):
+                out.write_table(pa.Table.from_batches([pa.RecordBatch.from_arrays(b.columns, schema=schema) for b in group],
+                                                      schema=schema), row_group_size=size)
+        return write_parquet(store, scan_parquet(rows), path)
+    finally:
+        rows.unlink(missing_ok=True)
 
 
 def scan_parquet(path: Path) -> str:

@@ -54,4 +54,8 @@ def withdraw_patient(store: "Store", patient_id: str, reason: str = "") -> int:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    # Derived per-freeze copies of the variants may hold the patient's rows: gone too.
+    from onconode.release.snapshot import discard_all
+
+    discard_all(store)
     return removed
