@@ -22,7 +22,8 @@ def test_mutation_analyses_share_one_selection_per_snapshot(store):
     built = _cache_tables(store)
     again = sorted(C.evaluate(snap, KRAS).sample_ids)
     assert first == again == ["P01T", "P03T"]   # filtered, silent and default-filtered KRAS calls excluded
-    assert sorted(built) == ["_onconode_cache_alteration_events_v1_w0", "_onconode_cache_passing_mutations_v1_w0"]
+    assert sorted(built) == ["_onconode_cache_alteration_events_v1_w0", "_onconode_cache_cohort_samples_v1_w0",
+                             "_onconode_cache_passing_mutations_v1_w0"]
     assert _cache_tables(store) == built   # the second question reused them
     assert set(alterations.mutations(snap).columns) == set(alterations.MUTATION_COLUMNS)
 
@@ -41,13 +42,13 @@ def test_compiled_sql_is_reused_and_a_withdrawal_compiles_afresh(store):
     from onconode.analysis import materialized as M
 
     ab.load(store)
-    C.evaluate(store.snapshot(), KRAS)
+    C.evaluate_sql(store.snapshot(), KRAS)   # (C.evaluate answers KRAS in memory: cohort_memory)
     keys = [k for k in M._COMPILED[store] if "KRAS" in k[2]]
     assert len(keys) == 1
-    C.evaluate(store.snapshot(), KRAS)
+    C.evaluate_sql(store.snapshot(), KRAS)
     assert [k for k in M._COMPILED[store] if "KRAS" in k[2]] == keys   # the same SQL, not compiled again
     store.withdraw("P03", "consent withdrawn")
-    assert sorted(C.evaluate(store.snapshot(), KRAS).sample_ids) == ["P01T"]
+    assert sorted(C.evaluate_sql(store.snapshot(), KRAS)[0]) == ["P01T"]
     assert len([k for k in M._COMPILED[store] if "KRAS" in k[2]]) == 2   # keyed by the withdrawal count
 
 

@@ -26,8 +26,10 @@ from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from onconode.analysis.materialized import materialized
+from onconode.analysis.materialized import materialized, materialized_arrow
 from onconode.analysis.queries import Snapshot, passing_mutations
 
 Kind = Literal["MUTATION", "AMP", "DEL", "FUSION"]
@@ -102,9 +104,37 @@ def events(snap: Snapshot, kinds: tuple[str, ...] = KINDS) -> ir.Table:
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise ValueError(f"unknown alteration kind {unknown[0]!r}; kinds are {', '.join(KINDS)}")
-    e = materialized(snap, "alteration_events",
-                     lambda: _all_events(snap).mutate(gene_key=lambda t: t.gene.upper()).order_by("gene_key", "sample_id"))
+    e = materialized(snap, "alteration_events", lambda: _sorted_events(snap))
     return e if set(kinds) == set(KINDS) else e.filter(e.kind.isin(list(kinds)))
+
+
+def _sorted_events(snap: Snapshot) -> ir.Table:
+    return _all_events(snap).mutate(gene_key=lambda t: t.gene.upper()).order_by("gene_key", "sample_id")
+
+
+def _gene_spans(rows: pa.Table) -> tuple[pa.Table, dict[str, tuple[int, int]]]:
+    """The events sorted by gene_key, and each gene's [start, stop) rows in them."""
+    rows = rows.sort_by([("gene_key", "ascending"), ("sample_id", "ascending")])
+    runs = pc.run_end_encode(rows.column("gene_key").combine_chunks())
+    ends = runs.run_ends.to_pylist()
+    spans = {g: (a, b) for g, a, b in zip(runs.values.to_pylist(), [0] + ends[:-1], ends) if g is not None}
+    return rows, spans
+
+
+def events_of_genes(snap: Snapshot, genes: list[str], known_withdrawals: int | None = None) -> pa.Table:
+    """The events (EVENT_COLUMNS and gene_key) of `genes` (upper case), every kind.
+
+    On a DuckDB store the events table is kept in Arrow, sorted by gene with each gene's
+    row span, once per snapshot: a gene list's events are slices of it (microseconds),
+    where DuckDB scans the whole table for an IN list of genes (~70 ms at 100M
+    variants). Elsewhere the same rows come from `events` filtered by `gene_is`."""
+    kept = materialized_arrow(snap, "alteration_events", lambda: _sorted_events(snap), _gene_spans, known_withdrawals)
+    if kept is None:
+        e = events(snap)
+        return e.filter(gene_is(e, genes)).to_pyarrow()
+    rows, spans = kept
+    parts = [rows.slice(a, b - a) for a, b in (spans[g] for g in dict.fromkeys(genes) if g in spans)]
+    return pa.concat_tables(parts) if parts else rows.slice(0, 0)
 
 
 def gene_is(t: ir.Table, genes: list[str]) -> ir.BooleanValue:

@@ -383,13 +383,26 @@ class Cohort:
 
 
 def evaluate(snap: Snapshot, definition: Any) -> Cohort:
-    """The cohort's samples and patients on `snap`; the definition's SQL is compiled once
-    per store snapshot (`materialized.execute_compiled`)."""
+    """The cohort's samples and patients on `snap`: in memory when every criterion allows
+    (`cohort_memory`), else by the definition's SQL, compiled once per store snapshot
+    (`materialized.execute_compiled`)."""
+    from onconode.analysis import cohort_memory
+
+    tree = parse(definition)
+    fast = cohort_memory.evaluate(snap, tree)
+    if fast is not None:
+        samples, patients = fast
+    else:
+        samples, patients = evaluate_sql(snap, tree)
+    return Cohort(frozenset(samples), frozenset(patients), getattr(snap, "version", None), frozenset(zip(samples, patients)))
+
+
+def evaluate_sql(snap: Snapshot, definition: Any) -> tuple[list[str], list[str]]:
+    """The cohort's (sample_id, patient_id) pairs as two lists, by its SQL (every criterion)."""
     tree = parse(definition)
     key = json.dumps(to_json(tree), sort_keys=True)
     df = execute_compiled(snap, "cohort:" + key, lambda: select(snap, tree))
-    samples, patients = df["sample_id"].to_pylist(), df["patient_id"].to_pylist()
-    return Cohort(frozenset(samples), frozenset(patients), getattr(snap, "version", None), frozenset(zip(samples, patients)))
+    return df["sample_id"].to_pylist(), df["patient_id"].to_pylist()
 
 
 def samples_table(cohort: Cohort) -> ir.Table:

@@ -57,12 +57,27 @@ def materialized(snap: Any, name: str, build: Callable[[], ir.Table]) -> ir.Tabl
     store = _store_of(snap)
     if store is None:
         return build()
+    return _materialize(store, snap.version, name, build)[1]
+
+
+def withdrawals(snap: Any) -> int | None:
+    """The store's withdrawal count (part of every per-snapshot table's key), for a caller
+    that reads several tables for one answer and asks once; None off a DuckDB store."""
+    store = _store_of(snap)
+    return None if store is None else _withdrawals(store.con)
+
+
+def _materialize(store: Any, version: int, name: str, build: Callable[[], ir.Table],
+                 known_withdrawals: int | None = None) -> tuple[str, ir.Table]:
+    """The temporary table's name and Ibis table (`materialized` on a DuckDB store)."""
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError(f"materialized selection name {name!r} must be lower-case letters, digits or underscores")
     con = store.con
-    withdrawals = _withdrawals(con)
-    table = f"{_PREFIX}{name}_v{snap.version}_w{withdrawals}"
+    withdrawals = _withdrawals(con) if known_withdrawals is None else known_withdrawals
+    table = f"{_PREFIX}{name}_v{version}_w{withdrawals}"
     known = _TABLES.setdefault(store, {})
     if table in known:   # built by this process on this connection, and only dropped below
-        return known[table]
+        return table, known[table]
     existing = {r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)", [f"{_PREFIX}{name}_"]).fetchall()}
     if table not in existing:
@@ -73,7 +88,33 @@ def materialized(snap: Any, name: str, build: Callable[[], ir.Table]) -> ir.Tabl
                 con.execute(f'DROP TABLE IF EXISTS temp."{stale}"')
                 known.pop(stale, None)
     known[table] = store.ibis.table(table, database="temp")
-    return known[table]
+    return table, known[table]
+
+
+# Arrow copies of temporary tables (and what a caller derived from them), per store and
+# temporary table name: the name carries version and withdrawals, so a withdrawal makes
+# the next call read the rebuilt table.
+_ARROW: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictionary()
+
+
+def materialized_arrow(snap: Any, name: str, build: Callable[[], ir.Table],
+                       derive: Callable[[pa.Table], Any] = lambda t: t, known_withdrawals: int | None = None) -> Any | None:
+    """`derive(rows)` of the rows of `materialized(snap, name, build)`, read into Arrow once
+    per store, version and withdrawal count and kept in this process: for lookups that
+    need microseconds, not a SQL round trip (e.g. one gene's events out of ~1 million).
+    `known_withdrawals`: the count `withdrawals(snap)` just gave the caller (saves a query
+    per table). None for snapshots `materialized` does not cache (the caller takes its
+    SQL path)."""
+    store = _store_of(snap)
+    if store is None:
+        return None
+    table, _ = _materialize(store, snap.version, name, build, known_withdrawals)
+    kept = _ARROW.setdefault(store, {})
+    if table not in kept:
+        for stale in [k for k in kept if k.startswith(f"{_PREFIX}{name}_v{snap.version}_")]:   # before a withdrawal
+            del kept[stale]
+        kept[table] = derive(store.con.sql(f'SELECT * FROM temp."{table}"').to_arrow_table())
+    return kept[table]
 
 
 # Compiled SQL per store (weakly: it goes with the store), keyed by version, withdrawals

@@ -8,13 +8,13 @@ pattern across the genes with how many samples show it, small patterns hidden an
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import ibis.expr.types as ir
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from onconode.analysis import alterations
 from onconode.analysis.cohort import Cohort
@@ -23,10 +23,10 @@ from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
 
 
-def _label(e: dict[str, Any]) -> str:
-    if e["kind"] == "MUTATION":
-        return "HOTSPOT_" + str(e["coding_effect"]) if e["hotspot"] else str(e["coding_effect"])
-    return str(e["kind"])
+def _label(kind: str, coding_effect: str | None, hotspot: bool | None) -> str:
+    if kind == "MUTATION":
+        return "HOTSPOT_" + str(coding_effect) if hotspot else str(coding_effect)
+    return str(kind)
 
 
 @dataclass
@@ -66,23 +66,29 @@ def _profiled(snap: Snapshot, members: ir.Table) -> ir.Table:
     return alterations.fully_profiled_samples(snap).semi_join(members, "sample_id")
 
 
-def _events(snap: Snapshot, members: ir.Table, wanted: list[str]) -> ir.Table:
-    e = alterations.events(snap).semi_join(_profiled(snap, members), "sample_id")
-    e = e.filter(alterations.gene_is(e, wanted))
-    return e.select("sample_id", "kind", "coding_effect", "hotspot", gene=e.gene_key)
-
-
 def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str]) -> OncoPrint:
-    """The alterations of `genes` in the cohort's samples profiled for every data type."""
+    """The alterations of `genes` in the cohort's samples profiled for every data type.
+
+    The profiled samples come from one (compiled, kept) query; the genes' events are
+    slices of the per-snapshot events table kept in Arrow (`alterations.events_of_genes`),
+    narrowed to those samples here."""
     if not genes:
         raise ValueError("an OncoPrint needs at least one gene")
     wanted = [g.upper() for g in genes]
     cohort_samples = pa.table({"sample_id": pa.array(sorted(cohort.sample_ids), pa.string())})
     profiled = sorted(execute_with_members(snap, "oncoprint-profiled", lambda m: _profiled(snap, m), cohort_samples)
                       .column("sample_id").to_pylist())
+    ev = alterations.events_of_genes(snap, wanted)
+    ev = ev.filter(pc.is_in(ev.column("sample_id"), value_set=pa.array(profiled, pa.string())))
     cells: dict[str, dict[str, list[str]]] = {}
-    rows = execute_with_members(snap, "oncoprint-events:" + json.dumps(wanted), lambda m: _events(snap, m, wanted), cohort_samples)
-    for row in rows.to_pylist():
-        cells.setdefault(row["sample_id"], {}).setdefault(row["gene"], []).append(_label(row))
-    key = lambda s: (tuple(0 if cells.get(s, {}).get(g) else 1 for g in wanted), s)  # noqa: E731
+    for s, g, kind, effect, hot in zip(*(ev.column(c).to_pylist() for c in ("sample_id", "gene_key", "kind", "coding_effect", "hotspot"))):
+        cells.setdefault(s, {}).setdefault(g, []).append(_label(kind, effect, hot))
+    # cBioPortal's order: altered in the first gene first, then the second, ...: the 0/1
+    # "not altered" flags per gene read as a binary number, first gene most significant.
+    bits = [(g, 1 << (len(wanted) - 1 - i)) for i, g in enumerate(wanted)]
+    unaltered = (1 << len(wanted)) - 1
+
+    def key(s: str) -> tuple[int, str]:
+        row = cells.get(s)
+        return (sum(bit for g, bit in bits if g not in row) if row else unaltered, s)
     return OncoPrint(wanted, sorted(profiled, key=key), cells, len(profiled))

@@ -20,13 +20,14 @@ log = logging.getLogger(__name__)
 
 def warm(snap: Any) -> None:
     """Build every per-snapshot table of `snap` now."""
-    from onconode.analysis import alterations, summary, survival_data
+    from onconode.analysis import alterations, cohort_memory, summary, survival_data
 
     alterations.events(snap)
     alterations.drivers(snap)
     alterations.profiles(snap)
     summary.all_sample_attributes(snap)
     survival_data.all_sample_dates(snap)
+    cohort_memory.warm(snap)
 
 
 def warm_node_in_background(node: Any) -> threading.Thread:
