@@ -3,6 +3,7 @@
 
     python benchmarks/analysis_scale.py [--home /work/bench/store] [--patients 5000]
         [--variants-per-sample 12000] [--runs 5] [--pg-home DIR | --no-pg] [--label NAME]
+        [--lock /tmp/bench.lock] [--pg-dir DIR] [--keep-pg]
 
 1. The store: reused when `--home` holds the synthetic cohort of these parameters, else
    built with `onconode synth --into-store` under `/usr/bin/time -v` (wall, rows/s, peak
@@ -14,7 +15,12 @@
    `--pg-home` (default: the same store) exported by DuckDB and COPYed in, indexed and
    analysed (analysis_scale_pg.py), then the same questions as SQL, timed the same way.
    When `--pg-home` is a smaller store, onconode is timed on it too, so the ratio always
-   compares the same data.
+   compares the same data. `--keep-pg` stops the server without deleting `--pg-dir` (and
+   writes the load's measurements to `<pg-dir>/load.json`); a later run with the same
+   `--pg-dir` restarts that server instead of loading again and reports the kept load.
+4. `--lock FILE`: the run takes an exclusive flock on FILE only while timing (the
+   onconode and PostgreSQL query phases), not during the store build or the PostgreSQL
+   load, so other benchmarks on the machine wait only for the measurements.
 
 Prints a table and merges the run into benchmarks/results/analysis_scale.json under `--label`.
 """
@@ -22,6 +28,8 @@ Prints a table and merges the run into benchmarks/results/analysis_scale.json un
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import json
 import os
 import resource
@@ -88,7 +96,33 @@ def phase_pg(url: str, runs: int, driver_genes: list[str]) -> dict[str, Any]:
     return {"queries": timings, "client_peak_rss_mb": _peak_rss_mb()}
 
 
+LOCK: Path | None = None
+
+
+@contextlib.contextmanager
+def _bench_lock():
+    """Hold `--lock` (if given) for the duration of a timed phase."""
+    if LOCK is None:
+        yield
+        return
+    with open(LOCK, "a") as f:
+        print(f"  waiting for {LOCK}", file=sys.stderr, flush=True)
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
 def _child(*args: str) -> dict[str, Any]:
+    with _bench_lock():
+        load = _load_average()
+        out = _child_unlocked(*args)
+    out["load_average_at_start"] = load
+    return out
+
+
+def _child_unlocked(*args: str) -> dict[str, Any]:
     proc = subprocess.run([sys.executable, __file__, "--phase", *args], stdout=subprocess.PIPE, check=True, text=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -163,33 +197,89 @@ def _as_owner(*cmd: str) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else list(cmd)
 
 
-def postgres_run(store_home: Path, work: Path, runs: int, driver_genes: list[str]) -> dict[str, Any]:
-    """Start a throwaway PostgreSQL 15, load the store, time the questions, stop it."""
-    import analysis_scale_pg as pg
+def _pg_ctl(pgdir: Path, *args: str) -> None:
+    subprocess.run(_as_owner(str(_pg_bindir() / "pg_ctl"), "-D", str(pgdir / "data"), "-l", str(pgdir / "server.log"),
+                             "-w", *args), check=True, stdout=subprocess.DEVNULL)
 
-    from onconode.store import Store
 
-    pgdir = Path(f"/tmp/onconode-pg.bench-{os.getpid()}")
-    url = subprocess.run([str(REPO / "scripts" / "postgres"), "start", str(pgdir)], check=True, text=True,
-                         stdout=subprocess.PIPE).stdout.strip()
-    try:
+def _pg_start(pgdir: Path, port: int) -> str:
+    """Start the cluster in `pgdir` on loopback with only its own settings (the test
+    script's fsync=off flags are not passed: the load is measured on a durable server)."""
+    _pg_ctl(pgdir, "-o", f"-c listen_addresses=127.0.0.1 -p {port} -k {pgdir}", "start")
+    return f"postgresql://onconode@127.0.0.1:{port}/onconode"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class PostgresServer:
+    """PostgreSQL 15 in `pgdir` holding the store: `start()` starts a fresh cluster and loads
+    the store (or restarts the one a `--keep-pg` run left there), `ask()` times the
+    questions, `stop()` stops it (and deletes it unless `keep`). The load runs before any
+    timing so `--lock` is not held through it."""
+
+    def __init__(self, store_home: Path, pgdir: Path, work: Path, keep: bool) -> None:
+        self.store_home, self.pgdir, self.work, self.keep = store_home, pgdir, work, keep
+        self.url = ""
+        self.loaded: dict[str, Any] = {}
+
+    def start(self) -> None:
+        import analysis_scale_pg as pg
+
+        from onconode.store import Store
+
+        kept = self.pgdir / "load.json"
+        if kept.exists():
+            self.url = _pg_start(self.pgdir, _free_port())
+            self.loaded = {**json.loads(kept.read_text()), "reused_from": str(self.pgdir)}
+            print(f"  PostgreSQL in {self.pgdir} reused (loaded {self.loaded.get('date')})", file=sys.stderr, flush=True)
+            return
+        url = subprocess.run([str(REPO / "scripts" / "postgres"), "start", str(self.pgdir)], check=True, text=True,
+                             stdout=subprocess.PIPE).stdout.strip()
         pg.configure(url)
-        subprocess.run(_as_owner(str(_pg_bindir() / "pg_ctl"), "-D", str(pgdir / "data"), "-l", str(pgdir / "server.log"),
-                                 "-w", "restart"), check=True, stdout=subprocess.DEVNULL)
-        with Store.open(store_home, read_only=True) as store:
+        _pg_ctl(self.pgdir, "-m", "fast", "stop")
+        self.url = _pg_start(self.pgdir, int(url.rsplit(":", 1)[1].split("/")[0]))
+        with Store.open(self.store_home, read_only=True) as store:
             version = store.current_version
         load_before = _load_average()
         t0 = time.perf_counter()
-        loaded = pg.load(url, store_home / "store.duckdb", version, work)
+        loaded = pg.load(self.url, self.store_home / "store.duckdb", version, self.work)
         loaded["total_s"] = round(time.perf_counter() - t0, 1)
         loaded["load_average_before"], loaded["load_average_after"] = load_before, _load_average()
-        loaded["database_bytes"] = _pg_size(url)
+        loaded["database_bytes"] = _pg_size(self.url)
+        loaded["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+        self.loaded = loaded
+        if self.keep:
+            kept.write_text(json.dumps(loaded, indent=1))
         print(f"  PostgreSQL loaded in {loaded['total_s']} s: {loaded}", file=sys.stderr, flush=True)
-        result = _child("pg", url, str(runs), ",".join(driver_genes))
-        return {"load": loaded, "settings": pg.SETTINGS, "indexes": pg.INDEXES, **result,
-                "version": _pg_version(url)}
-    finally:
-        subprocess.run([str(REPO / "scripts" / "postgres"), "stop", str(pgdir)], check=False)
+
+    def ask(self, runs: int, driver_genes: list[str]) -> dict[str, Any]:
+        import analysis_scale_pg as pg
+
+        result = _child("pg", self.url, str(runs), ",".join(driver_genes))
+        return {"load": self.loaded, "settings": _pg_settings(self.url), "indexes": pg.INDEXES, **result,
+                "version": _pg_version(self.url)}
+
+    def stop(self) -> None:
+        if self.keep:
+            if (self.pgdir / "data" / "postmaster.pid").exists():
+                _pg_ctl(self.pgdir, "-m", "fast", "stop")
+        else:
+            subprocess.run([str(REPO / "scripts" / "postgres"), "stop", str(self.pgdir)], check=False)
+
+
+def _pg_settings(url: str) -> dict[str, str]:
+    """The settings the server actually ran with (not the ones asked for)."""
+    import analysis_scale_pg as pg
+    import psycopg
+
+    with psycopg.connect(url) as con:
+        return {k: str(con.execute(f"SHOW {k}").fetchone()[0]) for k in pg.SETTINGS}
 
 
 def _pg_size(url: str) -> int:
@@ -232,8 +322,13 @@ def main() -> None:
     ap.add_argument("--pg-home", type=Path, help="store to load into PostgreSQL (default: --home)")
     ap.add_argument("--no-pg", action="store_true")
     ap.add_argument("--label", default="default")
+    ap.add_argument("--lock", type=Path, help="flock this file while timing (e.g. /tmp/bench.lock)")
+    ap.add_argument("--pg-dir", type=Path, help="PostgreSQL cluster directory (default: <home's parent>/onconode-pg.bench-PID)")
+    ap.add_argument("--keep-pg", action="store_true", help="keep the loaded PostgreSQL in --pg-dir for a later run")
     ap.add_argument("--phase", nargs="+", help=argparse.SUPPRESS)
     a = ap.parse_args()
+    global LOCK
+    LOCK = a.lock
     if a.phase:   # child process: one system's timings as a JSON line on stdout
         kind, *rest = a.phase
         out = phase_onconode(Path(rest[0]), int(rest[1])) if kind == "onconode" else \
@@ -244,23 +339,37 @@ def main() -> None:
                            "cpus": os.cpu_count(), "load_average_start": _load_average()}
     print(f"store {a.home}", file=sys.stderr)
     run["store"] = ensure_store(a.home, a.patients, a.seed, a.variants_per_sample)
-    print(f"onconode on {a.home}", file=sys.stderr)
-    run["onconode"] = _child("onconode", str(a.home), str(a.runs))
-    _save(run)
-    if not a.no_pg:
-        pg_home = a.pg_home or a.home
-        if pg_home != a.home:
-            run["pg_store"] = {**_store_facts(pg_home), "home": str(pg_home)}
-            print(f"onconode on the PostgreSQL comparison store {pg_home}", file=sys.stderr)
-            run["onconode_on_pg_store"] = _child("onconode", str(pg_home), str(a.runs))
-        genes_from = run.get("onconode_on_pg_store", run["onconode"])["driver_genes"]
-        from onconode.store import Store
-        with Store.open(pg_home, read_only=True) as store:
-            genes = sorted(r[0] for r in store.con.execute(
-                "SELECT DISTINCT upper(gene) FROM driver WHERE gene IS NOT NULL AND _removed IS NULL").fetchall())
-        assert len(genes) == genes_from
-        print(f"PostgreSQL 15 on {pg_home}", file=sys.stderr)
-        run["postgres"] = postgres_run(pg_home, a.home.parent / "pg-export", a.runs, genes)
+    server = None
+    pg_home = a.pg_home or a.home
+    if not a.no_pg:   # loaded first, outside the lock; timed after onconode
+        pgdir = a.pg_dir or a.home.parent / f"onconode-pg.bench-{os.getpid()}"
+        print(f"PostgreSQL 15 on {pg_home} in {pgdir}", file=sys.stderr)
+        server = PostgresServer(pg_home, pgdir, a.home.parent / "pg-export", a.keep_pg)
+    try:
+        if server:
+            server.start()
+        print(f"onconode on {a.home}", file=sys.stderr)
+        run["onconode"] = _child("onconode", str(a.home), str(a.runs))
+        _save(run)
+        if server:
+            if pg_home != a.home:
+                run["pg_store"] = {**_store_facts(pg_home), "home": str(pg_home)}
+                print(f"onconode on the PostgreSQL comparison store {pg_home}", file=sys.stderr)
+                run["onconode_on_pg_store"] = _child("onconode", str(pg_home), str(a.runs))
+            genes_from = run.get("onconode_on_pg_store", run["onconode"])["driver_genes"]
+            from onconode.store import Store
+            with Store.open(pg_home, read_only=True) as store:
+                genes = sorted(r[0] for r in store.con.execute(
+                    "SELECT DISTINCT upper(gene) FROM driver WHERE gene IS NOT NULL AND _removed IS NULL").fetchall())
+            assert len(genes) == genes_from
+            print("PostgreSQL questions", file=sys.stderr)
+            run["postgres"] = server.ask(a.runs, genes)
+            same = run.get("onconode_on_pg_store", run["onconode"])["queries"]
+            run["answers_agree"] = {q: same[q]["answer"] == run["postgres"]["queries"][q]["answer"] for q in same}
+            print(f"answers agree: {run['answers_agree']}", file=sys.stderr)
+    finally:
+        if server:
+            server.stop()
     run["load_average_end"] = _load_average()
     print(_table(run))
     _save(run)

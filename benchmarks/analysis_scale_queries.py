@@ -72,7 +72,8 @@ def fingerprint(name: str, out: dict[str, Any]) -> dict[str, Any]:
         return {"patients": out["patients"], "samples": out["samples"]}
     if name == "compare":
         kras = next(r for r in out["alterations"] if r["gene"] == "KRAS")
-        return {"genes": len(out["alterations"]), "KRAS altered": kras["altered"], "KRAS profiled": kras["profiled"]}
+        return {"genes": len(out["alterations"]), "KRAS altered": kras["altered"], "KRAS profiled": kras["profiled"],
+                "categorical_p": {c["attribute"]: round(c["p"], 9) for c in out["categorical"]}}
     if name == "survival":
         return {"patients": [c["patients"] for c in out["curves"]], "events": [c["events"] for c in out["curves"]],
                 "cox_hr_group": round(out["cox"]["terms"][0]["hazard_ratio"], 4)}
