@@ -138,6 +138,7 @@ def main() -> None:
     if run.returncode != 0:
         raise SystemExit(f"release build failed:\n{run.stderr}")
     peak_mb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", run.stderr).group(1)) / 1024
+    cpu_s = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", run.stderr).group(1)) for k in ("User", "System"))
     log = json.loads((node / "release-builds.jsonl").read_text().splitlines()[-1])
     stages = log.get("stage_seconds", {})
     manifest = json.loads((node / "releases" / app_id / "manifest.json").read_text())
@@ -179,7 +180,7 @@ def main() -> None:
         "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": platform.node(),
         "store_patients": store_patients, **({"store": str(args.store)} if args.store else {}), "release_patients": manifest["patients"], "release_samples": manifest["samples"],
         "variants": variants, "files": len(manifest["files"]), "release_bytes": size,
-        "build_seconds": round(build_s, 2), "build_variants_per_s": round(variants / build_s), "build_peak_rss_mb": round(peak_mb),
+        "build_seconds": round(build_s, 2), "build_variants_per_s": round(variants / build_s), "build_peak_rss_mb": round(peak_mb), "build_cpu_seconds": round(cpu_s, 1),
         "duckdb_copy_seconds": round(copy_s, 2), "duckdb_copy_variants_per_s": round(variants / copy_s),
         "ratio_build_to_copy": round(build_s / copy_s, 1), "stage_seconds": stages,
         "duckdb_copy_from_snapshot_seconds": round(copy_snap_s, 2),
@@ -197,7 +198,7 @@ def main() -> None:
           f"{' (this run)' if snap_built else ' (earlier)'}")
     print(f"release: {result['release_patients']} patients / {result['release_samples']} samples / {variants:,} variants / "
           f"{result['files']} files / {size / 1e6:.1f} MB, from a {store_patients:,}-patient store; "
-          f"peak RSS {result['build_peak_rss_mb']} MB; load {load_before[0]:.2f} -> {load_after[0]:.2f}")
+          f"peak RSS {result['build_peak_rss_mb']} MB; build CPU {cpu_s:.1f} s (user + system); load {load_before[0]:.2f} -> {load_after[0]:.2f}")
     for stage, secs in stages.items():
         print(f"  {stage:26}{secs:>8.1f} s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

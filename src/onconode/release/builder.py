@@ -146,7 +146,8 @@ def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progres
                 with stages(f"{table} parquet (from snapshot)"):
                     none = W.released_rows_sql(store, sel.version, table, replace(maps, sample_ids=(W.NO_ID,), patient_ids=(W.NO_ID,)))
                     optional = W.optional_columns(store, W.pseudonymized_sql(none, columns, maps, list(TABLES_BY_NAME[table].key)), work)
-                    tables[table] = W.write_parquet_batches(store, snap.schema(columns), snap.batches(order, columns), optional, parquet)
+                    tables[table] = W.write_parquet_batches(store, snap.schema(columns, dictionary=True),
+                                                            snap.batches(order, columns, dictionary=True), optional, parquet)
             else:
                 with stages(f"{table} parquet (select, sort)" if big else "other tables"):
                     tables[table] = W.write_parquet(store, W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key)), parquet)

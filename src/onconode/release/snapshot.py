@@ -91,28 +91,39 @@ class VariantSnapshot:
     def file(self) -> Path:
         return self.path / FILE
 
-    def batches(self, samples: Sequence[tuple[str, str]], columns: list[str]) -> Iterator[pa.RecordBatch]:
+    def batches(self, samples: Sequence[tuple[str, str]], columns: list[str], dictionary: bool = False) -> Iterator[pa.RecordBatch]:
         """The rows of each (real id, pseudonym) sample in the given order, `columns` only,
-        `sample_id` replaced by the pseudonym; samples without variants give nothing."""
+        `sample_id` replaced by the pseudonym; samples without variants give nothing.
+        `dictionary`: string columns stay dictionary-encoded as stored (no string copied;
+        `schema(columns, dictionary=True)` is their schema)."""
         groups = self.meta["samples"]
-        pf = pq.ParquetFile(self.file, memory_map=True)
+        strings = [c for c in self.schema(columns) if pa.types.is_string(c.type)] if dictionary else []
+        pf = pq.ParquetFile(self.file, memory_map=True, read_dictionary=[c.name for c in strings if c.name != "sample_id"])
         read = [c for c in columns if c != "sample_id"] or columns[:1]
+        target = self.schema(columns, dictionary)
         for real, pseudo in samples:
             if real not in groups:
                 continue
-            first, count, rows = groups[real]
+            first, count, kept = groups[real]
             part = pf.read_row_groups(list(range(first, first + count)), columns=read, use_threads=True)
-            if part.num_rows != rows:
+            if part.num_rows != kept:
                 raise ValueError(f"the release snapshot {self.path} is damaged (sample rows differ); "
                                  "rebuild it with `onconode release snapshot`")
             arrays = {c: part.column(c) for c in read if c in columns}
             if "sample_id" in columns:
-                arrays["sample_id"] = pa.chunked_array([pa.repeat(pa.scalar(pseudo, pa.string()), rows)])
-            yield from pa.table([arrays[c] for c in columns], names=columns).to_batches()
+                value = pa.scalar(pseudo, pa.string())
+                arrays["sample_id"] = pa.chunked_array([
+                    pa.DictionaryArray.from_arrays(pa.repeat(pa.scalar(0, pa.int32()), kept), pa.array([pseudo], pa.string()))
+                    if dictionary else pa.repeat(value, kept)])
+            yield from pa.table([arrays[c] for c in columns], schema=target).to_batches()
 
-    def schema(self, columns: list[str]) -> pa.Schema:
+    def schema(self, columns: list[str], dictionary: bool = False) -> pa.Schema:
+        """The columns' Arrow types (strings as dictionary<int32, string> if `dictionary`)."""
         full = pq.read_schema(self.file)
-        return pa.schema([full.field(c) for c in columns])
+        fields = [full.field(c) for c in columns]
+        if dictionary:
+            fields = [f.with_type(pa.dictionary(pa.int32(), f.type)) if pa.types.is_string(f.type) else f for f in fields]
+        return pa.schema(fields)
 
 
 def load(store: Store, freeze: str) -> VariantSnapshot | None:
