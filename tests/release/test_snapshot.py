@@ -38,9 +38,15 @@ def test_snapshot_holds_every_variant_of_the_freeze_by_sample_in_genomic_order(e
     assert len(rows) == snap.meta["rows"]
 
 
-def test_release_from_the_snapshot_is_byte_identical_to_one_sorted_from_the_store(env: Env, monkeypatch):
-    monkeypatch.setattr(W, "ROW_GROUP_ROWS", 1000)  # rounded up to 2,048-row vectors  # several row groups, as at scale
-    app = active_dar(env)
+SOME_VARIANT_COLUMNS = [{"table": "sample", "columns": "all", "justification": "Samples are the unit of analysis."},
+                        {"table": "somatic_variant", "columns": ["sample_id", "chromosome", "position", "ref", "alt", "gene", "vaf", "filter"],
+                         "justification": "Positions and genes of the variants."}]
+
+
+@pytest.mark.parametrize("items", [None, SOME_VARIANT_COLUMNS], ids=["all-items", "some-variant-columns"])
+def test_release_from_the_snapshot_is_byte_identical_to_one_sorted_from_the_store(env: Env, monkeypatch, items):
+    monkeypatch.setattr(W, "ROW_GROUP_ROWS", 1000)  # several row groups, as at scale (rounded up to 2,048-row vectors)
+    app = active_dar(env, **({"items": items} if items else {}))
     from_snapshot = build(env.home, env.store, env.gov, app, at=DURING_TERM)
     stages = json.loads((env.home / "release-builds.jsonl").read_text().splitlines()[-1])["stage_seconds"]
     assert "somatic_variant parquet (from snapshot)" in stages
