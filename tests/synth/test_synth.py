@@ -163,8 +163,8 @@ def test_cli_synth_into_store_then_stats(tmp_path: Path):
 
 AGGREGATES = {
     "somatic_variant": "SELECT count(*), sum(position), sum(allele_read_count), count(*) FILTER (WHERE reported), "
-                       "round(sum(adjusted_vaf), 3), count(DISTINCT gene) FROM somatic_variant WHERE _removed IS NULL",
-    "tumor_profile": "SELECT round(sum(purity), 4), sum(tml), round(sum(tmb_per_mb), 3), count(*) FILTER (WHERE hr_status = 'HR_DEFICIENT') "
+                       "sum(adjusted_vaf), count(DISTINCT gene) FROM somatic_variant WHERE _removed IS NULL",
+    "tumor_profile": "SELECT sum(purity), sum(tml), sum(tmb_per_mb), count(*) FILTER (WHERE hr_status = 'HR_DEFICIENT') "
                      "FROM tumor_profile WHERE _removed IS NULL",
     "treatment": "SELECT md5(string_agg(regimen || coalesce(mechanism, ''), ';' ORDER BY treatment_id)) FROM treatment WHERE _removed IS NULL",
     "sample": "SELECT md5(string_agg(primary_tumor_location || coalesce(primary_tumor_doids, ''), ';' ORDER BY sample_id)) "
@@ -187,7 +187,10 @@ def test_out_folder_ingested_by_the_real_readers_equals_into_store(tmp_path: Pat
         load_cohort(direct, patients=8, seed=9, median_variants=200)
         assert via_files.counts() == direct.counts()
         for query in AGGREGATES.values():
-            assert via_files.con.execute(query).fetchall() == direct.con.execute(query).fetchall(), query
+            (got,), (expected,) = via_files.con.execute(query).fetchall(), direct.con.execute(query).fetchall()
+            # a float sum depends on the order rows are added in, which the store does not fix
+            assert got == pytest.approx(expected, rel=1e-6) if all(isinstance(v, (int, float)) for v in expected) \
+                else got == expected, query
     finally:
         via_files.close()
         direct.close()
