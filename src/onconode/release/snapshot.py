@@ -58,10 +58,6 @@ def discard_all(store: Store) -> None:
     shutil.rmtree(snapshots_root(store), ignore_errors=True)
 
 
-def _withdrawals(store: Store) -> int:
-    return int(store.con.execute("SELECT count(*) FROM withdrawal").fetchall()[0][0])
-
-
 def sorted_sql(store: Store, version: int, rank_table: str | None) -> str:
     """Every column of the variants at `version`, by sample and then in a release's order
     within a sample (contig rank, key, other columns; NULLs last)."""
@@ -134,7 +130,7 @@ def load(store: Store, freeze: str) -> VariantSnapshot | None:
     except (OSError, ValueError):
         return None
     if (meta.get("format") != FORMAT or meta.get("version") != store.resolve(freeze)
-            or meta.get("withdrawals") != _withdrawals(store) or not (path / FILE).exists()):
+            or meta.get("withdrawals") != len(store.withdrawn_patients()) or not (path / FILE).exists()):
         return None
     return VariantSnapshot(path, meta)
 
@@ -146,7 +142,7 @@ def build(store: Store, freeze: str) -> VariantSnapshot:
 
     t0 = time.perf_counter()
     version = store.resolve(freeze)
-    withdrawals = _withdrawals(store)
+    withdrawals = len(store.withdrawn_patients())
     root = snapshots_root(store)
     root.mkdir(parents=True, exist_ok=True)
     tmp = root / f".{freeze}.tmp-{os.getpid()}"

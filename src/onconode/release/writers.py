@@ -202,7 +202,6 @@ def write_parquet_batches(store: Store, schema: pa.Schema, batches: Iterator[pa.
     this one encodes them was measured: 1-2 s of ~22 s, within the machine's noise.)"""
     import pyarrow.parquet as pq
 
-
     schema = pa.schema([f.with_nullable(f.name in optional) for f in schema])
     rows = path.with_name(f".{path.name}.rows")
     size = group_rows()
