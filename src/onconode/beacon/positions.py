@@ -44,6 +44,13 @@ def index_path(home: Path, freeze: str) -> Path:
     return Path(home) / "beacon" / f"positions-{freeze}"
 
 
+def discard_all(home: Path) -> None:
+    """Remove every freeze's index (after a consent withdrawal: they hold the patient's
+    variants); `onconode beacon index` builds them again without the patient."""
+    for path in (Path(home) / "beacon").glob("positions-*"):
+        shutil.rmtree(path, ignore_errors=True)
+
+
 def build(home: Path, freeze: str | None = None, memory_limit: str = "4GB") -> tuple[str, Path, int]:
     """Build (or rebuild) the index of `freeze` (default: the latest); returns (freeze,
     path, rows indexed). The store is only read; the new index replaces the old one at

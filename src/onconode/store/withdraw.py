@@ -54,8 +54,10 @@ def withdraw_patient(store: "Store", patient_id: str, reason: str = "") -> int:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    # Derived per-freeze copies of the variants may hold the patient's rows: gone too.
-    from onconode.release.snapshot import discard_all
+    # Derived per-freeze copies of the variants hold the patient's rows: gone too.
+    from onconode.beacon import positions
+    from onconode.release import snapshot
 
-    discard_all(store)
+    snapshot.discard_all(store)
+    positions.discard_all(store.home)
     return removed
