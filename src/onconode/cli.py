@@ -144,9 +144,10 @@ def stats(
 @freeze_app.command("create")
 def freeze_create(freeze_id: str, description: str = typer.Option("", "--description", "-d")) -> None:
     """Pin the current version as an immutable data release, e.g. DR-2026-11."""
-    from onconode.store import StoreError
+    import duckdb
 
     from onconode.release.snapshot import build as build_snapshot
+    from onconode.store import StoreError
 
     with open_store() as store:
         try:
@@ -155,7 +156,12 @@ def freeze_create(freeze_id: str, description: str = typer.Option("", "--descrip
             fail(str(exc))
     out.print(f"freeze {f.freeze_id} pins store version {f.version}")
     with open_store(read_only=True) as store:  # ingests may write again while it is built
-        snap = build_snapshot(store, f.freeze_id)  # what release builds read (onconode.release.snapshot)
+        try:
+            snap = build_snapshot(store, f.freeze_id)  # what release builds read (onconode.release.snapshot)
+        except (OSError, duckdb.Error) as exc:
+            fail(f"freeze {f.freeze_id} is created, but its release snapshot could not be built ({exc}); "
+                 f"free disk space or fix the folder's permissions, then run `onconode release snapshot {f.freeze_id}` "
+                 "(release builds also make it when it is missing)")
     out.print(f"release snapshot: {snap.meta['rows']:,} variants, {snap.meta['bytes'] / 1e6:,.1f} MB, "
               f"built in {snap.meta['build_seconds']} s")
 
