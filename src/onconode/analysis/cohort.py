@@ -403,10 +403,3 @@ def evaluate_sql(snap: Snapshot, definition: Any) -> tuple[list[str], list[str]]
     key = json.dumps(to_json(tree), sort_keys=True)
     df = execute_compiled(snap, "cohort:" + key, lambda: select(snap, tree))
     return df["sample_id"].to_pylist(), df["patient_id"].to_pylist()
-
-
-def samples_table(cohort: Cohort) -> ir.Table:
-    """The cohort's samples as an in-memory Ibis table, to join with snapshot tables."""
-    import pyarrow as pa
-
-    return ibis.memtable(pa.table({"sample_id": pa.array(sorted(cohort.sample_ids), pa.string())}))

@@ -26,7 +26,6 @@ from onconode.analysis.queries import Snapshot
 FREQUENCY_KINDS = ("MUTATION", "AMP", "DEL", "FUSION", "DRIVER", "ANY")
 
 
-_PROFILE_FLAG = {"MUTATION": "mutations", "AMP": "cna", "DEL": "cna", "FUSION": "structural_variants"}
 
 
 def _check_kinds(kinds: tuple[str, ...]) -> None:
@@ -66,7 +65,7 @@ def _denominators(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...]) -> 
     """Per cohort, its samples profiled for each kind (every data type for DRIVER and ANY)."""
     prof = _profiled_members(snap, members)
     full = prof.mutations & prof.cna & prof.structural_variants
-    flags = {k: prof[_PROFILE_FLAG[k]] if k in _PROFILE_FLAG else full for k in kinds}
+    flags = {k: prof[alterations.PROFILE_OF_KIND[k]] if k in alterations.PROFILE_OF_KIND else full for k in kinds}
     return prof.group_by("cohort").aggregate(**{k: f.cast("int64").sum() for k, f in flags.items()})
 
 
@@ -84,7 +83,7 @@ def _altered(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...], wanted: 
     if wanted is not None:
         j = j.filter(j.gene.upper().isin(wanted))
     everything = j.mutations & j.cna & j.structural_variants
-    profiled = ibis.cases(*((j.kind == k, j[_PROFILE_FLAG[k]]) for k in _PROFILE_FLAG), else_=everything)
+    profiled = ibis.cases(*((j.kind == k, j[alterations.PROFILE_OF_KIND[k]]) for k in alterations.PROFILE_OF_KIND), else_=everything)
     parts = []
     specific = [k for k in kinds if k != "ANY"]
     if specific:

@@ -111,8 +111,9 @@ def materialized_arrow(snap: Any, name: str, build: Callable[[], ir.Table],
     table, _ = _materialize(store, snap.version, name, build, known_withdrawals)
     kept = _ARROW.setdefault(store, {})
     if table not in kept:
-        for stale in [k for k in kept if k.startswith(f"{_PREFIX}{name}_v{snap.version}_")]:   # before a withdrawal
-            del kept[stale]
+        current = table.rsplit("_w", 1)[1]
+        for stale in [k for k in kept if k.startswith(f"{_PREFIX}{name}_v") and k.rsplit("_w", 1)[1] != current]:
+            del kept[stale]   # copies from before a withdrawal, of any version, as `_materialize` drops their tables
         kept[table] = derive(store.con.sql(f'SELECT * FROM temp."{table}"').to_arrow_table())
     return kept[table]
 
