@@ -14,8 +14,14 @@ differencing admission are kept for that run (`_Pinned`), keyed by the run, requ
 algorithm, version and the exact parameters, so later rounds neither reopen the store
 nor re-read the requester's history — and every round of a run computes on the same data
 even if the store gets a new version meanwhile (Newton steps over changing data would
-converge to nothing). Signature, nonce, expiry, policy and the algorithm's own
-disclosure rules are still checked on every round's message.
+converge to nothing). The one change a pin does not outlast is a consent withdrawal:
+withdrawal takes effect at once, so each later round asks the store for its withdrawals
+(one read-only open, ~25 ms on the 5,000-patient store) and, if any patient withdrew
+since the first round, drops the pinned table and refuses ("data changed: patient
+withdrawn, resubmit"); any withdrawal counts, not only one of the table's patients, so
+the refusal tells the requester nothing about who was in the cohort. Signature, nonce,
+expiry, policy and the algorithm's own disclosure rules are still checked on every
+round's message.
 """
 
 from __future__ import annotations
@@ -45,11 +51,17 @@ PIN_RUNS = 4                      # iterative runs whose patient table a node ke
 PIN_IDLE = dt.timedelta(minutes=10)  # a run silent this long is forgotten (its rounds have ended)
 
 
+class DataChanged(Exception):
+    """The store changed under a pinned run in a way the run must not outlast (a withdrawal)."""
+
+
 @dataclass
 class _Pinned:
-    """One iterative run's admitted patient table on this node (node memory only)."""
+    """One iterative run's admitted patient table on this node (node memory only), and the
+    withdrawn patients when it was read (a later withdrawal ends the run's pin)."""
     snap: Any
     used: dt.datetime
+    withdrawn: frozenset[str]
 
 
 class NodeAgent:
@@ -88,7 +100,7 @@ class NodeAgent:
             return self._finish(ids, "refused", reason=reason)
         try:
             partial = self._compute(task)
-        except DisclosureRefused as exc:
+        except (DisclosureRefused, DataChanged) as exc:
             return self._finish(ids, "refused", reason=f"node {self.policy.node}: {exc}")
         except (algorithms.UnknownAlgorithm, harmonization.HarmonizationError) as exc:
             return self._finish(ids, "refused", reason=str(exc) if str(exc).startswith("node ") else f"node {self.policy.node}: {exc}")
@@ -106,6 +118,7 @@ class NodeAgent:
         pin = self._pin_key(task) if getattr(algo, "pins_patient_table", False) else None
         pinned = self._pinned_snap(pin)
         if pinned is not None:  # a later round of a run admitted here: same data, same checks passed
+            self._check_no_withdrawal(pin)
             return algo.partial(pinned, params, task.get("state") or {}, rules)
         with Store.open(self.home, read_only=True) as store:
             raw = store.snapshot(params.get("freeze"))
@@ -120,7 +133,7 @@ class NodeAgent:
                 groups = {"cohort": cohorts.evaluate(snap, params.get("cohort") or {"op": "all"}).patient_ids}
             self.gate.admit(requester, snap, groups)  # group sizes and differencing, per requester
             if pin is not None:
-                snap = self._pin(pin, snap, params)
+                snap = self._pin(pin, snap, params, frozenset(store.withdrawn_patients()))
             return algo.partial(snap, params, task.get("state") or {}, rules)
 
     @staticmethod
@@ -137,12 +150,24 @@ class NodeAgent:
         self._pinned[key].used = now
         return self._pinned[key].snap
 
-    def _pin(self, key: str, snap: Any, params: dict[str, Any]) -> Any:
+    def _check_no_withdrawal(self, key: str) -> None:
+        """Refuse (and forget the pinned table) if a patient withdrew since the run's first
+        round here: the pinned table may hold them, and consent withdrawal takes effect at once."""
+        from onconode.store import Store
+
+        with Store.open(self.home, read_only=True) as store:
+            withdrawn = store.withdrawn_patients()
+        if withdrawn != self._pinned[key].withdrawn:
+            del self._pinned[key]
+            raise DataChanged("data changed: patient withdrawn, resubmit (a consent withdrawal since this run's "
+                              "first round; the run's pinned patient table was discarded)")
+
+    def _pin(self, key: str, snap: Any, params: dict[str, Any], withdrawn: frozenset[str]) -> Any:
         """The run's patient table, detached from the store (which closes after this round)."""
         from onconode.analysis.federated.data import FrameSnapshot, patient_frame
 
         frame = FrameSnapshot(patient_frame(snap, params))
-        self._pinned[key] = _Pinned(frame, self.clock())
+        self._pinned[key] = _Pinned(frame, self.clock(), withdrawn)
         while len(self._pinned) > PIN_RUNS:
             self._pinned.popitem(last=False)
         return frame

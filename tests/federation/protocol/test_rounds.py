@@ -91,6 +91,26 @@ def test_every_round_of_a_run_computes_on_the_data_of_its_first_round(pair) -> N
     np.testing.assert_allclose([t["coef"] for t in _fit(coord, agent)["terms"]], after, atol=1e-8)
 
 
+def test_a_consent_withdrawal_during_a_run_refuses_its_next_round(pair) -> None:
+    coord, agent, home = pair
+    run = coord.submit({"collaboration": "c", "dar": "DAR-1", "algorithm": "glm", "params": PARAMS}, "t")
+    assert _round(coord, agent) == 1 and run.status == "running"  # round 1 pinned the patient table
+    with Store.open(home, read_only=True) as store:
+        patient = store.con.execute("SELECT min(patient_id) FROM patient").fetchall()[0][0]
+    with Store.open(home) as store:
+        store.withdraw(patient)
+    assert _round(coord, agent) == 1
+    node = coord.view(run.id)["nodes"]["NL"]
+    assert node["state"] == "refused" and "data changed: patient withdrawn, resubmit" in node["reason"]
+    assert run.status == "failed"
+    again = coord.submit({"collaboration": "c", "dar": "DAR-1", "algorithm": "glm", "params": PARAMS}, "t")
+    assert _round(coord, agent) == 1
+    # The resubmission reads the store as it is now (one patient fewer), which this same
+    # requester's differencing guard then refuses: comparing it with the first run would
+    # describe the withdrawn patient.
+    assert "differs from a cohort you queried before" in coord.view(again.id)["nodes"]["NL"]["reason"]
+
+
 def test_later_rounds_still_refuse_a_replayed_task(pair) -> None:
     coord, agent, _ = pair
     run = coord.submit({"collaboration": "c", "dar": "DAR-1", "algorithm": "glm", "params": PARAMS}, "t")
