@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -135,13 +136,13 @@ class Coordinator:
         hold), wait up to `wait` seconds for something new: a long poll, so a client following
         a run hears of each round and of the result when it happens, not at its next poll."""
         self.sweep()
-        end = self.clock() + dt.timedelta(seconds=max(0.0, min(wait, 30.0)))
+        end = time.monotonic() + max(0.0, min(wait, 30.0))  # a wait, not a date: immune to clock steps
         with self._cond:
             while True:
                 run = self.runs.get(run_id)
                 if run is None:
                     raise RunNotFound(f"no run {run_id!r} on this coordinator")
-                remaining = (end - self.clock()).total_seconds()
+                remaining = end - time.monotonic()
                 if after is None or run.changes != after or run.status != "running" or remaining <= 0:
                     return run.view()
                 self._cond.wait(min(remaining, 1.0))  # the sweeper notifies at least every half second
@@ -156,11 +157,11 @@ class Coordinator:
         body = messages.verify(envelope, "poll", self.node_keys, self.nonces, self.clock())
         node = body["signer"]
         self.seen[node] = {"last_seen": self.clock().isoformat(timespec="seconds"), "coverage": body.get("coverage")}
-        end = self.clock() + dt.timedelta(seconds=max(0.0, min(wait, 30.0)))
+        end = time.monotonic() + max(0.0, min(wait, 30.0))
         with self._cond:
             while True:
                 tasks = self._take(node)
-                remaining = (end - self.clock()).total_seconds()
+                remaining = end - time.monotonic()
                 if tasks or remaining <= 0:
                     return tasks
                 self._cond.wait(min(remaining, 1.0))
