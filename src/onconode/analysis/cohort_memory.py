@@ -171,6 +171,8 @@ def evaluate(snap: Snapshot, tree: Any) -> tuple[list[str], list[str]] | None:
     if w is None:
         return None
     samples = materialized_arrow(snap, "cohort_samples", lambda: _sample_table(snap), _samples, w)
+    if samples is None:   # a view that maps the sample table (harmonized codes): the SQL answers
+        return None
     try:
         chosen = _Evaluator(snap, samples, w).node(tree)
     except _Unsupported:

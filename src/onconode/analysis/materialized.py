@@ -15,10 +15,20 @@ query build a fresh one (and drop the stale one).
 
 Snapshots that are not on a DuckDB store (an exported freeze on PySpark) get the plain
 expression: their engine decides how to run it.
+
+A snapshot may be a view that changes some of the store's tables (a node's harmonized
+codes, `federation/harmonization.py`: its `changed_tables`, e.g. sample and
+treatment_drug). Only the selections that read a changed table differ from the store's
+own at that version; those are built fresh for every question, every other selection
+(the passing mutations, the alteration events: the costly ones) is the store's own and
+shared. Which tables a selection reads is not declared by its caller but recorded: the
+view reports each table it is asked for (`note_table_read`) while the selection's
+expression is first built, and the answer is kept per selection name.
 """
 
 from __future__ import annotations
 
+import contextvars
 import re
 import uuid
 import weakref
@@ -38,9 +48,54 @@ def _store_of(snap: Any) -> Any | None:
     store = getattr(snap, "store", None)
     if store is None or not hasattr(store, "con") or not isinstance(getattr(snap, "version", None), int):
         return None
-    if getattr(snap, "derived", False):  # a view that changes the store's rows (a node's harmonized codes): not cacheable by store and version
-        return None
     return store
+
+
+def _changed(snap: Any) -> frozenset[str]:
+    """The tables a view snapshot changes from the store's own rows at its version."""
+    return frozenset(getattr(snap, "changed_tables", ()))
+
+
+# While a selection's expression is built: the tables read (innermost build last).
+_READING: "contextvars.ContextVar[tuple[set[str], ...]]" = contextvars.ContextVar("_onconode_reading", default=())
+# Per selection name and changed-table set: which of those tables its build reads.
+_READS: dict[tuple[str, frozenset[str]], frozenset[str]] = {}
+
+
+def note_table_read(name: str) -> None:
+    """Called by a view snapshot's `table(name)`: records the read for every selection
+    being built, so one that reads a changed table is never cached under the store's key."""
+    for reads in _READING.get():
+        reads.add(name)
+
+
+def _reads_changed(snap: Any, name: str, build: Callable[[], ir.Table]) -> tuple[bool, Callable[[], ir.Table]]:
+    """Whether selection `name` of view `snap` reads a table the view changes, and a build
+    (the expression already built, when finding out needed it)."""
+    changed = _changed(snap)
+    key = (name, changed)
+    if key not in _READS:
+        reads: set[str] = set()
+        token = _READING.set(_READING.get() + (reads,))
+        try:
+            expr = build()
+        finally:
+            _READING.reset(token)
+        _READS[key] = frozenset(reads & changed)
+        build = lambda: expr  # noqa: E731
+    for outer in _READING.get():   # a selection built from this one reads what it reads
+        outer.update(_READS[key])
+    return bool(_READS[key]), build
+
+
+def _cached_store(snap: Any, name: str, build: Callable[[], ir.Table]) -> tuple[Any | None, Callable[[], ir.Table]]:
+    """The store whose per-version table `name` serves `snap` (None: build it for this
+    question only), and the build to use."""
+    store = _store_of(snap)
+    if store is None or not _changed(snap):
+        return store, build
+    reads_changed, build = _reads_changed(snap, name, build)
+    return (None if reads_changed else store), build
 
 
 def _withdrawals(con: Any) -> int:
@@ -54,7 +109,7 @@ def materialized(snap: Any, name: str, build: Callable[[], ir.Table]) -> ir.Tabl
     that `build()` depends only on the snapshot's rows."""
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise ValueError(f"materialized selection name {name!r} must be lower-case letters, digits or underscores")
-    store = _store_of(snap)
+    store, build = _cached_store(snap, name, build)
     if store is None:
         return build()
     return _materialize(store, snap.version, name, build)[1]
@@ -105,7 +160,7 @@ def materialized_arrow(snap: Any, name: str, build: Callable[[], ir.Table],
     `known_withdrawals`: the count `withdrawals(snap)` just gave the caller (saves a query
     per table). None for snapshots `materialized` does not cache (the caller takes its
     SQL path)."""
-    store = _store_of(snap)
+    store, build = _cached_store(snap, name, build)
     if store is None:
         return None
     table, _ = _materialize(store, snap.version, name, build, known_withdrawals)
@@ -143,8 +198,9 @@ def execute_with_members(snap: Any, key: str, build: Callable[[ir.Table], ir.Tab
     """`execute_compiled` for an expression over an in-memory table of `members` (e.g. a
     cohort's samples): compiled once against a placeholder table of the same schema, run
     with the members registered under a name of their own (concurrent questions on one
-    connection never see each other's)."""
-    store = _store_of(snap)
+    connection never see each other's). A view that changes tables runs `build()` each
+    time (its expression may hold in-memory mapping tables the SQL text cannot)."""
+    store = None if _changed(snap) else _store_of(snap)
     if store is None:
         return build(ibis.memtable(members) if members is not None else None).to_pyarrow()
     cache = _COMPILED.setdefault(store, {})

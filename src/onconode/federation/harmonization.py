@@ -180,17 +180,24 @@ def _synonyms() -> dict[str, str]:
 class HarmonizedSnapshot:
     """A node's snapshot as the harmonized model: local codes mapped on the way out."""
 
-    # Its tables differ from the store's own at the same version, so analysis caches keyed
-    # by store and version (analysis/materialized.py) must not serve or keep them.
-    derived = True
-
     def __init__(self, snap: Any, coding: Coding) -> None:
         self.snap, self.coding = snap, coding
         self.store, self.version = snap.store, snap.version
 
+    @property
+    def changed_tables(self) -> frozenset[str]:
+        """The tables `table` maps (they differ from the store's own at this version), so
+        the analysis caches keyed by store and version (analysis/materialized.py) must not
+        serve or keep a selection that reads them; every other selection they share."""
+        return frozenset({"sample"} if self.coding.tumour != "DOID" else set()) | frozenset(
+            {"treatment_drug"} if self.coding.drugs == "names" else set())
+
     def table(self, name: str) -> Any:
         import ibis
 
+        from onconode.analysis.materialized import note_table_read
+
+        note_table_read(name)
         t = self.snap.table(name)
         if name == "sample" and self.coding.tumour != "DOID":
             codes = self.store.ibis.table("local_code")

@@ -16,6 +16,7 @@ from onconode.synth import load_cohort
 
 LUNG_ON_TAXANE = {"op": "and", "args": [{"op": "tumour_type", "doids": ["1324"]}, {"op": "treatment", "mechanism": "Taxane"}]}
 COLORECTAL = {"op": "tumour_type", "doids": ["9256"]}
+KRAS_IN_COLORECTAL = {"op": "and", "args": [COLORECTAL, {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation"}]}
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +27,8 @@ def nodes(tmp_path_factory):
         store = Store.init(tmp_path_factory.mktemp(name) / "node")
         load_cohort(store, patients=150, seed=seed, median_variants=5, workers=1)
         before = store.snapshot()
-        expected = {k: cohorts.evaluate(before, q).patient_ids for k, q in (("lung", LUNG_ON_TAXANE), ("crc", COLORECTAL))}
+        expected = {k: cohorts.evaluate(before, q).patient_ids
+                    for k, q in (("lung", LUNG_ON_TAXANE), ("crc", COLORECTAL), ("crc_kras", KRAS_IN_COLORECTAL))}
         glm = run_local("glm", {name: before}, GLM, Rules(DisclosureSettings()))
         h.localize(store, system)
         out[name] = (expected, glm, store)
@@ -46,6 +48,26 @@ def test_a_localized_node_holds_no_harmonized_codes_and_the_mapping_gives_them_b
         view = h.harmonized(raw)
         assert cohorts.evaluate(view, LUNG_ON_TAXANE).patient_ids == expected["lung"], name
         assert cohorts.evaluate(view, COLORECTAL).patient_ids == expected["crc"], name
+
+
+def test_a_harmonized_view_shares_the_store_caches_of_unmapped_tables_and_bypasses_the_mapped(nodes):
+    from onconode.analysis import alterations, cohort_memory
+    from onconode.analysis.materialized import materialized_arrow
+
+    for name, (expected, _, store) in nodes.items():
+        raw = store.snapshot()
+        view = h.harmonized(raw)
+        assert view.changed_tables == {"sample", "treatment_drug"}
+        assert expected["crc_kras"], "the check needs KRAS-mutated colorectal patients"
+        assert cohorts.evaluate(view, KRAS_IN_COLORECTAL).patient_ids == expected["crc_kras"], name
+        assert set(cohorts.evaluate_sql(view, KRAS_IN_COLORECTAL)[1]) == expected["crc_kras"], name
+        # the alteration events read no mapped table: the view uses the store's own copy
+        events_of_view = materialized_arrow(view, "alteration_events", lambda: alterations._sorted_events(view))
+        assert events_of_view is not None
+        assert events_of_view is materialized_arrow(raw, "alteration_events", lambda: alterations._sorted_events(raw))
+        # the samples and drugs are mapped: never served from (or kept under) the store's key
+        assert materialized_arrow(view, "cohort_samples", lambda: cohort_memory._sample_table(view)) is None
+        assert materialized_arrow(view, "cohort_treatment_drugs", lambda: cohort_memory._drug_table(view)) is None
 
 
 def test_a_federated_model_over_localized_nodes_equals_the_model_before_localization(nodes):
