@@ -29,6 +29,7 @@ class Node:
         self.secure_cookies = secure_cookies
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self._store_lock = threading.RLock()
+        self._store: Any = None
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -49,11 +50,18 @@ class Node:
 
         return open_governance(self.home, self.governance_url, mailer=self.mailer, options=self.governance_options)
 
-    @cached_property
+    @property
     def store(self):
-        from onconode.store import Store
+        """The store, opened once under the store lock (two first requests, or a request and
+        the warm-up, would otherwise each open a connection). Its connection must be used
+        under the lock too: `snapshot`, or `with node.snapshot(None):` around store calls."""
+        if self._store is None:
+            with self._store_lock:
+                if self._store is None:
+                    from onconode.store import Store
 
-        return Store.open(self.home, read_only=True)
+                    self._store = Store.open(self.home, read_only=True)
+        return self._store
 
     @cached_property
     def gate(self):
@@ -78,7 +86,7 @@ class Node:
             yield self.store.snapshot(freeze)
 
     def close(self) -> None:
-        if "store" in self.__dict__:
-            self.store.close()
+        if self._store is not None:
+            self._store.close()
         if "gov" in self.__dict__:
             self.gov.close()

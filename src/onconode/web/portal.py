@@ -33,7 +33,8 @@ ENDPOINTS = (("os", "Overall survival"), ("time_on_treatment", "Time on treatmen
 
 
 def _freezes(node: Any) -> list[Any]:
-    return node.store.freezes()
+    with node.snapshot(None):   # the store lock: the warm-up and other requests share the connection
+        return node.store.freezes()
 
 
 @contextmanager
@@ -87,8 +88,9 @@ async def save_cohort(request: Request) -> Response:
     node = node_of(request)
     try:
         definition = cohort_form.definition_from_form(form)
-        kept = saved.save(node.store, str(form.get("name") or ""), definition, created_by=gate_user(request),
-                          freeze=str(form.get("freeze") or "") or None)
+        with node.snapshot(None):   # saving reads the store's version (under the lock, as every store use)
+            kept = saved.save(node.store, str(form.get("name") or ""), definition, created_by=gate_user(request),
+                              freeze=str(form.get("freeze") or "") or None)
     except ValueError as exc:
         with _snapshot(node) as snap:
             choices = cohort_form.choices(snap)
