@@ -65,6 +65,14 @@ class TumourType(_Node):
     doids: list[str] = Field(min_length=1)
     include_descendants: bool = True
 
+    def matching_doids(self) -> set[str]:
+        """The DOIDs (without prefix) a sample's tumour must list one of: the SQL and the
+        in-memory path (`cohort_memory`) both ask here, so they cannot disagree."""
+        wanted: set[str] = set()
+        for d in self.doids:
+            wanted |= doid.descendants(d) if self.include_descendants else {d.removeprefix("DOID:")}
+        return wanted
+
 
 class TumourLocation(_Node):
     op: Literal["tumour_location"]
@@ -122,6 +130,14 @@ class GeneAltered(_Node):
     biallelic: bool | None = None
     protein_change: str | None = None
     min_driver_likelihood: float | None = Field(default=None, ge=0, le=1)
+
+    def event_kinds(self) -> tuple[str, ...]:
+        """The alteration event kinds (`alterations.KINDS`) this criterion counts; a driver
+        criterion reads the driver catalogue instead, not events."""
+        if self.alteration == "driver":
+            raise ValueError("a driver criterion reads the driver catalogue, not alteration events")
+        return {"mutation": ("MUTATION",), "amplification": ("AMP",), "deletion": ("DEL",),
+                "fusion": ("FUSION",), "any": alterations.KINDS}[self.alteration]
 
     @model_validator(mode="after")
     def _mutation_only(self) -> "GeneAltered":
@@ -245,8 +261,7 @@ def _gene_samples(snap: Snapshot, n: GeneAltered) -> ir.Table:
     if n.alteration == "driver":
         d = alterations.drivers(snap, n.min_driver_likelihood or 0.0)
         return d.filter(d.gene.upper() == gene).select("sample_id")
-    kinds = {"mutation": ("MUTATION",), "amplification": ("AMP",), "deletion": ("DEL",),
-             "fusion": ("FUSION",), "any": alterations.KINDS}[n.alteration]
+    kinds = n.event_kinds()
     if n.alteration == "mutation" and n.protein_change is not None:
         m = alterations.mutations(snap)
         forms = alterations.protein_change_forms(n.protein_change)
@@ -286,9 +301,7 @@ def _leaf(snap: Snapshot, n: Any) -> ir.Table:
         p = snap.table("patient")
         return _samples_of_patients(snap, p.filter(p.dataset_id.isin(n.ids)))
     if isinstance(n, TumourType):
-        wanted = set()
-        for d in n.doids:
-            wanted |= doid.descendants(d) if n.include_descendants else {d.removeprefix("DOID:")}
+        wanted = n.matching_doids()
         doids = s.primary_tumor_doids.fill_null("").split(",")
         hit = doids.filter(lambda x: x.strip().isin(sorted(wanted))).length() > 0
         return s.filter(hit).select("sample_id")

@@ -25,14 +25,12 @@ from typing import Any
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from onconode.analysis import alterations, doid
+from onconode.analysis import alterations
 from onconode.analysis.materialized import materialized_arrow, withdrawals
 from onconode.analysis.queries import Snapshot
 
 # ibis' strip() is DuckDB trim() with these characters (str.strip() would take more).
 _TRIM = " \t\n\r\x0b\x0c"
-_KINDS = {"mutation": ("MUTATION",), "amplification": ("AMP",), "deletion": ("DEL",), "fusion": ("FUSION",),
-          "any": alterations.KINDS}
 
 
 @dataclass(frozen=True)
@@ -113,9 +111,7 @@ class _Evaluator:
         if isinstance(n, C.All):
             return set(self.universe)
         if isinstance(n, C.TumourType):
-            wanted: set[str] = set()
-            for d in n.doids:
-                wanted |= doid.descendants(d) if n.include_descendants else {d.removeprefix("DOID:")}
+            wanted = n.matching_doids()   # the SQL path's own expansion
             return {s for s, ds in self.s.doids if not ds.isdisjoint(wanted)}
         if isinstance(n, C.GeneAltered):
             return self.gene(n)
@@ -127,7 +123,7 @@ class _Evaluator:
         if n.alteration == "driver" or n.protein_change is not None:
             raise _Unsupported("gene_altered " + n.alteration)
         e = alterations.events_of_genes(self.snap, [n.gene.upper()], self.w)
-        kinds = _KINDS[n.alteration]
+        kinds = n.event_kinds()   # the SQL path's own map
         cols = [e.column(c).to_pylist() for c in ("sample_id", "kind", "coding_effect", "hotspot", "biallelic")]
         effects = set(n.coding_effects) if n.coding_effects is not None else None
         out = set()
