@@ -10,7 +10,9 @@ and editing, deleting or reordering a line breaks the chain at that line.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,14 +29,12 @@ class NodeLog:
         self._lock = threading.Lock()
         self._last: tuple[int, int, str] | None = None  # (file size, position, hash) after our own last append
 
-    def _tail(self) -> tuple[int, str]:
-        """Position and hash of the last line. Remembered from this object's own last append
-        while the file still has the size that append left (anything else appending, or
-        editing the file, changes the size and the file is read again), so appending does
-        not re-read a long log every time."""
-        if not self.path.exists():
-            return 0, GENESIS
-        if self._last is not None and self.path.stat().st_size == self._last[0]:
+    def _tail(self, size: int) -> tuple[int, str]:
+        """Position and hash of the last line (the file has `size` bytes). Remembered from
+        this object's own last append while the file still has the size that append left
+        (anything else appending, or editing the file, changes the size and the file is
+        read again), so appending does not re-read a long log every time."""
+        if self._last is not None and size == self._last[0]:
             return self._last[1], self._last[2]
         last = None
         with self.path.open(encoding="utf-8") as fh:
@@ -50,14 +50,21 @@ class NodeLog:
         at_text = (at or dt.datetime.now(dt.timezone.utc)).isoformat()
         body = canonical(payload)
         with self._lock:
-            position, prev = self._tail()
-            position += 1
-            row = {"position": position, "at": at_text, "type": type_, "payload": json.loads(body), "prev_hash": prev,
-                   "hash": event_hash(prev, position, STREAM, position, type_, None, at_text, body)}
             self.path.parent.mkdir(parents=True, exist_ok=True)
             with self.path.open("a", encoding="utf-8") as fh:
+                # Reading the tail and appending is one step for every writer of this file
+                # (another NodeLog, another process: two agents on one home): an exclusive
+                # lock on the file, released when it is closed. The size remembered is the
+                # one our own write left, read under the lock (a stat after closing could
+                # count another writer's line as ours, and the next append would skip it).
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                position, prev = self._tail(os.fstat(fh.fileno()).st_size)
+                position += 1
+                row = {"position": position, "at": at_text, "type": type_, "payload": json.loads(body), "prev_hash": prev,
+                       "hash": event_hash(prev, position, STREAM, position, type_, None, at_text, body)}
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
-            self._last = (self.path.stat().st_size, position, row["hash"])
+                fh.flush()
+                self._last = (os.fstat(fh.fileno()).st_size, position, row["hash"])
         return row
 
     def entries(self) -> list[dict[str, Any]]:

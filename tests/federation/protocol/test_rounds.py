@@ -148,3 +148,24 @@ def test_the_audit_chain_continues_when_another_writer_appended(tmp_path: Path) 
     a.append("task.done", {"run": "r1"})
     v = a.verify()
     assert v.ok and v.events == 3, v.problems
+
+
+def _append_many(path: Path, writer: int, n: int) -> None:
+    log = NodeLog(path)
+    for i in range(n):
+        log.append("task.received", {"run": f"w{writer}-{i}"})
+
+
+def test_the_audit_chain_holds_when_processes_append_at_the_same_time(tmp_path: Path) -> None:
+    import multiprocessing
+
+    path = tmp_path / "audit.jsonl"
+    ctx = multiprocessing.get_context("fork")   # two node agents (or a restart's overlap) on one home
+    procs = [ctx.Process(target=_append_many, args=(path, w, 100)) for w in range(4)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    v = NodeLog(path).verify()
+    assert v.ok and v.events == 400, v.problems[:3]
