@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from onconode.analysis import alterations
+from onconode.analysis import alterations, frequency_memory
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.materialized import execute_with_members
 from onconode.analysis.disclosure import Rules
@@ -75,9 +75,13 @@ def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str]) -> OncoPrint:
     if not genes:
         raise ValueError("an OncoPrint needs at least one gene")
     wanted = [g.upper() for g in genes]
-    cohort_samples = pa.table({"sample_id": pa.array(sorted(cohort.sample_ids), pa.string())})
-    profiled = sorted(execute_with_members(snap, "oncoprint-profiled", lambda m: _profiled(snap, m), cohort_samples)
-                      .column("sample_id").to_pylist())
+    kept = frequency_memory.fully_profiled(snap, cohort.sample_ids)   # the per-snapshot profile flags, if kept
+    if kept is not None:
+        profiled = sorted(kept)
+    else:
+        cohort_samples = pa.table({"sample_id": pa.array(sorted(cohort.sample_ids), pa.string())})
+        profiled = sorted(execute_with_members(snap, "oncoprint-profiled", lambda m: _profiled(snap, m), cohort_samples)
+                          .column("sample_id").to_pylist())
     ev = alterations.events_of_genes(snap, wanted)
     ev = ev.filter(pc.is_in(ev.column("sample_id"), value_set=pa.array(profiled, pa.string())))
     cells: dict[str, dict[str, list[str]]] = {}
@@ -85,10 +89,12 @@ def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str]) -> OncoPrint:
         cells.setdefault(s, {}).setdefault(g, []).append(_label(kind, effect, hot))
     # cBioPortal's order: altered in the first gene first, then the second, ...: the 0/1
     # "not altered" flags per gene read as a binary number, first gene most significant.
-    bits = [(g, 1 << (len(wanted) - 1 - i)) for i, g in enumerate(wanted)]
+    bit_of: dict[str, int] = {}
+    for i, g in enumerate(wanted):   # a gene listed twice holds both its bits
+        bit_of[g] = bit_of.get(g, 0) + (1 << (len(wanted) - 1 - i))
     unaltered = (1 << len(wanted)) - 1
 
     def key(s: str) -> tuple[int, str]:
-        row = cells.get(s)
-        return (sum(bit for g, bit in bits if g not in row) if row else unaltered, s)
+        row = cells.get(s)   # only altered genes: the unaltered flags are all bits minus theirs
+        return (unaltered - sum(bit_of[g] for g in row) if row else unaltered, s)
     return OncoPrint(wanted, sorted(profiled, key=key), cells, len(profiled))
