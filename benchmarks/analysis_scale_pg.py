@@ -31,7 +31,7 @@ import pandas as pd
 import psycopg
 from scipy import stats as sps
 
-from onconode.analysis.stats import benjamini_hochberg, chi_squared, fisher_exact
+from onconode.analysis.stats import benjamini_hochberg, chi_squared, fisher_exact_many
 from onconode.analysis.survival import cox, kaplan_meier, logrank, median_survival
 from onconode.store.store import version_filter
 
@@ -260,8 +260,11 @@ def compare(con: psycopg.Connection, genes: list[str]) -> dict[str, Any]:
     for gene in sorted(g.upper() for g in genes):
         altered = [found.get((n, gene), 0) for n in names]
         prof = [int(profiled.get(n, 0)) for n in names]
-        alts.append({"gene": gene, "altered": altered, "profiled": prof,
-                     "p": fisher_exact([[a, p - a] for a, p in zip(altered, prof)])})
+        alts.append({"gene": gene, "altered": altered, "profiled": prof})
+    # the same statistics code as onconode's compare: every gene's Fisher test at once
+    ps = fisher_exact_many([[[a, p - a] for a, p in zip(r["altered"], r["profiled"])] for r in alts])
+    for r, p in zip(alts, ps):
+        r["p"] = p
     for r, q in zip(alts, benjamini_hochberg([r["p"] for r in alts])):
         r["q"] = q
     attrs = _attributes(con)

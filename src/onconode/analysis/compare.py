@@ -20,7 +20,7 @@ from onconode.analysis import frequency
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
-from onconode.analysis.stats import benjamini_hochberg, chi_squared, fisher_exact
+from onconode.analysis.stats import benjamini_hochberg, chi_squared, fisher_exact_many
 from onconode.analysis.summary import sample_attributes
 
 CATEGORICAL = ("sex", "primary_tumor_location", "biopsy_site", "msi_status", "tmb_status", "hr_status")
@@ -82,17 +82,19 @@ def compare(snap: Snapshot, groups: dict[str, Cohort], genes: list[str] | None =
     _check_groups(groups)
     names = list(groups)
     freqs = frequency.alteration_frequencies(snap, groups, genes, kinds, min_driver_likelihood)
-    keys = sorted({(r["kind"], r["gene"]) for f in freqs.values() for r in f.rows})
+    found = {n: {(r["kind"], r["gene"]): r["altered"] for r in freqs[n].rows} for n in names}
+    keys = sorted({k for f in found.values() for k in f})
     out = Comparison(names)
+    tables = []
     for kind, gene in keys:
-        altered = [next((r["altered"] for r in freqs[n].rows if r["kind"] == kind and r["gene"] == gene), 0) for n in names]
+        altered = [found[n].get((kind, gene), 0) for n in names]
         profiled = [freqs[n].profiled[kind] for n in names]
-        table = [[a, p - a] for a, p in zip(altered, profiled)]
-        if len(names) == 2:
-            test, p = "fisher_exact", fisher_exact(table)
-        else:
-            test, p = "chi_squared", chi_squared(table)[1]
-        out.alterations.append({"gene": gene, "kind": kind, "altered": altered, "profiled": profiled, "test": test, "p": p})
+        tables.append([[a, p - a] for a, p in zip(altered, profiled)])
+        out.alterations.append({"gene": gene, "kind": kind, "altered": altered, "profiled": profiled})
+    # two groups: every gene's Fisher test at once; more: chi-squared per gene
+    ps = fisher_exact_many(tables) if len(names) == 2 else [chi_squared(t)[1] for t in tables]
+    for r, p in zip(out.alterations, ps):
+        r["test"], r["p"] = ("fisher_exact" if len(names) == 2 else "chi_squared"), p
     for r, q in zip(out.alterations, benjamini_hochberg([r["p"] for r in out.alterations])):
         r["q"] = q
     out.alterations.sort(key=lambda r: (r["p"], r["gene"]))
@@ -103,7 +105,7 @@ def compare(snap: Snapshot, groups: dict[str, Cohort], genes: list[str] | None =
 def _clinical(snap: Snapshot, groups: dict[str, Cohort], out: Comparison) -> None:
     attrs = {n: sample_attributes(snap, c) for n, c in groups.items()}
     for a in CATEGORICAL:
-        values = sorted({str(v) for df in attrs.values() for v in df[a].dropna()})
+        values = sorted({str(v) for df in attrs.values() for v in df[a].dropna().unique()})   # str of each distinct value
         per_group = [df[a].astype(str).value_counts() for df in attrs.values()]
         counts = {v: [int(vc.get(v, 0)) for vc in per_group] for v in values}
         p = chi_squared([counts[v] for v in values])[1] if len(values) > 1 else 1.0

@@ -6,7 +6,7 @@ import math
 from typing import Sequence
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 
 def benjamini_hochberg(p: Sequence[float]) -> list[float]:
@@ -45,6 +45,43 @@ def odds_ratio_woolf(a: int, b: int, c: int, d: int, alpha: float = 0.05) -> tup
 
 def fisher_exact(table: Sequence[Sequence[int]]) -> float:
     return float(stats.fisher_exact(np.asarray(table), alternative="two-sided").pvalue)
+
+
+_TIE = 1e-7
+
+
+def fisher_exact_many(tables: Sequence[Sequence[Sequence[int]]]) -> list[float]:
+    """Two-sided Fisher exact p of each 2×2 table, all tables at once: what
+    `fisher_exact` (scipy) gives, to ~1e-12 relative, without scipy's per-table Python
+    (a group comparison tests every gene: ~2.5 ms per scipy call).
+
+    As scipy: p = Σ P(x) over the hypergeometric support where P(x) ≤ P(observed), and
+    exactly 1 when the observed table is the mode (or a margin is zero). P comes from
+    log-gamma sums (~1e-12 relative error at these sizes), so "≤" allows 1e-7 relative,
+    as R's fisher.test does: tables exactly as likely as the observed one (mirror images)
+    must count, and scipy's 1e-14 is below this rounding."""
+    t = np.asarray(tables, dtype=np.int64).reshape(-1, 2, 2)
+    if len(t) == 0:
+        return []
+    if (t < 0).any():
+        raise ValueError("Fisher's exact test needs non-negative counts")
+    a, b, c, d = t[:, 0, 0], t[:, 0, 1], t[:, 1, 0], t[:, 1, 1]
+    n1, n2, n = a + b, c + d, a + c
+    lo, hi = np.maximum(0, n - n2), np.minimum(n, n1)
+    x = lo[:, None] + np.arange(int((hi - lo).max()) + 1)[None, :]          # tables × support (padded)
+    inside = x <= hi[:, None]
+    x = np.where(inside, x, lo[:, None])
+    logpmf = (_log_choose(n1[:, None], x) + _log_choose(n2[:, None], n[:, None] - x) - _log_choose((n1 + n2)[:, None], n[:, None]))
+    pmf = np.where(inside, np.exp(logpmf), 0.0)
+    observed = np.exp(_log_choose(n1, a) + _log_choose(n2, n - a) - _log_choose(n1 + n2, n))
+    p = np.where(inside & (pmf <= observed[:, None] * (1 + _TIE)), pmf, 0.0).sum(axis=1)
+    mode = pmf.max(axis=1)
+    at_mode = np.abs(observed - mode) / np.maximum(observed, mode) <= _TIE
+    return np.where(at_mode, 1.0, np.minimum(p, 1.0)).tolist()
+
+
+def _log_choose(n: np.ndarray, k: np.ndarray) -> np.ndarray:
+    return special.gammaln(n + 1) - special.gammaln(k + 1) - special.gammaln(n - k + 1)
 
 
 def chi_squared(table: Sequence[Sequence[int]]) -> tuple[float, float, int]:
