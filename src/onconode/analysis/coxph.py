@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-from onconode.analysis.risk_sets import at_risk_sums
+from onconode.analysis.risk_sets import RiskSets
 
 
 class CoxError(ValueError):
@@ -43,13 +43,13 @@ def event_sets(entry: np.ndarray, time: np.ndarray, event: np.ndarray) -> _Event
     return _EventSets(times, rows, death_time, d, frac)
 
 
-def _efron_terms(X: np.ndarray, w: np.ndarray, entry: np.ndarray, time: np.ndarray, ev: _EventSets):
+def _efron_terms(X: np.ndarray, w: np.ndarray, risk_sets: RiskSets, ev: _EventSets):
     """Per death (Efron's l-th term of its time): the denominator φ, and the weighted
     mean covariates and second moments of the tie-corrected risk set."""
     n, p = X.shape
     wx = w[:, None] * X
     wxx = (wx[:, :, None] * X[:, None, :]).reshape(n, p * p)
-    risk = at_risk_sums(entry, time, np.column_stack([w, wx, wxx]), ev.times)       # K × (1 + p + p²)
+    risk = risk_sets.sums(np.column_stack([w, wx, wxx]))                              # K × (1 + p + p²)
     dead = np.zeros((len(ev.times), 1 + p + p * p))
     np.add.at(dead, ev.death_time, np.column_stack([w, wx, wxx])[ev.deaths])
     f = ev.frac[:, None]
@@ -60,10 +60,10 @@ def _efron_terms(X: np.ndarray, w: np.ndarray, entry: np.ndarray, time: np.ndarr
     return phi, mean, second
 
 
-def _loglik(beta, X, entry, time, ev):
+def _loglik(beta, X, risk_sets, ev):
     eta = X @ beta
     w = np.exp(eta)
-    phi, mean, second = _efron_terms(X, w, entry, time, ev)
+    phi, mean, second = _efron_terms(X, w, risk_sets, ev)
     ll = eta[ev.deaths].sum() - np.log(phi).sum()
     score = X[ev.deaths].sum(axis=0) - mean.sum(axis=0)
     info = (second - mean[:, :, None] * mean[:, None, :]).sum(axis=0)
@@ -101,7 +101,8 @@ def fit(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | 
     if len(ev.deaths) == 0:
         raise CoxError("no events among patients at risk")
     beta = np.zeros(X.shape[1])
-    ll, score, info = _loglik(beta, Xc, entry, time, ev)
+    risk_sets = RiskSets(entry, time, ev.times)   # sorted once for every iteration
+    ll, score, info = _loglik(beta, Xc, risk_sets, ev)
     for it in range(1, max_iter + 1):
         try:
             step = np.linalg.solve(info, score)
@@ -111,11 +112,11 @@ def fit(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | 
             raise CoxError("the partial likelihood diverged")
         if np.max(np.abs(step)) < tol:   # the Newton step from here is negligible: converged
             break
-        new_ll, new_score, new_info = _loglik(beta + step, Xc, entry, time, ev)
+        new_ll, new_score, new_info = _loglik(beta + step, Xc, risk_sets, ev)
         halvings = 0   # halve a step that lowers the likelihood (beyond rounding)
         while not (np.isfinite(new_ll) and new_ll >= ll - 1e-9 * max(1.0, abs(ll))) and halvings < 30:
             step = step / 2
-            new_ll, new_score, new_info = _loglik(beta + step, Xc, entry, time, ev)
+            new_ll, new_score, new_info = _loglik(beta + step, Xc, risk_sets, ev)
             halvings += 1
         if not np.isfinite(new_ll):
             raise CoxError("the partial likelihood diverged")
@@ -140,7 +141,7 @@ def schoenfeld_ph_test(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry
     entry = np.full(len(time), -np.inf) if entry is None else np.asarray(entry, float)
     ev = event_sets(entry, time, event)
     Xc = X - X.mean(axis=0)
-    _, mean, _ = _efron_terms(Xc, np.exp(Xc @ beta), entry, time, ev)
+    _, mean, _ = _efron_terms(Xc, np.exp(Xc @ beta), RiskSets(entry, time, ev.times), ev)
     # Efron's expected covariates of a time: the mean over its l = 0..d-1 terms
     per_time = np.zeros((len(ev.times), X.shape[1]))
     np.add.at(per_time, ev.death_time, mean)

@@ -52,6 +52,13 @@ def product_limit(times: np.ndarray, n: np.ndarray, d: np.ndarray) -> pd.DataFra
     return pd.DataFrame({"time": times, "at_risk": n, "events": d, "survival": s, "ci_low": lo, "ci_high": hi})
 
 
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    """`df.to_dict("records")` (the same Python ints and floats) from column lists: a few
+    times faster for a curve of thousands of steps."""
+    cols = list(df.columns)
+    return [dict(zip(cols, row)) for row in zip(*(df[c].tolist() for c in cols))]
+
+
 def median_survival(km: pd.DataFrame) -> float | None:
     below = km[km.survival <= 0.5]
     return float(below.time.iloc[0]) if len(below) else None
@@ -121,7 +128,7 @@ class SurvivalResult:
             d = data[data.group == g]
             km = kaplan_meier(d.time.to_numpy(), d.event.to_numpy(), d.entry.to_numpy())
             out.append({"group": g, "patients": int(len(d)), "events": int(d.event.sum()),
-                        "median_days": median_survival(km), "steps": km.to_dict("records")})
+                        "median_days": median_survival(km), "steps": _records(km)})
         return out
 
     def _test(self, data: pd.DataFrame) -> dict[str, float] | None:

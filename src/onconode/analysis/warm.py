@@ -20,14 +20,15 @@ log = logging.getLogger(__name__)
 
 def warm(snap: Any) -> None:
     """Build every per-snapshot table of `snap` now."""
-    from onconode.analysis import alterations, cohort_memory, summary, survival_data
+    from onconode.analysis import alterations, cohort_memory, frequency_memory, summary, survival_data
 
     alterations.events(snap)
     alterations.drivers(snap)
     alterations.profiles(snap)
-    summary.all_sample_attributes(snap)
-    survival_data.all_sample_dates(snap)
+    summary.all_sample_attributes_frame(snap)
+    survival_data.all_sample_dates_frame(snap)
     cohort_memory.warm(snap)
+    frequency_memory.warm(snap)
 
 
 def warm_node_in_background(node: Any) -> threading.Thread:
