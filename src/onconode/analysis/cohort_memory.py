@@ -38,6 +38,7 @@ class _Samples:
     patient_of: dict[str, str]                 # sample -> patient (the snapshot's samples)
     samples_of: dict[str, frozenset[str]]      # patient -> samples
     doids: list[tuple[str, frozenset[str]]]    # sample -> its primary tumour DOIDs, trimmed
+    samples_of_doid: dict[str, frozenset[str]]  # DOID -> the samples listing it (the same facts, inverted)
 
 
 def _samples(rows: pa.Table) -> _Samples:
@@ -51,11 +52,26 @@ def _samples(rows: pa.Table) -> _Samples:
         if p is not None:
             by_patient.setdefault(p, set()).add(s)
         doids.append((s, frozenset(x.strip(_TRIM) for x in (d or "").split(","))))
-    return _Samples(patient_of, {p: frozenset(v) for p, v in by_patient.items()}, doids)
+    by_doid: dict[str, set[str]] = {}
+    for sample, ds in doids:
+        for d in ds:
+            by_doid.setdefault(d, set()).add(sample)
+    return _Samples(patient_of, {p: frozenset(v) for p, v in by_patient.items()}, doids,
+                    {d: frozenset(v) for d, v in by_doid.items()})
 
 
-def _treatment_lines(rows: pa.Table) -> list[tuple[Any, Any, Any]]:
-    return list(zip(*(rows.column(c).to_pylist() for c in ("treatment_id", "patient_id", "line"))))
+@dataclass(frozen=True)
+class _Lines:
+    all: list[tuple[Any, Any, Any]]                           # (treatment_id, patient_id, line) per row
+    of_treatment: dict[Any, list[tuple[Any, Any, Any]]]       # the same rows by treatment_id
+
+
+def _treatment_lines(rows: pa.Table) -> _Lines:
+    lines = list(zip(*(rows.column(c).to_pylist() for c in ("treatment_id", "patient_id", "line"))))
+    by: dict[Any, list[tuple[Any, Any, Any]]] = {}
+    for row in lines:
+        by.setdefault(row[0], []).append(row)
+    return _Lines(lines, by)
 
 
 def _drugs(rows: pa.Table) -> dict[tuple[Any, Any, Any], frozenset[str]]:
@@ -112,7 +128,10 @@ class _Evaluator:
             return set(self.universe)
         if isinstance(n, C.TumourType):
             wanted = n.matching_doids()   # the SQL path's own expansion
-            return {s for s, ds in self.s.doids if not ds.isdisjoint(wanted)}
+            out = set()
+            for d in wanted:
+                out |= self.s.samples_of_doid.get(d, frozenset())
+            return out
         if isinstance(n, C.GeneAltered):
             return self.gene(n)
         if isinstance(n, C.Treatment):
@@ -148,10 +167,10 @@ class _Evaluator:
         for fields, treatments in drugs.items():
             if all(fields[i] == v for i, v in wanted):
                 matching |= treatments
+        # with drug criteria, only the matching treatments' lines; else every line
+        rows = [r for t in matching for r in kept.of_treatment.get(t, ())] if wanted else kept.all
         patients = set()
-        for t, p, line in kept:
-            if wanted and t not in matching:
-                continue
+        for t, p, line in rows:
             if (n.line_min is not None or n.line_max is not None) and line is None:
                 continue
             if (n.line_min is not None and line < n.line_min) or (n.line_max is not None and line > n.line_max):
