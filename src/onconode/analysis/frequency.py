@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import itertools
 import json
 
 import ibis
@@ -36,23 +37,34 @@ def _check_kinds(kinds: tuple[str, ...]) -> None:
 
 @dataclass
 class FrequencyResult:
+    """A cohort's frequencies, kept per kind as two lists (genes, altered counts) in the
+    order shown: tens of thousands of rows for "every gene", where an intermediate dict
+    per row costs more than counting them."""
     cohort_samples: int
     profiled: dict[str, int]
-    rows: list[dict[str, Any]] = field(default_factory=list)  # gene, kind, altered
+    columns: list[tuple[str, list[str], list[int]]] = field(default_factory=list)  # (kind, genes, altered) per kind
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per gene and kind: gene, kind, altered."""
+        return [{"gene": g, "kind": kind, "altered": a} for kind, genes, altered in self.columns for g, a in zip(genes, altered)]
 
     def exact(self) -> dict[str, Any]:
-        rows = [dict(r, profiled=self.profiled[r["kind"]],
-                     frequency=r["altered"] / self.profiled[r["kind"]] if self.profiled[r["kind"]] else None)
-                for r in self.rows]
+        rows: list[dict[str, Any]] = []
+        for kind, genes, altered in self.columns:
+            p = self.profiled[kind]
+            rows += [{"gene": g, "kind": kind, "altered": a, "profiled": p, "frequency": a / p if p else None}
+                     for g, a in zip(genes, altered)]
         return {"analysis": "alteration_frequency", "samples": self.cohort_samples, "profiled": dict(self.profiled), "rows": rows}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
         rows = []
-        for r in self.rows:
-            p = self.profiled[r["kind"]]
-            small = rules.is_small(r["altered"]) or rules.is_small(p)
-            rows.append({"gene": r["gene"], "kind": r["kind"], "altered": rules.cell(r["altered"]),
-                         "profiled": rules.cell(p), "frequency": None if small or not p else r["altered"] / p})
+        for kind, genes, altered in self.columns:
+            p = self.profiled[kind]
+            for g, a in zip(genes, altered):
+                small = rules.is_small(a) or rules.is_small(p)
+                rows.append({"gene": g, "kind": kind, "altered": rules.cell(a),
+                             "profiled": rules.cell(p), "frequency": None if small or not p else a / p})
         return {"analysis": "alteration_frequency", "samples": rules.cell(self.cohort_samples),
                 "profiled": {k: rules.cell(v) for k, v in self.profiled.items()}, "rows": rows}
 
@@ -116,8 +128,8 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
     if fast is not None:
         out: dict[str, FrequencyResult] = {}
         for n in names:
-            profiled, rows = fast[n]
-            out[n] = FrequencyResult(cohorts[n].samples, profiled, rows)
+            profiled, columns = fast[n]
+            out[n] = FrequencyResult(cohorts[n].samples, profiled, columns)
         return out
     members = pa.table({
         "sample_id": pa.array([s for n in names for s in sorted(cohorts[n].sample_ids)], pa.string()),
@@ -140,6 +152,8 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
             rank = FREQUENCY_KINDS.index(kind)
             order += [(rank, -a, g, kind) for g, a in ((g, found.get(g, 0)) for g in (wanted if wanted is not None else found))]
         order.sort()
-        result.rows = [{"gene": g, "kind": kind, "altered": -na} for _, na, g, kind in order]
+        for kind, group in itertools.groupby(order, key=lambda o: o[3]):
+            group = list(group)
+            result.columns.append((kind, [g for _, _, g, _ in group], [-na for _, na, _, _ in group]))
         out[n] = result
     return out

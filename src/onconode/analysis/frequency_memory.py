@@ -171,36 +171,36 @@ def _cohort_counts(a: _Arrays, samples: Iterable[str], kinds: tuple[str, ...], m
     return Counts({k: int(profiled[k].sum()) for k in kinds}, altered)
 
 
-def rows_of(a: _Arrays, counts: Counts, kinds: tuple[str, ...], wanted: list[str] | None) -> list[dict[str, Any]]:
-    """Rows (gene, kind, altered) ordered by kind, most altered first, then gene name —
-    every altered gene, or exactly the `wanted` genes (0 where unaltered)."""
-    out: list[dict[str, Any]] = []
-    order_kinds = sorted(kinds, key=lambda k: ("MUTATION", "AMP", "DEL", "FUSION", "DRIVER", "ANY").index(k))
-    for kind in order_kinds:
+def columns_of(a: _Arrays, counts: Counts, kinds: tuple[str, ...],
+               wanted: list[str] | None) -> list[tuple[str, list[str], list[int]]]:
+    """Per kind (in display order): the genes and their altered counts, most altered
+    first, then by gene name — every altered gene, or exactly the `wanted` genes (0 where
+    unaltered)."""
+    out = []
+    for kind in sorted(kinds, key=("MUTATION", "AMP", "DEL", "FUSION", "DRIVER", "ANY").index):
         c = counts.altered[kind]
         if wanted is None:
             idx = np.flatnonzero(c)
             idx = idx[np.lexsort((a.gene_rank[idx], -c[idx]))]
             names, values = a.genes[idx].tolist(), c[idx].tolist()
         else:
-            names = wanted
             values = [int(c[a.gene_code[g]]) if g in a.gene_code else 0 for g in wanted]
-            order = sorted(range(len(names)), key=lambda i: (-values[i], names[i]))
-            names, values = [names[i] for i in order], [values[i] for i in order]
-        out += [{"gene": g, "kind": kind, "altered": v} for g, v in zip(names, values)]
+            order = sorted(range(len(wanted)), key=lambda i: (-values[i], wanted[i]))
+            names, values = [wanted[i] for i in order], [values[i] for i in order]
+        out.append((kind, names, values))
     return out
 
 
 def frequencies(snap: Snapshot, cohorts: dict[str, Any], kinds: tuple[str, ...], wanted: list[str] | None,
-                min_driver_likelihood: float) -> dict[str, tuple[dict[str, int], list[dict[str, Any]]]] | None:
-    """Per cohort: (profiled samples per kind, ordered rows), or None when not covered."""
+                min_driver_likelihood: float) -> dict[str, tuple[dict[str, int], list[tuple[str, list[str], list[int]]]]] | None:
+    """Per cohort: (profiled samples per kind, `columns_of`), or None when not covered."""
     a = _load(snap)
     if a is None:
         return None
     out = {}
     for name, c in cohorts.items():
         counts = _cohort_counts(a, c.sample_ids, kinds, min_driver_likelihood)
-        out[name] = (counts.profiled, rows_of(a, counts, kinds, wanted))
+        out[name] = (counts.profiled, columns_of(a, counts, kinds, wanted))
     return out
 
 
