@@ -73,3 +73,31 @@ def test_a_line_started_before_the_biopsy_enters_at_the_biopsy(store):
     everyone = cohorts.evaluate(snap, {"op": "all"})
     got = by_patient(endpoint_data(snap, everyone, "time_on_treatment", {"drug": "Etoposide"})[0])
     assert got["P09"] == (days(dt.date(2023, 6, 1), dt.date(2023, 9, 9)), days(dt.date(2023, 6, 1), dt.date(2024, 6, 1)), 1)
+
+
+def test_overall_survival_from_the_kept_day_arrays_equals_the_pandas_path(store, monkeypatch):
+    from onconode.analysis import survival_data
+
+    ab.load(store)
+    rows = ab.rows()
+    edits = {"P02": {"diagnosis_date": None}, "P03": {"diagnosis_date": dt.date(2021, 1, 1)},   # none / after biopsy
+             "P04": {"death_date": None, "last_follow_up_date": None}, "P05": {"death_date": dt.date(2018, 1, 1)}}
+    patients = [dict(r, **edits.get(r["patient_id"], {})) for r in rows["patient"]]
+    samples = rows["sample"] + [dict(rows["sample"][0], sample_id="P01X", sampling_date=None),
+                                dict(rows["sample"][0], sample_id="P01Y", sampling_date=dt.date(2019, 6, 1))]
+    with store.transaction("edge cases") as tx:
+        tx.replace("patient", to_arrow(TABLES_BY_NAME["patient"], patients))
+        tx.replace("sample", to_arrow(TABLES_BY_NAME["sample"], samples))
+    snap = store.snapshot()
+    everyone = cohorts.evaluate(snap, {"op": "all"})
+    assert survival_data.materialized_arrow(snap, "sample_days", lambda: survival_data.all_sample_dates(snap),
+                                            survival_data._sample_days) is not None   # the NumPy path is taken
+    for left_truncation in (True, False):
+        fast = endpoint_data(snap, everyone, "os", left_truncation=left_truncation)
+        with monkeypatch.context() as m:
+            real = survival_data.materialized_arrow
+            m.setattr(survival_data, "materialized_arrow",
+                      lambda snap, name, *a, **k: None if name == "sample_days" else real(snap, name, *a, **k))
+            slow = endpoint_data(snap, everyone, "os", left_truncation=left_truncation)
+        assert fast[1] == slow[1] and fast[1] > 0
+        assert fast[0].equals(slow[0]) and list(fast[0].dtypes) == list(slow[0].dtypes)

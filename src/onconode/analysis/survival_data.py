@@ -16,9 +16,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import ibis
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -67,6 +69,60 @@ def _dates_frame(rows: pa.Table) -> pd.DataFrame:
     return df
 
 
+@dataclass(frozen=True)
+class _SampleDays:
+    """Every sample's dates as float days since 1970 (NaN = missing), for overall survival
+    in NumPy: per cohort, a few array operations instead of a pandas group-by (~25 ms)."""
+    row_of: dict[str, int]     # sample_id -> row
+    patient: np.ndarray        # per row: index into `patients` (-1: no patient id)
+    patients: np.ndarray       # the patient ids, sorted (object array)
+    sampling: np.ndarray
+    diagnosis: np.ndarray      # the patient's dates, repeated on each of their samples
+    death: np.ndarray
+    follow_up: np.ndarray
+
+
+def _sample_days(rows: pa.Table) -> _SampleDays | None:
+    ids = rows.column("sample_id").to_pylist()
+    row_of = {x: i for i, x in enumerate(ids)}
+    if len(row_of) != len(ids) or None in row_of:
+        return None   # a sample twice (or none): leave the pandas path's "first" to decide
+    pid = np.array(rows.column("patient_id").to_pylist(), dtype=object)
+    known = np.array([p is not None for p in pid], dtype=bool)
+    patients, code = np.unique(pid[known], return_inverse=True)
+    patient = np.full(len(ids), -1, np.int64)
+    patient[known] = code
+
+    def days(c: str) -> np.ndarray:
+        d = rows.column(c).cast(pa.date32()).cast(pa.int32()).to_numpy(zero_copy_only=False)
+        return np.asarray(pd.array(d, dtype="Int64").to_numpy(dtype=float, na_value=np.nan), float)
+    return _SampleDays(row_of, patient, patients, days("sampling_date"), days("diagnosis_date"), days("death_date"),
+                       days("last_follow_up_date"))
+
+
+def _overall_survival(a: _SampleDays, cohort: Cohort, left_truncation: bool) -> tuple[pd.DataFrame, int]:
+    """`endpoint_data(..., "os")` from the kept day arrays: the same rows and count."""
+    rows = np.fromiter((a.row_of[x] for x in cohort.sample_ids if x in a.row_of), np.int64)
+    rows = rows[a.patient[rows] >= 0]
+    # per patient (sorted by id) the earliest known biopsy of the cohort: sort by patient, then date (NaN last)
+    rows = rows[np.lexsort((a.sampling[rows], a.patient[rows]))]
+    pts, first = np.unique(a.patient[rows], return_index=True)
+    r = rows[first]
+    sampling, diagnosis, death = a.sampling[r], a.diagnosis[r], a.death[r]
+    end = np.where(np.isnan(death), a.follow_up[r], death)
+    with np.errstate(invalid="ignore"):
+        if left_truncation:
+            ok = ~np.isnan(diagnosis) & (diagnosis <= sampling)
+            entry, time = sampling - diagnosis, end - diagnosis
+        else:
+            ok, entry, time = np.ones(len(r), bool), np.zeros(len(r)), end - sampling
+        ok &= ~np.isnan(end) & ~np.isnan(time) & (time >= 0)
+        ok &= (entry < time) | ((entry == 0) & (time == 0))   # entered after the end: never at risk
+    df = pd.DataFrame({"patient_id": a.patients[pts[ok]], "entry": entry[ok], "time": time[ok],
+                       "event": (~np.isnan(death[ok])).astype(np.int64)})
+    return df, len(r) - int(ok.sum())
+
+
 def all_sample_dates(snap: Snapshot):
     """Every sample with its patient's dates: one small table per store snapshot."""
     def build():
@@ -81,6 +137,10 @@ def endpoint_data(snap: Snapshot, cohort: Cohort, endpoint: Endpoint, treatment:
                   left_truncation: bool = True) -> tuple[pd.DataFrame, int]:
     """(one row per analysable patient: patient_id, entry, time, event; how many eligible
     patients — all for OS, the treated ones otherwise — lacked the dates to be placed)."""
+    if endpoint == "os":
+        days = materialized_arrow(snap, "sample_days", lambda: all_sample_dates(snap), _sample_days)
+        if days is not None:
+            return _overall_survival(days, cohort, left_truncation)
     pts = _patients(snap, cohort)
     end = pts.death_date.fillna(pts.last_follow_up_date)
     if endpoint == "os":
