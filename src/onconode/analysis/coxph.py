@@ -31,6 +31,7 @@ class _EventSets:
     death_time: np.ndarray  # index into `times` of each death
     d: np.ndarray           # deaths per time (K)
     frac: np.ndarray        # l / d for l = 0..d-1, one per death, aligned with `deaths`
+    start: np.ndarray       # per time, the position of its first death in `deaths`
 
 
 def event_sets(entry: np.ndarray, time: np.ndarray, event: np.ndarray) -> _EventSets:
@@ -40,7 +41,15 @@ def event_sets(entry: np.ndarray, time: np.ndarray, event: np.ndarray) -> _Event
     times, death_time, d = np.unique(time[rows], return_inverse=True, return_counts=True)
     start = np.concatenate([[0], np.cumsum(d)[:-1]])
     frac = (np.arange(len(rows)) - start[death_time]) / d[death_time]
-    return _EventSets(times, rows, death_time, d, frac)
+    return _EventSets(times, rows, death_time, d, frac, start)
+
+
+def _per_time(values: np.ndarray, ev: _EventSets) -> np.ndarray:
+    """Sums of `values` rows (one per death, in `ev.deaths` order) per event time: the
+    deaths of a time are contiguous, so one reduceat (np.add.at took a fifth of a fit)."""
+    if len(ev.times) == 0:
+        return np.zeros((0,) + values.shape[1:])
+    return np.add.reduceat(values, ev.start.astype(np.intp), axis=0)
 
 
 def _efron_terms(X: np.ndarray, w: np.ndarray, risk_sets: RiskSets, ev: _EventSets):
@@ -50,8 +59,7 @@ def _efron_terms(X: np.ndarray, w: np.ndarray, risk_sets: RiskSets, ev: _EventSe
     wx = w[:, None] * X
     wxx = (wx[:, :, None] * X[:, None, :]).reshape(n, p * p)
     risk = risk_sets.sums(np.column_stack([w, wx, wxx]))                              # K × (1 + p + p²)
-    dead = np.zeros((len(ev.times), 1 + p + p * p))
-    np.add.at(dead, ev.death_time, np.column_stack([w, wx, wxx])[ev.deaths])
+    dead = _per_time(np.column_stack([w, wx, wxx])[ev.deaths], ev)
     f = ev.frac[:, None]
     per = risk[ev.death_time] - f * dead[ev.death_time]                                 # one row per death
     phi = per[:, 0]
@@ -143,8 +151,7 @@ def schoenfeld_ph_test(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry
     Xc = X - X.mean(axis=0)
     _, mean, _ = _efron_terms(Xc, np.exp(Xc @ beta), RiskSets(entry, time, ev.times), ev)
     # Efron's expected covariates of a time: the mean over its l = 0..d-1 terms
-    per_time = np.zeros((len(ev.times), X.shape[1]))
-    np.add.at(per_time, ev.death_time, mean)
+    per_time = _per_time(mean, ev)
     expected = per_time[ev.death_time] / ev.d[ev.death_time][:, None]
     resid = Xc[ev.deaths] - expected
     n_events = len(ev.deaths)

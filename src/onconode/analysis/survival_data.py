@@ -100,6 +100,11 @@ def _sample_days(rows: pa.Table) -> _SampleDays | None:
                        days("last_follow_up_date"))
 
 
+def sample_days(snap: Snapshot) -> _SampleDays | None:
+    """The kept day arrays of `snap` (built on first use); None off a DuckDB store."""
+    return materialized_arrow(snap, "sample_days", lambda: all_sample_dates(snap), _sample_days)
+
+
 def _overall_survival(a: _SampleDays, cohort: Cohort, left_truncation: bool) -> tuple[pd.DataFrame, int]:
     """`endpoint_data(..., "os")` from the kept day arrays: the same rows and count."""
     rows = np.fromiter((a.row_of[x] for x in cohort.sample_ids if x in a.row_of), np.int64)
@@ -138,7 +143,7 @@ def endpoint_data(snap: Snapshot, cohort: Cohort, endpoint: Endpoint, treatment:
     """(one row per analysable patient: patient_id, entry, time, event; how many eligible
     patients — all for OS, the treated ones otherwise — lacked the dates to be placed)."""
     if endpoint == "os":
-        days = materialized_arrow(snap, "sample_days", lambda: all_sample_dates(snap), _sample_days)
+        days = sample_days(snap)
         if days is not None:
             return _overall_survival(days, cohort, left_truncation)
     pts = _patients(snap, cohort)

@@ -27,6 +27,7 @@ def warm(snap: Any) -> None:
     alterations.profiles(snap)
     summary.all_sample_attributes_frame(snap)
     survival_data.all_sample_dates_frame(snap)
+    survival_data.sample_days(snap)
     cohort_memory.warm(snap)
     frequency_memory.warm(snap)
 
