@@ -39,6 +39,7 @@ class _Samples:
     samples_of: dict[str, frozenset[str]]      # patient -> samples
     doids: list[tuple[str, frozenset[str]]]    # sample -> its primary tumour DOIDs, trimmed
     samples_of_doid: dict[str, frozenset[str]]  # DOID -> the samples listing it (the same facts, inverted)
+    universe: frozenset[str]                   # every sample of the snapshot
 
 
 def _samples(rows: pa.Table) -> _Samples:
@@ -57,7 +58,7 @@ def _samples(rows: pa.Table) -> _Samples:
         for d in ds:
             by_doid.setdefault(d, set()).add(sample)
     return _Samples(patient_of, {p: frozenset(v) for p, v in by_patient.items()}, doids,
-                    {d: frozenset(v) for d, v in by_doid.items()})
+                    {d: frozenset(v) for d, v in by_doid.items()}, frozenset(patient_of))
 
 
 @dataclass(frozen=True)
@@ -104,7 +105,7 @@ class _Unsupported(Exception):
 class _Evaluator:
     def __init__(self, snap: Snapshot, samples: _Samples, known_withdrawals: int) -> None:
         self.snap, self.s, self.w = snap, samples, known_withdrawals
-        self.universe = frozenset(samples.patient_of)
+        self.universe = samples.universe
 
     def of_patients(self, patients: set[Any]) -> set[str]:
         return {s for p in patients if p in self.s.samples_of for s in self.s.samples_of[p]}
@@ -192,7 +193,7 @@ def evaluate(snap: Snapshot, tree: Any) -> tuple[list[str], list[str]] | None:
         chosen = _Evaluator(snap, samples, w).node(tree)
     except _Unsupported:
         return None
-    ids = sorted(chosen & set(samples.patient_of))
+    ids = sorted(chosen & samples.universe)
     return ids, [samples.patient_of[s] for s in ids]
 
 
