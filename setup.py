@@ -43,5 +43,7 @@ class BuildWithAssets(build_py):
 
 # The VCF bulk path's tokenizer (plain C, no dependencies): see src/onconode/ingest/vcf/_scan.c.
 SCAN = Extension("onconode.ingest.vcf._scan", ["src/onconode/ingest/vcf/_scan.c"], extra_compile_args=["-O2"])
+# A release's variant text (TSV rows, VCF lines) from Arrow columns: src/onconode/release/_text.c.
+TEXT = Extension("onconode.release._text", ["src/onconode/release/_text.c"], extra_compile_args=["-O2"])
 
-setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN])
+setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN, TEXT])

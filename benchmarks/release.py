@@ -141,6 +141,7 @@ def main() -> None:
     cpu_s = sum(float(re.search(rf"{k} time \(seconds\): ([\d.]+)", run.stderr).group(1)) for k in ("User", "System"))
     log = json.loads((node / "release-builds.jsonl").read_text().splitlines()[-1])
     stages = log.get("stage_seconds", {})
+    stage_cpu = log.get("stage_cpu_seconds", {})
     manifest = json.loads((node / "releases" / app_id / "manifest.json").read_text())
     variants = manifest["tables"]["somatic_variant"]
 
@@ -182,7 +183,7 @@ def main() -> None:
         "variants": variants, "files": len(manifest["files"]), "release_bytes": size,
         "build_seconds": round(build_s, 2), "build_variants_per_s": round(variants / build_s), "build_peak_rss_mb": round(peak_mb), "build_cpu_seconds": round(cpu_s, 1),
         "duckdb_copy_seconds": round(copy_s, 2), "duckdb_copy_variants_per_s": round(variants / copy_s),
-        "ratio_build_to_copy": round(build_s / copy_s, 1), "stage_seconds": stages,
+        "ratio_build_to_copy": round(build_s / copy_s, 1), "stage_seconds": stages, "stage_cpu_seconds": stage_cpu,
         "duckdb_copy_from_snapshot_seconds": round(copy_snap_s, 2),
         "duckdb_copy_variants_only_seconds": {"table": round(copy_table_variants_s, 2), "snapshot": round(copy_snap_variants_s, 2)},
         "ratio_build_to_copy_from_snapshot": round(build_s / copy_snap_s, 1), "variant_snapshot": snap_info,
@@ -200,7 +201,7 @@ def main() -> None:
           f"{result['files']} files / {size / 1e6:.1f} MB, from a {store_patients:,}-patient store; "
           f"peak RSS {result['build_peak_rss_mb']} MB; build CPU {cpu_s:.1f} s (user + system); load {load_before[0]:.2f} -> {load_after[0]:.2f}")
     for stage, secs in stages.items():
-        print(f"  {stage:26}{secs:>8.1f} s")
+        print(f"  {stage:40}{secs:>8.1f} s {stage_cpu.get(stage, 0.0):>8.1f} CPU s")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     runs = json.loads(RESULTS.read_text()) if RESULTS.exists() else []
     RESULTS.write_text(json.dumps(runs + [result], indent=2) + "\n")

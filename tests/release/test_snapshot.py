@@ -49,7 +49,7 @@ def test_release_from_the_snapshot_is_byte_identical_to_one_sorted_from_the_stor
     app = active_dar(env, **({"items": items} if items else {}))
     from_snapshot = build(env.home, env.store, env.gov, app, at=DURING_TERM)
     stages = json.loads((env.home / "release-builds.jsonl").read_text().splitlines()[-1])["stage_seconds"]
-    assert "somatic_variant parquet (from snapshot)" in stages
+    assert "somatic_variant from snapshot (parquet beside tsv + maf + vcf)" in stages
     files = {f["path"]: f["sha256"] for f in from_snapshot.manifest["files"]}
 
     def unavailable(store, freeze):

@@ -11,8 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from onconode.release import bgzf, tabix
-from onconode.release import writers as W
+from onconode.release import bgzf, tabix, variant_text
 
 
 def _records(seed: int) -> list[tuple[str, int, str]]:
@@ -28,19 +27,16 @@ def _records(seed: int) -> list[tuple[str, int, str]]:
 
 def _write(folder: Path, records: list[tuple[str, int, str]]) -> tuple[Path, list[str]]:
     lines = [f"{c}\t{p}\t.\t{r}\tT\t.\tPASS\t.\n" for c, p, r in records]
-    arr = pa.array(lines)
-    sample = W._SampleText("S1", [], [], [], [], [])
-    for a in range(0, len(lines), 5000):  # arrives in batches, like DuckDB's
+    sample = variant_text.SampleText("S1")
+    for a in range(0, len(lines), 5000):  # arrives in batches, like the release's rows
         b = min(a + 5000, len(lines))
-        text, offsets = W._text_of(arr, a, b)
-        sample.texts.append(text)
-        sample.starts.append(offsets)
-        sample.chroms.append(pa.array([c for c, _, _ in records[a:b]]))
-        sample.positions.append(np.array([p for _, p, _ in records[a:b]], dtype=np.int64))
-        sample.ref_lengths.append(np.array([len(r) for _, _, r in records[a:b]], dtype=np.int64))
-        sample.rows += b - a
+        text = "".join(lines[a:b]).encode()
+        starts = np.concatenate(([0], np.cumsum([len(line) for line in lines[a:b - 1]]))).astype(np.int64)
+        sample.add(memoryview(text), starts, pa.array([c for c, _, _ in records[a:b]]),
+                   np.array([p for _, p, _ in records[a:b]], dtype=np.int64),
+                   np.array([len(r) for _, _, r in records[a:b]], dtype=np.int64))
     digests: dict[Path, str] = {}
-    W._write_sample(sample, folder, list(W.VCF_CORE), [], "GRCh37", lambda p, d: digests.__setitem__(p, d))
+    variant_text.write_sample(sample, folder, list(variant_text.VCF_CORE), [], "GRCh37", lambda p, d: digests.__setitem__(p, d))
     path = folder / "S1.somatic.vcf.gz"
     assert set(digests) == {path, path.with_name(path.name + ".tbi")}
     return path, lines

@@ -15,17 +15,19 @@ import os
 import shutil
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
+import duckdb
 import pyarrow as pa
 
 from onconode.model import MODEL_VERSION, TABLES_BY_NAME
 from onconode.progress import Progress, silent
 from onconode.release import ReleaseError
-from onconode.release import snapshot
+from onconode.release import snapshot, variant_text
 from onconode.release import writers as W
 from onconode.release.manifest import Digests, write_manifest
 from onconode.release.pseudonym import Pseudonymizer, release_key
@@ -75,14 +77,20 @@ class Stages:
 
     def __init__(self) -> None:
         self.seconds: dict[str, float] = {}
+        self.cpu_seconds: dict[str, float] = {}  # all threads: what a stage costs on a busy machine
 
     @contextmanager
     def __call__(self, name: str):
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         try:
             yield
         finally:
             self.seconds[name] = round(self.seconds.get(name, 0.0) + time.perf_counter() - t, 2)
+            self.cpu_seconds[name] = round(self.cpu_seconds.get(name, 0.0) + time.process_time() - c, 2)
+
+    def note(self, name: str, seconds: float) -> None:
+        """Wall seconds of a part of a stage that ran beside others (its CPU is the stage's)."""
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + seconds, 2)
 
 
 def _register_maps(store: Store, sel: Selection, key: bytes, version: int, tag: str) -> W.Maps:
@@ -130,48 +138,130 @@ def _variant_snapshot(store: Store, sel: Selection, stages: Stages) -> "snapshot
 def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progress: Progress, stages: Stages,
                  digests: Digests) -> tuple[dict[str, int], bool, bool, int]:
     """Each table's pseudonymized, ordered rows are computed once, into the release's
-    Parquet file, and the TSV, VCF and MAF writers scan that file in its order."""
+    Parquet file, and its TSV is written from that file; the variants go their own way
+    (`_write_variants`)."""
     tables: dict[str, int] = {}
     (work / "tables").mkdir()
     vcf = maf = False
     variants = 0
     with progress(f"building {sel.app_id}", len(sel.items) + 2) as advance:
         for table, columns in sel.items.items():
-            big = table == "somatic_variant"
-            rows = W.released_rows_sql(store, sel.version, table, maps)
-            parquet, tsv = work / "tables" / f"{table}.parquet", work / "tables" / f"{table}.tsv"
-            snap = _variant_snapshot(store, sel, stages) if big and W.can_write_vcf(columns) else None
-            if snap is not None:
-                order = store.con.execute(f"SELECT real_id, pseudo FROM {maps.sample} ORDER BY pseudo NULLS LAST").fetchall()
-                with stages(f"{table} parquet (from snapshot)"):
-                    none = W.released_rows_sql(store, sel.version, table, replace(maps, sample_ids=(W.NO_ID,), patient_ids=(W.NO_ID,)))
-                    optional = W.optional_columns(store, W.pseudonymized_sql(none, columns, maps, list(TABLES_BY_NAME[table].key)), work)
-                    tables[table] = W.write_parquet_batches(store, snap.schema(columns, dictionary=True),
-                                                            snap.batches(order, columns, dictionary=True), optional, parquet)
-            else:
-                with stages(f"{table} parquet (select, sort)" if big else "other tables"):
-                    tables[table] = W.write_parquet(store, W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key)), parquet)
-            digests.add(parquet)
-            released = W.scan_parquet(parquet)
-            with stages(f"{table} tsv" if big else "other tables"):
-                W.write_tsv(store, released, tsv)
-            digests.add(tsv)
-            if big and W.can_write_vcf(columns):
-                ref = dict(store.con.execute(
-                    f'SELECT m.pseudo, t.ref_genome FROM ({store.relation_sql("tumor_profile", sel.version)}) t '
-                    f'JOIN {maps.sample} m ON t.sample_id = m.real_id').fetchall())
-                with stages("vcf (bgzf, tabix)"):
-                    W.write_vcfs(store, released, columns, work / "somatic", ref, digests.known)
-                with stages("maf"):
-                    W.write_maf(store, W.maf_sql(released, columns), work / "somatic" / "somatic_variants.maf")
-                digests.add(work / "somatic" / "somatic_variants.maf")
+            if table == "somatic_variant" and variant_text.can_write_vcf(columns):
+                tables[table] = variants = _write_variants(store, sel, maps, columns, work, stages, digests)
                 vcf = maf = True
-                variants = tables[table]
+            else:
+                parquet, tsv = work / "tables" / f"{table}.parquet", work / "tables" / f"{table}.tsv"
+                rows = W.released_rows_sql(store, sel.version, table, maps)
+                with stages(f"{table} parquet, tsv" if table == "somatic_variant" else "other tables"):
+                    tables[table] = W.write_parquet(store.con, W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key)), parquet)
+                    digests.add(parquet)
+                    W.write_tsv(store.con, W.scan_parquet(parquet), tsv)
+                    digests.add(tsv)
             advance(1)
         with stages("metadata"):
-            W.write_tsv(store, W.metadata_sql(store, sel.version, sel.items, maps), work / "metadata.tsv")
+            W.write_tsv(store.con, W.metadata_sql(store, sel.version, sel.items, maps), work / "metadata.tsv")
         advance(1)
     return tables, vcf, maf, variants
+
+
+STREAM = "_release_variants"  # the variants' Arrow stream, as each writer's cursor names it
+
+
+@dataclass(frozen=True)
+class _Variants:
+    """Where the variants' writers read the released rows, each its own pass: the freeze's
+    snapshot (one Arrow stream per reader) or, without one, the release's Parquet file."""
+
+    parquet: Path
+    schema: pa.Schema | None = None
+    open: Callable[[], Iterator[pa.RecordBatch]] | None = None
+
+    def sql(self, con: duckdb.DuckDBPyConnection) -> str:
+        if self.open is None:
+            return W.scan_parquet(self.parquet)
+        con.register(STREAM, W.even_stream(self.schema, self.open()))
+        return f"SELECT * FROM {STREAM}"
+
+    def batches(self, con: duckdb.DuckDBPyConnection) -> Iterator[pa.RecordBatch]:
+        if self.open is None:
+            return iter(con.sql(W.scan_parquet(self.parquet)).to_arrow_reader(W.BATCH_ROWS))
+        return self.open()
+
+
+def _write_variants(store: Store, sel: Selection, maps: W.Maps, columns: list[str], work: Path, stages: Stages,
+                    digests: Digests) -> int:
+    """The variants' Parquet (DuckDB) and text files (TSV, MAF and VCFs in one pass,
+    release.variant_text) written at once, on their own cursors, each reading the freeze's
+    snapshot on its own (or, without a snapshot, the Parquet written first from the
+    sorted query). Why: DuckDB's order-preserving Parquet writer keeps about one core
+    busy; alone it left the second core idle. Returns the variant count."""
+    table = "somatic_variant"
+    parquet, tsv = work / "tables" / f"{table}.parquet", work / "tables" / f"{table}.tsv"
+    somatic = work / "somatic"
+    maf = somatic / "somatic_variants.maf"
+    ref = dict(store.con.execute(
+        f'SELECT m.pseudo, t.ref_genome FROM ({store.relation_sql("tumor_profile", sel.version)}) t '
+        f'JOIN {maps.sample} m ON t.sample_id = m.real_id').fetchall())
+    snap = _variant_snapshot(store, sel, stages)
+    count = None
+    if snap is not None:
+        order = store.con.execute(f"SELECT real_id, pseudo FROM {maps.sample} ORDER BY pseudo NULLS LAST").fetchall()
+        source = _Variants(parquet, snap.schema(columns, dictionary=True),
+                           lambda: snap.batches(order, columns, dictionary=True))
+        filters_sql = (f"SELECT * FROM read_parquet({W._path(snap.file)}) "
+                       f"WHERE sample_id IN ({W._in_list(maps.sample_ids, maps.sample)})")
+        label = f"{table} from snapshot (parquet beside tsv + maf + vcf)"
+    else:
+        with stages(f"{table} parquet (select, sort)"):
+            sorted_sql = W.pseudonymized_sql(W.released_rows_sql(store, sel.version, table, maps), columns, maps,
+                                             list(TABLES_BY_NAME[table].key))
+            writer = store.con.cursor()  # the query streams from store.con (its pseudonym views live there)
+            try:
+                reader = store.con.sql(sorted_sql).to_arrow_reader(W.BATCH_ROWS)
+                writer.register(STREAM, W.even_stream(reader.schema, reader))
+                count = W.write_parquet(writer, f"SELECT * FROM {STREAM}", parquet)
+            finally:
+                writer.close()
+        source, filters_sql = _Variants(parquet), W.scan_parquet(parquet)
+        label = f"{table} tsv + maf + vcf"
+    filters = W.release_filters(store.con, filters_sql) if "filter" in columns else []
+    jobs = {
+        "parquet": lambda con: W.write_parquet(con, source.sql(con), parquet),
+        "tsv + maf + vcf": lambda con: variant_text.write_text(source.batches(con), columns, tsv, maf, somatic, ref, filters,
+                                                               digests.known),
+    }
+    if count is not None:
+        del jobs["parquet"]
+    with stages(label):
+        done = _at_once(store, jobs, stages)
+    digests.add(parquet)
+    return done.get("parquet", count)
+
+
+def _at_once(store: Store, jobs: dict[str, Callable[[duckdb.DuckDBPyConnection], Any]], stages: Stages) -> dict[str, Any]:
+    """Run each job in its own thread on its own cursor; the first failure interrupts the
+    others and is raised."""
+    cursors = {name: store.con.cursor() for name in jobs}
+
+    def run(name: str) -> Any:
+        started = time.perf_counter()
+        try:
+            return jobs[name](cursors[name])
+        finally:
+            stages.note(f"  {name}", time.perf_counter() - started)
+
+    try:
+        with ThreadPoolExecutor(len(jobs), thread_name_prefix="release") as pool:
+            futures = {pool.submit(run, name): name for name in jobs}
+            for job in as_completed(futures):
+                if job.exception() is not None:
+                    for con in cursors.values():
+                        con.interrupt()
+                    break
+        return {name: job.result() for job, name in futures.items()}
+    finally:
+        for con in cursors.values():
+            con.close()
 
 
 def _fix_times(folder: Path, when: dt.datetime) -> None:
@@ -244,7 +334,8 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
     with open(Path(home) / BUILD_LOG, "a") as log:
         log.write(json.dumps({"application": app_id, "freeze": sel.freeze, "built_at": at.isoformat(), "built_by": built_by,
                               "patients": len(sel.patients), "files": len(manifest["files"]),
-                              "seconds": round(time.perf_counter() - started, 2), "stage_seconds": stages.seconds}) + "\n")
+                              "seconds": round(time.perf_counter() - started, 2), "stage_seconds": stages.seconds,
+                              "stage_cpu_seconds": stages.cpu_seconds}) + "\n")
     return Built(app_id, root / app_id, manifest)
 
 

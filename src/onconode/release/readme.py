@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from onconode.model import MODEL_VERSION, TABLES_BY_NAME
-from onconode.release.writers import MAF_OPTIONAL, METADATA_TABLES
+from onconode.release.variant_text import MAF_OPTIONAL
+from onconode.release.writers import METADATA_TABLES
 
 
 def _columns(table: str, columns: list[str]) -> list[str]:

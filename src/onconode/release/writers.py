@@ -1,42 +1,32 @@
 """The files of a release, written from DuckDB in a fixed order with fixed settings, so
 the same selection and key always give the same bytes.
 
-Rows are selected inside DuckDB (semi-joins on the released ids), identifiers are
-replaced by joining small pseudonym tables, and each table's pseudonymized, ordered rows
-are computed ONCE, straight into the release's own Parquet file by DuckDB's `COPY`
-(parallel, spilling its sort to disk under the build's memory limit instead of holding
-a 20-million-row table in memory). TSV, VCF and MAF are then written by scanning that
-Parquet file in its order: DuckDB's CSV writer for TSV and MAF, DuckDB string
-expressions for the VCF lines, which are cut per sample from the Arrow buffers (no
-Python object per variant) and BGZF-compressed and indexed in a worker pool
-(release.bgzf, release.tabix) while DuckDB formats the next samples.
+Rows are selected inside DuckDB (semi-joins on the released ids) and identifiers are
+replaced by joining small pseudonym tables. The variants, the one big table, come as an
+Arrow stream in the release's order (release.snapshot, or the sorted query), and four
+writers read them at once, each on its own DuckDB cursor (release.builder): DuckDB's
+Parquet writer, its CSV writer for TSV and MAF, and DuckDB string expressions for the VCF
+lines, which are cut per sample from the Arrow buffers (no Python object per variant)
+and BGZF-compressed and indexed in a worker pool (release.bgzf, release.tabix).
 """
 
 from __future__ import annotations
 
 import os
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
-import numpy as np
+import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
-from onconode.model import TABLES_BY_NAME, Kind
-from onconode.release import bgzf, tabix
+from onconode.model import TABLES_BY_NAME
 from onconode.release.pseudonym import ID_COLUMNS
+from onconode.release.variant_text import can_write_vcf
 from onconode.store.store import Store
 
 BATCH_ROWS = 200_000
-COMPRESS_WORKERS = 2  # samples compressed + indexed at once, next to DuckDB's formatting
-IN_FLIGHT = 6  # samples' text held while waiting for a worker (bounds memory)
 ROW_GROUP_ROWS = 122_880  # DuckDB's default, fixed here so a rebuild splits rows identically
-VECTOR_ROWS = 2_048  # DuckDB's vector size (STANDARD_VECTOR_SIZE)
-VCF_CORE = ("sample_id", "chromosome", "position", "ref", "alt")
-VCF_TYPES = {Kind.INT: "Integer", Kind.FLOAT: "Float", Kind.BOOL: "Flag"}
 CHROM_RANK = (
     "CASE WHEN regexp_matches(regexp_replace(chromosome, '^chr', ''), '^[0-9]+$') "
     "THEN CAST(regexp_replace(chromosome, '^chr', '') AS INTEGER) "
@@ -55,8 +45,6 @@ def chromosome_ranks() -> pa.Table:
             ranks.append(min(i + 1, 25))
     return pa.table({"chromosome": pa.array(names, pa.string()), "rank": pa.array(ranks, pa.int32())})
 
-
-OnFile = Callable[[Path, "str | None"], None]  # a finished file and its SHA-256, if known
 
 
 @dataclass(frozen=True)
@@ -133,86 +121,49 @@ def pseudonymized_sql(rows_sql: str, columns: list[str], maps: Maps, order: list
     return f"SELECT {', '.join(select)} FROM ({rows_sql}) t {' '.join(joins)} ORDER BY {order_by}"
 
 
-def write_parquet(store: Store, sql: str, path: Path) -> int:
-    """`sql`'s rows, in its order, as one Parquet file (DuckDB's parallel, order-preserving
-    writer; fixed codec, level and row-group size); returns the row count."""
-    rows = store.con.execute(
+def write_parquet(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> int:
+    """`sql`'s rows, in its order, as one Parquet file (DuckDB's order-preserving writer;
+    fixed codec, level and row-group size); returns the row count. The variants always
+    arrive as an Arrow stream (release.snapshot, or the sorted query read as one), so
+    every column is OPTIONAL and a rebuild gives the same bytes whichever way they came."""
+    rows = con.execute(
         f"COPY ({sql}) TO {_path(path)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 3, "
         f"ROW_GROUP_SIZE {ROW_GROUP_ROWS})").fetchall()
     return int(rows[0][0])
 
 
-NO_ID = "\x01no-such-id"  # matches no row: the probe in `optional_columns`
-
-
-def optional_columns(store: Store, sql: str, folder: Path) -> set[str]:
-    """The columns DuckDB's Parquet writer marks OPTIONAL (may be NULL) when it writes
-    `sql`. It decides from its statistics (the store's column statistics, joins), not from
-    the rows written, so the same query with no rows (`NO_ID` in the id filter) tells."""
-    probe = folder / ".nullability.parquet"
-    try:
-        store.con.execute(f"COPY ({sql}) TO {_path(probe)} (FORMAT parquet)")
-        rows = store.con.execute(f"SELECT name, repetition_type FROM parquet_schema({_path(probe)})").fetchall()
-    finally:
-        probe.unlink(missing_ok=True)
-    return {name for name, repetition in rows[1:] if repetition == "OPTIONAL"}
-
-
-def _regrouped(batches: Iterator[pa.RecordBatch], rows: int) -> Iterator[list[pa.RecordBatch]]:
-    """The batches re-cut into groups of exactly `rows` rows (the last one shorter): DuckDB
-    writes each row group it reads as its own, so these must fall where the SQL path's do."""
-    group: list[pa.RecordBatch] = []
-    held = 0
-    for batch in batches:
-        while len(batch):
-            take = min(rows - held, len(batch))
-            group.append(batch.slice(0, take))
-            held += take
-            batch = batch.slice(take)
-            if held == rows:
-                yield group
-                group, held = [], 0
-    if group:
-        yield group
-
-
 def group_rows() -> int:
-    """Rows per row group of the release's Parquet files: DuckDB cuts row groups at whole
-    vectors (2,048 rows), so ROW_GROUP_ROWS rounded up to them (122,880 is 60 vectors)."""
-    return -(-ROW_GROUP_ROWS // VECTOR_ROWS) * VECTOR_ROWS
+    """Rows per row group of the variants' Parquet: DuckDB cuts row groups at whole 2,048-row
+    vectors, so ROW_GROUP_ROWS rounded up to them (122,880 is 60 vectors)."""
+    return -(-ROW_GROUP_ROWS // 2048) * 2048
 
 
-def _prepared_groups(batches: Iterator[pa.RecordBatch], schema: pa.Schema, size: int) -> Iterator[pa.Table]:
-    """The rows as tables of `size` rows (the last one shorter), one dictionary per string
-    column and table (Arrow's Parquet writer then writes the indices as they are instead
-    of encoding every string again)."""
-    for group in _regrouped(batches, size):
-        table = pa.Table.from_batches([pa.RecordBatch.from_arrays(b.columns, schema=schema) for b in group], schema=schema)
-        yield table.unify_dictionaries()
-
-
-def write_parquet_batches(store: Store, schema: pa.Schema, batches: Iterator[pa.RecordBatch], optional: set[str],
-                          path: Path) -> int:
-    """Rows already in the release's order (release.snapshot) written by the same DuckDB
-    COPY as `write_parquet`, so the file's bytes do not depend on where the rows came from.
-    DuckDB's Arrow scan has no statistics (every column would be OPTIONAL), so the rows go
-    through an uncompressed Parquet file first whose schema and statistics tell DuckDB
-    which columns cannot be NULL (`optional_columns`: those of the SQL path), in row groups
-    where the SQL path's fall (`group_rows()`). (Reading the rows in a worker thread while
-    this one encodes them was measured: 1-2 s of ~22 s, within the machine's noise.)"""
-    import pyarrow.parquet as pq
-
-    schema = pa.schema([f.with_nullable(f.name in optional) for f in schema])
-    rows = path.with_name(f".{path.name}.rows")
+def even_stream(schema: pa.Schema, batches: Iterator[pa.RecordBatch]) -> pa.RecordBatchReader:
+    """The rows re-cut into batches of exactly `group_rows()` rows (the last one shorter).
+    DuckDB's Parquet writer starts a row group wherever an Arrow batch does, so without
+    this the file's bytes would depend on where the rows came from (the snapshot's
+    per-sample batches, or the sorted query's)."""
     size = group_rows()
-    try:
-        with pq.ParquetWriter(rows, schema, compression="none",
-                              write_statistics=[c for c in schema.names if c not in optional]) as out:
-            for table in _prepared_groups(batches, schema, size):
-                out.write_table(table, row_group_size=size)
-        return write_parquet(store, scan_parquet(rows), path)
-    finally:
-        rows.unlink(missing_ok=True)
+
+    def one(group: list[pa.RecordBatch]) -> pa.RecordBatch:
+        return pa.Table.from_batches(group, schema=schema).unify_dictionaries().combine_chunks().to_batches()[0]
+
+    def cut() -> Iterator[pa.RecordBatch]:
+        group: list[pa.RecordBatch] = []
+        held = 0
+        for batch in batches:
+            while len(batch):
+                take = min(size - held, len(batch))
+                group.append(batch.slice(0, take))
+                held += take
+                batch = batch.slice(take)
+                if held == size:
+                    yield one(group)
+                    group, held = [], 0
+        if group:
+            yield one(group)
+
+    return pa.RecordBatchReader.from_batches(schema, cut())
 
 
 def scan_parquet(path: Path) -> str:
@@ -220,11 +171,11 @@ def scan_parquet(path: Path) -> str:
     return f"SELECT * FROM read_parquet({_path(path)})"
 
 
-def write_tsv(store: Store, sql: str, path: Path, header: bytes = b"") -> int:
+def write_tsv(con: duckdb.DuckDBPyConnection, sql: str, path: Path, header: bytes = b"") -> int:
     """`sql`'s rows as TSV (DuckDB's CSV writer: tab-separated, quoted only where a value
     needs it, empty for NULL), after the `header` lines if any; returns the row count."""
     target = path.with_name(path.name + ".body") if header else path
-    rows = store.con.execute(f"COPY ({sql}) TO {_path(target)} (FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')").fetchall()
+    rows = con.execute(f"COPY ({sql}) TO {_path(target)} (FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')").fetchall()
     if header:
         _prepend(header, target, path)
     return int(rows[0][0])
@@ -244,219 +195,11 @@ def _prepend(header: bytes, body: Path, path: Path) -> None:
     body.unlink()
 
 
-def _batches(store: Store, sql: str) -> Iterator[pa.RecordBatch]:
-    return iter(store.con.sql(sql).to_arrow_reader(BATCH_ROWS))
-
-
-# -- VCF ---------------------------------------------------------------------------------
-def can_write_vcf(columns: list[str]) -> bool:
-    return all(c in columns for c in VCF_CORE)
-
-
-INFO_RESERVED = (("%", "%25"), (";", "%3B"), ("=", "%3D"), (" ", "%20"), (",", "%2C"), ("\t", "%09"))
-
-
-def _info_expr(columns: list[str], encoded: set[str] | None = None) -> str:
-    """The INFO field; `encoded`: the string columns that hold a character INFO values may
-    not (the others skip six replace() calls per value, ~a third of the line's cost)."""
-    t = TABLES_BY_NAME["somatic_variant"]
-    parts = []
-    for c in t.columns:
-        if c.name not in columns or c.name in VCF_CORE or c.name == "filter":
-            continue
-        key = c.name.upper()
-        if c.kind == Kind.BOOL:
-            parts.append(f"CASE WHEN t.{_q(c.name)} THEN '{key}' END")
-        elif c.kind in (Kind.INT, Kind.FLOAT):
-            parts.append(f"'{key}=' || CAST(t.{_q(c.name)} AS VARCHAR)")
-        else:  # VCF 4.3 percent-encodes the characters INFO values may not hold
-            enc = f"t.{_q(c.name)}"
-            if encoded is None or c.name in encoded:
-                for ch, code in INFO_RESERVED:
-                    enc = f"replace({enc}, '{ch}', '{code}')"
-            parts.append(f"'{key}=' || {enc}")
-    return f"coalesce(nullif(concat_ws(';', {', '.join(parts)}), ''), '.')" if parts else "'.'"
-
-
-def vcf_header(columns: list[str], sample: str, filters: list[str], contigs: list[str], ref_genome: str) -> str:
-    t = TABLES_BY_NAME["somatic_variant"]
-    lines = ["##fileformat=VCFv4.3", "##source=onconode release", f"##reference={ref_genome}"]
-    lines += [f"##contig=<ID={c}>" for c in contigs]
-    lines += ['##FILTER=<ID=PASS,Description="All filters passed">']
-    lines += [f'##FILTER=<ID={f},Description="See README.md (somatic_variant.filter)">' for f in filters if f != "PASS"]
-    for c in t.columns:
-        if c.name in columns and c.name not in VCF_CORE and c.name != "filter":
-            kind = VCF_TYPES.get(c.kind, "String")
-            number = "0" if kind == "Flag" else "1"
-            desc = c.description.replace('"', "'")
-            lines.append(f'##INFO=<ID={c.name.upper()},Number={number},Type={kind},Description="{desc}">')
-    lines.append(f"##tumorSample={sample}")
-    lines.append("#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO")
-    return "\n".join(lines) + "\n"
-
-
-@dataclass
-class _SampleText:
-    """One sample's VCF lines as they arrive from DuckDB: text pieces cut from the Arrow
-    buffers and, per line, its offset in the piece, contig, position and REF length."""
-
-    name: str
-    texts: list[memoryview]
-    starts: list[np.ndarray]
-    chroms: list[pa.Array]
-    positions: list[np.ndarray]
-    ref_lengths: list[np.ndarray]
-    rows: int = 0
-
-
-def _text_of(lines: pa.Array, a: int, b: int) -> tuple[memoryview, np.ndarray]:
-    """Values a..b of a string array (each ending in a newline) as one view of the Arrow
-    data buffer (no copy, no Python object per line; the view keeps the buffer alive until
-    the sample's file is written), and each value's start in it."""
-    part = lines.slice(a, b - a)
-    if not (pa.types.is_string(part.type) or pa.types.is_large_string(part.type)) or part.null_count:
-        raise ValueError("a VCF line is NULL: a released variant lacks its chromosome, position, REF or ALT")
-    _, offsets, data = part.buffers()
-    off = np.frombuffer(offsets, dtype=np.int64 if pa.types.is_large_string(part.type) else np.int32)[part.offset:part.offset + len(part) + 1]
-    return memoryview(data)[int(off[0]):int(off[-1])], (off[:-1] - off[0]).astype(np.int64)
-
-
-def _write_sample(sample: _SampleText, folder: Path, columns: list[str], filters: list[str], ref_genome: str,
-                  on_file: OnFile) -> None:
-    """Compress and index one sample's VCF (run in a worker thread: ISA-L, hashlib and
-    numpy release the GIL)."""
-    import hashlib
-
-    encoded = pa.concat_arrays(sample.chroms).dictionary_encode()
-    contigs = encoded.dictionary.to_pylist()
-    header = vcf_header(columns, sample.name, filters, contigs, ref_genome).encode()
-    sizes = np.array([len(t) for t in sample.texts], dtype=np.int64)
-    shift = len(header) + np.concatenate(([0], np.cumsum(sizes)[:-1]))
-    starts = np.concatenate([s + k for s, k in zip(sample.starts, shift)]) if sample.texts else np.zeros(0, np.int64)
-    data = b"".join([header, *sample.texts])
-    compressed, blocks = bgzf.compress(data)
-    index = tabix.build(contigs, encoded.indices.to_numpy(zero_copy_only=False),
-                        np.concatenate(sample.positions) - 1 if sample.positions else np.zeros(0, np.int64),
-                        np.concatenate(sample.ref_lengths) if sample.ref_lengths else np.zeros(0, np.int64),
-                        starts, len(data), blocks)
-    path = folder / f"{sample.name}.somatic.vcf.gz"
-    for target, content in ((path, compressed), (path.with_name(path.name + ".tbi"), index)):
-        target.write_bytes(content)
-        on_file(target, hashlib.sha256(content).hexdigest())
-
-
-def write_vcfs(store: Store, rows_sql: str, columns: list[str], folder: Path, ref_genomes: dict[str, str],
-               on_file: OnFile = lambda path, digest: None) -> dict[str, int]:
-    """One bgzipped, tabix-indexed VCF per sample from pseudonymized rows in genomic order
-    (`pseudonymized_sql`; `sample_id` holds the release's pseudonym, `ref_genomes` is
-    keyed by it); returns variants per file name. One scan writes every file (records out
-    of order fail the build, as they would fail `tabix`); compression and indexing run in
-    a worker pool; `on_file` gets each written file and its SHA-256."""
-    filt = "coalesce(t.filter, '.')" if "filter" in columns else "'.'"
-    strings = [c.name for c in TABLES_BY_NAME["somatic_variant"].columns
-               if c.name in columns and c.name not in VCF_CORE and c.name != "filter" and c.kind not in (Kind.BOOL, Kind.INT, Kind.FLOAT)]
-    encoded = set()
-    if strings:
-        # contains() per character: half the time of one regexp_matches with a class
-        checks = [" OR ".join(f"contains({_q(c)}, '{ch}')" for ch, _ in INFO_RESERVED) for c in strings]
-        found = store.con.execute(f"SELECT {', '.join(f'bool_or({x})' for x in checks)} FROM ({rows_sql})").fetchall()[0]
-        encoded = {c for c, hit in zip(strings, found) if hit}
-    sql = (
-        f"SELECT t.sample_id AS sample, t.chromosome AS chrom, t.position AS pos, length(t.ref) AS ref_length, "
-        f"t.chromosome || chr(9) || CAST(t.position AS VARCHAR) || chr(9) || '.' || chr(9) "
-        f"|| t.ref || chr(9) || t.alt || chr(9) || '.' || chr(9) || {filt} || chr(9) || {_info_expr(columns, encoded)} || chr(10) AS line "
-        f"FROM ({rows_sql}) t"
-    )
-    filters = []
-    if "filter" in columns:
-        filters = sorted({f for (v,) in store.con.execute(f"SELECT DISTINCT filter FROM ({rows_sql}) WHERE filter IS NOT NULL").fetchall()
-                          for f in v.split(";") if f and f != "."})
-    folder.mkdir(parents=True, exist_ok=True)
-    counts: dict[str, int] = {}
-    slots = threading.BoundedSemaphore(IN_FLIGHT)
-    pending: list[Future] = []
-    current: _SampleText | None = None
-
-    def done(job: Future) -> None:
-        slots.release()
-
-    def flush(pool: ThreadPoolExecutor) -> None:
-        if current is None:
-            return
-        slots.acquire()
-        job = pool.submit(_write_sample, current, folder, columns, filters, ref_genomes.get(current.name, "unknown"), on_file)
-        job.add_done_callback(done)
-        pending.append(job)
-        counts[f"{current.name}.somatic.vcf.gz"] = current.rows
-
-    with ThreadPoolExecutor(COMPRESS_WORKERS) as pool:
-        try:
-            for batch in _batches(store, sql):
-                # Rows arrive grouped by sample: handle each run of one sample at C speed.
-                samples = batch.column("sample")
-                if samples.null_count:
-                    raise ValueError("a released variant has no sample pseudonym")
-                change = pc.not_equal(samples.slice(1), samples.slice(0, len(samples) - 1)) if len(samples) > 1 else pa.array([], pa.bool_())
-                starts = [0] + [int(i) + 1 for i in pc.indices_nonzero(change).to_pylist()]
-                ends = starts[1:] + [len(samples)]
-                lines, chroms = batch.column("line"), batch.column("chrom")
-                positions = batch.column("pos").to_numpy(zero_copy_only=False)
-                ref_lengths = batch.column("ref_length").to_numpy(zero_copy_only=False)
-                for a, b in zip(starts, ends):
-                    sample = samples[a].as_py()
-                    if current is None or sample != current.name:
-                        if f"{sample}.somatic.vcf.gz" in counts:
-                            raise ValueError(f"variants of sample {sample} are not contiguous; the release rows are out of order")
-                        flush(pool)
-                        current = _SampleText(sample, [], [], [], [], [])
-                    text, offsets = _text_of(lines, a, b)
-                    current.texts.append(text)
-                    current.starts.append(offsets)
-                    current.chroms.append(chroms.slice(a, b - a))
-                    current.positions.append(positions[a:b].astype(np.int64))
-                    current.ref_lengths.append(ref_lengths[a:b].astype(np.int64))
-                    current.rows += b - a
-            flush(pool)
-        finally:
-            for job in pending:
-                job.result()  # a failed compression or index fails the build
-    return counts
-
-
-# -- MAF ---------------------------------------------------------------------------------
-MAF_OPTIONAL = (
-    ("gene", "Hugo_Symbol"), ("variant_classification", "Variant_Classification"), ("hgvs_coding", "HGVSc"),
-    ("hgvs_protein", "HGVSp"), ("transcript", "Transcript_ID"), ("allele_read_count", "t_alt_count"),
-    ("total_read_count", "t_depth"), ("filter", "FILTER"),
-)
-
-
-def maf_sql(rows_sql: str, columns: list[str]) -> str:
-    """MAF 2.4 columns from pseudonymized rows in genomic order (kept: DuckDB preserves
-    the scan's order): VCF alleles converted to MAF's convention (no padding base,
-    '-' for the empty allele, insertions span the two flanking positions)."""
-    optional = [f"t.{_q(c)} AS {name}" for c, name in MAF_OPTIONAL if c in columns]
-    return f"""
-    WITH v AS (
-      SELECT t.*, length(t.ref) AS lr, length(t.alt) AS la,
-             lr <> la AND lr >= 1 AND la >= 1 AND substr(t.ref, 1, 1) = substr(t.alt, 1, 1) AS padded
-      FROM ({rows_sql}) t)
-    SELECT t.sample_id AS Tumor_Sample_Barcode, t.chromosome AS Chromosome,
-      CASE WHEN t.padded AND t.la > t.lr THEN t.position WHEN t.padded THEN t.position + 1 ELSE t.position END AS Start_Position,
-      CASE WHEN t.padded AND t.la > t.lr THEN t.position + 1 WHEN t.padded THEN t.position + t.lr - 1 ELSE t.position + t.lr - 1 END AS End_Position,
-      '+' AS Strand,
-      CASE WHEN t.lr = t.la THEN (CASE t.lr WHEN 1 THEN 'SNP' WHEN 2 THEN 'DNP' WHEN 3 THEN 'TNP' ELSE 'ONP' END)
-           WHEN t.la > t.lr THEN 'INS' ELSE 'DEL' END AS Variant_Type,
-      CASE WHEN t.padded THEN coalesce(nullif(substr(t.ref, 2), ''), '-') ELSE t.ref END AS Reference_Allele,
-      CASE WHEN t.padded THEN coalesce(nullif(substr(t.ref, 2), ''), '-') ELSE t.ref END AS Tumor_Seq_Allele1,
-      CASE WHEN t.padded THEN coalesce(nullif(substr(t.alt, 2), ''), '-') ELSE t.alt END AS Tumor_Seq_Allele2
-      {''.join(', ' + o for o in optional)}
-    FROM v t
-    """
-
-
-def write_maf(store: Store, sql: str, path: Path) -> int:
-    return write_tsv(store, sql, path, header=b"#version 2.4\n")
+# -- VCF (release.variant_text writes them) ------------------------------------------------
+def release_filters(con: duckdb.DuckDBPyConnection, rows_sql: str) -> list[str]:
+    """Every FILTER id among the released variants (each VCF's header declares them all)."""
+    values = con.execute(f"SELECT DISTINCT filter FROM ({rows_sql}) WHERE filter IS NOT NULL").fetchall()
+    return sorted({f for (v,) in values for f in v.split(";") if f and f != "."})
 
 
 # -- metadata.tsv --------------------------------------------------------------------------
