@@ -45,5 +45,7 @@ class BuildWithAssets(build_py):
 SCAN = Extension("onconode.ingest.vcf._scan", ["src/onconode/ingest/vcf/_scan.c"], extra_compile_args=["-O2"])
 # A release's variant text (TSV rows, VCF lines) from Arrow columns: src/onconode/release/_text.c.
 TEXT = Extension("onconode.release._text", ["src/onconode/release/_text.c"], extra_compile_args=["-O2"])
+# The per-contig body of a release VCF's tabix index: src/onconode/release/_tabix.c.
+TABIX = Extension("onconode.release._tabix", ["src/onconode/release/_tabix.c"], extra_compile_args=["-O2"])
 
-setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN, TEXT])
+setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN, TEXT, TABIX])
