@@ -99,6 +99,8 @@ def main() -> None:
     ap.add_argument("--variants-per-sample", type=int, default=None)
     ap.add_argument("--store", type=Path, default=None, help="An existing store home (a writable copy) instead of a synthetic one.")
     ap.add_argument("--note", default="", help="What code was measured (stored with the result).")
+    ap.add_argument("--rebuild", action="store_true",
+                    help="Build the release a second time (not timed) and compare every file's SHA-256 with the first build.")
     args = ap.parse_args()
 
     from onconode.analysis import saved
@@ -176,6 +178,19 @@ def main() -> None:
     load_after = os.getloadavg()
     shutil.rmtree(out)
 
+    rebuild = {}
+    if args.rebuild:
+        again = subprocess.run([onconode, "--home", str(node), "release", "build", app_id], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
+        if again.returncode != 0:
+            raise SystemExit(f"release rebuild failed:\n{again.stderr}")
+        second = json.loads((node / "releases" / app_id / "manifest.json").read_text())
+        first_sums = {f["path"]: f["sha256"] for f in manifest["files"]}
+        differ = sorted(path for path, digest in ((f["path"], f["sha256"]) for f in second["files"]) if first_sums.get(path) != digest)
+        rebuild = {"rebuild_identical": not differ and len(second["files"]) == len(first_sums), "rebuild_files_differing": differ[:20]}
+        print(f"rebuilt: {'identical in all' if rebuild['rebuild_identical'] else 'DIFFERENT in'} "
+              f"{len(differ) or len(first_sums)} files")
+
     size = sum(f["bytes"] for f in manifest["files"])
     result = {
         "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "machine": platform.node(),
@@ -188,7 +203,7 @@ def main() -> None:
         "duckdb_copy_variants_only_seconds": {"table": round(copy_table_variants_s, 2), "snapshot": round(copy_snap_variants_s, 2)},
         "ratio_build_to_copy_from_snapshot": round(build_s / copy_snap_s, 1), "variant_snapshot": snap_info,
         "load_average_before": [round(x, 2) for x in load_before], "load_average_after": [round(x, 2) for x in load_after],
-        **({"note": args.note} if args.note else {}),
+        **rebuild, **({"note": args.note} if args.note else {}),
     }
     print(f"{'':28}{'release build':>16}{'DuckDB COPY':>14}")
     print(f"{'seconds':28}{result['build_seconds']:>16}{result['duckdb_copy_seconds']:>14}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,8 @@ from onconode.model import TABLES_BY_NAME, Kind
 from onconode.release import _text, bgzf, tabix
 
 COMPRESS_WORKERS = 2  # samples compressed + indexed at once, next to the formatting
+FORMAT_WORKERS = 2  # slices of rows formatted at once
+SLICE_ROWS = 1 << 16  # rows formatted as one piece (bounds the text held ahead of writing)
 IN_FLIGHT = 6  # samples' text held while waiting for a worker (bounds memory)
 VCF_CORE = ("sample_id", "chromosome", "position", "ref", "alt")
 VCF_TYPES = {Kind.INT: "Integer", Kind.FLOAT: "Float", Kind.BOOL: "Flag"}
@@ -197,46 +200,98 @@ class _HashedFile:
             self.on_file(self.path, self.sha.hexdigest())
 
 
+@dataclass
+class _Formatted:
+    """One slice of rows as text: its TSV and MAF rows, its VCF lines with each line's
+    start and REF length, and what cutting the lines per sample and indexing needs."""
+
+    tsv: bytes
+    maf: bytes
+    vcf: bytes
+    starts: np.ndarray
+    ref_lengths: np.ndarray
+    samples: pa.Array
+    chroms: pa.Array
+    positions: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Layout:
+    columns: list[str]
+    info: list[str]
+    keys: list[bytes]
+    extra: list[str]
+
+    @classmethod
+    def of(cls, columns: list[str]) -> "_Layout":
+        info = info_columns(columns)
+        return cls(columns, info, [c.upper().encode() for c in info], [c for c, _ in MAF_OPTIONAL if c in columns])
+
+
+def _format(batch: pa.RecordBatch, layout: _Layout) -> _Formatted:
+    """Runs in a formatting thread: the C calls release the GIL."""
+    n = len(batch)
+    col = {c: batch.column(c) for c in layout.columns}
+    tsv = _text.tsv([_capsule(col[c]) for c in layout.columns], n)
+    vcf, starts, lengths = _text.vcf(
+        [_capsule(col[c]) for c in ("chromosome", "position", "ref", "alt")],
+        _capsule(col["filter"]) if "filter" in col else None, [_capsule(col[c]) for c in layout.info], layout.keys, n)
+    maf = _text.maf([_capsule(col[c]) for c in VCF_CORE], [_capsule(col[c]) for c in layout.extra], n)
+    return _Formatted(tsv, maf, vcf, np.frombuffer(starts, np.int64), np.frombuffer(lengths, np.int64),
+                      _plain(col["sample_id"]), _plain(col["chromosome"]),
+                      col["position"].to_numpy(zero_copy_only=False).astype(np.int64))
+
+
+def _slices(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    """Batches of at most SLICE_ROWS rows (a snapshot hands a big sample over in one)."""
+    for batch in batches:
+        for start in range(0, len(batch), SLICE_ROWS):
+            yield batch.slice(start, SLICE_ROWS)
+
+
 def write_text(batches: Iterator[pa.RecordBatch], columns: list[str], tsv: Path, maf: Path, folder: Path,
                ref_genomes: dict[str, str], filters: list[str], on_file: OnFile = lambda path, digest: None) -> dict[str, int]:
     """The TSV of `columns`, the MAF and one VCF per sample from pseudonymized rows in the
     release's order (by sample, genomic order within; `sample_id` holds the pseudonym, the
     key of `ref_genomes`); `filters`: every FILTER id of the release (each VCF header
     declares them). Returns variants per VCF file name; records out of order fail the
-    build, as they would fail `tabix`. `on_file` gets every file written and its SHA-256."""
-    info = info_columns(columns)
-    keys = [c.upper().encode() for c in info]
-    extra = [c for c, _ in MAF_OPTIONAL if c in columns]
+    build, as they would fail `tabix`. `on_file` gets every file written and its SHA-256.
+    Slices are formatted by FORMAT_WORKERS threads at once and written in their order."""
+    layout = _Layout.of(columns)
     folder.mkdir(parents=True, exist_ok=True)
     outputs = [_HashedFile(tsv, on_file), _HashedFile(maf, on_file)]
     complete = False
-    with ThreadPoolExecutor(COMPRESS_WORKERS, thread_name_prefix="vcf") as pool:
+    with ThreadPoolExecutor(COMPRESS_WORKERS, thread_name_prefix="vcf") as pool, \
+            ThreadPoolExecutor(FORMAT_WORKERS, thread_name_prefix="text") as formatting:
         vcfs = _Vcfs(pool, folder, columns, filters, ref_genomes, on_file)
+        ahead: deque[Future] = deque()
         try:
             table_out, maf_out = outputs
             table_out.write(tsv_header(columns))
             maf_out.write(maf_header(columns))
-            for batch in batches:
-                n = len(batch)
-                if not n:
-                    continue
-                col = {c: batch.column(c) for c in columns}
-                table_out.write(_text.tsv([_capsule(col[c]) for c in columns], n))
-                text, starts, lengths = _text.vcf(
-                    [_capsule(col[c]) for c in ("chromosome", "position", "ref", "alt")],
-                    _capsule(col["filter"]) if "filter" in col else None, [_capsule(col[c]) for c in info], keys, n)
-                maf_out.write(_text.maf([_capsule(col[c]) for c in VCF_CORE], [_capsule(col[c]) for c in extra], n))
-                starts, lengths = np.frombuffer(starts, np.int64), np.frombuffer(lengths, np.int64)
-                view = memoryview(text)
-                samples, chroms = _plain(col["sample_id"]), _plain(col["chromosome"])
-                positions = col["position"].to_numpy(zero_copy_only=False).astype(np.int64)
-                for a, b in _runs(samples):
-                    end = int(starts[b]) if b < n else len(text)
-                    vcfs.sample(samples[a].as_py()).add(view[int(starts[a]):end], starts[a:b] - starts[a],
-                                                        chroms.slice(a, b - a), positions[a:b], lengths[a:b])
+
+            def write(done: _Formatted) -> None:
+                table_out.write(done.tsv)
+                maf_out.write(done.maf)
+                view, n = memoryview(done.vcf), len(done.starts)
+                for a, b in _runs(done.samples):
+                    end = int(done.starts[b]) if b < n else len(done.vcf)
+                    vcfs.sample(done.samples[a].as_py()).add(
+                        view[int(done.starts[a]):end], done.starts[a:b] - done.starts[a], done.chroms.slice(a, b - a),
+                        done.positions[a:b], done.ref_lengths[a:b])
+
+            for batch in _slices(batches):
+                if len(batch):
+                    ahead.append(formatting.submit(_format, batch, layout))
+                if len(ahead) > 2 * FORMAT_WORKERS:
+                    write(ahead.popleft().result())
+            while ahead:
+                write(ahead.popleft().result())
             vcfs.flush()
             complete = True
         finally:
+            for job in ahead:
+                job.cancel()
             for out in outputs:
                 out.close(complete)
             vcfs.wait()
