@@ -4,7 +4,7 @@ parquet` of the same rows, in the same run.
 Run on demand (not a test):
 
     python benchmarks/release.py [--store-patients 500] [--release-patients 100] [--variants-per-sample N]
-    python benchmarks/release.py --store /work/bench/release-store --release-patients 1000
+    python benchmarks/release.py --store /work/bench/release-store --release-patients 1000 [--rebuild]
 
 Set-up (not timed): a synthetic store of `--store-patients` patients (kept in
 benchmarks/work/ and reused) or, with `--store`, an existing store (a COPY of the shared
