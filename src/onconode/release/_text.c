@@ -383,6 +383,19 @@ static void put_tsv_string(Buf *b, const char *s, int64_t n) {
     putc_(b, '"');
 }
 
+/* One TSV field: empty for NULL, a string quoted where needed, else the value's text. */
+static inline void put_tsv_field(Buf *b, const Col *c, int64_t i) {
+    if (is_null(c, i)) return;
+    if (is_string(c)) {
+        const char *s;
+        int64_t n;
+        str_at(c, i, &s, &n);
+        put_tsv_string(b, s, n);
+    } else {
+        put_value(b, c, i);
+    }
+}
+
 static Col *columns_of(PyObject *list, int64_t rows, Py_ssize_t *count) {
     PyObject *seq = PySequence_Fast(list, "columns must be a list");
     if (!seq) return NULL;
@@ -427,16 +440,7 @@ static PyObject *tsv(PyObject *self, PyObject *args) {
     for (int64_t i = 0; i < rows && !b.failed; i++) {
         for (Py_ssize_t k = 0; k < n; k++) {
             if (k) putc_(&b, '\t');
-            const Col *c = &cols[k];
-            if (is_null(c, i)) continue;
-            if (is_string(c)) {
-                const char *s;
-                int64_t len;
-                str_at(c, i, &s, &len);
-                put_tsv_string(&b, s, len);
-            } else {
-                put_value(&b, c, i);
-            }
+            put_tsv_field(&b, &cols[k], i);
         }
         putc_(&b, '\n');
     }
@@ -502,16 +506,13 @@ static PyObject *vcf(PyObject *self, PyObject *args) {
     }
     const char **keys = calloc((size_t)(ninfo ? ninfo : 1), sizeof(char *));
     Py_ssize_t *key_len = calloc((size_t)(ninfo ? ninfo : 1), sizeof(Py_ssize_t));
+    if (!keys || !key_len) {
+        PyErr_NoMemory();
+        goto fail;
+    }
     for (Py_ssize_t k = 0; k < ninfo; k++) {
         char *s;
-        if (PyBytes_AsStringAndSize(PySequence_Fast_GET_ITEM(keys_seq, k), &s, &key_len[k]) < 0) {
-            free(keys);
-            free(key_len);
-            free(core);
-            free(info);
-            Py_DECREF(keys_seq);
-            return NULL;
-        }
+        if (PyBytes_AsStringAndSize(PySequence_Fast_GET_ITEM(keys_seq, k), &s, &key_len[k]) < 0) goto fail;
         keys[k] = s;
     }
     for (int k = 0; k < 4; k++) {
@@ -693,16 +694,7 @@ static PyObject *maf(PyObject *self, PyObject *args) {
         if (padded) put_unpadded(&b, alt, na); else put_tsv_string(&b, alt, na);
         for (Py_ssize_t k = 0; k < nextra; k++) {
             putc_(&b, '\t');
-            const Col *c = &extra[k];
-            if (is_null(c, i)) continue;
-            if (is_string(c)) {
-                const char *s;
-                int64_t n;
-                str_at(c, i, &s, &n);
-                put_tsv_string(&b, s, n);
-            } else {
-                put_value(&b, c, i);
-            }
+            put_tsv_field(&b, &extra[k], i);
         }
         putc_(&b, '\n');
     }
