@@ -212,3 +212,34 @@ def test_build_is_refused_when_an_approved_item_does_not_exist(env: Env):
     unknown_column = dataclasses.replace(app, decision={**app.decision, "items": [{"table": "patient", "columns": ["patient_id", "ssn"]}]})
     with pytest.raises(ReleaseError, match="approves columns ssn of patient"):
         select(env.store, env.gov, unknown_column, DURING_TERM)
+
+
+def test_a_writer_failing_mid_build_fails_the_build_and_keeps_the_previous_release(env: Env, monkeypatch):
+    """The variants' Parquet and text are written at once: an error in one stops the
+    build, the other writer is interrupted, and the release already delivered stays as it
+    was, with no half-written folder beside it."""
+    from onconode.release import variant_text
+
+    app = active_dar(env)
+    first = build(env.home, env.store, env.gov, app, at=DURING_TERM)
+    before = (first.path / "manifest.json").read_bytes()
+    calls = {"n": 0}
+    real_format = variant_text._format
+
+    def failing(batch, layout):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ValueError("disk trouble while formatting")
+        return real_format(batch, layout)
+
+    monkeypatch.setattr(variant_text, "SLICE_ROWS", 64)  # several slices, so the failure is mid-pass
+    monkeypatch.setattr(variant_text, "_format", failing)
+    with pytest.raises(ValueError, match="disk trouble"):
+        build(env.home, env.store, env.gov, app, at=DURING_TERM)
+    root = releases_root(env.home)
+    assert [p.name for p in root.iterdir()] == [app]
+    assert (root / app / "manifest.json").read_bytes() == before
+    assert verify(root / app).ok
+    monkeypatch.undo()
+    again = build(env.home, env.store, env.gov, app, at=DURING_TERM)
+    assert (again.path / "manifest.json").read_bytes() == before

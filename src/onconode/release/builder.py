@@ -250,14 +250,18 @@ def _at_once(store: Store, jobs: dict[str, Callable[[duckdb.DuckDBPyConnection],
         finally:
             stages.note(f"  {name}", time.perf_counter() - started)
 
+    failed = None
     try:
         with ThreadPoolExecutor(len(jobs), thread_name_prefix="release") as pool:
             futures = {pool.submit(run, name): name for name in jobs}
             for job in as_completed(futures):
                 if job.exception() is not None:
+                    failed = job
                     for con in cursors.values():
                         con.interrupt()
                     break
+        if failed is not None:  # its error, not the interruption it caused in the others
+            failed.result()
         return {name: job.result() for job, name in futures.items()}
     finally:
         for con in cursors.values():
