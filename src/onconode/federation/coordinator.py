@@ -5,7 +5,8 @@ signs one task per active node; nodes fetch them by polling (they connect out; t
 coordinator never calls a node). When every node of the round has answered — done,
 refused or failed — the algorithm's `combine` sums the partials into (next state,
 result); while the result is None (an iterative algorithm not yet converged) a new round
-starts with the nodes still taking part. A node
+starts with the same nodes. A node that does not answer round 1 is left out of the run; one
+that stops after round 1 stops the run (the state carried between rounds holds its data). A node
 silent past the task timeout is marked failed; the result names the nodes it covers and
 why each other node is missing, so nothing is dropped silently.
 
@@ -238,6 +239,17 @@ class Coordinator:
         if any(run.nodes[n].state not in TERMINAL for n in active):
             return
         partials = {n: run.nodes[n].partial for n in active if run.nodes[n].state == DONE}
+        dropped = [n for n in active if n not in partials]
+        if run.round > 1 and dropped:
+            # The state carried from earlier rounds (coefficients, a Cox time grid) was
+            # computed with these nodes' data: going on without them would mix two cohorts.
+            reasons = "; ".join(f"{n}: {run.nodes[n].state}, {run.nodes[n].reason}" for n in dropped)
+            run.status, run.error = "failed", (
+                f"{', '.join(dropped)} stopped taking part in round {run.round} ({reasons}); the earlier rounds used "
+                f"{'its' if len(dropped) == 1 else 'their'} data, so the run cannot finish without "
+                f"{'it' if len(dropped) == 1 else 'them'}: resubmit it (without {', '.join(dropped)} if that stays unavailable)")
+            self._changed(run)
+            return
         if not partials:
             run.status, run.error = "failed", "no node returned a result; see each node's reason"
             self._changed(run)

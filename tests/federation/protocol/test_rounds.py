@@ -169,3 +169,37 @@ def test_the_audit_chain_holds_when_processes_append_at_the_same_time(tmp_path: 
         assert p.exitcode == 0
     v = NodeLog(path).verify()
     assert v.ok and v.events == 400, v.problems[:3]
+
+
+def test_a_node_that_stops_after_round_one_stops_the_run_instead_of_mixing_cohorts(tmp_path: Path) -> None:
+    """Round 1 of a GLM used both nodes' data; if one refuses round 2, carrying on with the
+    other would combine a state computed on both with partials from one."""
+    ckey = keys.generate(tmp_path / "coordinator.key")
+    agents = {}
+    for name, seed in (("NL", 5), ("SE", 6)):
+        home = tmp_path / name
+        _load(home, seed)
+        nkey = keys.generate(home / "federation" / "node.key")
+        write_policy(home, name, keys.public_text(ckey), ["c"], {"glm": ["1.0"]}, ["DAR-1"])
+        agents[name] = NodeAgent(home, NodePolicy.load(home / "federation" / "policy.toml"), nkey)
+        agents[name].warm_up()
+    reg = write_registry(tmp_path / "registry.toml", {n: keys.public_text(a.key) for n, a in agents.items()},
+                         {"c": list(agents)},
+                         {"DAR-1": {"requester": "alice", "token_sha256": token_hash("t"), "collaborations": ["c"]}})
+    coord = Coordinator(Registry.load(reg), ckey)
+
+    def round_of_both() -> None:
+        for name, agent in agents.items():
+            poll = messages.sign(agent.key, name, "poll", {"coverage": agent.published}, dt.timedelta(minutes=1))
+            for task in coord.poll(poll, 0):
+                coord.accept_result(agent.handle(task))
+
+    run = coord.submit({"collaboration": "c", "dar": "DAR-1", "algorithm": "glm", "params": PARAMS}, "t")
+    round_of_both()
+    assert run.status == "running" and run.round == 2
+    with Store.open(tmp_path / "SE") as store:
+        store.withdraw(store.con.execute("SELECT min(patient_id) FROM patient").fetchall()[0][0])
+    round_of_both()
+    assert run.status == "failed" and run.result is None
+    assert "SE stopped taking part in round 2" in run.error and "resubmit" in run.error
+    assert coord.view(run.id)["nodes"]["NL"]["state"] == "done"
