@@ -34,6 +34,7 @@ from onconode.analysis.queries import Snapshot, passing_mutations
 
 Kind = Literal["MUTATION", "AMP", "DEL", "FUSION"]
 KINDS: tuple[str, ...] = ("MUTATION", "AMP", "DEL", "FUSION")
+FREQUENCY_KINDS: tuple[str, ...] = KINDS + ("DRIVER", "ANY")  # what a frequency counts, in display order
 AMP_DRIVERS = ("AMP", "PARTIAL_AMP")
 DEL_DRIVERS = ("DEL",)
 # The data type a sample must be profiled for before an event kind can count in it.

@@ -37,27 +37,23 @@ _TRIM = " \t\n\r\x0b\x0c"
 class _Samples:
     patient_of: dict[str, str]                 # sample -> patient (the snapshot's samples)
     samples_of: dict[str, frozenset[str]]      # patient -> samples
-    doids: list[tuple[str, frozenset[str]]]    # sample -> its primary tumour DOIDs, trimmed
-    samples_of_doid: dict[str, frozenset[str]]  # DOID -> the samples listing it (the same facts, inverted)
+    samples_of_doid: dict[str, frozenset[str]]  # DOID (trimmed) -> the samples listing it
     universe: frozenset[str]                   # every sample of the snapshot
 
 
 def _samples(rows: pa.Table) -> _Samples:
     patient_of: dict[str, str] = {}
     by_patient: dict[str, set[str]] = {}
-    doids = []
+    by_doid: dict[str, set[str]] = {}
     for s, p, d in zip(*(rows.column(c).to_pylist() for c in ("sample_id", "patient_id", "primary_tumor_doids"))):
         if s is None:
             continue
         patient_of[s] = p
         if p is not None:
             by_patient.setdefault(p, set()).add(s)
-        doids.append((s, frozenset(x.strip(_TRIM) for x in (d or "").split(","))))
-    by_doid: dict[str, set[str]] = {}
-    for sample, ds in doids:
-        for d in ds:
-            by_doid.setdefault(d, set()).add(sample)
-    return _Samples(patient_of, {p: frozenset(v) for p, v in by_patient.items()}, doids,
+        for x in (d or "").split(","):
+            by_doid.setdefault(x.strip(_TRIM), set()).add(s)
+    return _Samples(patient_of, {p: frozenset(v) for p, v in by_patient.items()},
                     {d: frozenset(v) for d, v in by_doid.items()}, frozenset(patient_of))
 
 

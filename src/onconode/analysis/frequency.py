@@ -24,9 +24,7 @@ from onconode.analysis.materialized import execute_with_members
 from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
 
-FREQUENCY_KINDS = ("MUTATION", "AMP", "DEL", "FUSION", "DRIVER", "ANY")
-
-
+FREQUENCY_KINDS = alterations.FREQUENCY_KINDS
 
 
 def _check_kinds(kinds: tuple[str, ...]) -> None:

@@ -150,7 +150,7 @@ def _cohort_counts(a: _Arrays, samples: Iterable[str], kinds: tuple[str, ...], m
     n = len(a.genes)
     full = a.profiled.all(axis=1)
     # per event kind, the flag column a sample must be profiled for
-    kind_profile = a.profiled[:, [0, 1, 1, 2]]
+    kind_profile = a.profiled[:, [_PROFILE_COLUMNS.index(alterations.PROFILE_OF_KIND[k]) for k in _EVENT_KINDS]]
     profiled = {"MUTATION": kind_profile[codes, 0], "AMP": kind_profile[codes, 1], "DEL": kind_profile[codes, 2],
                 "FUSION": kind_profile[codes, 3], "DRIVER": full[codes], "ANY": full[codes]}
     altered: dict[str, np.ndarray] = {}
@@ -177,7 +177,7 @@ def columns_of(a: _Arrays, counts: Counts, kinds: tuple[str, ...],
     first, then by gene name — every altered gene, or exactly the `wanted` genes (0 where
     unaltered)."""
     out = []
-    for kind in sorted(kinds, key=("MUTATION", "AMP", "DEL", "FUSION", "DRIVER", "ANY").index):
+    for kind in sorted(kinds, key=alterations.FREQUENCY_KINDS.index):
         c = counts.altered[kind]
         if wanted is None:
             idx = np.flatnonzero(c)

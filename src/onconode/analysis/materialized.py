@@ -107,8 +107,6 @@ def materialized(snap: Any, name: str, build: Callable[[], ir.Table]) -> ir.Tabl
 
     `name` identifies the selection (letters, digits, underscores); the caller promises
     that `build()` depends only on the snapshot's rows."""
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise ValueError(f"materialized selection name {name!r} must be lower-case letters, digits or underscores")
     store, build = _cached_store(snap, name, build)
     if store is None:
         return build()
