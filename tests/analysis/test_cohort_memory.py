@@ -56,6 +56,10 @@ NOT_COVERED = [
 
 
 def _pairs(result) -> list[tuple[str, str]]:
+    """(sample, patient) pairs of an in-memory answer (index, positions) or an SQL one (two lists)."""
+    if isinstance(result[0], cohort_memory.SampleIndex):
+        index, codes = result
+        return sorted(zip(index.sample_list(codes), index.patient_list(codes)))
     return sorted(zip(*result))
 
 

@@ -16,12 +16,13 @@ select all samples of the patients they match.
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass
 from typing import Annotated, Any, Literal, Union
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
 from onconode.analysis import alterations, doid
@@ -65,13 +66,18 @@ class TumourType(_Node):
     doids: list[str] = Field(min_length=1)
     include_descendants: bool = True
 
-    def matching_doids(self) -> set[str]:
+    def matching_doids(self) -> frozenset[str]:
         """The DOIDs (without prefix) a sample's tumour must list one of: the SQL and the
         in-memory path (`cohort_memory`) both ask here, so they cannot disagree."""
-        wanted: set[str] = set()
-        for d in self.doids:
-            wanted |= doid.descendants(d) if self.include_descendants else {d.removeprefix("DOID:")}
-        return wanted
+        return _matching_doids(tuple(self.doids), self.include_descendants)
+
+
+@functools.lru_cache(maxsize=1024)
+def _matching_doids(doids: tuple[str, ...], include_descendants: bool) -> frozenset[str]:
+    wanted: set[str] = set()
+    for d in doids:
+        wanted |= doid.descendants(d) if include_descendants else {d.removeprefix("DOID:")}
+    return frozenset(wanted)
 
 
 class TumourLocation(_Node):
@@ -368,31 +374,79 @@ def select(snap: Snapshot, definition: Any) -> ir.Table:
     return _universe(snap).semi_join(ids, "sample_id")
 
 
-@dataclass(frozen=True)
 class Cohort:
-    """An evaluated cohort: which samples and patients, on which store version."""
-    sample_ids: frozenset[str]
-    patient_ids: frozenset[str]
-    version: int | None
-    members: frozenset[tuple[str, str]] = frozenset()  # (sample_id, patient_id)
+    """An evaluated cohort: which samples and patients, on which store version.
+
+    A cohort evaluated in memory holds its samples as positions in the snapshot's sample
+    index (`cohort_memory.SampleIndex`); the id sets are built the first time something
+    asks for them, since a count, a comparison or a survival curve of 5,000 samples
+    mostly needs only the positions."""
+
+    def __init__(self, sample_ids: frozenset[str], patient_ids: frozenset[str], version: int | None,
+                 members: frozenset[tuple[str, str]] = frozenset()) -> None:
+        self._sample_ids, self._patient_ids, self._members = sample_ids, patient_ids, members
+        self.version = version
+        self.index: Any = None            # cohort_memory.SampleIndex, when evaluated in memory
+        self.codes: np.ndarray | None = None   # the samples' positions in it, sorted
+
+    @classmethod
+    def of_codes(cls, index: Any, codes: np.ndarray, version: int | None) -> "Cohort":
+        c = cls(None, None, version, None)  # type: ignore[arg-type]
+        c.index, c.codes = index, codes
+        return c
+
+    @property
+    def sample_ids(self) -> frozenset[str]:
+        if self._sample_ids is None:
+            self._sample_ids = frozenset(self.index.sample_list(self.codes))
+        return self._sample_ids
+
+    @property
+    def patient_ids(self) -> frozenset[str]:
+        if self._patient_ids is None:
+            self._patient_ids = frozenset(self.index.patient_ids[self.index.patient_codes(self.codes)].tolist())
+        return self._patient_ids
+
+    @property
+    def members(self) -> frozenset[tuple[str, str]]:
+        """(sample_id, patient_id) pairs."""
+        if self._members is None:
+            self._members = frozenset(zip(self.index.sample_list(self.codes), self.index.patient_list(self.codes)))
+        return self._members
 
     @property
     def samples(self) -> int:
-        return len(self.sample_ids)
+        return len(self.codes) if self.codes is not None else len(self.sample_ids)
 
     @property
     def patients(self) -> int:
-        return len(self.patient_ids)
+        return len(self.index.patient_codes(self.codes)) if self.codes is not None else len(self.patient_ids)
 
     def without(self, other: "Cohort") -> "Cohort":
         """This cohort minus every patient of `other` (with all their samples): the
         disjoint "rest" group that comparisons and survival need, where a sample-level NOT
         would keep a patient whose other biopsy is in `other`."""
+        if self.codes is not None and other.index is self.index:
+            taken = np.zeros(len(self.index.patient_ids), bool)
+            taken[self.index.patient_code[other.codes]] = True
+            return Cohort.of_codes(self.index, self.codes[~taken[self.index.patient_code[self.codes]]], self.version)
         keep = self.patient_ids - other.patient_ids
         pairs = frozenset((s, p) for s, p in self.members if p in keep)
         if self.sample_ids and not self.members:
             raise ValueError("this cohort does not know which sample belongs to which patient; build it with evaluate()")
         return Cohort(frozenset(s for s, _ in pairs), frozenset(keep), self.version, pairs)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Cohort):
+            return NotImplemented
+        return (self.version, self.sample_ids, self.patient_ids, self.members) == \
+            (other.version, other.sample_ids, other.patient_ids, other.members)
+
+    def __hash__(self) -> int:
+        return hash((self.version, self.sample_ids, self.patient_ids))
+
+    def __repr__(self) -> str:
+        return f"Cohort({self.samples} samples, {self.patients} patients, version {self.version})"
 
 
 def evaluate(snap: Snapshot, definition: Any) -> Cohort:
@@ -402,12 +456,12 @@ def evaluate(snap: Snapshot, definition: Any) -> Cohort:
     from onconode.analysis import cohort_memory
 
     tree = parse(definition)
+    version = getattr(snap, "version", None)
     fast = cohort_memory.evaluate(snap, tree)
     if fast is not None:
-        samples, patients = fast
-    else:
-        samples, patients = evaluate_sql(snap, tree)
-    return Cohort(frozenset(samples), frozenset(patients), getattr(snap, "version", None), frozenset(zip(samples, patients)))
+        return Cohort.of_codes(*fast, version)
+    samples, patients = evaluate_sql(snap, tree)
+    return Cohort(frozenset(samples), frozenset(patients), version, frozenset(zip(samples, patients)))
 
 
 def evaluate_sql(snap: Snapshot, definition: Any) -> tuple[list[str], list[str]]:

@@ -28,7 +28,6 @@ round's message.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sys
 import ssl
 import time
@@ -155,19 +154,10 @@ class NodeAgent:
         return self._pinned[key].snap
 
     def _store_stamp(self) -> tuple:
-        """(mtime, size) of the store file and its write-ahead log: any write, a withdrawal
-        included, changes it, and reading it costs a stat, not a store open."""
-        from onconode.store.store import STORE_FILE
+        """Any write to the store, a withdrawal included, changes this; a stat, not a store open."""
+        from onconode.store.store import files_stamp, store_file
 
-        real = os.path.realpath(self.home / STORE_FILE)  # a node home may link its store from elsewhere
-        out = []
-        for path in (real, real + ".wal"):
-            try:
-                st = os.stat(path)
-                out.append((st.st_mtime_ns, st.st_size))
-            except FileNotFoundError:
-                out.append(None)
-        return tuple(out)
+        return files_stamp(store_file(self.home))
 
     def _check_no_withdrawal(self, key: str) -> None:
         """Refuse (and forget the pinned table) if a patient withdrew since the run's first
