@@ -112,9 +112,21 @@ def test_a_withdrawal_reaches_the_kept_tables(store):
 
 
 def test_oncoprint_from_kept_events_equals_its_sql(snap, monkeypatch):
-    genes = ["kras", "TP53", "ERBB2", "CDKN2A", "ALK", "TMPRSS2", "BRAF", "PTEN"]
+    genes = ["kras", "TP53", "ERBB2", "CDKN2A", "ALK", "TMPRSS2", "BRAF", "PTEN", "KRAS"]
     cohort = C.evaluate(snap, {"op": "all"})
     kept = O.oncoprint(snap, cohort, genes).exact()
+    by_id = C.Cohort(cohort.sample_ids, cohort.patient_ids, cohort.version, cohort.members)   # no positions
+    assert O.oncoprint(snap, by_id, genes).exact() == kept
     monkeypatch.setattr(alterations, "materialized_arrow", lambda *a, **k: None)   # the SQL path
-    assert O.oncoprint(snap, cohort, genes).exact() == kept
+    assert O.oncoprint(snap, by_id, genes).exact() == kept
     assert kept["matrix"] and any(r["alterations"] for r in kept["matrix"])
+
+
+def test_oncoprint_of_a_sub_cohort_by_position_equals_the_one_by_id(snap):
+    many = ["PTEN", "TP53", "ALK", "KRAS", "ERBB2", "CDKN2A", "BRAF", "TMPRSS2"] * 8   # 64 listed: past one int64 of flags
+    for genes in (["TP53", "KRAS", "ERBB2"], ["ERBB2", "KRAS", "TP53", "KRAS"], many):
+        for definition in [{"op": "not", "arg": KRAS}, CRC, {"op": "not", "arg": {"op": "all"}}, {"op": "all"}]:
+            cohort = C.evaluate(snap, definition)
+            by_id = C.Cohort(cohort.sample_ids, cohort.patient_ids, cohort.version, cohort.members)
+            fast, slow = O.oncoprint(snap, cohort, genes), O.oncoprint(snap, by_id, genes)
+            assert (fast.samples, fast.cells, fast.profiled) == (slow.samples, slow.cells, slow.profiled), (genes, definition)

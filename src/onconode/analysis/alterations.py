@@ -122,6 +122,14 @@ def _gene_spans(rows: pa.Table) -> tuple[pa.Table, dict[str, tuple[int, int]]]:
     return rows, spans
 
 
+def label(kind: str, coding_effect: str | None, hotspot: bool | None) -> str:
+    """An event's label in an OncoPrint: the kind, or a mutation's coding effect (hotspots
+    marked); NULLs print as Python prints them, as they always have."""
+    if kind == "MUTATION":
+        return "HOTSPOT_" + str(coding_effect) if hotspot else str(coding_effect)
+    return str(kind)
+
+
 def events_of_genes(snap: Snapshot, genes: list[str], known_withdrawals: int | None = None) -> pa.Table:
     """The events (EVENT_COLUMNS and gene_key) of `genes` (upper case), every kind.
 

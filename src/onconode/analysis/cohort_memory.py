@@ -49,6 +49,19 @@ def _flags(values: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(pc.cast(values, pa.int8()).fill_null(-1).to_numpy(zero_copy_only=False), np.int8)
 
 
+# Every OncoPrint label seen (append-only): a label's code is its position here.
+LABELS: list[str] = []
+_LABEL_CODE: dict[str, int] = {}
+
+
+def label_code(label: str) -> int:
+    code = _LABEL_CODE.get(label)
+    if code is None:
+        code = _LABEL_CODE[label] = len(LABELS)
+        LABELS.append(label)
+    return code
+
+
 class _GeneEvents:
     """One gene's events as arrays (rows of samples outside the snapshot dropped)."""
 
@@ -62,6 +75,8 @@ class _GeneEvents:
         self.effects = sorted({e for e in effects if e is not None})   # the effect codes' names; NULL = their count
         self.effect = np.array([self.effects.index(e) if e is not None else len(self.effects) for e in effects], np.int64)
         self.hotspot = _flags(rows.column("hotspot"))
+        self.label = np.array([label_code(alterations.label(k, e, h)) for k, e, h in
+                               zip(rows.column("kind").to_pylist(), effects, rows.column("hotspot").to_pylist())], np.int64)
         self.biallelic = _flags(rows.column("biallelic"))
 
 

@@ -10,30 +10,26 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+import weakref
 from typing import Any
 
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from onconode.analysis import alterations, frequency_memory
+from onconode.analysis import alterations, cohort_memory, frequency_memory
 from onconode.analysis.cohort import Cohort
-from onconode.analysis.materialized import execute_with_members
+from onconode.analysis.materialized import execute_with_members, withdrawals
 from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
-
-
-def _label(kind: str, coding_effect: str | None, hotspot: bool | None) -> str:
-    if kind == "MUTATION":
-        return "HOTSPOT_" + str(coding_effect) if hotspot else str(coding_effect)
-    return str(kind)
 
 
 @dataclass
 class OncoPrint:
     genes: list[str]
     samples: list[str]                      # sorted as displayed
-    cells: dict[str, dict[str, list[str]]]  # sample -> gene -> labels (only altered)
+    cells: dict[str, dict[str, list[str]]]  # sample -> gene -> its distinct labels, sorted (only altered)
     profiled: int
 
     def _pattern(self, sample: str) -> tuple[str, ...]:
@@ -42,8 +38,7 @@ class OncoPrint:
 
     def exact(self) -> dict[str, Any]:
         return {"analysis": "oncoprint", "genes": self.genes, "profiled": self.profiled,
-                "matrix": [{"sample_id": s, "alterations": {g: sorted(set(v)) for g, v in self.cells.get(s, {}).items()}}
-                           for s in self.samples]}
+                "matrix": [{"sample_id": s, "alterations": self.cells.get(s, {})} for s in self.samples]}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
         counts = Counter(self._pattern(s) for s in self.samples)
@@ -67,14 +62,97 @@ def _profiled(snap: Snapshot, members: ir.Table) -> ir.Table:
 
 
 def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str]) -> OncoPrint:
-    """The alterations of `genes` in the cohort's samples profiled for every data type.
+    """The alterations of `genes` in the cohort's samples profiled for every data type."""
+    if not genes:
+        raise ValueError("an OncoPrint needs at least one gene")
+    wanted = [g.upper() for g in genes]
+    if cohort.codes is not None:
+        found = _by_position(snap, cohort, wanted)
+        if found is not None:
+            return found
+    return _by_id(snap, cohort, wanted)
+
+
+def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint | None:
+    """The OncoPrint of a cohort evaluated in memory, from the sample index's per-gene
+    event arrays (`cohort_memory`): masks select the events, one `np.unique` dedupes and
+    orders them, one `np.lexsort` orders the samples. None when the profile flags are
+    not kept (the caller takes `_by_id`)."""
+    index = cohort.index
+    full = _fully_profiled(snap, index)
+    if full is None:
+        return None
+    inside = np.zeros(index.size, bool)
+    inside[cohort.codes] = True
+    inside &= full
+    w = withdrawals(snap)
+    genes = list(dict.fromkeys(wanted))
+    parts = []
+    for g in genes:
+        e = index.gene_events(snap, g, w)
+        sel = inside[e.sample]
+        parts.append((e.sample[sel], e.label[sel]))
+    pos = np.concatenate([p for p, _ in parts])
+    gene = np.repeat(np.arange(len(genes)), [len(p) for p, _ in parts])
+    names = sorted(cohort_memory.LABELS)
+    if len(names) > 62:   # a cell's labels are bits of an int64 below; not seen in practice
+        return None
+    rank = np.argsort(np.argsort(np.array(cohort_memory.LABELS, dtype=object).astype(str)))   # code -> sorted place
+    # each (sample, gene) cell: its labels as bits of their sorted places
+    cell_key = pos * len(genes) + gene
+    bits = np.left_shift(1, rank[np.concatenate([lab for _, lab in parts])]).astype(np.int64)
+    order = np.argsort(cell_key, kind="stable")
+    cell_key, bits = cell_key[order], bits[order]
+    starts = np.flatnonzero(np.r_[True, cell_key[1:] != cell_key[:-1]]) if len(cell_key) else np.zeros(0, np.int64)
+    cell = cell_key[starts]
+    combo = np.bitwise_or.reduceat(bits, starts) if len(starts) else bits
+    # one sorted label list per distinct combination, shared by its cells (read-only)
+    distinct, which = np.unique(combo, return_inverse=True)
+    lists = [[n for i, n in enumerate(names) if int(c) >> i & 1] for c in distinct.tolist()]
+    cell_pos, cell_gene = cell // len(genes), cell % len(genes)
+    cell_lists = [lists[i] for i in which.tolist()]
+    names_of_cells = np.array(genes, dtype=object)[cell_gene].tolist()
+    rows = np.flatnonzero(np.r_[True, cell_pos[1:] != cell_pos[:-1]]).tolist() + [len(starts)] if len(starts) else [0]
+    pairs = list(zip(names_of_cells, cell_lists))
+    cells = {s: dict(pairs[a:b]) for s, a, b in zip(index.sample_ids[cell_pos[rows[:-1]]].tolist(), rows, rows[1:])}
+    # cBioPortal's order: altered in the first listed gene first, then the second, ...,
+    # then by sample id (positions follow the ids' order)
+    profiled = np.flatnonzero(inside)
+    if len(wanted) <= 62:   # the "not altered" flags per listed gene as one binary number, first gene highest
+        weight = np.zeros(len(genes), np.int64)
+        np.add.at(weight, [genes.index(g) for g in wanted], np.left_shift(1, np.arange(len(wanted))[::-1]))
+        rank = np.full(index.size, int(weight.sum()), np.int64)
+        np.subtract.at(rank, cell_pos, weight[cell_gene])
+        order = profiled[np.argsort(rank[profiled], kind="stable")]
+    else:
+        altered = np.zeros((len(genes), index.size), bool)
+        altered[cell_gene, cell_pos] = True
+        order = profiled[np.lexsort([profiled] + [~altered[genes.index(g), profiled] for g in reversed(wanted)])]
+    return OncoPrint(wanted, index.sample_ids[order].tolist(), cells, len(profiled))
+
+
+# Per sample index: which positions are profiled for every data type (from the kept flags).
+_FULL: "weakref.WeakKeyDictionary[Any, np.ndarray]" = weakref.WeakKeyDictionary()
+
+
+def _fully_profiled(snap: Snapshot, index: Any) -> np.ndarray | None:
+    if getattr(snap, "changed_tables", ()):   # a view's profiles may differ from the store's
+        return None
+    mask = _FULL.get(index)
+    if mask is None:
+        kept = frequency_memory.fully_profiled(snap, index.sample_ids.tolist())
+        if kept is None:
+            return None
+        mask = _FULL[index] = np.isin(index.sample_ids, np.array(kept, dtype=object))
+    return mask
+
+
+def _by_id(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint:
+    """The OncoPrint of any cohort (e.g. one the SQL evaluated).
 
     The profiled samples come from one (compiled, kept) query; the genes' events are
     slices of the per-snapshot events table kept in Arrow (`alterations.events_of_genes`),
     narrowed to those samples here."""
-    if not genes:
-        raise ValueError("an OncoPrint needs at least one gene")
-    wanted = [g.upper() for g in genes]
     kept = frequency_memory.fully_profiled(snap, cohort.sample_ids)   # the per-snapshot profile flags, if kept
     if kept is not None:
         profiled = sorted(kept)
@@ -86,7 +164,8 @@ def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str]) -> OncoPrint:
     ev = ev.filter(pc.is_in(ev.column("sample_id"), value_set=pa.array(profiled, pa.string())))
     cells: dict[str, dict[str, list[str]]] = {}
     for s, g, kind, effect, hot in zip(*(ev.column(c).to_pylist() for c in ("sample_id", "gene_key", "kind", "coding_effect", "hotspot"))):
-        cells.setdefault(s, {}).setdefault(g, []).append(_label(kind, effect, hot))
+        cells.setdefault(s, {}).setdefault(g, []).append(alterations.label(kind, effect, hot))
+    cells = {s: {g: sorted(set(v)) for g, v in row.items()} for s, row in cells.items()}
     # cBioPortal's order: altered in the first gene first, then the second, ...: the 0/1
     # "not altered" flags per gene read as a binary number, first gene most significant.
     bit_of: dict[str, int] = {}
