@@ -57,3 +57,17 @@ def test_the_arrays_follow_a_withdrawal(store):
     snap = store.snapshot()
     after = F.alteration_frequency(snap, C.evaluate(snap, {"op": "all"}), ["KRAS"], ("MUTATION",))
     assert after.rows[0]["altered"] == before.rows[0]["altered"] - 1
+
+
+def test_a_gene_list_for_two_groups_counts_as_the_sql_for_positions_and_ids(snap, monkeypatch):
+    kras = C.evaluate(snap, KRAS)
+    rest = C.evaluate(snap, {"op": "all"}).without(kras)
+    assert kras.codes is not None
+    by_ids = {n: C.Cohort(frozenset(c.sample_ids), frozenset(c.patient_ids), c.version, frozenset(c.members))
+              for n, c in {"KRAS": kras, "rest": rest}.items()}
+    genes = ["KRAS", "BRAF", "TP53", "NOSUCHGENE", "ERBB2"]
+    for kinds in [F.FREQUENCY_KINDS, ("ANY",), ("MUTATION", "DRIVER")]:
+        fast, sql = _both(snap, monkeypatch, {"KRAS": kras, "rest": rest}, genes, kinds, 0.5)
+        assert fast == sql, kinds
+        assert {n: r.exact() for n, r in F.alteration_frequencies(snap, by_ids, genes, kinds, 0.5).items()} == fast
+    assert any(r["altered"] for r in fast["rest"]["rows"])

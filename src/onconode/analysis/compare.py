@@ -20,8 +20,9 @@ from onconode.analysis import frequency
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
-from onconode.analysis.stats import benjamini_hochberg, chi_squared, fisher_exact_many
-from onconode.analysis.summary import sample_attributes
+from onconode.analysis.materialized import withdrawals
+from onconode.analysis.stats import benjamini_hochberg, chi_squared, fisher_exact_many, mann_whitney_u_sorted, quartiles_sorted
+from onconode.analysis.summary import AttributeArrays, attribute_arrays
 
 CATEGORICAL = ("sex", "primary_tumor_location", "biopsy_site", "msi_status", "tmb_status", "hr_status")
 NUMERIC = ("age_at_biopsy", "tmb_per_mb", "purity", "ploidy")
@@ -31,15 +32,23 @@ class GroupError(ValueError):
     pass
 
 
+def _shared_samples(a: Cohort, b: Cohort) -> int:
+    """How many samples two cohorts share: by index positions when both were evaluated
+    on the same sample index (no id sets built), else by ids."""
+    if a.codes is not None and b.codes is not None and a.index is not None and a.index is b.index:
+        return len(np.intersect1d(a.codes, b.codes, assume_unique=True))
+    return len(a.sample_ids & b.sample_ids)
+
+
 def _check_groups(groups: dict[str, Cohort]) -> None:
     if len(groups) < 2:
         raise GroupError("a comparison needs at least two groups")
     names = list(groups)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            shared = groups[a].sample_ids & groups[b].sample_ids
+            shared = _shared_samples(groups[a], groups[b])
             if shared:
-                raise GroupError(f"groups {a!r} and {b!r} share {len(shared)} samples; make them disjoint "
+                raise GroupError(f"groups {a!r} and {b!r} share {shared} samples; make them disjoint "
                                  "(e.g. add NOT of the other group's definition)")
 
 
@@ -81,7 +90,8 @@ def compare(snap: Snapshot, groups: dict[str, Cohort], genes: list[str] | None =
             kinds: tuple[str, ...] = ("ANY",), min_driver_likelihood: float = 0.5) -> Comparison:
     _check_groups(groups)
     names = list(groups)
-    freqs = frequency.alteration_frequencies(snap, groups, genes, kinds, min_driver_likelihood)
+    w = withdrawals(snap)   # read once for the per-snapshot arrays of this answer
+    freqs = frequency.alteration_frequencies(snap, groups, genes, kinds, min_driver_likelihood, known_withdrawals=w)
     found = {n: {(r["kind"], r["gene"]): r["altered"] for r in freqs[n].rows} for n in names}
     keys = sorted({k for f in found.values() for k in f})
     out = Comparison(names)
@@ -98,26 +108,49 @@ def compare(snap: Snapshot, groups: dict[str, Cohort], genes: list[str] | None =
     for r, q in zip(out.alterations, benjamini_hochberg([r["p"] for r in out.alterations])):
         r["q"] = q
     out.alterations.sort(key=lambda r: (r["p"], r["gene"]))
-    _clinical(snap, groups, out)
+    _clinical(snap, groups, out, w)
     return out
 
 
-def _clinical(snap: Snapshot, groups: dict[str, Cohort], out: Comparison) -> None:
-    attrs = {n: sample_attributes(snap, c) for n, c in groups.items()}
-    for a in CATEGORICAL:
-        values = sorted({str(v) for df in attrs.values() for v in df[a].dropna().unique()})   # str of each distinct value
-        per_group = [df[a].astype(str).value_counts() for df in attrs.values()]
-        counts = {v: [int(vc.get(v, 0)) for vc in per_group] for v in values}
-        p = chi_squared([counts[v] for v in values])[1] if len(values) > 1 else 1.0
-        out.categorical.append({"attribute": a, "counts": counts, "p": p})
-    for a in NUMERIC:
-        data = [df[a].dropna().to_numpy(dtype=float) for df in attrs.values()]
+def _clinical(snap: Snapshot, groups: dict[str, Cohort], out: Comparison, known_withdrawals: int | None = None) -> None:
+    categorical, numeric = clinical_comparison(attribute_arrays(snap, known_withdrawals), groups)
+    out.categorical += categorical
+    out.numeric += numeric
+
+
+def clinical_comparison(a: AttributeArrays, groups: dict[str, Cohort]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Categorical attributes: chi-squared on each value's count per group (values: the
+    non-missing ones any group has, as strings, sorted). Numeric: Mann–Whitney U (two
+    groups) or Kruskal–Wallis, and each group's n and quartiles, missing values left
+    out. Counted from the snapshot's `summary.AttributeArrays` by the groups' rows:
+    bincounts of codes and one order sorted per snapshot, no per-question pandas."""
+    categorical: list[dict[str, Any]] = []
+    numeric: list[dict[str, Any]] = []
+    rows = [a.rows_of(c) for c in groups.values()]
+    for attr in CATEGORICAL:
+        names = a.strings[attr]
+        # the values listed: those some group has a non-missing row of (value code -1 = missing, shifted to 0)
+        seen = sum(np.bincount(a.value_code[attr][r] + 1, minlength=len(names) + 1) for r in rows)
+        values = np.flatnonzero(seen[1:])
+        per_group = [np.bincount(a.count_code[attr][r], minlength=len(names))[values].tolist() for r in rows]
+        counts = {names[v]: [g[i] for g in per_group] for i, v in enumerate(values.tolist())}
+        p = chi_squared([counts[v] for v in counts])[1] if len(values) > 1 else 1.0
+        categorical.append({"attribute": attr, "counts": counts, "p": p})
+    group_of = np.full(len(a.frame), -1, np.int64)
+    for i, r in enumerate(rows):
+        group_of[r] = i
+    for attr in NUMERIC:
+        in_group = group_of[a.sorted_rows[attr]]          # each valued row's group, in ascending order of the value
+        ordered = a.sorted_values[attr]
+        data = [ordered[in_group == i] for i in range(len(rows))]
         if any(len(d) == 0 for d in data):
             p, test = None, None
         elif len(data) == 2:
-            test, p = "mann_whitney_u", float(sps.mannwhitneyu(data[0], data[1], alternative="two-sided").pvalue)
+            both = in_group >= 0
+            test, p = "mann_whitney_u", mann_whitney_u_sorted(ordered[both], in_group[both] == 0)
         else:
             test, p = "kruskal_wallis", float(sps.kruskal(*data).pvalue)
-        out.numeric.append({"attribute": a, "test": test, "p": p, "groups": [
-            {"n": len(d), **({"q1": float(np.quantile(d, .25)), "median": float(np.median(d)), "q3": float(np.quantile(d, .75))}
-                             if len(d) else {"q1": None, "median": None, "q3": None})} for d in data]})
+        numeric.append({"attribute": attr, "test": test, "p": p, "groups": [
+            {"n": len(d), **(dict(zip(("q1", "median", "q3"), quartiles_sorted(d))) if len(d)
+                             else {"q1": None, "median": None, "q3": None})} for d in data]})
+    return categorical, numeric

@@ -112,17 +112,19 @@ def alteration_frequency(snap: Snapshot, cohort: Cohort, genes: list[str] | None
 
 
 def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: list[str] | None = None,
-                           kinds: tuple[str, ...] = FREQUENCY_KINDS, min_driver_likelihood: float = 0.5) -> dict[str, FrequencyResult]:
+                           kinds: tuple[str, ...] = FREQUENCY_KINDS, min_driver_likelihood: float = 0.5,
+                           known_withdrawals: int | None = None) -> dict[str, FrequencyResult]:
     """`alteration_frequency` of several cohorts with two queries in all — the
     denominators, and the altered samples per cohort, kind and gene — on the per-snapshot
     alteration tables (`alterations.events`, `.drivers`, `.profiles`).
 
     A kind counts in a sample only where the sample is profiled for it; DRIVER and ANY
-    only in samples profiled for every data type."""
+    only in samples profiled for every data type. `known_withdrawals`: the store's
+    withdrawal count the caller just read (`materialized.withdrawals`), saving a query."""
     _check_kinds(kinds)
     names = list(cohorts)
     wanted = [g.upper() for g in genes] if genes else None
-    fast = frequency_memory.frequencies(snap, cohorts, kinds, wanted, min_driver_likelihood)
+    fast = frequency_memory.frequencies(snap, cohorts, kinds, wanted, min_driver_likelihood, known_withdrawals)
     if fast is not None:
         out: dict[str, FrequencyResult] = {}
         for n in names:

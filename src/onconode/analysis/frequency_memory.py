@@ -32,6 +32,7 @@ import pyarrow.compute as pc
 from onconode.analysis import alterations
 from onconode.analysis.materialized import materialized_arrow, withdrawals
 from onconode.analysis.queries import Snapshot
+from onconode.analysis.sample_rows import SampleRows
 
 # Event kinds in code order; DRIVER is kept apart (pairs), ANY is derived.
 _EVENT_KINDS = alterations.KINDS
@@ -40,8 +41,10 @@ _PROFILE_COLUMNS = ("mutations", "cna", "structural_variants")
 
 @dataclass(frozen=True)
 class _Arrays:
-    code_of: dict[str, int]      # sample_id -> row of the profile arrays
+    rows: SampleRows             # sample_id (or a cohort's sample index position) -> row of the profile arrays
     profiled: np.ndarray         # samples × 3 (mutations, cna, structural_variants), bool
+    full: np.ndarray             # per sample: profiled for every data type (DRIVER, ANY)
+    kind_profile: np.ndarray     # samples × event kind: profiled for that kind's data type
     genes: np.ndarray            # gene_key per gene code (object array)
     gene_rank: np.ndarray        # each gene code's position in Python's sorted order of the names
     gene_code: dict[str, int]    # gene_key -> gene code
@@ -53,6 +56,16 @@ class _Arrays:
     pair_gene: np.ndarray
     pair_event: np.ndarray       # bool: an event of the four kinds
     pair_driver: np.ndarray      # highest driver likelihood (missing 0), -inf without an entry
+    # The same rows again, ordered by gene code: a gene list reads its genes' rows as a
+    # few contiguous ranges (random reads across ~1M rows cost more than the counting).
+    evg_offsets: np.ndarray      # each gene code's first event row in this order (genes + 1 entries)
+    evg_sample: np.ndarray
+    evg_cell: np.ndarray
+    pg_offsets: np.ndarray       # each gene code's first pair row in this order
+    pg_sample: np.ndarray
+    pg_gene: np.ndarray
+    pg_event: np.ndarray
+    pg_driver: np.ndarray
 
 
 def _source(snap: Snapshot) -> ir.Table:
@@ -67,8 +80,8 @@ def _source(snap: Snapshot) -> ir.Table:
 
 def _arrays(profiles: pa.Table, rows: pa.Table) -> _Arrays | None:
     ids = profiles.column("sample_id").to_pylist()
-    code_of = {s: i for i, s in enumerate(ids) if s is not None}
-    if len(code_of) != len(ids):
+    rows_of_ids = SampleRows(ids)
+    if None in rows_of_ids.row_of or len(rows_of_ids.row_of) != len(ids):
         return None   # a sample profiled twice: the SQL's join counts it twice; leave that to the SQL
     profiled = np.column_stack([np.asarray(profiles.column(c).fill_null(False).to_numpy(zero_copy_only=False), bool)
                                 for c in _PROFILE_COLUMNS]) if ids else np.zeros((0, 3), bool)
@@ -106,18 +119,27 @@ def _arrays(profiles: pa.Table, rows: pa.Table) -> _Arrays | None:
     by_sample = np.argsort(sample[ev], kind="stable")   # events grouped by sample: a cohort reads only its rows
     ev_sample, ev_gene, ev_kind = sample[ev][by_sample], gene[ev][by_sample], ev_kind[ev][by_sample]
     pair_sample = pair_key // n_genes                   # np.unique sorted the pairs by sample already
-    return _Arrays(code_of, profiled, names, rank, {g: i for i, g in enumerate(names.tolist())},
-                   _offsets(ev_sample, len(ids)), ev_sample, ev_kind * n_genes + ev_gene,
-                   _offsets(pair_sample, len(ids)), pair_sample, pair_key % n_genes, pair_event, pair_driver)
+    pair_gene = pair_key % n_genes
+    ev_cell = ev_kind * n_genes + ev_gene
+    ev_by_gene = np.argsort(ev_gene, kind="stable")
+    pair_by_gene = np.argsort(pair_gene, kind="stable")
+    kind_profile = profiled[:, [_PROFILE_COLUMNS.index(alterations.PROFILE_OF_KIND[k]) for k in _EVENT_KINDS]]
+    return _Arrays(rows_of_ids, profiled, profiled.all(axis=1), kind_profile, names, rank,
+                   {g: i for i, g in enumerate(names.tolist())},
+                   _offsets(ev_sample, len(ids)), ev_sample, ev_cell,
+                   _offsets(pair_sample, len(ids)), pair_sample, pair_gene, pair_event, pair_driver,
+                   _offsets(ev_gene[ev_by_gene], n_genes), ev_sample[ev_by_gene], ev_cell[ev_by_gene],
+                   _offsets(pair_gene[pair_by_gene], n_genes), pair_sample[pair_by_gene], pair_gene[pair_by_gene],
+                   pair_event[pair_by_gene], pair_driver[pair_by_gene])
 
 
 def _offsets(sorted_codes: np.ndarray, n: int) -> np.ndarray:
-    """Row offsets of each sample code in rows sorted by it (n + 1 entries)."""
+    """Row offsets of each code (sample or gene) in rows sorted by it (n + 1 entries)."""
     return np.searchsorted(sorted_codes, np.arange(n + 1), side="left")
 
 
 def _rows_of_samples(offsets: np.ndarray, codes: np.ndarray) -> np.ndarray:
-    """The row numbers of the given samples, from their offsets (one range per sample)."""
+    """The row numbers of the given samples (or genes), from their offsets (one range per code)."""
     start, stop = offsets[codes], offsets[codes + 1]
     lengths = stop - start
     total = int(lengths.sum())
@@ -128,8 +150,9 @@ def _rows_of_samples(offsets: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return np.arange(total) + shift
 
 
-def _load(snap: Snapshot) -> _Arrays | None:
-    w = withdrawals(snap)
+def _load(snap: Snapshot, known_withdrawals: int | None = None) -> _Arrays | None:
+    """The kept arrays (`known_withdrawals`: the count the caller just read, saving a query)."""
+    w = withdrawals(snap) if known_withdrawals is None else known_withdrawals
     if w is None:
         return None
     profiles = materialized_arrow(snap, "frequency_profiles", lambda: alterations.profiles(snap), lambda t: t, w)
@@ -145,30 +168,48 @@ class Counts:
     altered: dict[str, np.ndarray]   # kind -> counts per gene code
 
 
-def _cohort_counts(a: _Arrays, samples: Iterable[str], kinds: tuple[str, ...], min_driver_likelihood: float) -> Counts:
-    codes = np.array(sorted({a.code_of[s] for s in samples if s in a.code_of}), np.int64)
+def _cohort_counts(a: _Arrays, samples: Any, kinds: tuple[str, ...], min_driver_likelihood: float,
+                   gene_codes: np.ndarray | None = None) -> Counts:
+    """Denominators and altered samples per gene code of a cohort (or of sample ids).
+    With `gene_codes`, only those genes' rows are read (via the by-gene order) and only
+    their counts are meaningful: a gene list of a few dozen genes reads thousands of
+    rows, not every event of the cohort's samples."""
+    codes = a.rows.of_cohort(samples) if hasattr(samples, "sample_ids") else a.rows.of_ids(samples)
     n = len(a.genes)
-    full = a.profiled.all(axis=1)
-    # per event kind, the flag column a sample must be profiled for
-    kind_profile = a.profiled[:, [_PROFILE_COLUMNS.index(alterations.PROFILE_OF_KIND[k]) for k in _EVENT_KINDS]]
-    profiled = {"MUTATION": kind_profile[codes, 0], "AMP": kind_profile[codes, 1], "DEL": kind_profile[codes, 2],
-                "FUSION": kind_profile[codes, 3], "DRIVER": full[codes], "ANY": full[codes]}
+    full, kind_profile = a.full, a.kind_profile
+    flag = {**{k: kind_profile[:, i] for i, k in enumerate(_EVENT_KINDS)}, "DRIVER": full, "ANY": full}
+    member = None
+    if gene_codes is not None:
+        member = np.zeros(len(a.profiled), bool)
+        member[codes] = True
     altered: dict[str, np.ndarray] = {}
     if any(k in _EVENT_KINDS for k in kinds):
-        rows = _rows_of_samples(a.ev_offsets, codes)
-        cell = a.ev_cell[rows]
-        counted = kind_profile[a.ev_sample[rows], cell // max(n, 1)]
+        if member is None:
+            rows = _rows_of_samples(a.ev_offsets, codes)
+            sample, cell = a.ev_sample[rows], a.ev_cell[rows]
+        else:
+            rows = _rows_of_samples(a.evg_offsets, gene_codes)
+            sample, cell = a.evg_sample[rows], a.evg_cell[rows]
+            mine = member[sample]
+            sample, cell = sample[mine], cell[mine]
+        counted = kind_profile[sample, cell // max(n, 1)]
         per_kind = np.bincount(cell[counted], minlength=len(_EVENT_KINDS) * n).reshape(len(_EVENT_KINDS), n)
         altered.update({k: per_kind[i] for i, k in enumerate(_EVENT_KINDS) if k in kinds})
     if "DRIVER" in kinds or "ANY" in kinds:
-        rows = _rows_of_samples(a.pair_offsets, codes)
-        rows = rows[full[a.pair_sample[rows]]]
-        driver = a.pair_driver[rows] >= min_driver_likelihood
+        if member is None:
+            rows = _rows_of_samples(a.pair_offsets, codes)
+            rows = rows[full[a.pair_sample[rows]]]
+            gene, event, driver = a.pair_gene[rows], a.pair_event[rows], a.pair_driver[rows] >= min_driver_likelihood
+        else:
+            rows = _rows_of_samples(a.pg_offsets, gene_codes)
+            sample = a.pg_sample[rows]
+            rows = rows[member[sample] & full[sample]]
+            gene, event, driver = a.pg_gene[rows], a.pg_event[rows], a.pg_driver[rows] >= min_driver_likelihood
         if "DRIVER" in kinds:
-            altered["DRIVER"] = np.bincount(a.pair_gene[rows[driver]], minlength=n)
+            altered["DRIVER"] = np.bincount(gene[driver], minlength=n)
         if "ANY" in kinds:
-            altered["ANY"] = np.bincount(a.pair_gene[rows[driver | a.pair_event[rows]]], minlength=n)
-    return Counts({k: int(profiled[k].sum()) for k in kinds}, altered)
+            altered["ANY"] = np.bincount(gene[driver | event], minlength=n)
+    return Counts({k: int(flag[k][codes].sum()) for k in kinds}, altered)
 
 
 def columns_of(a: _Arrays, counts: Counts, kinds: tuple[str, ...],
@@ -192,14 +233,18 @@ def columns_of(a: _Arrays, counts: Counts, kinds: tuple[str, ...],
 
 
 def frequencies(snap: Snapshot, cohorts: dict[str, Any], kinds: tuple[str, ...], wanted: list[str] | None,
-                min_driver_likelihood: float) -> dict[str, tuple[dict[str, int], list[tuple[str, list[str], list[int]]]]] | None:
+                min_driver_likelihood: float, known_withdrawals: int | None = None,
+                ) -> dict[str, tuple[dict[str, int], list[tuple[str, list[str], list[int]]]]] | None:
     """Per cohort: (profiled samples per kind, `columns_of`), or None when not covered."""
-    a = _load(snap)
+    a = _load(snap, known_withdrawals)
     if a is None:
         return None
+    gene_codes = None
+    if wanted is not None:
+        gene_codes = np.array(sorted({a.gene_code[g] for g in wanted if g in a.gene_code}), np.int64)
     out = {}
     for name, c in cohorts.items():
-        counts = _cohort_counts(a, c.sample_ids, kinds, min_driver_likelihood)
+        counts = _cohort_counts(a, c, kinds, min_driver_likelihood, gene_codes)
         out[name] = (counts.profiled, columns_of(a, counts, kinds, wanted))
     return out
 
@@ -210,8 +255,8 @@ def fully_profiled(snap: Snapshot, samples: Iterable[str]) -> list[str] | None:
     a = _load(snap)
     if a is None:
         return None
-    full = a.profiled.all(axis=1)
-    return [s for s in samples if s in a.code_of and full[a.code_of[s]]]
+    row_of, full = a.rows.row_of, a.full
+    return [s for s in samples if s in row_of and full[row_of[s]]]
 
 
 def warm(snap: Snapshot) -> None:

@@ -14,6 +14,7 @@ from onconode.analysis.cohort import Cohort
 from onconode.analysis.disclosure import Rules
 from onconode.analysis.materialized import materialized, materialized_arrow
 from onconode.analysis.queries import Snapshot
+from onconode.analysis.sample_rows import SampleRows
 
 AGE_GROUPS = ((0, 40, "<40"), (40, 50, "40-49"), (50, 60, "50-59"), (60, 70, "60-69"), (70, 80, "70-79"), (80, 200, "80+"))
 # Histogram edges: fixed, so a histogram reveals nothing about where values lie within a bin.
@@ -25,21 +26,94 @@ EDGES = {
 
 
 def sample_attributes(snap: Snapshot, cohort: Cohort) -> pd.DataFrame:
-    """One row per cohort sample with the attributes summaries and comparisons use.
+    """One row per cohort sample with the attributes summaries and comparisons use,
+    ordered by sample id.
 
     The attributes of every sample are one small table per store snapshot (one row per
-    sample, materialised on first use); a cohort's rows are picked from it in pandas, so a
-    question costs no query compilation and no join for this."""
-    df = all_sample_attributes_frame(snap)
-    return df[df.sample_id.isin(cohort.sample_ids)].sort_values("sample_id", ignore_index=True)
+    sample, materialised on first use, kept sorted by sample id); a cohort's rows are
+    taken from it by position, so a question costs no query compilation, no join and no
+    sort for this."""
+    a = attribute_arrays(snap)
+    return a.frame.take(a.rows_of(cohort)).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class AttributeArrays:
+    """Every sample's attributes (`all_sample_attributes`) as NumPy arrays a question
+    indexes by its samples' rows, built once per store snapshot: a group comparison
+    counts categorical values with `np.bincount` of codes and ranks numeric values in
+    an order sorted once, instead of pandas selections, `value_counts` and sorts per
+    question.
+
+    Categorical codes follow the pandas semantics the comparison has always used: the
+    values listed are `str(v)` of the non-missing values; a value's count is of the rows
+    whose `astype(str)` equals it (`count_code`; `value_code` is -1 where missing).
+    Codes are numbered in Python's sorted order of the strings, so sorted codes are
+    sorted values."""
+    frame: pd.DataFrame                              # one row per sample, ordered by sample id
+    rows: SampleRows                                 # sample id (or cohort index position) -> its first row
+    run_end: np.ndarray | None                       # per row, the end of its sample's rows; None when ids are unique
+    strings: dict[str, list[str]]                    # column -> code -> string
+    count_code: dict[str, np.ndarray]                # column -> per row
+    value_code: dict[str, np.ndarray]                # column -> per row, -1 where missing
+    sorted_rows: dict[str, np.ndarray]               # numeric column -> rows with a value, ascending by it (stable)
+    sorted_values: dict[str, np.ndarray]             # numeric column -> those values, as float
+
+    @staticmethod
+    def of(frame: pd.DataFrame) -> "AttributeArrays":
+        frame = frame.sort_values("sample_id", kind="stable", ignore_index=True)
+        ids = frame["sample_id"].tolist()
+        by_id = SampleRows(ids)
+        run_end = None
+        if len(by_id.row_of) != len(ids):   # a sample with several rows: each row knows where its sample's rows end
+            first = np.array([by_id.row_of[sid] for sid in ids], np.int64)
+            starts = np.unique(first)
+            run_end = np.append(starts[1:], len(ids))[np.searchsorted(starts, first)]
+        strings, count_code, value_code, sorted_rows, sorted_values = {}, {}, {}, {}, {}
+        for col in frame.columns:
+            if col in ("sample_id", "patient_id"):
+                continue
+            series = frame[col]
+            as_str = series.astype(str).tolist()
+            present = series.notna().to_numpy()
+            shown = [str(v) if p else None for v, p in zip(series.tolist(), present)]
+            names = sorted(set(as_str) | {v for v in shown if v is not None})
+            code = {v: i for i, v in enumerate(names)}
+            strings[col] = names
+            count_code[col] = np.array([code[v] for v in as_str], np.int64)
+            value_code[col] = np.array([-1 if v is None else code[v] for v in shown], np.int64)
+            try:   # numeric (or all missing): what `series.dropna().to_numpy(dtype=float)` would give, in order
+                values = series.to_numpy(dtype=float, na_value=np.nan)
+            except (TypeError, ValueError):
+                values = None
+            if values is not None:
+                rows = np.flatnonzero(~np.isnan(values))
+                rows = rows[np.argsort(values[rows], kind="stable")]
+                sorted_rows[col], sorted_values[col] = rows, values[rows]
+        return AttributeArrays(frame, by_id, run_end, strings, count_code, value_code, sorted_rows, sorted_values)
+
+    def rows_of(self, cohort: Cohort) -> np.ndarray:
+        """The rows of the cohort's samples (those in the table), ascending."""
+        first = self.rows.of_cohort(cohort)
+        if self.run_end is None or not len(first):
+            return first
+        return np.concatenate([np.arange(f, e) for f, e in zip(first.tolist(), self.run_end[first].tolist())])
+
+
+def attribute_arrays(snap: Snapshot, known_withdrawals: int | None = None) -> AttributeArrays:
+    """`AttributeArrays` of the snapshot: kept per store, version and withdrawal count on
+    a DuckDB store (`known_withdrawals`: the count the caller just read, saving a query),
+    else built for this call."""
+    kept = materialized_arrow(snap, "sample_attributes_frame", lambda: all_sample_attributes(snap),
+                              lambda t: AttributeArrays.of(t.to_pandas()), known_withdrawals)
+    return kept if kept is not None else AttributeArrays.of(all_sample_attributes(snap).to_pyarrow().to_pandas())
 
 
 def all_sample_attributes_frame(snap: Snapshot) -> pd.DataFrame:
-    """`all_sample_attributes` as pandas, converted once per store snapshot on a DuckDB
-    store (Arrow to pandas of 5,000 rows costs ~15 ms a question); callers select rows
-    (a copy), never change it in place."""
-    kept = materialized_arrow(snap, "sample_attributes_frame", lambda: all_sample_attributes(snap), lambda t: t.to_pandas())
-    return kept if kept is not None else all_sample_attributes(snap).to_pyarrow().to_pandas()
+    """`all_sample_attributes` as pandas, ordered by sample id, converted once per store
+    snapshot on a DuckDB store (Arrow to pandas of 5,000 rows costs ~15 ms a question);
+    callers select rows (a copy), never change it in place."""
+    return attribute_arrays(snap).frame
 
 
 def all_sample_attributes(snap: Snapshot):
