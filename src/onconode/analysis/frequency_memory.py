@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from onconode.analysis import alterations
+from onconode.analysis.cohort import Cohort
 from onconode.analysis.materialized import materialized_arrow, withdrawals
 from onconode.analysis.queries import Snapshot
 from onconode.analysis.sample_rows import SampleRows
@@ -168,13 +169,13 @@ class Counts:
     altered: dict[str, np.ndarray]   # kind -> counts per gene code
 
 
-def _cohort_counts(a: _Arrays, samples: Any, kinds: tuple[str, ...], min_driver_likelihood: float,
+def _cohort_counts(a: _Arrays, samples: Cohort | Iterable[str], kinds: tuple[str, ...], min_driver_likelihood: float,
                    gene_codes: np.ndarray | None = None) -> Counts:
     """Denominators and altered samples per gene code of a cohort (or of sample ids).
     With `gene_codes`, only those genes' rows are read (via the by-gene order) and only
     their counts are meaningful: a gene list of a few dozen genes reads thousands of
     rows, not every event of the cohort's samples."""
-    codes = a.rows.of_cohort(samples) if hasattr(samples, "sample_ids") else a.rows.of_ids(samples)
+    codes = a.rows.of_cohort(samples) if isinstance(samples, Cohort) else a.rows.of_ids(samples)
     n = len(a.genes)
     full, kind_profile = a.full, a.kind_profile
     flag = {**{k: kind_profile[:, i] for i, k in enumerate(_EVENT_KINDS)}, "DRIVER": full, "ANY": full}
