@@ -51,8 +51,8 @@ ms,_ = t(lambda: [summary.sample_attributes(snap, c) for c in g.values()]); res[
 ms, sr = t(lambda: S.survival_analysis(snap, g, "os", None, True, Q.COX_COVARIATES)); res["survival"]["survival_analysis() total (data + Cox)"]=ms
 d = sr.cox_data
 ms,_ = t(lambda: S.cox(d, ["group[rest]"] + Q.COX_COVARIATES, True)); res["survival"]["  of which Cox fit + PH test"]=ms
-ms,_ = t(lambda: sr._curves(sr.data)); res["survival"]["KM curves + steps"]=ms
-ms,_ = t(lambda: sr._test(sr.data)); res["survival"]["log-rank"]=ms
+ms,_ = t(lambda: sr._curves(sr.times)); res["survival"]["KM curves + steps"]=ms
+ms,_ = t(lambda: sr._test(sr.times)); res["survival"]["log-rank"]=ms
 ms,_ = t(lambda: gate.release(Q.USER, snap, sr, sr.analysed)); res["survival"]["gate+exact() (KM, log-rank, shaping)"]=ms
 ms,_ = t(lambda: C.evaluate(snap, Q.CRC)); res["oncoprint"]={"cohort": ms}
 ms, op = t(lambda: O.oncoprint(snap, crc, Q.ONCOPRINT_GENES)); res["oncoprint"]["events + order"]=ms

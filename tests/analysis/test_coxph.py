@@ -1,5 +1,6 @@
-"""The vectorised risk-set sums and Cox fit give lifelines' answers (to 1e-6) on data with
-delayed entry and many tied event times, and say why when a model cannot be fitted."""
+"""The numbers at risk, the Efron pass (`_cox.c`) and the Cox fit give lifelines' answers
+(to 1e-6) on data with delayed entry and many tied event times, and say why when a model
+cannot be fitted."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pandas as pd
 import pytest
 
 from onconode.analysis import coxph, survival
-from onconode.analysis.risk_sets import at_risk_counts, at_risk_sums
+from onconode.analysis.risk_sets import at_risk_counts
 
 TOL = 1e-6
 
@@ -24,15 +25,55 @@ def _data(n: int, seed: int, ties: bool) -> pd.DataFrame:
                          "g": rng.integers(0, 2, n).astype(float)})
 
 
-def test_risk_set_sums_equal_a_mask_per_time_including_patients_never_at_risk():
+def test_numbers_at_risk_equal_a_mask_per_time_including_patients_never_at_risk():
     rng = np.random.default_rng(1)
     entry = rng.integers(0, 50, 300).astype(float)
     time = entry + rng.integers(-5, 60, 300)   # some leave before (or when) they enter: never at risk
-    values = rng.normal(size=(300, 3))
-    at = np.unique(np.concatenate([time, entry, [-1.0, 500.0]]))
+    at = np.concatenate([time, entry, [-1.0, 500.0]])   # in any order, repeated
     mask = (entry[None, :] < at[:, None]) & (time[None, :] >= at[:, None])
-    assert np.allclose(at_risk_sums(entry, time, values, at), mask @ values, atol=1e-9)
     assert (at_risk_counts(entry, time, at) == mask.sum(axis=1)).all()
+
+
+def test_the_efron_pass_equals_a_risk_set_mask_per_event_time():
+    """`_cox.efron`'s likelihood, score, information and per-death means against the
+    definition: a boolean risk set per event time, Efron's l/d share of the tied deaths."""
+    rng = np.random.default_rng(4)
+    n, p = 250, 3
+    entry = np.where(rng.random(n) < .5, 0.0, rng.integers(0, 40, n).astype(float))
+    time = entry + rng.integers(-3, 80, n)   # some never at risk
+    time = np.round(time / 4) * 4            # many ties
+    event = (rng.random(n) < .7).astype(int)
+    X = rng.normal(size=(n, p))
+    beta = np.array([.3, -.2, .1])
+    prob = coxph._Problem(X, time, event, entry)
+    ll, score, info, means = prob.loglik(beta)
+    Xc = X - X.mean(axis=0)
+    w = np.exp(Xc @ beta)
+    ev = prob.ev
+    ref_ll, ref_score, ref_info, ref_means = 0.0, np.zeros(p), np.zeros((p, p)), []
+    for k, t in enumerate(ev.times):
+        risk = (entry < t) & (time >= t)
+        dead = ev.deaths[ev.death_time == k]
+        d = len(dead)
+        for l in range(d):
+            wr = w * risk
+            wr[dead] -= l / d * w[dead]
+            phi = wr.sum()
+            m = wr @ Xc / phi
+            ref_ll += Xc[dead[l]] @ beta - np.log(phi)
+            ref_score += Xc[dead[l]] - m
+            ref_info += (Xc.T * wr) @ Xc / phi - np.outer(m, m)
+            ref_means.append(m)
+    assert ll == pytest.approx(ref_ll, rel=1e-12)
+    assert np.allclose(score, ref_score, atol=1e-9) and np.allclose(info, ref_info, atol=1e-9)
+    assert np.allclose(means, np.array(ref_means), atol=1e-12)
+
+
+def test_the_efron_pass_refuses_row_indices_out_of_range():
+    prob = coxph._Problem(np.ones((5, 1)) * np.arange(5)[:, None], np.arange(1.0, 6.0), np.ones(5, int), None)
+    prob.deaths = prob.deaths + 10
+    with pytest.raises(ValueError, match="out of range"):
+        prob.loglik(np.zeros(1))
 
 
 @pytest.mark.parametrize("ties", [False, True])

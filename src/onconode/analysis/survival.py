@@ -2,7 +2,7 @@
 
 KM and log-rank are computed here (NumPy) because disclosure control needs them on
 binned event times; risk sets honour delayed entry (a patient is at risk at t when
-entry < t ≤ exit), as sums over sorted patients (`risk_sets`), not a loop per event
+entry < t ≤ exit), as counts over sorted patients (`risk_sets`), not a loop per event
 time. Cox is lifelines' model (Efron ties, delayed entry) fitted by `coxph`, with the
 Schoenfeld-residual proportional-hazards test. Tests compare every number with
 lifelines / statsmodels on the same data.
@@ -18,14 +18,20 @@ import pandas as pd
 from scipy import stats
 
 from onconode.analysis import coxph
-from onconode.analysis.risk_sets import at_risk_counts, at_risk_sums, counts_at
+from onconode.analysis.risk_sets import at_risk_counts
 
 Z95 = float(stats.norm.ppf(0.975))
 
 
-def _risk_table(entry: np.ndarray, time: np.ndarray, event: np.ndarray, grid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """At-risk counts and event counts at each time of `grid`."""
-    return at_risk_counts(entry, time, grid), counts_at(time[event == 1], grid)
+def _km_table(time: np.ndarray, event: np.ndarray, entry: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Event times, numbers at risk (entry < t ≤ time) and events at each."""
+    dt = np.sort(time[event == 1])
+    new = np.empty(len(dt), bool)
+    new[:1] = True
+    np.not_equal(dt[1:], dt[:-1], out=new[1:])
+    start = np.flatnonzero(new)
+    times, d = dt[start], np.diff(np.append(start, len(dt)))
+    return times, at_risk_counts(entry, time, times), d.astype(np.int64)
 
 
 def kaplan_meier(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None) -> pd.DataFrame:
@@ -33,122 +39,160 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None =
     log(-log) ("exponential Greenwood") 95 % interval lifelines reports."""
     time, event = np.asarray(time, float), np.asarray(event, int)
     entry = np.zeros_like(time) if entry is None else np.asarray(entry, float)
-    times = np.unique(time[event == 1])
-    n, d = _risk_table(entry, time, event, times)
-    return product_limit(times, n, d)
+    return pd.DataFrame(_product_limit(*_km_table(time, event, entry)))
 
 
 def product_limit(times: np.ndarray, n: np.ndarray, d: np.ndarray) -> pd.DataFrame:
     """The curve from numbers at risk `n` and events `d` at each time (times without
     anyone at risk dropped): also what a federated curve is computed from."""
+    return pd.DataFrame(_product_limit(times, n, d))
+
+
+def _product_limit(times: np.ndarray, n: np.ndarray, d: np.ndarray) -> dict[str, np.ndarray]:
     keep = n > 0
     times, n, d = times[keep], n[keep], d[keep]
     s = np.cumprod(1 - d / n)
     with np.errstate(divide="ignore", invalid="ignore"):
         greenwood = np.cumsum(d / (n * (n - d)))
         v = np.log(s)
-        lo = np.exp(-np.exp(np.log(-v) - Z95 * np.sqrt(greenwood) / v))
-        hi = np.exp(-np.exp(np.log(-v) + Z95 * np.sqrt(greenwood) / v))
-    return pd.DataFrame({"time": times, "at_risk": n, "events": d, "survival": s, "ci_low": lo, "ci_high": hi})
+        half = Z95 * np.sqrt(greenwood) / v
+        lo = np.exp(-np.exp(np.log(-v) - half))
+        hi = np.exp(-np.exp(np.log(-v) + half))
+    return {"time": times, "at_risk": n, "events": d, "survival": s, "ci_low": lo, "ci_high": hi}
 
 
-def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
-    """`df.to_dict("records")` (the same Python ints and floats) from column lists: a few
-    times faster for a curve of thousands of steps."""
-    cols = list(df.columns)
-    return [dict(zip(cols, row)) for row in zip(*(df[c].tolist() for c in cols))]
+def _steps(km: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    """The curve as records (Python ints and floats, as `DataFrame.to_dict("records")`)."""
+    return [{"time": t, "at_risk": n, "events": d, "survival": s, "ci_low": lo, "ci_high": hi}
+            for t, n, d, s, lo, hi in zip(*(km[c].tolist() for c in ("time", "at_risk", "events", "survival", "ci_low", "ci_high")))]
 
 
-def median_survival(km: pd.DataFrame) -> float | None:
-    below = km[km.survival <= 0.5]
-    return float(below.time.iloc[0]) if len(below) else None
+def median_survival(km: pd.DataFrame | dict[str, np.ndarray]) -> float | None:
+    below = np.flatnonzero(np.asarray(km["survival"]) <= 0.5)
+    return float(np.asarray(km["time"])[below[0]]) if len(below) else None
 
 
 def logrank(time: np.ndarray, event: np.ndarray, group: np.ndarray, entry: np.ndarray | None = None) -> dict[str, float]:
     """k-group log-rank test: chi-squared on k − 1 degrees of freedom."""
     time, event, group = np.asarray(time, float), np.asarray(event, int), np.asarray(group)
     entry = np.zeros_like(time) if entry is None else np.asarray(entry, float)
-    labels = list(dict.fromkeys(group.tolist()))
-    k = len(labels)
+    code_of = {g: i for i, g in enumerate(dict.fromkeys(group.tolist()))}   # groups in order of appearance
+    return _logrank(time, event, np.fromiter(map(code_of.__getitem__, group.tolist()), np.int64, len(group)), entry)
+
+
+def _logrank(time: np.ndarray, event: np.ndarray, code: np.ndarray, entry: np.ndarray) -> dict[str, float]:
+    """`logrank` of integer group codes; groups without patients do not count."""
+    present = np.flatnonzero(np.bincount(code, minlength=1))
+    k = len(present)
+    code = np.searchsorted(present, code)
     times = np.unique(time[event == 1])
-    member = np.stack([group == g for g in labels], axis=1).astype(np.int64)   # patients × groups
-    nj = at_risk_sums(entry, time, member, times).astype(float)                # times × groups
+    nj = np.column_stack([at_risk_counts(entry[code == j], time[code == j], times) for j in range(k)]).astype(float)
     dead = (event == 1) & (entry < time)   # a death counts where its patient was at risk
-    dj = np.zeros((len(times), k))
-    np.add.at(dj, np.searchsorted(times, time[dead]), member[dead])
+    dj = np.bincount(np.searchsorted(times, time[dead]) * k + code[dead], minlength=len(times) * k).reshape(len(times), k).astype(float)
     n, d = nj.sum(axis=1), dj.sum(axis=1)
     use = (n >= 2) & (d > 0)  # a lone patient's death is exactly as expected: adds nothing
     nj, dj, n, d = nj[use], dj[use], n[use], d[use]
     o_e = (dj - (d / n)[:, None] * nj).sum(axis=0)
     f = d * (n - d) / (n - 1) / n
-    var = np.diag((f[:, None] * nj).sum(axis=0)) - np.einsum("t,ti,tj->ij", f / n, nj, nj)
+    var = np.diag((f[:, None] * nj).sum(axis=0)) - (nj * (f / n)[:, None]).T @ nj
     stat = float(o_e[:-1] @ np.linalg.pinv(var[:-1, :-1]) @ o_e[:-1]) if k > 1 else 0.0
     return {"statistic": stat, "df": k - 1, "p": float(stats.chi2.sf(stat, k - 1))}
 
 
 def cox(df: pd.DataFrame, covariates: list[str], left_truncation: bool) -> dict[str, Any]:
-    """Cox PH fit (Efron ties, `coxph.fit`: lifelines' model, vectorised) with hazard
-    ratios, 95 % CIs and the proportional-hazards test on scaled Schoenfeld residuals
-    (rank time transform)."""
+    """Cox PH fit (Efron ties, `coxph`: lifelines' model) with hazard ratios,
+    95 % CIs and the proportional-hazards test on scaled Schoenfeld residuals (rank time
+    transform), of the columns `covariates`, time, event (and entry) of `df`."""
     cols = covariates + ["time", "event"] + (["entry"] if left_truncation else [])
     data = df[cols].astype(float)
-    out: dict[str, Any] = {"n": int(len(data)), "events": int(data.event.sum()), "parameters": len(covariates)}
-    X, time, event = data[covariates].to_numpy(float), data.time.to_numpy(float), data.event.to_numpy(int)
-    entry = data.entry.to_numpy(float) if left_truncation else None
+    return _cox(data[covariates].to_numpy(float), data.time.to_numpy(float), data.event.to_numpy(int),
+                data.entry.to_numpy(float) if left_truncation else None, covariates)
+
+
+def _cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None, covariates: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"n": int(len(time)), "events": int(event.sum()), "parameters": len(covariates)}
     try:
-        fit = coxph.fit(X, time, event, entry)
-        ph_p = coxph.schoenfeld_ph_test(X, time, event, entry, fit.params, fit.variance)
+        fit, ph_p = coxph.fit_with_ph_test(X, time, event, entry)
     except Exception as exc:  # non-convergence, singular covariates: say so rather than fail the request
         out["error"] = f"the Cox model could not be estimated ({type(exc).__name__}: {exc})"
         return out
-    se, p = fit.se, fit.p
-    out["terms"] = [{"term": c, "coef": float(fit.params[j]), "se": float(se[j]), "hazard_ratio": float(np.exp(fit.params[j])),
-                     "ci_low": float(np.exp(fit.params[j] - Z95 * se[j])), "ci_high": float(np.exp(fit.params[j] + Z95 * se[j])),
-                     "p": float(p[j]), "ph_test_p": float(ph_p[j])} for j, c in enumerate(covariates)]
-    out["proportional_hazards_violated"] = [c for j, c in enumerate(covariates) if ph_p[j] < 0.05]
+    beta, se, p = fit.params.tolist(), fit.se.tolist(), fit.p.tolist()
+    ph = ph_p.tolist()
+    out["terms"] = [{"term": c, "coef": beta[j], "se": se[j], "hazard_ratio": float(np.exp(beta[j])),
+                     "ci_low": float(np.exp(beta[j] - Z95 * se[j])), "ci_high": float(np.exp(beta[j] + Z95 * se[j])),
+                     "p": p[j], "ph_test_p": ph[j]} for j, c in enumerate(covariates)]
+    out["proportional_hazards_violated"] = [c for j, c in enumerate(covariates) if ph[j] < 0.05]
     return out
+
+
+@dataclass
+class Times:
+    """Patient-level survival data behind a result, one entry per patient (never shown
+    as such): group (index into the result's groups), entry, time, event."""
+    group: np.ndarray
+    entry: np.ndarray
+    time: np.ndarray
+    event: np.ndarray
 
 
 @dataclass
 class SurvivalResult:
     endpoint: str
     left_truncation: bool
-    data: pd.DataFrame                      # patient-level: group, entry, time, event (never shown as such)
+    times: Times
     groups: list[str]
     excluded: int
     cox_covariates: list[str]
-    cox_data: pd.DataFrame | None = None
+    covariates: dict[str, np.ndarray] = field(default_factory=dict)   # age, sex, purity per patient of `times`
+    cox_rows: np.ndarray | None = None                                  # the patients the Cox model used
     cox_fit: dict[str, Any] = field(default_factory=dict)
     levels: dict[str, dict[str, int]] = field(default_factory=dict)
     analysed: dict[str, frozenset[str]] = field(default_factory=dict)  # per group, the patients behind the curves
 
-    def _curves(self, data: pd.DataFrame) -> list[dict[str, Any]]:
+    @property
+    def data(self) -> pd.DataFrame:
+        """`times` as a table with the group names (for tests and inspection)."""
+        t = self.times
+        return pd.DataFrame({"group": np.asarray(self.groups, dtype=object)[t.group],
+                             "entry": t.entry, "time": t.time, "event": t.event})
+
+    @property
+    def cox_data(self) -> pd.DataFrame | None:
+        """The Cox model's design: group dummies, covariates, entry, time, event."""
+        if self.cox_rows is None:
+            return None
+        d = self.data.assign(**self.covariates)
+        for i, g in enumerate(self.groups[1:], 1):
+            d[f"group[{g}]"] = (self.times.group == i).astype(float)
+        return d[self.cox_rows].reset_index(drop=True)
+
+    def _curves(self, t: Times) -> list[dict[str, Any]]:
         out = []
-        for g in self.groups:
-            d = data[data.group == g]
-            km = kaplan_meier(d.time.to_numpy(), d.event.to_numpy(), d.entry.to_numpy())
-            out.append({"group": g, "patients": int(len(d)), "events": int(d.event.sum()),
-                        "median_days": median_survival(km), "steps": _records(km)})
+        for i, g in enumerate(self.groups):
+            m = t.group == i
+            event = t.event[m]
+            km = _product_limit(*_km_table(t.time[m], event, t.entry[m]))
+            out.append({"group": g, "patients": int(m.sum()), "events": int(event.sum()),
+                        "median_days": median_survival(km), "steps": _steps(km)})
         return out
 
-    def _test(self, data: pd.DataFrame) -> dict[str, float] | None:
+    def _test(self, t: Times) -> dict[str, float] | None:
         if len(self.groups) < 2:
             return None
-        return logrank(data.time.to_numpy(), data.event.to_numpy(), data.group.to_numpy(), data.entry.to_numpy())
+        return _logrank(t.time, t.event, t.group, t.entry)
 
     def exact(self) -> dict[str, Any]:
         return {"analysis": "survival", "endpoint": self.endpoint, "time_unit": "days", "left_truncation": self.left_truncation,
-                "excluded_patients": self.excluded, "curves": self._curves(self.data), "logrank": self._test(self.data),
+                "excluded_patients": self.excluded, "curves": self._curves(self.times), "logrank": self._test(self.times),
                 "cox": self.cox_fit or None}
 
     def controlled(self, rules: Any) -> dict[str, Any]:
         """Every time moved onto the merged-bin grid (≥ min events per bin) before the
         curves and the test are computed, so no step describes fewer patients; numbers at
         risk below the threshold are hidden."""
-        d = self.data.copy()
-        grid = rules.survival_grid(d.time.to_numpy(), d.event.to_numpy(), d.group.to_numpy())
-        d["time"] = rules.bin_times(d.time.to_numpy(), grid)
-        d["entry"] = rules.bin_entries(d.entry.to_numpy(), grid)
+        t = self.times
+        grid = rules.survival_grid(t.time, t.event, t.group)
+        d = Times(t.group, rules.bin_entries(t.entry, grid), rules.bin_times(t.time, grid), t.event)
         curves = self._curves(d)
         for c in curves:
             c["patients"], c["events"] = rules.cell(c["patients"]), rules.cell(c["events"])
@@ -166,13 +210,53 @@ class SurvivalResult:
 COX_COVARIATES = ("age", "sex", "purity")
 
 
+@dataclass
+class _Part:
+    """One group's analysable patients: ids, times, covariates; and how many were excluded."""
+    patient_ids: np.ndarray
+    entry: np.ndarray
+    time: np.ndarray
+    event: np.ndarray
+    covariates: dict[str, np.ndarray]
+    excluded: int
+
+
+def _part(snap: Any, kept: Any, cohort: Any, endpoint: str, treatment: Any, left_truncation: bool) -> _Part:
+    """A group's patients from the kept per-sample arrays when there are some (overall
+    survival entirely in NumPy), else from `endpoint_data` and the sample attributes."""
+    from onconode.analysis import survival_data as sd
+
+    if kept is not None:
+        mask = sd.cohort_rows(kept, cohort)
+        if endpoint == "os":
+            t, excluded = sd.overall_survival(kept, mask, left_truncation)
+            ids, entry, time, event, rows = kept.patients[t.patient], t.entry, t.time, t.event, t.covariate_row
+        else:
+            d, excluded = sd.endpoint_data(snap, cohort, endpoint, treatment, left_truncation)  # type: ignore[arg-type]
+            c = sd.covariate_rows(kept, mask)
+            where = {pid: r for pid, r in zip(kept.patients[kept.patient[c]].tolist(), c.tolist())}
+            rows = np.fromiter((where.get(p, -1) for p in d.patient_id.tolist()), np.int64, len(d))
+            ids, entry, time, event = d.patient_id.to_numpy(object), d.entry.to_numpy(float), d.time.to_numpy(float), d.event.to_numpy(np.int64)
+        covs = {"age": kept.age, "sex": kept.sex, "purity": kept.purity}
+        known = rows >= 0   # a patient without a cohort sample row has no covariates (NaN), as a left merge gives
+        return _Part(ids, entry, time, event, {k: np.where(known, v[rows], np.nan) for k, v in covs.items()}, excluded)
+    from onconode.analysis.summary import sample_attributes
+
+    d, excluded = sd.endpoint_data(snap, cohort, endpoint, treatment, left_truncation)  # type: ignore[arg-type]
+    attrs = sample_attributes(snap, cohort).sort_values(["patient_id", "sample_id"]).drop_duplicates("patient_id")
+    d = d.merge(attrs[["patient_id", "age_at_biopsy", "sex", "purity"]], on="patient_id", how="left")
+    return _Part(d.patient_id.to_numpy(object), d.entry.to_numpy(float), d.time.to_numpy(float), d.event.to_numpy(np.int64),
+                 {"age": d.age_at_biopsy.to_numpy(float, na_value=np.nan),
+                  "sex": d.sex.map(sd.SEX_CODES).to_numpy(float, na_value=np.nan),
+                  "purity": d.purity.to_numpy(float, na_value=np.nan)}, excluded)
+
+
 def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", treatment: Any = None,
                       left_truncation: bool = True, cox_covariates: list[str] | None = None) -> SurvivalResult:
     """KM per group, log-rank across groups, and a Cox model of group membership (first
     group the reference) adjusted for `cox_covariates` (age at biopsy, sex, purity).
     Groups are cohorts without shared patients."""
-    from onconode.analysis.summary import sample_attributes
-    from onconode.analysis.survival_data import endpoint_data
+    from onconode.analysis.survival_data import sample_days
 
     names = list(groups)
     if not names:
@@ -181,32 +265,31 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
         for b in names[i + 1:]:
             if groups[a].patient_ids & groups[b].patient_ids:
                 raise ValueError(f"groups {a!r} and {b!r} share patients; make them disjoint")
-    parts, excluded = [], 0
-    for name, c in groups.items():
-        d, x = endpoint_data(snap, c, endpoint, treatment, left_truncation)  # type: ignore[arg-type]
-        attrs = sample_attributes(snap, c).sort_values(["patient_id", "sample_id"]).drop_duplicates("patient_id")
-        d = d.merge(attrs[["patient_id", "age_at_biopsy", "sex", "purity"]], on="patient_id", how="left")
-        parts.append(d.assign(group=name))
-        excluded += x
-    data = pd.concat(parts, ignore_index=True).rename(columns={"age_at_biopsy": "age"})
-    data["sex"] = data.sex.map({"male": 1.0, "female": 0.0})
-    result = SurvivalResult(endpoint, left_truncation, data[["group", "entry", "time", "event"]], names, excluded,
-                            list(cox_covariates or []),
-                            analysed={g: frozenset(data.patient_id[data.group == g]) for g in names})
     covs = list(cox_covariates) if cox_covariates is not None else []
     unknown = set(covs) - set(COX_COVARIATES)
     if unknown:
         raise ValueError(f"unknown Cox covariates {sorted(unknown)}; choose from {', '.join(COX_COVARIATES)}")
+    kept = sample_days(snap)
+    parts = [_part(snap, kept, c, endpoint, treatment, left_truncation) for c in groups.values()]
+    group = np.concatenate([np.full(len(p.time), i, np.int64) for i, p in enumerate(parts)])
+    times = Times(group, np.concatenate([p.entry for p in parts]), np.concatenate([p.time for p in parts]),
+                  np.concatenate([p.event for p in parts]))
+    covariates = {k: np.concatenate([p.covariates[k] for p in parts]) for k in COX_COVARIATES}
+    result = SurvivalResult(endpoint, left_truncation, times, names, sum(p.excluded for p in parts), list(cox_covariates or []),
+                            covariates, analysed={g: frozenset(p.patient_ids.tolist()) for g, p in zip(names, parts)})
     if len(names) > 1 or covs:
-        design = data.copy()
-        dummies = [f"group[{g}]" for g in names[1:]]
-        for g, col in zip(names[1:], dummies):
-            design[col] = (design.group == g).astype(float)
-        design = design.dropna(subset=covs)
-        result.levels = {"group": {g: int((design.group == g).sum()) for g in names},
-                         "event": {"event": int(design.event.sum()), "censored": int((design.event == 0).sum())}}
+        rows = np.ones(len(group), bool)
+        for c in covs:
+            rows &= ~np.isnan(covariates[c])
+        g, event = group[rows], times.event[rows]
+        per_group = np.bincount(g, minlength=len(names)).tolist()
+        result.levels = {"group": dict(zip(names, per_group)),
+                         "event": {"event": int(event.sum()), "censored": int((event == 0).sum())}}
         if "sex" in covs:
-            result.levels["sex"] = {"male": int((design.sex == 1).sum()), "female": int((design.sex == 0).sum())}
-        result.cox_data = design
-        result.cox_fit = cox(design, dummies + covs, left_truncation)
+            sex = covariates["sex"][rows]
+            result.levels["sex"] = {"male": int((sex == 1).sum()), "female": int((sex == 0).sum())}
+        X = np.column_stack([(g == i).astype(float) for i in range(1, len(names))] + [covariates[c][rows] for c in covs])
+        result.cox_rows = rows
+        result.cox_fit = _cox(X, times.time[rows], event, times.entry[rows] if left_truncation else None,
+                              [f"group[{n}]" for n in names[1:]] + covs)
     return result
