@@ -36,6 +36,7 @@ from onconode.analysis.queries import Snapshot
 # ibis' strip() is DuckDB trim() with these characters (str.strip() would take more).
 _TRIM = " \t\n\r\x0b\x0c"
 _KIND_CODE = {k: i for i, k in enumerate(alterations.KINDS)}
+_NONE = np.zeros(0, np.int64)
 
 
 def _codes(values: pa.ChunkedArray | pa.Array, value_set: pa.Array, missing: int) -> np.ndarray:
@@ -115,8 +116,8 @@ class _Treatments:
 
 
 class SampleIndex:
-    """The snapshot's samples, sorted by id, each a position; their patients; the masks
-    of each primary-tumour DOID. Kept per store, version and withdrawal count; per-gene
+    """The snapshot's samples, sorted by id, each a position; their patients; the samples
+    listing each primary-tumour DOID. Kept per store, version and withdrawal count; per-gene
     events and the treatment lines are added the first time a criterion needs them."""
 
     def __init__(self, rows: pa.Table) -> None:
@@ -135,13 +136,11 @@ class SampleIndex:
         position = {p: i for i, p in enumerate(patients)}
         self.patient_code = np.array([position.get(patient_of[s], self.no_patient) for s in ids], np.int64)
         self.size = len(ids)
-        self.doid_masks: dict[str, np.ndarray] = {}
+        listing: dict[str, list[int]] = {}
         for i, s in enumerate(ids):
             for x in (doids_of[s] or "").split(","):
-                mask = self.doid_masks.get(x.strip(_TRIM))
-                if mask is None:
-                    mask = self.doid_masks[x.strip(_TRIM)] = np.zeros(self.size, bool)
-                mask[i] = True
+                listing.setdefault(x.strip(_TRIM), []).append(i)
+        self.samples_of_doid = {d: np.array(v, np.int64) for d, v in listing.items()}   # DOID -> positions
         self._genes: dict[str, _GeneEvents] = {}
         self._treatments: _Treatments | None = None
 
@@ -240,9 +239,7 @@ class _Evaluator:
         if isinstance(n, C.TumourType):
             out = np.zeros(self.index.size, bool)
             for d in n.matching_doids():   # the SQL path's own expansion
-                mask = self.index.doid_masks.get(d)
-                if mask is not None:
-                    out |= mask
+                out[self.index.samples_of_doid.get(d, _NONE)] = True
             return out
         if isinstance(n, C.GeneAltered):
             return self.gene(n)
