@@ -47,7 +47,7 @@ SCAN = Extension("onconode.ingest.vcf._scan", ["src/onconode/ingest/vcf/_scan.c"
 TEXT = Extension("onconode.release._text", ["src/onconode/release/_text.c"], extra_compile_args=["-O2"])
 # The per-contig body of a release VCF's tabix index: src/onconode/release/_tabix.c.
 TABIX = Extension("onconode.release._tabix", ["src/onconode/release/_tabix.c"], extra_compile_args=["-O2"])
-# Efron's Cox partial likelihood with delayed entry, one pass over the event times: src/onconode/analysis/_cox.c.
-COX = Extension("onconode.analysis._cox", ["src/onconode/analysis/_cox.c"], extra_compile_args=["-O2"])
+# Survival's inner loops (Efron's Cox likelihood pass, Kaplan-Meier step records): src/onconode/analysis/_survival.c.
+SURVIVAL = Extension("onconode.analysis._survival", ["src/onconode/analysis/_survival.c"], extra_compile_args=["-O2"])
 
-setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN, TEXT, TABIX, COX])
+setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN, TEXT, TABIX, SURVIVAL])

@@ -1,4 +1,4 @@
-"""The numbers at risk, the Efron pass (`_cox.c`) and the Cox fit give lifelines' answers
+"""The numbers at risk, the Efron pass (`_survival.c`) and the Cox fit give lifelines' answers
 (to 1e-6) on data with delayed entry and many tied event times, and say why when a model
 cannot be fitted."""
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from onconode.analysis import coxph, survival
-from onconode.analysis.risk_sets import at_risk_counts
+from onconode.analysis.risk_sets import at_risk_counts, counts_at_or_before
 
 TOL = 1e-6
 
@@ -35,7 +35,7 @@ def test_numbers_at_risk_equal_a_mask_per_time_including_patients_never_at_risk(
 
 
 def test_the_efron_pass_equals_a_risk_set_mask_per_event_time():
-    """`_cox.efron`'s likelihood, score, information and per-death means against the
+    """`_survival.efron`'s likelihood, score, information and per-death means against the
     definition: a boolean risk set per event time, Efron's l/d share of the tied deaths."""
     rng = np.random.default_rng(4)
     n, p = 250, 3
@@ -67,6 +67,22 @@ def test_the_efron_pass_equals_a_risk_set_mask_per_event_time():
     assert ll == pytest.approx(ref_ll, rel=1e-12)
     assert np.allclose(score, ref_score, atol=1e-9) and np.allclose(info, ref_info, atol=1e-9)
     assert np.allclose(means, np.array(ref_means), atol=1e-12)
+
+
+def test_counts_at_or_before_equal_searchsorted_for_whole_days_and_anything_else():
+    rng = np.random.default_rng(3)
+    for times in (np.unique(rng.integers(0, 3000, 800).astype(float)), np.unique(rng.integers(-50, 50, 30).astype(float)),
+                  np.unique(rng.random(40)), np.array([]), np.array([5.0])):
+        for keys in (rng.integers(-100, 3100, 2000).astype(float), rng.random(100) * 3000,
+                     np.array([-np.inf, np.inf, 0.5, -0.5, 4.99, 5.0, 5.01]), np.array([np.nan, 1.0])):
+            assert (counts_at_or_before(times, keys) == np.searchsorted(times, keys, side="right")).all()
+
+
+def test_stable_order_is_numpys_stable_argsort_for_whole_days_and_anything_else():
+    rng = np.random.default_rng(2)
+    for v in (rng.integers(0, 40, 2000).astype(float), rng.integers(-9, 9, 50).astype(float), rng.random(50) * 10,
+              np.array([]), np.array([1e12, 0.0, 1e12]), np.array([np.nan, 2.0, 2.0, -np.inf])):
+        assert (coxph.stable_order(v) == np.argsort(v, kind="stable")).all()
 
 
 def test_the_efron_pass_refuses_row_indices_out_of_range():

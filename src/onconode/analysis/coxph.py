@@ -7,7 +7,7 @@ exit) and the same Newton–Raphson, with every risk-set sum taken for all event
 once. Everything that does not depend on β is done once per fit (`_Problem`: the
 patients ordered by exit and by entry, the deaths grouped by time); an evaluation of
 the likelihood, score and information is one pass over the event times in C
-(`_cox.c`: ~0.1 ms at 5,000 patients, where a dozen NumPy array operations over
+(`_survival.c`: ~0.3 ms at 5,000 patients, where a dozen NumPy array operations over
 patients and deaths took ~1.5 ms). The Schoenfeld test reuses the fit's final Efron
 terms. Tests hold it to lifelines and statsmodels' PHReg to 1e-6,
 and the Schoenfeld proportional-hazards test to lifelines'.
@@ -18,9 +18,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special   # chdtrc: what stats.chi2.sf computes, without its ~0.2 ms of argument handling
 
-from onconode.analysis import _cox
+from onconode.analysis import _survival
+from onconode.analysis.risk_sets import counts_at_or_before
 
 
 class CoxError(ValueError):
@@ -39,10 +40,24 @@ class _EventSets:
     start: np.ndarray       # per time, the position of its first death in `deaths`
 
 
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """`np.argsort(values, kind="stable")`. Survival times are whole days: then the values
+    and positions packed into one int64 key and sorted (NumPy's vectorised sort) give the
+    same order ~8x faster than the stable argsort of floats."""
+    if len(values) == 0 or len(values) >= 1 << 31:
+        return np.argsort(values, kind="stable")
+    low = values.min()
+    shifted = values - low
+    if not (np.isfinite(low) and shifted.max() < 1 << 31 and np.array_equal(shifted, np.floor(shifted))):
+        return np.argsort(values, kind="stable")
+    key = (shifted.astype(np.int64) << 31) | np.arange(len(values), dtype=np.int64)
+    return np.sort(key) & ((1 << 31) - 1)
+
+
 def event_sets(entry: np.ndarray, time: np.ndarray, event: np.ndarray) -> _EventSets:
     dead = (event == 1) & (entry < time)   # a death counts only if the patient was at risk
     rows = np.flatnonzero(dead)
-    rows = rows[np.argsort(time[rows], kind="stable")]
+    rows = rows[stable_order(time[rows])]
     t = time[rows]
     new = np.empty(len(t), bool)   # np.unique on the sorted times, without sorting them again
     new[:1] = True
@@ -55,9 +70,9 @@ def event_sets(entry: np.ndarray, time: np.ndarray, event: np.ndarray) -> _Event
 
 
 class _Problem:
-    """The β-independent part of a fit, prepared once: centred covariates, the patients
-    ever at risk ordered by exit and by entry (latest first), the deaths grouped by time.
-    Each evaluation is then one pass of `_cox.efron` over the event times."""
+    """The β-independent part of a fit, prepared once: centred covariates, each patient's
+    interval of event times at risk, the deaths grouped by time. Each evaluation is then
+    one pass of `_survival.efron` over the patients and the event times."""
 
     def __init__(self, X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None) -> None:
         X, time, event = np.asarray(X, float), np.asarray(time, float), np.asarray(event, int)
@@ -71,20 +86,20 @@ class _Problem:
         self.ev = ev = event_sets(entry, time, event)
         if len(ev.deaths) == 0:
             raise CoxError("no events among patients at risk")
-        ever = np.flatnonzero(entry < time)   # a patient with entry ≥ exit is never at risk
-        self.by_exit = ever[np.argsort(-time[ever])].astype(np.int64)
-        self.by_entry = ever[np.argsort(-entry[ever])].astype(np.int64)
-        self.time, self.entry = np.ascontiguousarray(time), np.ascontiguousarray(entry)
+        # at risk at times[k] for first ≤ k < stop: the first time after entry, one past the last ≤ exit
+        self.first, self.stop = counts_at_or_before(ev.times, entry), counts_at_or_before(ev.times, time)
         self.start = np.append(ev.start, len(ev.deaths)).astype(np.int64)
         self.deaths = ev.deaths.astype(np.int64)
         self.X_dead = self.Xc[ev.deaths]
+        n, K = len(time), len(ev.times)
+        self.work = np.empty(2 * n + (K + 1) * (self.p + 1) + 2 * K + 1)   # the C pass's scratch, kept for every step
 
     def loglik(self, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
         """Log partial likelihood, score, information, and the per-death means."""
         p = self.p
         score, info, mean = np.empty(p), np.empty((p, p)), np.empty((len(self.deaths), p))
-        ll = _cox.efron(self.Xc, np.ascontiguousarray(beta, float), self.by_exit, self.by_entry, self.time, self.entry,
-                        self.ev.times, self.start, self.deaths, score, info, mean)
+        ll = _survival.efron(self.Xc, np.ascontiguousarray(beta, float), self.first, self.stop, self.start, self.deaths,
+                             score, info, mean, self.work)
         return ll, score, info, mean
 
     def ph_test(self, beta: np.ndarray, variance: np.ndarray, mean: np.ndarray) -> np.ndarray:
@@ -99,7 +114,7 @@ class _Problem:
         ranks = np.arange(1, n_events + 1, dtype=float)
         dt = ranks - ranks.mean()
         stat = (dt @ r) ** 2 / (n_events * np.diag(variance) * (dt ** 2).sum())
-        return stats.chi2.sf(stat, 1)
+        return special.chdtrc(1, stat)
 
 
 @dataclass
@@ -115,7 +130,7 @@ class CoxFit:
 
     @property
     def p(self) -> np.ndarray:
-        return stats.chi2.sf((self.params / self.se) ** 2, 1)
+        return special.chdtrc(1, (self.params / self.se) ** 2)
 
 
 def _newton(problem: _Problem, tol: float, max_iter: int) -> tuple[CoxFit, np.ndarray]:
