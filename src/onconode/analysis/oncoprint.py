@@ -92,25 +92,23 @@ def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint
         e = index.gene_events(snap, g, w)
         sel = inside[e.sample]
         parts.append((e.sample[sel], e.label[sel]))
-    pos = np.concatenate([p for p, _ in parts])
-    gene = np.repeat(np.arange(len(genes)), [len(p) for p, _ in parts])
     names = sorted(cohort_memory.LABELS)
     if len(names) > 62:   # a cell's labels are bits of an int64 below; not seen in practice
         return None
     rank = np.argsort(np.argsort(np.array(cohort_memory.LABELS, dtype=object).astype(str)))   # code -> sorted place
-    # each (sample, gene) cell: its labels as bits of their sorted places
-    cell_key = pos * len(genes) + gene
-    bits = np.left_shift(1, rank[np.concatenate([lab for _, lab in parts])]).astype(np.int64)
-    order = np.argsort(cell_key, kind="stable")
-    cell_key, bits = cell_key[order], bits[order]
-    starts = np.flatnonzero(np.r_[True, cell_key[1:] != cell_key[:-1]]) if len(cell_key) else np.zeros(0, np.int64)
-    cell = cell_key[starts]
-    combo = np.bitwise_or.reduceat(bits, starts) if len(starts) else bits
+    # the events by (sample, gene), each with its label as a bit of the label's sorted place
+    pos = np.concatenate([p for p, _ in parts])
+    gene = np.repeat(np.arange(len(genes)), [len(p) for p, _ in parts])
+    order = np.argsort(pos * len(genes) + gene)
+    pos, gene = pos[order], gene[order]
+    bits = np.left_shift(1, rank[np.concatenate([lab for _, lab in parts])[order]])
+    # one cell per (sample, gene): its labels' bits OR-ed
+    starts = np.flatnonzero(np.r_[True, (pos[1:] != pos[:-1]) | (gene[1:] != gene[:-1])]) if len(pos) else np.zeros(0, np.int64)
+    cell_pos, cell_gene = pos[starts], gene[starts]
+    combos = (np.bitwise_or.reduceat(bits, starts) if len(starts) else bits).tolist()
     # one sorted label list per distinct combination, shared by its cells (read-only)
-    distinct, which = np.unique(combo, return_inverse=True)
-    lists = [[n for i, n in enumerate(names) if int(c) >> i & 1] for c in distinct.tolist()]
-    cell_pos, cell_gene = cell // len(genes), cell % len(genes)
-    cell_lists = [lists[i] for i in which.tolist()]
+    lists = {c: [n for i, n in enumerate(names) if c >> i & 1] for c in set(combos)}
+    cell_lists = [lists[c] for c in combos]
     names_of_cells = np.array(genes, dtype=object)[cell_gene].tolist()
     rows = np.flatnonzero(np.r_[True, cell_pos[1:] != cell_pos[:-1]]).tolist() + [len(starts)] if len(starts) else [0]
     pairs = list(zip(names_of_cells, cell_lists))
