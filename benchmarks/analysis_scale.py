@@ -58,9 +58,10 @@ def _timed(questions: dict[str, Callable[[], dict[str, Any]]], runs: int, finger
             cpu.append((time.process_time() - c0) * 1000)
         # CPU time of this process (all its threads; for PostgreSQL the client only): steadier
         # than wall time when other sessions load the machine.
-        out[name] = {"p50_ms": round(statistics.median(times), 1), "cpu_p50_ms": round(statistics.median(cpu), 1),
-                     "min_ms": round(min(times), 1),
-                     "max_ms": round(max(times), 1), "runs": runs, "answer": fingerprint(name, result)}
+        # three decimals: a sub-millisecond answer's ratio is not computed from a rounded 0.3 ms
+        out[name] = {"p50_ms": round(statistics.median(times), 3), "cpu_p50_ms": round(statistics.median(cpu), 3),
+                     "min_ms": round(min(times), 3),
+                     "max_ms": round(max(times), 3), "runs": runs, "answer": fingerprint(name, result)}
         print(f"  {name}: p50 {out[name]['p50_ms']} ms  {out[name]['answer']}", file=sys.stderr, flush=True)
     return out
 
@@ -312,7 +313,7 @@ def _table(run: dict[str, Any]) -> str:
         base = run.get("onconode_on_pg_store", run["onconode"])["queries"][name]["p50_ms"]
         p = run["postgres"]["queries"][name]["p50_ms"] if run.get("postgres") else None
         ratio = f"{p / base:.1f}x" if p else "-"
-        lines.append(f"{name:<10} {o:>10.1f} ms {(f'{p:.1f} ms' if p else '-'):>15} {ratio:>8}")
+        lines.append(f"{name:<10} {o:>10.2f} ms {(f'{p:.1f} ms' if p else '-'):>15} {ratio:>8}")
     return "\n".join(lines)
 
 
