@@ -63,12 +63,21 @@ def _same(a, b, path=""):
         assert type(a) is type(b) and a == b, (path, a, b)
 
 
+GROUPS = {   # by SQL (sample ids) / in memory (sample positions), each the first group then the rest
+    "TMB high": {"op": "tmb", "status": "HIGH"},
+    "KRAS mutant": {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation"},
+}
+
+
+@pytest.mark.parametrize("first", list(GROUPS))
 @pytest.mark.parametrize("endpoint, treatment, left_truncation", [
     ("os", None, True), ("os", None, False), ("time_on_treatment", {"mechanism": "Platinum"}, True)])
-def test_kept_arrays_and_pandas_path_give_the_same_survival_answer(snap, monkeypatch, endpoint, treatment, left_truncation):
+def test_kept_arrays_and_pandas_path_give_the_same_survival_answer(snap, monkeypatch, first, endpoint, treatment,
+                                                                    left_truncation):
     every = cohorts.evaluate(snap, {"op": "all"})
-    high = cohorts.evaluate(snap, {"op": "tmb", "status": "HIGH"})
-    groups = {"TMB high": high, "rest": every.without(high)}
+    chosen = cohorts.evaluate(snap, GROUPS[first])
+    assert (chosen.codes is not None) == (first == "KRAS mutant")   # both ways of holding a cohort are covered
+    groups = {first: chosen, "rest": every.without(chosen)}
     covs = ["age", "sex", "purity"]
     assert survival_data.sample_days(snap) is not None   # the NumPy path is taken
     fast = survival.survival_analysis(snap, groups, endpoint, treatment, left_truncation, covs)
@@ -76,9 +85,22 @@ def test_kept_arrays_and_pandas_path_give_the_same_survival_answer(snap, monkeyp
     monkeypatch.setattr(survival_data, "materialized_arrow",
                         lambda snap, name, *a, **k: None if name == "sample_survival" else real(snap, name, *a, **k))
     assert survival_data.sample_days(snap) is None
+    groups = {k: cohorts.Cohort(c.sample_ids, c.patient_ids, c.version, c.members) for k, c in groups.items()}   # by ids
     slow = survival.survival_analysis(snap, groups, endpoint, treatment, left_truncation, covs)
     assert "terms" in fast.cox_fit and fast.cox_fit["n"] < sum(len(p) for p in fast.analysed.values())   # unknowns dropped
     assert fast.levels == slow.levels and fast.analysed == slow.analysed
     _same(fast.exact(), slow.exact())
     rules = Rules(DisclosureSettings())
     _same(fast.controlled(rules), slow.controlled(rules))
+
+
+def test_groups_sharing_a_patient_are_refused_whichever_way_they_are_held(snap):
+    every = cohorts.evaluate(snap, {"op": "all"})
+    kras = cohorts.evaluate(snap, {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation"})
+    assert kras.codes is not None and kras.patients > 0
+    with pytest.raises(ValueError, match="share patients"):
+        survival.survival_analysis(snap, {"KRAS": kras, "all": every}, "os")
+    by_ids = cohorts.Cohort(kras.sample_ids, kras.patient_ids, kras.version, kras.members)
+    with pytest.raises(ValueError, match="share patients"):
+        survival.survival_analysis(snap, {"KRAS": by_ids, "all": every}, "os")
+    survival.survival_analysis(snap, {"KRAS": kras, "rest": every.without(kras)}, "os")

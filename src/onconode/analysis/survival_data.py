@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import ibis
@@ -88,6 +88,8 @@ class _SampleDays:
     purity: np.ndarray
     by_date: np.ndarray        # rows with a patient, by patient then sampling date (missing last)
     by_id: np.ndarray          # rows with a patient, by patient then sample id
+    # per cohort sample index (`cohort_memory.SampleIndex`, by id()): its positions -> rows here (-1: none)
+    rows_of_positions: dict[int, tuple[Any, np.ndarray]] = field(default_factory=dict, compare=False)
 
 
 def _sample_days(rows: pa.Table) -> _SampleDays | None:
@@ -126,15 +128,34 @@ def sample_days(snap: Snapshot) -> _SampleDays | None:
 
 
 def cohort_rows(a: _SampleDays, cohort: Cohort) -> np.ndarray:
-    """Which rows of `a` are the cohort's samples (a mask over every sample): the
-    cohort's ids looked up when it is small, else every sample id tested against it
+    """Which rows of `a` are the cohort's samples (a mask over every sample). A cohort
+    evaluated in memory is sample positions in the snapshot's sample index: those are
+    translated (one table per index), its id set never built. Otherwise the cohort's
+    ids are looked up when it is small, else every sample id tested against it
     (whichever is fewer hash lookups)."""
+    index, codes = getattr(cohort, "index", None), getattr(cohort, "codes", None)
+    if index is not None and codes is not None:
+        rows = _rows_of_positions(a, index)[codes]
+        mask = np.zeros(len(a.sample_ids), bool)
+        mask[rows[rows >= 0]] = True
+        return mask
     if 4 * len(cohort.sample_ids) < len(a.sample_ids):
         mask = np.zeros(len(a.sample_ids), bool)
         get = a.row_of.get
         mask[[r for r in map(get, cohort.sample_ids) if r is not None]] = True
         return mask
     return np.fromiter(map(cohort.sample_ids.__contains__, a.sample_ids), bool, len(a.sample_ids))
+
+
+def _rows_of_positions(a: _SampleDays, index: Any) -> np.ndarray:
+    """Per position of the sample index `index`, the row of that sample in `a` (-1: none)."""
+    kept = a.rows_of_positions.get(id(index))
+    if kept is None or kept[0] is not index:
+        get = a.row_of.get
+        kept = (index, np.fromiter((get(s, -1) for s in index.sample_ids.tolist()), np.int64, len(index.sample_ids)))
+        a.rows_of_positions.clear()   # one index per snapshot: an earlier one is stale
+        a.rows_of_positions[id(index)] = kept
+    return kept[1]
 
 
 def _first_per_patient(order: np.ndarray, mask: np.ndarray, patient: np.ndarray) -> np.ndarray:
