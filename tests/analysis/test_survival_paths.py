@@ -104,3 +104,13 @@ def test_groups_sharing_a_patient_are_refused_whichever_way_they_are_held(snap):
     with pytest.raises(ValueError, match="share patients"):
         survival.survival_analysis(snap, {"KRAS": by_ids, "all": every}, "os")
     survival.survival_analysis(snap, {"KRAS": kras, "rest": every.without(kras)}, "os")
+
+
+def test_a_group_without_analysable_patients_leaves_the_log_rank_test_to_the_others(snap):
+    every = cohorts.evaluate(snap, {"op": "all"})
+    kras = cohorts.evaluate(snap, {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation"})
+    nobody = cohorts.Cohort(frozenset(), frozenset(), kras.version, frozenset())
+    two = survival.survival_analysis(snap, {"KRAS": kras, "rest": every.without(kras)}, "os").exact()
+    three = survival.survival_analysis(snap, {"KRAS": kras, "nobody": nobody, "rest": every.without(kras)}, "os").exact()
+    assert three["logrank"] == two["logrank"] and two["logrank"]["df"] == 1
+    assert [c["patients"] for c in three["curves"]] == [two["curves"][0]["patients"], 0, two["curves"][1]["patients"]]

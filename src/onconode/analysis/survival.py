@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import special, stats
 
 from onconode.analysis import _survival, coxph
-from onconode.analysis.risk_sets import at_risk_counts
+from onconode.analysis.risk_sets import at_risk_counts, counts_at_or_before
 
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -84,11 +84,13 @@ def _logrank(time: np.ndarray, event: np.ndarray, code: np.ndarray, entry: np.nd
     """`logrank` of integer group codes; groups without patients do not count."""
     present = np.flatnonzero(np.bincount(code, minlength=1))
     k = len(present)
-    code = np.searchsorted(present, code)
+    if k and present[-1] != k - 1:   # a group without patients: renumber the others
+        code = np.searchsorted(present, code)
     times = np.unique(time[event == 1])
     nj = np.column_stack([at_risk_counts(entry[code == j], time[code == j], times) for j in range(k)]).astype(float)
     dead = (event == 1) & (entry < time)   # a death counts where its patient was at risk
-    dj = np.bincount(np.searchsorted(times, time[dead]) * k + code[dead], minlength=len(times) * k).reshape(len(times), k).astype(float)
+    at = counts_at_or_before(times, time[dead]) - 1   # each death's time among `times`
+    dj = np.bincount(at * k + code[dead], minlength=len(times) * k).reshape(len(times), k).astype(float)
     n, d = nj.sum(axis=1), dj.sum(axis=1)
     use = (n >= 2) & (d > 0)  # a lone patient's death is exactly as expected: adds nothing
     nj, dj, n, d = nj[use], dj[use], n[use], d[use]
