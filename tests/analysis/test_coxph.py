@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from onconode.analysis import coxph, survival
-from onconode.analysis.risk_sets import at_risk_counts, counts_at_or_before
+from onconode.analysis.risk_sets import AtRisk, counts_at_or_before
 
 TOL = 1e-6
 
@@ -31,7 +31,7 @@ def test_numbers_at_risk_equal_a_mask_per_time_including_patients_never_at_risk(
     time = entry + rng.integers(-5, 60, 300)   # some leave before (or when) they enter: never at risk
     at = np.concatenate([time, entry, [-1.0, 500.0]])   # in any order, repeated
     mask = (entry[None, :] < at[:, None]) & (time[None, :] >= at[:, None])
-    assert (at_risk_counts(entry, time, at) == mask.sum(axis=1)).all()
+    assert (AtRisk(entry, time).at(at) == mask.sum(axis=1)).all()
 
 
 def test_the_efron_pass_equals_a_risk_set_mask_per_event_time():

@@ -87,8 +87,8 @@ static PyObject *efron(PyObject *self, PyObject *args) {
     double *w = mem, *eta = w + n, *delta = eta + n, *cum_inv = delta + (K + 1) * q, *tie = cum_inv + K + 1;
     memset(delta, 0, (size_t)((K + 1) * q + 1) * sizeof(double));   /* and cum_inv[0] */
     double s[MAXP + 1] = {0}, d1[MAXP], mean[MAXP];
-    memset(score, 0, (size_t)p * sizeof(double));
-    memset(info, 0, (size_t)(p * p) * sizeof(double));
+    /* accumulated in locals (no aliasing with the output buffers), copied out at the end */
+    double sc[MAXP] = {0}, inf[MAXP * MAXP] = {0};
     for (Py_ssize_t i = 0; i < n; i++) {
         const double *x = X + i * p;
         double e = 0;
@@ -114,7 +114,7 @@ static PyObject *efron(PyObject *self, PyObject *args) {
             ll += eta[deaths[j]];
             for (Py_ssize_t a = 0; a < p; a++) {
                 d1[a] += wj * x[a];
-                score[a] += x[a];
+                sc[a] += x[a];
             }
         }
         int64_t d = start[k + 1] - start[k];
@@ -125,11 +125,11 @@ static PyObject *efron(PyObject *self, PyObject *args) {
             f_inv += f * r;
             for (Py_ssize_t a = 0; a < p; a++) {
                 mean[a] = (s[a + 1] - f * d1[a]) * r;
-                score[a] -= mean[a];
+                sc[a] -= mean[a];
                 means[(start[k] + l) * p + a] = mean[a];
             }
             for (Py_ssize_t a = 0; a < p; a++)
-                for (Py_ssize_t b = 0; b <= a; b++) info[a * p + b] -= mean[a] * mean[b];
+                for (Py_ssize_t b = 0; b <= a; b++) inf[a * p + b] -= mean[a] * mean[b];
         }
         cum_inv[k + 1] = cum_inv[k] + inv;
         tie[k] = f_inv;
@@ -138,18 +138,19 @@ static PyObject *efron(PyObject *self, PyObject *args) {
         if (first[i] >= stop[i]) continue;
         const double *x = X + i * p, c = w[i] * (cum_inv[stop[i]] - cum_inv[first[i]]);
         for (Py_ssize_t a = 0; a < p; a++)
-            for (Py_ssize_t b = 0; b <= a; b++) info[a * p + b] += c * x[a] * x[b];
+            for (Py_ssize_t b = 0; b <= a; b++) inf[a * p + b] += c * x[a] * x[b];
     }
     for (Py_ssize_t k = 0; k < K; k++) {   /* ... less f/phi of each tied death's own moments */
         if (tie[k] == 0) continue;
         for (int64_t j = start[k]; j < start[k + 1]; j++) {
             const double *x = X + deaths[j] * p, c = w[deaths[j]] * tie[k];
             for (Py_ssize_t a = 0; a < p; a++)
-                for (Py_ssize_t b = 0; b <= a; b++) info[a * p + b] -= c * x[a] * x[b];
+                for (Py_ssize_t b = 0; b <= a; b++) inf[a * p + b] -= c * x[a] * x[b];
         }
     }
     for (Py_ssize_t a = 0; a < p; a++)
-        for (Py_ssize_t b = 0; b < a; b++) info[b * p + a] = info[a * p + b];
+        for (Py_ssize_t b = 0; b <= a; b++) info[a * p + b] = info[b * p + a] = inf[a * p + b];
+    memcpy(score, sc, (size_t)p * sizeof(double));
     Py_END_ALLOW_THREADS
 done:
     for (int k = 0; k < got; k++) PyBuffer_Release(&v[k]);

@@ -14,15 +14,22 @@ from __future__ import annotations
 import numpy as np
 
 
-def at_risk_counts(entry: np.ndarray, time: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Numbers at risk (entry < t ≤ time) at each t in `at`: #entries < t − #exits < t
-    over the patients ever at risk."""
-    entry, time, at = np.asarray(entry, float), np.asarray(time, float), np.asarray(at, float)
-    if len(entry) != len(time):
-        raise ValueError("entry and time need one value per patient")
-    ever = entry < time
-    return (np.searchsorted(np.sort(entry[ever]), at, side="left")
-            - np.searchsorted(np.sort(time[ever]), at, side="left")).astype(np.int64)
+class AtRisk:
+    """The sorted entries and exits of a group's patients ever at risk: its numbers at risk
+    at any times are then two binary searches (Kaplan–Meier and the log-rank test ask at
+    different times of the same groups)."""
+
+    def __init__(self, entry: np.ndarray, time: np.ndarray) -> None:
+        entry, time = np.asarray(entry, float), np.asarray(time, float)
+        if len(entry) != len(time):
+            raise ValueError("entry and time need one value per patient")
+        ever = entry < time
+        self.entries, self.exits = np.sort(entry[ever]), np.sort(time[ever])
+
+    def at(self, times: np.ndarray) -> np.ndarray:
+        """Numbers at risk (entry < t ≤ exit) at each t: #entries < t − #exits < t."""
+        times = np.asarray(times, float)
+        return (np.searchsorted(self.entries, times, side="left") - np.searchsorted(self.exits, times, side="left")).astype(np.int64)
 
 
 def counts_at_or_before(times: np.ndarray, keys: np.ndarray) -> np.ndarray:

@@ -18,12 +18,12 @@ import pandas as pd
 from scipy import special, stats
 
 from onconode.analysis import _survival, coxph
-from onconode.analysis.risk_sets import at_risk_counts, counts_at_or_before
+from onconode.analysis.risk_sets import AtRisk, counts_at_or_before
 
 Z95 = float(stats.norm.ppf(0.975))
 
 
-def _km_table(time: np.ndarray, event: np.ndarray, entry: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _km_table(time: np.ndarray, event: np.ndarray, risk: AtRisk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Event times, numbers at risk (entry < t ≤ time) and events at each."""
     dt = np.sort(time[event == 1])
     new = np.empty(len(dt), bool)
@@ -31,7 +31,7 @@ def _km_table(time: np.ndarray, event: np.ndarray, entry: np.ndarray) -> tuple[n
     np.not_equal(dt[1:], dt[:-1], out=new[1:])
     start = np.flatnonzero(new)
     times, d = dt[start], np.diff(np.append(start, len(dt)))
-    return times, at_risk_counts(entry, time, times), d.astype(np.int64)
+    return times, risk.at(times), d.astype(np.int64)
 
 
 def kaplan_meier(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None) -> pd.DataFrame:
@@ -39,7 +39,7 @@ def kaplan_meier(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None =
     log(-log) ("exponential Greenwood") 95 % interval lifelines reports."""
     time, event = np.asarray(time, float), np.asarray(event, int)
     entry = np.zeros_like(time) if entry is None else np.asarray(entry, float)
-    return pd.DataFrame(_product_limit(*_km_table(time, event, entry)))
+    return pd.DataFrame(_product_limit(*_km_table(time, event, AtRisk(entry, time))))
 
 
 def product_limit(times: np.ndarray, n: np.ndarray, d: np.ndarray) -> pd.DataFrame:
@@ -80,14 +80,17 @@ def logrank(time: np.ndarray, event: np.ndarray, group: np.ndarray, entry: np.nd
     return _logrank(time, event, np.fromiter(map(code_of.__getitem__, group.tolist()), np.int64, len(group)), entry)
 
 
-def _logrank(time: np.ndarray, event: np.ndarray, code: np.ndarray, entry: np.ndarray) -> dict[str, float]:
-    """`logrank` of integer group codes; groups without patients do not count."""
+def _logrank(time: np.ndarray, event: np.ndarray, code: np.ndarray, entry: np.ndarray,
+             risks: list[AtRisk] | None = None) -> dict[str, float]:
+    """`logrank` of integer group codes (`risks`: each code's `AtRisk`, when known);
+    groups without patients do not count."""
     present = np.flatnonzero(np.bincount(code, minlength=1))
     k = len(present)
+    at_risk = [risks[j] if risks is not None else AtRisk(entry[code == j], time[code == j]) for j in present]
     if k and present[-1] != k - 1:   # a group without patients: renumber the others
         code = np.searchsorted(present, code)
     times = np.unique(time[event == 1])
-    nj = np.column_stack([at_risk_counts(entry[code == j], time[code == j], times) for j in range(k)]).astype(float)
+    nj = np.column_stack([r.at(times) for r in at_risk]).astype(float)
     dead = (event == 1) & (entry < time)   # a death counts where its patient was at risk
     at = counts_at_or_before(times, time[dead]) - 1   # each death's time among `times`
     dj = np.bincount(at * k + code[dead], minlength=len(times) * k).reshape(len(times), k).astype(float)
@@ -168,25 +171,33 @@ class SurvivalResult:
             d[f"group[{g}]"] = (self.times.group == i).astype(float)
         return d[self.cox_rows].reset_index(drop=True)
 
-    def _curves(self, t: Times) -> list[dict[str, Any]]:
+    def _split(self, t: Times) -> list[tuple[np.ndarray, np.ndarray, AtRisk]]:
+        """Per group: its times, events and `AtRisk` (shared by its curve and the test)."""
         out = []
-        for i, g in enumerate(self.groups):
+        for i in range(len(self.groups)):
             m = t.group == i
-            event = t.event[m]
-            km = _product_limit(*_km_table(t.time[m], event, t.entry[m]))
-            out.append({"group": g, "patients": int(m.sum()), "events": int(event.sum()),
+            time = t.time[m]
+            out.append((time, t.event[m], AtRisk(t.entry[m], time)))
+        return out
+
+    def _curves(self, t: Times, split: list[tuple[np.ndarray, np.ndarray, AtRisk]] | None = None) -> list[dict[str, Any]]:
+        out = []
+        for g, (time, event, risk) in zip(self.groups, split or self._split(t)):
+            km = _product_limit(*_km_table(time, event, risk))
+            out.append({"group": g, "patients": len(time), "events": int(event.sum()),
                         "median_days": median_survival(km), "steps": _steps(km)})
         return out
 
-    def _test(self, t: Times) -> dict[str, float] | None:
+    def _test(self, t: Times, split: list[tuple[np.ndarray, np.ndarray, AtRisk]] | None = None) -> dict[str, float] | None:
         if len(self.groups) < 2:
             return None
-        return _logrank(t.time, t.event, t.group, t.entry)
+        return _logrank(t.time, t.event, t.group, t.entry, [r for _, _, r in split] if split else None)
 
     def exact(self) -> dict[str, Any]:
+        split = self._split(self.times)
         return {"analysis": "survival", "endpoint": self.endpoint, "time_unit": "days", "left_truncation": self.left_truncation,
-                "excluded_patients": self.excluded, "curves": self._curves(self.times), "logrank": self._test(self.times),
-                "cox": self.cox_fit or None}
+                "excluded_patients": self.excluded, "curves": self._curves(self.times, split),
+                "logrank": self._test(self.times, split), "cox": self.cox_fit or None}
 
     def controlled(self, rules: Any) -> dict[str, Any]:
         """Every time moved onto the merged-bin grid (≥ min events per bin) before the
@@ -195,7 +206,8 @@ class SurvivalResult:
         t = self.times
         grid = rules.survival_grid(t.time, t.event, t.group)
         d = Times(t.group, rules.bin_entries(t.entry, grid), rules.bin_times(t.time, grid), t.event)
-        curves = self._curves(d)
+        split = self._split(d)
+        curves = self._curves(d, split)
         for c in curves:
             c["patients"], c["events"] = rules.cell(c["patients"]), rules.cell(c["events"])
             for st in c["steps"]:
@@ -206,7 +218,7 @@ class SurvivalResult:
             cox_out = {"withheld": why} if why else {k: v for k, v in self.cox_fit.items()}
         return {"analysis": "survival", "endpoint": self.endpoint, "time_unit": "days", "left_truncation": self.left_truncation,
                 "time_bins_days": grid.tolist(), "excluded_patients": rules.cell(self.excluded), "curves": curves,
-                "logrank": self._test(d), "cox": cox_out}
+                "logrank": self._test(d, split), "cox": cox_out}
 
 
 COX_COVARIATES = ("age", "sex", "purity")
