@@ -30,13 +30,12 @@ class CoxError(ValueError):
 
 @dataclass
 class _EventSets:
-    """Per distinct event time with at least one death at risk: the deaths' rows, and
-    Efron's fractions l/d (one entry per death, grouped by time)."""
+    """Per distinct event time with at least one death at risk: the deaths' rows, grouped
+    by time (the l-th death of a time takes Efron's l-th term)."""
     times: np.ndarray       # K distinct event times
     deaths: np.ndarray      # row index of each death, ordered by (time, row)
     death_time: np.ndarray  # index into `times` of each death
     d: np.ndarray           # deaths per time (K)
-    frac: np.ndarray        # l / d for l = 0..d-1, one per death, aligned with `deaths`
     start: np.ndarray       # per time, the position of its first death in `deaths`
 
 
@@ -65,8 +64,7 @@ def event_sets(entry: np.ndarray, time: np.ndarray, event: np.ndarray) -> _Event
     start = np.flatnonzero(new)
     death_time = np.cumsum(new) - 1
     d = np.diff(np.append(start, len(t)))
-    frac = (np.arange(len(rows)) - start[death_time]) / d[death_time]
-    return _EventSets(t[start], rows, death_time, d, frac, start)
+    return _EventSets(t[start], rows, death_time, d, start)
 
 
 class _Problem:
