@@ -1,6 +1,7 @@
 /* The inner loops of the survival analysis: Efron's partial likelihood of a Cox model
  * with delayed entry, its score and information (coxph.py runs Newton-Raphson on it),
- * and a Kaplan-Meier curve's steps as the records the result carries (survival.py).
+ * the log-rank test's sums, and a Kaplan-Meier curve's steps as the records the result
+ * carries (survival.py).
  *
  * Why C: a fit at 5,000 patients takes ~6 evaluations; in NumPy each was a dozen array
  * operations over patients and deaths (risk-set sums, per-death gathers, weighted
@@ -158,6 +159,52 @@ done:
     return PyFloat_FromDouble(ll);
 }
 
+/* logrank(at_risk, deaths, observed_minus_expected, variance): the k-group log-rank
+ * sums over T event times from the numbers at risk and deaths per time and group (T x k
+ * float64): O - E per group and its k x k covariance (hypergeometric), skipping times
+ * with fewer than 2 at risk or no death (a lone patient's death adds nothing). In NumPy
+ * these were ~15 operations over T x k arrays, ~0.5 ms of the question. */
+static PyObject *logrank(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *o[4];
+    if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
+    Py_buffer v[4], probe;
+    int got = 0;
+    if (PyObject_GetBuffer(o[2], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    Py_ssize_t k = probe.len / 8;
+    PyBuffer_Release(&probe);
+    if (PyObject_GetBuffer(o[0], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    Py_ssize_t T = k ? probe.len / 8 / k : 0;
+    PyBuffer_Release(&probe);
+    Py_ssize_t lens[4] = {T * k, T * k, k, k * k};
+    static const char *names[4] = {"at_risk", "deaths", "observed_minus_expected", "variance"};
+    for (; got < 4; got++)
+        if (get(o[got], &v[got], lens[got], 8, names[got], got >= 2) < 0) goto done;
+    const double *nj = v[0].buf, *dj = v[1].buf;
+    double *oe = v[2].buf, *var = v[3].buf;
+    memset(oe, 0, (size_t)k * sizeof(double));
+    memset(var, 0, (size_t)(k * k) * sizeof(double));
+    for (Py_ssize_t t = 0; t < T; t++) {
+        const double *a = nj + t * k, *b = dj + t * k;
+        double n = 0, d = 0;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            n += a[j];
+            d += b[j];
+        }
+        if (!(n >= 2 && d > 0)) continue;
+        double r = d / n, f = d * (n - d) / (n - 1) / n, g = f / n;
+        for (Py_ssize_t j = 0; j < k; j++) {
+            oe[j] += b[j] - r * a[j];
+            var[j * k + j] += f * a[j];
+            for (Py_ssize_t l = 0; l < k; l++) var[j * k + l] -= a[j] * g * a[l];
+        }
+    }
+done:
+    for (int i = 0; i < got; i++) PyBuffer_Release(&v[i]);
+    if (PyErr_Occurred()) return NULL;
+    Py_RETURN_NONE;
+}
+
 /* steps(time, at_risk, events, survival, ci_low, ci_high) -> [{"time": .., "at_risk": .., ...}, ...]
  *
  * A curve's steps as the result's records (Python floats; at_risk and events Python
@@ -206,6 +253,7 @@ done:
 static PyMethodDef METHODS[] = {
     {"efron", efron, METH_VARARGS,
      "efron(X, beta, first, stop, start, deaths, score, info, means, work) -> log partial likelihood."},
+    {"logrank", logrank, METH_VARARGS, "logrank(at_risk, deaths, observed_minus_expected, variance): the log-rank sums."},
     {"steps", steps, METH_VARARGS, "steps(time, at_risk, events, survival, ci_low, ci_high) -> list of step records."},
     {NULL, NULL, 0, NULL},
 };

@@ -94,12 +94,8 @@ def _logrank(time: np.ndarray, event: np.ndarray, code: np.ndarray, entry: np.nd
     dead = (event == 1) & (entry < time)   # a death counts where its patient was at risk
     at = counts_at_or_before(times, time[dead]) - 1   # each death's time among `times`
     dj = np.bincount(at * k + code[dead], minlength=len(times) * k).reshape(len(times), k).astype(float)
-    n, d = nj.sum(axis=1), dj.sum(axis=1)
-    use = (n >= 2) & (d > 0)  # a lone patient's death is exactly as expected: adds nothing
-    nj, dj, n, d = nj[use], dj[use], n[use], d[use]
-    o_e = (dj - (d / n)[:, None] * nj).sum(axis=0)
-    f = d * (n - d) / (n - 1) / n
-    var = np.diag((f[:, None] * nj).sum(axis=0)) - (nj * (f / n)[:, None]).T @ nj
+    o_e, var = np.empty(k), np.empty((k, k))
+    _survival.logrank(nj, dj, o_e, var)   # Σ over times with ≥ 2 at risk and a death of O − E and its covariance
     stat = float(o_e[:-1] @ np.linalg.pinv(var[:-1, :-1]) @ o_e[:-1]) if k > 1 else 0.0
     return {"statistic": stat, "df": k - 1, "p": float(special.chdtrc(k - 1, stat))}
 
