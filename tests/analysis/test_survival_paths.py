@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from onconode.analysis import cohort as cohorts
 from onconode.analysis import survival, survival_data
 from onconode.analysis.disclosure import DisclosureSettings, Rules
+from onconode.analysis.risk_sets import AtRisk
 from onconode.ingest.values import to_arrow
 from onconode.model import TABLES_BY_NAME
 from onconode.store import Store
@@ -114,3 +116,15 @@ def test_a_group_without_analysable_patients_leaves_the_log_rank_test_to_the_oth
     three = survival.survival_analysis(snap, {"KRAS": kras, "nobody": nobody, "rest": every.without(kras)}, "os").exact()
     assert three["logrank"] == two["logrank"] and two["logrank"]["df"] == 1
     assert [c["patients"] for c in three["curves"]] == [two["curves"][0]["patients"], 0, two["curves"][1]["patients"]]
+
+
+def test_curve_steps_are_the_kaplan_meier_table_as_records():
+    rng = np.random.default_rng(6)
+    entry = np.where(rng.random(300) < .5, 0.0, rng.integers(0, 100, 300).astype(float))
+    time = entry + rng.integers(1, 900, 300)
+    event = (rng.random(300) < .6).astype(int)
+    km = survival.kaplan_meier(time, event, entry)
+    steps = survival._steps(survival._product_limit(*survival._km_table(time, event, AtRisk(entry, time))))
+    _same(steps, km.to_dict("records"))   # NaN (the interval once survival reaches 0) equal to NaN
+    assert len(steps) > 100 and any(math.isnan(s["ci_low"]) for s in steps)
+    assert all(type(s["at_risk"]) is int and type(s["events"]) is int and type(s["ci_low"]) is float for s in steps)
