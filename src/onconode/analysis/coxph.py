@@ -103,15 +103,14 @@ class _Problem:
     def ph_test(self, beta: np.ndarray, variance: np.ndarray, mean: np.ndarray) -> np.ndarray:
         """Grambsch–Therneau p per covariate from the per-death means at `beta`."""
         ev = self.ev
-        # Efron's expected covariates of a time: the mean over its l = 0..d-1 terms
-        per_time = np.add.reduceat(mean, ev.start.astype(np.intp), axis=0)
-        expected = per_time[ev.death_time] / ev.d[ev.death_time][:, None]
-        resid = self.X_dead - expected
+        start = ev.start.astype(np.intp)
         n_events = len(ev.deaths)
-        r = resid @ variance * n_events
         ranks = np.arange(1, n_events + 1, dtype=float)
         dt = ranks - ranks.mean()
-        stat = (dt @ r) ** 2 / (n_events * np.diag(variance) * (dt ** 2).sum())
+        # dt @ (Schoenfeld residuals): a death's expected covariates are its time's mean of the
+        # l = 0..d-1 Efron terms, so their dt-weighted sum is taken per time
+        v = dt @ self.X_dead - (np.add.reduceat(dt, start) / ev.d) @ np.add.reduceat(mean, start, axis=0)
+        stat = (v @ variance * n_events) ** 2 / (n_events * np.diag(variance) * (dt ** 2).sum())
         return special.chdtrc(1, stat)
 
 
