@@ -9,7 +9,6 @@ pattern across the genes with how many samples show it, small patterns hidden an
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
 import weakref
 from typing import Any
 
@@ -25,23 +24,35 @@ from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
 
 
-@dataclass
 class OncoPrint:
-    genes: list[str]
-    samples: list[str]                      # sorted as displayed
-    cells: dict[str, dict[str, list[str]]]  # sample -> gene -> its distinct labels, sorted (only altered)
-    profiled: int
+    """The matrix as displayed: one row per profiled sample, in cBioPortal's order, with
+    each altered gene's distinct labels, sorted."""
 
-    def _pattern(self, sample: str) -> tuple[str, ...]:
-        row = self.cells.get(sample, {})
-        return tuple("+".join(sorted(set(row.get(g, [])))) for g in self.genes)
+    def __init__(self, genes: list[str], matrix: list[dict[str, Any]], profiled: int) -> None:
+        self.genes, self.matrix, self.profiled = genes, matrix, profiled
+
+    @classmethod
+    def of_cells(cls, genes: list[str], samples: list[str], cells: dict[str, dict[str, list[str]]], profiled: int) -> "OncoPrint":
+        """From the samples in display order and their altered genes' labels."""
+        return cls(genes, [{"sample_id": s, "alterations": cells.get(s, {})} for s in samples], profiled)
+
+    @property
+    def samples(self) -> list[str]:
+        return [r["sample_id"] for r in self.matrix]
+
+    @property
+    def cells(self) -> dict[str, dict[str, list[str]]]:
+        """sample -> gene -> labels, altered samples only."""
+        return {r["sample_id"]: r["alterations"] for r in self.matrix if r["alterations"]}
+
+    def _pattern(self, row: dict[str, list[str]]) -> tuple[str, ...]:
+        return tuple("+".join(row.get(g, [])) for g in self.genes)
 
     def exact(self) -> dict[str, Any]:
-        return {"analysis": "oncoprint", "genes": self.genes, "profiled": self.profiled,
-                "matrix": [{"sample_id": s, "alterations": self.cells.get(s, {})} for s in self.samples]}
+        return {"analysis": "oncoprint", "genes": self.genes, "profiled": self.profiled, "matrix": self.matrix}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
-        counts = Counter(self._pattern(s) for s in self.samples)
+        counts = Counter(self._pattern(r["alterations"]) for r in self.matrix)
         shown, pooled = [], 0
         for pattern, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             if rules.is_small(n):
@@ -52,7 +63,7 @@ class OncoPrint:
         # samples (with the per-gene counts, their genes), so it absorbs the smallest patterns.
         while rules.is_small(pooled) and shown:
             pooled += shown.pop()["samples"]
-        per_gene = {g: rules.cell(sum(1 for s in self.samples if self.cells.get(s, {}).get(g))) for g in self.genes}
+        per_gene = {g: rules.cell(sum(1 for r in self.matrix if r["alterations"].get(g))) for g in self.genes}
         return {"analysis": "oncoprint", "genes": self.genes, "profiled": rules.cell(self.profiled),
                 "altered_per_gene": per_gene, "patterns": shown, "other_patterns_samples": rules.cell(pooled)}
 
@@ -75,9 +86,10 @@ def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str]) -> OncoPrint:
 
 def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint | None:
     """The OncoPrint of a cohort evaluated in memory, from the sample index's per-gene
-    event arrays (`cohort_memory`): masks select the events, one `np.unique` dedupes and
-    orders them, one `np.lexsort` orders the samples. None when the profile flags are
-    not kept (the caller takes `_by_id`)."""
+    event arrays (`cohort_memory`): a mask selects the events, one sort groups them into
+    cells, each cell's labels are OR-ed bits, one stable argsort orders the samples, and
+    the matrix rows are built in one pass (its Python objects are most of the time).
+    None when the profile flags are not kept (the caller takes `_by_id`)."""
     index = cohort.index
     full = _fully_profiled(snap, index)
     if full is None:
@@ -87,32 +99,33 @@ def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint
     inside &= full
     w = withdrawals(snap)
     genes = list(dict.fromkeys(wanted))
-    parts = []
-    for g in genes:
-        e = index.gene_events(snap, g, w)
-        sel = inside[e.sample]
-        parts.append((e.sample[sel], e.label[sel]))
+    events = [index.gene_events(snap, g, w) for g in genes]   # first: reading a gene may add labels
     names = sorted(cohort_memory.LABELS)
     if len(names) > 62:   # a cell's labels are bits of an int64 below; not seen in practice
         return None
     rank = np.argsort(np.argsort(np.array(cohort_memory.LABELS, dtype=object).astype(str)))   # code -> sorted place
-    # the events by (sample, gene), each with its label as a bit of the label's sorted place
-    pos = np.concatenate([p for p, _ in parts])
-    gene = np.repeat(np.arange(len(genes)), [len(p) for p, _ in parts])
+    # the genes' events in the cohort's profiled samples, by (sample, gene), each label a bit of its sorted place
+    pos = np.concatenate([e.sample for e in events])
+    sel = inside[pos]
+    gene = np.repeat(np.arange(len(genes)), [len(e.sample) for e in events])[sel]
+    pos = pos[sel]
     order = np.argsort(pos * len(genes) + gene)
     pos, gene = pos[order], gene[order]
-    bits = np.left_shift(1, rank[np.concatenate([lab for _, lab in parts])[order]])
+    bits = np.left_shift(1, rank[np.concatenate([e.label for e in events])[sel][order]])
     # one cell per (sample, gene): its labels' bits OR-ed
     starts = np.flatnonzero(np.r_[True, (pos[1:] != pos[:-1]) | (gene[1:] != gene[:-1])]) if len(pos) else np.zeros(0, np.int64)
     cell_pos, cell_gene = pos[starts], gene[starts]
-    combos = (np.bitwise_or.reduceat(bits, starts) if len(starts) else bits).tolist()
-    # one sorted label list per distinct combination, shared by its cells (read-only)
-    lists = {c: [n for i, n in enumerate(names) if c >> i & 1] for c in set(combos)}
-    cell_lists = [lists[c] for c in combos]
-    names_of_cells = np.array(genes, dtype=object)[cell_gene].tolist()
-    rows = np.flatnonzero(np.r_[True, cell_pos[1:] != cell_pos[:-1]]).tolist() + [len(starts)] if len(starts) else [0]
-    pairs = list(zip(names_of_cells, cell_lists))
-    cells = {s: dict(pairs[a:b]) for s, a, b in zip(index.sample_ids[cell_pos[rows[:-1]]].tolist(), rows, rows[1:])}
+    combo = np.bitwise_or.reduceat(bits, starts) if len(starts) else bits
+    # a (gene, sorted labels) pair per gene and distinct combination, shared by its cells (read-only)
+    ordered = np.sort(combo)
+    distinct = ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
+    lists = [[n for i, n in enumerate(names) if c >> i & 1] for c in distinct.tolist()]
+    pair_of = [(g, labels) for g in genes for labels in lists]
+    pairs = [pair_of[k] for k in (cell_gene * len(distinct) + np.searchsorted(distinct, combo)).tolist()]
+    # each altered sample's run of cells: [first, end) in `pairs`; an unaltered one's is empty
+    runs = np.flatnonzero(np.r_[True, cell_pos[1:] != cell_pos[:-1]]) if len(starts) else np.zeros(0, np.int64)
+    first, end = np.zeros(index.size, np.int64), np.zeros(index.size, np.int64)
+    first[cell_pos[runs]], end[cell_pos[runs]] = runs, np.r_[runs[1:], len(starts)]
     # cBioPortal's order: altered in the first listed gene first, then the second, ...,
     # then by sample id (positions follow the ids' order)
     profiled = np.flatnonzero(inside)
@@ -126,7 +139,9 @@ def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint
         altered = np.zeros((len(genes), index.size), bool)
         altered[cell_gene, cell_pos] = True
         order = profiled[np.lexsort([profiled] + [~altered[genes.index(g), profiled] for g in reversed(wanted)])]
-    return OncoPrint(wanted, index.sample_ids[order].tolist(), cells, len(profiled))
+    matrix = [{"sample_id": s, "alterations": dict(pairs[a:b])}
+              for s, a, b in zip(index.sample_ids[order].tolist(), first[order].tolist(), end[order].tolist())]
+    return OncoPrint(wanted, matrix, len(profiled))
 
 
 # Per sample index: which positions are profiled for every data type (from the kept flags).
@@ -174,4 +189,4 @@ def _by_id(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint:
     def key(s: str) -> tuple[int, str]:
         row = cells.get(s)   # only altered genes: the unaltered flags are all bits minus theirs
         return (unaltered - sum(bit_of[g] for g in row) if row else unaltered, s)
-    return OncoPrint(wanted, sorted(profiled, key=key), cells, len(profiled))
+    return OncoPrint.of_cells(wanted, sorted(profiled, key=key), cells, len(profiled))
