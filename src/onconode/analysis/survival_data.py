@@ -16,7 +16,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import ibis
@@ -28,6 +28,7 @@ from onconode.analysis.treatments import matching_treatments
 from onconode.analysis.cohort import Cohort, TreatmentCriteria
 from onconode.analysis.materialized import materialized, materialized_arrow
 from onconode.analysis.queries import Snapshot
+from onconode.analysis.sample_rows import SampleRows
 
 Endpoint = Literal["os", "time_on_treatment", "time_to_progression"]
 PROGRESSION = ("PD", "CLINICAL_PROGRESSION")
@@ -76,7 +77,7 @@ class _SampleDays:
     unknown), for survival in NumPy: per cohort, a few array operations instead of a
     pandas group-by (~25 ms) and a merge with the sample attributes (~10 ms)."""
     sample_ids: list[str]      # per row
-    row_of: dict[str, int]     # sample_id -> row
+    rows: SampleRows           # sample_id (or a cohort's index positions) -> row
     patient: np.ndarray        # per row: index into `patients` (-1: no patient id)
     patients: np.ndarray       # the patient ids, sorted (object array)
     sampling: np.ndarray
@@ -88,14 +89,11 @@ class _SampleDays:
     purity: np.ndarray
     by_date: np.ndarray        # rows with a patient, by patient then sampling date (missing last)
     by_id: np.ndarray          # rows with a patient, by patient then sample id
-    # per cohort sample index (`cohort_memory.SampleIndex`, by id()): its positions -> rows here (-1: none)
-    rows_of_positions: dict[int, tuple[Any, np.ndarray]] = field(default_factory=dict, compare=False)
 
 
 def _sample_days(rows: pa.Table) -> _SampleDays | None:
     ids = rows.column("sample_id").to_pylist()
-    row_of = {x: i for i, x in enumerate(ids)}
-    if len(row_of) != len(ids) or None in row_of:
+    if len(set(ids)) != len(ids) or None in ids:
         return None   # a sample twice (or none): leave the pandas path's "first" to decide
     pid = np.array(rows.column("patient_id").to_pylist(), dtype=object)
     known = np.array([p is not None for p in pid], dtype=bool)
@@ -115,7 +113,7 @@ def _sample_days(rows: pa.Table) -> _SampleDays | None:
     id_rank[np.argsort(np.array(ids, dtype=object), kind="stable")] = np.arange(len(ids))
     by_date = with_patient[np.lexsort((sampling[with_patient], patient[with_patient]))]   # NaN sorts last
     by_id = with_patient[np.lexsort((id_rank[with_patient], patient[with_patient]))]
-    return _SampleDays(ids, row_of, patient, patients, sampling, floats("diagnosis_date"), floats("death_date"),
+    return _SampleDays(ids, SampleRows(ids), patient, patients, sampling, floats("diagnosis_date"), floats("death_date"),
                        floats("last_follow_up_date"), floats("age_at_biopsy"), sex, floats("purity"), by_date, by_id)
 
 
@@ -128,34 +126,11 @@ def sample_days(snap: Snapshot) -> _SampleDays | None:
 
 
 def cohort_rows(a: _SampleDays, cohort: Cohort) -> np.ndarray:
-    """Which rows of `a` are the cohort's samples (a mask over every sample). A cohort
-    evaluated in memory is sample positions in the snapshot's sample index: those are
-    translated (one table per index), its id set never built. Otherwise the cohort's
-    ids are looked up when it is small, else every sample id tested against it
-    (whichever is fewer hash lookups)."""
-    index, codes = getattr(cohort, "index", None), getattr(cohort, "codes", None)
-    if index is not None and codes is not None:
-        rows = _rows_of_positions(a, index)[codes]
-        mask = np.zeros(len(a.sample_ids), bool)
-        mask[rows[rows >= 0]] = True
-        return mask
-    if 4 * len(cohort.sample_ids) < len(a.sample_ids):
-        mask = np.zeros(len(a.sample_ids), bool)
-        get = a.row_of.get
-        mask[[r for r in map(get, cohort.sample_ids) if r is not None]] = True
-        return mask
-    return np.fromiter(map(cohort.sample_ids.__contains__, a.sample_ids), bool, len(a.sample_ids))
-
-
-def _rows_of_positions(a: _SampleDays, index: Any) -> np.ndarray:
-    """Per position of the sample index `index`, the row of that sample in `a` (-1: none)."""
-    kept = a.rows_of_positions.get(id(index))
-    if kept is None or kept[0] is not index:
-        get = a.row_of.get
-        kept = (index, np.fromiter((get(s, -1) for s in index.sample_ids.tolist()), np.int64, len(index.sample_ids)))
-        a.rows_of_positions.clear()   # one index per snapshot: an earlier one is stale
-        a.rows_of_positions[id(index)] = kept
-    return kept[1]
+    """Which rows of `a` are the cohort's samples (a mask over every sample); a cohort
+    evaluated in memory by its index positions, its id set never built (`sample_rows`)."""
+    mask = np.zeros(len(a.sample_ids), bool)
+    mask[a.rows.of_cohort(cohort)] = True
+    return mask
 
 
 def _first_per_patient(order: np.ndarray, mask: np.ndarray, patient: np.ndarray) -> np.ndarray:
