@@ -49,5 +49,7 @@ TEXT = Extension("onconode.release._text", ["src/onconode/release/_text.c"], ext
 TABIX = Extension("onconode.release._tabix", ["src/onconode/release/_tabix.c"], extra_compile_args=["-O2"])
 # Survival's inner loops (Efron's Cox likelihood pass, Kaplan-Meier step records): src/onconode/analysis/_survival.c.
 SURVIVAL = Extension("onconode.analysis._survival", ["src/onconode/analysis/_survival.c"], extra_compile_args=["-O2"])
+# An OncoPrint's matrix rows (the answer's ~1,700 dicts): src/onconode/analysis/_oncoprint.c.
+ONCOPRINT = Extension("onconode.analysis._oncoprint", ["src/onconode/analysis/_oncoprint.c"], extra_compile_args=["-O2"])
 
-setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN, TEXT, TABIX, SURVIVAL])
+setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN, TEXT, TABIX, SURVIVAL, ONCOPRINT])
