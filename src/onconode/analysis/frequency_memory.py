@@ -260,6 +260,16 @@ def fully_profiled(snap: Snapshot, samples: Iterable[str]) -> list[str] | None:
     return [s for s in samples if s in row_of and full[row_of[s]]]
 
 
+def fully_profiled_positions(snap: Snapshot, index: Any) -> np.ndarray | None:
+    """Per position of the sample index `index` (`cohort_memory.SampleIndex`): profiled for
+    every data type, from the kept flags; None when not covered."""
+    a = _load(snap)
+    if a is None:
+        return None
+    rows = a.rows.of_positions(index)
+    return (rows >= 0) & a.full[np.maximum(rows, 0)]
+
+
 def warm(snap: Snapshot) -> None:
     """Build this module's per-snapshot arrays now (`analysis.warm`)."""
     _load(snap)

@@ -9,7 +9,6 @@ pattern across the genes with how many samples show it, small patterns hidden an
 from __future__ import annotations
 
 from collections import Counter
-import weakref
 from typing import Any
 
 import ibis.expr.types as ir
@@ -91,7 +90,7 @@ def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint
     the matrix rows are built in one pass (its Python objects are most of the time).
     None when the profile flags are not kept (the caller takes `_by_id`)."""
     index = cohort.index
-    full = _fully_profiled(snap, index)
+    full = frequency_memory.fully_profiled_positions(snap, index)
     if full is None:
         return None
     inside = np.zeros(index.size, bool)
@@ -141,22 +140,6 @@ def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint
         order = profiled[np.lexsort([profiled] + [~altered[genes.index(g), profiled] for g in reversed(wanted)])]
     matrix = _oncoprint.matrix(index.sample_ids[order].tolist(), first[order], end[order], pairs)   # the rows, built in C
     return OncoPrint(wanted, matrix, len(profiled))
-
-
-# Per sample index: which positions are profiled for every data type (from the kept flags).
-_FULL: "weakref.WeakKeyDictionary[Any, np.ndarray]" = weakref.WeakKeyDictionary()
-
-
-def _fully_profiled(snap: Snapshot, index: Any) -> np.ndarray | None:
-    if getattr(snap, "changed_tables", ()):   # a view's profiles may differ from the store's
-        return None
-    mask = _FULL.get(index)
-    if mask is None:
-        kept = frequency_memory.fully_profiled(snap, index.sample_ids.tolist())
-        if kept is None:
-            return None
-        mask = _FULL[index] = np.isin(index.sample_ids, np.array(kept, dtype=object))
-    return mask
 
 
 def _by_id(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint:

@@ -39,9 +39,13 @@ class SampleRows:
         index, codes = getattr(cohort, "index", None), getattr(cohort, "codes", None)
         if index is None or codes is None:
             return self.of_ids(cohort.sample_ids)
+        rows = self.of_positions(index)[np.asarray(codes, np.int64)]
+        return np.sort(rows[rows >= 0])
+
+    def of_positions(self, index: Any) -> np.ndarray:
+        """Per position of the sample index `index`, the row of that sample (-1: none)."""
         translate = self._by_index.get(index)
         if translate is None:
             translate = np.fromiter(map(self.row_of.get, index.sample_ids.tolist(), itertools.repeat(-1)), np.int64)
             self._by_index[index] = translate
-        rows = translate[np.asarray(codes, np.int64)]
-        return np.sort(rows[rows >= 0])
+        return translate
