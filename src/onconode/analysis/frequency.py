@@ -120,7 +120,7 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
 
     A kind counts in a sample only where the sample is profiled for it; DRIVER and ANY
     only in samples profiled for every data type. `known_withdrawals`: the store's
-    withdrawal count the caller just read (`materialized.withdrawals`), saving a query."""
+    withdrawal count the caller read for its whole answer (`materialized.withdrawals`)."""
     _check_kinds(kinds)
     names = list(cohorts)
     wanted = [g.upper() for g in genes] if genes else None

@@ -152,7 +152,7 @@ def _rows_of_samples(offsets: np.ndarray, codes: np.ndarray) -> np.ndarray:
 
 
 def _load(snap: Snapshot, known_withdrawals: int | None = None) -> _Arrays | None:
-    """The kept arrays (`known_withdrawals`: the count the caller just read, saving a query)."""
+    """The kept arrays (`known_withdrawals`: the count the caller read for its whole answer)."""
     w = withdrawals(snap) if known_withdrawals is None else known_withdrawals
     if w is None:
         return None

@@ -177,8 +177,8 @@ def materialized_arrow(snap: Any, name: str, build: Callable[[], ir.Table],
     """`derive(rows)` of the rows of `materialized(snap, name, build)`, read into Arrow once
     per store, version and withdrawal count and kept in this process: for lookups that
     need microseconds, not a SQL round trip (e.g. one gene's events out of ~1 million).
-    `known_withdrawals`: the count `withdrawals(snap)` just gave the caller (saves a query
-    per table). None for snapshots `materialized` does not cache (the caller takes its
+    `known_withdrawals`: the count `withdrawals(snap)` gave the caller, so every table of
+    one answer is read at the same count. None for snapshots `materialized` does not cache (the caller takes its
     SQL path)."""
     store, build = _cached_store(snap, name, build)
     if store is None:

@@ -102,7 +102,7 @@ class AttributeArrays:
 
 def attribute_arrays(snap: Snapshot, known_withdrawals: int | None = None) -> AttributeArrays:
     """`AttributeArrays` of the snapshot: kept per store, version and withdrawal count on
-    a DuckDB store (`known_withdrawals`: the count the caller just read, saving a query),
+    a DuckDB store (`known_withdrawals`: the count the caller read for its whole answer),
     else built for this call."""
     kept = materialized_arrow(snap, "sample_attributes_frame", lambda: all_sample_attributes(snap),
                               lambda t: AttributeArrays.of(t.to_pandas()), known_withdrawals)
