@@ -115,22 +115,12 @@ def chi_squared(table: Sequence[Sequence[int]]) -> tuple[float, float, int]:
     return statistic, float(special.chdtrc(float(dof), statistic)), dof
 
 
-def mann_whitney_u(x: Sequence[float], y: Sequence[float]) -> float:
-    """Two-sided p of the Mann–Whitney U test, as scipy's `mannwhitneyu(x, y,
-    alternative="two-sided")` (method "auto", continuity correction): NaN-free samples,
-    each non-empty."""
-    xa, ya = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
-    values = np.concatenate([xa, ya])
-    order = np.argsort(values, kind="stable")
-    in_x = np.zeros(len(values), bool)
-    in_x[:len(xa)] = True
-    return mann_whitney_u_sorted(values[order], in_x[order])
-
-
 def mann_whitney_u_sorted(values: np.ndarray, in_x: np.ndarray) -> float:
-    """`mann_whitney_u` of two samples given as their values together in ascending order
-    and which of them belong to the first: a caller that keeps a column sorted once per
-    snapshot ranks any two groups of it without sorting again.
+    """Two-sided p of the Mann–Whitney U test, as scipy's `mannwhitneyu(x, y,
+    alternative="two-sided")` (method "auto", continuity correction), of two NaN-free,
+    non-empty samples given as their values together in ascending order and which of them
+    belong to the first: a caller that keeps a column sorted once per snapshot ranks any
+    two groups of it without sorting again.
 
     Average ranks of tied runs and the tie term Σ(t³ − t) come from the run boundaries;
     both are sums of exact half-integers, so U equals scipy's to the last bit. Where
