@@ -422,11 +422,30 @@ class Cohort:
     def patients(self) -> int:
         return len(self.index.patient_codes(self.codes)) if self.codes is not None else len(self.patient_ids)
 
+    def _same_index(self, other: "Cohort") -> bool:
+        """Both evaluated in memory on one sample index: compared by position."""
+        return self.codes is not None and other.codes is not None and other.index is self.index
+
+    def shared_samples(self, other: "Cohort") -> int:
+        """How many samples both cohorts hold."""
+        if self._same_index(other):
+            return len(np.intersect1d(self.codes, other.codes, assume_unique=True))
+        return len(self.sample_ids & other.sample_ids)
+
+    def shares_patients(self, other: "Cohort") -> bool:
+        """Whether a patient has samples in both cohorts."""
+        if self._same_index(other):
+            mine = np.zeros(len(self.index.patient_ids), bool)
+            mine[self.index.patient_code[self.codes]] = True
+            mine[self.index.no_patient] = False   # samples without a patient share nobody
+            return bool(mine[self.index.patient_code[other.codes]].any())
+        return bool((self.patient_ids & other.patient_ids) - {None})
+
     def without(self, other: "Cohort") -> "Cohort":
         """This cohort minus every patient of `other` (with all their samples): the
         disjoint "rest" group that comparisons and survival need, where a sample-level NOT
         would keep a patient whose other biopsy is in `other`."""
-        if self.codes is not None and other.index is self.index:
+        if self._same_index(other):   # a patient-less sample goes when `other` has one, as with the ids (None in both)
             taken = np.zeros(len(self.index.patient_ids), bool)
             taken[self.index.patient_code[other.codes]] = True
             return Cohort.of_codes(self.index, self.codes[~taken[self.index.patient_code[self.codes]]], self.version)

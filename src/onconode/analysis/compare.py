@@ -32,21 +32,13 @@ class GroupError(ValueError):
     pass
 
 
-def _shared_samples(a: Cohort, b: Cohort) -> int:
-    """How many samples two cohorts share: by index positions when both were evaluated
-    on the same sample index (no id sets built), else by ids."""
-    if a.codes is not None and b.codes is not None and a.index is not None and a.index is b.index:
-        return len(np.intersect1d(a.codes, b.codes, assume_unique=True))
-    return len(a.sample_ids & b.sample_ids)
-
-
 def _check_groups(groups: dict[str, Cohort]) -> None:
     if len(groups) < 2:
         raise GroupError("a comparison needs at least two groups")
     names = list(groups)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            shared = _shared_samples(groups[a], groups[b])
+            shared = groups[a].shared_samples(groups[b])
             if shared:
                 raise GroupError(f"groups {a!r} and {b!r} share {shared} samples; make them disjoint "
                                  "(e.g. add NOT of the other group's definition)")

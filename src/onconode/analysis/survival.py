@@ -261,18 +261,6 @@ def _part(snap: Any, kept: Any, cohort: Any, endpoint: str, treatment: Any, left
                   "purity": d.purity.to_numpy(float, na_value=np.nan)}, excluded)
 
 
-def _share_patients(a: Any, b: Any) -> bool:
-    """Whether two cohorts have a patient in common: by patient position when both were
-    evaluated in memory on one sample index (their id sets are not built for this)."""
-    index = getattr(a, "index", None)
-    if index is not None and getattr(b, "index", None) is index and a.codes is not None and b.codes is not None:
-        seen = np.zeros(len(index.patient_ids), bool)
-        seen[index.patient_code[a.codes]] = True
-        seen[index.no_patient] = False
-        return bool(seen[index.patient_code[b.codes]].any())
-    return bool(a.patient_ids & b.patient_ids)
-
-
 def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", treatment: Any = None,
                       left_truncation: bool = True, cox_covariates: list[str] | None = None) -> SurvivalResult:
     """KM per group, log-rank across groups, and a Cox model of group membership (first
@@ -285,7 +273,7 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
         raise ValueError("survival needs at least one group")
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            if _share_patients(groups[a], groups[b]):
+            if groups[a].shares_patients(groups[b]):
                 raise ValueError(f"groups {a!r} and {b!r} share patients; make them disjoint")
     covs = list(cox_covariates) if cox_covariates is not None else []
     unknown = set(covs) - set(COX_COVARIATES)
