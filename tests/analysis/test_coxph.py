@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from onconode.analysis import coxph, survival
-from onconode.analysis.risk_sets import AtRisk, counts_at_or_before
+from onconode.analysis.risk_sets import counts_at_or_before, risk_table, stable_order
 
 TOL = 1e-6
 
@@ -25,13 +25,29 @@ def _data(n: int, seed: int, ties: bool) -> pd.DataFrame:
                          "g": rng.integers(0, 2, n).astype(float)})
 
 
-def test_numbers_at_risk_equal_a_mask_per_time_including_patients_never_at_risk():
+def test_the_risk_table_equals_a_mask_per_death_time_including_patients_never_at_risk():
     rng = np.random.default_rng(1)
-    entry = rng.integers(0, 50, 300).astype(float)
-    time = entry + rng.integers(-5, 60, 300)   # some leave before (or when) they enter: never at risk
-    at = np.concatenate([time, entry, [-1.0, 500.0]])   # in any order, repeated
-    mask = (entry[None, :] < at[:, None]) & (time[None, :] >= at[:, None])
-    assert (AtRisk(entry, time).at(at) == mask.sum(axis=1)).all()
+    for entry in (rng.integers(0, 50, 300).astype(float), rng.random(300) * 50):   # whole days, and any times
+        time = entry + np.round(rng.integers(-5, 60, 300) + rng.random(300) * (entry % 1 > 0))  # some never at risk
+        event, group = (rng.random(300) < .6).astype(np.int64), rng.integers(0, 3, 300)
+        table = risk_table(entry, time, event, group, 4)   # group 3 has no patients
+        assert (table.times == np.unique(time[event == 1])).all()
+        for g in range(4):
+            mine = group == g
+            at_risk = mine & (entry[None, :] < table.times[:, None]) & (time[None, :] >= table.times[:, None])
+            dies = mine & (event == 1) & (time[None, :] == table.times[:, None])
+            assert (table.at_risk[:, g] == at_risk.sum(axis=1)).all()
+            assert (table.deaths[:, g] == dies.sum(axis=1)).all()
+            assert (table.deaths_at_risk[:, g] == (dies & (entry < time)).sum(axis=1)).all()
+        assert table.patients.tolist() == np.bincount(group, minlength=4).tolist()
+
+
+def test_the_risk_table_refuses_unknown_times_and_groups_out_of_range():
+    one = np.ones(3)
+    with pytest.raises(ValueError, match="drop those without dates"):
+        risk_table(one, np.array([2.0, np.nan, 3.0]), one, np.zeros(3, np.int64), 1)
+    with pytest.raises(ValueError, match="group codes"):
+        risk_table(one * 0, one * 2, one, np.array([0, 1, 2]), 2)
 
 
 def test_the_efron_pass_equals_a_risk_set_mask_per_event_time():
@@ -82,7 +98,7 @@ def test_stable_order_is_numpys_stable_argsort_for_whole_days_and_anything_else(
     rng = np.random.default_rng(2)
     for v in (rng.integers(0, 40, 2000).astype(float), rng.integers(-9, 9, 50).astype(float), rng.random(50) * 10,
               np.array([]), np.array([1e12, 0.0, 1e12]), np.array([np.nan, 2.0, 2.0, -np.inf])):
-        assert (coxph.stable_order(v) == np.argsort(v, kind="stable")).all()
+        assert (stable_order(v) == np.argsort(v, kind="stable")).all()
 
 
 def test_the_efron_pass_refuses_row_indices_out_of_range():

@@ -19,7 +19,7 @@ import pytest
 from onconode.analysis import cohort as cohorts
 from onconode.analysis import survival, survival_data
 from onconode.analysis.disclosure import DisclosureSettings, Rules
-from onconode.analysis.risk_sets import AtRisk
+from onconode.analysis.risk_sets import risk_table
 from onconode.ingest.values import to_arrow
 from onconode.model import TABLES_BY_NAME
 from onconode.store import Store
@@ -124,7 +124,7 @@ def test_curve_steps_are_the_kaplan_meier_table_as_records():
     time = entry + rng.integers(1, 900, 300)
     event = (rng.random(300) < .6).astype(int)
     km = survival.kaplan_meier(time, event, entry)
-    steps = survival._steps(survival._product_limit(*survival._km_table(time, event, AtRisk(entry, time))))
+    steps = survival._steps(survival._product_limit(*risk_table(entry, time, event, np.zeros(300, np.int64), 1).curve_rows(0)))
     _same(steps, km.to_dict("records"))   # NaN (the interval once survival reaches 0) equal to NaN
     assert len(steps) > 100 and any(math.isnan(s["ci_low"]) for s in steps)
     assert all(type(s["at_risk"]) is int and type(s["events"]) is int and type(s["ci_low"]) is float for s in steps)

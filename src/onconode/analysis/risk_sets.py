@@ -6,30 +6,17 @@ time is O(times × patients); with the entries and exits sorted it is two binary
 searches: #exits ≥ t − #entries ≥ t, the same set because a patient who entered at or
 after t (and left after entering) is counted in both. Patients who never are at risk
 (entry ≥ exit) are left out first, so that identity always holds. (The Cox model keeps
-the same risk sets' weighted sums in `_survival.c`.)
+the same risk sets' weighted sums in `_survival.c`.) `risk_table` counts them for every
+group and every death time in one sweep over the patients ordered by entry and by exit.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
-
-class AtRisk:
-    """The sorted entries and exits of a group's patients ever at risk: its numbers at risk
-    at any times are then two binary searches (Kaplan–Meier and the log-rank test ask at
-    different times of the same groups)."""
-
-    def __init__(self, entry: np.ndarray, time: np.ndarray) -> None:
-        entry, time = np.asarray(entry, float), np.asarray(time, float)
-        if len(entry) != len(time):
-            raise ValueError("entry and time need one value per patient")
-        ever = entry < time
-        self.entries, self.exits = np.sort(entry[ever]), np.sort(time[ever])
-
-    def at(self, times: np.ndarray) -> np.ndarray:
-        """Numbers at risk (entry < t ≤ exit) at each t: #entries < t − #exits < t."""
-        times = np.asarray(times, float)
-        return (np.searchsorted(self.entries, times, side="left") - np.searchsorted(self.exits, times, side="left")).astype(np.int64)
+from onconode.analysis import _survival
 
 
 def counts_at_or_before(times: np.ndarray, keys: np.ndarray) -> np.ndarray:
@@ -51,3 +38,50 @@ def counts_at_or_before(times: np.ndarray, keys: np.ndarray) -> np.ndarray:
     out = table[np.clip(day, 0, span).astype(np.int64)]
     out[day < 0] = 0
     return out
+
+
+def stable_order(values: np.ndarray) -> np.ndarray:
+    """`np.argsort(values, kind="stable")`. Survival times are whole days: then the values
+    and positions packed into one int64 key and sorted (NumPy's vectorised sort) give the
+    same order ~8x faster than the stable argsort of floats."""
+    if len(values) == 0 or len(values) >= 1 << 31:
+        return np.argsort(values, kind="stable")
+    low = values.min()
+    shifted = values - low
+    if not (np.isfinite(low) and shifted.max() < 1 << 31 and np.array_equal(shifted, np.floor(shifted))):
+        return np.argsort(values, kind="stable")
+    key = (shifted.astype(np.int64) << 31) | np.arange(len(values), dtype=np.int64)
+    return np.sort(key) & ((1 << 31) - 1)
+
+
+@dataclass
+class RiskTable:
+    """Per distinct death time (ascending) and group: numbers at risk (entry < t ≤ exit),
+    deaths, and deaths of patients at risk then. A group's Kaplan–Meier curve reads its
+    rows with deaths; the log-rank test reads all of them."""
+    times: np.ndarray           # T
+    at_risk: np.ndarray         # T x k int64
+    deaths: np.ndarray          # T x k int64
+    deaths_at_risk: np.ndarray  # T x k int64
+    patients: np.ndarray        # k: patients per group
+
+    def curve_rows(self, group: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A group's event times, numbers at risk and deaths (its Kaplan–Meier table)."""
+        rows = self.deaths[:, group] > 0
+        return self.times[rows], self.at_risk[rows, group], self.deaths[rows, group]
+
+
+def risk_table(entry: np.ndarray, time: np.ndarray, event: np.ndarray, group: np.ndarray, k: int) -> RiskTable:
+    """The `RiskTable` of patients in groups 0..k-1 (one C sweep, `_survival.risk_table`)."""
+    entry, time = np.ascontiguousarray(entry, float), np.ascontiguousarray(time, float)
+    event, group = np.ascontiguousarray(event, np.int64), np.ascontiguousarray(group, np.int64)
+    n = len(time)
+    if not (len(entry) == len(event) == len(group) == n):
+        raise ValueError("entry, time, event and group need one value per patient")
+    if np.isnan(entry).any() or np.isnan(time).any():
+        raise ValueError("entry and time must be known for every patient (drop those without dates first)")
+    if n and (group.min() < 0 or group.max() >= k):
+        raise ValueError(f"group codes must lie in 0..{k - 1}")
+    times, tables = np.empty(n), np.empty((3, n, k), np.int64)
+    T = _survival.risk_table(entry, time, event, group, stable_order(entry), stable_order(time), times, *tables)
+    return RiskTable(times[:T], tables[0, :T], tables[1, :T], tables[2, :T], np.bincount(group, minlength=k))

@@ -2,8 +2,8 @@
 
 KM and log-rank are computed here (NumPy) because disclosure control needs them on
 binned event times; risk sets honour delayed entry (a patient is at risk at t when
-entry < t ≤ exit), as counts over sorted patients (`risk_sets`), not a loop per event
-time. Cox is lifelines' model (Efron ties, delayed entry) fitted by `coxph`, with the
+entry < t ≤ exit), counted for every group and death time in one sweep over the sorted
+patients (`risk_sets.risk_table`), which the curves and the test share. Cox is lifelines' model (Efron ties, delayed entry) fitted by `coxph`, with the
 Schoenfeld-residual proportional-hazards test. Tests compare every number with
 lifelines / statsmodels on the same data.
 """
@@ -18,28 +18,17 @@ import pandas as pd
 from scipy import special, stats
 
 from onconode.analysis import _survival, coxph
-from onconode.analysis.risk_sets import AtRisk, counts_at_or_before
+from onconode.analysis.risk_sets import RiskTable, risk_table
 
 Z95 = float(stats.norm.ppf(0.975))
-
-
-def _km_table(time: np.ndarray, event: np.ndarray, risk: AtRisk) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Event times, numbers at risk (entry < t ≤ time) and events at each."""
-    dt = np.sort(time[event == 1])
-    new = np.empty(len(dt), bool)
-    new[:1] = True
-    np.not_equal(dt[1:], dt[:-1], out=new[1:])
-    start = np.flatnonzero(new)
-    times, d = dt[start], np.diff(np.append(start, len(dt)))
-    return times, risk.at(times), d.astype(np.int64)
 
 
 def kaplan_meier(time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None) -> pd.DataFrame:
     """Product-limit estimate at each event time, with Greenwood variance and the
     log(-log) ("exponential Greenwood") 95 % interval lifelines reports."""
-    time, event = np.asarray(time, float), np.asarray(event, int)
-    entry = np.zeros_like(time) if entry is None else np.asarray(entry, float)
-    return pd.DataFrame(_product_limit(*_km_table(time, event, AtRisk(entry, time))))
+    time = np.asarray(time, float)
+    entry = np.zeros_like(time) if entry is None else entry
+    return pd.DataFrame(_product_limit(*risk_table(entry, time, event, np.zeros(len(time), np.int64), 1).curve_rows(0)))
 
 
 def product_limit(times: np.ndarray, n: np.ndarray, d: np.ndarray) -> pd.DataFrame:
@@ -74,26 +63,19 @@ def median_survival(km: pd.DataFrame | dict[str, np.ndarray]) -> float | None:
 
 def logrank(time: np.ndarray, event: np.ndarray, group: np.ndarray, entry: np.ndarray | None = None) -> dict[str, float]:
     """k-group log-rank test: chi-squared on k − 1 degrees of freedom."""
-    time, event, group = np.asarray(time, float), np.asarray(event, int), np.asarray(group)
-    entry = np.zeros_like(time) if entry is None else np.asarray(entry, float)
+    time, group = np.asarray(time, float), np.asarray(group)
+    entry = np.zeros_like(time) if entry is None else entry
     code_of = {g: i for i, g in enumerate(dict.fromkeys(group.tolist()))}   # groups in order of appearance
-    return _logrank(time, event, np.fromiter(map(code_of.__getitem__, group.tolist()), np.int64, len(group)), entry)
+    code = np.fromiter(map(code_of.__getitem__, group.tolist()), np.int64, len(group))
+    return _logrank(risk_table(entry, time, event, code, len(code_of)))
 
 
-def _logrank(time: np.ndarray, event: np.ndarray, code: np.ndarray, entry: np.ndarray,
-             risks: list[AtRisk] | None = None) -> dict[str, float]:
-    """`logrank` of integer group codes (`risks`: each code's `AtRisk`, when known);
-    groups without patients do not count."""
-    present = np.flatnonzero(np.bincount(code, minlength=1))
+def _logrank(table: RiskTable) -> dict[str, float]:
+    """`logrank` from the groups' risk table (deaths counted where their patient was at
+    risk); groups without patients do not count."""
+    present = np.flatnonzero(table.patients)
     k = len(present)
-    at_risk = [risks[j] if risks is not None else AtRisk(entry[code == j], time[code == j]) for j in present]
-    if k and present[-1] != k - 1:   # a group without patients: renumber the others
-        code = np.searchsorted(present, code)
-    times = np.unique(time[event == 1])
-    nj = np.column_stack([r.at(times) for r in at_risk]).astype(float)
-    dead = (event == 1) & (entry < time)   # a death counts where its patient was at risk
-    at = counts_at_or_before(times, time[dead]) - 1   # each death's time among `times`
-    dj = np.bincount(at * k + code[dead], minlength=len(times) * k).reshape(len(times), k).astype(float)
+    nj, dj = (np.ascontiguousarray(t[:, present], float) for t in (table.at_risk, table.deaths_at_risk))
     o_e, var = np.empty(k), np.empty((k, k))
     _survival.logrank(nj, dj, o_e, var)   # Σ over times with ≥ 2 at risk and a death of O − E and its covariance
     stat = float(o_e[:-1] @ np.linalg.pinv(var[:-1, :-1]) @ o_e[:-1]) if k > 1 else 0.0
@@ -167,33 +149,26 @@ class SurvivalResult:
             d[f"group[{g}]"] = (self.times.group == i).astype(float)
         return d[self.cox_rows].reset_index(drop=True)
 
-    def _split(self, t: Times) -> list[tuple[np.ndarray, np.ndarray, AtRisk]]:
-        """Per group: its times, events and `AtRisk` (shared by its curve and the test)."""
-        out = []
-        for i in range(len(self.groups)):
-            m = t.group == i
-            time = t.time[m]
-            out.append((time, t.event[m], AtRisk(t.entry[m], time)))
-        return out
+    def _table(self, t: Times) -> RiskTable:
+        return risk_table(t.entry, t.time, t.event, t.group, len(self.groups))
 
-    def _curves(self, t: Times, split: list[tuple[np.ndarray, np.ndarray, AtRisk]] | None = None) -> list[dict[str, Any]]:
+    def _curves(self, t: Times, table: RiskTable) -> list[dict[str, Any]]:
+        events = np.bincount(t.group[t.event == 1], minlength=len(self.groups)).tolist()
         out = []
-        for g, (time, event, risk) in zip(self.groups, split or self._split(t)):
-            km = _product_limit(*_km_table(time, event, risk))
-            out.append({"group": g, "patients": len(time), "events": int(event.sum()),
+        for i, g in enumerate(self.groups):
+            km = _product_limit(*table.curve_rows(i))
+            out.append({"group": g, "patients": int(table.patients[i]), "events": events[i],
                         "median_days": median_survival(km), "steps": _steps(km)})
         return out
 
-    def _test(self, t: Times, split: list[tuple[np.ndarray, np.ndarray, AtRisk]] | None = None) -> dict[str, float] | None:
-        if len(self.groups) < 2:
-            return None
-        return _logrank(t.time, t.event, t.group, t.entry, [r for _, _, r in split] if split else None)
+    def _test(self, table: RiskTable) -> dict[str, float] | None:
+        return _logrank(table) if len(self.groups) > 1 else None
 
     def exact(self) -> dict[str, Any]:
-        split = self._split(self.times)
+        table = self._table(self.times)
         return {"analysis": "survival", "endpoint": self.endpoint, "time_unit": "days", "left_truncation": self.left_truncation,
-                "excluded_patients": self.excluded, "curves": self._curves(self.times, split),
-                "logrank": self._test(self.times, split), "cox": self.cox_fit or None}
+                "excluded_patients": self.excluded, "curves": self._curves(self.times, table),
+                "logrank": self._test(table), "cox": self.cox_fit or None}
 
     def controlled(self, rules: Any) -> dict[str, Any]:
         """Every time moved onto the merged-bin grid (≥ min events per bin) before the
@@ -202,8 +177,8 @@ class SurvivalResult:
         t = self.times
         grid = rules.survival_grid(t.time, t.event, t.group)
         d = Times(t.group, rules.bin_entries(t.entry, grid), rules.bin_times(t.time, grid), t.event)
-        split = self._split(d)
-        curves = self._curves(d, split)
+        table = self._table(d)
+        curves = self._curves(d, table)
         for c in curves:
             c["patients"], c["events"] = rules.cell(c["patients"]), rules.cell(c["events"])
             for st in c["steps"]:
@@ -214,7 +189,7 @@ class SurvivalResult:
             cox_out = {"withheld": why} if why else {k: v for k, v in self.cox_fit.items()}
         return {"analysis": "survival", "endpoint": self.endpoint, "time_unit": "days", "left_truncation": self.left_truncation,
                 "time_bins_days": grid.tolist(), "excluded_patients": rules.cell(self.excluded), "curves": curves,
-                "logrank": self._test(d, split), "cox": cox_out}
+                "logrank": self._test(table), "cox": cox_out}
 
 
 COX_COVARIATES = ("age", "sex", "purity")
