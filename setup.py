@@ -50,6 +50,8 @@ TABIX = Extension("onconode.release._tabix", ["src/onconode/release/_tabix.c"], 
 # Survival's inner loops (Efron's Cox likelihood pass, Kaplan-Meier step records): src/onconode/analysis/_survival.c.
 SURVIVAL = Extension("onconode.analysis._survival", ["src/onconode/analysis/_survival.c"], extra_compile_args=["-O2"])
 # An OncoPrint's matrix rows (the answer's ~1,700 dicts): src/onconode/analysis/_oncoprint.c.
+COXPH = Extension("onconode.analysis._coxph", ["src/onconode/analysis/_coxph.c"], extra_compile_args=["-O2"])
+
 ONCOPRINT = Extension("onconode.analysis._oncoprint", ["src/onconode/analysis/_oncoprint.c"], extra_compile_args=["-O2"])
 
-setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN, TEXT, TABIX, SURVIVAL, ONCOPRINT])
+setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN, TEXT, TABIX, SURVIVAL, COXPH, ONCOPRINT])

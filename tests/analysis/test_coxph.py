@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from onconode.analysis import coxph, survival
-from onconode.analysis.risk_sets import counts_at_or_before, risk_table, stable_order
+from onconode.analysis.risk_sets import risk_table, stable_order
 
 TOL = 1e-6
 
@@ -50,9 +50,12 @@ def test_the_risk_table_refuses_unknown_times_and_groups_out_of_range():
         risk_table(one * 0, one * 2, one, np.array([0, 1, 2]), 2)
 
 
-def test_the_efron_pass_equals_a_risk_set_mask_per_event_time():
-    """`_survival.efron`'s likelihood, score, information and per-death means against the
-    definition: a boolean risk set per event time, Efron's l/d share of the tied deaths."""
+def test_the_fit_and_its_ph_test_equal_the_definition_with_a_risk_set_mask_per_death_time():
+    """At the estimate, the score of the definition (a boolean risk set per death time,
+    Efron's l/d share of the tied deaths) vanishes, its information is the inverse of the
+    variance, and its Schoenfeld residuals give the proportional-hazards p-values."""
+    from scipy import stats
+
     rng = np.random.default_rng(4)
     n, p = 250, 3
     entry = np.where(rng.random(n) < .5, 0.0, rng.integers(0, 40, n).astype(float))
@@ -60,38 +63,31 @@ def test_the_efron_pass_equals_a_risk_set_mask_per_event_time():
     time = np.round(time / 4) * 4            # many ties
     event = (rng.random(n) < .7).astype(int)
     X = rng.normal(size=(n, p))
-    beta = np.array([.3, -.2, .1])
-    prob = coxph._Problem(X, time, event, entry)
-    ll, score, info, means = prob.loglik(beta)
+    fit, ph_p = coxph.fit_with_ph_test(X, time, event, entry)
     Xc = X - X.mean(axis=0)
-    w = np.exp(Xc @ beta)
-    ev = prob.ev
-    ref_ll, ref_score, ref_info, ref_means = 0.0, np.zeros(p), np.zeros((p, p)), []
-    for k, t in enumerate(ev.times):
+    w = np.exp(Xc @ fit.params)
+    ll, score, info, residuals = 0.0, np.zeros(p), np.zeros((p, p)), []
+    for t in np.unique(time[(event == 1) & (entry < time)]):
         risk = (entry < t) & (time >= t)
-        dead = ev.deaths[ev.death_time == k]
-        d = len(dead)
+        dead = np.flatnonzero((time == t) & (event == 1) & (entry < time))
+        d, means = len(dead), []
         for l in range(d):
             wr = w * risk
             wr[dead] -= l / d * w[dead]
             phi = wr.sum()
             m = wr @ Xc / phi
-            ref_ll += Xc[dead[l]] @ beta - np.log(phi)
-            ref_score += Xc[dead[l]] - m
-            ref_info += (Xc.T * wr) @ Xc / phi - np.outer(m, m)
-            ref_means.append(m)
-    assert ll == pytest.approx(ref_ll, rel=1e-12)
-    assert np.allclose(score, ref_score, atol=1e-9) and np.allclose(info, ref_info, atol=1e-9)
-    assert np.allclose(means, np.array(ref_means), atol=1e-12)
-
-
-def test_counts_at_or_before_equal_searchsorted_for_whole_days_and_anything_else():
-    rng = np.random.default_rng(3)
-    for times in (np.unique(rng.integers(0, 3000, 800).astype(float)), np.unique(rng.integers(-50, 50, 30).astype(float)),
-                  np.unique(rng.random(40)), np.array([]), np.array([5.0])):
-        for keys in (rng.integers(-100, 3100, 2000).astype(float), rng.random(100) * 3000,
-                     np.array([-np.inf, np.inf, 0.5, -0.5, 4.99, 5.0, 5.01]), np.array([np.nan, 1.0])):
-            assert (counts_at_or_before(times, keys) == np.searchsorted(times, keys, side="right")).all()
+            ll += Xc[dead[l]] @ fit.params - np.log(phi)
+            score += Xc[dead[l]] - m
+            info += (Xc.T * wr) @ Xc / phi - np.outer(m, m)
+            means.append(m)
+        residuals += [Xc[j] - np.mean(means, axis=0) for j in dead]
+    assert fit.loglik == pytest.approx(ll, rel=1e-12)
+    assert np.abs(score).max() < 1e-8 and np.allclose(np.linalg.inv(fit.variance), info, rtol=1e-9)
+    ranks = np.arange(1, len(residuals) + 1.0)
+    dt = ranks - ranks.mean()
+    v = dt @ np.array(residuals) @ fit.variance * len(residuals)
+    stat = v ** 2 / (len(residuals) * np.diag(fit.variance) * (dt ** 2).sum())
+    assert np.allclose(ph_p, stats.chi2.sf(stat, 1), rtol=1e-9)
 
 
 def test_stable_order_is_numpys_stable_argsort_for_whole_days_and_anything_else():
@@ -99,13 +95,6 @@ def test_stable_order_is_numpys_stable_argsort_for_whole_days_and_anything_else(
     for v in (rng.integers(0, 40, 2000).astype(float), rng.integers(-9, 9, 50).astype(float), rng.random(50) * 10,
               np.array([]), np.array([1e12, 0.0, 1e12]), np.array([np.nan, 2.0, 2.0, -np.inf])):
         assert (stable_order(v) == np.argsort(v, kind="stable")).all()
-
-
-def test_the_efron_pass_refuses_row_indices_out_of_range():
-    prob = coxph._Problem(np.ones((5, 1)) * np.arange(5)[:, None], np.arange(1.0, 6.0), np.ones(5, int), None)
-    prob.deaths = prob.deaths + 10
-    with pytest.raises(ValueError, match="out of range"):
-        prob.loglik(np.zeros(1))
 
 
 @pytest.mark.parametrize("ties", [False, True])

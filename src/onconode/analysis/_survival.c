@@ -1,13 +1,9 @@
-/* The inner loops of the survival analysis: Efron's partial likelihood of a Cox model
- * with delayed entry, its score and information (coxph.py runs Newton-Raphson on it),
- * the log-rank test's sums, and a Kaplan-Meier curve's steps as the records the result
- * carries (survival.py).
+/* The inner loops of the Kaplan-Meier curves and the log-rank test (survival.py): the
+ * risk table of every group at every death time, the log-rank sums, and a curve's steps
+ * as the records the result carries. (The Cox model is `_coxph.c`.)
  *
- * Why C: a fit at 5,000 patients takes ~6 evaluations; in NumPy each was a dozen array
- * operations over patients and deaths (risk-set sums, per-death gathers, weighted
- * products), ~1.5-2 ms an evaluation on this machine, most of the survival question.
- * Here one pass over the patients and one over the event times, O(n p^2) per evaluation
- * (risk set at t: entry < t <= exit).
+ * Why C: at 5,000 patients each was a handful of NumPy sorts, searches and array
+ * operations, or a comprehension building ~2,000 dicts; together ~3 ms of a question.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -15,8 +11,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAXP 64
 
 static int get(PyObject *obj, Py_buffer *view, Py_ssize_t n, Py_ssize_t size, const char *what, int writable) {
     if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0) return -1;
@@ -26,189 +20,6 @@ static int get(PyObject *obj, Py_buffer *view, Py_ssize_t n, Py_ssize_t size, co
         return -1;
     }
     return 0;
-}
-
-/* One evaluation (see `efron` below). Inlined into a copy per covariate count up to
- * FIXEDP, where p is a constant: the compiler then unrolls the covariate loops and
- * keeps the sums in registers (0.42 -> ~0.2 ms a pass at 5,000 patients, the same
- * operations in the same order, so the same numbers). */
-static inline __attribute__((always_inline)) double efron_pass(
-        const Py_ssize_t p, Py_ssize_t n, Py_ssize_t K, const double *X, const double *beta,
-        const int64_t *first, const int64_t *stop, const int64_t *start, const int64_t *deaths,
-        double *restrict score, double *restrict info, double *restrict means, double *restrict mem,
-        double *restrict loc) {
-    const Py_ssize_t q = p + 1;
-    double ll = 0.0;
-    /* w, eta (n each); joins/leaves per time ((K + 1) x q); prefix of sum 1/phi (K + 1); sum f/phi (K) */
-    double *w = mem, *eta = w + n, *delta = eta + n, *cum_inv = delta + (K + 1) * q, *tie = cum_inv + K + 1;
-    memset(delta, 0, (size_t)((K + 1) * q + 1) * sizeof(double));   /* and cum_inv[0] */
-    /* the caller's zeroed locals (for a fixed p, small arrays the compiler keeps in registers):
-     * risk-set sums, the deaths' sums, a mean, the score and the information's lower triangle */
-    double *s = loc, *d1 = s + q, *mean = d1 + p, *sc = mean + p, *inf = sc + p;
-    for (Py_ssize_t i = 0; i < n; i++) {
-        const double *x = X + i * p;
-        double e = 0;
-        _Pragma("GCC unroll 16")
-        for (Py_ssize_t a = 0; a < p; a++) e += x[a] * beta[a];
-        eta[i] = e;
-        w[i] = exp(e);
-        if (first[i] >= stop[i]) continue;   /* never at risk at an event time */
-        double *in = delta + first[i] * q, *out = delta + stop[i] * q;
-        in[0] += w[i];
-        out[0] -= w[i];
-        _Pragma("GCC unroll 16")
-        for (Py_ssize_t a = 0; a < p; a++) {
-            in[a + 1] += w[i] * x[a];
-            out[a + 1] -= w[i] * x[a];
-        }
-    }
-    for (Py_ssize_t k = 0; k < K; k++) {
-        _Pragma("GCC unroll 16")
-        for (Py_ssize_t a = 0; a < q; a++) s[a] += delta[k * q + a];   /* the risk set at times[k] */
-        double d0 = 0, inv = 0, f_inv = 0;
-        _Pragma("GCC unroll 16")
-        for (Py_ssize_t a = 0; a < p; a++) d1[a] = 0;
-        for (int64_t j = start[k]; j < start[k + 1]; j++) {   /* the time's deaths */
-            const double *x = X + deaths[j] * p, wj = w[deaths[j]];
-            d0 += wj;
-            ll += eta[deaths[j]];
-            _Pragma("GCC unroll 16")
-            for (Py_ssize_t a = 0; a < p; a++) {
-                d1[a] += wj * x[a];
-                sc[a] += x[a];
-            }
-        }
-        int64_t d = start[k + 1] - start[k];
-        for (int64_t l = 0; l < d; l++) {   /* Efron: the l-th death sees the risk set less l/d of the deaths */
-            double f = (double)l / (double)d, phi = s[0] - f * d0, r = 1 / phi;
-            ll -= log(phi);
-            inv += r;
-            f_inv += f * r;
-            _Pragma("GCC unroll 16")
-            for (Py_ssize_t a = 0; a < p; a++) {
-                mean[a] = (s[a + 1] - f * d1[a]) * r;
-                sc[a] -= mean[a];
-                means[(start[k] + l) * p + a] = mean[a];
-            }
-            _Pragma("GCC unroll 16")
-            for (Py_ssize_t a = 0; a < p; a++)
-                _Pragma("GCC unroll 16")
-                for (Py_ssize_t b = 0; b <= a; b++) inf[a * (a + 1) / 2 + b] -= mean[a] * mean[b];
-        }
-        cum_inv[k + 1] = cum_inv[k] + inv;
-        tie[k] = f_inv;
-    }
-    for (Py_ssize_t i = 0; i < n; i++) {   /* second moments: each patient over its risk interval */
-        if (first[i] >= stop[i]) continue;
-        const double *x = X + i * p, c = w[i] * (cum_inv[stop[i]] - cum_inv[first[i]]);
-        _Pragma("GCC unroll 16")
-        for (Py_ssize_t a = 0; a < p; a++)
-            _Pragma("GCC unroll 16")
-            for (Py_ssize_t b = 0; b <= a; b++) inf[a * (a + 1) / 2 + b] += c * x[a] * x[b];
-    }
-    for (Py_ssize_t k = 0; k < K; k++) {   /* ... less f/phi of each tied death's own moments */
-        if (tie[k] == 0) continue;
-        for (int64_t j = start[k]; j < start[k + 1]; j++) {
-            const double *x = X + deaths[j] * p, c = w[deaths[j]] * tie[k];
-            _Pragma("GCC unroll 16")
-            for (Py_ssize_t a = 0; a < p; a++)
-                _Pragma("GCC unroll 16")
-                for (Py_ssize_t b = 0; b <= a; b++) inf[a * (a + 1) / 2 + b] -= c * x[a] * x[b];
-        }
-    }
-    _Pragma("GCC unroll 16")
-    for (Py_ssize_t a = 0; a < p; a++)
-        _Pragma("GCC unroll 16")
-        for (Py_ssize_t b = 0; b <= a; b++) info[a * p + b] = info[b * p + a] = inf[a * (a + 1) / 2 + b];
-    memcpy(score, sc, (size_t)p * sizeof(double));
-    return ll;
-}
-
-#define FIXEDP 8
-#define LOCALS(P) (4 * (P) + 1 + (P) * ((P) + 1) / 2)
-#define EFRON_FIXED(P) \
-    static double efron_##P(Py_ssize_t n, Py_ssize_t K, const double *X, const double *beta, const int64_t *first, \
-                            const int64_t *stop, const int64_t *start, const int64_t *deaths, double *score, \
-                            double *info, double *means, double *mem) { \
-        double loc[LOCALS(P)] = {0}; \
-        return efron_pass(P, n, K, X, beta, first, stop, start, deaths, score, info, means, mem, loc); \
-    }
-EFRON_FIXED(1) EFRON_FIXED(2) EFRON_FIXED(3) EFRON_FIXED(4) EFRON_FIXED(5) EFRON_FIXED(6) EFRON_FIXED(7) EFRON_FIXED(8)
-static double (*const EFRON_OF[FIXEDP + 1])(Py_ssize_t, Py_ssize_t, const double *, const double *, const int64_t *,
-                                            const int64_t *, const int64_t *, const int64_t *, double *, double *,
-                                            double *, double *) = {
-    NULL, efron_1, efron_2, efron_3, efron_4, efron_5, efron_6, efron_7, efron_8};
-
-static double efron_general(Py_ssize_t p, Py_ssize_t n, Py_ssize_t K, const double *X, const double *beta,
-                            const int64_t *first, const int64_t *stop, const int64_t *start, const int64_t *deaths,
-                            double *score, double *info, double *means, double *mem) {
-    double loc[LOCALS(MAXP)] = {0};
-    return efron_pass(p, n, K, X, beta, first, stop, start, deaths, score, info, means, mem, loc);
-}
-
-/* efron(X, beta, first, stop, start, deaths, score, info, means, work) -> log likelihood
- *
- * X: n x p float64 (centred covariates); beta: p; first, stop: per patient (int64) the
- * event times it is at risk at, first <= k < stop (none when first >= stop); start: K + 1
- * int64 positions in `deaths` (the rows of the deaths, grouped by time, times ascending).
- * Writes score (p), information (p x p) and the mean covariates of each death's
- * tie-corrected risk set (D x p: Efron's l-th term for the l-th death of its time);
- * work: 2n + (K + 1)(p + 1) + 2K + 1 float64 of scratch (kept by the caller: a fresh
- * allocation of that size per call is an mmap and its page faults).
- *
- * The risk set's sums of w and w.x per time are prefix sums of what joins at `first`
- * and leaves at `stop`. Its second moments are never summed per time: over the deaths,
- * sum (S_xx - f D_xx) / phi is, per patient, w.x.x' times the sum of 1/phi over the
- * deaths whose risk set it is in (a prefix difference), less the ties' own f/phi terms. */
-static PyObject *efron(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *o[10];
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8], &o[9]))
-        return NULL;
-    Py_buffer v[10];
-    int got = 0;
-    double ll = 0.0;
-    int bad = 0;
-    /* sizes from beta, first, start and deaths; every other buffer is checked against them */
-    Py_buffer probe;
-    Py_ssize_t dims[4];
-    int which[4] = {1, 2, 4, 5};
-    for (int k = 0; k < 4; k++) {
-        if (PyObject_GetBuffer(o[which[k]], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-        dims[k] = probe.len / 8;
-        PyBuffer_Release(&probe);
-    }
-    Py_ssize_t p = dims[0], n = dims[1], K = dims[2] - 1, D = dims[3];
-    if (p < 1 || p > MAXP || K < 0) {
-        PyErr_Format(PyExc_ValueError, "between 1 and %d covariates, and death positions for every time", MAXP);
-        return NULL;
-    }
-    Py_ssize_t q = p + 1;
-    Py_ssize_t lens[10] = {n * p, p, n, n, K + 1, D, p, p * p, D * p, 2 * n + (K + 1) * q + 2 * K + 1};
-    static const char *names[10] = {"X", "beta", "first", "stop", "start", "deaths", "score", "info", "means", "work"};
-    for (; got < 10; got++)
-        if (get(o[got], &v[got], lens[got], 8, names[got], got >= 6) < 0) goto done;
-    const double *X = v[0].buf, *beta = v[1].buf;
-    const int64_t *first = v[2].buf, *stop = v[3].buf, *start = v[4].buf, *deaths = v[5].buf;
-    double *score = v[6].buf, *info = v[7].buf, *means = v[8].buf, *mem = v[9].buf;
-    for (Py_ssize_t i = 0; i < n; i++)
-        if (first[i] < 0 || first[i] > K || stop[i] < 0 || stop[i] > K) bad = 1;
-    for (Py_ssize_t k = 0; k <= K; k++)
-        if (start[k] < 0 || start[k] > D || (k && start[k] < start[k - 1])) bad = 1;
-    for (Py_ssize_t j = 0; j < D; j++)
-        if (deaths[j] < 0 || deaths[j] >= n) bad = 1;
-    if (bad || start[K] != D) {
-        PyErr_SetString(PyExc_ValueError, "row indices or risk intervals out of range, or death positions not ascending to the number of deaths");
-        goto done;
-    }
-    Py_BEGIN_ALLOW_THREADS
-    ll = p <= FIXEDP ? EFRON_OF[p](n, K, X, beta, first, stop, start, deaths, score, info, means, mem)
-                     : efron_general(p, n, K, X, beta, first, stop, start, deaths, score, info, means, mem);
-    Py_END_ALLOW_THREADS
-done:
-    for (int k = 0; k < got; k++) PyBuffer_Release(&v[k]);
-    if (PyErr_Occurred()) return NULL;
-    return PyFloat_FromDouble(ll);
 }
 
 /* logrank(at_risk, deaths, observed_minus_expected, variance): the k-group log-rank
@@ -386,8 +197,6 @@ done:
 }
 
 static PyMethodDef METHODS[] = {
-    {"efron", efron, METH_VARARGS,
-     "efron(X, beta, first, stop, start, deaths, score, info, means, work) -> log partial likelihood."},
     {"logrank", logrank, METH_VARARGS, "logrank(at_risk, deaths, observed_minus_expected, variance): the log-rank sums."},
     {"risk_table", risk_table, METH_VARARGS,
      "risk_table(entry, time, event, group, by_entry, by_exit, times, at_risk, deaths, deaths_at_risk) -> number of death times."},

@@ -19,27 +19,6 @@ import numpy as np
 from onconode.analysis import _survival
 
 
-def counts_at_or_before(times: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """How many of the sorted, distinct `times` are ≤ each key (int64): where a patient's
-    entry or exit falls among the event times. `np.searchsorted(times, keys, "right")`,
-    which for ~5,000 unsorted keys costs ~0.3 ms; when the times are whole days over a
-    span of at most a few million, a table of the count at each day answers in a few
-    array operations."""
-    times, keys = np.asarray(times, float), np.asarray(keys, float)
-    if len(times) == 0:
-        return np.zeros(len(keys), np.int64)
-    span = times[-1] - times[0]
-    if not (np.isfinite(span) and span < 1 << 22 and np.array_equal(times, np.floor(times))) or np.isnan(keys).any():
-        return np.searchsorted(times, keys, side="right").astype(np.int64)
-    table = np.zeros(int(span) + 1, np.int64)
-    table[(times - times[0]).astype(np.int64)] = 1
-    table = np.cumsum(table)                                   # table[j] = #times ≤ times[0] + j
-    day = np.floor(keys) - times[0]                            # a key's whole days after the first time
-    out = table[np.clip(day, 0, span).astype(np.int64)]
-    out[day < 0] = 0
-    return out
-
-
 def stable_order(values: np.ndarray) -> np.ndarray:
     """`np.argsort(values, kind="stable")`. Survival times are whole days: then the values
     and positions packed into one int64 key and sorted (NumPy's vectorised sort) give the
@@ -47,8 +26,10 @@ def stable_order(values: np.ndarray) -> np.ndarray:
     if len(values) == 0 or len(values) >= 1 << 31:
         return np.argsort(values, kind="stable")
     low = values.min()
+    if not np.isfinite(low):
+        return np.argsort(values, kind="stable")
     shifted = values - low
-    if not (np.isfinite(low) and shifted.max() < 1 << 31 and np.array_equal(shifted, np.floor(shifted))):
+    if not (shifted.max() < 1 << 31 and np.array_equal(shifted, np.floor(shifted))):
         return np.argsort(values, kind="stable")
     key = (shifted.astype(np.int64) << 31) | np.arange(len(values), dtype=np.int64)
     return np.sort(key) & ((1 << 31) - 1)
