@@ -7,11 +7,13 @@
  * each was a dozen array operations over patients and deaths, ~1.5-2 ms, and the
  * preparation, Newton's small solves and the test another ~1 ms of NumPy calls. Here an
  * evaluation is one pass over the patients and one over the event times, O(n p^2), and
- * the whole fit runs without the GIL, so it can overlap the curves (survival.py).
+ * the whole fit runs in a thread of its own that never takes the GIL, so the curves and
+ * the log-rank test are computed on the other core meanwhile (survival.py).
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -329,47 +331,21 @@ static int get(PyObject *obj, Py_buffer *view, Py_ssize_t n, Py_ssize_t size, co
     return 0;
 }
 
-/* cox(X, time, event, entry, by_time, by_entry, tol, max_iter, beta, variance, ph_stat)
- *   -> (status, log likelihood, iterations)
- *
- * X: n x p float64; time, entry: n float64 (entry -inf for none); event: n int64;
- * by_time, by_entry: the stable orders of time and entry (int64). Writes beta (p), the
- * variance (p x p) and the proportional-hazards test's chi-squared statistic per
- * covariate (1 df). status 0 is a fit; the others name what went wrong (coxph.py). */
-static PyObject *cox(PyObject *self, PyObject *args) {
-    (void)self;
-    PyObject *o[11];
+/* A fit in its own thread: the buffers it reads and writes, held until it is joined. */
+typedef struct {
+    PyObject_HEAD
+    Py_buffer v[9];
+    int got, running;
+    pthread_t thread;
     double tol;
     long max_iter;
-    if (!PyArg_ParseTuple(args, "OOOOOOdlOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &tol, &max_iter, &o[6], &o[7], &o[8]))
-        return NULL;
-    Py_buffer v[9], probe;
-    int got = 0, status = COX_OK;
-    double ll = NAN;
-    long iterations = 0;
-    if (PyObject_GetBuffer(o[1], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t n = probe.len / 8;
-    PyBuffer_Release(&probe);
-    if (PyObject_GetBuffer(o[6], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t p = probe.len / 8;
-    PyBuffer_Release(&probe);
-    if (p < 1 || p > MAXP || n < 1) {
-        PyErr_Format(PyExc_ValueError, "between 1 and %d covariates and at least one patient", MAXP);
-        return NULL;
-    }
-    Py_ssize_t lens[9] = {n * p, n, n, n, n, n, p, p * p, p};
-    static const char *names[9] = {"X", "time", "event", "entry", "by_time", "by_entry", "beta", "variance", "ph_stat"};
-    PyObject *bufs[9] = {o[0], o[1], o[2], o[3], o[4], o[5], o[6], o[7], o[8]};
-    for (; got < 9; got++)
-        if (get(bufs[got], &v[got], lens[got], 8, names[got], got >= 6) < 0) goto done;
-    const int64_t *by_time = v[4].buf, *by_entry = v[5].buf;
-    for (Py_ssize_t j = 0; j < n; j++)
-        if (by_time[j] < 0 || by_time[j] >= n || by_entry[j] < 0 || by_entry[j] >= n) {
-            PyErr_SetString(PyExc_ValueError, "by_time and by_entry must be orders of the patients");
-            goto done;
-        }
-    Py_BEGIN_ALLOW_THREADS
-    Py_ssize_t q = p + 1;
+    int status;
+    double loglik;
+    long iterations;
+} Job;
+
+static void compute(Job *job) {
+    Py_ssize_t n = job->v[1].len / 8, p = job->v[6].len / 8, q = p + 1;
     Problem pr = {.n = n, .p = p};
     double *doubles = malloc((size_t)(n * p + 2 * n + (n + 1) * q + 2 * n + 1 + 2 * n * p) * sizeof(double));
     int64_t *ints = malloc((size_t)(4 * n + 1) * sizeof(int64_t));
@@ -382,27 +358,129 @@ static PyObject *cox(PyObject *self, PyObject *args) {
         pr.stop = ints + n;
         pr.deaths = ints + 2 * n;
         pr.start = ints + 3 * n;
-        status = prepare(&pr, v[0].buf, v[1].buf, v[2].buf, v[3].buf, by_time, by_entry);
-        if (status == COX_OK)
-            status = fit(&pr, tol, max_iter, v[6].buf, v[7].buf, v[8].buf,
-                         &ll, &iterations);
+        job->status = prepare(&pr, job->v[0].buf, job->v[1].buf, job->v[2].buf, job->v[3].buf, job->v[4].buf, job->v[5].buf);
+        if (job->status == COX_OK)
+            job->status = fit(&pr, job->tol, job->max_iter, job->v[6].buf, job->v[7].buf, job->v[8].buf, &job->loglik,
+                              &job->iterations);
     } else
-        status = COX_NO_MEMORY;
+        job->status = COX_NO_MEMORY;
     free(doubles);
     free(ints);
-    Py_END_ALLOW_THREADS
-done:
-    for (int k = 0; k < got; k++) PyBuffer_Release(&v[k]);
-    if (PyErr_Occurred()) return NULL;
-    return Py_BuildValue("idl", status, ll, iterations);
+}
+
+static void *run(void *job) {
+    compute(job);
+    return NULL;
+}
+
+/* Waits for the thread (without the GIL when `release`), then lets go of the buffers. */
+static void finish(Job *job, int release) {
+    if (job->running) {
+        if (release) {
+            Py_BEGIN_ALLOW_THREADS
+            pthread_join(job->thread, NULL);
+            Py_END_ALLOW_THREADS
+        } else
+            pthread_join(job->thread, NULL);
+        job->running = 0;
+    }
+    for (int k = 0; k < job->got; k++) PyBuffer_Release(&job->v[k]);
+    job->got = 0;
+}
+
+static void job_dealloc(PyObject *self) {
+    finish((Job *)self, 0);   /* the thread never takes the GIL: joining while holding it is safe */
+    PyObject_Free(self);
+}
+
+static PyObject *job_result(PyObject *self, PyObject *unused) {
+    (void)unused;
+    Job *job = (Job *)self;
+    finish(job, 1);
+    return Py_BuildValue("idl", job->status, job->loglik, job->iterations);
+}
+
+static PyMethodDef JOB_METHODS[] = {
+    {"result", job_result, METH_NOARGS, "result() -> (status, log likelihood, iterations), once the fit is done."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject JOB_TYPE = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "onconode.analysis._coxph.Job",
+    .tp_basicsize = sizeof(Job),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = job_dealloc,
+    .tp_methods = JOB_METHODS,
+    .tp_doc = "A Cox fit running in its own thread; result() waits for it.",
+};
+
+/* start(X, time, event, entry, by_time, by_entry, tol, max_iter, beta, variance, ph_stat) -> Job
+ *
+ * X: n x p float64; time, entry: n float64 (entry -inf for none); event: n int64;
+ * by_time, by_entry: the stable orders of time and entry (int64). Starts the fit in a
+ * thread of its own; Job.result() waits for it and returns (status, log likelihood,
+ * iterations), having written beta (p), the variance (p x p) and the proportional-hazards
+ * test's chi-squared statistic per covariate (1 df). status 0 is a fit; the others name
+ * what went wrong (coxph.py). The caller must not touch the output arrays before. */
+static PyObject *start(PyObject *self, PyObject *args) {
+    (void)self;
+    PyObject *o[9];
+    double tol;
+    long max_iter;
+    if (!PyArg_ParseTuple(args, "OOOOOOdlOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &tol, &max_iter, &o[6], &o[7], &o[8]))
+        return NULL;
+    Py_buffer probe;
+    if (PyObject_GetBuffer(o[1], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    Py_ssize_t n = probe.len / 8;
+    PyBuffer_Release(&probe);
+    if (PyObject_GetBuffer(o[6], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    Py_ssize_t p = probe.len / 8;
+    PyBuffer_Release(&probe);
+    if (p < 1 || p > MAXP || n < 1) {
+        PyErr_Format(PyExc_ValueError, "between 1 and %d covariates and at least one patient", MAXP);
+        return NULL;
+    }
+    Job *job = PyObject_New(Job, &JOB_TYPE);
+    if (job == NULL) return NULL;
+    job->got = job->running = 0;
+    job->tol = tol;
+    job->max_iter = max_iter;
+    job->status = COX_OK;
+    job->loglik = NAN;
+    job->iterations = 0;
+    Py_ssize_t lens[9] = {n * p, n, n, n, n, n, p, p * p, p};
+    static const char *names[9] = {"X", "time", "event", "entry", "by_time", "by_entry", "beta", "variance", "ph_stat"};
+    for (; job->got < 9; job->got++)
+        if (get(o[job->got], &job->v[job->got], lens[job->got], 8, names[job->got], job->got >= 6) < 0) {
+            Py_DECREF(job);
+            return NULL;
+        }
+    const int64_t *by_time = job->v[4].buf, *by_entry = job->v[5].buf;
+    for (Py_ssize_t j = 0; j < n; j++)
+        if (by_time[j] < 0 || by_time[j] >= n || by_entry[j] < 0 || by_entry[j] >= n) {
+            PyErr_SetString(PyExc_ValueError, "by_time and by_entry must be orders of the patients");
+            Py_DECREF(job);
+            return NULL;
+        }
+    if (pthread_create(&job->thread, NULL, run, job) == 0)
+        job->running = 1;
+    else {   /* no thread to be had: fit here */
+        Py_BEGIN_ALLOW_THREADS
+        compute(job);
+        Py_END_ALLOW_THREADS
+    }
+    return (PyObject *)job;
 }
 
 static PyMethodDef METHODS[] = {
-    {"cox", cox, METH_VARARGS,
-     "cox(X, time, event, entry, by_time, by_entry, tol, max_iter, beta, variance, ph_stat) -> (status, loglik, iterations)."},
+    {"start", start, METH_VARARGS,
+     "start(X, time, event, entry, by_time, by_entry, tol, max_iter, beta, variance, ph_stat) -> Job (its result() waits)."},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef MODULE = {PyModuleDef_HEAD_INIT, "_coxph", NULL, -1, METHODS};
 
-PyMODINIT_FUNC PyInit__coxph(void) { return PyModule_Create(&MODULE); }
+PyMODINIT_FUNC PyInit__coxph(void) {
+    if (PyType_Ready(&JOB_TYPE) < 0) return NULL;
+    return PyModule_Create(&MODULE);
+}

@@ -8,7 +8,8 @@ Grambsch–Therneau test of proportional hazards on scaled Schoenfeld residuals 
 time transform). The whole fit is one C call without the GIL: the preparation, each
 evaluation (one pass over the patients and the event times), the solves, the variance
 and the test's statistic; in NumPy the calls around five evaluations cost more than the
-evaluations. Tests hold it to lifelines and statsmodels' PHReg to 1e-6, and to the
+evaluations. It runs in a thread of its own, so a survival question computes its curves
+meanwhile (`start`). Tests hold it to lifelines and statsmodels' PHReg to 1e-6, and to the
 definition (a boolean risk set per death time) to 1e-9.
 """
 
@@ -54,10 +55,27 @@ class CoxFit:
         return special.chdtrc(1, (self.params / self.se) ** 2)
 
 
-def fit_with_ph_test(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None,
-                     tol: float = 1e-10, max_iter: int = 100) -> tuple[CoxFit, np.ndarray]:
-    """Maximum partial likelihood (Newton–Raphson until the largest step is below `tol`),
-    and the proportional-hazards test's p per covariate at the estimate. Covariates are
+class PendingFit:
+    """A fit running in its own thread (`_coxph.start`; it never takes the GIL). `result`
+    waits for it, so the caller can compute something else meanwhile."""
+
+    def __init__(self, job: object, beta: np.ndarray, variance: np.ndarray, stat: np.ndarray, max_iter: int) -> None:
+        self._job, self._out, self._max_iter = job, (beta, variance, stat), max_iter
+
+    def result(self) -> tuple[CoxFit, np.ndarray]:
+        """The fit and the proportional-hazards test's p per covariate; CoxError if the
+        model cannot be estimated."""
+        status, loglik, iterations = self._job.result()  # type: ignore[attr-defined]
+        if status:
+            raise CoxError(WHAT_WENT_WRONG[status].format(max_iter=self._max_iter))
+        beta, variance, stat = self._out
+        return CoxFit(beta, variance, loglik, iterations), special.chdtrc(1, stat)
+
+
+def start(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None,
+          tol: float = 1e-10, max_iter: int = 100) -> PendingFit:
+    """Start the maximum partial likelihood fit (Newton–Raphson until the largest step is
+    below `tol`) and the proportional-hazards test at the estimate. Covariates are
     centred first (β is unchanged; the risk-set sums keep their precision)."""
     X = np.ascontiguousarray(X, float)
     time, event = np.ascontiguousarray(time, float), np.ascontiguousarray(event, np.int64)
@@ -70,11 +88,14 @@ def fit_with_ph_test(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: 
     p = X.shape[1]
     beta, variance, stat = np.empty(p), np.empty((p, p)), np.empty(p)
     by_entry = np.arange(len(time)) if by_entry is None else by_entry   # no entries: all at -inf, in any order
-    status, loglik, iterations = _coxph.cox(X, time, event, entry, stable_order(time), by_entry, tol, max_iter,
-                                            beta, variance, stat)
-    if status:
-        raise CoxError(WHAT_WENT_WRONG[status].format(max_iter=max_iter))
-    return CoxFit(beta, variance, loglik, iterations), special.chdtrc(1, stat)
+    job = _coxph.start(X, time, event, entry, stable_order(time), by_entry, tol, max_iter, beta, variance, stat)
+    return PendingFit(job, beta, variance, stat, max_iter)
+
+
+def fit_with_ph_test(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None,
+                     tol: float = 1e-10, max_iter: int = 100) -> tuple[CoxFit, np.ndarray]:
+    """`start` and wait for it."""
+    return start(X, time, event, entry, tol, max_iter).result()
 
 
 def fit(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None,

@@ -11,7 +11,8 @@ lifelines / statsmodels on the same data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, Callable
 
 import numpy as np
 import pandas as pd
@@ -93,19 +94,39 @@ def cox(df: pd.DataFrame, covariates: list[str], left_truncation: bool) -> dict[
 
 
 def _cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None, covariates: list[str]) -> dict[str, Any]:
+    return _cox_model(X, time, event, entry, covariates)()
+
+
+def _cox_model(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None,
+               covariates: list[str]) -> Callable[[], dict[str, Any]]:
+    """Start the fit (`coxph.start`, in its own thread) and return what waits for it and
+    shapes the answer: the caller computes the curves meanwhile."""
     out: dict[str, Any] = {"n": int(len(time)), "events": int(event.sum()), "parameters": len(covariates)}
     try:
-        fit, ph_p = coxph.fit_with_ph_test(X, time, event, entry)
-    except Exception as exc:  # non-convergence, singular covariates: say so rather than fail the request
-        out["error"] = f"the Cox model could not be estimated ({type(exc).__name__}: {exc})"
-        return out
+        pending = coxph.start(X, time, event, entry)
+    except Exception as exc:  # noqa: BLE001 (shapes, no patients: reported like the fit's own failures)
+        return lambda: _cox_failed(out, exc)
+
+    def answer() -> dict[str, Any]:
+        try:
+            fit, ph_p = pending.result()
+        except Exception as exc:  # non-convergence, singular covariates: say so rather than fail the request
+            return _cox_failed(out, exc)
+        return _cox_terms(out, fit, ph_p, covariates)
+    return answer
+
+
+def _cox_failed(out: dict[str, Any], exc: Exception) -> dict[str, Any]:
+    return {**out, "error": f"the Cox model could not be estimated ({type(exc).__name__}: {exc})"}
+
+
+def _cox_terms(out: dict[str, Any], fit: coxph.CoxFit, ph_p: np.ndarray, covariates: list[str]) -> dict[str, Any]:
     beta, se, p = fit.params.tolist(), fit.se.tolist(), fit.p.tolist()
     ph = ph_p.tolist()
-    out["terms"] = [{"term": c, "coef": beta[j], "se": se[j], "hazard_ratio": float(np.exp(beta[j])),
-                     "ci_low": float(np.exp(beta[j] - Z95 * se[j])), "ci_high": float(np.exp(beta[j] + Z95 * se[j])),
-                     "p": p[j], "ph_test_p": ph[j]} for j, c in enumerate(covariates)]
-    out["proportional_hazards_violated"] = [c for j, c in enumerate(covariates) if ph[j] < 0.05]
-    return out
+    terms = [{"term": c, "coef": beta[j], "se": se[j], "hazard_ratio": float(np.exp(beta[j])),
+              "ci_low": float(np.exp(beta[j] - Z95 * se[j])), "ci_high": float(np.exp(beta[j] + Z95 * se[j])),
+              "p": p[j], "ph_test_p": ph[j]} for j, c in enumerate(covariates)]
+    return {**out, "terms": terms, "proportional_hazards_violated": [c for j, c in enumerate(covariates) if ph[j] < 0.05]}
 
 
 @dataclass
@@ -128,9 +149,14 @@ class SurvivalResult:
     cox_covariates: list[str]
     covariates: dict[str, np.ndarray] = field(default_factory=dict)   # age, sex, purity per patient of `times`
     cox_rows: np.ndarray | None = None                                  # the patients the Cox model used
-    cox_fit: dict[str, Any] = field(default_factory=dict)
+    cox_model: Callable[[], dict[str, Any]] | None = None               # waits for the fit started with the result
     levels: dict[str, dict[str, int]] = field(default_factory=dict)
     analysed: dict[str, frozenset[str]] = field(default_factory=dict)  # per group, the patients behind the curves
+
+    @cached_property
+    def cox_fit(self) -> dict[str, Any]:
+        """The Cox model's answer (waiting for its fit), or {} when there is none."""
+        return self.cox_model() if self.cox_model else {}
 
     @property
     def data(self) -> pd.DataFrame:
@@ -275,6 +301,6 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
             result.levels["sex"] = {"male": int((sex == 1).sum()), "female": int((sex == 0).sum())}
         X = np.column_stack([(g == i).astype(float) for i in range(1, len(names))] + [covariates[c][rows] for c in covs])
         result.cox_rows = rows
-        result.cox_fit = _cox(X, times.time[rows], event, times.entry[rows] if left_truncation else None,
+        result.cox_model = _cox_model(X, times.time[rows], event, times.entry[rows] if left_truncation else None,
                               [f"group[{n}]" for n in names[1:]] + covs)
     return result
