@@ -21,7 +21,7 @@ import numpy as np
 from scipy import special   # chdtrc: what stats.chi2.sf computes, without its ~0.2 ms of argument handling
 
 from onconode.analysis import _coxph
-from onconode.analysis.risk_sets import stable_order
+from onconode.analysis.risk_sets import Orders, stable_order
 
 
 class CoxError(ValueError):
@@ -73,13 +73,13 @@ class PendingFit:
 
 
 def start(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None,
-          tol: float = 1e-10, max_iter: int = 100) -> PendingFit:
+          tol: float = 1e-10, max_iter: int = 100, orders: Orders | None = None) -> PendingFit:
     """Start the maximum partial likelihood fit (Newton–Raphson until the largest step is
     below `tol`) and the proportional-hazards test at the estimate. Covariates are
-    centred first (β is unchanged; the risk-set sums keep their precision)."""
+    centred first (β is unchanged; the risk-set sums keep their precision). `orders`:
+    the patients' (stable) orders by entry and time, when the caller has them."""
     X = np.ascontiguousarray(X, float)
     time, event = np.ascontiguousarray(time, float), np.ascontiguousarray(event, np.int64)
-    by_entry = None if entry is None else stable_order(np.ascontiguousarray(entry, float))
     entry = np.full(len(time), -np.inf) if entry is None else np.ascontiguousarray(entry, float)
     if X.ndim != 2 or X.shape[0] != len(time) or len(event) != len(time) or len(entry) != len(time):
         raise CoxError("covariates, times, events and entries need one row per patient")
@@ -87,8 +87,9 @@ def start(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray 
         raise CoxError(WHAT_WENT_WRONG[2])
     p = X.shape[1]
     beta, variance, stat = np.empty(p), np.empty((p, p)), np.empty(p)
-    by_entry = np.arange(len(time)) if by_entry is None else by_entry   # no entries: all at -inf, in any order
-    job = _coxph.start(X, time, event, entry, stable_order(time), by_entry, tol, max_iter, beta, variance, stat)
+    if orders is None:   # without entries, all enter at -inf: any order is theirs
+        orders = Orders(np.arange(len(time)), stable_order(time)) if np.isneginf(entry).all() else Orders.of(entry, time)
+    job = _coxph.start(X, time, event, entry, orders.by_time, orders.by_entry, tol, max_iter, beta, variance, stat)
     return PendingFit(job, beta, variance, stat, max_iter)
 
 

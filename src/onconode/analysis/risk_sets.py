@@ -52,8 +52,27 @@ class RiskTable:
         return self.times[rows], self.at_risk[rows, group], self.deaths[rows, group]
 
 
-def risk_table(entry: np.ndarray, time: np.ndarray, event: np.ndarray, group: np.ndarray, k: int) -> RiskTable:
-    """The `RiskTable` of patients in groups 0..k-1 (one C sweep, `_survival.risk_table`)."""
+@dataclass(frozen=True)
+class Orders:
+    """Patients ordered (stably) by entry and by exit: sorted once per survival answer and
+    shared by its risk table and its Cox fit."""
+    by_entry: np.ndarray
+    by_time: np.ndarray
+
+    @classmethod
+    def of(cls, entry: np.ndarray, time: np.ndarray) -> "Orders":
+        return cls(stable_order(np.asarray(entry, float)), stable_order(np.asarray(time, float)))
+
+    def subset(self, rows: np.ndarray) -> "Orders":
+        """The orders of the patients where the mask `rows` holds, numbered among them."""
+        at = np.cumsum(rows) - 1
+        return Orders(at[self.by_entry[rows[self.by_entry]]], at[self.by_time[rows[self.by_time]]])
+
+
+def risk_table(entry: np.ndarray, time: np.ndarray, event: np.ndarray, group: np.ndarray, k: int,
+               orders: Orders | None = None) -> RiskTable:
+    """The `RiskTable` of patients in groups 0..k-1 (one C sweep, `_survival.risk_table`);
+    `orders`: theirs, when the caller has them."""
     entry, time = np.ascontiguousarray(entry, float), np.ascontiguousarray(time, float)
     event, group = np.ascontiguousarray(event, np.int64), np.ascontiguousarray(group, np.int64)
     n = len(time)
@@ -64,5 +83,6 @@ def risk_table(entry: np.ndarray, time: np.ndarray, event: np.ndarray, group: np
     if n and (group.min() < 0 or group.max() >= k):
         raise ValueError(f"group codes must lie in 0..{k - 1}")
     times, tables = np.empty(n), np.empty((3, n, k), np.int64)
-    T = _survival.risk_table(entry, time, event, group, stable_order(entry), stable_order(time), times, *tables)
+    orders = orders or Orders.of(entry, time)
+    T = _survival.risk_table(entry, time, event, group, orders.by_entry, orders.by_time, times, *tables)
     return RiskTable(times[:T], tables[0, :T], tables[1, :T], tables[2, :T], np.bincount(group, minlength=k))

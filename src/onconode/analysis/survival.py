@@ -19,7 +19,7 @@ import pandas as pd
 from scipy import special, stats
 
 from onconode.analysis import _survival, coxph
-from onconode.analysis.risk_sets import RiskTable, risk_table
+from onconode.analysis.risk_sets import Orders, RiskTable, risk_table
 
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -98,12 +98,12 @@ def _cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray |
 
 
 def _cox_model(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None,
-               covariates: list[str]) -> Callable[[], dict[str, Any]]:
+               covariates: list[str], orders: Orders | None = None) -> Callable[[], dict[str, Any]]:
     """Start the fit (`coxph.start`, in its own thread) and return what waits for it and
     shapes the answer: the caller computes the curves meanwhile."""
     out: dict[str, Any] = {"n": int(len(time)), "events": int(event.sum()), "parameters": len(covariates)}
     try:
-        pending = coxph.start(X, time, event, entry)
+        pending = coxph.start(X, time, event, entry, orders=orders)
     except Exception as exc:  # noqa: BLE001 (shapes, no patients: reported like the fit's own failures)
         return lambda: _cox_failed(out, exc)
 
@@ -137,6 +137,7 @@ class Times:
     entry: np.ndarray
     time: np.ndarray
     event: np.ndarray
+    orders: Orders | None = None   # by entry and by time, when sorted already
 
 
 @dataclass
@@ -176,7 +177,7 @@ class SurvivalResult:
         return d[self.cox_rows].reset_index(drop=True)
 
     def _table(self, t: Times) -> RiskTable:
-        return risk_table(t.entry, t.time, t.event, t.group, len(self.groups))
+        return risk_table(t.entry, t.time, t.event, t.group, len(self.groups), t.orders)
 
     def _curves(self, t: Times, table: RiskTable) -> list[dict[str, Any]]:
         events = np.bincount(t.group[t.event == 1], minlength=len(self.groups)).tolist()
@@ -223,34 +224,59 @@ COX_COVARIATES = ("age", "sex", "purity")
 
 @dataclass
 class _Part:
-    """One group's analysable patients: ids, times, covariates; and how many were excluded."""
+    """Analysable patients of one or more groups: group code, ids, times, covariates; and
+    how many were excluded."""
     patient_ids: np.ndarray
     entry: np.ndarray
     time: np.ndarray
     event: np.ndarray
     covariates: dict[str, np.ndarray]
     excluded: int
+    group: np.ndarray
 
 
-def _part(snap: Any, kept: Any, cohort: Any, endpoint: str, treatment: Any, left_truncation: bool) -> _Part:
-    """A group's patients from the kept per-sample arrays when there are some (overall
-    survival entirely in NumPy), else from `endpoint_data` and the sample attributes."""
+def _patients(snap: Any, groups: dict[str, Any], endpoint: str, treatment: Any, left_truncation: bool) -> _Part:
+    """Every group's analysable patients, group after group, each group's by patient id.
+    Overall survival on the kept per-sample arrays is one NumPy pass over all groups;
+    the other endpoints are read per group."""
+    from onconode.analysis import survival_data as sd
+
+    kept = sd.sample_days(snap)
+    if kept is not None and endpoint == "os":
+        code = np.full(len(kept.sample_ids), -1, np.int64)   # each sample's group (groups share no patients)
+        for i, cohort in enumerate(groups.values()):
+            code[kept.rows.of_cohort(cohort)] = i
+        t, excluded = sd.overall_survival(kept, code >= 0, left_truncation)
+        group = code[t.covariate_row]
+        order = np.concatenate([np.flatnonzero(group == i) for i in range(len(groups))])
+        return _Part(kept.patients[t.patient[order]], t.entry[order], t.time[order], t.event[order],
+                     _covariates(kept, t.covariate_row[order]), excluded, group[order])
+    parts = [_part(snap, kept, c, i, endpoint, treatment, left_truncation) for i, c in enumerate(groups.values())]
+    joined = {f: np.concatenate([getattr(p, f) for p in parts]) for f in ("patient_ids", "entry", "time", "event", "group")}
+    return _Part(covariates={k: np.concatenate([p.covariates[k] for p in parts]) for k in COX_COVARIATES},
+                 excluded=sum(p.excluded for p in parts), **joined)
+
+
+def _covariates(kept: Any, rows: np.ndarray) -> dict[str, np.ndarray]:
+    """The Cox covariates of the kept sample `rows`; NaN where a patient has no row (-1),
+    as a left merge gives."""
+    known = rows >= 0
+    return {k: np.where(known, v[rows], np.nan) for k, v in (("age", kept.age), ("sex", kept.sex), ("purity", kept.purity))}
+
+
+def _part(snap: Any, kept: Any, cohort: Any, i: int, endpoint: str, treatment: Any, left_truncation: bool) -> _Part:
+    """Group `i`'s patients for an endpoint other than overall survival from `endpoint_data`,
+    with the covariates of the kept per-sample arrays when there are some, else of the
+    sample attributes."""
     from onconode.analysis import survival_data as sd
 
     if kept is not None:
-        mask = sd.cohort_rows(kept, cohort)
-        if endpoint == "os":
-            t, excluded = sd.overall_survival(kept, mask, left_truncation)
-            ids, entry, time, event, rows = kept.patients[t.patient], t.entry, t.time, t.event, t.covariate_row
-        else:
-            d, excluded = sd.endpoint_data(snap, cohort, endpoint, treatment, left_truncation)  # type: ignore[arg-type]
-            c = sd.covariate_rows(kept, mask)
-            where = {pid: r for pid, r in zip(kept.patients[kept.patient[c]].tolist(), c.tolist())}
-            rows = np.fromiter((where.get(p, -1) for p in d.patient_id.tolist()), np.int64, len(d))
-            ids, entry, time, event = d.patient_id.to_numpy(object), d.entry.to_numpy(float), d.time.to_numpy(float), d.event.to_numpy(np.int64)
-        covs = {"age": kept.age, "sex": kept.sex, "purity": kept.purity}
-        known = rows >= 0   # a patient without a cohort sample row has no covariates (NaN), as a left merge gives
-        return _Part(ids, entry, time, event, {k: np.where(known, v[rows], np.nan) for k, v in covs.items()}, excluded)
+        d, excluded = sd.endpoint_data(snap, cohort, endpoint, treatment, left_truncation)  # type: ignore[arg-type]
+        c = sd.covariate_rows(kept, sd.cohort_rows(kept, cohort))
+        where = {pid: r for pid, r in zip(kept.patients[kept.patient[c]].tolist(), c.tolist())}
+        rows = np.fromiter((where.get(p, -1) for p in d.patient_id.tolist()), np.int64, len(d))
+        return _Part(d.patient_id.to_numpy(object), d.entry.to_numpy(float), d.time.to_numpy(float),
+                     d.event.to_numpy(np.int64), _covariates(kept, rows), excluded, np.full(len(d), i, np.int64))
     from onconode.analysis.summary import sample_attributes
 
     d, excluded = sd.endpoint_data(snap, cohort, endpoint, treatment, left_truncation)  # type: ignore[arg-type]
@@ -259,7 +285,7 @@ def _part(snap: Any, kept: Any, cohort: Any, endpoint: str, treatment: Any, left
     return _Part(d.patient_id.to_numpy(object), d.entry.to_numpy(float), d.time.to_numpy(float), d.event.to_numpy(np.int64),
                  {"age": d.age_at_biopsy.to_numpy(float, na_value=np.nan),
                   "sex": d.sex.map(sd.SEX_CODES).to_numpy(float, na_value=np.nan),
-                  "purity": d.purity.to_numpy(float, na_value=np.nan)}, excluded)
+                  "purity": d.purity.to_numpy(float, na_value=np.nan)}, excluded, np.full(len(d), i, np.int64))
 
 
 def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", treatment: Any = None,
@@ -267,8 +293,6 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
     """KM per group, log-rank across groups, and a Cox model of group membership (first
     group the reference) adjusted for `cox_covariates` (age at biopsy, sex, purity).
     Groups are cohorts without shared patients."""
-    from onconode.analysis.survival_data import sample_days
-
     names = list(groups)
     if not names:
         raise ValueError("survival needs at least one group")
@@ -280,14 +304,13 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
     unknown = set(covs) - set(COX_COVARIATES)
     if unknown:
         raise ValueError(f"unknown Cox covariates {sorted(unknown)}; choose from {', '.join(COX_COVARIATES)}")
-    kept = sample_days(snap)
-    parts = [_part(snap, kept, c, endpoint, treatment, left_truncation) for c in groups.values()]
-    group = np.concatenate([np.full(len(p.time), i, np.int64) for i, p in enumerate(parts)])
-    times = Times(group, np.concatenate([p.entry for p in parts]), np.concatenate([p.time for p in parts]),
-                  np.concatenate([p.event for p in parts]))
-    covariates = {k: np.concatenate([p.covariates[k] for p in parts]) for k in COX_COVARIATES}
-    result = SurvivalResult(endpoint, left_truncation, times, names, sum(p.excluded for p in parts), list(cox_covariates or []),
-                            covariates, analysed={g: frozenset(p.patient_ids.tolist()) for g, p in zip(names, parts)})
+    pts = _patients(snap, groups, endpoint, treatment, left_truncation)
+    group, entry, time, covariates = pts.group, pts.entry, pts.time, pts.covariates
+    orders = Orders.of(entry, time)
+    times = Times(group, entry, time, pts.event, orders)
+    ends = np.searchsorted(group, np.arange(1, len(names)))   # the groups' patients follow one another
+    result = SurvivalResult(endpoint, left_truncation, times, names, pts.excluded, list(cox_covariates or []), covariates,
+                            analysed={g: frozenset(ids.tolist()) for g, ids in zip(names, np.split(pts.patient_ids, ends))})
     if len(names) > 1 or covs:
         rows = np.ones(len(group), bool)
         for c in covs:
@@ -301,6 +324,6 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
             result.levels["sex"] = {"male": int((sex == 1).sum()), "female": int((sex == 0).sum())}
         X = np.column_stack([(g == i).astype(float) for i in range(1, len(names))] + [covariates[c][rows] for c in covs])
         result.cox_rows = rows
-        result.cox_model = _cox_model(X, times.time[rows], event, times.entry[rows] if left_truncation else None,
-                              [f"group[{n}]" for n in names[1:]] + covs)
+        result.cox_model = _cox_model(X, time[rows], event, entry[rows] if left_truncation else None,
+                                      [f"group[{n}]" for n in names[1:]] + covs, orders.subset(rows))
     return result
