@@ -2,7 +2,7 @@
 100-million-variant store, on onconode and on PostgreSQL 15 holding the same data.
 
     python benchmarks/analysis_scale.py [--home /work/bench/store] [--patients 5000]
-        [--variants-per-sample 12000] [--runs 5] [--pg-home DIR | --no-pg] [--label NAME]
+        [--variants-per-sample 12000] [--runs 5] [--rounds 1] [--pg-home DIR | --no-pg] [--label NAME]
         [--lock /tmp/bench.lock] [--pg-dir DIR] [--keep-pg]
 
 1. The store: reused when `--home` holds the synthetic cohort of these parameters, else
@@ -18,7 +18,11 @@
    compares the same data. `--keep-pg` stops the server without deleting `--pg-dir` (and
    writes the load's measurements to `<pg-dir>/load.json`); a later run with the same
    `--pg-dir` restarts that server instead of loading again and reports the kept load.
-4. `--lock FILE`: the run takes an exclusive flock on FILE only while timing (the
+4. `--rounds N`: steps 2 and 3 N times, alternating, each in a fresh process; per question
+   the samples of all rounds are merged (and each round's p50 kept). This VM's speed drifts
+   by tens of percent over seconds: onconode's 21 runs of a question take ~0.1 s, and a
+   single window decided its p50.
+5. `--lock FILE`: the run takes an exclusive flock on FILE only while timing (the
    onconode and PostgreSQL query phases), not during the store build or the PostgreSQL
    load, so other benchmarks on the machine wait only for the measurements.
 
@@ -56,14 +60,39 @@ def _timed(questions: dict[str, Callable[[], dict[str, Any]]], runs: int, finger
             ask()
             times.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
-        # CPU time of this process (all its threads; for PostgreSQL the client only): steadier
-        # than wall time when other sessions load the machine.
-        # three decimals: a sub-millisecond answer's ratio is not computed from a rounded 0.3 ms
-        out[name] = {"p50_ms": round(statistics.median(times), 3), "cpu_p50_ms": round(statistics.median(cpu), 3),
-                     "min_ms": round(min(times), 3),
-                     "max_ms": round(max(times), 3), "runs": runs, "answer": fingerprint(name, result)}
+        out[name] = {**_summary(times, cpu), "answer": fingerprint(name, result)}
         print(f"  {name}: p50 {out[name]['p50_ms']} ms  {out[name]['answer']}", file=sys.stderr, flush=True)
     return out
+
+
+def _summary(times: list[float], cpu: list[float]) -> dict[str, Any]:
+    """Wall-time p50, min and max, and the p50 of the process's CPU time (all its threads;
+    for PostgreSQL the client only), to three decimals (a sub-millisecond answer's ratio is
+    not computed from a rounded 0.3 ms); the samples are kept for merging rounds."""
+    return {"p50_ms": round(statistics.median(times), 3), "cpu_p50_ms": round(statistics.median(cpu), 3),
+            "min_ms": round(min(times), 3), "max_ms": round(max(times), 3), "runs": len(times),
+            "times_ms": [round(t, 3) for t in times], "cpu_ms": [round(c, 3) for c in cpu]}
+
+
+def _rounds(phases: list[dict[str, Any]]) -> dict[str, Any]:
+    """One system's phases (rounds) as one: per question, the statistics of all rounds'
+    samples together, each round's p50, and whether every round gave the same answer.
+    This VM's speed drifts by tens of percent over seconds; a system timed in several
+    windows between the other's is less at the mercy of one slow (or fast) window."""
+    first = phases[0]
+    queries = {}
+    for name, q in first["queries"].items():
+        times = [t for ph in phases for t in ph["queries"][name]["times_ms"]]
+        cpu = [c for ph in phases for c in ph["queries"][name]["cpu_ms"]]
+        queries[name] = {**_summary(times, cpu), "round_p50_ms": [ph["queries"][name]["p50_ms"] for ph in phases],
+                         "answer": q["answer"], "same_answer_every_round": all(
+                             ph["queries"][name]["answer"] == q["answer"] for ph in phases)}
+    rest = {k: v for k, v in first.items() if k != "queries"}
+    for k in ("peak_rss_mb", "client_peak_rss_mb"):
+        if k in first:
+            rest[k] = max(ph[k] for ph in phases)
+    return {**rest, "queries": queries, "rounds": len(phases),
+            "load_average_at_start": [ph["load_average_at_start"] for ph in phases]}
 
 
 def _peak_rss_mb() -> float:
@@ -325,6 +354,8 @@ def main() -> None:
     ap.add_argument("--variants-per-sample", type=int, default=12000,
                     help="median somatic variants per sample (12,000 gives ~103M variants for 5,000 patients)")
     ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="time each system this many times, alternating, each in a fresh process (samples merged)")
     ap.add_argument("--pg-home", type=Path, help="store to load into PostgreSQL (default: --home)")
     ap.add_argument("--no-pg", action="store_true")
     ap.add_argument("--label", default="default")
@@ -354,24 +385,35 @@ def main() -> None:
     try:
         if server:
             server.start()
-        print(f"onconode on {a.home}", file=sys.stderr)
-        run["onconode"] = _child("onconode", str(a.home), str(a.runs))
-        _save(run)
+        ours: list[dict[str, Any]] = []
+        on_pg_store: list[dict[str, Any]] = []
+        theirs: list[dict[str, Any]] = []
+        genes: list[str] = []
         if server:
-            if pg_home != a.home:
-                run["pg_store"] = {**_store_facts(pg_home), "home": str(pg_home)}
-                print(f"onconode on the PostgreSQL comparison store {pg_home}", file=sys.stderr)
-                run["onconode_on_pg_store"] = _child("onconode", str(pg_home), str(a.runs))
-            genes_from = run.get("onconode_on_pg_store", run["onconode"])["driver_genes"]
             from onconode.store import Store
             with Store.open(pg_home, read_only=True) as store:
                 genes = sorted(r[0] for r in store.con.execute(
                     "SELECT DISTINCT upper(gene) FROM driver WHERE gene IS NOT NULL AND _removed IS NULL").fetchall())
-            assert len(genes) == genes_from
-            print("PostgreSQL questions", file=sys.stderr)
-            run["postgres"] = server.ask(a.runs, genes)
+        for r in range(a.rounds):   # alternating: onconode, PostgreSQL, onconode, ...
+            print(f"round {r + 1} of {a.rounds}: onconode on {a.home}", file=sys.stderr)
+            ours.append(_child("onconode", str(a.home), str(a.runs)))
+            run["onconode"] = _rounds(ours)
+            _save(run)
+            if server:
+                if pg_home != a.home:
+                    run["pg_store"] = {**_store_facts(pg_home), "home": str(pg_home)}
+                    print(f"onconode on the PostgreSQL comparison store {pg_home}", file=sys.stderr)
+                    on_pg_store.append(_child("onconode", str(pg_home), str(a.runs)))
+                    run["onconode_on_pg_store"] = _rounds(on_pg_store)
+                assert len(genes) == run.get("onconode_on_pg_store", run["onconode"])["driver_genes"]
+                print(f"round {r + 1} of {a.rounds}: PostgreSQL questions", file=sys.stderr)
+                theirs.append(server.ask(a.runs, genes))
+                run["postgres"] = _rounds(theirs)
+        if server:
             same = run.get("onconode_on_pg_store", run["onconode"])["queries"]
-            run["answers_agree"] = {q: same[q]["answer"] == run["postgres"]["queries"][q]["answer"] for q in same}
+            run["answers_agree"] = {q: same[q]["answer"] == run["postgres"]["queries"][q]["answer"]
+                                    and same[q]["same_answer_every_round"] and run["postgres"]["queries"][q]["same_answer_every_round"]
+                                    for q in same}
             print(f"answers agree: {run['answers_agree']}", file=sys.stderr)
     finally:
         if server:
