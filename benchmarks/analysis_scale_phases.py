@@ -48,11 +48,12 @@ ms, cmpres = t(lambda: CMP.compare(snap, g, genes)); res["compare"]["compare() t
 ms,_ = t(lambda: gate.release(Q.USER, snap, cmpres, {n: c.patient_ids for n, c in g.items()})); res["compare"]["gate+exact()"]=ms
 ms,_ = t(lambda: [endpoint_data(snap, c, "os", None, True) for c in g.values()]); res["survival"]={"cohorts": res["compare"]["cohorts (KRAS, rest)"], "endpoint data (dates)": ms}
 ms,_ = t(lambda: [summary.sample_attributes(snap, c) for c in g.values()]); res["survival"]["covariates (attributes)"]=ms
-ms, sr = t(lambda: S.survival_analysis(snap, g, "os", None, True, Q.COX_COVARIATES)); res["survival"]["survival_analysis() total (data + Cox)"]=ms
+ms, sr = t(lambda: S.survival_analysis(snap, g, "os", None, True, Q.COX_COVARIATES)); res["survival"]["survival_analysis() (data; starts the Cox fit)"]=ms
 d = sr.cox_data
-ms,_ = t(lambda: S.cox(d, ["group[rest]"] + Q.COX_COVARIATES, True)); res["survival"]["  of which Cox fit + PH test"]=ms
-ms,_ = t(lambda: sr._curves(sr.times)); res["survival"]["KM curves + steps"]=ms
-ms,_ = t(lambda: sr._test(sr.times)); res["survival"]["log-rank"]=ms
+ms,_ = t(lambda: S.cox(d, ["group[rest]"] + Q.COX_COVARIATES, True)); res["survival"]["Cox fit + PH test (own thread, overlaps)"]=ms
+ms, table = t(lambda: sr._table(sr.times)); res["survival"]["risk table (every group, every death time)"]=ms
+ms,_ = t(lambda: sr._curves(sr.times, table)); res["survival"]["KM curves + steps"]=ms
+ms,_ = t(lambda: sr._test(table)); res["survival"]["log-rank"]=ms
 ms,_ = t(lambda: gate.release(Q.USER, snap, sr, sr.analysed)); res["survival"]["gate+exact() (KM, log-rank, shaping)"]=ms
 ms,_ = t(lambda: C.evaluate(snap, Q.CRC)); res["oncoprint"]={"cohort": ms}
 ms, op = t(lambda: O.oncoprint(snap, crc, Q.ONCOPRINT_GENES)); res["oncoprint"]["events + order"]=ms

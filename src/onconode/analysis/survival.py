@@ -308,9 +308,7 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
     group, entry, time, covariates = pts.group, pts.entry, pts.time, pts.covariates
     orders = Orders.of(entry, time)
     times = Times(group, entry, time, pts.event, orders)
-    ends = np.searchsorted(group, np.arange(1, len(names)))   # the groups' patients follow one another
-    result = SurvivalResult(endpoint, left_truncation, times, names, pts.excluded, list(cox_covariates or []), covariates,
-                            analysed={g: frozenset(ids.tolist()) for g, ids in zip(names, np.split(pts.patient_ids, ends))})
+    result = SurvivalResult(endpoint, left_truncation, times, names, pts.excluded, list(cox_covariates or []), covariates)
     if len(names) > 1 or covs:
         rows = np.ones(len(group), bool)
         for c in covs:
@@ -326,4 +324,6 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
         result.cox_rows = rows
         result.cox_model = _cox_model(X, time[rows], event, entry[rows] if left_truncation else None,
                                       [f"group[{n}]" for n in names[1:]] + covs, orders.subset(rows))
+    ends = np.searchsorted(group, np.arange(1, len(names)))   # the groups' patients follow one another (the fit runs)
+    result.analysed = {g: frozenset(ids.tolist()) for g, ids in zip(names, np.split(pts.patient_ids, ends))}
     return result
