@@ -13,35 +13,50 @@
 
 static PyObject *KEY_SAMPLE, *KEY_ALTERATIONS;
 
-static int int64s(PyObject *obj, Py_buffer *view, Py_ssize_t n, const char *what) {
+static int int64s(PyObject *obj, Py_buffer *view, Py_ssize_t n, const char *what, const char *each) {
     if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) < 0) return -1;
     if (view->len != n * 8 || view->itemsize != 8 || !view->format || (view->format[0] != 'l' && view->format[0] != 'q')) {
         PyBuffer_Release(view);
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd int64 values, one per sample", what, n);
+        PyErr_Format(PyExc_ValueError, "%s: expected %zd int64 values, one per %s", what, n, each);
         return -1;
     }
     return 0;
 }
 
-/* matrix(sample_ids, first, end, pairs): row i is sample_ids[i] with the (gene, labels)
- * pairs[first[i]:end[i]] as its alterations (an empty run: no alteration). */
+/* matrix(sample_ids, first, end, pairs, cells): row i is sample_ids[i] with the (gene,
+ * labels) pairs[cells[j]] for j in [first[i], end[i]) as its alterations (an empty run:
+ * no alteration). A cell names its pair by index: one pair per gene and distinct label
+ * combination serves every cell that has it. */
 static PyObject *matrix(PyObject *self, PyObject *args) {
     (void)self;
-    PyObject *ids, *fo, *eo, *pairs;
-    if (!PyArg_ParseTuple(args, "O!OOO!", &PyList_Type, &ids, &fo, &eo, &PyList_Type, &pairs)) return NULL;
+    PyObject *ids, *fo, *eo, *pairs, *co;
+    if (!PyArg_ParseTuple(args, "O!OOO!O", &PyList_Type, &ids, &fo, &eo, &PyList_Type, &pairs, &co)) return NULL;
     Py_ssize_t n = PyList_GET_SIZE(ids), m = PyList_GET_SIZE(pairs);
-    Py_buffer fv, ev;
-    if (int64s(fo, &fv, n, "first") < 0) return NULL;
-    if (int64s(eo, &ev, n, "end") < 0) {
+    Py_buffer fv, ev, cv;
+    if (PyObject_GetBuffer(co, &cv, PyBUF_C_CONTIGUOUS) < 0) return NULL;
+    Py_ssize_t c = cv.len / 8;
+    PyBuffer_Release(&cv);
+    if (int64s(fo, &fv, n, "first", "sample") < 0) return NULL;
+    if (int64s(eo, &ev, n, "end", "sample") < 0) {
         PyBuffer_Release(&fv);
         return NULL;
     }
-    const int64_t *first = fv.buf, *end = ev.buf;
+    if (int64s(co, &cv, c, "cells", "cell") < 0) {
+        PyBuffer_Release(&fv);
+        PyBuffer_Release(&ev);
+        return NULL;
+    }
+    const int64_t *first = fv.buf, *end = ev.buf, *cells = cv.buf;
     PyObject *out = NULL;
     for (Py_ssize_t i = 0; i < n; i++)
-        if (first[i] < 0 || first[i] > end[i] || end[i] > m) {
-            PyErr_Format(PyExc_ValueError, "row %zd: pairs [%lld, %lld) outside the %zd pairs", i,
-                         (long long)first[i], (long long)end[i], m);
+        if (first[i] < 0 || first[i] > end[i] || end[i] > c) {
+            PyErr_Format(PyExc_ValueError, "row %zd: cells [%lld, %lld) outside the %zd cells", i,
+                         (long long)first[i], (long long)end[i], c);
+            goto done;
+        }
+    for (Py_ssize_t j = 0; j < c; j++)
+        if (cells[j] < 0 || cells[j] >= m) {
+            PyErr_Format(PyExc_ValueError, "cell %zd: pair %lld outside the %zd pairs", j, (long long)cells[j], m);
             goto done;
         }
     for (Py_ssize_t j = 0; j < m; j++) {
@@ -56,7 +71,7 @@ static PyObject *matrix(PyObject *self, PyObject *args) {
         PyObject *alterations = _PyDict_NewPresized(end[i] - first[i]);
         int ok = alterations != NULL;
         for (int64_t j = first[i]; ok && j < end[i]; j++) {
-            PyObject *pair = PyList_GET_ITEM(pairs, j);
+            PyObject *pair = PyList_GET_ITEM(pairs, cells[j]);
             ok = PyDict_SetItem(alterations, PyTuple_GET_ITEM(pair, 0), PyTuple_GET_ITEM(pair, 1)) == 0;
         }
         PyObject *row = ok ? _PyDict_NewPresized(2) : NULL;
@@ -73,11 +88,12 @@ static PyObject *matrix(PyObject *self, PyObject *args) {
 done:
     PyBuffer_Release(&fv);
     PyBuffer_Release(&ev);
+    PyBuffer_Release(&cv);
     return out;
 }
 
 static PyMethodDef METHODS[] = {
-    {"matrix", matrix, METH_VARARGS, "matrix(sample_ids, first, end, pairs) -> the OncoPrint's row dicts."},
+    {"matrix", matrix, METH_VARARGS, "matrix(sample_ids, first, end, pairs, cells) -> the OncoPrint's row dicts."},
     {NULL, NULL, 0, NULL},
 };
 

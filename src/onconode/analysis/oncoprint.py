@@ -119,8 +119,8 @@ def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint
     ordered = np.sort(combo)
     distinct = ordered[np.r_[True, ordered[1:] != ordered[:-1]]] if len(ordered) else ordered
     lists = [[n for i, n in enumerate(names) if c >> i & 1] for c in distinct.tolist()]
-    pair_of = [(g, labels) for g in genes for labels in lists]
-    pairs = [pair_of[k] for k in (cell_gene * len(distinct) + np.searchsorted(distinct, combo)).tolist()]
+    pairs = [(g, labels) for g in genes for labels in lists]
+    cells = cell_gene * len(distinct) + np.searchsorted(distinct, combo)   # each cell's pair
     # each altered sample's run of cells: [first, end) in `pairs`; an unaltered one's is empty
     runs = np.flatnonzero(np.r_[True, cell_pos[1:] != cell_pos[:-1]]) if len(starts) else np.zeros(0, np.int64)
     first, end = np.zeros(index.size, np.int64), np.zeros(index.size, np.int64)
@@ -138,7 +138,7 @@ def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint
         altered = np.zeros((len(genes), index.size), bool)
         altered[cell_gene, cell_pos] = True
         order = profiled[np.lexsort([profiled] + [~altered[genes.index(g), profiled] for g in reversed(wanted)])]
-    matrix = _oncoprint.matrix(index.sample_ids[order].tolist(), first[order], end[order], pairs)   # the rows, built in C
+    matrix = _oncoprint.matrix(index.sample_ids[order].tolist(), first[order], end[order], pairs, cells)   # the rows, built in C
     return OncoPrint(wanted, matrix, len(profiled))
 
 
