@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from onconode.analysis import alterations
+from onconode.analysis import cohort as C   # cohort imports this module only inside evaluate(): no cycle at import
 from onconode.analysis.materialized import materialized_arrow, withdrawals
 from onconode.analysis.queries import Snapshot
 
@@ -220,8 +221,6 @@ class _Evaluator:
         self.snap, self.index, self.w = snap, index, known_withdrawals
 
     def node(self, n: Any) -> np.ndarray:
-        from onconode.analysis import cohort as C
-
         if isinstance(n, C.And):
             out = self.node(n.args[0])
             for a in n.args[1:]:
