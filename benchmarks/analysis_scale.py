@@ -84,7 +84,8 @@ def _rounds(phases: list[dict[str, Any]]) -> dict[str, Any]:
     for name, q in first["queries"].items():
         times = [t for ph in phases for t in ph["queries"][name]["times_ms"]]
         cpu = [c for ph in phases for c in ph["queries"][name]["cpu_ms"]]
-        queries[name] = {**_summary(times, cpu), "round_p50_ms": [ph["queries"][name]["p50_ms"] for ph in phases],
+        merged = {k: v for k, v in _summary(times, cpu).items() if k not in ("times_ms", "cpu_ms")}   # the file keeps summaries
+        queries[name] = {**merged, "round_p50_ms": [ph["queries"][name]["p50_ms"] for ph in phases],
                          "answer": q["answer"], "same_answer_every_round": all(
                              ph["queries"][name]["answer"] == q["answer"] for ph in phases)}
     rest = {k: v for k, v in first.items() if k != "queries"}
