@@ -18,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "_buffers.h"
+
 #define MAXP 64
 
 /* One evaluation of the log partial likelihood, its score (p), information (p x p) and the
@@ -321,16 +323,6 @@ static int fit(const Problem *pr, double tol, long max_iter, double *beta, doubl
     return COX_OK;
 }
 
-static int get(PyObject *obj, Py_buffer *view, Py_ssize_t n, Py_ssize_t size, const char *what, int writable) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0) return -1;
-    if (view->len != n * size) {
-        PyBuffer_Release(view);
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd values of %zd bytes", what, n, size);
-        return -1;
-    }
-    return 0;
-}
-
 /* A fit in its own thread: the buffers it reads and writes, held until it is joined. */
 typedef struct {
     PyObject_HEAD
@@ -429,13 +421,10 @@ static PyObject *start(PyObject *self, PyObject *args) {
     long max_iter;
     if (!PyArg_ParseTuple(args, "OOOOOOdlOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &tol, &max_iter, &o[6], &o[7], &o[8]))
         return NULL;
-    Py_buffer probe;
-    if (PyObject_GetBuffer(o[1], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t n = probe.len / 8;
-    PyBuffer_Release(&probe);
-    if (PyObject_GetBuffer(o[6], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t p = probe.len / 8;
-    PyBuffer_Release(&probe);
+    Py_ssize_t n = count8(o[1]);
+    if (n < 0) return NULL;
+    Py_ssize_t p = count8(o[6]);
+    if (p < 0) return NULL;
     if (p < 1 || p > MAXP || n < 1) {
         PyErr_Format(PyExc_ValueError, "between 1 and %d covariates and at least one patient", MAXP);
         return NULL;

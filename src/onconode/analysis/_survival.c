@@ -12,15 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int get(PyObject *obj, Py_buffer *view, Py_ssize_t n, Py_ssize_t size, const char *what, int writable) {
-    if (PyObject_GetBuffer(obj, view, PyBUF_C_CONTIGUOUS | (writable ? PyBUF_WRITABLE : 0)) < 0) return -1;
-    if (view->len != n * size) {
-        PyBuffer_Release(view);
-        PyErr_Format(PyExc_ValueError, "%s: expected %zd values of %zd bytes", what, n, size);
-        return -1;
-    }
-    return 0;
-}
+#include "_buffers.h"
 
 /* logrank(at_risk, deaths, observed_minus_expected, variance): the k-group log-rank
  * sums over T event times from the numbers at risk and deaths per time and group (T x k
@@ -31,14 +23,13 @@ static PyObject *logrank(PyObject *self, PyObject *args) {
     (void)self;
     PyObject *o[4];
     if (!PyArg_ParseTuple(args, "OOOO", &o[0], &o[1], &o[2], &o[3])) return NULL;
-    Py_buffer v[4], probe;
+    Py_buffer v[4];
     int got = 0;
-    if (PyObject_GetBuffer(o[2], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t k = probe.len / 8;
-    PyBuffer_Release(&probe);
-    if (PyObject_GetBuffer(o[0], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t T = k ? probe.len / 8 / k : 0;
-    PyBuffer_Release(&probe);
+    Py_ssize_t k = count8(o[2]);
+    if (k < 0) return NULL;
+    Py_ssize_t cells = count8(o[0]);   /* T x k */
+    if (cells < 0) return NULL;
+    Py_ssize_t T = k ? cells / k : 0;
     Py_ssize_t lens[4] = {T * k, T * k, k, k * k};
     static const char *names[4] = {"at_risk", "deaths", "observed_minus_expected", "variance"};
     for (; got < 4; got++)
@@ -83,15 +74,14 @@ static PyObject *risk_table(PyObject *self, PyObject *args) {
     PyObject *o[10];
     if (!PyArg_ParseTuple(args, "OOOOOOOOOO", &o[0], &o[1], &o[2], &o[3], &o[4], &o[5], &o[6], &o[7], &o[8], &o[9]))
         return NULL;
-    Py_buffer v[10], probe;
+    Py_buffer v[10];
     int got = 0;
     Py_ssize_t T = -1;
-    if (PyObject_GetBuffer(o[0], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t n = probe.len / 8;
-    PyBuffer_Release(&probe);
-    if (PyObject_GetBuffer(o[7], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t k = n ? probe.len / 8 / n : 0;
-    PyBuffer_Release(&probe);
+    Py_ssize_t n = count8(o[0]);
+    if (n < 0) return NULL;
+    Py_ssize_t cells = count8(o[7]);   /* n x k */
+    if (cells < 0) return NULL;
+    Py_ssize_t k = n ? cells / n : 0;
     Py_ssize_t lens[10] = {n, n, n, n, n, n, n, n * k, n * k, n * k};
     static const char *names[10] = {"entry", "time", "event", "group", "by_entry", "by_exit", "times", "at_risk",
                                     "deaths", "deaths_at_risk"};
@@ -165,10 +155,8 @@ static PyObject *steps(PyObject *self, PyObject *args) {
     Py_buffer v[6];
     int got = 0;
     PyObject *out = NULL;
-    Py_buffer probe;
-    if (PyObject_GetBuffer(o[0], &probe, PyBUF_C_CONTIGUOUS) < 0) return NULL;
-    Py_ssize_t n = probe.len / 8;
-    PyBuffer_Release(&probe);
+    Py_ssize_t n = count8(o[0]);
+    if (n < 0) return NULL;
     static const char *names[6] = {"time", "at_risk", "events", "survival", "ci_low", "ci_high"};
     for (; got < 6; got++)
         if (get(o[got], &v[got], n, 8, names[got], 0) < 0) goto done;
