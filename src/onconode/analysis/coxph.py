@@ -77,7 +77,8 @@ def start(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray 
     """Start the maximum partial likelihood fit (Newton–Raphson until the largest step is
     below `tol`) and the proportional-hazards test at the estimate. Covariates are
     centred first (β is unchanged; the risk-set sums keep their precision). `orders`:
-    the patients' (stable) orders by entry and time, when the caller has them."""
+    the patients' (stable) orders by entry and time, when the caller has them. The fit
+    reads the arrays while it runs: leave them unchanged until `result`."""
     X = np.ascontiguousarray(X, float)
     time, event = np.ascontiguousarray(time, float), np.ascontiguousarray(event, np.int64)
     entry = np.full(len(time), -np.inf) if entry is None else np.ascontiguousarray(entry, float)

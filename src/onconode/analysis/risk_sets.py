@@ -2,12 +2,12 @@
 
 Kaplan–Meier and the log-rank test need, at each event time t, how many patients are at
 risk: entry < t ≤ exit (the counting-process convention lifelines uses). A mask per
-time is O(times × patients); with the entries and exits sorted it is two binary
-searches: #exits ≥ t − #entries ≥ t, the same set because a patient who entered at or
-after t (and left after entering) is counted in both. Patients who never are at risk
-(entry ≥ exit) are left out first, so that identity always holds. (The Cox model keeps
-the same risk sets' weighted sums in `_survival.c`.) `risk_table` counts them for every
-group and every death time in one sweep over the patients ordered by entry and by exit.
+time is O(times × patients); with the entries and exits sorted it is a count of each:
+#entries < t − #exits < t, the same set because a patient who left before t entered
+before t too. Patients who never are at risk (entry ≥ exit) are left out, so that
+identity always holds. `risk_table` counts them for every group and every death time in
+one sweep over the patients ordered by entry and by exit (`_survival.c`); the Cox model
+keeps the same risk sets' weighted sums (`_coxph.c`).
 """
 
 from __future__ import annotations

@@ -3,9 +3,10 @@
 KM and log-rank are computed here (NumPy) because disclosure control needs them on
 binned event times; risk sets honour delayed entry (a patient is at risk at t when
 entry < t ≤ exit), counted for every group and death time in one sweep over the sorted
-patients (`risk_sets.risk_table`), which the curves and the test share. Cox is lifelines' model (Efron ties, delayed entry) fitted by `coxph`, with the
-Schoenfeld-residual proportional-hazards test. Tests compare every number with
-lifelines / statsmodels on the same data.
+patients (`risk_sets.risk_table`), which the curves and the test share. Cox is
+lifelines' model (Efron ties, delayed entry) fitted by `coxph` in a thread of its own
+while the curves are computed, with the Schoenfeld-residual proportional-hazards test.
+Tests compare every number with lifelines / statsmodels on the same data.
 """
 
 from __future__ import annotations
