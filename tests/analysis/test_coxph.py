@@ -63,7 +63,7 @@ def test_the_fit_and_its_ph_test_equal_the_definition_with_a_risk_set_mask_per_d
     time = np.round(time / 4) * 4            # many ties
     event = (rng.random(n) < .7).astype(int)
     X = rng.normal(size=(n, p))
-    fit, ph_p = coxph.fit_with_ph_test(X, time, event, entry)
+    fit, ph_p = coxph.start(X, time, event, entry).result()
     Xc = X - X.mean(axis=0)
     w = np.exp(Xc @ fit.params)
     ll, score, info, residuals = 0.0, np.zeros(p), np.zeros((p, p)), []
@@ -133,4 +133,4 @@ def test_a_constant_covariate_or_no_events_is_reported_not_raised():
     d = _data(200, 5, ties=False).assign(sex=1.0)
     assert "singular" in survival.cox(d, ["g", "sex"], left_truncation=True)["error"]
     with pytest.raises(coxph.CoxError, match="no events"):
-        coxph.fit(d[["g"]].to_numpy(), d.time.to_numpy(), np.zeros(len(d), int))
+        coxph.start(d[["g"]].to_numpy(), d.time.to_numpy(), np.zeros(len(d), int)).result()

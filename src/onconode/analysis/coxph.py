@@ -92,15 +92,3 @@ def start(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray 
         orders = Orders(np.arange(len(time)), stable_order(time)) if np.isneginf(entry).all() else Orders.of(entry, time)
     job = _coxph.start(X, time, event, entry, orders.by_time, orders.by_entry, tol, max_iter, beta, variance, stat)
     return PendingFit(job, beta, variance, stat, max_iter)
-
-
-def fit_with_ph_test(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None,
-                     tol: float = 1e-10, max_iter: int = 100) -> tuple[CoxFit, np.ndarray]:
-    """`start` and wait for it."""
-    return start(X, time, event, entry, tol, max_iter).result()
-
-
-def fit(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None = None,
-        tol: float = 1e-10, max_iter: int = 100) -> CoxFit:
-    """`fit_with_ph_test` without the test's p-values."""
-    return fit_with_ph_test(X, time, event, entry, tol, max_iter)[0]
