@@ -32,6 +32,8 @@ from onconode.federation.cli import federation_app  # noqa: E402
 app.add_typer(federation_app, name="federation")
 from onconode.beacon.cli import beacon_app  # noqa: E402  (typer only; domain imports are lazy)
 app.add_typer(beacon_app, name="beacon")
+settings_app = typer.Typer(no_args_is_help=True, help="The node's settings: one file, <home>/onconode.toml (docs/settings.md).")
+app.add_typer(settings_app, name="settings")
 
 out = Console()
 err = Console(stderr=True)
@@ -354,8 +356,43 @@ def demo(
         _serve(state.home, "127.0.0.1", port)
 
 
+def load_settings(home: Path, file: Optional[Path] = None):
+    """The node's settings, or a clear error and exit: checked before anything starts."""
+    from onconode.settings import Settings, SettingsError
+
+    try:
+        return Settings.load(home, file)
+    except SettingsError as exc:
+        fail(str(exc), 2)
+
+
+@settings_app.command("check")
+def settings_check(file: Optional[Path] = typer.Argument(None, help="The file to check (default <home>/onconode.toml or $ONCONODE_CONFIG).")) -> None:
+    """Validate the settings file: exit 0 when the node can start with it, 2 with what to fix."""
+    from onconode.settings import config_path
+
+    load_settings(state.home, file)
+    out.print(f"{config_path(state.home, file)}: ok", highlight=False)
+
+
+@settings_app.command("show")
+def settings_show() -> None:
+    """Print the settings in effect (file, environment and defaults combined) as JSON."""
+    print(json.dumps(load_settings(state.home).model_dump(mode="json"), indent=2))
+
+
+@settings_app.command("docs")
+def settings_docs() -> None:
+    """Print docs/settings.md: every section and key with its default (generated from the model)."""
+    from onconode.settings import settings_markdown
+
+    print(settings_markdown())
+
+
 def _serve(home: Path, host: str, port: int) -> None:
     from onconode.web.app import serve as run_server
+
+    load_settings(home)
 
     out.print(f"\nPortal: http://{host}:{port}/   (API: http://{host}:{port}/api/docs; stop with Ctrl-C)", highlight=False)
     try:
