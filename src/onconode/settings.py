@@ -92,7 +92,7 @@ class DisclosureSettings(Section):
 
 
 class BeaconBudget(Section):
-    limit: int = Field(1000, ge=1, description="Queries one requester may make per window, shared by all server workers.")
+    limit: int = Field(300, ge=1, description="Queries one requester may make per window, shared by all server workers.")
     window_seconds: int = Field(3600, ge=1, description="Length of the query-budget window, in seconds.")
 
 

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 import analysis_builder as ab
 from onconode.analysis import cohort as cohorts
 from onconode.analysis import compare, frequency, oncoprint, response, summary, survival
-from onconode.analysis.disclosure import Count, DisclosureRefused, DisclosureSettings, DisclosureSettingsError, Gate, Rules
+from onconode.analysis.disclosure import Count, DisclosureRefused, DisclosureSettings, Gate, Rules
+from onconode.settings import Settings, SettingsError
 from onconode.store import Store
 from onconode.synth import load_cohort
 
@@ -49,12 +50,12 @@ def test_operator_may_make_thresholds_stricter_but_never_laxer(tmp_path):
                   {"min_events_per_bin": 1}, {"regression_max_parameter_ratio": 0.5}, {"regression_min_level": 2}):
         with pytest.raises(ValueError, match="may only be made stricter"):
             DisclosureSettings(**laxer)
-    (tmp_path / "disclosure.toml").write_text("min_cell = 10\n")
-    assert DisclosureSettings.load(tmp_path).min_cell == 10
-    (tmp_path / "disclosure.toml").write_text("min_cell = 2\n")
-    with pytest.raises(DisclosureSettingsError, match=r"disclosure.toml.*min_cell = 2"):
-        DisclosureSettings.load(tmp_path)
-    assert DisclosureSettings.load(tmp_path / "none") == DisclosureSettings()
+    (tmp_path / "onconode.toml").write_text("[disclosure]\nmin_cell = 10\n")
+    assert Settings.load(tmp_path).disclosure.min_cell == 10
+    (tmp_path / "onconode.toml").write_text("[disclosure]\nmin_cell = 2\n")
+    with pytest.raises(SettingsError, match=r"onconode.toml: disclosure: .*min_cell = 2"):
+        Settings.load(tmp_path)
+    assert Settings.load(tmp_path / "none").disclosure == DisclosureSettings()
 
 
 def test_counts_of_one_to_four_are_suppressed():

@@ -85,7 +85,7 @@ def test_forged_and_expired_visas_are_refused_not_downgraded(client, node):
 
 
 def test_the_query_budget_refuses_the_next_query_and_says_when_to_retry(client, node):
-    (node.home / "beacon.toml").write_text("[budget]\nlimit = 3\nwindow_seconds = 60\n")
+    (node.home / "onconode.toml").write_text("[beacon.budget]\nlimit = 3\nwindow_seconds = 60\n")
     for _ in range(3):
         assert client.get("/beacon/individuals").status_code == 200
     r = client.get("/beacon/g_variants", params={"geneId": "TP53"})

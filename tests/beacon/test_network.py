@@ -48,7 +48,7 @@ def nodes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
         with Store.init(home) as store:
             load_cohort(store, patients=patients, seed=20 + i, median_variants=80, workers=1)
             store.create_freeze("DR-1", "release")
-        (home / "beacon.toml").write_text(f'[beacon]\nid = "org.onconode.{country}"\nname = "{country.upper()} Beacon"\n')
+        (home / "onconode.toml").write_text(f'[beacon]\nid = "org.onconode.{country}"\nname = "{country.upper()} Beacon"\n')
         urls[country], server = _serve(home)
         servers.append(server)
     yield urls

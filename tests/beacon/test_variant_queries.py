@@ -242,7 +242,7 @@ def test_position_queries_answered_from_the_index_match_the_store_for_every_requ
         assert lanes[0].answered == 0 and lanes[1].answered > 0  # anonymous sequence queries took the lane
     finally:
         indexed.close()
-    (node.home / "beacon.toml").write_text("[budget]\nlimit = 2\nwindow_seconds = 60\n")
+    (node.home / "onconode.toml").write_text("[beacon.budget]\nlimit = 2\nwindow_seconds = 60\n")
     limited = Node(node.home, governance_options=FAST_ARGON2)
     try:
         with TestClient(create_app(limited), base_url="https://testserver") as c:
@@ -262,9 +262,9 @@ def test_an_index_built_before_a_withdrawal_is_not_used(node):
 
     _, path, _ = build(node.home, "DR-TEST")
     with node.snapshot("DR-TEST") as snap:
-        fresh = BeaconService(BeaconInfo.load(node.home), DisclosureSettings(), home=node.home)
+        fresh = BeaconService(BeaconInfo(), DisclosureSettings(), home=node.home)
         assert fresh.positions(snap) is not None
         meta = json.loads((path / "meta.json").read_text())
         (path / "meta.json").write_text(json.dumps({**meta, "withdrawn_patients": meta["withdrawn_patients"] - 1}))
-        stale = BeaconService(BeaconInfo.load(node.home), DisclosureSettings(), home=node.home)
+        stale = BeaconService(BeaconInfo(), DisclosureSettings(), home=node.home)
         assert stale.positions(snap) is None  # the store has had a withdrawal the index does not know of

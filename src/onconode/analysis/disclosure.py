@@ -17,7 +17,8 @@ every patient behind the numbers:
 - survival: event times binned (30 days), bins merged until each holds ≥ 5 events; the
   curve, numbers at risk and the log-rank test are computed on the binned times.
 
-A node operator may make thresholds stricter, never laxer (`DisclosureSettings`). Within
+A node operator may make thresholds stricter, never laxer (the [disclosure] section of the
+node's settings, `onconode.settings.DisclosureSettings`). Within
 `licensed_scope(user, snapshot)` — the patients the user's approved, signed data access
 covers, filled in by the access-governance module — figures are exact.
 
@@ -27,77 +28,18 @@ Analyses build result objects; only `Gate.release` turns one into what a user se
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Protocol, Sequence
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from onconode.analysis.history import QueryHistory
-
-SETTINGS_FILE = "disclosure.toml"
-
+from onconode.settings import DisclosureSettings, Settings
 
 class DisclosureRefused(PermissionError):
     """The request would disclose too little a group; the message says what to change."""
 
-
-class DisclosureSettingsError(ValueError):
-    pass
-
-
-class DisclosureSettings(BaseModel):
-    """Thresholds; each may only move in the stricter direction from the default."""
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    min_cell: int = 5
-    min_group: int = 5
-    differencing_min: int = 5
-    survival_bin_days: int = 30
-    min_events_per_bin: int = 5
-    regression_max_parameter_ratio: float = 0.33
-    regression_min_level: int = 5
-
-    @model_validator(mode="after")
-    def _only_stricter(self) -> "DisclosureSettings":
-        d = DEFAULTS_RAW
-        laxer = [f"{k} = {getattr(self, k)} (may not be below the default {v})" for k, v in d.items()
-                 if k != "regression_max_parameter_ratio" and getattr(self, k) < v]
-        if self.regression_max_parameter_ratio > d["regression_max_parameter_ratio"]:
-            laxer.append(f"regression_max_parameter_ratio = {self.regression_max_parameter_ratio} "
-                         f"(may not be above the default {d['regression_max_parameter_ratio']})")
-        if self.regression_max_parameter_ratio <= 0:
-            laxer.append("regression_max_parameter_ratio must be above 0")
-        if laxer:
-            raise ValueError("disclosure thresholds may only be made stricter: " + "; ".join(laxer))
-        return self
-
-    @classmethod
-    def load(cls, home: Path) -> "DisclosureSettings":
-        """The node's settings from `<home>/disclosure.toml`, or the defaults."""
-        path = Path(home) / SETTINGS_FILE
-        if not path.exists():
-            return cls()
-        try:
-            return cls.model_validate(tomllib.loads(path.read_text(encoding="utf-8")))
-        except tomllib.TOMLDecodeError as exc:
-            raise DisclosureSettingsError(f"{path}: not valid TOML ({exc})") from None
-        except ValidationError as exc:
-            msgs = "; ".join((".".join(map(str, e["loc"])) + ": " if e["loc"] else "") + e["msg"].removeprefix("Value error, ")
-                             for e in exc.errors())
-            raise DisclosureSettingsError(f"{path}: {msgs}") from None
-
-    @property
-    def suppressed(self) -> str:
-        return f"<{self.min_cell}"
-
-
-DEFAULTS_RAW: dict[str, Any] = {
-    "min_cell": 5, "min_group": 5, "differencing_min": 5, "survival_bin_days": 30,
-    "min_events_per_bin": 5, "regression_max_parameter_ratio": 0.33, "regression_min_level": 5,
-}
 
 Cell = int | str
 
@@ -243,7 +185,7 @@ class Gate:
     @classmethod
     def for_home(cls, home: Path, licensed_scope: LicensedScope = no_licence) -> "Gate":
         home = Path(home)
-        return cls(DisclosureSettings.load(home), QueryHistory(home / "analysis" / "history"), licensed_scope)
+        return cls(Settings.load(home).disclosure, QueryHistory(home / "analysis" / "history"), licensed_scope)
 
     def admit(self, user: str, snapshot: Any, groups: dict[str, Iterable[str]]) -> Clearance:
         sets = {name: frozenset(p) for name, p in groups.items()}

@@ -4,17 +4,15 @@
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any
 
 from onconode import __version__
 from onconode.analysis import doid
 from onconode.beacon.request import API_VERSION
 from onconode.beacon.search import ALPHANUMERIC, SEX_TERMS
+from onconode.settings import BeaconSection
 
-CONFIG_FILE = "beacon.toml"
 SCHEMA_BASE = "https://raw.githubusercontent.com/ga4gh-beacon/beacon-v2/main/models/json/beacon-v2-default-model"
 
 
@@ -51,9 +49,7 @@ BY_ID = {e.id: e for e in ENTRY_TYPES}
 
 @dataclass(frozen=True)
 class BeaconInfo:
-    """Who runs this Beacon; from `<home>/beacon.toml` ([beacon] id, name, base_url,
-    environment, organization_id, organization_name, organization_url, contact_url) and
-    [budget] (limit, window_seconds: the per-requester query budget)."""
+    """Who runs this Beacon: the [beacon] section of the node's settings (docs/settings.md)."""
     id: str = "org.onconode.beacon"
     name: str = "onconode Beacon"
     base_url: str = ""  # empty: taken from each request's own URL
@@ -63,18 +59,10 @@ class BeaconInfo:
     organization_url: str = "https://example.org"
     contact_url: str = "mailto:dataaccess@example.org"
     description: str = "GA4GH Beacon v2 of a cancer genomics node (somatic variants of metastatic tumours, GRCh37)."
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, home: Path) -> "BeaconInfo":
-        path = Path(home) / CONFIG_FILE
-        if not path.exists():
-            return cls()
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-            return cls(**raw.get("beacon", {}), extra={"budget": raw.get("budget", {})})
-        except (tomllib.TOMLDecodeError, TypeError) as exc:
-            raise ValueError(f"{path}: {exc}; the [beacon] table takes {', '.join(cls.__dataclass_fields__)}") from None
+    def from_settings(cls, section: BeaconSection) -> "BeaconInfo":
+        return cls(**section.model_dump(exclude={"budget"}))
 
     def at(self, base_url: str) -> "BeaconInfo":
         return replace(self, base_url=base_url.rstrip("/"))

@@ -19,7 +19,6 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from onconode.analysis.beacon_rules import BudgetExceeded, QueryBudget, Requester
-from onconode.analysis.disclosure import DisclosureSettings
 from onconode.beacon import auth, fast, info as docs
 from onconode.beacon.info import BY_PATH, BeaconInfo
 from onconode.beacon.request import BeaconQuery, BeaconRequestError, from_body, from_get
@@ -54,12 +53,13 @@ def _service(request: Request) -> BeaconService:
 
 def service_for(node: Any, base_url: str) -> BeaconService:
     """One service per node (its query budget lives as long as the server process); when
-    beacon.toml sets no base_url, a copy per URL the node is reached at (same budget)."""
+    the settings give no beacon.base_url, a copy per URL the node is reached at (same budget)."""
     svc = node.__dict__.get("beacon_service")
     if svc is None:
-        b = BeaconInfo.load(node.home)
-        budget = QueryBudget(**b.extra.get("budget", {})) if b.extra.get("budget") else QueryBudget()
-        svc = node.__dict__.setdefault("beacon_service", BeaconService(b, DisclosureSettings.load(node.home), budget, node.home))
+        settings = node.settings
+        budget = QueryBudget(**settings.beacon.budget.model_dump())
+        svc = node.__dict__.setdefault("beacon_service", BeaconService(BeaconInfo.from_settings(settings.beacon),
+                                                                       settings.disclosure, budget, node.home))
     if svc.info.base_url:
         return svc
     at = node.__dict__.setdefault("beacon_service_at", {})

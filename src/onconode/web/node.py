@@ -15,6 +15,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from onconode.settings import Settings
+
 SECRET_FILE = "server-secret.key"
 
 
@@ -43,6 +45,12 @@ class Node:
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+    @cached_property
+    def settings(self):
+        """The node's settings (`<home>/onconode.toml`), read once per process; `serve`
+        has already checked them, so a bad file never gets this far."""
+        return Settings.load(self.home)
 
     @cached_property
     def gov(self):
