@@ -36,7 +36,7 @@ def test_the_home_folder_settings_file_is_read(tmp_path: Path):
 def test_a_node_without_a_file_runs_on_the_embedded_defaults(tmp_path: Path):
     s = Settings.load(tmp_path)
     assert s == Settings.load(tmp_path / "elsewhere")
-    assert (s.disclosure.min_cell, s.beacon.budget.limit, s.web.trusted_proxies) == (5, 1000, [])
+    assert (s.disclosure.min_cell, s.beacon.budget.limit, s.web.trusted_proxies) == (5, 300, [])
 
 
 def test_environment_variables_win_over_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import tomli_w
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 CONFIG_ENV = "ONCONODE_CONFIG"
@@ -131,7 +132,9 @@ class FederationSection(Section):
     portal: PortalSection = Field(default_factory=PortalSection, description="The coordinator the portal submits to.")
 
 
-class OidcSection(Section):
+class OidcSettings(Section):
+    """How the node reaches the institution's OpenID Connect provider (docs/oidc-login.md)."""
+
     issuer: str | None = Field(None, description="The OpenID Connect provider's issuer URL.")
     client_id: str | None = Field(None, description="The node's client id at the provider.")
     client_secret: str | None = Field(None, description="The node's client secret at the provider.")
@@ -139,6 +142,18 @@ class OidcSection(Section):
     display_name: str = Field("your institution", description="The provider's name on the login button.")
     scope: str = Field("openid email profile", description="Scopes asked for.")
     trust_idp_mfa: bool = Field(False, description="Accept the provider's MFA claim instead of the node's TOTP step.")
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.issuer and self.client_id)
+
+    def missing(self) -> list[str]:
+        """The settings an operator still has to give, by their environment variable name."""
+        return [f"ONCONODE_OIDC_{name.upper()}" for name in ("issuer", "client_id") if not getattr(self, name)]
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{(self.issuer or '').rstrip('/')}/.well-known/openid-configuration"
 
 
 class SmtpSection(Section):
@@ -184,7 +199,7 @@ class Settings(BaseSettings):
     disclosure: DisclosureSettings = Field(default_factory=DisclosureSettings)
     beacon: BeaconSection = Field(default_factory=BeaconSection)
     federation: FederationSection = Field(default_factory=FederationSection)
-    oidc: OidcSection = Field(default_factory=OidcSection)
+    oidc: OidcSettings = Field(default_factory=OidcSettings)
     smtp: SmtpSection = Field(default_factory=SmtpSection)
     governance: GovernanceSection = Field(default_factory=GovernanceSection)
     release: ReleaseSection = Field(default_factory=ReleaseSection)
@@ -235,6 +250,20 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: not valid TOML ({exc}); fix the line it names") from None
     except UnicodeDecodeError as exc:
         raise SettingsError(f"{path}: not UTF-8 text ({exc})") from None
+
+
+def update_file(home: Path, section: str, values: dict[str, Any]) -> Path:
+    """Set `values` in `section` (dotted, e.g. "federation.portal") of `<home>/onconode.toml`,
+    keeping every other setting; the demo and operators' scripts write settings this way."""
+    path = Path(home) / CONFIG_FILE
+    data = read_toml(path)
+    table = data
+    for part in section.split("."):
+        table = table.setdefault(part, {})
+    table.update(values)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
 
 
 def _refuse_retired_files(home: Path | None) -> None:

@@ -17,8 +17,9 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from onconode.settings import Settings
+
 DB_FILE = "governance.sqlite"
-URL_ENV = "ONCONODE_GOVERNANCE_URL"
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
@@ -27,11 +28,11 @@ class GovernanceError(Exception):
 
 
 def resolve_url(home: Path, url: str | None = None) -> str:
-    """The explicit URL, else $ONCONODE_GOVERNANCE_URL, else SQLite in `home`.
+    """The explicit URL, else the [governance] url setting ($ONCONODE_GOVERNANCE_URL), else SQLite in `home`.
 
     A plain `postgresql://` URL (as libpq tools print it) is given the psycopg 3 driver.
     """
-    url = url or os.environ.get(URL_ENV) or f"sqlite:///{Path(home) / DB_FILE}"
+    url = url or Settings.load(home).governance.url or f"sqlite:///{Path(home) / DB_FILE}"
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
     return url

@@ -1,7 +1,7 @@
 """Email notifications for every step of the procedures.
 
-A mailer sends `EmailMessage`s: `SmtpMailer` talks SMTP (set ONCONODE_SMTP_HOST and
-ONCONODE_SMTP_PORT, optional ONCONODE_SMTP_FROM); the embedded default `OutboxMailer`
+A mailer sends `EmailMessage`s: `SmtpMailer` talks SMTP (the [smtp] section of the
+node's settings: host, port, sender); the embedded default `OutboxMailer`
 writes .eml files to `<home>/outbox/` so a demo node never needs a mail server and the
 office can read what would have been sent. Messages are sent after the events are
 committed: a failed send never undoes a decision.
@@ -10,7 +10,6 @@ committed: a failed send never undoes a decision.
 from __future__ import annotations
 
 import logging
-import os
 import smtplib
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,18 +21,21 @@ from onconode.access.audit import Event
 from onconode.access.events import Application
 from onconode.access.roles import Role
 from onconode.access.schema import account, role_grant
+from onconode.settings import Settings
 
 log = logging.getLogger(__name__)
 SENDER = "data-access-office@onconode.invalid"
 
 
 class Mailer(Protocol):
+    sender: str
+
     def send(self, message: EmailMessage) -> None: ...
 
 
 class OutboxMailer:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    def __init__(self, folder: Path, sender: str = SENDER) -> None:
+        self.folder, self.sender = folder, sender
 
     def send(self, message: EmailMessage) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -43,8 +45,8 @@ class OutboxMailer:
 
 
 class SmtpMailer:
-    def __init__(self, host: str, port: int = 25, timeout: float = 10.0) -> None:
-        self.host, self.port, self.timeout = host, port, timeout
+    def __init__(self, host: str, port: int = 25, timeout: float = 10.0, sender: str = SENDER) -> None:
+        self.host, self.port, self.timeout, self.sender = host, port, timeout, sender
 
     def send(self, message: EmailMessage) -> None:
         with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
@@ -52,10 +54,10 @@ class SmtpMailer:
 
 
 def default_mailer(home: Path) -> Mailer:
-    host = os.environ.get("ONCONODE_SMTP_HOST")
-    if host:
-        return SmtpMailer(host, int(os.environ.get("ONCONODE_SMTP_PORT", "25")))
-    return OutboxMailer(home / "outbox")
+    smtp = Settings.load(home).smtp
+    if smtp.host:
+        return SmtpMailer(smtp.host, smtp.port, sender=smtp.sender)
+    return OutboxMailer(home / "outbox", smtp.sender)
 
 
 def send(gov: Any, to: Iterable[str], subject: str, body: str) -> None:
@@ -63,7 +65,7 @@ def send(gov: Any, to: Iterable[str], subject: str, body: str) -> None:
     if not recipients or gov.mailer is None:
         return
     msg = EmailMessage()
-    msg["From"] = os.environ.get("ONCONODE_SMTP_FROM", SENDER)
+    msg["From"] = getattr(gov.mailer, "sender", SENDER)
     msg["To"] = ", ".join(recipients)
     msg["Subject"] = subject
     msg.set_content(body + "\n\n-- \nThis message was sent by the onconode data access system.\n")

@@ -15,67 +15,17 @@ the node operator sets `trust_idp_mfa`, because the node cannot check how the Id
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tomllib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Mapping
 
 import sqlalchemy as sa
-from pydantic_settings import BaseSettings, InitSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from onconode.access import audit
 from onconode.access.identity import Account, AuthenticationError, find_account
 
 TRUSTED_AMR = frozenset({"mfa", "otp"})
 CONFIGURE_HINT = ("set ONCONODE_OIDC_ISSUER, ONCONODE_OIDC_CLIENT_ID and ONCONODE_OIDC_CLIENT_SECRET "
-                  "(or an [oidc] table in onconode.toml); see docs/oidc-login.md")
-
-
-class _TomlTable(InitSettingsSource):
-    """The [oidc] table of the node's TOML file ($ONCONODE_CONFIG, default ./onconode.toml)."""
-
-    def __init__(self, settings_cls: type[BaseSettings]) -> None:
-        path = Path(os.environ.get("ONCONODE_CONFIG", "onconode.toml"))
-        table = tomllib.loads(path.read_text()).get("oidc", {}) if path.is_file() else {}
-        super().__init__(settings_cls, table)
-
-
-class OidcSettings(BaseSettings):
-    """How the node reaches the institution's OpenID Connect provider.
-
-    `issuer` is the provider's issuer URL; its discovery document is read from
-    `<issuer>/.well-known/openid-configuration`. `redirect_uri` defaults to this node's
-    /login/oidc/callback as the request reached it; set it when the node sits behind a proxy.
-    """
-
-    model_config = SettingsConfigDict(env_prefix="ONCONODE_OIDC_")
-
-    issuer: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
-    redirect_uri: str | None = None
-    display_name: str = "your institution"
-    scope: str = "openid email profile"
-    trust_idp_mfa: bool = False
-
-    @classmethod
-    def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
-                                   env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
-                                   file_secret_settings: PydanticBaseSettingsSource) -> tuple[PydanticBaseSettingsSource, ...]:
-        return init_settings, env_settings, _TomlTable(settings_cls)
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.issuer and self.client_id)
-
-    def missing(self) -> list[str]:
-        """The settings an operator still has to give, by their environment variable name."""
-        return [f"ONCONODE_OIDC_{name.upper()}" for name in ("issuer", "client_id") if not getattr(self, name)]
-
-    @property
-    def discovery_url(self) -> str:
-        return f"{(self.issuer or '').rstrip('/')}/.well-known/openid-configuration"
+                  "(or the [oidc] section of onconode.toml); see docs/oidc-login.md")
 
 
 class UnverifiedEmail(AuthenticationError):

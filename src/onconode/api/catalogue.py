@@ -46,8 +46,6 @@ def get_dataset(request: Request, dataset_id: str, freeze: str | None = FreezeQu
 
 @router.get("/catalog.jsonld", summary="The catalogue as DCAT-AP / HealthDCAT-AP JSON-LD")
 def catalog_jsonld(request: Request, freeze: str | None = FreezeQuery) -> JSONResponse:
-    from onconode.config import Settings
-
     found, where = on_freeze(request, freeze, HARVESTER, catalogue.overview)
     base = str(request.base_url).rstrip("/")
-    return JSONResponse(dcat.catalog(found, base, Settings().node_name, where["freeze"]), media_type="application/ld+json")
+    return JSONResponse(dcat.catalog(found, base, node_of(request).settings.node.name, where["freeze"]), media_type="application/ld+json")

@@ -104,7 +104,7 @@ def coordinator(
 def node(
     ctx: typer.Context,
     coordinator_url: str = typer.Option(..., "--coordinator", help="Coordinator URL, e.g. https://coordinator.example:8700"),
-    policy: Optional[Path] = typer.Option(None, "--policy", help="Policy TOML (default <home>/federation/policy.toml)."),
+    config: Optional[Path] = typer.Option(None, "--config", help="Settings file with the [federation] policy (default <home>/onconode.toml)."),
     key: Optional[Path] = typer.Option(None, "--key", help="Node private key (default <home>/federation/node.key)."),
     cafile: Optional[Path] = typer.Option(None, "--cafile", help="CA bundle to trust the coordinator's TLS certificate."),
     wait: float = typer.Option(20.0, "--wait", min=0.1, max=30, help="Long-poll seconds."),
@@ -112,13 +112,13 @@ def node(
     """Run this node's agent: connects out to the coordinator; no inbound port."""
     from onconode.federation import keys
     from onconode.federation.agent import NodeAgent
-    from onconode.federation.policy import POLICY_FILE, NodePolicy, PolicyError
+    from onconode.federation.policy import NodePolicy, PolicyError
 
     home = _home(ctx)
     if not (home / "store.duckdb").exists():
         _fail(f"no node store in {home}; pass --home of an initialised node")
     try:
-        agent = NodeAgent(home, NodePolicy.load(policy or home / POLICY_FILE), keys.load_private(key or home / NODE_KEY))
+        agent = NodeAgent(home, NodePolicy.load(home, config), keys.load_private(key or home / NODE_KEY))
     except (PolicyError, keys.KeyError_) as exc:
         _fail(str(exc))
     try:

@@ -11,7 +11,6 @@ three, and the NL portal's federation page talks to the demo coordinator.
 
 from __future__ import annotations
 
-import json
 import secrets
 import socket
 import subprocess
@@ -21,8 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+import tomli_w
+
 from onconode.federation import demo_web, keys
 from onconode.federation.registry import token_hash
+from onconode.settings import CONFIG_FILE, update_file
 
 NODES = {"NL": (101, "DOID"), "SE": (202, "ICD-10"), "ES": (303, "ICD-O-3")}
 ALGORITHMS = {"counts": ["1.0"], "frequency": ["1.0"], "contingency": ["1.0"], "glm": ["1.0"], "cox": ["1.0"], "km": ["1.0"]}
@@ -38,43 +40,26 @@ BIOMARKER_RESPONSE = {
 }
 
 
-def toml_value(v: Any) -> str:
-    """TOML for the strings, numbers, lists and inline tables these files hold."""
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{json.dumps(k)} = {toml_value(x)}" for k, x in v.items()) + " }"
-    return json.dumps(v)
-
-
 def write_policy(home: Path, node: str, coordinator_key: str, collaborations: list[str],
                  algorithms: dict[str, list[str]], dars: list[str], disclosure: dict[str, Any] | None = None) -> Path:
-    """A node's policy file (format: policy.py), as an operator would write it."""
-    lines = [f"node = {toml_value(node)}", f"coordinator_key = {toml_value(coordinator_key)}",
-             f"collaborations = {toml_value(collaborations)}", "", "[algorithms]"]
-    lines += [f"{name} = {toml_value(v)}" for name, v in algorithms.items()]
-    lines += ["", "[requesters]", f"dars = {toml_value(dars)}"]
-    if disclosure:
-        lines += ["", "[disclosure]"] + [f"{k} = {toml_value(v)}" for k, v in disclosure.items()]
-    path = home / "federation" / "policy.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
+    """A node's policy (the [federation] section of its settings, format: policy.py), as an operator would write it."""
+    update_file(home, "federation", {"node": node, "coordinator_key": coordinator_key, "collaborations": collaborations,
+                                     "algorithms": algorithms, "requesters": {"dars": dars}})
+    return update_file(home, "disclosure", disclosure) if disclosure else home / CONFIG_FILE
 
 
 def write_registry(path: Path, node_keys: dict[str, str], collaborations: dict[str, list[str]],
                    dars: dict[str, dict[str, Any]], task_timeout_seconds: float = 120,
                    visa_datasets: dict[str, list[str]] | None = None, visa_issuers: dict[str, str] | None = None) -> Path:
     """The coordinator's registry (format: registry.py); `visa_datasets` per collaboration."""
-    lines = ['name = "coordinator"', f"task_timeout_seconds = {task_timeout_seconds}", "", "[nodes]"]
-    lines += [f"{n} = {toml_value(k)}" for n, k in node_keys.items()]
-    for name, nodes in collaborations.items():
-        lines += ["", f"[collaborations.{json.dumps(name)}]", f"nodes = {toml_value(nodes)}"]
-        if (visa_datasets or {}).get(name):
-            lines.append(f"visa_datasets = {toml_value(visa_datasets[name])}")  # type: ignore[index]
-    for dar_id, d in dars.items():
-        lines += ["", f"[dars.{json.dumps(dar_id)}]"] + [f"{k} = {toml_value(v)}" for k, v in d.items()]
+    registry: dict[str, Any] = {"name": "coordinator", "task_timeout_seconds": task_timeout_seconds, "nodes": node_keys,
+                                "collaborations": {name: {"nodes": nodes, **({"visa_datasets": (visa_datasets or {})[name]}
+                                                                            if (visa_datasets or {}).get(name) else {})}
+                                                   for name, nodes in collaborations.items()},
+                                "dars": dars}
     if visa_issuers:
-        lines += ["", "[visa_issuers]"] + [f"{json.dumps(k)} = {toml_value(v)}" for k, v in visa_issuers.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        registry["visa_issuers"] = visa_issuers
+    path.write_text(tomli_w.dumps(registry), encoding="utf-8")
     return path
 
 
@@ -159,8 +144,7 @@ def start(root: Path, port: int | None = None, ready_timeout: float = 180, web_p
     for name in NODES:
         p = (web_port if name == demo_web.PORTAL_NODE and web_port else None) or free_port()
         fed.web[name] = f"http://127.0.0.1:{p}"
-        if not (root / name / "beacon.toml").exists():  # a demo built before the nodes had Beacon ids
-            demo_web.write_beacon_config(root / name, name)
+        demo_web.write_beacon_config(root / name, name)
         fed.procs[f"{name}-web"] = demo_web.start_web(root / name, p, root / f"{name}-web.log")
     end = time.monotonic() + ready_timeout
     for name in NODES:

@@ -1,7 +1,7 @@
 """The web side of `onconode demo --federation`: every demo node also serves its own portal,
 REST API and Beacon (`onconode --home <node> serve`) on a loopback port, a Beacon network
 query goes to the three Beacons at once, and the NL node's portal is wired to the demo
-coordinator (`<home>/federation/portal.toml`) so the federation page works in a browser.
+coordinator (the [federation.portal] section of `<home>/onconode.toml`) so the federation page works in a browser.
 
 The web servers are separate processes, as they would be at three institutions; the
 caller (`federation.demo.LocalFederation`) owns them and stops them with the agents.
@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 
 from onconode.beacon.network import query as network_query
+from onconode.settings import update_file
 
 # A driver hotspot the synthetic cohorts plant (docs/synthetic-cohort.md): melanoma and
 # colorectal tumours carry BRAF V600E, so each node is likely, not certain, to hold it.
@@ -28,18 +29,12 @@ RESEARCHER_EMAIL = "applicant@demo.onconode.org"
 
 def write_beacon_config(home: Path, name: str) -> Path:
     """Give each node's Beacon its own id, so the network answer says which node said what."""
-    path = home / "beacon.toml"
-    path.write_text(f'[beacon]\nid = "org.onconode.demo.{name.lower()}"\nname = "onconode demo Beacon ({name})"\n',
-                    encoding="utf-8")
-    return path
+    return update_file(home, "beacon", {"id": f"org.onconode.demo.{name.lower()}", "name": f"onconode demo Beacon ({name})"})
 
 
 def write_portal_config(home: Path, coordinator_url: str) -> Path:
     """Point the node's federation page at the coordinator (the port changes on each start)."""
-    path = home / "federation" / "portal.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f'url = "{coordinator_url}"\n', encoding="utf-8")
-    return path
+    return update_file(home, "federation.portal", {"url": coordinator_url})
 
 
 def start_web(home: Path, port: int, log: Path) -> subprocess.Popen:

@@ -1,24 +1,24 @@
 """The node operator's policy: what this node will compute, for whom, and how strictly.
 
-`<home>/federation/policy.toml`:
+The [federation] section of the node's settings (`<home>/onconode.toml`, docs/settings.md):
 
+    [federation]
     node = "NL"                                  # this node's name in the federation
     coordinator_key = "base64 Ed25519 public key"
     coordinator_name = "coordinator"             # the name it signs with (default)
     collaborations = ["eucancan"]
 
-    [algorithms]                                 # allowed algorithms and versions
+    [federation.algorithms]                      # allowed algorithms and versions
     counts = ["1"]
     glm = ["1"]
 
-    [requesters]
+    [federation.requesters]
     dars = ["DAR-2026-001"]                      # approved DAR ids this node honours
     visa_datasets = ["https://nl.example/datasets/DS-1"]   # ControlledAccessGrants values
-    [requesters.visa_issuers]                    # issuer -> JWKS file, checked by the node itself
+    [federation.requesters.visa_issuers]         # issuer -> JWKS file, checked by the node itself
     "https://nl.example" = "issuer-jwks.json"
 
-    [disclosure]                                 # only stricter than the defaults
-    min_cell = 10
+The node's [disclosure] section (only stricter than the defaults) applies to every task.
 
 Nothing is allowed unless listed: an empty policy refuses every task. The answer to
 "may this task run?" is a reason to refuse or None — the reason goes back to the
@@ -28,29 +28,19 @@ researcher and into the node's audit log.
 from __future__ import annotations
 
 import json
-import tomllib
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from onconode.analysis.disclosure import DisclosureSettings
 from onconode.federation import authz
 from onconode.federation.keys import parse_public
-
-POLICY_FILE = Path("federation") / "policy.toml"
+from onconode.settings import DisclosureSettings, Requesters, Settings, SettingsError, config_path
 
 
 class PolicyError(ValueError):
     """A policy file that cannot be used; the message names the file and the field."""
-
-
-class Requesters(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-    dars: list[str] = Field(default_factory=list)
-    visa_datasets: list[str] = Field(default_factory=list)
-    visa_issuers: dict[str, str] = Field(default_factory=dict)
 
 
 class NodePolicy(BaseModel):
@@ -65,19 +55,18 @@ class NodePolicy(BaseModel):
     folder: Path = Path(".")
 
     @classmethod
-    def load(cls, path: Path) -> "NodePolicy":
-        path = Path(path)
-        if not path.exists():
-            raise PolicyError(f"no policy at {path}; write one (docs/federation.md, 'Node policy') — "
-                              "a node without a policy runs nothing")
+    def load(cls, home: Path, file: Path | None = None) -> "NodePolicy":
+        """The policy in the node's settings; relative files (visa issuers' JWKS) are read
+        from the home folder."""
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
-            policy = cls.model_validate({**data, "folder": path.parent})
-        except tomllib.TOMLDecodeError as exc:
-            raise PolicyError(f"{path}: not valid TOML ({exc})") from None
-        except ValidationError as exc:
-            msgs = "; ".join(".".join(map(str, e["loc"])) + ": " + e["msg"].removeprefix("Value error, ") for e in exc.errors())
-            raise PolicyError(f"{path}: {msgs}") from None
+            settings = Settings.load(home, file)
+        except SettingsError as exc:
+            raise PolicyError(str(exc)) from None
+        fed = settings.federation
+        if not fed.node or not fed.coordinator_key:
+            raise PolicyError(f"{config_path(home, file)}: no [federation] node and coordinator_key; write the section "
+                              "(docs/federation.md, 'Node policy') — a node without a policy runs nothing")
+        policy = cls(**fed.model_dump(exclude={"portal"}), disclosure=settings.disclosure, folder=Path(home))
         policy.coordinator_public_key()  # fail at start-up, not at the first task
         return policy
 

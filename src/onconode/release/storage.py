@@ -10,7 +10,6 @@ s3fs / AWS environment, or ONCONODE_RELEASE_STORAGE_OPTIONS as JSON for fsspec).
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -19,6 +18,7 @@ import fsspec
 
 from onconode.release import ReleaseError
 from onconode.release.manifest import FORMAT, MANIFEST, files_of
+from onconode.settings import Settings
 
 
 @dataclass
@@ -34,12 +34,12 @@ class Storage:
     @classmethod
     def for_home(cls, home: Path) -> "Storage":
         """The node's configured storage, or its local `releases/` folder."""
-        url = os.environ.get("ONCONODE_RELEASE_STORAGE")
-        if not url:
+        conf = Settings.load(home).release
+        if not conf.storage:
             from onconode.release.builder import releases_root
 
             return cls.from_url(str(releases_root(home)))
-        return cls.from_url(url, **json.loads(os.environ.get("ONCONODE_RELEASE_STORAGE_OPTIONS", "{}")))
+        return cls.from_url(conf.storage, **conf.storage_options)
 
     def path(self, app_id: str, rel: str = "") -> str:
         return f"{self.root}/{app_id}" + (f"/{rel}" if rel else "")

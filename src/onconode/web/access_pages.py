@@ -7,7 +7,6 @@ dashboard) and are included here, so `web/app.py` lists one access router.
 
 from __future__ import annotations
 
-import os
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -62,9 +61,9 @@ def registration(request: Request, name: Annotated[str, Form()], surname: Annota
 
 
 def confirm_url(request: Request) -> str:
-    """Where the emailed link points: $ONCONODE_PUBLIC_URL if set (production should set it,
-    so a forged Host header cannot redirect links), else this request's own origin."""
-    base = os.environ.get("ONCONODE_PUBLIC_URL") or str(request.base_url)
+    """Where the emailed link points: the node's public_url setting if set (production should
+    set it, so a forged Host header cannot redirect links), else this request's own origin."""
+    base = node_of(request).settings.node.public_url or str(request.base_url)
     return base.rstrip("/") + "/account/confirm"
 
 

@@ -76,10 +76,9 @@ def create_app(node: Node) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def home(request: Request) -> Response:
-        from onconode.config import Settings
         from onconode.web.templating import render
 
-        return render(request, "home.html", node_name=Settings().node_name)
+        return render(request, "home.html", node_name=node.settings.node.name)
 
     return app
 

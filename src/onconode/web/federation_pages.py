@@ -1,7 +1,7 @@
 """The researcher's federation pages: pick a collaboration and nodes, a cohort and an
 analysis; watch each node's status; read the combined result.
 
-The node's portal talks to the coordinator named in `<home>/federation/portal.toml`
+The node's portal talks to the coordinator named in [federation.portal] of `<home>/onconode.toml`
 (`url = "https://coordinator.example:8700"`, optional `cafile`), as the researcher, with
 the DAR token or visa they type in. Everything else is the coordinator's REST API
 (`federation.client`); this module only parses forms and renders.
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import ssl
-import tomllib
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -23,18 +21,16 @@ from onconode.web.session import csrf_protect, node_of, require_account
 from onconode.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-PORTAL_FILE = Path("federation") / "portal.toml"
 ALGORITHMS = ("counts", "frequency", "contingency", "glm", "cox", "km")
 
 
 def _client(request: Request, token: str | None = None) -> CoordinatorClient | None:
-    path = node_of(request).home / PORTAL_FILE
-    if not path.exists():
+    node = node_of(request)
+    conf = node.settings.federation.portal
+    if not conf.url:
         return None
-    conf = tomllib.loads(path.read_text(encoding="utf-8"))
-    cafile = conf.get("cafile")
-    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(path.parent / cafile)) if cafile else True
-    return CoordinatorClient(conf["url"], verify, token)
+    verify: ssl.SSLContext | bool = ssl.create_default_context(cafile=str(node.home / conf.cafile)) if conf.cafile else True
+    return CoordinatorClient(conf.url, verify, token)
 
 
 def _page(request: Request, status_code: int = 200, **ctx: Any) -> HTMLResponse:

@@ -22,7 +22,8 @@ from starlette.concurrency import run_in_threadpool
 from joserfc.errors import JoseError
 
 from onconode.access.identity import AuthenticationError, needs_mfa
-from onconode.access.oidc import CONFIGURE_HINT, OidcSettings, UnknownEmail, identify
+from onconode.access.oidc import CONFIGURE_HINT, UnknownEmail, identify
+from onconode.settings import OidcSettings, Settings
 from onconode.web.auth import _safe_next
 from onconode.web.session import node_of, start_session
 from onconode.web.templating import TEMPLATES, render
@@ -32,10 +33,10 @@ CLIENT_NAME = "institution"
 
 
 def settings_of(request: Request) -> OidcSettings:
-    """The app's OIDC settings, read once per app from ONCONODE_OIDC_* or onconode.toml."""
+    """The app's OIDC settings, read once per app from ONCONODE_OIDC_* or [oidc] of onconode.toml."""
     state = request.app.state
     if not hasattr(state, "oidc_settings"):
-        state.oidc_settings = OidcSettings()
+        state.oidc_settings = Settings.load(node_of(request).home).oidc
     return state.oidc_settings
 
 

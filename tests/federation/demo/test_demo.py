@@ -86,8 +86,8 @@ def test_the_portal_url_is_printed_served_and_wired_to_the_demo_coordinator(demo
     page = demo_run["live"]["page"]  # fetched while the demo was serving, as the printed researcher
     assert "eucancan-demo" in page and "not reachable" not in page  # collaborations come from the coordinator
     coordinator = re.search(r"coordinator: (http://\S+)", demo_run["out"]).group(1)
-    portal_conf = Path(demo_run["home"]) / "federation-demo" / "NL" / "federation" / "portal.toml"
-    assert tomllib.loads(portal_conf.read_text())["url"] == coordinator
+    settings = Path(demo_run["home"]) / "federation-demo" / "NL" / "onconode.toml"
+    assert tomllib.loads(settings.read_text())["federation"]["portal"]["url"] == coordinator
     assert "log in as applicant@demo.onconode.org" in demo_run["out"]
 
 

@@ -18,6 +18,7 @@ from onconode.federation.coordinator import Coordinator
 from onconode.federation.coordinator_app import create_coordinator_app
 from onconode.federation.demo import free_port, write_policy, write_registry
 from onconode.federation.policy import NodePolicy
+from onconode.settings import update_file
 from onconode.federation.registry import Registry, token_hash
 from tests.web.conftest import login, make_person
 
@@ -37,9 +38,9 @@ def federation_portal(node, tmp_path: Path):
     while not server.started:
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
-    (node.home / "federation" / "portal.toml").write_text(f'url = "{url}"\n')
+    update_file(node.home, "federation.portal", {"url": url})
     stop = threading.Event()
-    agent = NodeAgent(node.home, NodePolicy.load(node.home / "federation" / "policy.toml"), nkey)
+    agent = NodeAgent(node.home, NodePolicy.load(node.home), nkey)
     t = threading.Thread(target=agent.serve, args=(url,), kwargs={"wait": 1.0, "stop": stop.is_set}, daemon=True)
     t.start()
     yield url

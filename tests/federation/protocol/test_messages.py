@@ -78,11 +78,12 @@ def test_a_key_file_is_never_overwritten(tmp_path: Path) -> None:
 
 
 def _policy(tmp_path: Path, key, extra: str = "") -> NodePolicy:
-    (tmp_path / "policy.toml").write_text(
-        f'node = "NL"\ncoordinator_key = "{keys.public_text(key)}"\ncollaborations = ["c1"]\n'
-        '[algorithms]\ncounts = ["1.0"]\n[requesters]\ndars = ["DAR-1"]\nvisa_datasets = ["https://nl.example/datasets/D1"]\n'
-        '[requesters.visa_issuers]\n"https://nl.example" = "jwks.json"\n' + extra)
-    return NodePolicy.load(tmp_path / "policy.toml")
+    (tmp_path / "onconode.toml").write_text(
+        f'[federation]\nnode = "NL"\ncoordinator_key = "{keys.public_text(key)}"\ncollaborations = ["c1"]\n'
+        '[federation.algorithms]\ncounts = ["1.0"]\n[federation.requesters]\ndars = ["DAR-1"]\n'
+        'visa_datasets = ["https://nl.example/datasets/D1"]\n'
+        '[federation.requesters.visa_issuers]\n"https://nl.example" = "jwks.json"\n' + extra)
+    return NodePolicy.load(tmp_path)
 
 
 TASK = {"collaboration": "c1", "algorithm": "counts", "version": "1.0", "requester": "alice", "authorization": {"dar": "DAR-1"}}

@@ -38,7 +38,7 @@ def pair(tmp_path: Path) -> tuple[Coordinator, NodeAgent, Path]:
     write_policy(home, "NL", keys.public_text(ckey), ["c"], {"glm": ["1.0"]}, ["DAR-1"])
     reg = write_registry(tmp_path / "registry.toml", {"NL": keys.public_text(nkey)}, {"c": ["NL"]},
                          {"DAR-1": {"requester": "alice", "token_sha256": token_hash("t"), "collaborations": ["c"]}})
-    agent = NodeAgent(home, NodePolicy.load(home / "federation" / "policy.toml"), nkey)
+    agent = NodeAgent(home, NodePolicy.load(home), nkey)
     agent.warm_up()
     return Coordinator(Registry.load(reg), ckey), agent, home
 
@@ -181,7 +181,7 @@ def test_a_node_that_stops_after_round_one_stops_the_run_instead_of_mixing_cohor
         _load(home, seed)
         nkey = keys.generate(home / "federation" / "node.key")
         write_policy(home, name, keys.public_text(ckey), ["c"], {"glm": ["1.0"]}, ["DAR-1"])
-        agents[name] = NodeAgent(home, NodePolicy.load(home / "federation" / "policy.toml"), nkey)
+        agents[name] = NodeAgent(home, NodePolicy.load(home), nkey)
         agents[name].warm_up()
     reg = write_registry(tmp_path / "registry.toml", {n: keys.public_text(a.key) for n, a in agents.items()},
                          {"c": list(agents)},

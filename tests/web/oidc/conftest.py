@@ -63,7 +63,7 @@ def issuer() -> Iterator[str]:
 
 def configure(monkeypatch: pytest.MonkeyPatch, issuer: str, **extra: str) -> None:
     """Point the node at the provider through its ONCONODE_OIDC_* settings."""
-    monkeypatch.setenv("ONCONODE_CONFIG", "/nonexistent/onconode.toml")
+    monkeypatch.delenv("ONCONODE_CONFIG", raising=False)
     for key, value in {"ISSUER": issuer, "CLIENT_ID": CLIENT_ID, "CLIENT_SECRET": CLIENT_SECRET,
                        "DISPLAY_NAME": "Test University", **extra}.items():
         monkeypatch.setenv(f"ONCONODE_OIDC_{key}", value)

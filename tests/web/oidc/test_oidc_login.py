@@ -25,7 +25,7 @@ def _events(node, stream: str) -> list:
 
 
 def test_without_configuration_the_login_page_has_no_institution_button_and_the_routes_say_how_to_configure(client, monkeypatch):
-    monkeypatch.setenv("ONCONODE_CONFIG", "/nonexistent/onconode.toml")
+    monkeypatch.delenv("ONCONODE_CONFIG", raising=False)
     for name in ("ISSUER", "CLIENT_ID", "CLIENT_SECRET"):
         monkeypatch.delenv(f"ONCONODE_OIDC_{name}", raising=False)
     assert "Log in with" not in client.get("/login").text
@@ -134,15 +134,15 @@ def test_a_discovery_document_naming_another_issuer_is_refused(client, monkeypat
 
 
 def test_settings_come_from_the_oidc_table_of_the_toml_file_and_the_environment_wins(tmp_path, monkeypatch):
-    from onconode.access.oidc import OidcSettings
+    from onconode.settings import Settings
 
     toml = tmp_path / "onconode.toml"
-    toml.write_text('node_name = "x"\n[oidc]\nissuer = "https://idp.example.org"\nclient_id = "from-file"\n'
+    toml.write_text('[node]\nname = "x"\n[oidc]\nissuer = "https://idp.example.org"\nclient_id = "from-file"\n'
                     'display_name = "Example University"\n')
     monkeypatch.setenv("ONCONODE_CONFIG", str(toml))
     monkeypatch.setenv("ONCONODE_OIDC_CLIENT_ID", "from-env")
     monkeypatch.delenv("ONCONODE_OIDC_ISSUER", raising=False)
-    settings = OidcSettings()
+    settings = Settings.load(tmp_path / "elsewhere").oidc
     assert (settings.issuer, settings.client_id, settings.display_name) == ("https://idp.example.org", "from-env", "Example University")
     assert settings.configured and settings.trust_idp_mfa is False
     assert settings.discovery_url == "https://idp.example.org/.well-known/openid-configuration"
