@@ -272,7 +272,8 @@ def response(cohort: str = typer.Argument(..., help=COHORT_HELP),
 
 @analyse_app.command("survival")
 def survival(group: list[str] = GROUP,
-             endpoint: str = typer.Option("os", "--endpoint", help="os, time_on_treatment or time_to_progression."),
+             endpoint: str = typer.Option("os", "--endpoint", help="os, time_on_treatment, time_to_progression, or a stored endpoint "
+                                                             "such as given:OS / given:DFS / given:PFS (cBioPortal studies)."),
              drug: Optional[str] = DRUG, drug_type: Optional[str] = DRUG_TYPE, mechanism: Optional[str] = MECHANISM,
              cox_covariate: list[str] = typer.Option([], "--cox-covariate", help="age, sex or purity (repeat)."),
              left_truncation: bool = typer.Option(True, "--left-truncation/--from-biopsy",

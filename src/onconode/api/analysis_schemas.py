@@ -80,7 +80,9 @@ class ResponseRequest(CohortRequest):
 
 
 class SurvivalRequest(GroupsRequest):
-    endpoint: Literal["os", "time_on_treatment", "time_to_progression"] = "os"
+    endpoint: str = Field("os", pattern=r"^(os|time_on_treatment|time_to_progression|given:[A-Za-z0-9_]+)$",
+                          description="os, time_on_treatment, time_to_progression (derived from dates), or an endpoint "
+                                      "stored as given, e.g. given:OS, given:DFS, given:PFS of an imported cBioPortal study.")
     treatment: TreatmentCriteria | None = Field(None, description="Needed for the treatment endpoints.")
     left_truncation: bool = True
     cox_covariates: list[Literal["age", "sex", "purity"]] | None = None

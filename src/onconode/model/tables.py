@@ -370,6 +370,25 @@ TREATMENT_RESPONSE = Table(
     ),
 )
 
+SURVIVAL_ENDPOINT = Table(
+    "survival_endpoint",
+    "A survival endpoint as the source gives it (time and event, e.g. cBioPortal's OS_MONTHS / OS_STATUS), "
+    "for sources without the dates survival is otherwise derived from; one row per patient and endpoint.",
+    owner="patient_id",
+    key=("patient_id", "endpoint"),
+    level="patient",
+    source="cBioPortal clinical <PREFIX>_MONTHS + <PREFIX>_STATUS pairs (OS, DFS, PFS, DSS ...)",
+    columns=(
+        PATIENT_ID,
+        col("endpoint", S, "Endpoint name as the source calls it, e.g. OS, DFS, PFS (analysed as given:OS ...).", required=True),
+        col("months", F, "Time from the source's own anchor (diagnosis, treatment start ...) to the event or censoring; "
+            "days are months x 365.25 / 12.", required=True, unit="months", minimum=0),
+        col("event", B, "True when the endpoint's event happened (status 1:...), false when censored (0:...).", required=True),
+        col("status", S, "The status as written in the source, e.g. 1:DECEASED, 0:DiseaseFree."),
+        col("source", S, "Where the endpoint came from, e.g. cBioPortal OS_MONTHS/OS_STATUS."),
+    ),
+)
+
 WITHDRAWAL = Table(
     "withdrawal",
     "Patients who withdrew consent: their rows are gone from the store and from every freeze.",
@@ -387,7 +406,7 @@ WITHDRAWAL = Table(
 
 TABLES: tuple[Table, ...] = (
     DATASET, PATIENT, CONSENT, SAMPLE, TUMOR_PROFILE, TREATMENT, TREATMENT_DRUG,
-    TREATMENT_RESPONSE, SOMATIC_VARIANT, COPY_NUMBER_SEGMENT, GENE_COPY_NUMBER,
+    TREATMENT_RESPONSE, SURVIVAL_ENDPOINT, SOMATIC_VARIANT, COPY_NUMBER_SEGMENT, GENE_COPY_NUMBER,
     STRUCTURAL_VARIANT, SV_BREAKEND, FUSION, DRIVER,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}

@@ -154,6 +154,7 @@ def ingest_cbioportal(store: Store, path: Path, *, dataset: str | None = None, p
             ("dataset", to_arrow(TABLES_BY_NAME["dataset"], [dataset_row]), [dataset_id]),
             ("patient", to_arrow(TABLES_BY_NAME["patient"], h.patients), patients),
             ("sample", to_arrow(TABLES_BY_NAME["sample"], h.samples), patients),
+            ("survival_endpoint", to_arrow(TABLES_BY_NAME["survival_endpoint"], h.endpoints), patients),
             ("tumor_profile", _profiles(h, profiled, data, manifest.ref_genome, study_id), samples),
             ("treatment", to_arrow(TABLES_BY_NAME["treatment"], timeline.treatments), patients),
             ("treatment_drug", to_arrow(TABLES_BY_NAME["treatment_drug"], timeline.drugs), patients),
