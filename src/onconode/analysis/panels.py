@@ -18,8 +18,9 @@ one lookup of an empty table.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from onconode.analysis import alterations
 from onconode.analysis.materialized import materialized_arrow
@@ -51,7 +52,8 @@ def _coverage(sample_panels: Any, panel_genes: Any) -> Coverage:
 def coverage(snap: Any) -> Coverage:
     """The snapshot's panel coverage, kept per store snapshot where it can be."""
     def table(name: str, columns: tuple[str, ...]) -> Any:
-        build = lambda: snap.table(name).select(*columns)   # noqa: E731
+        def build() -> Any:
+            return snap.table(name).select(*columns)
         kept = materialized_arrow(snap, f"panel_{name}", build)
         return kept if kept is not None else build().to_pyarrow()
     return _coverage(table("sample_gene_panel", ("sample_id", "profile", "panel_id")), table("gene_panel", ("panel_id", "gene")))
@@ -59,7 +61,8 @@ def coverage(snap: Any) -> Coverage:
 
 def _profiled_flags(snap: Any, scope: alterations.Scope, samples: set[str]) -> dict[str, tuple[bool, bool, bool]]:
     """Of `samples`, each one's (mutations, cna, structural_variants) profiled flags in the scope."""
-    build = lambda: alterations.profiles(snap, scope)   # noqa: E731
+    def build() -> Any:
+        return alterations.profiles(snap, scope)
     rows = materialized_arrow(snap, "sample_profiles" + ("_anyqc" if scope.failed_qc else ""), build)
     rows = rows if rows is not None else build().to_pyarrow()
     out = {}
