@@ -201,29 +201,38 @@ def summary(cohort: str = typer.Argument(..., help=COHORT_HELP), freeze: Optiona
         _show(_run(store, freeze, [f], lambda g, u, s: service.summary(g, u, s, d)), as_json)
 
 
+ALL_MUTATIONS = typer.Option(False, "--all-mutations", help="Count every passing mutation in a gene (silent, intronic, UTR ...), "
+                                                              "not only the default non-silent coding and splice ones.")
+INCLUDE_FAILED_QC = typer.Option(False, "--include-failed-qc", help="Count samples that failed QC (e.g. FAIL_NO_TUMOR) as profiled.")
+
+
 @analyse_app.command("frequency")
 def frequency(cohort: str = typer.Argument(..., help=COHORT_HELP),
               gene: list[str] = typer.Option([], "--gene", help="Gene to report (repeat; default every altered gene)."),
               kind: list[str] = typer.Option([], "--kind", help="MUTATION, AMP, DEL, FUSION, DRIVER or ANY (repeat)."),
+              all_mutations: bool = ALL_MUTATIONS, include_failed_qc: bool = INCLUDE_FAILED_QC,
               freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
     """Alteration frequency per gene and kind: altered / profiled samples."""
     from onconode.analysis import service
 
     with _store() as store:
         d, f = _read_cohort(store, cohort, "cohort")
-        _show(_run(store, freeze, [f], lambda g, u, s: service.frequency(g, u, s, d, gene or None, [k.upper() for k in kind] or None)), as_json)
+        _show(_run(store, freeze, [f], lambda g, u, s: service.frequency(
+            g, u, s, d, gene or None, [k.upper() for k in kind] or None, all_mutations=all_mutations,
+            include_failed_qc=include_failed_qc)), as_json)
 
 
 @analyse_app.command("oncoprint")
 def oncoprint(cohort: str = typer.Argument(..., help=COHORT_HELP),
               gene: list[str] = typer.Option(..., "--gene", help="Gene (repeat)."),
+              all_mutations: bool = ALL_MUTATIONS, include_failed_qc: bool = INCLUDE_FAILED_QC,
               freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
     """OncoPrint of a gene list: alteration patterns and how many samples show each."""
     from onconode.analysis import service
 
     with _store() as store:
         d, f = _read_cohort(store, cohort, "cohort")
-        _show(_run(store, freeze, [f], lambda g, u, s: service.oncoprint(g, u, s, d, gene)), as_json)
+        _show(_run(store, freeze, [f], lambda g, u, s: service.oncoprint(g, u, s, d, gene, all_mutations, include_failed_qc)), as_json)
 
 
 GROUP = typer.Option(..., "--group", help="NAME=COHORT (repeat; made disjoint in this order).")
@@ -232,13 +241,16 @@ GROUP = typer.Option(..., "--group", help="NAME=COHORT (repeat; made disjoint in
 @analyse_app.command("compare")
 def compare(group: list[str] = GROUP, gene: list[str] = typer.Option([], "--gene", help="Gene (repeat; default all)."),
             kind: list[str] = typer.Option([], "--kind", help="Alteration kind (repeat; default ANY)."),
+            all_mutations: bool = ALL_MUTATIONS, include_failed_qc: bool = INCLUDE_FAILED_QC,
             freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
     """Compare groups: enriched alterations (Fisher / chi-squared with BH q-values) and clinical attributes."""
     from onconode.analysis import service
 
     with _store() as store:
         groups, fs = _groups(store, group)
-        _show(_run(store, freeze, fs, lambda g, u, s: service.compare(g, u, s, groups, gene or None, [k.upper() for k in kind] or None)), as_json)
+        _show(_run(store, freeze, fs, lambda g, u, s: service.compare(
+            g, u, s, groups, gene or None, [k.upper() for k in kind] or None, all_mutations=all_mutations,
+            include_failed_qc=include_failed_qc)), as_json)
 
 
 def _treatment(drug: Optional[str], drug_type: Optional[str], mechanism: Optional[str]) -> dict[str, Any] | None:
@@ -272,7 +284,8 @@ def response(cohort: str = typer.Argument(..., help=COHORT_HELP),
 
 @analyse_app.command("survival")
 def survival(group: list[str] = GROUP,
-             endpoint: str = typer.Option("os", "--endpoint", help="os, time_on_treatment or time_to_progression."),
+             endpoint: str = typer.Option("os", "--endpoint", help="os, time_on_treatment, time_to_progression, or a stored endpoint "
+                                                             "such as given:OS / given:DFS / given:PFS (cBioPortal studies)."),
              drug: Optional[str] = DRUG, drug_type: Optional[str] = DRUG_TYPE, mechanism: Optional[str] = MECHANISM,
              cox_covariate: list[str] = typer.Option([], "--cox-covariate", help="age, sex or purity (repeat)."),
              left_truncation: bool = typer.Option(True, "--left-truncation/--from-biopsy",

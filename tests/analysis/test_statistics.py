@@ -33,20 +33,24 @@ def raw(snap, table: str) -> pd.DataFrame:
 
 def test_mutation_and_amplification_frequencies_match_a_count_of_the_raw_rows(snap):
     crc = cohorts.evaluate(snap, {"op": "tumour_type", "doids": ["9256"]})
+    tp = raw(snap, "tumor_profile")
+    failed = set(tp[tp.qc_status.fillna("").str.contains("FAIL")].sample_id)   # QC failures are not profiled by default
+    counted = crc.sample_ids - failed
     v = raw(snap, "somatic_variant")
-    v = v[v.sample_id.isin(crc.sample_ids) & (v["filter"].isna() | (v["filter"] == "PASS"))
+    v = v[v.sample_id.isin(counted) & (v["filter"].isna() | (v["filter"] == "PASS"))
           & v.coding_effect.isin(["MISSENSE", "NONSENSE_OR_FRAMESHIFT", "SPLICE"]) & ~v.default_filtered.fillna(False).astype(bool)
           & v.gene.notna()]
     expected_mut = v.groupby("gene").sample_id.nunique().to_dict()
     g, d = raw(snap, "gene_copy_number"), raw(snap, "driver")
     amp = pd.concat([g[g.cna_call == "AMP"][["sample_id", "gene"]], d[d.driver.isin(["AMP", "PARTIAL_AMP"])][["sample_id", "gene"]]])
-    expected_amp = amp[amp.sample_id.isin(crc.sample_ids)].drop_duplicates().groupby("gene").sample_id.nunique().to_dict()
+    expected_amp = amp[amp.sample_id.isin(counted)].drop_duplicates().groupby("gene").sample_id.nunique().to_dict()
     got = frequency.alteration_frequency(snap, crc, kinds=("MUTATION", "AMP")).exact()
     assert {r["gene"]: r["altered"] for r in got["rows"] if r["kind"] == "MUTATION"} == expected_mut
     assert {r["gene"]: r["altered"] for r in got["rows"] if r["kind"] == "AMP"} == expected_amp
-    assert got["profiled"]["MUTATION"] == crc.samples  # whole genomes: every sample is profiled
+    assert failed & crc.sample_ids   # the cohort has QC failures, so the check below means something
+    assert got["profiled"]["MUTATION"] == len(counted)  # whole genomes: every QC-passing sample is profiled
     apc = next(r for r in got["rows"] if r["gene"] == "APC" and r["kind"] == "MUTATION")
-    assert apc["frequency"] == pytest.approx(expected_mut["APC"] / crc.samples, abs=TOL)
+    assert apc["frequency"] == pytest.approx(expected_mut["APC"] / len(counted), abs=TOL)
 
 
 def _groups(snap):
@@ -61,11 +65,14 @@ def test_two_group_enrichment_is_fisher_exact_with_bh_q_values(snap):
     res = compare.compare(snap, {"TMB high": hi, "TMB low": lo}, genes, kinds=("MUTATION",))
     v = raw(snap, "somatic_variant")
     v = v[(v["filter"].isna() | (v["filter"] == "PASS")) & v.coding_effect.isin(["MISSENSE", "NONSENSE_OR_FRAMESHIFT", "SPLICE"])]
+    tp = raw(snap, "tumor_profile")
+    failed = set(tp[tp.qc_status.fillna("").str.contains("FAIL")].sample_id)   # not profiled by default
+    counted = [c.sample_ids - failed for c in (hi, lo)]
     ps = []
     for r in sorted(res.alterations, key=lambda r: r["gene"]):
-        a = [v[v.sample_id.isin(c.sample_ids) & (v.gene == r["gene"])].sample_id.nunique() for c in (hi, lo)]
+        a = [v[v.sample_id.isin(c) & (v.gene == r["gene"])].sample_id.nunique() for c in counted]
         assert r["altered"] == a
-        table = [[a[0], hi.samples - a[0]], [a[1], lo.samples - a[1]]]
+        table = [[a[0], len(counted[0]) - a[0]], [a[1], len(counted[1]) - a[1]]]
         assert r["p"] == pytest.approx(sps.fisher_exact(table).pvalue, abs=TOL)
         ps.append((r["p"], r["q"]))
     from statsmodels.stats.multitest import multipletests

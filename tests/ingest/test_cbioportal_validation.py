@@ -46,7 +46,8 @@ BROKEN = {
     "only three metadata lines": (edit("data_clinical_patient.txt", "#1\t9\t8\t1\t1\n", ""), "data_clinical_patient.txt", 4, None, "3 of the 4 '#' metadata lines"),
     "a banned computed attribute": (edit("data_clinical_patient.txt", "OS_MONTHS\n", "MUTATION_COUNT\n"), "data_clinical_patient.txt", 5, "MUTATION_COUNT", "computed by cBioPortal"),
     "non-numeric NUMBER attribute": (edit("data_clinical_sample.txt", "\t0.62\t", "\thigh\t"), "data_clinical_sample.txt", 6, "TUMOR_PURITY", "'high' is not a number"),
-    "survival status without 0:/1: prefix": (edit("data_clinical_patient.txt", "1:DECEASED", "DECEASED"), "data_clinical_patient.txt", 6, "OS_STATUS", "not a valid OS_STATUS"),
+    # (the legacy unprefixed LIVING / DECEASED load, with a warning: test_cbioportal_survival.py)
+    "survival status without 0:/1: prefix": (edit("data_clinical_patient.txt", "1:DECEASED", "DEAD"), "data_clinical_patient.txt", 6, "OS_STATUS", "not a valid OS_STATUS"),
     "invalid characters in a sample id": (edit("data_clinical_sample.txt", "FULL-P4\tFULL-P4-T1", "FULL-P4\tFULL P4 T1"), "data_clinical_sample.txt", 10, "SAMPLE_ID", "contains ' '"),
     "a sample listed twice": (append("data_clinical_sample.txt", "FULL-P4\tFULL-P4-T1\tSarcoma\tLeiomyosarcoma\tLMS\tMetastasis\tLung\t0.35\t0.4\tNA"), "data_clinical_sample.txt", 11, "SAMPLE_ID", "listed twice (first on line 10)"),
     "a sample whose patient is not in the patient file": (edit("data_clinical_sample.txt", "FULL-P4\tFULL-P4-T1", "FULL-P9\tFULL-P4-T1"), "data_clinical_sample.txt", 10, "PATIENT_ID", "patient FULL-P9 of sample FULL-P4-T1 is not in the clinical patient file"),

@@ -17,7 +17,7 @@ from onconode.ingest.problems import IngestError
 from test_hmftools_support import data_lines, fixture_files, read_text, sample_folder
 
 GENOMIC = ("tumor_profile", "somatic_variant", "copy_number_segment", "gene_copy_number",
-           "structural_variant", "sv_breakend", "fusion", "driver")
+           "structural_variant", "sv_breakend", "fusion", "driver", "sample_gene_panel")
 
 
 def rows(store, table: str) -> list[dict]:
@@ -38,6 +38,17 @@ def colo829(hmftools_fixtures: Path, tmp_path: Path) -> Path:
 def loaded(store, colo829):
     report = ingest_hmftools(store, colo829, sample_id="COLO829T")
     return store, report
+
+
+def test_a_whole_genome_covers_every_gene_even_after_a_panel_import(store, colo829):
+    from onconode.ingest.values import to_arrow
+    from onconode.model import TABLES_BY_NAME
+
+    with store.transaction("test", "an earlier panel import of the same sample") as tx:
+        tx.replace("sample_gene_panel", to_arrow(TABLES_BY_NAME["sample_gene_panel"], [
+            {"sample_id": "COLO829T", "profile": "mutations", "panel_id": "IMPACT468"}]), owners=["COLO829T"])
+    ingest_hmftools(store, colo829, sample_id="COLO829T")
+    assert rows(store, "sample_gene_panel") == []
 
 
 def test_profile_holds_purple_fit_qc_and_chord(loaded):
@@ -69,6 +80,7 @@ def test_every_row_of_every_file_is_loaded(loaded, hmftools_fixtures):
         "fusion": data_lines(files["linx_fusion"]),
         "driver": len(drivers),
         "somatic_variant": 0,
+        "sample_gene_panel": 0,   # a whole genome: no panel, every gene
     }
     assert expected["copy_number_segment"] == 222 and expected["structural_variant"] == 92 and expected["fusion"] == 12
     assert {t: len(rows(store, t)) for t in GENOMIC} == expected

@@ -181,3 +181,16 @@ def test_a_read_only_store_refuses_to_ingest(tmp_path) -> None:
 def test_opening_a_folder_without_a_store_says_to_run_init(tmp_path) -> None:
     with pytest.raises(StoreError, match="run `onconode --home .* init` first"):
         Store.open(tmp_path / "nowhere")
+
+
+def test_a_store_from_an_older_model_opened_read_only_reads_its_new_tables_as_empty(tmp_path):
+    """A node upgraded to a model with more tables (e.g. gene_panel) serves read-only
+    before anything writes: the new tables read as empty instead of failing every analysis."""
+    home = tmp_path / "node"
+    with Store.init(home) as store:
+        store.con.execute('DROP TABLE "gene_panel"')   # as a store written before the table existed
+        store.con.execute('DROP TABLE "survival_endpoint"')
+    with Store.open(home, read_only=True) as store:
+        snap = store.snapshot()
+        assert snap.table("gene_panel").count().to_pyarrow().as_py() == 0
+        assert store.counts()["survival_endpoint"] == 0

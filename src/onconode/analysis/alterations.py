@@ -2,27 +2,36 @@
 
 An *event* is one way a gene is altered in one sample:
 
-- MUTATION: a passing, non-silent somatic mutation (`queries.passing_mutations`: PASS or
-  no FILTER, coding effect missense / nonsense-frameshift / splice, not hidden by the
-  cBioPortal default filter), with its coding effect, hotspot and biallelic flags;
+- MUTATION: by default (`Scope()`), a passing, non-silent somatic mutation: PASS or no
+  FILTER, coding effect missense (in-frame included) / nonsense-frameshift / splice, not
+  hidden by cBioPortal's default filter — the definition cBioPortal users expect, which
+  keeps long genes' intronic passengers out of the top of a frequency table. With
+  `Scope(all_mutations=True)`, every passing mutation in a gene (silent, intronic, UTR ...);
 - AMP / DEL: a discrete AMP / HOMDEL copy-number call, or a PURPLE driver-catalogue AMP,
   PARTIAL_AMP or DEL entry (real PURPLE gene tables carry no discrete call, cBioPortal
   studies carry no driver catalogue, so both sources count);
 - FUSION: a reported fusion (or one whose reported flag is unknown), an event of both
   partner genes.
 
+Events are *observable* ones only: in a sample that passed QC (a `qc_status` with a
+FAIL_ flag, e.g. FAIL_NO_TUMOR, removes the sample unless `Scope(failed_qc=True)`), and in
+a gene the sample's gene panel covers for the event's data type (`sample_gene_panel`; no
+panel = whole genome or exome, every gene).
+
 Drivers are kept apart (`drivers`): a driver-catalogue entry with its likelihood, for
 "driver likelihood ≥ t" filters and the "any driver" frequency.
 
 Denominators are the samples *profiled* for the event's data type
 (`tumor_profile.profiled`, empty for whole genomes), as cBioPortal's case lists define
-them, so panel-sequenced samples without copy-number data never dilute AMP frequencies.
+them, QC-passing by default, so panel-sequenced samples without copy-number data never
+dilute AMP frequencies; per gene, only samples whose panel covers it (`panels.py`).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Literal
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -30,7 +39,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from onconode.analysis.materialized import materialized, materialized_arrow
-from onconode.analysis.queries import Snapshot, passing_mutations
+
+if TYPE_CHECKING:   # queries imports this module (passing_mutations); annotations only
+    from onconode.analysis.queries import Snapshot
 
 Kind = Literal["MUTATION", "AMP", "DEL", "FUSION"]
 KINDS: tuple[str, ...] = ("MUTATION", "AMP", "DEL", "FUSION")
@@ -41,6 +52,67 @@ DEL_DRIVERS = ("DEL",)
 PROFILE_OF_KIND = {"MUTATION": "mutations", "AMP": "cna", "DEL": "cna", "FUSION": "structural_variants"}
 EVENT_COLUMNS = ("sample_id", "gene", "kind", "coding_effect", "hotspot", "biallelic")
 MUTATION_COLUMNS = ("sample_id", "gene", "coding_effect", "hotspot", "biallelic", "hgvs_protein")
+# Mutations that change the protein (cBioPortal's default view also hides silent, intronic,
+# UTR, flanking and intergenic classes: somatic_variant.default_filtered).
+NON_SILENT_EFFECTS = ("MISSENSE", "NONSENSE_OR_FRAMESHIFT", "SPLICE")
+MUTATION_DEFINITIONS = {
+    "non_silent": "non-silent coding and splice mutations (missense, in-frame, nonsense, frameshift, splice site) that "
+                  "passed the caller's filters: cBioPortal's default",
+    "all": "every passing somatic mutation in a gene, silent, intronic, UTR, flanking and other non-coding ones included",
+}
+SAMPLE_DEFINITIONS = {
+    "qc_pass": "samples that passed QC (no FAIL_ flag, e.g. FAIL_NO_TUMOR, in their QC status)",
+    "all": "every sequenced sample, QC failures included",
+}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which mutations and samples an alteration view counts. The default is what
+    cBioPortal users expect: non-silent coding and splice mutations, QC-passing samples;
+    the options widen it. Every view (frequency, OncoPrint, comparison, cohort criteria)
+    reads its events and denominators through one Scope, so they cannot disagree."""
+    all_mutations: bool = False
+    failed_qc: bool = False
+
+    @property
+    def mutations(self) -> str:
+        return "all" if self.all_mutations else "non_silent"
+
+    @property
+    def samples(self) -> str:
+        return "all" if self.failed_qc else "qc_pass"
+
+    @property
+    def suffix(self) -> str:
+        """Appended to the per-snapshot table names ("" for the default)."""
+        return ("_allmut" if self.all_mutations else "") + ("_anyqc" if self.failed_qc else "")
+
+    def describe(self) -> dict[str, str]:
+        """The answer's statement of what was counted (a field of every alteration view)."""
+        return {"mutations": self.mutations, "mutation_definition": MUTATION_DEFINITIONS[self.mutations],
+                "samples": self.samples, "sample_definition": SAMPLE_DEFINITIONS[self.samples]}
+
+
+DEFAULT_SCOPE = Scope()
+
+
+def passing_mutations(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
+    """Somatic mutations in a gene that passed the caller's filters (a missing FILTER, as
+    in many MAFs, counts as passed): by default only the non-silent coding and splice ones
+    cBioPortal would not hide (`Scope`)."""
+    v = snap.table("somatic_variant")
+    passed = v["filter"].isnull() | (v["filter"] == "PASS")
+    if scope.all_mutations:
+        return v.filter(passed, v.gene.notnull())
+    shown = ~v.default_filtered.fill_null(False)
+    return v.filter(v.coding_effect.isin(NON_SILENT_EFFECTS), passed, shown, v.gene.notnull())
+
+
+def qc_failed(snap: Snapshot) -> ir.Table:
+    """Samples whose QC status carries a FAIL_ flag (e.g. FAIL_NO_TUMOR): not profiled by default."""
+    tp = snap.table("tumor_profile")
+    return tp.filter(tp.qc_status.fill_null("").contains("FAIL")).select("sample_id")
 
 
 def _event(t: ir.Table, gene: ir.Value, kind: str, coding_effect=None, hotspot=None, biallelic=None) -> ir.Table:
@@ -56,15 +128,16 @@ def _event(t: ir.Table, gene: ir.Value, kind: str, coding_effect=None, hotspot=N
     )
 
 
-def mutations(snap: Snapshot) -> ir.Table:
-    """The passing, non-silent mutations (`queries.passing_mutations`) with the columns
-    analyses read, materialised once per store snapshot: ~1 % of the variant table, which
-    every mutation query would otherwise filter out of all of it again."""
-    return materialized(snap, "passing_mutations", lambda: passing_mutations(snap).select(*MUTATION_COLUMNS))
+def mutations(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
+    """The scope's mutations (`passing_mutations`) with the columns analyses read,
+    materialised once per store snapshot: ~1 % of the variant table, which every mutation
+    query would otherwise filter out of all of it again."""
+    name = "passing_mutations" + ("_allmut" if scope.all_mutations else "")
+    return materialized(snap, name, lambda: passing_mutations(snap, scope).select(*MUTATION_COLUMNS))
 
 
-def mutation_events(snap: Snapshot) -> ir.Table:
-    m = mutations(snap)
+def mutation_events(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
+    m = mutations(snap, scope)
     return _event(m, m.gene, "MUTATION", m.coding_effect, m.hotspot == "HOTSPOT", m.biallelic.fill_null(False))
 
 
@@ -83,15 +156,32 @@ def fusion_events(snap: Snapshot) -> ir.Table:
     return _event(f, f.five_prime_gene, "FUSION").union(_event(f, f.three_prime_gene, "FUSION")).distinct()
 
 
-def _all_events(snap: Snapshot) -> ir.Table:
-    parts = [mutation_events(snap), copy_number_events(snap, "AMP"), copy_number_events(snap, "DEL"), fusion_events(snap)]
+def _all_events(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
+    parts = [mutation_events(snap, scope), copy_number_events(snap, "AMP"), copy_number_events(snap, "DEL"), fusion_events(snap)]
     out = parts[0]
     for p in parts[1:]:
         out = out.union(p)
-    return out
+    return observable(snap, out, scope)
 
 
-def events(snap: Snapshot, kinds: tuple[str, ...] = KINDS) -> ir.Table:
+def observable(snap: Snapshot, e: ir.Table, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
+    """The events `e` (sample_id, gene, kind, ...) that the scope's samples could show: not
+    in a QC-failed sample (unless the scope includes them), and in a gene the sample's
+    panel covers for the event's data type (no panel: every gene)."""
+    if not scope.failed_qc:
+        e = e.anti_join(qc_failed(snap), "sample_id")
+    profile = ibis.cases(*((e.kind == k, ibis.literal(t)) for k, t in PROFILE_OF_KIND.items()))
+    e = e.mutate(_profile=profile, _gene_key=e.gene.upper())
+    sgp = snap.table("sample_gene_panel")
+    gp = snap.table("gene_panel")
+    gp = gp.select(_panel=gp.panel_id, _covered=gp.gene.upper())
+    on_panel = e.join(sgp, [e.sample_id == sgp.sample_id, e._profile == sgp.profile]).select(*e.columns, _panel=sgp.panel_id)
+    covered = on_panel.semi_join(gp, [on_panel._panel == gp._panel, on_panel._gene_key == gp._covered]).select(*e.columns)
+    off_panel = e.anti_join(sgp, [e.sample_id == sgp.sample_id, e._profile == sgp.profile])
+    return off_panel.union(covered).drop("_profile", "_gene_key")
+
+
+def events(snap: Snapshot, kinds: tuple[str, ...] = KINDS, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
     """All alteration events of the requested kinds (columns EVENT_COLUMNS and `gene_key`,
     the upper-case gene that gene filters compare with: `gene_is`).
 
@@ -105,12 +195,12 @@ def events(snap: Snapshot, kinds: tuple[str, ...] = KINDS) -> ir.Table:
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise ValueError(f"unknown alteration kind {unknown[0]!r}; kinds are {', '.join(KINDS)}")
-    e = materialized(snap, "alteration_events", lambda: _sorted_events(snap))
+    e = materialized(snap, "alteration_events" + scope.suffix, lambda: _sorted_events(snap, scope))
     return e if set(kinds) == set(KINDS) else e.filter(e.kind.isin(list(kinds)))
 
 
-def _sorted_events(snap: Snapshot) -> ir.Table:
-    return _all_events(snap).mutate(gene_key=lambda t: t.gene.upper()).order_by("gene_key", "sample_id")
+def _sorted_events(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
+    return _all_events(snap, scope).mutate(gene_key=lambda t: t.gene.upper()).order_by("gene_key", "sample_id")
 
 
 def _gene_spans(rows: pa.Table) -> tuple[pa.Table, dict[str, tuple[int, int]]]:
@@ -130,16 +220,18 @@ def label(kind: str, coding_effect: str | None, hotspot: bool | None) -> str:
     return str(kind)
 
 
-def events_of_genes(snap: Snapshot, genes: list[str], known_withdrawals: int | None = None) -> pa.Table:
+def events_of_genes(snap: Snapshot, genes: list[str], known_withdrawals: int | None = None,
+                    scope: Scope = DEFAULT_SCOPE) -> pa.Table:
     """The events (EVENT_COLUMNS and gene_key) of `genes` (upper case), every kind.
 
     On a DuckDB store the events table is kept in Arrow, sorted by gene with each gene's
     row span, once per snapshot: a gene list's events are slices of it (microseconds),
     where DuckDB scans the whole table for an IN list of genes (~70 ms at 100M
     variants). Elsewhere the same rows come from `events` filtered by `gene_is`."""
-    kept = materialized_arrow(snap, "alteration_events", lambda: _sorted_events(snap), _gene_spans, known_withdrawals)
+    kept = materialized_arrow(snap, "alteration_events" + scope.suffix, lambda: _sorted_events(snap, scope), _gene_spans,
+                              known_withdrawals)
     if kept is None:
-        e = events(snap)
+        e = events(snap, scope=scope)
         return e.filter(gene_is(e, genes)).to_pyarrow()
     rows, spans = kept
     parts = [rows.slice(a, b - a) for a, b in (spans[g] for g in dict.fromkeys(genes) if g in spans)]
@@ -154,32 +246,40 @@ def gene_is(t: ir.Table, genes: list[str]) -> ir.BooleanValue:
     return key == genes[0] if len(genes) == 1 else key.isin(genes)
 
 
-def drivers(snap: Snapshot, min_likelihood: float = 0.0) -> ir.Table:
+def somatic_driver_rows(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
+    """The driver catalogue's somatic entries of the scope's samples (QC-passing by default)."""
+    d = snap.table("driver")
+    d = d.filter(~d.germline.fill_null(False))
+    return d if scope.failed_qc else d.anti_join(qc_failed(snap), "sample_id")
+
+
+def drivers(snap: Snapshot, min_likelihood: float = 0.0, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
     """Somatic driver-catalogue entries (sample_id, gene, driver, driver_likelihood) with a
     likelihood of at least `min_likelihood` (a missing likelihood counts as 0)."""
     def build() -> ir.Table:
-        d = snap.table("driver")
-        d = d.filter(~d.germline.fill_null(False))
+        d = somatic_driver_rows(snap, scope)
         return d.select("sample_id", "gene", "driver", "biallelic", likelihood=d.driver_likelihood.fill_null(0.0),
                         driver_likelihood=d.driver_likelihood)
-    d = materialized(snap, "somatic_drivers", build)
+    d = materialized(snap, "somatic_drivers" + ("_anyqc" if scope.failed_qc else ""), build)
     return d.filter(d.likelihood >= min_likelihood).select("sample_id", "gene", "driver", "driver_likelihood", "biallelic")
 
 
-def profiles(snap: Snapshot) -> ir.Table:
+def profiles(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
     """Per sample, whether it was profiled for each data type (`queries.profiled_samples`
-    as three flags), materialised once per snapshot: every frequency's denominators."""
+    as three flags; a QC-failed sample for none, unless the scope includes them),
+    materialised once per snapshot: every frequency's denominators."""
     def build() -> ir.Table:
         tp = snap.table("tumor_profile")
         p = tp.profiled
-        flag = {t: (p.isnull() | (p == "") | p.contains(t)).fill_null(False) for t in ("mutations", "cna", "structural_variants")}
+        ok = ibis.literal(True) if scope.failed_qc else ~tp.qc_status.fill_null("").contains("FAIL")
+        flag = {t: ((p.isnull() | (p == "") | p.contains(t)) & ok).fill_null(False) for t in ("mutations", "cna", "structural_variants")}
         return tp.select("sample_id", **flag)
-    return materialized(snap, "sample_profiles", build)
+    return materialized(snap, "sample_profiles" + ("_anyqc" if scope.failed_qc else ""), build)
 
 
-def fully_profiled_samples(snap: Snapshot) -> ir.Table:
+def fully_profiled_samples(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
     """Samples profiled for every data type: the denominator of "any alteration"."""
-    p = profiles(snap)
+    p = profiles(snap, scope)
     return p.filter(p.mutations, p.cna, p.structural_variants).select("sample_id")
 
 

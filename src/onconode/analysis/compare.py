@@ -17,6 +17,7 @@ import numpy as np
 from scipy import stats as sps
 
 from onconode.analysis import frequency
+from onconode.analysis.alterations import DEFAULT_SCOPE, Scope
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.disclosure import Rules
 from onconode.analysis.queries import Snapshot
@@ -50,10 +51,11 @@ class Comparison:
     alterations: list[dict[str, Any]] = field(default_factory=list)  # gene, kind, altered[], profiled[], p, q, test
     categorical: list[dict[str, Any]] = field(default_factory=list)  # attribute, counts{value: []}, p
     numeric: list[dict[str, Any]] = field(default_factory=list)      # attribute, per group n/median/q1/q3, p
+    scope: Scope = DEFAULT_SCOPE                                      # what counted as a mutation, which samples
 
     def exact(self) -> dict[str, Any]:
-        return {"analysis": "group_comparison", "groups": self.groups, "alterations": self.alterations,
-                "categorical": self.categorical, "numeric": self.numeric}
+        return {"analysis": "group_comparison", "groups": self.groups, "definition": self.scope.describe(),
+                "alterations": self.alterations, "categorical": self.categorical, "numeric": self.numeric}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
         alts = []
@@ -74,23 +76,25 @@ class Comparison:
             nums.append({"attribute": r["attribute"], "test": r["test"], "p": None if small else r["p"],
                          "groups": [{"n": rules.cell(g["n"]), **({} if small else {k: g[k] for k in ("q1", "median", "q3")})}
                                     for g in r["groups"]]})
-        return {"analysis": "group_comparison", "groups": self.groups, "alterations": alts,
-                "categorical": cats, "numeric": nums}
+        return {"analysis": "group_comparison", "groups": self.groups, "definition": self.scope.describe(),
+                "alterations": alts, "categorical": cats, "numeric": nums}
 
 
 def compare(snap: Snapshot, groups: dict[str, Cohort], genes: list[str] | None = None,
-            kinds: tuple[str, ...] = ("ANY",), min_driver_likelihood: float = 0.5) -> Comparison:
+            kinds: tuple[str, ...] = ("ANY",), min_driver_likelihood: float = 0.5, scope: Scope = DEFAULT_SCOPE) -> Comparison:
+    """Per gene and kind, each group's altered and profiled samples (the gene's panel-aware
+    denominators) and the test across groups; then the clinical attributes."""
     _check_groups(groups)
     names = list(groups)
     w = withdrawals(snap)   # read once for the per-snapshot arrays of this answer
-    freqs = frequency.alteration_frequencies(snap, groups, genes, kinds, min_driver_likelihood, known_withdrawals=w)
+    freqs = frequency.alteration_frequencies(snap, groups, genes, kinds, min_driver_likelihood, known_withdrawals=w, scope=scope)
     found = {n: {(r["kind"], r["gene"]): r["altered"] for r in freqs[n].rows} for n in names}
     keys = sorted({k for f in found.values() for k in f})
-    out = Comparison(names)
+    out = Comparison(names, scope=scope)
     tables = []
     for kind, gene in keys:
         altered = [found[n].get((kind, gene), 0) for n in names]
-        profiled = [freqs[n].profiled[kind] for n in names]
+        profiled = [freqs[n].profiled_for(kind, gene) for n in names]
         tables.append([[a, p - a] for a, p in zip(altered, profiled)])
         out.alterations.append({"gene": gene, "kind": kind, "altered": altered, "profiled": profiled})
     # two groups: every gene's Fisher test at once; more: chi-squared per gene

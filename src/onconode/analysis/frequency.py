@@ -3,7 +3,10 @@
 Kinds: MUTATION, AMP, DEL, FUSION (alterations.events), DRIVER (a driver-catalogue entry
 with likelihood ≥ `min_driver_likelihood`) and ANY (any of those). The denominator of a
 kind is the cohort's samples profiled for its data type; ANY counts only in samples
-profiled for every type, so a frequency never mixes denominators.
+profiled for every type, so a frequency never mixes denominators. Per gene, samples on a
+gene panel that lacks the gene are not profiled for it (`panels.uncovered`), as in
+cBioPortal. What counts as a mutation and which samples count (QC) is the `Scope`,
+named in the answer.
 """
 
 from __future__ import annotations
@@ -18,7 +21,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from onconode.analysis import alterations, frequency_memory
+from onconode.analysis import alterations, frequency_memory, panels
+from onconode.analysis.alterations import DEFAULT_SCOPE, Scope
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.materialized import execute_with_members
 from onconode.analysis.disclosure import Rules
@@ -41,6 +45,12 @@ class FrequencyResult:
     cohort_samples: int
     profiled: dict[str, int]
     columns: list[tuple[str, list[str], list[int]]] = field(default_factory=list)  # (kind, genes, altered) per kind
+    profiled_by_gene: dict[str, dict[str, int]] = field(default_factory=dict)   # kind -> gene -> denominator, where a panel lowers it
+    scope: Scope = DEFAULT_SCOPE
+
+    def profiled_for(self, kind: str, gene: str) -> int:
+        """The gene's denominator: the kind's profiled samples whose panel covers the gene."""
+        return self.profiled_by_gene.get(kind, {}).get(gene, self.profiled[kind])
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -50,43 +60,43 @@ class FrequencyResult:
     def exact(self) -> dict[str, Any]:
         rows: list[dict[str, Any]] = []
         for kind, genes, altered in self.columns:
-            p = self.profiled[kind]
             rows += [{"gene": g, "kind": kind, "altered": a, "profiled": p, "frequency": a / p if p else None}
-                     for g, a in zip(genes, altered)]
-        return {"analysis": "alteration_frequency", "samples": self.cohort_samples, "profiled": dict(self.profiled), "rows": rows}
+                     for g, a, p in ((g, a, self.profiled_for(kind, g)) for g, a in zip(genes, altered))]
+        return {"analysis": "alteration_frequency", "samples": self.cohort_samples, "profiled": dict(self.profiled),
+                "definition": self.scope.describe(), "rows": rows}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
         rows = []
         for kind, genes, altered in self.columns:
-            p = self.profiled[kind]
             for g, a in zip(genes, altered):
+                p = self.profiled_for(kind, g)
                 small = rules.is_small(a) or rules.is_small(p)
                 rows.append({"gene": g, "kind": kind, "altered": rules.cell(a),
                              "profiled": rules.cell(p), "frequency": None if small or not p else a / p})
         return {"analysis": "alteration_frequency", "samples": rules.cell(self.cohort_samples),
-                "profiled": {k: rules.cell(v) for k, v in self.profiled.items()}, "rows": rows}
+                "profiled": {k: rules.cell(v) for k, v in self.profiled.items()}, "definition": self.scope.describe(), "rows": rows}
 
 
-def _profiled_members(snap: Snapshot, members: ir.Table) -> ir.Table:
-    return alterations.profiles(snap).join(members, "sample_id")
+def _profiled_members(snap: Snapshot, members: ir.Table, scope: Scope) -> ir.Table:
+    return alterations.profiles(snap, scope).join(members, "sample_id")
 
 
-def _denominators(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...]) -> ir.Table:
+def _denominators(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...], scope: Scope) -> ir.Table:
     """Per cohort, its samples profiled for each kind (every data type for DRIVER and ANY)."""
-    prof = _profiled_members(snap, members)
+    prof = _profiled_members(snap, members, scope)
     full = prof.mutations & prof.cna & prof.structural_variants
     flags = {k: prof[alterations.PROFILE_OF_KIND[k]] if k in alterations.PROFILE_OF_KIND else full for k in kinds}
     return prof.group_by("cohort").aggregate(**{k: f.cast("int64").sum() for k, f in flags.items()})
 
 
 def _altered(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...], wanted: list[str] | None,
-             min_driver_likelihood: float) -> ir.Table:
+             min_driver_likelihood: float, scope: Scope) -> ir.Table:
     """Per cohort, kind and (upper-case) gene: how many profiled samples are altered."""
-    prof = _profiled_members(snap, members)
+    prof = _profiled_members(snap, members, scope)
     event_kinds = [k for k in alterations.KINDS if k in kinds or "ANY" in kinds]
-    rows = alterations.events(snap, tuple(event_kinds)).select("sample_id", "gene", "kind") if event_kinds else None
+    rows = alterations.events(snap, tuple(event_kinds), scope).select("sample_id", "gene", "kind") if event_kinds else None
     if "DRIVER" in kinds or "ANY" in kinds:
-        d = alterations.drivers(snap, min_driver_likelihood)
+        d = alterations.drivers(snap, min_driver_likelihood, scope)
         d = d.select("sample_id", "gene", kind=ibis.literal("DRIVER"))
         rows = d if rows is None else rows.union(d)
     j = rows.join(prof, "sample_id")
@@ -105,15 +115,16 @@ def _altered(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...], wanted: 
 
 
 def alteration_frequency(snap: Snapshot, cohort: Cohort, genes: list[str] | None = None,
-                         kinds: tuple[str, ...] = FREQUENCY_KINDS, min_driver_likelihood: float = 0.5) -> FrequencyResult:
+                         kinds: tuple[str, ...] = FREQUENCY_KINDS, min_driver_likelihood: float = 0.5,
+                         scope: Scope = DEFAULT_SCOPE) -> FrequencyResult:
     """Per gene and kind, how many of the cohort's profiled samples are altered; genes
     with no alteration are listed (with 0) only when asked for by name."""
-    return alteration_frequencies(snap, {"cohort": cohort}, genes, kinds, min_driver_likelihood)["cohort"]
+    return alteration_frequencies(snap, {"cohort": cohort}, genes, kinds, min_driver_likelihood, scope=scope)["cohort"]
 
 
 def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: list[str] | None = None,
                            kinds: tuple[str, ...] = FREQUENCY_KINDS, min_driver_likelihood: float = 0.5,
-                           known_withdrawals: int | None = None) -> dict[str, FrequencyResult]:
+                           known_withdrawals: int | None = None, scope: Scope = DEFAULT_SCOPE) -> dict[str, FrequencyResult]:
     """`alteration_frequency` of several cohorts with two queries in all — the
     denominators, and the altered samples per cohort, kind and gene — on the per-snapshot
     alteration tables (`alterations.events`, `.drivers`, `.profiles`).
@@ -124,28 +135,30 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
     _check_kinds(kinds)
     names = list(cohorts)
     wanted = [g.upper() for g in genes] if genes else None
-    fast = frequency_memory.frequencies(snap, cohorts, kinds, wanted, min_driver_likelihood, known_withdrawals)
+    # the kept arrays hold the default scope's events; another scope is the SQL's
+    fast = frequency_memory.frequencies(snap, cohorts, kinds, wanted, min_driver_likelihood, known_withdrawals) \
+        if scope == DEFAULT_SCOPE else None
     if fast is not None:
         out: dict[str, FrequencyResult] = {}
         for n in names:
             profiled, columns = fast[n]
-            out[n] = FrequencyResult(cohorts[n].samples, profiled, columns)
-        return out
+            out[n] = FrequencyResult(cohorts[n].samples, profiled, columns, scope=scope)
+        return _per_gene_denominators(snap, cohorts, out, kinds, scope)
     members = pa.table({
         "sample_id": pa.array([s for n in names for s in sorted(cohorts[n].sample_ids)], pa.string()),
         "cohort": pa.array([n for n in names for _ in cohorts[n].sample_ids], pa.string())})
-    key = json.dumps([list(kinds), wanted, min_driver_likelihood])
+    key = json.dumps([list(kinds), wanted, min_driver_likelihood, scope.suffix])
     denom = {r["cohort"]: r for r in execute_with_members(
-        snap, "frequency-denominators:" + key, lambda m: _denominators(snap, m, kinds), members).to_pylist()}
+        snap, "frequency-denominators:" + key, lambda m: _denominators(snap, m, kinds, scope), members).to_pylist()}
     altered = execute_with_members(snap, "frequency-altered:" + key,
-                                   lambda m: _altered(snap, m, kinds, wanted, min_driver_likelihood), members)
+                                   lambda m: _altered(snap, m, kinds, wanted, min_driver_likelihood, scope), members)
     counts: dict[tuple[str, str], dict[str, int]] = {}
     # column-wise: tens of thousands of rows for "every gene", where row dicts cost 0.1 s
     for c, k, g, a in zip(*(altered.column(x).to_pylist() for x in ("cohort", "kind", "gene", "altered"))):
         counts.setdefault((c, k), {})[g] = a
     out = {}
     for n in names:
-        result = FrequencyResult(cohorts[n].samples, {k: int(denom.get(n, {}).get(k) or 0) for k in kinds})
+        result = FrequencyResult(cohorts[n].samples, {k: int(denom.get(n, {}).get(k) or 0) for k in kinds}, scope=scope)
         order = []
         for kind in kinds:
             found = counts.get((n, kind), {})
@@ -156,4 +169,18 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
             group = list(group)
             result.columns.append((kind, [g for _, _, g, _ in group], [-na for _, na, _, _ in group]))
         out[n] = result
-    return out
+    return _per_gene_denominators(snap, cohorts, out, kinds, scope)
+
+
+def _per_gene_denominators(snap: Snapshot, cohorts: dict[str, Cohort], results: dict[str, FrequencyResult],
+                           kinds: tuple[str, ...], scope: Scope) -> dict[str, FrequencyResult]:
+    """Each result's per-gene denominators where gene panels lower them (`panels.uncovered`),
+    for every gene any of the results lists (a comparison reads each group's)."""
+    cov = panels.coverage(snap)
+    if not cov.panel_of:
+        return results
+    genes = {g for r in results.values() for _, gs, _ in r.columns for g in gs}
+    for n, r in results.items():
+        for kind, per_gene in panels.uncovered(snap, cohorts[n], genes, kinds, scope, cov).items():
+            r.profiled_by_gene[kind] = {g: r.profiled[kind] - u for g, u in per_gene.items()}
+    return results

@@ -72,8 +72,7 @@ class _Arrays:
 def _source(snap: Snapshot) -> ir.Table:
     e = alterations.events(snap).select("sample_id", "gene_key", "kind")
     e = e.distinct().mutate(likelihood=ibis.null().cast("float64"))
-    d = snap.table("driver")
-    d = d.filter(~d.germline.fill_null(False))   # as alterations.drivers
+    d = alterations.somatic_driver_rows(snap)   # as alterations.drivers
     d = d.select("sample_id", gene_key=d.gene.upper(), kind=ibis.literal("DRIVER"),
                  likelihood=d.driver_likelihood.fill_null(0.0).cast("float64"))
     return e.union(d)

@@ -4,6 +4,8 @@ Exact (licensed) view: the sample × gene matrix, samples ordered as cBioPortal 
 them (by the first gene altered, then the next, ...). A matrix is patient-level data, so
 the controlled view is the same picture without individuals: every distinct alteration
 pattern across the genes with how many samples show it, small patterns hidden and pooled.
+Samples on a gene panel that lacks a gene are not profiled for it: `profiled_by_gene`
+gives those genes' lower counts (`panels.uncovered`). The events are the `Scope`'s.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from onconode.analysis import _oncoprint, alterations, cohort_memory, frequency_memory
+from onconode.analysis import _oncoprint, alterations, cohort_memory, frequency_memory, panels
+from onconode.analysis.alterations import DEFAULT_SCOPE, Scope
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.materialized import execute_with_members, withdrawals
 from onconode.analysis.disclosure import Rules
@@ -29,6 +32,8 @@ class OncoPrint:
 
     def __init__(self, genes: list[str], matrix: list[dict[str, Any]], profiled: int) -> None:
         self.genes, self.matrix, self.profiled = genes, matrix, profiled
+        self.profiled_by_gene: dict[str, int] = {}   # gene -> profiled samples, where a panel lowers it
+        self.scope: Scope = DEFAULT_SCOPE
 
     @classmethod
     def of_cells(cls, genes: list[str], samples: list[str], cells: dict[str, dict[str, list[str]]], profiled: int) -> "OncoPrint":
@@ -48,7 +53,8 @@ class OncoPrint:
         return tuple("+".join(row.get(g, [])) for g in self.genes)
 
     def exact(self) -> dict[str, Any]:
-        return {"analysis": "oncoprint", "genes": self.genes, "profiled": self.profiled, "matrix": self.matrix}
+        return {"analysis": "oncoprint", "genes": self.genes, "profiled": self.profiled,
+                "profiled_by_gene": dict(self.profiled_by_gene), "definition": self.scope.describe(), "matrix": self.matrix}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
         counts = Counter(self._pattern(r["alterations"]) for r in self.matrix)
@@ -64,23 +70,27 @@ class OncoPrint:
             pooled += shown.pop()["samples"]
         per_gene = {g: rules.cell(sum(1 for r in self.matrix if r["alterations"].get(g))) for g in self.genes}
         return {"analysis": "oncoprint", "genes": self.genes, "profiled": rules.cell(self.profiled),
-                "altered_per_gene": per_gene, "patterns": shown, "other_patterns_samples": rules.cell(pooled)}
+                "profiled_by_gene": {g: rules.cell(n) for g, n in self.profiled_by_gene.items()},
+                "definition": self.scope.describe(), "altered_per_gene": per_gene, "patterns": shown, "other_patterns_samples": rules.cell(pooled)}
 
 
-def _profiled(snap: Snapshot, members: ir.Table) -> ir.Table:
-    return alterations.fully_profiled_samples(snap).semi_join(members, "sample_id")
+def _profiled(snap: Snapshot, members: ir.Table, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
+    return alterations.fully_profiled_samples(snap, scope).semi_join(members, "sample_id")
 
 
-def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str]) -> OncoPrint:
+def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str], scope: Scope = DEFAULT_SCOPE) -> OncoPrint:
     """The alterations of `genes` in the cohort's samples profiled for every data type."""
     if not genes:
         raise ValueError("an OncoPrint needs at least one gene")
     wanted = [g.upper() for g in genes]
-    if cohort.codes is not None:
-        found = _by_position(snap, cohort, wanted)
-        if found is not None:
-            return found
-    return _by_id(snap, cohort, wanted)
+    found = _by_position(snap, cohort, wanted) if cohort.codes is not None and scope == DEFAULT_SCOPE else None
+    found = found or _by_id(snap, cohort, wanted, scope)
+    found.scope = scope
+    cov = panels.coverage(snap)
+    if cov.panel_of:   # the matrix's samples are profiled for every data type: DRIVER / ANY coverage
+        lowered = panels.uncovered(snap, found.samples, wanted, ("ANY",), scope, cov).get("ANY", {})
+        found.profiled_by_gene = {g: found.profiled - n for g, n in lowered.items()}
+    return found
 
 
 def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint | None:
@@ -142,20 +152,21 @@ def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint
     return OncoPrint(wanted, matrix, len(profiled))
 
 
-def _by_id(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint:
+def _by_id(snap: Snapshot, cohort: Cohort, wanted: list[str], scope: Scope = DEFAULT_SCOPE) -> OncoPrint:
     """The OncoPrint of any cohort (e.g. one the SQL evaluated).
 
     The profiled samples come from one (compiled, kept) query; the genes' events are
     slices of the per-snapshot events table kept in Arrow (`alterations.events_of_genes`),
     narrowed to those samples here."""
-    kept = frequency_memory.fully_profiled(snap, cohort.sample_ids)   # the per-snapshot profile flags, if kept
+    # the per-snapshot profile flags, if kept (the default scope's)
+    kept = frequency_memory.fully_profiled(snap, cohort.sample_ids) if scope == DEFAULT_SCOPE else None
     if kept is not None:
         profiled = sorted(kept)
     else:
         cohort_samples = pa.table({"sample_id": pa.array(sorted(cohort.sample_ids), pa.string())})
-        profiled = sorted(execute_with_members(snap, "oncoprint-profiled", lambda m: _profiled(snap, m), cohort_samples)
-                          .column("sample_id").to_pylist())
-    ev = alterations.events_of_genes(snap, wanted)
+        profiled = sorted(execute_with_members(snap, "oncoprint-profiled" + scope.suffix, lambda m: _profiled(snap, m, scope),
+                                               cohort_samples).column("sample_id").to_pylist())
+    ev = alterations.events_of_genes(snap, wanted, scope=scope)
     ev = ev.filter(pc.is_in(ev.column("sample_id"), value_set=pa.array(profiled, pa.string())))
     cells: dict[str, dict[str, list[str]]] = {}
     for s, g, kind, effect, hot in zip(*(ev.column(c).to_pylist() for c in ("sample_id", "gene_key", "kind", "coding_effect", "hotspot"))):

@@ -14,22 +14,13 @@ from typing import Protocol
 import ibis
 import ibis.expr.types as ir
 
-# Mutations that change the protein; synonymous and non-coding ones are not alterations.
-NON_SILENT_EFFECTS = ("MISSENSE", "NONSENSE_OR_FRAMESHIFT", "SPLICE")
+from onconode.analysis.alterations import passing_mutations   # the one mutation definition
+
 TMB_HIGH_PER_MB = 10.0
 
 
 class Snapshot(Protocol):
     def table(self, name: str) -> ir.Table: ...
-
-
-def passing_mutations(snap: Snapshot) -> ir.Table:
-    """Non-silent somatic mutations that passed the caller's filters (a missing FILTER,
-    as in many MAFs, counts as passed) and that cBioPortal would not hide by default."""
-    v = snap.table("somatic_variant")
-    passed = v["filter"].isnull() | (v["filter"] == "PASS")
-    shown = ~v.default_filtered.fill_null(False)
-    return v.filter(v.coding_effect.isin(NON_SILENT_EFFECTS), passed, shown, v.gene.notnull())
 
 
 def profiled_samples(snap: Snapshot, data_type: str) -> ir.Table:

@@ -19,6 +19,7 @@ from onconode.analysis import response as response_mod
 from onconode.analysis import summary as summary_mod
 from onconode.analysis import survival as survival_mod
 from onconode.analysis import swimmer as swimmer_mod
+from onconode.analysis.alterations import Scope
 from onconode.analysis.disclosure import Count, Gate
 from onconode.analysis.queries import Snapshot
 
@@ -49,21 +50,28 @@ def summary(gate: Gate, user: str, snap: Snapshot, definition: Definition) -> di
 
 
 def frequency(gate: Gate, user: str, snap: Snapshot, definition: Definition, genes: list[str] | None = None,
-              kinds: list[str] | None = None, min_driver_likelihood: float = 0.5) -> dict[str, Any]:
+              kinds: list[str] | None = None, min_driver_likelihood: float = 0.5, all_mutations: bool = False,
+              include_failed_qc: bool = False) -> dict[str, Any]:
+    """`all_mutations` / `include_failed_qc` widen the default `Scope` (non-silent coding and
+    splice mutations of QC-passing samples), which the answer names."""
     c = cohorts.evaluate(snap, definition)
-    res = frequency_mod.alteration_frequency(snap, c, genes, tuple(kinds or frequency_mod.FREQUENCY_KINDS), min_driver_likelihood)
+    res = frequency_mod.alteration_frequency(snap, c, genes, tuple(kinds or frequency_mod.FREQUENCY_KINDS), min_driver_likelihood,
+                                             scope=Scope(all_mutations, include_failed_qc))
     return gate.release(user, snap, res, {"cohort": c.patient_ids})
 
 
-def oncoprint(gate: Gate, user: str, snap: Snapshot, definition: Definition, genes: list[str]) -> dict[str, Any]:
+def oncoprint(gate: Gate, user: str, snap: Snapshot, definition: Definition, genes: list[str], all_mutations: bool = False,
+              include_failed_qc: bool = False) -> dict[str, Any]:
     c = cohorts.evaluate(snap, definition)
-    return gate.release(user, snap, oncoprint_mod.oncoprint(snap, c, genes), {"cohort": c.patient_ids})
+    res = oncoprint_mod.oncoprint(snap, c, genes, Scope(all_mutations, include_failed_qc))
+    return gate.release(user, snap, res, {"cohort": c.patient_ids})
 
 
 def compare(gate: Gate, user: str, snap: Snapshot, groups: dict[str, Definition], genes: list[str] | None = None,
-            kinds: list[str] | None = None, disjoint: bool = True) -> dict[str, Any]:
+            kinds: list[str] | None = None, disjoint: bool = True, all_mutations: bool = False,
+            include_failed_qc: bool = False) -> dict[str, Any]:
     g = _groups(snap, groups, disjoint)
-    res = compare_mod.compare(snap, g, genes, tuple(kinds or ("ANY",)))
+    res = compare_mod.compare(snap, g, genes, tuple(kinds or ("ANY",)), scope=Scope(all_mutations, include_failed_qc))
     return gate.release(user, snap, res, {n: c.patient_ids for n, c in g.items()})
 
 

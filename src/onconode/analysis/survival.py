@@ -305,6 +305,10 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
     unknown = set(covs) - set(COX_COVARIATES)
     if unknown:
         raise ValueError(f"unknown Cox covariates {sorted(unknown)}; choose from {', '.join(COX_COVARIATES)}")
+    from onconode.analysis import survival_data as sd
+
+    sd.check_endpoint(snap, endpoint)
+    left_truncation = left_truncation and not sd.is_given(endpoint)   # a given endpoint has no entry times
     pts = _patients(snap, groups, endpoint, treatment, left_truncation)
     group, entry, time, covariates = pts.group, pts.entry, pts.time, pts.covariates
     orders = Orders.of(entry, time)

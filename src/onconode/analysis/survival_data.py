@@ -12,6 +12,11 @@
   assessment (event), else censored at the last follow-up or death.
   For both treatment endpoints, a line that started before the biopsy enters at the
   biopsy (delayed entry) when left truncation is on.
+- `given:<NAME>` (e.g. `given:OS`, `given:DFS`, `given:PFS`): an endpoint as its source
+  gave it (`survival_endpoint`: cBioPortal's `<NAME>_MONTHS` / `<NAME>_STATUS`), not
+  derived from dates: time from the source's own anchor in months × 365.25 / 12 days,
+  its event, everyone entering at 0 (the source says nothing of entry). This is survival
+  exactly as cBioPortal shows it, for studies that carry no dates.
 """
 
 from __future__ import annotations
@@ -29,8 +34,11 @@ from onconode.analysis.cohort import Cohort, TreatmentCriteria
 from onconode.analysis.materialized import materialized, materialized_arrow
 from onconode.analysis.queries import Snapshot
 from onconode.analysis.sample_rows import SampleRows
+from onconode.model.codes import DAYS_PER_MONTH
 
-Endpoint = Literal["os", "time_on_treatment", "time_to_progression"]
+Endpoint = Literal["os", "time_on_treatment", "time_to_progression"] | str   # or given:<NAME>
+DERIVED_ENDPOINTS = ("os", "time_on_treatment", "time_to_progression")
+GIVEN = "given:"
 PROGRESSION = ("PD", "CLINICAL_PROGRESSION")
 
 
@@ -211,10 +219,49 @@ def all_sample_dates(snap: Snapshot):
     return materialized(snap, "sample_dates", build)
 
 
+def given_endpoints(snap: Snapshot) -> list[str]:
+    """The names of the endpoints stored as given (`survival_endpoint.endpoint`), sorted."""
+    e = snap.table("survival_endpoint")
+    return sorted(e.select("endpoint").distinct().to_pyarrow().column("endpoint").to_pylist())
+
+
+def is_given(endpoint: str) -> bool:
+    """Whether `endpoint` is read as given (`given:<NAME>`) rather than derived from dates;
+    a given endpoint has no entry time, so left truncation does not apply to it."""
+    return endpoint.startswith(GIVEN)
+
+
+def check_endpoint(snap: Snapshot, endpoint: str) -> None:
+    """Refuse an endpoint that is neither derived nor stored, naming the ones there are."""
+    if endpoint in DERIVED_ENDPOINTS:
+        return
+    given = given_endpoints(snap)
+    if is_given(endpoint) and endpoint[len(GIVEN):] in given:
+        return
+    shown = ", ".join([*DERIVED_ENDPOINTS, *(GIVEN + g for g in given)])
+    raise ValueError(f"unknown survival endpoint {endpoint!r}; this store has: {shown}")
+
+
+def _given_endpoint(snap: Snapshot, cohort: Cohort, name: str) -> tuple[pd.DataFrame, int]:
+    """`endpoint_data` of `given:<name>`: the cohort's patients with that endpoint stored,
+    entering at 0, time in days; the cohort's other patients are the excluded ones."""
+    patients = sorted(cohort.patient_ids - {None})
+    members = ibis.memtable(pd.DataFrame({"patient_id": patients}, dtype="string"))
+    e = snap.table("survival_endpoint")
+    e = e.filter(e.endpoint == name).semi_join(members, "patient_id")
+    rows = e.select("patient_id", "months", "event").to_pyarrow().to_pandas()
+    df = pd.DataFrame({"patient_id": rows.patient_id, "entry": 0.0, "time": rows.months.astype(float) * DAYS_PER_MONTH,
+                       "event": rows.event.astype(int)})
+    return df.sort_values("patient_id", ignore_index=True), len(patients) - len(df)
+
+
 def endpoint_data(snap: Snapshot, cohort: Cohort, endpoint: Endpoint, treatment: TreatmentCriteria | dict[str, Any] | None = None,
                   left_truncation: bool = True) -> tuple[pd.DataFrame, int]:
     """(one row per analysable patient: patient_id, entry, time, event; how many eligible
     patients — all for OS, the treated ones otherwise — lacked the dates to be placed)."""
+    check_endpoint(snap, endpoint)
+    if is_given(endpoint):
+        return _given_endpoint(snap, cohort, endpoint[len(GIVEN):])
     if endpoint == "os":
         days = sample_days(snap)
         if days is not None:

@@ -108,14 +108,16 @@ def summary(request: Request, body: CohortRequest, format: Format = "json", tabl
 def frequency(request: Request, body: FrequencyRequest, format: Format = "json", table: TableName = None) -> Any:
     d, f = _definition(node_of(request), body, "cohort")
     return _run(request, body.freeze, [f], lambda gate, user, snap: service.frequency(
-        gate, user, snap, d, body.genes, list(body.kinds) if body.kinds else None, body.min_driver_likelihood), format, table)
+        gate, user, snap, d, body.genes, list(body.kinds) if body.kinds else None, body.min_driver_likelihood,
+        body.all_mutations, body.include_failed_qc), format, table)
 
 
 @router.post("/analysis/oncoprint", response_model=AnalysisResult, responses=TSV, dependencies=PROTECTED,
              summary="OncoPrint of a gene list (alteration patterns without a licence)")
 def oncoprint(request: Request, body: OncoPrintRequest, format: Format = "json", table: TableName = None) -> Any:
     d, f = _definition(node_of(request), body, "cohort")
-    return _run(request, body.freeze, [f], lambda gate, user, snap: service.oncoprint(gate, user, snap, d, body.genes), format, table)
+    return _run(request, body.freeze, [f], lambda gate, user, snap: service.oncoprint(
+        gate, user, snap, d, body.genes, body.all_mutations, body.include_failed_qc), format, table)
 
 
 @router.post("/analysis/compare", response_model=AnalysisResult, responses=TSV, dependencies=PROTECTED,
@@ -123,7 +125,8 @@ def oncoprint(request: Request, body: OncoPrintRequest, format: Format = "json",
 def compare(request: Request, body: CompareRequest, format: Format = "json", table: TableName = None) -> Any:
     groups, freezes = _groups(node_of(request), body)
     return _run(request, body.freeze, freezes, lambda gate, user, snap: service.compare(
-        gate, user, snap, groups, body.genes, list(body.kinds) if body.kinds else None, body.disjoint), format, table)
+        gate, user, snap, groups, body.genes, list(body.kinds) if body.kinds else None, body.disjoint,
+        body.all_mutations, body.include_failed_qc), format, table)
 
 
 @router.post("/analysis/response", response_model=AnalysisResult, responses=TSV, dependencies=PROTECTED,

@@ -45,13 +45,20 @@ class CohortRequest(OnFreeze, CohortRef):
     """An analysis of one cohort (count, summary)."""
 
 
-class FrequencyRequest(CohortRequest):
+class ScopeOptions(BaseModel):
+    """What an alteration view counts (alterations.Scope); the answer's `definition` names it."""
+    all_mutations: bool = Field(False, description="Count every passing mutation in a gene (silent, intronic, UTR ... "
+                                                   "included) instead of the default non-silent coding and splice ones.")
+    include_failed_qc: bool = Field(False, description="Count samples that failed QC (e.g. FAIL_NO_TUMOR) as profiled.")
+
+
+class FrequencyRequest(CohortRequest, ScopeOptions):
     genes: list[str] | None = Field(None, description="Genes to report (default: every altered gene).", examples=[["KRAS", "TP53"]])
     kinds: list[Kind] | None = Field(None, description="Alteration kinds (default: all).")
     min_driver_likelihood: float = Field(0.5, ge=0, le=1)
 
 
-class OncoPrintRequest(CohortRequest):
+class OncoPrintRequest(CohortRequest, ScopeOptions):
     genes: list[str] = Field(..., min_length=1, max_length=50, examples=[["APC", "KRAS", "TP53"]])
 
 
@@ -60,7 +67,7 @@ class GroupsRequest(OnFreeze):
     disjoint: bool = True
 
 
-class CompareRequest(GroupsRequest):
+class CompareRequest(GroupsRequest, ScopeOptions):
     genes: list[str] | None = None
     kinds: list[Kind] | None = Field(None, description="Alteration kinds (default: ANY).")
 
@@ -80,7 +87,9 @@ class ResponseRequest(CohortRequest):
 
 
 class SurvivalRequest(GroupsRequest):
-    endpoint: Literal["os", "time_on_treatment", "time_to_progression"] = "os"
+    endpoint: str = Field("os", pattern=r"^(os|time_on_treatment|time_to_progression|given:[A-Za-z0-9_]+)$",
+                          description="os, time_on_treatment, time_to_progression (derived from dates), or an endpoint "
+                                      "stored as given, e.g. given:OS, given:DFS, given:PFS of an imported cBioPortal study.")
     treatment: TreatmentCriteria | None = Field(None, description="Needed for the treatment endpoints.")
     left_truncation: bool = True
     cox_covariates: list[Literal["age", "sex", "purity"]] | None = None

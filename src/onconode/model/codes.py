@@ -45,6 +45,9 @@ def is_default_filtered(classification: str | None, gene: str | None = None) -> 
         return False
     return classification in DEFAULT_FILTERED_CLASSIFICATIONS
 
+# Months as cBioPortal counts them (and survival_endpoint.months): an average Julian month.
+DAYS_PER_MONTH = 365.25 / 12
+
 SEGMENT_SUPPORT = (
     "BND", "INV", "DEL", "SGL", "INS", "INF", "DUP", "MULTIPLE", "CENTROMERE", "TELOMERE",
     "NONE", "EXCL", "UNKNOWN",

@@ -121,7 +121,36 @@ TUMOR_PROFILE = Table(
         col("contamination", F, "Estimated contamination.", minimum=0, maximum=1),
         col("copy_number_segments", I, "Number of copy-number segments.", minimum=0),
         col("deleted_genes", I, "Number of homozygously deleted genes.", minimum=0),
-        col("profiled", S, "Data types the sample was profiled for, comma-separated (mutations, cna, structural_variants): the denominators of alteration frequencies, as cBioPortal's case lists define them. Empty for whole-genome samples, which are profiled for every type."),
+        col("profiled", S, "Data types the sample was profiled for, comma-separated (mutations, cna, structural_variants): the denominators of alteration frequencies, as cBioPortal's case lists define them. Empty for whole-genome samples, which are profiled for every type; 'none' for a sequenced sample profiled for no type (NA in a gene panel matrix). Which genes a targeted panel covers: sample_gene_panel."),
+    ),
+)
+
+GENE_PANEL = Table(
+    "gene_panel",
+    "The genes a targeted sequencing panel covers (cBioPortal gene panel files); one row per panel and gene. "
+    "A sample without a panel for a data type (whole genome, whole exome) covers every gene.",
+    owner="panel_id",
+    key=("panel_id", "gene"),
+    level="dataset",
+    source="cBioPortal data_gene_panel_<id>.txt (stable_id, description, gene_list)",
+    columns=(
+        col("panel_id", S, "Panel identifier (cBioPortal stable_id), e.g. IMPACT468.", required=True),
+        col("gene", S, "Gene symbol covered by the panel.", required=True),
+        col("description", S, "What the panel is."),
+    ),
+)
+
+SAMPLE_GENE_PANEL = Table(
+    "sample_gene_panel",
+    "Which gene panel a sample was profiled with, per data type: a gene counts in the sample's frequency "
+    "denominators only when its panel covers it. No row for a profiled sample and type: every gene (whole genome or exome).",
+    owner="sample_id",
+    key=("sample_id", "profile"),
+    source="cBioPortal data_gene_panel_matrix.txt, or a profile meta file's gene_panel",
+    columns=(
+        SAMPLE_ID,
+        col("profile", S, "Data type the panel was used for.", required=True, codes=("mutations", "cna", "structural_variants")),
+        col("panel_id", S, "The panel (gene_panel.panel_id).", required=True),
     ),
 )
 
@@ -370,6 +399,25 @@ TREATMENT_RESPONSE = Table(
     ),
 )
 
+SURVIVAL_ENDPOINT = Table(
+    "survival_endpoint",
+    "A survival endpoint as the source gives it (time and event, e.g. cBioPortal's OS_MONTHS / OS_STATUS), "
+    "for sources without the dates survival is otherwise derived from; one row per patient and endpoint.",
+    owner="patient_id",
+    key=("patient_id", "endpoint"),
+    level="patient",
+    source="cBioPortal clinical <PREFIX>_MONTHS + <PREFIX>_STATUS pairs (OS, DFS, PFS, DSS ...)",
+    columns=(
+        PATIENT_ID,
+        col("endpoint", S, "Endpoint name as the source calls it, e.g. OS, DFS, PFS (analysed as given:OS ...).", required=True),
+        col("months", F, "Time from the source's own anchor (diagnosis, treatment start ...) to the event or censoring; "
+            "days are months x 365.25 / 12.", required=True, unit="months", minimum=0),
+        col("event", B, "True when the endpoint's event happened (status 1:...), false when censored (0:...).", required=True),
+        col("status", S, "The status as written in the source, e.g. 1:DECEASED, 0:DiseaseFree."),
+        col("source", S, "Where the endpoint came from, e.g. cBioPortal OS_MONTHS/OS_STATUS."),
+    ),
+)
+
 WITHDRAWAL = Table(
     "withdrawal",
     "Patients who withdrew consent: their rows are gone from the store and from every freeze.",
@@ -387,7 +435,7 @@ WITHDRAWAL = Table(
 
 TABLES: tuple[Table, ...] = (
     DATASET, PATIENT, CONSENT, SAMPLE, TUMOR_PROFILE, TREATMENT, TREATMENT_DRUG,
-    TREATMENT_RESPONSE, SOMATIC_VARIANT, COPY_NUMBER_SEGMENT, GENE_COPY_NUMBER,
+    TREATMENT_RESPONSE, SURVIVAL_ENDPOINT, GENE_PANEL, SAMPLE_GENE_PANEL, SOMATIC_VARIANT, COPY_NUMBER_SEGMENT, GENE_COPY_NUMBER,
     STRUCTURAL_VARIANT, SV_BREAKEND, FUSION, DRIVER,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}

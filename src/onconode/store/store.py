@@ -135,7 +135,20 @@ class Store:
         store = cls(home, con, read_only=read_only)
         if not read_only:
             store._create_schema()  # adds tables a newer model defines
+        else:
+            store._stand_in_for_missing_tables()
         return store
+
+    def _stand_in_for_missing_tables(self) -> None:
+        """A store written by an older onconode, opened read-only (the web node, `stats`),
+        lacks the tables a newer model defines until it is next opened for writing; each
+        gets an empty temporary table of the same shape, so analyses read "no rows" instead
+        of failing."""
+        present = {r[0] for r in self.con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall()}
+        for t in TABLES:
+            if t.name not in present:
+                self.con.execute(_ddl(t).replace("CREATE TABLE", "CREATE TEMP TABLE", 1))
 
     def _create_schema(self) -> None:
         for stmt in BOOKKEEPING_DDL:

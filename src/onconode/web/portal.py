@@ -177,6 +177,11 @@ def summary_page(request: Request, cohort_id: str) -> Response:
     return _page(request, cohort_id, "summary", lambda snap, c, user, p: service.summary(node.gate, user, snap, c.definition))
 
 
+def _scope(p: QueryParams) -> dict[str, bool]:
+    """The page's "include the rest" checkboxes (alterations.Scope): off by default."""
+    return {"all_mutations": p.get("all_mutations") == "1", "include_failed_qc": p.get("include_failed_qc") == "1"}
+
+
 @router.get("/cohorts/{cohort_id}/frequency", response_class=HTMLResponse)
 def frequency_page(request: Request, cohort_id: str) -> Response:
     node = node_of(request)
@@ -184,7 +189,7 @@ def frequency_page(request: Request, cohort_id: str) -> Response:
 
     def run(snap: Any, c: saved.SavedCohort, user: str, p: QueryParams) -> dict[str, Any]:
         kind = p.get("kind") or "MUTATION"
-        return service.frequency(node.gate, user, snap, c.definition, genes=_genes(p), kinds=[kind])
+        return service.frequency(node.gate, user, snap, c.definition, genes=_genes(p), kinds=[kind], **_scope(p))
     return _page(request, cohort_id, "frequency", run, kinds=kinds)
 
 
@@ -196,7 +201,7 @@ def oncoprint_page(request: Request, cohort_id: str) -> Response:
         genes = _genes(p)
         if not genes:
             raise ValueError("list the genes to show, e.g. APC KRAS TP53")
-        return service.oncoprint(node.gate, user, snap, c.definition, genes)
+        return service.oncoprint(node.gate, user, snap, c.definition, genes, **_scope(p))
     return _page(request, cohort_id, "oncoprint", run)
 
 
@@ -205,7 +210,8 @@ def compare_page(request: Request, cohort_id: str) -> Response:
     node = node_of(request)
 
     def run(snap: Any, c: saved.SavedCohort, user: str, p: QueryParams) -> dict[str, Any]:
-        return service.compare(node.gate, user, snap, _groups(request, c, p), genes=_genes(p), kinds=[p.get("kind") or "ANY"])
+        return service.compare(node.gate, user, snap, _groups(request, c, p), genes=_genes(p), kinds=[p.get("kind") or "ANY"],
+                               **_scope(p))
     return _page(request, cohort_id, "compare", run, kinds=("ANY", "MUTATION", "AMP", "DEL", "FUSION", "DRIVER"))
 
 

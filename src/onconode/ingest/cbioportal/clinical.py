@@ -25,6 +25,30 @@ STATUS_VALUES = {
     "OS_STATUS": ("0:LIVING", "1:DECEASED"),
     "DFS_STATUS": ("0:DiseaseFree", "1:Recurred/Progressed", "1:Recurred", "1:Progressed"),
 }
+# The unprefixed values cBioPortal's importer read before the 0:/1: prefixes (studies from
+# that time, cBioPortal's own test study among them, still carry them): read as their
+# prefixed form, with a warning.
+LEGACY_STATUS = {
+    "OS_STATUS": {"LIVING": "0:LIVING", "DECEASED": "1:DECEASED"},
+    "DFS_STATUS": {"DiseaseFree": "0:DiseaseFree", "Recurred/Progressed": "1:Recurred/Progressed",
+                   "Recurred": "1:Recurred", "Progressed": "1:Progressed"},
+}
+
+
+def survival_pairs(attribute_ids: list[str]) -> list[str]:
+    """The prefixes of the survival endpoints among the attributes: every `<PREFIX>_STATUS`
+    with a `<PREFIX>_MONTHS` (OS, DFS, PFS, DSS ...), as cBioPortal pairs them."""
+    ids = set(attribute_ids)
+    return sorted(a[:-7] for a in ids if a.endswith("_STATUS") and a[:-7] + "_MONTHS" in ids)
+
+
+def survival_status(attribute: str, raw: str) -> tuple[str, bool] | None:
+    """A survival status as (prefixed status, event): `1:...` is an event, `0:...` censored;
+    a legacy unprefixed OS/DFS value is read as its prefixed form. None when it is neither."""
+    status = LEGACY_STATUS.get(attribute, {}).get(raw, raw)
+    if status.startswith(("0:", "1:")):
+        return status, status.startswith("1:")
+    return None
 
 
 @dataclass(frozen=True)
@@ -182,11 +206,11 @@ def _check_row(shown: str, row: ClinicalRow, attributes: list[Attribute], proble
             problems.error(shown, row.line, attr.id, f"{raw!r} is not TRUE or FALSE, but the attribute's datatype is BOOLEAN")
         if attr.id.endswith("_STATUS") and attr.id[:-7] + "_MONTHS" in months:
             allowed = STATUS_VALUES.get(attr.id)
+            if raw in LEGACY_STATUS.get(attr.id, {}):
+                continue   # read as its prefixed form; harmonize warns once per file
             if allowed and raw not in allowed:
                 problems.error(shown, row.line, attr.id, f"{raw!r} is not a valid {attr.id}", f"use one of: {', '.join(allowed)}")
             elif not raw.startswith(("0:", "1:")):
                 problems.error(shown, row.line, attr.id, f"survival status {raw!r} does not start with 0: or 1:",
                                "write 0:<censored label> or 1:<event label>, e.g. 1:Recurred/Progressed")
-    if row.get("OS_STATUS") == "1:DECEASED" and "OS_MONTHS" in months and row.get("OS_MONTHS") is None:
-        problems.warning(shown, row.line, "OS_MONTHS", "the patient is deceased but OS_MONTHS is empty; no death date is recorded")
     return ok

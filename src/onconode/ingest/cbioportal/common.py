@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from onconode.model.codes import DAYS_PER_MONTH
+
 # The validator's NULL_VALUES: these cells mean "no value" in clinical and profile files.
 NULL_VALUES = frozenset(
     {"[not applicable]", "[not available]", "[pending]", "[discrepancy]", "[completed]", "[null]", "", "na"}
@@ -22,7 +24,6 @@ NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 # cBioPortal carries days and months relative to an event (diagnosis), never dates. The
 # store holds dates, so day 0 of every patient is placed on this date (docs/ingest-cbioportal.md).
 ANCHOR_DATE = dt.date(2000, 1, 1)
-DAYS_PER_MONTH = 365.25 / 12
 
 
 def is_null(raw: str) -> bool:

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from onconode.ingest.cbioportal.clinical import ClinicalFile, ClinicalRow
+from onconode.ingest.cbioportal.clinical import LEGACY_STATUS, ClinicalFile, ClinicalRow, survival_pairs, survival_status
 from onconode.ingest.cbioportal.common import ANCHOR_DATE, months_after_anchor, number
 from onconode.ingest.cbioportal.oncotree import curate
 from onconode.ingest.curation import default_tumor_table
@@ -36,6 +36,7 @@ class Harmonized:
     patients: list[dict] = field(default_factory=list)
     samples: list[dict] = field(default_factory=list)
     profiles: dict[str, dict] = field(default_factory=dict)  # sample → tumour-profile fields from clinical data
+    endpoints: list[dict] = field(default_factory=list)       # survival_endpoint rows: every <PREFIX>_MONTHS/_STATUS pair
     patient_of: dict[str, str] = field(default_factory=dict)
 
 
@@ -65,7 +66,8 @@ def _typed(value: Any, column_table, column: str, file: str, row: ClinicalRow, a
         return None
 
 
-def _patient(pid: str, values: dict[str, tuple[ClinicalRow, str]], dataset_id: str, problems: Problems, notes: _Notes) -> dict:
+def _patient(pid: str, values: dict[str, tuple[ClinicalRow, str]], dataset_id: str, pairs: list[str], endpoints: list[dict],
+             problems: Problems, notes: _Notes) -> dict:
     row: dict[str, Any] = {"patient_id": pid, "dataset_id": dataset_id, "diagnosis_date": ANCHOR_DATE}
 
     def cell(attr: str) -> tuple[ClinicalRow, str, str | None]:
@@ -86,15 +88,43 @@ def _patient(pid: str, values: dict[str, tuple[ClinicalRow, str]], dataset_id: s
         if age is not None:
             # AGE is the age at day 0: born floor(AGE) + 1 years before the anchor's year (a 60-year-old on 2000-01-01 was born in 1939).
             row["birth_year"] = _typed(ANCHOR_DATE.year - math.floor(age) - 1, PATIENT, "birth_year", file, source, "AGE", problems)
-    status_src, status_file, status = cell("OS_STATUS")
-    months_src, months_file, months_raw = cell("OS_MONTHS")
-    months = _number(months_file, months_src, "OS_MONTHS", months_raw, notes) if months_raw is not None else None
-    if months is not None and months < 0:
-        problems.error(months_file, months_src.line, "OS_MONTHS", f"OS_MONTHS {months_raw} is negative", "survival months count from diagnosis")
-    elif months is not None and status is not None:
-        date = months_after_anchor(months)
-        row["death_date" if status.startswith("1:") else "last_follow_up_date"] = date
+    for endpoint in pairs:
+        given = _endpoint(pid, endpoint, cell, problems, notes)
+        if given is None:
+            continue
+        endpoints.append(given)
+        if endpoint == "OS":   # the dates survival is otherwise derived from (docs/ingest-cbioportal.md)
+            row["death_date" if given["event"] else "last_follow_up_date"] = months_after_anchor(given["months"])
     return row
+
+
+def _endpoint(pid: str, endpoint: str, cell, problems: Problems, notes: _Notes) -> dict | None:
+    """The patient's `<endpoint>_MONTHS` / `_STATUS` as a survival_endpoint row, or None
+    (with a counted warning when only one of the two is there)."""
+    status_attr, months_attr = endpoint + "_STATUS", endpoint + "_MONTHS"
+    status_src, status_file, raw_status = cell(status_attr)
+    months_src, months_file, months_raw = cell(months_attr)
+    if raw_status is None and months_raw is None:
+        return None
+    if raw_status is None or months_raw is None:
+        missing, src, file = (months_attr, status_src, status_file) if months_raw is None else (status_attr, months_src, months_file)
+        notes.add(file, src.line, missing, f"patient(s) have {status_attr if missing == months_attr else months_attr} "
+                  f"but no {missing}: no {endpoint} endpoint is stored for them")
+        return None
+    months = _number(months_file, months_src, months_attr, months_raw, notes)
+    status = survival_status(status_attr, raw_status)
+    if months is None or status is None:
+        return None   # a bad number or status is an error of the clinical reader already
+    if months < 0:
+        problems.error(months_file, months_src.line, months_attr, f"{months_attr} {months_raw} is negative",
+                       "survival months count forward from the endpoint's anchor (diagnosis, treatment start ...)")
+        return None
+    if raw_status in LEGACY_STATUS.get(status_attr, {}):
+        notes.add(status_file, status_src.line, status_attr,
+                  f"{status_attr} without the 0:/1: prefix (e.g. {raw_status!r}) is read as {status[0]!r}, as cBioPortal's "
+                  "older importer read it")
+    return {"patient_id": pid, "endpoint": endpoint, "months": months, "event": status[1], "status": status[0],
+            "source": f"cBioPortal {months_attr}/{status_attr}"}
 
 
 def _number(file: str, source: ClinicalRow, attr: str, raw: str, notes: _Notes) -> float | None:
@@ -201,7 +231,8 @@ def harmonize(patients: ClinicalFile | None, samples: ClinicalFile, dataset_id: 
     if lonely and patients is not None:
         problems.warning(str(patients.path), None, "PATIENT_ID",
                          f"{len(lonely)} patient(s) have no sample: {', '.join(lonely[:5])}{' ...' if len(lonely) > 5 else ''}; they are loaded without samples")
+    pairs = survival_pairs(samples.attribute_ids + (patients.attribute_ids if patients is not None else []))
     for pid in order:
-        result.patients.append(_patient(pid, per_patient[pid], dataset_id, problems, notes))
+        result.patients.append(_patient(pid, per_patient[pid], dataset_id, pairs, result.endpoints, problems, notes))
     notes.flush(problems)
     return result

@@ -53,7 +53,8 @@ KINDS: dict[tuple[str, str], str] = {
 }
 # Kinds that onconode turns into model rows; the others are validated and reported as skipped.
 LOADED = frozenset(
-    {"clinical_patient", "clinical_sample", "timeline", "mutations", "cna_discrete", "cna_discrete_long", "structural_variants"}
+    {"clinical_patient", "clinical_sample", "timeline", "mutations", "cna_discrete", "cna_discrete_long", "structural_variants",
+     "gene_panel_matrix"}
 )
 
 _PROFILE = ("cancer_study_identifier", "genetic_alteration_type", "datatype", "stable_id",
@@ -65,6 +66,7 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "clinical_patient": _CLINICAL,
     "clinical_sample": _CLINICAL,
     "timeline": _CLINICAL,
+    "gene_panel_matrix": _CLINICAL,
     "mutations": _PROFILE,
     "cna_discrete": _PROFILE,
     "cna_discrete_long": _PROFILE,

@@ -16,6 +16,7 @@ from onconode.ingest.cbioportal.clinical import ClinicalFile, read_clinical
 from onconode.ingest.cbioportal.cna import CnaCalls, read_cna_long, read_cna_matrix
 from onconode.ingest.cbioportal.harmonize import Harmonized, harmonize
 from onconode.ingest.cbioportal.meta import StudyManifest, read_manifest
+from onconode.ingest.cbioportal.panels import PanelMatrix, read_gene_panels, read_panel_matrix
 from onconode.ingest.cbioportal.sv import SvLoad, read_sv
 from onconode.ingest.cbioportal.timeline import TimelineLoad, read_timelines
 from onconode.ingest.problems import Problems
@@ -68,10 +69,37 @@ def _profiles(h: Harmonized, profiled: dict[str, set[str]], data: dict[str, set[
     rows = []
     for sid in sequenced:
         types = [kind for kind in ("mutations", "cna", "structural_variants") if sid in profiled.get(kind, ())]
-        row = {"sample_id": sid, "ref_genome": ref_genome, "pipeline": f"cBioPortal study {study_id}", "profiled": ",".join(types)}
+        # "none": sequenced but profiled for no type (NA in the gene panel matrix); empty would mean a whole genome
+        row = {"sample_id": sid, "ref_genome": ref_genome, "pipeline": f"cBioPortal study {study_id}",
+               "profiled": ",".join(types) or "none"}
         row.update(h.profiles.get(sid, {}))
         rows.append(row)
     return to_arrow(TABLES_BY_NAME["tumor_profile"], rows)
+
+
+def _sample_panels(manifest: StudyManifest, profiled: dict[str, set[str]], matrix: PanelMatrix, panels: dict,
+                   problems: Problems) -> list[dict]:
+    """sample_gene_panel rows: each profiled sample's panel per data type, from the matrix,
+    else from its profile meta file's `gene_panel`; none (every gene) otherwise."""
+    default: dict[str, str] = {}
+    for kind, data_type in (("mutations", "mutations"), ("cna_discrete", "cna"), ("cna_discrete_long", "cna"),
+                            ("structural_variants", "structural_variants")):
+        for meta in manifest.of_kind(kind):
+            panel = meta.get("gene_panel").strip()
+            if panel and panel not in panels:
+                problems.error(str(meta.path), meta.lines.get("gene_panel"), "gene_panel",
+                               f"gene panel {panel!r} has no gene panel file in the study folder",
+                               f"add data_gene_panel_{panel.lower()}.txt with stable_id: {panel} and its gene_list")
+            elif panel:
+                default[data_type] = panel
+    rows = []
+    for data_type, samples in sorted(profiled.items()):
+        named = matrix.panel.get(data_type, {})
+        for sample in sorted(samples):
+            panel = named.get(sample) or default.get(data_type)
+            if panel:
+                rows.append({"sample_id": sample, "profile": data_type, "panel_id": panel})
+    return rows
 
 
 def ingest_cbioportal(store: Store, path: Path, *, dataset: str | None = None, progress: Progress = silent) -> IngestReport:
@@ -91,6 +119,11 @@ def ingest_cbioportal(store: Store, path: Path, *, dataset: str | None = None, p
     known_patients = {p["patient_id"] for p in h.patients}
     case_lists = read_case_lists(path, manifest.study_id, problems)
     check_samples(case_lists, known_samples, problems)
+    panels = read_gene_panels(path, problems)
+    matrix = PanelMatrix()
+    for meta in manifest.of_kind("gene_panel_matrix"):
+        for data_type, per_sample in read_panel_matrix(meta.data_path, known_samples, panels, problems).panel.items():
+            matrix.panel.setdefault(data_type, {}).update(per_sample)
 
     cna = CnaCalls()
     for meta in manifest.of_kind("cna_discrete", "cna_discrete_long"):
@@ -143,6 +176,9 @@ def ingest_cbioportal(store: Store, path: Path, *, dataset: str | None = None, p
         if manifest.of_kind("structural_variants"):
             data["structural_variants"] = sv.samples
         profiled = _profiled(manifest, case_lists, data, sorted(known_samples), problems)
+        for kind in profiled:   # NA in the gene panel matrix: not profiled for that data type
+            profiled[kind] -= matrix.not_profiled(kind)
+        sample_panels = _sample_panels(manifest, profiled, matrix, panels, problems)
         _check_existing(store, dataset_id, known_patients, str(patients_file.path if patients_file else samples_file.path), problems)
         problems.raise_if_errors()
 
@@ -154,10 +190,16 @@ def ingest_cbioportal(store: Store, path: Path, *, dataset: str | None = None, p
             ("dataset", to_arrow(TABLES_BY_NAME["dataset"], [dataset_row]), [dataset_id]),
             ("patient", to_arrow(TABLES_BY_NAME["patient"], h.patients), patients),
             ("sample", to_arrow(TABLES_BY_NAME["sample"], h.samples), patients),
+            ("survival_endpoint", to_arrow(TABLES_BY_NAME["survival_endpoint"], h.endpoints), patients),
+            ("sample_gene_panel", to_arrow(TABLES_BY_NAME["sample_gene_panel"], sample_panels), samples),
             ("tumor_profile", _profiles(h, profiled, data, manifest.ref_genome, study_id), samples),
             ("treatment", to_arrow(TABLES_BY_NAME["treatment"], timeline.treatments), patients),
             ("treatment_drug", to_arrow(TABLES_BY_NAME["treatment_drug"], timeline.drugs), patients),
         ]
+        used = sorted({r["panel_id"] for r in sample_panels})
+        if used:
+            rows = [{"panel_id": p, "gene": g, "description": panels[p].description or None} for p in used for g in panels[p].genes]
+            writes.append(("gene_panel", to_arrow(TABLES_BY_NAME["gene_panel"], rows), used))
         if "cna" in data:
             writes.append(("gene_copy_number", cna.to_arrow(), sorted(profiled["cna"])))
         if "structural_variants" in data:

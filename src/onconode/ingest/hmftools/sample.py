@@ -18,9 +18,11 @@ from onconode.ingest.tsv import open_text
 from onconode.progress import Progress, silent
 
 Row = dict[str, Any]
+# sample_gene_panel has no hmftools source: a whole genome has no panel, so (re-)ingesting
+# a sample clears any panel an earlier panel import gave it (it covers every gene).
 GENOMIC_TABLES = (
     "tumor_profile", "somatic_variant", "copy_number_segment", "gene_copy_number",
-    "structural_variant", "sv_breakend", "fusion", "driver",
+    "structural_variant", "sv_breakend", "fusion", "driver", "sample_gene_panel",
 )
 VERSION_FILES = ("purple.version", "linx.version")
 
