@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from onconode import private
 from onconode.access.audit import GENESIS, Verification, canonical, event_hash
 
 STREAM = "federation"
@@ -50,8 +51,7 @@ class NodeLog:
         at_text = (at or dt.datetime.now(dt.timezone.utc)).isoformat()
         body = canonical(payload)
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
+            with private.open_append(self.path) as fh:
                 # Reading the tail and appending is one step for every writer of this file
                 # (another NodeLog, another process: two agents on one home): an exclusive
                 # lock on the file, released when it is closed. The size remembered is the

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+from onconode import private
 
 KEY_DIR = "release-keys"
 # Kind of identifier -> one-letter prefix of its pseudonym (P000A1B2C3D4E style).
@@ -38,12 +39,7 @@ def release_key(home: Path, app_id: str, create: bool = True) -> bytes | None:
         return bytes.fromhex(path.read_text().strip())
     if not create:
         return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(32) + "\n")
-    os.replace(tmp, path)
+    private.write_text(path, secrets.token_hex(32) + "\n")
     return bytes.fromhex(path.read_text().strip())
 
 
