@@ -110,7 +110,8 @@ def init() -> None:
     private.tighten(private.node_home(state.home))
     box = load_secrets(state.home, create=True)
     with Store.init(state.home) as store:
-        out.print(f"initialised store in {state.home} (version {store.current_version}); at-rest key {box.path}")
+        out.print(f"initialised store in {state.home} (version {store.current_version})")
+    out.print(f"at-rest key {box.path}: back it up apart from the data", highlight=False, soft_wrap=True)
 
 
 @app.command()
