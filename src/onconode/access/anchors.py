@@ -104,14 +104,18 @@ def read(path: Path) -> list[Checkpoint]:
     return [parse(ln, f"{path}, line {i}") for i, ln in enumerate(lines, start=1) if ln.strip()]
 
 
-def write(home: Path, conn: sa.Connection, at: dt.datetime | None = None) -> Checkpoint:
-    """Sign the current head and append it to the node's checkpoint log."""
-    position, head = audit.head(conn)
-    cp = sign(audit_key(home), position, head, at)
-    with private.open_append(log_path(home)) as fh:
+def append(path: Path, cp: Checkpoint) -> Checkpoint:
+    """Add a checkpoint to a checkpoint log (0600; one writer at a time)."""
+    with private.open_append(path) as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         fh.write(cp.line() + "\n")
     return cp
+
+
+def write(home: Path, conn: sa.Connection, at: dt.datetime | None = None) -> Checkpoint:
+    """Sign the current head of the governance log and append it to the node's checkpoint log."""
+    position, head = audit.head(conn)
+    return append(log_path(home), sign(audit_key(home), position, head, at))
 
 
 class Checkpointer:
@@ -147,13 +151,16 @@ def trusted_key(home: Path, pinned: str | None) -> Ed25519PublicKey:
         raise AnchorError(f"cannot read the node's audit key: {exc}") from None
 
 
-def collect(home: Path, files: Iterable[Path], public: Ed25519PublicKey) -> tuple[list[audit.Anchor], list[str]]:
-    """The anchors of the node's checkpoint log and of the auditor's files; a checkpoint
-    not signed by `public` is a problem (forged, or from another node), never an anchor."""
+def collect(home: Path, files: Iterable[Path], public: Ed25519PublicKey,
+            log: Path | None = None) -> tuple[list[audit.Anchor], list[str]]:
+    """The anchors of a node checkpoint log (default: the governance log's) and of the
+    auditor's files; a checkpoint not signed by `public` is a problem (forged, or from
+    another node), never an anchor."""
     anchors, problems = [], []
-    sources = [(log_path(home), "the node's checkpoint log")] + [(Path(f), str(f)) for f in files]
+    own = "the node's checkpoint log"
+    sources = [(Path(log) if log else log_path(home), own)] + [(Path(f), str(f)) for f in files]
     for path, name in sources:
-        if name != "the node's checkpoint log" and not path.exists():
+        if name != own and not path.exists():
             raise AnchorError(f"no anchor file {path}; give the file where you saved `onconode audit head` lines")
         try:
             cps = read(path)

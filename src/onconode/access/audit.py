@@ -176,7 +176,7 @@ def head(conn: sa.Connection) -> tuple[int, str]:
     return (int(rows[0][0]), rows[0][1]) if rows else (0, GENESIS)
 
 
-def _anchor_problems(anchors: list[Anchor], hashes: Mapping[int, str], found: set[str], last: int) -> list[str]:
+def anchor_problems(anchors: list[Anchor], hashes: Mapping[int, str], found: set[str], last: int) -> list[str]:
     """What the chain says about each anchor: truncated, re-chained, or fine."""
     out = []
     for a in anchors:
@@ -233,5 +233,5 @@ def verify(conn: sa.Connection, expect_head: str | None = None, max_problems: in
         if len(problems) >= max_problems:
             problems.append(f"stopped after {max_problems} problems")
             break
-    problems += _anchor_problems(anchors, hashes, found, expected_position - 1)
+    problems += anchor_problems(anchors, hashes, found, expected_position - 1)
     return Verification(ok=not problems, events=n, head=prev, problems=problems, anchors_checked=len(anchors))

@@ -188,12 +188,17 @@ def render_run(view: dict[str, Any]) -> str:
 
 
 @federation_app.command("log")
-def log_verify(ctx: typer.Context) -> None:
-    """Verify this node's federation audit log (hash chain) and print its entries' types."""
+def log_verify(ctx: typer.Context, anchor: list[Path] = typer.Option(
+        [], "--anchor", help="File of checkpoint lines saved from federation/audit-checkpoints.jsonl (repeatable).")) -> None:
+    """Verify this node's federation audit log (hash chain and signed checkpoints) and print its entries' types."""
+    from onconode.access.anchors import AnchorError
     from onconode.federation.nodelog import LOG_FILE, NodeLog
 
-    log = NodeLog(_home(ctx) / LOG_FILE)
-    v = log.verify()
+    log = NodeLog(_home(ctx) / LOG_FILE, _home(ctx))
+    try:
+        v = log.verify(anchor)
+    except AnchorError as exc:
+        _fail(str(exc))
     for e in log.entries():
         p = e["payload"]
         out.print(f"{e['position']:>5} {e['at'][:19]} {e['type']:<14} run {p.get('run')} round {p.get('round')}"
