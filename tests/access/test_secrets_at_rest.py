@@ -185,3 +185,13 @@ def test_the_secrets_rotate_command_rotates_and_says_where_the_key_is(tmp_path):
         types = [r[0] for r in conn.execute(sa.text("SELECT type FROM event ORDER BY position")).fetchall()]
     assert types[-1] == "secrets_rotated"
     g.close()
+
+
+def test_processes_creating_the_first_key_at_once_all_end_up_with_the_same_key(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(4) as pool:
+        boxes = list(pool.map(secretbox.load, [tmp_path] * 8, [True] * 8))
+    assert len({b.keys for b in boxes}) == 1
+    assert boxes[0].keys == secretbox.load(tmp_path).keys
+    assert [p.name for p in (tmp_path / "secrets").iterdir()] == ["at-rest.key"]

@@ -132,7 +132,21 @@ def load(home: Path, create: bool = False) -> SecretBox:
             f"no at-rest key at {path}: the node's TOTP secrets and private keys cannot be opened without it. "
             f"Restore it from your backup, or set ${KEY_ENV} to the file where you keep it"
         )
-    return write_keys(path, (Fernet.generate_key(),))
+    return _create(path)
+
+
+def _create(path: Path) -> SecretBox:
+    """A first key, written so that of two processes creating it at once, one key wins and
+    both use it (a hard link never replaces an existing file)."""
+    staged = path.with_name(f".{path.name}.new-{os.getpid()}")
+    write_keys(staged, (Fernet.generate_key(),))
+    try:
+        os.link(staged, path)
+    except FileExistsError:
+        pass
+    finally:
+        staged.unlink(missing_ok=True)
+    return SecretBox(path, _read_keys(path))
 
 
 def add_new_key(home: Path) -> SecretBox:
