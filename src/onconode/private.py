@@ -52,8 +52,11 @@ def node_home(home: Path) -> Path:
     return make_dir(home)
 
 
-def write_bytes(path: Path, data: bytes) -> Path:
-    """Write `path` atomically with mode 0600 (a reader sees the old or the new content)."""
+def write_bytes(path: Path, data: bytes, exclusive: bool = False) -> Path:
+    """Write `path` atomically with mode 0600 (a reader sees the old or the new content).
+
+    `exclusive`: never replace an existing file (raise FileExistsError), so that of two
+    processes creating the same key at once, exactly one wins and both can read it."""
     path = Path(path)
     make_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mkstemp creates 0600
@@ -62,15 +65,17 @@ def write_bytes(path: Path, data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
+        if exclusive:
+            os.link(tmp, path)
+        else:
+            os.replace(tmp, path)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 
-def write_text(path: Path, text: str) -> Path:
-    return write_bytes(path, text.encode("utf-8"))
+def write_text(path: Path, text: str, exclusive: bool = False) -> Path:
+    return write_bytes(path, text.encode("utf-8"), exclusive)
 
 
 def open_append(path: Path):

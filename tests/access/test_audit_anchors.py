@@ -182,3 +182,11 @@ def test_the_audit_commands_anchor_verify_and_report_truncation(tmp_path):
     broken = _cli(home, "verify", "--anchor", str(saved))
     assert broken.returncode == 3 and "truncated: the log ends at event 2" in broken.stderr
     g.close()
+
+
+def test_processes_making_the_audit_key_at_once_all_sign_with_the_same_key(tmp_path):
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(4) as pool:
+        keys = set(pool.map(anchors.public_key, [tmp_path] * 8))
+    assert keys == {anchors.public_key(tmp_path)}

@@ -72,7 +72,12 @@ def log_path(home: Path) -> Path:
 def audit_key(home: Path) -> Ed25519PrivateKey:
     """The node's audit signing key, made (and sealed) on first use."""
     path = Path(home) / KEY_FILE
-    return keyfile.load(path, home) if path.exists() else keyfile.generate(path, home)
+    if not path.exists():
+        try:
+            return keyfile.generate(path, home)
+        except keyfile.KeyExists:  # another process made it just now: use theirs
+            pass
+    return keyfile.load(path, home)
 
 
 def public_key(home: Path) -> str:

@@ -19,6 +19,10 @@ from onconode.access import secretbox
 from onconode.access.secretbox import SecretBox, SecretsError, is_sealed_file
 
 KIND = "ed25519-private-key"
+
+
+class KeyExists(SecretsError):
+    """A key file is already there: keys are never overwritten."""
 PEM_MARK = b"-----BEGIN"
 
 
@@ -31,10 +35,11 @@ def generate(path: Path, home: Path) -> Ed25519PrivateKey:
     refuses to overwrite an existing key, because its public key is registered elsewhere
     and would silently stop matching."""
     path = Path(path)
-    if path.exists():
-        raise SecretsError(f"{path} already exists; remove it first if you really mean to replace this key")
     key = Ed25519PrivateKey.generate()
-    secretbox.load(home, create=True).write_file(path, _der(key), KIND)
+    try:
+        secretbox.load(home, create=True).write_file(path, _der(key), KIND, exclusive=True)
+    except FileExistsError:
+        raise KeyExists(f"{path} already exists; remove it first if you really mean to replace this key") from None
     return key
 
 

@@ -83,9 +83,10 @@ class SecretBox:
         return SEALED + self._fernet.rotate(sealed[len(SEALED):].encode("ascii")).decode("ascii")
 
     # -- sealed files (private keys) -------------------------------------------------
-    def write_file(self, path: Path, data: bytes, kind: str) -> Path:
-        """Write `data` sealed to `path` (0600), under a header naming `kind`."""
-        return private.write_text(path, f"{FILE_HEADER} {kind}\n{self.seal(data)}\n")
+    def write_file(self, path: Path, data: bytes, kind: str, exclusive: bool = False) -> Path:
+        """Write `data` sealed to `path` (0600), under a header naming `kind`; `exclusive`
+        refuses to replace an existing file (FileExistsError)."""
+        return private.write_text(path, f"{FILE_HEADER} {kind}\n{self.seal(data)}\n", exclusive)
 
     def read_file(self, path: Path, kind: str) -> bytes:
         head, _, body = Path(path).read_text(encoding="utf-8").partition("\n")
@@ -115,10 +116,10 @@ def _read_keys(path: Path) -> tuple[bytes, ...]:
     return keys
 
 
-def write_keys(path: Path, keys: tuple[bytes, ...]) -> SecretBox:
-    """Replace the key file with `keys` (newest first), atomically, mode 0600."""
+def write_keys(path: Path, keys: tuple[bytes, ...], exclusive: bool = False) -> SecretBox:
+    """Replace (or, `exclusive`, create) the key file with `keys` (newest first), atomically, mode 0600."""
     text = "# onconode at-rest keys, newest first; keep a backup apart from the database\n"
-    private.write_text(path, text + "".join(k.decode("ascii") + "\n" for k in keys))
+    private.write_text(path, text + "".join(k.decode("ascii") + "\n" for k in keys), exclusive)
     return SecretBox(Path(path), keys)
 
 
@@ -137,15 +138,11 @@ def load(home: Path, create: bool = False) -> SecretBox:
 
 def _create(path: Path) -> SecretBox:
     """A first key, written so that of two processes creating it at once, one key wins and
-    both use it (a hard link never replaces an existing file)."""
-    staged = path.with_name(f".{path.name}.new-{os.getpid()}")
-    write_keys(staged, (Fernet.generate_key(),))
+    both use it (never replaced once it exists)."""
     try:
-        os.link(staged, path)
+        write_keys(path, (Fernet.generate_key(),), exclusive=True)
     except FileExistsError:
         pass
-    finally:
-        staged.unlink(missing_ok=True)
     return SecretBox(path, _read_keys(path))
 
 
