@@ -195,3 +195,17 @@ def test_processes_creating_the_first_key_at_once_all_end_up_with_the_same_key(t
     assert len({b.keys for b in boxes}) == 1
     assert boxes[0].keys == secretbox.load(tmp_path).keys
     assert [p.name for p in (tmp_path / "secrets").iterdir()] == ["at-rest.key"]
+
+
+def test_release_pseudonym_keys_are_sealed_an_old_plain_one_on_first_read_and_both_survive_rotation(gov):
+    from onconode.release.pseudonym import key_path, known_keys, release_key
+
+    new = release_key(gov.home, "DAR-2026-0002")
+    assert new.hex() not in key_path(gov.home, "DAR-2026-0002").read_text()
+    old_path = key_path(gov.home, "DAR-2026-0001")
+    old_path.write_text("ab" * 32 + "\n")  # as an older version wrote it
+    assert release_key(gov.home, "DAR-2026-0001") == bytes.fromhex("ab" * 32)
+    assert secretbox.is_sealed_file(old_path) and "ab" * 32 not in old_path.read_text()
+    r = rotation.rotate(gov)
+    assert old_path in r.files
+    assert known_keys(gov.home) == {"DAR-2026-0001": bytes.fromhex("ab" * 32), "DAR-2026-0002": new}

@@ -74,7 +74,7 @@ def reseal(path: Path, box: SecretBox) -> None:
         return
     if not is_sealed_file(path):
         raise SecretsError(f"{path} is neither a sealed key nor a PEM private key")
-    box.write_file(path, box.read_file(path, KIND), KIND)
+    box.reseal_file(path)
 
 
 def public_text(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:

@@ -22,7 +22,7 @@ from onconode.access.db import Governance, GovernanceError
 from onconode.access.schema import account, signing_key
 
 SEALED_COLUMNS = ((account, account.c.id, account.c.totp_secret), (signing_key, signing_key.c.kid, signing_key.c.private_jwk))
-KEY_FOLDERS = ("secrets", "federation")
+KEY_FOLDERS = ("secrets", "federation", "release-keys")
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class Rotation:
 
 
 def key_files(home: Path, extra: Iterable[Path] = ()) -> list[Path]:
-    """The private key files of a node home (audit, federation) plus `extra` ones kept elsewhere."""
+    """The sealed key files of a node home (audit, federation, release pseudonyms; plain PEM
+    keys of an older version too) plus `extra` ones kept elsewhere."""
     found = [p for folder in KEY_FOLDERS for p in sorted((Path(home) / folder).glob("*.key"))
              if secretbox.is_sealed_file(p) or keyfile.is_plain_pem(p)]
     return found + [Path(p) for p in extra if Path(p) not in found]

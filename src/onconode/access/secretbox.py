@@ -88,6 +88,11 @@ class SecretBox:
         refuses to replace an existing file (FileExistsError)."""
         return private.write_text(path, f"{FILE_HEADER} {kind}\n{self.seal(data)}\n", exclusive)
 
+    def reseal_file(self, path: Path) -> None:
+        """Rewrite a sealed file under the newest key, whatever it holds."""
+        kind = Path(path).read_text(encoding="utf-8").partition("\n")[0][len(FILE_HEADER) + 1:]
+        self.write_file(path, self.read_file(path, kind), kind)
+
     def read_file(self, path: Path, kind: str) -> bytes:
         head, _, body = Path(path).read_text(encoding="utf-8").partition("\n")
         if head != f"{FILE_HEADER} {kind}":
