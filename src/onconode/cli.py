@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
+from onconode import private
 from onconode.config import resolve_home
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False, help="A national cancer genomics database node.")
@@ -20,9 +21,10 @@ ingest_app = typer.Typer(no_args_is_help=True, help="Load pipeline outputs and c
 freeze_app = typer.Typer(no_args_is_help=True, help="Data freezes: immutable, named data releases.")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(freeze_app, name="freeze")
-from onconode.access.cli import access_app, audit_app  # noqa: E402  (typer only; domain imports are lazy)
+from onconode.access.cli import access_app, audit_app, secrets_app  # noqa: E402  (typer only; domain imports are lazy)
 app.add_typer(access_app, name="access")
 app.add_typer(audit_app, name="audit")
+app.add_typer(secrets_app, name="secrets")
 from onconode.analysis_cli import analyse_app, cohort_app  # noqa: E402  (typer only; domain imports are lazy)
 app.add_typer(cohort_app, name="cohort")
 app.add_typer(analyse_app, name="analyse")
@@ -51,6 +53,7 @@ def main(
     home: Optional[Path] = typer.Option(None, "--home", help="Node data folder (default ./onconode-data or $ONCONODE_HOME)."),
 ) -> None:
     state.home = resolve_home(home)
+    private.restrict_umask()  # everything this command creates in the home is owner-only
 
 
 # -- plumbing -------------------------------------------------------------------------
@@ -100,11 +103,17 @@ def run_ingest(call: Callable[..., object]) -> None:
 # -- node ----------------------------------------------------------------------------
 @app.command()
 def init() -> None:
-    """Create an empty node store in the home folder."""
+    """Create an empty node store in the home folder, owner-only, with its at-rest key.
+
+    On an existing home it also removes group and other permissions left by an older version."""
+    from onconode.access.secretbox import load as load_secrets
     from onconode.store import Store
 
+    private.tighten(private.node_home(state.home))
+    box = load_secrets(state.home, create=True)
     with Store.init(state.home) as store:
         out.print(f"initialised store in {state.home} (version {store.current_version})")
+    out.print(f"at-rest key {box.path}: back it up apart from the data", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -413,4 +422,8 @@ def serve(
 
 
 if __name__ == "__main__":  # pragma: no cover
-    app()
+    # Run the app of the importable module, not of this `__main__` copy: subcommands read
+    # `onconode.cli.state`, which only the importable module's callback sets (`--home`).
+    from onconode.cli import app as importable_app
+
+    importable_app()

@@ -171,6 +171,11 @@ class ReleaseSection(Section):
     storage_options: dict[str, Any] = Field(default_factory=dict, description="fsspec options for the storage (JSON in the environment).")
 
 
+class SecretsSection(Section):
+    key_file: str = Field("", description="The at-rest key file (absolute, or relative to the home); empty: <home>/secrets/at-rest.key. "
+                                          "Keep it on another disk or a mounted secret (docs/node-operator-security.md).")
+
+
 class WebSection(Section):
     trusted_proxies: list[str] = Field(default_factory=list,
                                        description="Addresses of reverse proxies whose X-Forwarded-For is believed; default none.")
@@ -203,6 +208,7 @@ class Settings(BaseSettings):
     smtp: SmtpSection = Field(default_factory=SmtpSection)
     governance: GovernanceSection = Field(default_factory=GovernanceSection)
     release: ReleaseSection = Field(default_factory=ReleaseSection)
+    secrets: SecretsSection = Field(default_factory=SecretsSection)
     web: WebSection = Field(default_factory=WebSection)
 
     @classmethod

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
 
 access_app = typer.Typer(no_args_is_help=True, help="Data-access governance: accounts, applications, deadlines, register.")
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail of governance events.")
+secrets_app = typer.Typer(no_args_is_help=True, help="The at-rest key that encrypts TOTP secrets and private keys.")
 user_app = typer.Typer(no_args_is_help=True, help="Accounts and roles.")
 org_app = typer.Typer(no_args_is_help=True, help="Organisations (licensees, hospitals).")
 dar_app = typer.Typer(no_args_is_help=True, help="Data Access Requests.")
@@ -148,14 +150,30 @@ def register_cmd() -> None:
         sys.stdout.write(json.dumps(public_register(gov), indent=2) + "\n")
 
 
-def _verify(expect_head: Optional[str]) -> None:
-    from onconode.access import audit
+ANCHOR_HELP = ("File of checkpoint lines saved from `audit head` (repeatable): the event at each anchored position "
+               "must still have the anchored hash, so truncation and re-chaining show even as new events arrive.")
+HEAD_HELP = "A head hash printed earlier: it must still be in the chain (new events after it are fine)."
+KEY_HELP = "The audit public key you recorded (`audit key`); checkpoints signed by any other key are reported."
+
+
+@audit_app.command("verify")
+def audit_verify(
+    anchor: list[Path] = typer.Option([], "--anchor", help=ANCHOR_HELP),
+    expect_head: Optional[str] = typer.Option(None, "--expect-head", help=HEAD_HELP),
+    audit_key: Optional[str] = typer.Option(None, "--audit-key", help=KEY_HELP),
+) -> None:
+    """Re-compute the hash chain and check it against the node's signed checkpoints and your
+    anchors; exit 3 if any event was edited, deleted, reordered, cut from the end or re-chained."""
+    from onconode.access import anchors
 
     with _gov() as gov:
         with gov.engine.connect() as conn:
-            v = audit.verify(conn, expect_head=expect_head)
+            try:
+                v = anchors.verify(conn, gov.home, anchor, expect_head, audit_key)
+            except anchors.AnchorError as exc:
+                _fail(str(exc))
     if v.ok:
-        typer.echo(f"audit trail intact: {v.events} events, head {v.head}")
+        typer.echo(f"audit trail intact: {v.events} events, head {v.head}, {v.anchors_checked} anchor(s) hold")
         return
     for p in v.problems:
         typer.echo(p, err=True)
@@ -163,20 +181,57 @@ def _verify(expect_head: Optional[str]) -> None:
     raise typer.Exit(3)
 
 
-HEAD_HELP = "Hash printed by an earlier `audit head`; detects events removed from the end."
-
-
-@audit_app.command("verify")
-def audit_verify(expect_head: Optional[str] = typer.Option(None, "--expect-head", help=HEAD_HELP)) -> None:
-    """Re-compute the hash chain; exit 3 if any event was edited, deleted or reordered."""
-    _verify(expect_head)
-
-
 @audit_app.command("head")
 def audit_head() -> None:
-    """Print the current head hash, to anchor outside the database."""
-    from onconode.access import audit
+    """Sign a checkpoint of the current head, append it to the node's checkpoint log and print
+    it as one JSON line: save that line outside the node and pass the file to `verify --anchor`."""
+    from onconode.access import anchors
+    from onconode.access.secretbox import SecretsError
 
     with _gov() as gov:
         with gov.engine.connect() as conn:
-            typer.echo(audit.verify(conn).head)
+            try:
+                cp = anchors.write(gov.home, conn)
+            except SecretsError as exc:
+                _fail(str(exc))
+    typer.echo(cp.line())
+
+
+@audit_app.command("key")
+def audit_key() -> None:
+    """Print the audit public key that signs checkpoints (record it once, outside the node)."""
+    from onconode.access import anchors
+    from onconode.access.secretbox import SecretsError
+
+    with _gov() as gov:
+        try:
+            typer.echo(anchors.public_key(gov.home))
+        except SecretsError as exc:
+            _fail(str(exc))
+
+
+@audit_app.command("checkpoints")
+def audit_checkpoints() -> None:
+    """Print the node's checkpoint log (one signed JSON line per checkpoint)."""
+    from onconode.access import anchors
+
+    with _gov() as gov:
+        for cp in anchors.read(anchors.log_path(gov.home)):
+            typer.echo(cp.line())
+
+
+@secrets_app.command("rotate")
+def secrets_rotate(key_file: list[Path] = typer.Option([], "--key-file", help="A private key file kept outside the home "
+                                                       "(e.g. the coordinator's) to re-encrypt too (repeatable).")) -> None:
+    """Re-encrypt every TOTP secret and private key of the node under a new at-rest key
+    (also seals any still stored in plaintext by an older version)."""
+    from onconode.access.db import GovernanceError
+    from onconode.access.rotation import rotate
+
+    with _gov() as gov:
+        try:
+            r = rotate(gov, key_file)
+        except GovernanceError as exc:
+            _fail(str(exc))
+    typer.echo(f"new at-rest key in {r.key_file}: {r.values} database secret(s) and {len(r.files)} key file(s) re-encrypted; "
+               "back the key file up now, apart from the database")

@@ -9,6 +9,7 @@ database is brought up to date before anything reads it.
 from __future__ import annotations
 
 import os
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,8 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 
+from onconode import private
+from onconode.access import anchors, audit, secretbox
 from onconode.settings import Settings
 
 DB_FILE = "governance.sqlite"
@@ -57,23 +60,50 @@ def _sqlite_hooks(engine: sa.Engine) -> None:
 
 
 def create_engine(url: str) -> sa.Engine:
+    """An engine on `url`. A new SQLite file is created 0600 before SQLite opens it: its
+    -wal and -shm files take the database file's mode, whatever the process umask."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private.make_dir(Path(path).parent)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, private.FILE_MODE))
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
         _sqlite_hooks(engine)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 
 
-def migrate(engine: sa.Engine, revision: str = "head") -> None:
-    """Bring the schema to `revision` with Alembic (the only way tables are created)."""
+def migrate(engine: sa.Engine, revision: str = "head", home: Path | None = None) -> None:
+    """Bring the schema to `revision` with Alembic (the only way tables are created).
+
+    `home` locates the at-rest key for migrations that seal secrets (0003_at_rest); without
+    it such a migration refuses when there is something to seal."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
+        cfg.attributes["home"] = home
         command.upgrade(cfg, revision)
+
+
+_HOMES: "weakref.WeakKeyDictionary[sa.Engine, Path]" = weakref.WeakKeyDictionary()
+
+
+def home_of(bind: sa.Engine | sa.Connection) -> Path:
+    """The node home a governance engine belongs to (bound when its `Governance` is made)."""
+    engine = bind.engine if isinstance(bind, sa.Connection) else bind
+    try:
+        return _HOMES[engine]
+    except KeyError:
+        raise GovernanceError("this database engine belongs to no node home; open it with open_governance(home)") from None
+
+
+def secrets_of(bind: sa.Engine | sa.Connection, create: bool = False) -> secretbox.SecretBox:
+    """The at-rest keys that seal this governance database's TOTP secrets and private keys."""
+    try:
+        return secretbox.load(home_of(bind), create=create)
+    except secretbox.SecretsError as exc:
+        raise GovernanceError(str(exc)) from None
 
 
 @dataclass
@@ -86,6 +116,12 @@ class Governance:
     foundation: str = "the Foundation"
     mailer: Any = None
     options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.home = Path(self.home)
+        _HOMES[self.engine] = self.home
+        every = int(self.options.get("audit_checkpoint_every", anchors.EVERY))
+        audit.after_commit(self.engine, anchors.Checkpointer(self.home, every).after_commit)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -105,6 +141,7 @@ def open_governance(home: Path, url: str | None = None, mailer: Any = None, **kw
     """
     from onconode.access.notify import default_mailer
 
+    private.node_home(Path(home))
     engine = create_engine(resolve_url(home, url))
-    migrate(engine)
+    migrate(engine, home=Path(home))
     return Governance(engine=engine, home=Path(home), mailer=mailer or default_mailer(Path(home)), **kw)

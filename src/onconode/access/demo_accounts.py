@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from onconode.access import audit
 from onconode.access.db import Governance, GovernanceError
-from onconode.access.identity import begin_mfa_enrolment, confirm_mfa, find_account, register
+from onconode.access.identity import begin_mfa_enrolment, confirm_mfa, find_account, register, totp_secret
 from onconode.access.organisations import add_organisation, get_organisation
 from onconode.access.roles import Role
 from onconode.access.schema import account as account_table
@@ -64,7 +64,7 @@ class DemoAccount:
 def _secret(gov: Governance, account_id: int) -> str | None:
     with gov.engine.connect() as conn:
         row = conn.execute(sa.select(account_table.c.totp_secret, account_table.c.mfa_enabled).where(account_table.c.id == account_id)).fetchall()[0]
-    return row.totp_secret if row.mfa_enabled else None
+        return totp_secret(conn, account_id, row.totp_secret) if row.mfa_enabled else None
 
 
 def create_demo_accounts(gov: Governance, at: dt.datetime | None = None, only: frozenset[str] | None = None) -> list[DemoAccount]:

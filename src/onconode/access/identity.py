@@ -4,7 +4,8 @@ Login errors never say whether the email exists (no user enumeration): an unknow
 costs the same argon2 verification as a wrong password. A TOTP code is accepted once only
 (the last used time step is stored), so a code seen over someone's shoulder cannot be
 replayed. Recovery codes are random 50-bit strings shown once and stored as SHA-256
-hashes; their entropy makes a slow hash unnecessary.
+hashes; their entropy makes a slow hash unnecessary. TOTP secrets are stored sealed with
+the node's at-rest key (`secretbox`), so a copy of the database cannot generate codes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, InvalidHashError
 
 from onconode.access import audit
-from onconode.access.db import Governance, GovernanceError
+from onconode.access.db import Governance, GovernanceError, secrets_of
+from onconode.access.secretbox import SecretsError
 from onconode.access.roles import GLOBAL_ROLES, MFA_REQUIRED, Role, parse_role
 from onconode.access.schema import account as account_table
 from onconode.access.schema import organisation as org_table
@@ -201,11 +203,12 @@ def authenticate(gov: Governance, email: str, password: str, at: dt.datetime | N
 def begin_mfa_enrolment(gov: Governance, account_id: int, at: dt.datetime | None = None) -> Enrolment:
     """A new TOTP secret with its otpauth:// URI and QR code; active after `confirm_mfa`."""
     secret = pyotp.random_base32()
+    sealed = secrets_of(gov.engine, create=True).seal(secret)
     at = audit.utc(at)
 
     def work(conn: sa.Connection) -> Account:
         acc = get_account(conn, account_id)
-        conn.execute(account_table.update().where(account_table.c.id == account_id).values(totp_secret=secret, mfa_enabled=False, totp_last_step=None))
+        conn.execute(account_table.update().where(account_table.c.id == account_id).values(totp_secret=sealed, mfa_enabled=False, totp_last_step=None))
         audit.record(conn, f"account:{account_id}", account_id, at, "mfa_enrolment_started", {})
         return acc
 
@@ -216,6 +219,14 @@ def begin_mfa_enrolment(gov: Governance, account_id: int, at: dt.datetime | None
     qr.save(svg, kind="svg", scale=4)
     qr.save(png, kind="png", scale=4)
     return Enrolment(secret, uri, svg.getvalue().decode(), png.getvalue())
+
+
+def totp_secret(conn: sa.Connection, account_id: int, sealed: str) -> str:
+    """The plaintext TOTP secret of an account, opened with the node's at-rest key."""
+    try:
+        return secrets_of(conn).open_text(sealed, f"the TOTP secret of account {account_id}")
+    except SecretsError as exc:
+        raise GovernanceError(str(exc)) from None
 
 
 def _totp_step(secret: str, code: str, at: dt.datetime, last_step: int | None) -> int | None:
@@ -241,7 +252,7 @@ def confirm_mfa(gov: Governance, account_id: int, code: str, at: dt.datetime | N
         row = conn.execute(sa.select(account_table).where(account_table.c.id == account_id)).fetchall()[0]
         if not row.totp_secret:
             raise GovernanceError("start MFA enrolment first (scan the QR code), then confirm with a code")
-        step = _totp_step(row.totp_secret, code, at, row.totp_last_step)
+        step = _totp_step(totp_secret(conn, account_id, row.totp_secret), code, at, row.totp_last_step)
         if step is None:
             raise AuthenticationError("the code is not valid; check the clock of your device and try the current code")
         conn.execute(account_table.update().where(account_table.c.id == account_id).values(mfa_enabled=True, totp_last_step=step))
@@ -263,7 +274,7 @@ def verify_mfa(conn: sa.Connection, account_id: int, code: str, at: dt.datetime)
     if not row or not row[0].mfa_enabled or not row[0].totp_secret:
         raise AuthenticationError("this account has no multi-factor authentication; enrol first")
     r = row[0]
-    step = _totp_step(r.totp_secret, code, audit.utc(at), r.totp_last_step)
+    step = _totp_step(totp_secret(conn, account_id, r.totp_secret), code, audit.utc(at), r.totp_last_step)
     if step is not None:
         conn.execute(account_table.update().where(account_table.c.id == account_id).values(totp_last_step=step))
         return "totp"

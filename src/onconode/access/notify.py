@@ -17,6 +17,7 @@ from typing import Any, Iterable, Protocol
 
 import sqlalchemy as sa
 
+from onconode import private
 from onconode.access.audit import Event
 from onconode.access.events import Application
 from onconode.access.roles import Role
@@ -38,10 +39,10 @@ class OutboxMailer:
         self.folder, self.sender = folder, sender
 
     def send(self, message: EmailMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        private.make_dir(self.folder)
         n = len(list(self.folder.glob("*.eml"))) + 1
         slug = "".join(ch if ch.isalnum() else "-" for ch in str(message["Subject"]))[:60].strip("-")
-        (self.folder / f"{n:06d}-{slug}.eml").write_bytes(bytes(message))
+        private.write_bytes(self.folder / f"{n:06d}-{slug}.eml", bytes(message))  # may hold confirmation links
 
 
 class SmtpMailer:

@@ -33,7 +33,7 @@ account = sa.Table(
     sa.Column("hospital_code", sa.String(64), nullable=True),
     sa.Column("position", sa.String(200), nullable=True),
     sa.Column("password_hash", sa.String(200), nullable=False),
-    sa.Column("totp_secret", sa.String(64), nullable=True),
+    sa.Column("totp_secret", sa.Text, nullable=True),  # sealed (secretbox), never plaintext
     sa.Column("mfa_enabled", sa.Boolean, nullable=False, default=False),
     sa.Column("totp_last_step", sa.BigInteger, nullable=True),
     sa.Column("active", sa.Boolean, nullable=False, default=True),

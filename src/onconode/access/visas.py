@@ -3,7 +3,8 @@
 One visa per download contact and dataset of an active DAR, asserted `by: dac`. Visas
 are short-lived (default one hour, never past the term end) and minted only after
 `can_download` allows it, so revocation and expiry take effect within that hour.
-The public keys are published as a JWKS (`/.well-known/jwks.json` in the API layer).
+The public keys are published as a JWKS (`/.well-known/jwks.json` in the API layer); the
+private keys are stored sealed with the node's at-rest key (`secretbox`).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from joserfc import jwt
 from joserfc.jwk import KeySet, OKPKey
 
 from onconode.access import audit
-from onconode.access.db import Governance
+from onconode.access.db import Governance, GovernanceError, secrets_of
+from onconode.access.secretbox import SecretsError
 from onconode.access.entitlements import check_download
 from onconode.access.schema import application as app_table
 from onconode.access.schema import signing_key
@@ -28,12 +30,20 @@ VISA_TTL = dt.timedelta(hours=1)
 ALG = "EdDSA"
 
 
+def _key(conn: sa.Connection, kid: str, sealed: str) -> OKPKey:
+    try:
+        return OKPKey.import_key(json.loads(secrets_of(conn).open_text(sealed, f"the visa signing key {kid}")))
+    except SecretsError as exc:
+        raise GovernanceError(str(exc)) from None
+
+
 def _current_key(conn: sa.Connection, at: dt.datetime) -> OKPKey:
     rows = conn.execute(sa.select(signing_key).order_by(signing_key.c.created_at.desc()).limit(1)).fetchall()
     if rows:
-        return OKPKey.import_key(json.loads(rows[0].private_jwk))
+        return _key(conn, rows[0].kid, rows[0].private_jwk)
     key = OKPKey.generate_key("Ed25519", parameters={"use": "sig", "alg": ALG}, auto_kid=True)
-    conn.execute(signing_key.insert().values(kid=key.kid, private_jwk=json.dumps(key.as_dict(private=True)), created_at=at.replace(tzinfo=None)))
+    sealed = secrets_of(conn, create=True).seal(json.dumps(key.as_dict(private=True)))
+    conn.execute(signing_key.insert().values(kid=key.kid, private_jwk=sealed, created_at=at.replace(tzinfo=None)))
     return key
 
 
@@ -46,7 +56,7 @@ def jwks(gov: Governance) -> dict[str, Any]:
     """The public keys, as served at /.well-known/jwks.json."""
     signing_key_for(gov)
     with gov.engine.connect() as conn:
-        keys = [OKPKey.import_key(json.loads(r[0])) for r in conn.execute(sa.select(signing_key.c.private_jwk)).fetchall()]
+        keys = [_key(conn, r[0], r[1]) for r in conn.execute(sa.select(signing_key.c.kid, signing_key.c.private_jwk)).fetchall()]
     return {"keys": [{**k.as_dict(private=False), "use": "sig", "alg": ALG} for k in keys]}
 
 

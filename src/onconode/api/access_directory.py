@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from onconode.access import audit
+from onconode.access import anchors
 from onconode.access.clinical_request import Purpose, route
 from onconode.access.confirmation import confirm_email
 from onconode.access.identity import Account, grant_role
@@ -91,9 +91,10 @@ def my_passport(request: Request, account: Annotated[Account, Depends(require_mf
     return passport(node.gov, account.id, at=node.now())
 
 
-@router.get("/api/audit/verify", summary="Re-compute the audit trail's hash chain (auditors)")
+@router.get("/api/audit/verify", summary="Re-compute the audit trail's hash chain and check it against the node's signed checkpoints (auditors)")
 def audit_verify(request: Request, account: Annotated[Account, Depends(staff(R.AUDITOR))],
                  expect_head: Annotated[str | None, Query(max_length=64)] = None) -> dict:
-    with node_of(request).gov.engine.connect() as conn:
-        v = audit.verify(conn, expect_head=expect_head)
-    return {"ok": v.ok, "events": v.events, "head": v.head, "problems": v.problems}
+    gov = node_of(request).gov
+    with gov.engine.connect() as conn:
+        v = anchors.verify(conn, gov.home, expect_head=expect_head)
+    return {"ok": v.ok, "events": v.events, "head": v.head, "anchors_checked": v.anchors_checked, "problems": v.problems}

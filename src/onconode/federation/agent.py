@@ -75,7 +75,7 @@ class NodeAgent:
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self.trusted = {policy.coordinator_name: policy.coordinator_public_key()}
         self.nonces = messages.NonceStore(self.home / "federation" / "nonces.sqlite")
-        self.log = NodeLog(self.home / LOG_FILE)
+        self.log = NodeLog(self.home / LOG_FILE, self.home)
         self.gate = Gate(policy.disclosure, QueryHistory(self.home / "federation" / "history"))
         self.published: dict[str, Any] = {}
         self._pinned: OrderedDict[str, _Pinned] = OrderedDict()

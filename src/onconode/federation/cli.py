@@ -55,7 +55,7 @@ def keygen(ctx: typer.Context, path: Optional[Path] = typer.Argument(None, help=
     from onconode.federation import keys
 
     try:
-        key = keys.generate(path or _home(ctx) / NODE_KEY)
+        key = keys.generate(path or _home(ctx) / NODE_KEY, _home(ctx))
     except keys.KeyError_ as exc:
         _fail(str(exc))
     out.print(keys.public_text(key), highlight=False, soft_wrap=True)
@@ -72,8 +72,9 @@ def token() -> None:
 
 @federation_app.command()
 def coordinator(
+    ctx: typer.Context,
     registry: Path = typer.Option(..., "--registry", help="Registry TOML: nodes, collaborations, DARs, visa issuers."),
-    key: Path = typer.Option(..., "--key", help="The coordinator's Ed25519 private key."),
+    key: Path = typer.Option(..., "--key", help="The coordinator's Ed25519 private key (sealed with the at-rest key of --home)."),
     host: str = typer.Option("127.0.0.1", "--host"),
     port: int = typer.Option(8700, "--port", "-p", min=1, max=65535),
     tls_cert: Optional[Path] = typer.Option(None, "--tls-cert", help="PEM certificate (serve HTTPS)."),
@@ -90,7 +91,7 @@ def coordinator(
     if (tls_cert is None) != (tls_key is None):
         _fail("give both --tls-cert and --tls-key, or neither")
     try:
-        coord = Coordinator(Registry.load(registry), keys.load_private(key))
+        coord = Coordinator(Registry.load(registry), keys.load_private(key, _home(ctx)))
     except (RegistryError, keys.KeyError_) as exc:
         _fail(str(exc))
     scheme = "https" if tls_cert else "http"
@@ -118,7 +119,7 @@ def node(
     if not (home / "store.duckdb").exists():
         _fail(f"no node store in {home}; pass --home of an initialised node")
     try:
-        agent = NodeAgent(home, NodePolicy.load(home, config), keys.load_private(key or home / NODE_KEY))
+        agent = NodeAgent(home, NodePolicy.load(home, config), keys.load_private(key or home / NODE_KEY, home))
     except (PolicyError, keys.KeyError_) as exc:
         _fail(str(exc))
     try:
@@ -187,12 +188,17 @@ def render_run(view: dict[str, Any]) -> str:
 
 
 @federation_app.command("log")
-def log_verify(ctx: typer.Context) -> None:
-    """Verify this node's federation audit log (hash chain) and print its entries' types."""
+def log_verify(ctx: typer.Context, anchor: list[Path] = typer.Option(
+        [], "--anchor", help="File of checkpoint lines saved from federation/audit-checkpoints.jsonl (repeatable).")) -> None:
+    """Verify this node's federation audit log (hash chain and signed checkpoints) and print its entries' types."""
+    from onconode.access.anchors import AnchorError
     from onconode.federation.nodelog import LOG_FILE, NodeLog
 
-    log = NodeLog(_home(ctx) / LOG_FILE)
-    v = log.verify()
+    log = NodeLog(_home(ctx) / LOG_FILE, _home(ctx))
+    try:
+        v = log.verify(anchor)
+    except AnchorError as exc:
+        _fail(str(exc))
     for e in log.entries():
         p = e["payload"]
         out.print(f"{e['position']:>5} {e['at'][:19]} {e['type']:<14} run {p.get('run')} round {p.get('round')}"

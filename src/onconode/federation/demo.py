@@ -111,13 +111,13 @@ def build(root: Path, patients: int, progress: Callable[[str], None] = lambda s:
     """Write three node homes, keys, policies, Beacon ids, the portal node's demo accounts and
     the registry under `root`; returns the DAR token."""
     root.mkdir(parents=True, exist_ok=True)
-    coord_key = keys.generate(root / "coordinator.key")
+    coord_key = keys.generate(root / "coordinator.key", root)
     node_keys = {}
     for name, (seed, system) in NODES.items():
         progress(f"node {name}: {patients} synthetic patients, tumours coded as {system}")
         _build_node(root / name, seed, system, patients, median_variants)
         demo_web.write_beacon_config(root / name, name)
-        node_keys[name] = keys.public_text(keys.generate(root / name / "federation" / "node.key"))
+        node_keys[name] = keys.public_text(keys.generate(root / name / "federation" / "node.key", root / name))
         write_policy(root / name, name, keys.public_text(coord_key), [COLLABORATION], ALGORITHMS, [DAR])
     token = secrets.token_urlsafe(24)
     write_registry(root / "registry.toml", node_keys, {COLLABORATION: list(NODES)},
@@ -136,7 +136,7 @@ def start(root: Path, port: int | None = None, ready_timeout: float = 180, web_p
     demo_web.write_portal_config(root / demo_web.PORTAL_NODE, fed.url)
     cli = [sys.executable, "-m", "onconode.cli"]
     fed.procs["coordinator"] = subprocess.Popen(
-        cli + ["federation", "coordinator", "--registry", str(root / "registry.toml"), "--key", str(root / "coordinator.key"),
+        cli + ["--home", str(root), "federation", "coordinator", "--registry", str(root / "registry.toml"), "--key", str(root / "coordinator.key"),
                "--port", str(port)], stdout=open(root / "coordinator.log", "wb"), stderr=subprocess.STDOUT)
     for name in NODES:
         fed.procs[name] = subprocess.Popen(cli + ["--home", str(root / name), "federation", "node", "--coordinator", fed.url],

@@ -4,7 +4,11 @@ vantage6 users asked for exactly this (issue #1182): a record on the node, not o
 server someone else runs, of who asked for what and what left the node. Each line holds
 its position, time, type and payload plus the previous line's hash; the hash is the
 governance log's `event_hash` (access/audit.py), so the two logs are verified the same way
-and editing, deleting or reordering a line breaks the chain at that line.
+and editing, deleting or reordering a line breaks the chain at that line. Like the
+governance log it is anchored (`onconode.access.anchors`): given the node home, every
+`every` lines a checkpoint signed with the node's audit key goes to
+`federation/audit-checkpoints.jsonl`, and `verify` reports a log cut before a checkpoint
+(truncated) or whose line there has another hash (re-chained).
 """
 
 from __future__ import annotations
@@ -15,17 +19,21 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
-from onconode.access.audit import GENESIS, Verification, canonical, event_hash
+from onconode import private
+from onconode.access import anchors
+from onconode.access.audit import GENESIS, Verification, anchor_problems, canonical, event_hash
 
 STREAM = "federation"
 LOG_FILE = Path("federation") / "audit.jsonl"
 
 
 class NodeLog:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, home: Path | None = None, every: int = anchors.EVERY) -> None:
         self.path = Path(path)
+        self.home, self.every = home, every
+        self.checkpoints = self.path.with_name(self.path.stem + "-checkpoints.jsonl")
         self._lock = threading.Lock()
         self._last: tuple[int, int, str] | None = None  # (file size, position, hash) after our own last append
 
@@ -50,8 +58,7 @@ class NodeLog:
         at_text = (at or dt.datetime.now(dt.timezone.utc)).isoformat()
         body = canonical(payload)
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as fh:
+            with private.open_append(self.path) as fh:
                 # Reading the tail and appending is one step for every writer of this file
                 # (another NodeLog, another process: two agents on one home): an exclusive
                 # lock on the file, released when it is closed. The size remembered is the
@@ -65,6 +72,8 @@ class NodeLog:
                 fh.write(json.dumps(row, ensure_ascii=False) + "\n")
                 fh.flush()
                 self._last = (os.fstat(fh.fileno()).st_size, position, row["hash"])
+                if self.home is not None and position % self.every == 0:
+                    anchors.append(self.checkpoints, anchors.sign(anchors.audit_key(self.home), position, row["hash"]))
         return row
 
     def entries(self) -> list[dict[str, Any]]:
@@ -73,7 +82,8 @@ class NodeLog:
         with self.path.open(encoding="utf-8") as fh:
             return [json.loads(line) for line in fh if line.strip()]
 
-    def verify(self) -> Verification:
+    def verify(self, anchor_files: Iterable[Path] = ()) -> Verification:
+        """Check the chain, and (given the home) the node's checkpoints and `anchor_files`."""
         problems: list[str] = []
         prev = GENESIS
         rows = self.entries()
@@ -87,4 +97,10 @@ class NodeLog:
             if h != r.get("hash"):
                 problems.append(f"line {i} ({r.get('type')}) does not match its hash: it was edited")
             prev = r.get("hash", "")
-        return Verification(ok=not problems, events=len(rows), head=prev, problems=problems)
+        checked = 0
+        if self.home is not None:
+            found, bad = anchors.collect(self.home, anchor_files, anchors.trusted_key(self.home, None), log=self.checkpoints)
+            hashes = {int(r.get("position", -1)): str(r.get("hash")) for r in rows}
+            problems += bad + anchor_problems(found, hashes, set(hashes.values()), len(rows))
+            checked = len(found)
+        return Verification(ok=not problems, events=len(rows), head=prev, problems=problems, anchors_checked=checked)

@@ -23,6 +23,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from onconode import private
 from onconode.release import ReleaseError
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,8 @@ def on_committed(gov: Any, app: Any, events: list[Any]) -> None:
 def _record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built_by: str) -> None:
     from onconode.release.builder import BUILD_LOG
 
-    with open(Path(home) / BUILD_LOG, "a") as f:
-        f.write(json.dumps({"application": app_id, "built_at": at.isoformat(), "built_by": built_by, "error": reason}) + "\n")
+    private.append_text(Path(home) / BUILD_LOG,
+                        json.dumps({"application": app_id, "built_at": at.isoformat(), "built_by": built_by, "error": reason}) + "\n")
 
 
 def build_and_publish(gov: Any, app_id: str, at: dt.datetime, built_by: str) -> Any:

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterator
 import duckdb
 import pyarrow as pa
 
+from onconode import private
 from onconode.model import MODEL_VERSION, TABLES_BY_NAME
 from onconode.progress import Progress, silent
 from onconode.release import ReleaseError
@@ -300,7 +301,8 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
     key = release_key(home, app_id)
     assert key is not None
     root = releases_root(home)
-    root.mkdir(parents=True, exist_ok=True)
+    private.node_home(Path(home))
+    private.make_dir(root)
     _remove_stale_partials(root, app_id)
     work = Path(tempfile.mkdtemp(prefix=f".{app_id}.partial-{os.getpid()}-", dir=root))
     tag = work.name.rsplit("-", 1)[-1].replace(".", "")
@@ -324,7 +326,7 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
         with stages("manifest (remaining sha256)"):
             manifest = write_manifest(work, meta, digests.result())
         _fix_times(work, sel.freeze_created)
-        os.chmod(work, 0o755)
+        private.tighten(work)  # licensed data: owner-only, whatever wrote it (DuckDB, Arrow, htslib)
         _swap_into_place(work, root / app_id)
     except BaseException:
         digests.close()
@@ -335,11 +337,10 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
         if maps is not None:
             for view in (maps.patient, maps.sample, maps.treatment, maps.chrom):
                 store.con.unregister(view)
-    with open(Path(home) / BUILD_LOG, "a") as log:
-        log.write(json.dumps({"application": app_id, "freeze": sel.freeze, "built_at": at.isoformat(), "built_by": built_by,
-                              "patients": len(sel.patients), "files": len(manifest["files"]),
-                              "seconds": round(time.perf_counter() - started, 2), "stage_seconds": stages.seconds,
-                              "stage_cpu_seconds": stages.cpu_seconds}) + "\n")
+    private.append_text(Path(home) / BUILD_LOG, json.dumps({
+        "application": app_id, "freeze": sel.freeze, "built_at": at.isoformat(), "built_by": built_by,
+        "patients": len(sel.patients), "files": len(manifest["files"]), "seconds": round(time.perf_counter() - started, 2),
+        "stage_seconds": stages.seconds, "stage_cpu_seconds": stages.cpu_seconds}) + "\n")
     return Built(app_id, root / app_id, manifest)
 
 

@@ -4,20 +4,25 @@ Two licensees' releases cannot be joined on identifiers, because each DAR's key 
 different pseudonyms for the same patient; the node keeps the keys, so a leaked file's
 pseudonyms can be recomputed and matched to the release (and the real ids) it came from.
 The key is created on the first build and never changes, so a rebuild gives the same
-pseudonyms (byte-identical releases).
+pseudonyms (byte-identical releases). Key files are sealed with the node's at-rest key
+(`onconode.access.secretbox`); a plain hex key file of an older version is sealed the
+first time it is read.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from onconode.access import secretbox
+from onconode.release import ReleaseError
+
 KEY_DIR = "release-keys"
+KIND = "release-pseudonym-key"
 # Kind of identifier -> one-letter prefix of its pseudonym (P000A1B2C3D4E style).
 PREFIX = {"patient": "P", "sample": "S", "treatment": "T"}
 ID_COLUMNS = {"patient_id": "patient", "sample_id": "sample", "treatment_id": "treatment"}
@@ -31,20 +36,28 @@ def key_path(home: Path, app_id: str) -> Path:
     return Path(home) / KEY_DIR / f"{app_id}.key"
 
 
+def _read(home: Path, path: Path) -> bytes:
+    try:
+        if secretbox.is_sealed_file(path):
+            return secretbox.load(home).read_file(path, KIND)
+        key = bytes.fromhex(path.read_text().strip())  # an older version's plain key: seal it now
+        secretbox.load(home, create=True).write_file(path, key, KIND)
+        return key
+    except secretbox.SecretsError as exc:
+        raise ReleaseError(f"cannot read the pseudonym key {path}: {exc}") from None
+
+
 def release_key(home: Path, app_id: str, create: bool = True) -> bytes | None:
-    """The secret key of one application's releases (created on first use, mode 0600)."""
+    """The secret key of one application's releases (created on first use, sealed, mode 0600)."""
     path = key_path(home, app_id)
-    if path.exists():
-        return bytes.fromhex(path.read_text().strip())
-    if not create:
-        return None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as f:
-        f.write(secrets.token_hex(32) + "\n")
-    os.replace(tmp, path)
-    return bytes.fromhex(path.read_text().strip())
+    if not path.exists():
+        if not create:
+            return None
+        try:
+            secretbox.load(home, create=True).write_file(path, secrets.token_bytes(32), KIND, exclusive=True)
+        except FileExistsError:  # a concurrent build made it: both use that one
+            pass
+    return _read(home, path)
 
 
 @dataclass(frozen=True)
@@ -76,4 +89,4 @@ def known_keys(home: Path) -> dict[str, bytes]:
     folder = Path(home) / KEY_DIR
     if not folder.is_dir():
         return {}
-    return {p.stem: bytes.fromhex(p.read_text().strip()) for p in sorted(folder.glob("*.key"))}
+    return {p.stem: _read(home, p) for p in sorted(folder.glob("*.key"))}

@@ -16,6 +16,7 @@ from typing import Any, BinaryIO
 
 import fsspec
 
+from onconode import private
 from onconode.release import ReleaseError
 from onconode.release.manifest import FORMAT, MANIFEST, files_of
 from onconode.settings import Settings
@@ -70,11 +71,19 @@ class Storage:
 
     def publish(self, folder: Path, app_id: str) -> None:
         """Copy a built release; the manifest goes last (the release appears complete or not at all)."""
-        if self.fs.protocol in ("file", ("file", "local")) and Path(self.path(app_id)).resolve() == Path(folder).resolve():
+        if self._local and Path(self.path(app_id)).resolve() == Path(folder).resolve():
             return
         for old in ([MANIFEST] if self.fs.exists(self.path(app_id, MANIFEST)) else []):
             self.fs.rm(self.path(app_id, old))
         for rel in files_of(folder):
             if rel.as_posix() != MANIFEST:
                 self.fs.put_file(str(folder / rel), self.path(app_id, rel.as_posix()))
+        if self._local:  # a copy takes the umask's mode: licensed data stays owner-only
+            private.tighten(Path(self.path(app_id)))
         self.fs.put_file(str(folder / MANIFEST), self.path(app_id, MANIFEST))
+        if self._local:
+            private.tighten(Path(self.path(app_id, MANIFEST)))
+
+    @property
+    def _local(self) -> bool:
+        return self.fs.protocol in ("file", ("file", "local"))

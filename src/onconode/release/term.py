@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from onconode import private
 from onconode.access import audit
 from onconode.access import events as S
 from onconode.access.notify import emails_with_role, send
@@ -55,5 +56,5 @@ def end_of_term(gov: Any, home: Path, at: dt.datetime | None = None) -> list[str
         send(gov, emails_with_role(gov, Role.ACCESS_OFFICE), f"[{app_id}] release ended: download report", report_text(app_id, rows))
         done[app_id] = at.isoformat(timespec="seconds")
         out.append(f"{app_id}: {state}; deletion reminder sent to {', '.join(licensee)}; report of {len(rows)} download events sent to the office")
-    (Path(home) / ENDED).write_text(json.dumps(done, indent=2, sort_keys=True) + "\n")
+    private.write_text(Path(home) / ENDED, json.dumps(done, indent=2, sort_keys=True) + "\n")
     return out

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import duckdb
 
+from onconode import private
 from onconode.model import TABLES, TABLES_BY_NAME, Table
 
 if TYPE_CHECKING:  # ibis costs ~0.3 s to import; only queries need it
@@ -111,7 +112,7 @@ class Store:
     # -- opening -------------------------------------------------------------------
     @classmethod
     def init(cls, home: Path) -> "Store":
-        home.mkdir(parents=True, exist_ok=True)
+        private.node_home(home)  # 0700, and DuckDB's files are born 0600
         con = duckdb.connect(str(home / STORE_FILE))
         store = cls(home, con, read_only=False)
         store._create_schema()
@@ -122,6 +123,8 @@ class Store:
         path = home / STORE_FILE
         if not path.exists():
             raise StoreError(f"no store in {home}: run `onconode --home {home} init` first")
+        if not read_only:
+            private.node_home(home)
         try:
             con = duckdb.connect(str(path), read_only=read_only)
         except (duckdb.IOException, duckdb.ConnectionException) as exc:

@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
+from onconode import private
 from onconode.settings import Settings
 
 SECRET_FILE = "server-secret.key"
@@ -41,9 +42,7 @@ class Node:
         """Signs session cookies; kept in the home folder so restarts keep users logged in."""
         path = self.home / SECRET_FILE
         if not path.exists():
-            self.home.mkdir(parents=True, exist_ok=True)
-            path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
+            private.write_text(path, secrets.token_urlsafe(48))  # 0600 from the start, never readable by others
         return path.read_text().strip()
 
     @cached_property

@@ -26,8 +26,8 @@ from tests.web.conftest import login, make_person
 @pytest.fixture
 def federation_portal(node, tmp_path: Path):
     """A coordinator serving one collaboration with this node as NL, its agent polling."""
-    ckey = keys.generate(tmp_path / "coordinator.key")
-    nkey = keys.generate(node.home / "federation" / "node.key")
+    ckey = keys.generate(tmp_path / "coordinator.key", tmp_path)
+    nkey = keys.generate(node.home / "federation" / "node.key", node.home)
     write_policy(node.home, "NL", keys.public_text(ckey), ["demo"], {"counts": ["1.0"]}, ["DAR-7"])
     write_registry(tmp_path / "registry.toml", {"NL": keys.public_text(nkey)}, {"demo": ["NL"]},
                    {"DAR-7": {"requester": "rita@uni.example", "token_sha256": token_hash("t0ken"), "collaborations": ["demo"]}})

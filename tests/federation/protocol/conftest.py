@@ -181,18 +181,18 @@ def _build_store(home: Path, seed: int) -> None:
 def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]:
     root = tmp_path_factory.mktemp("federation")
     cert, cert_key = self_signed(root)
-    coord_key = keys.generate(root / "coordinator.key")
+    coord_key = keys.generate(root / "coordinator.key", root)
     homes = {n: root / n for n in SEEDS}
     node_keys = {}
     for n, home in homes.items():  # keys first: the coordinator starts while the stores are built
-        node_keys[n] = keys.public_text(keys.generate(home / "federation" / "node.key"))
+        node_keys[n] = keys.public_text(keys.generate(home / "federation" / "node.key", home))
         _policy(home, n, keys.public_text(coord_key))
     registry = write_registry(root / "registry.toml", node_keys, {"eucancan": list(SEEDS)}, {
         "DAR-1": {"requester": "alice@uni.example", "token_sha256": token_hash(TOKEN), "collaborations": ["eucancan"]},
         "DAR-2": {"requester": "bob@uni.example", "token_sha256": token_hash(OTHER_TOKEN), "collaborations": ["eucancan"]}})
     port = free_port()
     url = f"https://127.0.0.1:{port}"
-    coord = subprocess.Popen([sys.executable, "-m", "onconode.cli", "federation", "coordinator", "--registry", str(registry),
+    coord = subprocess.Popen([sys.executable, "-m", "onconode.cli", "--home", str(root), "federation", "coordinator", "--registry", str(registry),
                               "--key", str(root / "coordinator.key"), "--port", str(port), "--tls-cert", str(cert),
                               "--tls-key", str(cert_key)], stdout=open(root / "coordinator.log", "wb"),
                              stderr=subprocess.STDOUT, env=_env())

@@ -34,8 +34,8 @@ def _stack(frame):  # type: ignore[no-untyped-def]
 
 
 def test_a_normal_request_answers_while_more_long_polls_than_threads_are_open(tmp_path: Path) -> None:
-    ckey = keys.generate(tmp_path / "coordinator.key")
-    nkey = keys.generate(tmp_path / "node.key")
+    ckey = keys.generate(tmp_path / "coordinator.key", tmp_path)
+    nkey = keys.generate(tmp_path / "node.key", tmp_path)
     reg = write_registry(tmp_path / "registry.toml", {"NL": keys.public_text(nkey)}, {"c": ["NL"]},
                          {"DAR-1": {"requester": "alice", "token_sha256": token_hash("t"), "collaborations": ["c"]}})
     coord = Coordinator(Registry.load(reg), ckey)

@@ -21,7 +21,7 @@ MINUTE = dt.timedelta(minutes=1)
 
 @pytest.fixture
 def key(tmp_path: Path):
-    return keys.generate(tmp_path / "c.key")
+    return keys.generate(tmp_path / "c.key", tmp_path)
 
 
 def _trusted(key):
@@ -56,7 +56,7 @@ def test_tampered_unsigned_or_unknown_messages_are_refused(key, change, reason) 
 
 
 def test_a_message_from_another_key_under_a_known_name_is_refused(key, tmp_path: Path) -> None:
-    other = keys.generate(tmp_path / "other.key")
+    other = keys.generate(tmp_path / "other.key", tmp_path)
     env = messages.sign(other, "coordinator", "task", {}, MINUTE, T0)
     with pytest.raises(messages.MessageRefused, match="altered or forged"):
         messages.verify(env, "task", _trusted(key), messages.NonceStore(), T0)
@@ -71,9 +71,9 @@ def test_expired_and_wrong_kind_messages_are_refused(key) -> None:
 
 
 def test_a_key_file_is_never_overwritten(tmp_path: Path) -> None:
-    keys.generate(tmp_path / "k")
+    keys.generate(tmp_path / "k", tmp_path)
     with pytest.raises(keys.KeyError_, match="already exists"):
-        keys.generate(tmp_path / "k")
+        keys.generate(tmp_path / "k", tmp_path)
     assert (tmp_path / "k").stat().st_mode & 0o077 == 0
 
 
@@ -145,7 +145,7 @@ def test_the_coordinator_accepts_an_approved_dar_with_its_token_or_a_visa_for_th
 
     issuer = OKPKey.generate_key("Ed25519", parameters={"use": "sig", "alg": "EdDSA"}, auto_kid=True)
     (tmp_path / "nl-jwks.json").write_text(json.dumps({"keys": [issuer.as_dict(private=False)]}))
-    node = keys.public_text(keys.generate(tmp_path / "nl.key"))
+    node = keys.public_text(keys.generate(tmp_path / "nl.key", tmp_path))
     path = write_registry(tmp_path / "registry.toml", {"NL": node}, {"c1": ["NL"]},
                           {"DAR-1": {"requester": "alice", "token_sha256": token_hash("s3cret"), "collaborations": ["c1"]}},
                           visa_datasets={"c1": ["https://nl.example/datasets/D1"]},

@@ -33,8 +33,8 @@ def _load(home: Path, seed: int) -> None:
 def pair(tmp_path: Path) -> tuple[Coordinator, NodeAgent, Path]:
     home = tmp_path / "NL"
     _load(home, 5)
-    ckey = keys.generate(tmp_path / "coordinator.key")
-    nkey = keys.generate(home / "federation" / "node.key")
+    ckey = keys.generate(tmp_path / "coordinator.key", tmp_path)
+    nkey = keys.generate(home / "federation" / "node.key", home)
     write_policy(home, "NL", keys.public_text(ckey), ["c"], {"glm": ["1.0"]}, ["DAR-1"])
     reg = write_registry(tmp_path / "registry.toml", {"NL": keys.public_text(nkey)}, {"c": ["NL"]},
                          {"DAR-1": {"requester": "alice", "token_sha256": token_hash("t"), "collaborations": ["c"]}})
@@ -174,12 +174,12 @@ def test_the_audit_chain_holds_when_processes_append_at_the_same_time(tmp_path: 
 def test_a_node_that_stops_after_round_one_stops_the_run_instead_of_mixing_cohorts(tmp_path: Path) -> None:
     """Round 1 of a GLM used both nodes' data; if one refuses round 2, carrying on with the
     other would combine a state computed on both with partials from one."""
-    ckey = keys.generate(tmp_path / "coordinator.key")
+    ckey = keys.generate(tmp_path / "coordinator.key", tmp_path)
     agents = {}
     for name, seed in (("NL", 5), ("SE", 6)):
         home = tmp_path / name
         _load(home, seed)
-        nkey = keys.generate(home / "federation" / "node.key")
+        nkey = keys.generate(home / "federation" / "node.key", home)
         write_policy(home, name, keys.public_text(ckey), ["c"], {"glm": ["1.0"]}, ["DAR-1"])
         agents[name] = NodeAgent(home, NodePolicy.load(home), nkey)
         agents[name].warm_up()
