@@ -15,6 +15,7 @@ from onconode.analysis.disclosure import DisclosureRefused, DisclosureSettings, 
 from onconode.analysis.federated import get_algorithm, run_local
 from onconode.analysis.federated.data import FrameSnapshot
 from onconode.analysis.federated.timegrid import local_edges, survival_rows
+from tests.federation.km_distance import distance
 
 RULES = Rules(DisclosureSettings())
 # Median survival (days) at each node: very different event-time distributions.
@@ -38,25 +39,6 @@ def snaps() -> dict[str, FrameSnapshot]:
 
 def pooled(snaps: dict[str, FrameSnapshot]) -> pd.DataFrame:
     return pd.concat([s.frame for s in snaps.values()], ignore_index=True)
-
-
-def step_at(steps: list[dict], days: np.ndarray) -> np.ndarray:
-    """The federated curve (right-continuous steps) at each day."""
-    t = np.array([s["time"] for s in steps])
-    s = np.concatenate([[1.0], [x["survival"] for x in steps]])
-    return s[np.searchsorted(t, days, side="right")]
-
-
-def distance(curve: dict, frame: pd.DataFrame) -> dict[str, float | None]:
-    """How far the federated curve is from the pooled unbinned Kaplan–Meier curve: the
-    largest absolute difference of survival over the whole follow-up and over the days
-    when ≥ 20 patients are at risk, and both medians (days)."""
-    ref = KaplanMeierFitter().fit(frame.time, frame.event)
-    days = np.arange(0, frame.time.max() + 1)
-    gap = np.abs(step_at(curve["steps"], days) - ref.survival_function_at_times(days).to_numpy())
-    at_risk = len(frame) - np.searchsorted(np.sort(frame.time.to_numpy()), days, side="left")
-    return {"max": float(gap.max()), "max_20_at_risk": float(gap[at_risk >= 20].max()),
-            "median": curve["median_days"], "pooled_median": float(ref.median_survival_time_)}
 
 
 def own_edges(snap: FrameSnapshot, params: dict, rules: Rules = RULES) -> np.ndarray:
