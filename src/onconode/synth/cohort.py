@@ -23,6 +23,7 @@ FIRST_BIOPSY = dt.date(2016, 1, 1)
 LAST_BIOPSY = dt.date(2026, 3, 31)
 DATA_CUTOFF = dt.date(2026, 6, 30)   # last follow-up of everyone still alive
 GENOME_MB = 2859                     # Hartwig's TMB denominator
+FIRST_ASSESSMENT_DAY = 56            # RECIST assessments from 8 weeks after a line starts
 MEDIAN_VARIANTS = 20_000
 BIOPSY_SITES = (("Liver", 0.35), ("Lymph node", 0.18), ("Primary", 0.12), ("Lung", 0.08), ("Bone", 0.07),
                 ("Soft tissue", 0.08), ("Peritoneum", 0.06), ("Skin", 0.06))
@@ -173,21 +174,22 @@ def build(patients: int, seed: int) -> Cohort:
         death_day = float(rng(seed, 3, i).exponential(median_os / np.log(2) / os_hr))
         death = _date(biopsy, max(death_day, 14))
         alive = death > DATA_CUTOFF
-        end = DATA_CUTOFF if alive else death
-        # Treatments and responses stop at death or the data cut-off.
+        hospital = _weighted(r, HOSPITALS, HOSPITAL_WEIGHTS)
+        # What is known stops at death, or for the living at their last follow-up (up to two
+        # months before the data cut-off, never before the biopsy): no line starts, and no
+        # assessment is recorded, after it; a line still running then has no end date.
+        end = max(_date(DATA_CUTOFF, -float(r.integers(0, 60))), biopsy) if alive else death
         lines = [ln for ln in lines if ln["start_date"] < end]
         for ln in lines:
             if ln["end_date"] is not None and ln["end_date"] >= end:
                 ln["end_date"] = None if alive else end
         kept = {ln["treatment_id"] for ln in lines}
         responses = [x for x in responses if x["treatment_id"] in kept and x["response_date"] < end]
-        hospital = _weighted(r, HOSPITALS, HOSPITAL_WEIGHTS)
         c.patients.append({
             "patient_id": pid, "dataset_id": DATASET_ID, "sex": "female" if female else "male",
             "birth_year": biopsy.year - int(age), "hospital_code": hospital, "registration_date": registration,
             "diagnosis_date": diagnosis, "death_date": None if alive else death,
-            "last_follow_up_date": _date(end, -float(r.integers(0, 60))) if alive else death,
-            "informed_consent_date": registration,
+            "last_follow_up_date": end, "informed_consent_date": registration,
         })
         c.consents.extend(_consents(r, pid, t, registration))
         c.samples.append(_biopsy(r, params, t, registration))
@@ -258,7 +260,9 @@ def _treatments(r: np.random.Generator, t: TumourType, pid: str, p: SampleParams
         responder = bool(r.random() < E.response_probability(t.key, mechanisms, marks))
         hr *= E.hazard_ratio(t.key, mechanisms, marks) * (E.RESPONDER_HAZARD_RATIO if responder else 1.0)
         months = float(r.exponential(E.MEAN_MONTHS_ON_TREATMENT_RESPONDER if responder else E.MEAN_MONTHS_ON_TREATMENT_NON_RESPONDER))
-        end = _date(start, max(21.0, months * 30.44))
+        # A responder stays on the line until its response is seen: past the first assessment.
+        shortest = FIRST_ASSESSMENT_DAY + 7.0 if responder else 21.0
+        end = _date(start, max(shortest, months * 30.44))
         tid = f"{pid}-T{n}"
         rows.append({"treatment_id": tid, "patient_id": pid, "sample_id": p.sample_id, "line": n,
                      "start_date": start, "end_date": end, "drugs": regimen, "pre_biopsy": False})
@@ -268,14 +272,17 @@ def _treatments(r: np.random.Generator, t: TumourType, pid: str, p: SampleParams
 
 
 def _assessments(r: np.random.Generator, pid: str, tid: str, start: dt.date, end: dt.date, responder: bool) -> list[dict]:
-    """RECIST assessments every ~8 weeks: responders reach PR/CR, everyone ends in PD."""
+    """RECIST assessments every ~8 weeks: responders reach PR/CR, everyone ends in PD. A
+    responder's first assessment may still be SD (30 %) only when a second one follows
+    within the line, so every responder's best response is CR or PR."""
     out = []
-    day, n = 56, 0
+    day, n = FIRST_ASSESSMENT_DAY, 0
     total = (end - start).days
     while day < total:
         n += 1
         if responder:
-            resp = "SD" if n == 1 and r.random() < 0.3 else ("CR" if r.random() < 0.15 else "PR")
+            early_sd = n == 1 and r.random() < 0.3
+            resp = ("SD" if total > 2 * FIRST_ASSESSMENT_DAY + 7 else "PR") if early_sd else ("CR" if r.random() < 0.15 else "PR")
         else:
             resp = "SD"
         out.append({"patient_id": pid, "treatment_id": tid, "response_date": _date(start, day), "response": resp,

@@ -21,6 +21,7 @@ from typing import Any, Iterator
 
 import anyio
 import httpx
+import pyarrow as pa
 import pytest
 import uvicorn
 from cryptography import x509
@@ -35,10 +36,15 @@ from starlette.routing import Route
 from onconode.federation import keys
 from onconode.federation.demo import free_port, write_policy, write_registry
 from onconode.federation.registry import token_hash
+from onconode.model.tables import TABLES_BY_NAME
+from onconode.synth.cohort import DATA_CUTOFF
 
 HERE = Path(__file__).resolve().parent
 SEEDS = {"NL": 11, "SE": 22, "ES": 33}
-PATIENTS = 40
+PATIENTS = 150
+# Each node's survival after the biopsy, stretched: nodes with different event-time
+# distributions (a node of short survivors and two of longer ones), for the survival grid.
+SURVIVAL_STRETCH = {"NL": 1.0, "SE": 2.0, "ES": 3.0}
 TOKEN, OTHER_TOKEN = "token-of-dar-1", "token-of-dar-2"
 
 
@@ -162,7 +168,7 @@ def _env() -> dict[str, str]:
 
 
 def _policy(home: Path, name: str, coordinator_key: str) -> None:
-    algorithms = {"counts": ["1.0"], "glm": ["1.0"], "slow_counts": ["1.0"]}
+    algorithms = {"counts": ["1.0"], "glm": ["1.0"], "slow_counts": ["1.0"], "km": ["1.0"]}
     if name != "ES":
         algorithms["frequency"] = ["1.0"]  # ES's operator has not allowed alteration frequencies
     dars = ["DAR-1", "DAR-2"] if name != "SE" else ["DAR-1"]  # SE does not honour DAR-2
@@ -175,6 +181,29 @@ def _build_store(home: Path, seed: int) -> None:
 
     with Store.init(home) as store:
         load_cohort(store, patients=PATIENTS, seed=seed, median_variants=20, workers=1)
+        stretch_survival(store, SURVIVAL_STRETCH[home.name])
+
+
+def stretch_survival(store: Any, factor: float) -> None:
+    """Move each death `factor` times as far from the patient's first biopsy, in a new
+    store version; a death that would fall after the data cut-off becomes follow-up to the
+    cut-off (alive). Deaths only move later, so no treatment ends up after a death."""
+    if factor == 1.0:
+        return
+    snap = store.snapshot()
+    patients = snap.table("patient").to_pyarrow().to_pylist()
+    first = {}
+    for r in snap.table("sample").select("patient_id", "sampling_date").to_pyarrow().to_pylist():
+        first[r["patient_id"]] = min(first.get(r["patient_id"], r["sampling_date"]), r["sampling_date"])
+    for p in patients:
+        if p["death_date"] is not None:
+            death = first[p["patient_id"]] + (p["death_date"] - first[p["patient_id"]]) * factor
+            alive = death > DATA_CUTOFF
+            p["death_date"] = None if alive else death
+            p["last_follow_up_date"] = DATA_CUTOFF if alive else death
+    with store.transaction("test", f"survival stretched x{factor}") as tx:
+        schema = TABLES_BY_NAME["patient"].arrow_schema
+        tx.replace("patient", pa.Table.from_pylist([{f.name: p[f.name] for f in schema} for p in patients], schema=schema))
 
 
 @pytest.fixture(scope="session")

@@ -111,7 +111,7 @@ def test_a_cohort_differing_by_a_few_patients_from_an_earlier_one_is_refused_at_
     from onconode.analysis import cohort as cohorts
 
     before = {"op": "tumour_location", "locations": ["Lung", "Colorectum", "Breast"]}
-    after = {"op": "tumour_location", "locations": ["Lung", "Colorectum", "Breast", "Skin"]}
+    after = {"op": "tumour_location", "locations": ["Lung", "Colorectum", "Breast", "Liver"]}
     federation.run(algorithm="counts", cohort=before)
     view = federation.run(algorithm="counts", cohort=after)
     exposed = set()
@@ -120,7 +120,7 @@ def test_a_cohort_differing_by_a_few_patients_from_an_earlier_one_is_refused_at_
             snap = store.snapshot(None)
             if 1 <= len(cohorts.evaluate(snap, before).patient_ids ^ cohorts.evaluate(snap, after).patient_ids) <= 4:
                 exposed.add(name)
-    assert exposed, "the synthetic nodes should hold a few skin-cancer patients"
+    assert exposed, "the synthetic nodes should hold a few liver-cancer patients"
     refused = {n for n, s in view["nodes"].items() if s["state"] == "refused"}
     assert refused == exposed
     assert all("differs from a cohort you queried before" in view["nodes"][n]["reason"] for n in refused)

@@ -7,10 +7,11 @@ Two forms (`"baseline"` parameter):
   likelihood, score vector and Hessian; the coordinator sums them and takes a Newton
   step. No event time leaves a node. Equals lifelines `CoxPHFitter(strata=node)` on the
   pooled data.
-- `common`: one baseline for all nodes, on the common binned grid (timegrid.py). Each
+- `common`: one baseline for all nodes, on the common binned grid (timegrid.py: each
+  node's times binned on its own edges, counted at the union of all nodes'). Each
   node sends, per grid time, the risk-set sums Σw, Σw·x, Σw·x·xᵀ and the same over that
   bin's events (w = exp(xβ)), which the coordinator needs because Efron's correction
-  mixes deaths across nodes. Equals lifelines on the pooled binned data.
+  mixes deaths across nodes. Equals lifelines on the pooled data binned node by node.
 
 Disclosure at each node: the regression rules (parameters ≤ 0.33 × N, levels ≥ 5,
 saturation) and ≥ 5 events.
@@ -110,9 +111,8 @@ class Cox:
             sums = risk_sums(e, t, ev, X, beta, np.unique(t[ev == 1]))
             ll, U, H = efron(sums, beta)
             return {"n": len(keep), "events": events, "loglik": ll, "score": U.tolist(), "hessian": H.tolist()}
-        edges = local_edges(keep, rules)
         if state["phase"] == "grid":
-            return edges
+            return local_edges(keep, rules)
         b = on_grid(keep, state["grid"], rules)
         sums = risk_sums(b.entry.to_numpy(float), b.time.to_numpy(float), b.event.to_numpy(int), X, beta,
                          np.asarray(state["grid"], float))

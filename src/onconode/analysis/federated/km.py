@@ -1,10 +1,10 @@
 """Federated Kaplan–Meier curves and log-rank test on a common binned time grid.
 
-Round one agrees the grid (timegrid.py). Round two: each node sends, per group and per
-grid time, the number at risk and the number of events on the binned data; the
-coordinator sums them and computes the product-limit curve (Greenwood variance,
-log(−log) interval as lifelines) and the k-group log-rank test. Both equal lifelines on
-the pooled binned data. Numbers at risk of 1..4 in the combined curve are shown "<5".
+Round one agrees the grid (timegrid.py: the union of the nodes' bin edges). Round two:
+each node bins its times on its own edges and sends, per group and per grid time, the
+number at risk and the number of events; the coordinator sums them and computes the
+product-limit curve (Greenwood variance, log(−log) interval as lifelines) and the k-group
+log-rank test. Both equal lifelines on the pooled data binned node by node. Numbers at risk of 1..4 in the combined curve are shown "<5".
 """
 
 from __future__ import annotations
@@ -44,6 +44,9 @@ def logrank_from_counts(n: np.ndarray, d: np.ndarray) -> dict[str, float]:
 class KaplanMeier:
     name = "km"
     version = "1.0"
+    # Both rounds read the same patient table (base.py): the edges of round one are those
+    # the node bins on in round two.
+    pins_patient_table = True
 
     def start(self, params: dict) -> dict:
         group_spec(params)
@@ -55,9 +58,8 @@ class KaplanMeier:
 
     def partial(self, snap: Any, params: dict, state: dict, rules: Rules) -> dict:
         df = survival_rows(snap, params)
-        edges = local_edges(df, rules)
         if state["phase"] == "grid":
-            return edges
+            return local_edges(df, rules)
         df = on_grid(df, state["grid"], rules)
         _, levels = group_spec(params)
         grid = np.asarray(state["grid"], float)
