@@ -102,3 +102,17 @@ def test_serve_refuses_to_start_on_bad_settings(tmp_path: Path):
 def test_the_settings_reference_is_generated_from_the_model():
     committed = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
     assert committed == settings_markdown() + "\n", "run `onconode settings docs > docs/settings.md`"
+
+
+def test_a_malformed_environment_value_is_named_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("ONCONODE_WEB_TRUSTED_PROXIES", "10.0.0.1")
+    with pytest.raises(SettingsError, match="environment variable.*given as JSON"):
+        Settings.load(tmp_path)
+
+
+def test_a_process_without_a_home_reads_the_environment_only(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "onconode.toml").write_text('[node]\nname = "from-the-working-directory"\n')
+    monkeypatch.setenv("ONCONODE_FEDERATION_PLUGINS", "site_algorithms, more_algorithms")
+    s = Settings.load(None)
+    assert s.node.name == "demo-node" and s.federation.plugins == ["site_algorithms", "more_algorithms"]

@@ -26,11 +26,12 @@ import os
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 import tomli_w
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import SettingsError as EnvironmentValueError
 
 CONFIG_ENV = "ONCONODE_CONFIG"
 CONFIG_FILE = "onconode.toml"
@@ -123,10 +124,17 @@ class PortalSection(Section):
 
 
 class FederationSection(Section):
+    @field_validator("plugins", mode="before")
+    @classmethod
+    def _comma_separated(cls, v: Any) -> Any:
+        return [n.strip() for n in v.split(",") if n.strip()] if isinstance(v, str) else v
+
     node: str = Field("", description="This node's name in the federation; empty: the node runs no federated tasks.")
     coordinator_key: str = Field("", description="The coordinator's Ed25519 public key (base64).")
     coordinator_name: str = Field("coordinator", description="The name the coordinator signs with.")
     collaborations: list[str] = Field(default_factory=list, description="Collaborations this node takes part in.")
+    plugins: Annotated[list[str], NoDecode] = Field(default_factory=list, description="Modules with a site's own reviewed algorithms (`ALGORITHMS` dict); "
+                                                                 "in the environment also comma-separated.")
     algorithms: dict[str, list[str]] = Field(default_factory=dict, description="Allowed algorithms and their versions.")
     requesters: Requesters = Field(default_factory=Requesters, description="Whose tasks this node runs.")
     portal: PortalSection = Field(default_factory=PortalSection, description="The coordinator the portal submits to.")
@@ -233,6 +241,9 @@ class Settings(BaseSettings):
             return cls()
         except ValidationError as exc:
             raise SettingsError(_describe(exc, path)) from None
+        except EnvironmentValueError as exc:
+            raise SettingsError(f"an ONCONODE_* environment variable: {exc} ({exc.__cause__}); lists and tables "
+                                "are given as JSON, e.g. ONCONODE_WEB_TRUSTED_PROXIES='[\"10.0.0.1\"]'") from None
         finally:
             _FILE_DATA.reset(token)
 
@@ -242,7 +253,9 @@ def config_path(home: Path | None, file: Path | None = None) -> Path:
         return Path(file)
     if os.environ.get(CONFIG_ENV):
         return Path(os.environ[CONFIG_ENV])
-    return Path(home or ".") / CONFIG_FILE
+    if home is None:  # a process without a node home (a coordinator): environment and defaults only
+        return Path(os.devnull)
+    return Path(home) / CONFIG_FILE
 
 
 def read_toml(path: Path) -> dict[str, Any]:

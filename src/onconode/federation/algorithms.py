@@ -2,7 +2,7 @@
 
 The library of algorithms lives in `onconode.analysis.federated` (`get_algorithm`). A
 site may add its own reviewed algorithms as plugins: modules named in
-`ONCONODE_FEDERATION_PLUGINS` (comma-separated) that expose `ALGORITHMS: dict[str,
+the `[federation] plugins` setting (`ONCONODE_FEDERATION_PLUGINS`, comma-separated) that expose `ALGORITHMS: dict[str,
 Algorithm]`. A plugin never overrides a library algorithm of the same name and version,
 and a node still runs only what its policy lists.
 """
@@ -10,8 +10,9 @@ and a node still runs only what its policy lists.
 from __future__ import annotations
 
 import importlib
-import os
 from typing import Any
+
+from onconode.settings import Settings
 
 PLUGINS_ENV = "ONCONODE_FEDERATION_PLUGINS"
 
@@ -21,9 +22,8 @@ class UnknownAlgorithm(LookupError):
 
 
 def _plugins() -> list[Any]:
-    names = [n.strip() for n in os.environ.get(PLUGINS_ENV, "").split(",") if n.strip()]
     out = []
-    for name in names:
+    for name in Settings.load(None).federation.plugins:
         try:
             out.append(importlib.import_module(name))
         except ImportError as exc:
