@@ -23,3 +23,6 @@ class Settings(BaseSettings):
     default_ref_genome: str = "GRCh38"
     demo_patients: int = 2000
     log_level: str = "WARNING"
+    # Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For / -Proto the server
+    # believes; empty: none, the client is the socket's peer (docs/security.md).
+    trusted_proxies: list[str] = []
