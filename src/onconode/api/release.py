@@ -13,6 +13,7 @@ from onconode.access.identity import Account
 from onconode.release import ReleaseError
 from onconode.release import auto, delivery, service
 from onconode.release.manifest import MANIFEST
+from onconode.web.downloads import content_disposition
 from onconode.web.session import csrf_protect, node_of, require_mfa
 
 router = APIRouter(tags=["releases"])
@@ -59,7 +60,7 @@ def download(request: Request, app_id: str, path: str, user: Caller, link: str =
     delivery.authorize_download(node.gov, storage, user.id, app_id, path, first, last, node.now())
     name = path.rsplit("/", 1)[-1]
     headers = {"Accept-Ranges": "bytes", "Content-Length": str(last - first + 1),
-               "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+               "Content-Disposition": content_disposition(name), "Cache-Control": "no-store"}
     if rng:
         headers["Content-Range"] = f"bytes {first}-{last}/{size}"
     media = "application/json" if path == MANIFEST else "application/octet-stream"

@@ -25,6 +25,11 @@ ACCOUNT = Limit("login-account", attempts=5, window=dt.timedelta(minutes=15))
 ADDRESS = Backoff("login-address", free=20, window=dt.timedelta(minutes=15), base=1.0, cap=60.0)
 
 
+def wall_clock() -> dt.datetime:
+    """Rates are counted in real time, not on the node's governance clock (which tests move by months)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
@@ -32,7 +37,7 @@ def client_address(request: Request) -> str:
 def check(request: Request, email: str) -> None:
     """429 with Retry-After when this account is locked or this address must wait."""
     node = node_of(request)
-    engine, now = node.gov.engine, node.now()
+    engine, now = node.gov.engine, wall_clock()
     wait = max(ACCOUNT.retry_after(engine, email.strip().lower(), now), ADDRESS.retry_after(engine, client_address(request), now))
     if wait:
         raise HTTPException(429, f"too many failed attempts; try again in {_human(wait)}", headers={"Retry-After": str(wait)})
@@ -40,8 +45,9 @@ def check(request: Request, email: str) -> None:
 
 def failed(request: Request, email: str) -> None:
     node = node_of(request)
-    ACCOUNT.hit(node.gov.engine, email.strip().lower(), node.now())
-    ADDRESS.hit(node.gov.engine, client_address(request), node.now())
+    now = wall_clock()
+    ACCOUNT.hit(node.gov.engine, email.strip().lower(), now)
+    ADDRESS.hit(node.gov.engine, client_address(request), now)
 
 
 def succeeded(request: Request, email: str) -> None:

@@ -15,6 +15,7 @@ and `onconode.access.sessions` keeps the data. Routes use `request.session` as b
 
 from __future__ import annotations
 
+import datetime as dt
 from http.cookies import SimpleCookie
 from typing import Any
 
@@ -66,6 +67,12 @@ class Session(dict):
         return super().setdefault(key, default)
 
 
+def _wall_clock() -> dt.datetime:
+    """Sessions expire in real time, not on the node's governance clock (which tests and
+    simulations move by months)."""
+    return dt.datetime.now(dt.timezone.utc)
+
+
 class ServerSessions:
     def __init__(self, app: ASGIApp, node: Any, cookie: str, https_only: bool, max_age: int) -> None:
         self.app, self.node, self.cookie, self.max_age = app, node, cookie, max_age
@@ -90,7 +97,7 @@ class ServerSessions:
         sid = self._cookie_id(scope)
         data = None
         if sid:
-            data = await run_in_threadpool(sessions.load, self.node.gov.engine, sid, self.node.now())
+            data = await run_in_threadpool(sessions.load, self.node.gov.engine, sid, _wall_clock())
         session = Session(data)
         known = sid if data is not None else None
         scope["session"] = session
@@ -116,7 +123,7 @@ class ServerSessions:
             return None
         if session:
             new = sessions.new_id()
-            sessions.create(engine, new, dict(session), self.node.now())
+            sessions.create(engine, new, dict(session), _wall_clock())
             return f"{self.cookie}={new}; Max-Age={self.max_age}{self.flags}"
         if sent is not None:  # an ended, expired or unknown id: tell the browser to drop it
             return f"{self.cookie}=null; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT{self.flags}"
