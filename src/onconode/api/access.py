@@ -29,6 +29,7 @@ from onconode.api import access_directory
 from onconode.api.access_render import application_json, event_json, open_application, staff, summary_json
 from onconode.api.access_schemas import (ARGUMENTS, NOT_BY_COMMAND, ClinicalForm, DarForm, NewApplication, SaveClinical,
                                          SaveDar, form_fields)
+from onconode.web.application_limits import count_new_application
 from onconode.web.downloads import document_response
 from onconode.web.session import csrf_protect, mfa_verified, node_of, require_account
 from onconode.web.validation import brief_errors
@@ -49,6 +50,7 @@ def _fresh(request: Request, account: Account) -> Account:
              dependencies=[Depends(csrf_protect)])
 def create_application(request: Request, body: NewApplication, account: Caller) -> dict:
     node = node_of(request)
+    count_new_application(request, account)
     way = route(body.own_hospital_only, body.purpose)
     model = DarForm if way.procedure is Procedure.DAR else ClinicalForm
     try:

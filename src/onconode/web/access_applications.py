@@ -28,6 +28,7 @@ from onconode.access.visibility import may_view, sees_internal
 from onconode.access.workflow import Denied, application_roles, check, commands, create, execute, list_applications, load
 from onconode.model import TABLES_BY_NAME
 from onconode.web.access_forms import FormProblem, clinical_fields, command_args, contacts_text, dar_fields
+from onconode.web.application_limits import count_new_application
 from onconode.web.downloads import document_response
 from onconode.web.session import csrf_protect, node_of, require_account
 from onconode.web.templating import render
@@ -112,6 +113,7 @@ def new_application(request: Request, actor: Actor, kind: Annotated[str, Form()]
     """Open a draft DAR or Clinical Request and go to its form."""
     node = node_of(request)
     form = {"physician_email": physician_email.strip().lower()} if kind == "clinical" and physician_email.strip() else {}
+    count_new_application(request, actor)
     app = create(node.gov, kind, actor.id, at=node.now(), form=form)
     return RedirectResponse(f"/access/applications/{app.id}", status_code=303)
 

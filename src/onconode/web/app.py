@@ -104,6 +104,15 @@ def _trusted_proxies() -> list[str]:
     return list(Settings().trusted_proxies)
 
 
+def server_config(app: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> "uvicorn.Config":
+    """Uvicorn's settings for the node. proxy_headers off: uvicorn would otherwise believe
+    X-Forwarded-For from loopback by default; the app itself believes it only from the
+    configured trusted proxies (create_app)."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
+
+
 def serve(home: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     """Run the server in this process until interrupted (`onconode serve`, the demo).
 
@@ -116,7 +125,6 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     node = Node(home)
     try:
         warm_node_in_background(node)
-        # proxy_headers off: the app believes X-Forwarded-* only from the configured trusted proxies
-        uvicorn.run(create_app(node), host=host, port=port, log_level="warning", proxy_headers=False)
+        uvicorn.Server(server_config(create_app(node), host, port)).run()
     finally:
         node.close()
