@@ -25,9 +25,12 @@ def _naive(at: dt.datetime) -> dt.datetime:
     return at.astimezone(dt.timezone.utc).replace(tzinfo=None) if at.tzinfo else at
 
 
-def _recent(conn: sa.Connection, bucket: str, key: str, since: dt.datetime) -> list[dt.datetime]:
-    q = sa.select(table.c.at).where(table.c.bucket == bucket, table.c.key == key, table.c.at > since).order_by(table.c.at)
-    return [r[0] for r in conn.execute(q)]
+def _recent(engine: sa.Engine, bucket: str, key: str, at: dt.datetime, window: dt.timedelta) -> tuple[dt.datetime, list[dt.datetime]]:
+    """(now as stored, the key's action times inside the window ending now, oldest first)."""
+    now = _naive(at)
+    q = sa.select(table.c.at).where(table.c.bucket == bucket, table.c.key == key[:400], table.c.at > now - window).order_by(table.c.at)
+    with engine.connect() as conn:
+        return now, [r[0] for r in conn.execute(q)]
 
 
 def record(engine: sa.Engine, bucket: str, key: str, at: dt.datetime, keep: dt.timedelta) -> None:
@@ -51,9 +54,7 @@ class Limit:
 
     def retry_after(self, engine: sa.Engine, key: str, at: dt.datetime) -> int:
         """Seconds until the key may act again (0: now)."""
-        now = _naive(at)
-        with engine.connect() as conn:
-            times = _recent(conn, self.bucket, key[:400], now - self.window)
+        now, times = _recent(engine, self.bucket, key, at, self.window)
         if len(times) < self.attempts:
             return 0
         return max(1, math.ceil((times[-self.attempts] + self.window - now).total_seconds()))
@@ -75,9 +76,7 @@ class Backoff:
 
     def retry_after(self, engine: sa.Engine, key: str, at: dt.datetime) -> int:
         """Seconds the key must still wait since its last counted action (0: now)."""
-        now = _naive(at)
-        with engine.connect() as conn:
-            times = _recent(conn, self.bucket, key[:400], now - self.window)
+        now, times = _recent(engine, self.bucket, key, at, self.window)
         if len(times) < self.free:
             return 0
         gap = min(self.cap, self.base * 2 ** (len(times) - self.free))
