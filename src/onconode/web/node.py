@@ -36,7 +36,8 @@ class Node:
 
     @cached_property
     def secret_key(self) -> str:
-        """Signs session cookies; kept in the home folder so restarts keep users logged in."""
+        """Signs release download links (sessions are rows in the governance database); kept in
+        the home folder so links handed out before a restart stay valid."""
         path = self.home / SECRET_FILE
         if not path.exists():
             self.home.mkdir(parents=True, exist_ok=True)
