@@ -1,4 +1,4 @@
-"""Build hook: vendor the front-end assets (htmx, Vega, Vega-Lite, vega-embed) from npm
+"""Build hook: vendor the front-end assets (htmx, Vega, Vega-Lite, vega-embed, vega-interpreter) from npm
 into the package's static folder, so the portal never loads anything from a CDN.
 
 Runs on every `pip install` (editable installs too). Needs Node.js/npm and the npm
@@ -20,6 +20,8 @@ ASSETS = {
     "vega.min.js": "vega/build/vega.min.js",
     "vega-lite.min.js": "vega-lite/build/vega-lite.min.js",
     "vega-embed.min.js": "vega-embed/build/vega-embed.min.js",
+    # Vega expressions without eval, so the Content-Security-Policy needs no 'unsafe-eval'
+    "vega-interpreter.min.js": "vega-interpreter/build/vega-interpreter.min.js",
 }
 
 

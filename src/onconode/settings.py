@@ -186,7 +186,8 @@ class SecretsSection(Section):
 
 class WebSection(Section):
     trusted_proxies: list[str] = Field(default_factory=list,
-                                       description="Addresses of reverse proxies whose X-Forwarded-For is believed; default none.")
+                                       description="Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For / -Proto "
+                                                   "the server believes; default none: the client is the socket's peer (docs/security.md).")
 
 
 _FILE_DATA: ContextVar[dict[str, Any]] = ContextVar("onconode_settings_file", default={})

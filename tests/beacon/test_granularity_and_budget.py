@@ -90,8 +90,17 @@ def test_the_query_budget_refuses_the_next_query_and_says_when_to_retry(client, 
         assert client.get("/beacon/individuals").status_code == 200
     r = client.get("/beacon/g_variants", params={"geneId": "TP53"})
     assert r.status_code == 429 and "3 Beacon queries per 60 s" in r.json()["error"]["errorMessage"]
+    assert 0 < int(r.headers["retry-after"]) <= 60  # a client or aggregator knows when to come back
     # another requester (a visa holder) has a budget of their own
     assert client.get("/beacon/individuals", headers=bearer(visa(node, DATASET))).status_code == 200
+
+
+def test_a_refused_position_query_says_when_to_retry_on_the_fast_lane_too(client, node):
+    (node.home / "beacon.toml").write_text("[budget]\nlimit = 2\nwindow_seconds = 60\n")
+    query = {"referenceName": "17", "start": "7675000", "referenceBases": "C", "alternateBases": "T"}
+    answers = [client.get("/beacon/g_variants", params=query) for _ in range(4)]
+    assert [a.status_code for a in answers] == [200, 200, 429, 429]
+    assert all(0 < int(a.headers["retry-after"]) <= 60 for a in answers[2:])
 
 
 def test_the_budget_is_a_sliding_window():

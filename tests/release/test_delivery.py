@@ -98,8 +98,8 @@ def test_another_person_a_session_without_mfa_and_a_shared_link_get_nothing(serv
         url = next(f["url"] for f in contact.get(f"/api/releases/{app_id}").json()["files"] if f["path"] == "metadata.tsv")
     with client_for(node) as other:
         login(other, env.world.other, clock)
-        r = other.get(f"/api/releases/{app_id}")
-        assert r.status_code == 403 and "not a download contact" in r.json()["detail"]
+        r = other.get(f"/api/releases/{app_id}")  # answered like GET /api/applications/{id}: nothing about the application
+        assert r.status_code == 404 and "that you may see" in r.json()["detail"]
         assert other.get("/api/releases").json() == []
         r = other.get(url)
         assert r.status_code == 403 and "another account" in r.json()["detail"]

@@ -15,6 +15,7 @@ import hashlib
 import io
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 
 import pyotp
@@ -23,7 +24,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import VerificationError, InvalidHashError
 
-from onconode.access import audit
+from onconode.access import audit, sessions
 from onconode.access.db import Governance, GovernanceError, secrets_of
 from onconode.access.secretbox import SecretsError
 from onconode.access.roles import GLOBAL_ROLES, MFA_REQUIRED, Role, parse_role
@@ -180,15 +181,28 @@ def grant_role(gov: Governance, account_id: int, role: Role | str, actor: int | 
     return audit.run_with_retry(gov.engine, work)
 
 
-_DUMMY: dict[int, str] = {}
+_DUMMY: dict[tuple, str] = {}
+_DUMMY_LOCK = threading.Lock()
+
+
+def _dummy_hash(ph: PasswordHasher) -> str:
+    """A hash of a random password with `ph`'s parameters, made once per parameter set, so an
+    unknown email costs one verification with the same parameters as a known one, never a
+    hash plus a verification (which took twice as long and told which emails exist)."""
+    key = (ph.time_cost, ph.memory_cost, ph.parallelism, ph.hash_len, ph.salt_len, ph.type)
+    with _DUMMY_LOCK:
+        if key not in _DUMMY:
+            _DUMMY[key] = ph.hash(secrets.token_hex(16))
+        return _DUMMY[key]
 
 
 def authenticate(gov: Governance, email: str, password: str, at: dt.datetime | None = None) -> Account:
-    """Check email and password; one generic error for every kind of failure."""
+    """Check email and password; one generic error for every kind of failure, in the same time."""
     ph = hasher(gov)
+    dummy = _dummy_hash(ph)
     with gov.engine.connect() as conn:
         rows = conn.execute(sa.select(account_table).where(account_table.c.email == email.strip().lower())).fetchall()
-        stored = rows[0].password_hash if rows else _DUMMY.setdefault(id(ph), ph.hash(secrets.token_hex(16)))
+        stored = rows[0].password_hash if rows else dummy
         try:
             ph.verify(stored, password)
             ok = bool(rows) and bool(rows[0].active) and rows[0].confirmed_at is not None
@@ -198,6 +212,61 @@ def authenticate(gov: Governance, email: str, password: str, at: dt.datetime | N
     if account is None:
         raise AuthenticationError("email or password is wrong")
     return account
+
+
+def change_password(gov: Governance, account_id: int, current: str, new: str, at: dt.datetime | None = None) -> Account:
+    """Set a new password after checking the current one; ends every session of the account
+    (a stolen session must not outlive the password it was opened with)."""
+    if len(new) < MIN_PASSWORD:
+        raise GovernanceError(f"the new password must have at least {MIN_PASSWORD} characters")
+    ph = hasher(gov)
+    new_hash = ph.hash(new)
+    at = audit.utc(at)
+
+    def work(conn: sa.Connection) -> Account:
+        row = conn.execute(sa.select(account_table.c.password_hash).where(account_table.c.id == account_id)).first()
+        try:
+            ph.verify(row.password_hash if row else _dummy_hash(ph), current)
+        except (VerificationError, InvalidHashError):
+            raise AuthenticationError("the current password is wrong; nothing was changed") from None
+        conn.execute(account_table.update().where(account_table.c.id == account_id).values(password_hash=new_hash))
+        ended = sessions.end_all(conn, account_id)
+        audit.record(conn, f"account:{account_id}", account_id, at, "password_changed", {"sessions_ended": ended})
+        return get_account(conn, account_id)
+
+    return audit.run_with_retry(gov.engine, work)
+
+
+def set_active(gov: Governance, account_id: int, active: bool, actor: int | None = None, at: dt.datetime | None = None) -> Account:
+    """Disable (or re-enable) an account; disabling ends all its sessions at once."""
+    at = audit.utc(at)
+
+    def work(conn: sa.Connection) -> Account:
+        get_account(conn, account_id)
+        conn.execute(account_table.update().where(account_table.c.id == account_id).values(active=active))
+        ended = sessions.end_all(conn, account_id) if not active else 0
+        audit.record(conn, f"account:{account_id}", actor, at, "account_enabled" if active else "account_disabled",
+                     {"sessions_ended": ended})
+        return get_account(conn, account_id)
+
+    return audit.run_with_retry(gov.engine, work)
+
+
+def reset_mfa(gov: Governance, account_id: int, actor: int | None = None, at: dt.datetime | None = None) -> Account:
+    """Remove an account's second factor (lost device): TOTP secret and recovery codes go, every
+    session ends, and the owner enrols again at the next login."""
+    at = audit.utc(at)
+
+    def work(conn: sa.Connection) -> Account:
+        get_account(conn, account_id)
+        conn.execute(account_table.update().where(account_table.c.id == account_id)
+                     .values(totp_secret=None, mfa_enabled=False, totp_last_step=None))
+        conn.execute(recovery_table.delete().where(recovery_table.c.account_id == account_id))
+        ended = sessions.end_all(conn, account_id)
+        audit.record(conn, f"account:{account_id}", actor, at, "mfa_reset", {"sessions_ended": ended})
+        return get_account(conn, account_id)
+
+    return audit.run_with_retry(gov.engine, work)
 
 
 def begin_mfa_enrolment(gov: Governance, account_id: int, at: dt.datetime | None = None) -> Enrolment:

@@ -108,3 +108,23 @@ signing_key = sa.Table(
     sa.Column("private_jwk", sa.Text, nullable=False),
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
+
+web_session = sa.Table(
+    "web_session",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),  # SHA-256 of the cookie's random id
+    sa.Column("account_id", sa.Integer, sa.ForeignKey("account.id"), nullable=True, index=True),
+    sa.Column("data", sa.Text, nullable=False),  # the session's JSON (CSRF token, MFA state, ...)
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False, index=True),
+)
+
+rate_event = sa.Table(
+    "rate_event",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("bucket", sa.String(40), nullable=False),  # what is counted: login-account, login-address, new-application
+    sa.Column("key", sa.String(400), nullable=False),  # whose: an account id, an address
+    sa.Column("at", sa.DateTime, nullable=False),
+    sa.Index("ix_rate_event_bucket_key_at", "bucket", "key", "at"),
+)

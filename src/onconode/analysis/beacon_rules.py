@@ -33,7 +33,12 @@ ROUND_TO = 10
 
 
 class BudgetExceeded(DisclosureRefused):
-    """A requester asked more questions in the window than the node allows."""
+    """A requester asked more questions in the window than the node allows; `retry_after`:
+    seconds until the next query is allowed (the HTTP answer's Retry-After)."""
+
+    def __init__(self, message: str, retry_after: int = 1) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, retry_after)
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,6 @@ class QueryBudget:
                 wait = int(math.ceil(q[0] + self.window_seconds - now))
                 raise BudgetExceeded(
                     f"query budget used up: {self.limit} Beacon queries per {int(self.window_seconds)} s for "
-                    f"{requester.key}; try again in {wait} s, or apply for data access to query the data directly")
+                    f"{requester.key}; try again in {wait} s, or apply for data access to query the data directly", wait)
             q.append(now)
             return self.limit - len(q)

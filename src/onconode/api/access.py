@@ -29,7 +29,10 @@ from onconode.api import access_directory
 from onconode.api.access_render import application_json, event_json, open_application, staff, summary_json
 from onconode.api.access_schemas import (ARGUMENTS, NOT_BY_COMMAND, ClinicalForm, DarForm, NewApplication, SaveClinical,
                                          SaveDar, form_fields)
+from onconode.web.application_limits import count_new_application
+from onconode.web.downloads import document_response
 from onconode.web.session import csrf_protect, mfa_verified, node_of, require_account
+from onconode.web.validation import brief_errors
 
 router = APIRouter(tags=["access"])
 Caller = Annotated[Account, Depends(require_account)]
@@ -47,12 +50,13 @@ def _fresh(request: Request, account: Account) -> Account:
              dependencies=[Depends(csrf_protect)])
 def create_application(request: Request, body: NewApplication, account: Caller) -> dict:
     node = node_of(request)
+    count_new_application(request, account)
     way = route(body.own_hospital_only, body.purpose)
     model = DarForm if way.procedure is Procedure.DAR else ClinicalForm
     try:
         fields = form_fields(model.model_validate(body.form))
     except ValidationError as exc:
-        raise HTTPException(422, exc.errors(include_url=False, include_context=False)) from None
+        raise HTTPException(422, brief_errors(exc.errors(include_url=False, include_context=False))) from None
     kind = "dar" if way.procedure is Procedure.DAR else "clinical"
     app = create(node.gov, kind, account.id, at=node.now(), form=fields)
     return {"route": {"procedure": way.procedure.value, "scenario": way.scenario, "explanation": way.explanation},
@@ -134,7 +138,7 @@ def run_command(request: Request, app_id: str, name: str, account: Caller,
     try:
         args = ARGUMENTS[app.kind][name].model_validate(body or {})
     except ValidationError as exc:
-        raise HTTPException(422, exc.errors(include_url=False, include_context=False)) from None
+        raise HTTPException(422, brief_errors(exc.errors(include_url=False, include_context=False))) from None
     kwargs: dict[str, Any] = args.model_dump(exclude_unset=True)
     if isinstance(args, (SaveDar, SaveClinical)):
         kwargs = {"fields": form_fields(args.fields)}
@@ -160,11 +164,10 @@ async def upload_attachment(request: Request, app_id: str, account: Caller, file
     return new.attachments[-1]
 
 
-def _document(request: Request, sha256: str, filename: str, media_type: str) -> Response:
+def _document(request: Request, sha256: str, filename: str) -> Response:
     with node_of(request).gov.engine.connect() as conn:
         content = read_attachment(conn, sha256)
-    return Response(content, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"', "X-Content-SHA256": sha256})
+    return document_response(content, filename, sha256)
 
 
 @router.get("/api/applications/{app_id}/attachments/{sha256}", summary="Download an attachment (checked against its SHA-256)",
@@ -174,7 +177,7 @@ def download_attachment(request: Request, app_id: str, sha256: str, account: Cal
     doc = next((a for a in app.attachments if a["sha256"] == sha256), None)
     if doc is None:
         raise HTTPException(404, f"{app_id} has no attachment with SHA-256 {sha256}")
-    return _document(request, sha256, doc["filename"], doc.get("media_type", "application/octet-stream"))
+    return _document(request, sha256, doc["filename"])
 
 
 @router.get("/api/applications/{app_id}/licence", summary="The current licence PDF (sign its SHA-256)", response_class=Response)
@@ -182,7 +185,7 @@ def download_licence(request: Request, app_id: str, account: Caller) -> Response
     app, _ = open_application(request, app_id, account)
     if app.licence is None:
         raise HTTPException(404, f"{app_id} has no licence yet: the office issues it after approval")
-    return _document(request, app.licence["sha256"], app.licence["filename"], "application/pdf")
+    return _document(request, app.licence["sha256"], app.licence["filename"])
 
 
 @router.get("/api/applications/{app_id}/review", summary="For the boards: DUO consent match per dataset, data minimisation, licensee status")

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from onconode.access import anchors
 from onconode.access.clinical_request import Purpose, route
 from onconode.access.confirmation import confirm_email
-from onconode.access.identity import Account, grant_role
+from onconode.access.identity import Account, grant_role, reset_mfa, set_active
 from onconode.access.organisations import add_organisation, list_organisations
 from onconode.access.register import public_register
 from onconode.access.registration import register_applicant
@@ -53,6 +53,30 @@ def grant(request: Request, account_id: int, body: RoleGrant, admin: Annotated[A
     node = node_of(request)
     acc = grant_role(node.gov, account_id, body.role, actor=admin.id, at=node.now())
     return {"id": acc.id, "email": acc.email, "roles": sorted(r.value for r in acc.roles)}
+
+
+def _account_json(acc: Account) -> dict:
+    return {"id": acc.id, "email": acc.email, "active": acc.active, "mfa_enabled": acc.mfa_enabled}
+
+
+@router.post("/api/accounts/{account_id}/disable", summary="Disable an account and end all its sessions (admin)",
+             dependencies=[Depends(csrf_protect)])
+def disable(request: Request, account_id: int, admin: Annotated[Account, Depends(staff(R.ADMIN))]) -> dict:
+    node = node_of(request)
+    return _account_json(set_active(node.gov, account_id, False, actor=admin.id, at=node.now()))
+
+
+@router.post("/api/accounts/{account_id}/enable", summary="Enable a disabled account again (admin)", dependencies=[Depends(csrf_protect)])
+def enable(request: Request, account_id: int, admin: Annotated[Account, Depends(staff(R.ADMIN))]) -> dict:
+    node = node_of(request)
+    return _account_json(set_active(node.gov, account_id, True, actor=admin.id, at=node.now()))
+
+
+@router.post("/api/accounts/{account_id}/mfa/reset", summary="Remove an account's second factor (lost device) and end all its sessions (admin)",
+             dependencies=[Depends(csrf_protect)])
+def mfa_reset(request: Request, account_id: int, admin: Annotated[Account, Depends(staff(R.ADMIN))]) -> dict:
+    node = node_of(request)
+    return _account_json(reset_mfa(node.gov, account_id, actor=admin.id, at=node.now()))
 
 
 @router.get("/api/organisations", summary="Organisations (licensees, hospitals) with their EEA / adequacy status")

@@ -19,6 +19,11 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+# Every list has a cap (docs/security.md); the numbers are far above any real application.
+Short = Annotated[str, Field(max_length=200)]
+Columns = Annotated[list[Short], Field(max_length=500)]
+
+
 # -- forms ------------------------------------------------------------------------------
 class Contact(Strict):
     name: str = Field(max_length=200)
@@ -28,13 +33,13 @@ class Contact(Strict):
 
 class DataItem(Strict):
     table: str = Field(max_length=100, description="a table of the harmonized data model")
-    columns: list[str] | Literal["all"] = "all"
+    columns: Columns | Literal["all"] = "all"
     justification: str = Field("", max_length=5000, description="why the project needs it (at least 20 characters)")
 
 
 class PurposeForm(Strict):
     primary: Literal["GRU", "HMB", "DS", "POA"] | None = None
-    diseases: list[str] = Field(default_factory=list, description="DOID terms, for a disease-specific (DS) purpose")
+    diseases: list[Short] = Field(default_factory=list, max_length=100, description="DOID terms, for a disease-specific (DS) purpose")
     methods_development: bool = False
     genetic_study: bool = True
     commercial_use: bool = False
@@ -47,13 +52,13 @@ class DarForm(Strict):
     lay_summary: str | None = Field(None, max_length=10000)
     scientific_summary: str | None = Field(None, max_length=20000)
     purpose: PurposeForm | None = None
-    datasets: list[str] | None = None
-    items: list[DataItem] | None = None
+    datasets: list[Short] | None = Field(None, max_length=100)
+    items: list[DataItem] | None = Field(None, max_length=200)
     licensee: str | None = Field(None, max_length=64, description="organisation id of the applicant's institution")
     signatory_email: str | None = Field(None, max_length=320)
     signatory_name: str | None = Field(None, max_length=200)
-    contacts: list[Contact] | None = None
-    privacy_confirmations: list[bool] | None = None
+    contacts: list[Contact] | None = Field(None, max_length=50)
+    privacy_confirmations: list[bool] | None = Field(None, max_length=20)
     term_months: int | None = None
     freeze: str | None = Field(None, max_length=100)
     cohort: str | None = Field(None, max_length=100, description="id of a saved cohort: the patients requested")
@@ -65,12 +70,12 @@ class ClinicalForm(Strict):
     lay_summary: str | None = Field(None, max_length=10000)
     scenario: Literal["treatment", "original_study"] | None = None
     physician_email: str | None = Field(None, max_length=320, description="when asking on a treating physician's behalf")
-    patients: list[str] | None = None
-    items: list[DataItem] | None = None
+    patients: list[Short] | None = Field(None, max_length=10000)
+    items: list[DataItem] | None = Field(None, max_length=200)
     purpose: PurposeForm | None = None
     term_months: int | None = None
     freeze: str | None = Field(None, max_length=100)
-    datasets: list[str] | None = None
+    datasets: list[Short] | None = Field(None, max_length=100)
 
 
 def form_fields(form: BaseModel) -> dict[str, Any]:
@@ -82,7 +87,7 @@ class NewApplication(Strict):
     """The portal's routing questions and the first form fields; the answers pick the procedure."""
     own_hospital_only: bool = Field(description="only data of your own hospital's patients?")
     purpose: ScenarioPurpose = Field(description="treatment (of the patient), original_study, or other (reuse)")
-    form: dict[str, Any] = Field(default_factory=dict, description="DarForm or ClinicalForm fields, by the route taken")
+    form: dict[str, Any] = Field(default_factory=dict, max_length=30, description="DarForm or ClinicalForm fields, by the route taken")
 
 
 # -- command arguments ------------------------------------------------------------------
@@ -102,7 +107,7 @@ class SaveClinical(Strict):
 
 
 class Assign(Strict):
-    members: list[int] = Field(description="account ids of Scientific Board members")
+    members: list[int] = Field(max_length=50, description="account ids of Scientific Board members")
 
 
 class Assess(Strict):
@@ -117,18 +122,18 @@ class Vote(Strict):
 
 class ApprovedItem(Strict):
     table: str = Field(max_length=100)
-    columns: list[str] | None = None
+    columns: Columns | None = None
 
 
 class Decide(Strict):
     decision: Literal["approve", "reject", "return"]
     reasons: Reasons
-    items: list[ApprovedItem] | None = Field(None, description="approve only these items (default: all requested)")
+    items: list[ApprovedItem] | None = Field(None, max_length=200, description="approve only these items (default: all requested)")
     term_months: int | None = None
 
 
 class IssueLicence(Strict):
-    obligations: list[str] = Field(default_factory=list)
+    obligations: list[Annotated[str, Field(max_length=2000)]] = Field(default_factory=list, max_length=100)
     amendments: str = Field("", max_length=10000)
 
 

@@ -27,6 +27,7 @@ from onconode.api.analysis_schemas import (
 from onconode.api.freeze import freeze_snapshot
 from onconode.web.researcher import gate_user
 from onconode.store.store import StoreError
+from onconode.web.downloads import content_disposition
 from onconode.web.session import csrf_protect, csrf_token, node_of, require_account
 
 router = APIRouter(prefix="/api", tags=["analysis"])
@@ -78,7 +79,7 @@ def _run(request: Request, freeze: str | None, saved_freezes: list[str | None],
         except ValueError as exc:
             raise HTTPException(422, str(exc)) from None
         return PlainTextResponse(t.tsv(), media_type="text/tab-separated-values; charset=utf-8",
-                                 headers={"Content-Disposition": f'attachment; filename="{result["analysis"]}-{t.name}.tsv"'})
+                                 headers={"Content-Disposition": content_disposition(f"{result['analysis']}-{t.name}.tsv")})
     return result
 
 

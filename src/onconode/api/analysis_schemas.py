@@ -8,7 +8,7 @@ released, with the freeze and store version they were computed on.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -17,6 +17,14 @@ from onconode.analysis.cohort import TreatmentCriteria
 EXAMPLE_COHORT = {"op": "and", "args": [{"op": "tumour_type", "doids": ["9256"]},
                                         {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation", "hotspot": True}]}
 Kind = Literal["MUTATION", "AMP", "DEL", "FUSION", "DRIVER", "ANY"]
+# Caps on every list a request may carry (docs/security.md): a request costs in proportion
+# to what it names, so none may name without bound. Omitting `genes` asks for every gene.
+MAX_GENES = 1000
+MAX_GROUPS = 20
+Gene = Annotated[str, Field(min_length=1, max_length=50)]
+Genes = Annotated[list[Gene], Field(max_length=MAX_GENES, description=f"At most {MAX_GENES:,} genes; omit the list for every altered gene.")]
+Kinds = Annotated[list[Kind], Field(max_length=6)]
+Name = Annotated[str, Field(max_length=100)]
 
 
 class _Strict(BaseModel):
@@ -27,7 +35,7 @@ class CohortRef(_Strict):
     """Exactly one of `cohort` (a definition) or `cohort_id` (a saved cohort)."""
     cohort: dict[str, Any] | None = Field(None, description="Cohort definition: a JSON filter tree (docs/researcher-analysis.md).",
                                           examples=[EXAMPLE_COHORT])
-    cohort_id: str | None = Field(None, description="Id of a saved cohort (POST /api/cohorts).", examples=["3f9a1c0b7d2e"])
+    cohort_id: Name | None = Field(None, description="Id of a saved cohort (POST /api/cohorts).", examples=["3f9a1c0b7d2e"])
 
     @model_validator(mode="after")
     def _one(self) -> "CohortRef":
@@ -37,7 +45,7 @@ class CohortRef(_Strict):
 
 
 class OnFreeze(_Strict):
-    freeze: str | None = Field(None, description="Data freeze to evaluate on; default: a saved cohort's own freeze, "
+    freeze: Name | None = Field(None, description="Data freeze to evaluate on; default: a saved cohort's own freeze, "
                                                  "else the newest freeze (else the current store version).")
 
 
@@ -53,23 +61,25 @@ class ScopeOptions(BaseModel):
 
 
 class FrequencyRequest(CohortRequest, ScopeOptions):
-    genes: list[str] | None = Field(None, description="Genes to report (default: every altered gene).", examples=[["KRAS", "TP53"]])
-    kinds: list[Kind] | None = Field(None, description="Alteration kinds (default: all).")
+    genes: Genes | None = Field(None, description=f"Genes to report (default: every altered gene); at most {MAX_GENES:,}.",
+                                examples=[["KRAS", "TP53"]])
+    kinds: Kinds | None = Field(None, description="Alteration kinds (default: all).")
     min_driver_likelihood: float = Field(0.5, ge=0, le=1)
 
 
 class OncoPrintRequest(CohortRequest, ScopeOptions):
-    genes: list[str] = Field(..., min_length=1, max_length=50, examples=[["APC", "KRAS", "TP53"]])
+    genes: list[Gene] = Field(..., min_length=1, max_length=50, examples=[["APC", "KRAS", "TP53"]])
 
 
 class GroupsRequest(OnFreeze):
-    groups: dict[str, CohortRef] = Field(..., description="Named groups; made disjoint in the order given unless disjoint=false.")
+    groups: dict[Name, CohortRef] = Field(..., max_length=MAX_GROUPS,
+                                          description=f"Named groups (at most {MAX_GROUPS}); made disjoint in the order given unless disjoint=false.")
     disjoint: bool = True
 
 
 class CompareRequest(GroupsRequest, ScopeOptions):
-    genes: list[str] | None = None
-    kinds: list[Kind] | None = Field(None, description="Alteration kinds (default: ANY).")
+    genes: Genes | None = None
+    kinds: Kinds | None = Field(None, description="Alteration kinds (default: ANY).")
 
     @model_validator(mode="after")
     def _two(self) -> "CompareRequest":
@@ -83,7 +93,7 @@ class ResponseRequest(CohortRequest):
                                          examples=[{"mechanism": "Anti-EGFR"}])
     biomarker: CohortRef = Field(..., description="Biomarker-positive patients (a cohort definition or saved cohort).")
     covariates: list[Literal["tumour_type", "age", "purity"]] | None = Field(
-        None, description="Logistic-regression covariates (default: tumour_type, age, purity).")
+        None, max_length=3, description="Logistic-regression covariates (default: tumour_type, age, purity).")
 
 
 class SurvivalRequest(GroupsRequest):
@@ -92,7 +102,7 @@ class SurvivalRequest(GroupsRequest):
                                       "stored as given, e.g. given:OS, given:DFS, given:PFS of an imported cBioPortal study.")
     treatment: TreatmentCriteria | None = Field(None, description="Needed for the treatment endpoints.")
     left_truncation: bool = True
-    cox_covariates: list[Literal["age", "sex", "purity"]] | None = None
+    cox_covariates: list[Literal["age", "sex", "purity"]] | None = Field(None, max_length=3)
 
     @model_validator(mode="after")
     def _some(self) -> "SurvivalRequest":

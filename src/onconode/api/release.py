@@ -13,6 +13,8 @@ from onconode.access.identity import Account
 from onconode.release import ReleaseError
 from onconode.release import auto, delivery, service
 from onconode.release.manifest import MANIFEST
+from onconode.api.access_render import open_application
+from onconode.web.downloads import content_disposition
 from onconode.web.session import csrf_protect, node_of, require_mfa
 
 router = APIRouter(tags=["releases"])
@@ -33,6 +35,7 @@ def list_releases(request: Request, user: Caller) -> list[dict[str, Any]]:
 @router.get("/api/releases/{app_id}")
 def release(request: Request, app_id: str, user: Caller) -> dict[str, Any]:
     """Files of a release with sizes, SHA-256 and download links valid for a few minutes."""
+    open_application(request, app_id, user)  # 404 for an application the caller may not see, as GET /api/applications/{id}
     try:
         return service.release_files(node_of(request), user, app_id)
     except ReleaseError as exc:
@@ -59,7 +62,7 @@ def download(request: Request, app_id: str, path: str, user: Caller, link: str =
     delivery.authorize_download(node.gov, storage, user.id, app_id, path, first, last, node.now())
     name = path.rsplit("/", 1)[-1]
     headers = {"Accept-Ranges": "bytes", "Content-Length": str(last - first + 1),
-               "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"}
+               "Content-Disposition": content_disposition(name), "Cache-Control": "no-store"}
     if rng:
         headers["Content-Range"] = f"bytes {first}-{last}/{size}"
     media = "application/json" if path == MANIFEST else "application/octet-stream"
@@ -89,4 +92,5 @@ def build_release(request: Request, app_id: str, user: Caller) -> dict[str, Any]
 def download_report(request: Request, app_id: str, user: Caller) -> list[dict[str, Any]]:
     """Who downloaded what, when; refused attempts too (office)."""
     service.require_office(user)
+    open_application(request, app_id, user)
     return delivery.downloads(node_of(request).gov, app_id)

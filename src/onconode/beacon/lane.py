@@ -43,9 +43,9 @@ class PositionLane:
             await self.app(scope, receive, send)
             return
         self.answered += 1
-        await JSONResponse(doc[0], status_code=doc[1])(scope, receive, send)
+        await JSONResponse(doc[0], status_code=doc[1], headers=doc[2])(scope, receive, send)
 
-    def _answer(self, scope: Scope) -> tuple[dict[str, Any], int] | None:
+    def _answer(self, scope: Scope) -> tuple[dict[str, Any], int, dict[str, str] | None] | None:
         served = self.node.__dict__.get("beacon_served")  # routes._served fills it on the first position query
         if served is None or served[1] is None or any(k in (b"cookie", b"authorization") for k, _ in scope["headers"]):
             return None
@@ -70,5 +70,5 @@ class PositionLane:
         try:
             doc = svc.position_counts(served, q, who)
         except BudgetExceeded as exc:
-            return error(svc.info, q, 429, str(exc)), 429
-        return (doc, 200) if doc is not None else None
+            return error(svc.info, q, 429, str(exc)), 429, {"Retry-After": str(exc.retry_after)}
+        return (doc, 200, None) if doc is not None else None

@@ -19,6 +19,7 @@ from onconode.analysis.beacon_rules import Granularity
 API_VERSION = "v2.1.1"
 DEFAULT_LIMIT = 10
 MAX_LIMIT = 100
+MAX_TERMS = 50  # filters or dataset ids in one query (docs/security.md: every list has a cap)
 BASES = re.compile(r"^[ACGTUNRYSWKMBDHV\-.]*$")
 
 
@@ -176,13 +177,19 @@ def _split(value: str | None) -> tuple[str, ...]:
     return tuple(v.strip() for v in (value or "").split(",") if v.strip())
 
 
+def _capped(name: str, values: Any) -> Any:
+    if len(values) > MAX_TERMS:
+        raise BeaconRequestError(f"{name} has {len(values):,} entries; a query may name at most {MAX_TERMS}")
+    return values
+
+
 def from_get(params: Mapping[str, str]) -> BeaconQuery:
     """A GET query string (lists comma-joined, as the spec asks)."""
     return BeaconQuery(
         granularity=_granularity(params.get("requestedGranularity", "boolean")),
         variant=variant_params(params),
-        filters=tuple(_filter(f) for f in _split(params.get("filters"))),
-        dataset_ids=_split(params.get("datasetIds") or params.get("datasets")),
+        filters=tuple(_filter(f) for f in _capped("filters", _split(params.get("filters")))),
+        dataset_ids=_capped("datasetIds", _split(params.get("datasetIds") or params.get("datasets"))),
         skip=_int("skip", params.get("skip", 0)),
         limit=_limit(params.get("limit", DEFAULT_LIMIT)),
         include=_include(params.get("includeResultsetResponses", "HIT")),
@@ -213,8 +220,8 @@ def from_body(body: Any) -> BeaconQuery:
     return BeaconQuery(
         granularity=_granularity(query.get("requestedGranularity", "boolean")),
         variant=variant_params(flat),
-        filters=tuple(_filter(f) for f in filters),
-        dataset_ids=tuple(datasets),
+        filters=tuple(_filter(f) for f in _capped("query.filters", filters)),
+        dataset_ids=tuple(_capped("datasetIds", datasets if isinstance(datasets, list) else [datasets])),
         skip=_int("skip", page.get("skip", 0)),
         limit=_limit(page.get("limit", DEFAULT_LIMIT)),
         include=_include(query.get("includeResultsetResponses", "HIT")),

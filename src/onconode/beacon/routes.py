@@ -141,7 +141,7 @@ async def _answer(request: Request, work, positions: bool = False) -> JSONRespon
     except auth.BeaconAuthError as exc:
         return JSONResponse(error(svc.info, q, 401, str(exc)), status_code=401)
     except BudgetExceeded as exc:
-        return JSONResponse(error(svc.info, q, 429, str(exc)), status_code=429)
+        return JSONResponse(error(svc.info, q, 429, str(exc)), status_code=429, headers={"Retry-After": str(exc.retry_after)})
 
 
 def _not_found(request: Request, what: str) -> JSONResponse:

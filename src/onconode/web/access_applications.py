@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
 from onconode.access import events as S
-from onconode.access.attachments import read_attachment
+from onconode.access.attachments import MAX_BYTES, read_attachment
 from onconode.access.clinical_request import hospital_patients
 from onconode.access.dar import SIGNING_PARTY
 from onconode.access.db import GovernanceError
@@ -28,6 +28,8 @@ from onconode.access.visibility import may_view, sees_internal
 from onconode.access.workflow import Denied, application_roles, check, commands, create, execute, list_applications, load
 from onconode.model import TABLES_BY_NAME
 from onconode.web.access_forms import FormProblem, clinical_fields, command_args, contacts_text, dar_fields
+from onconode.web.application_limits import count_new_application
+from onconode.web.downloads import document_response
 from onconode.web.session import csrf_protect, node_of, require_account
 from onconode.web.templating import render
 
@@ -111,6 +113,7 @@ def new_application(request: Request, actor: Actor, kind: Annotated[str, Form()]
     """Open a draft DAR or Clinical Request and go to its form."""
     node = node_of(request)
     form = {"physician_email": physician_email.strip().lower()} if kind == "clinical" and physician_email.strip() else {}
+    count_new_application(request, actor)
     app = create(node.gov, kind, actor.id, at=node.now(), form=form)
     return RedirectResponse(f"/access/applications/{app.id}", status_code=303)
 
@@ -142,7 +145,7 @@ async def attach(request: Request, app_id: str, actor: Actor, file: Annotated[Up
                  kind: Annotated[str, Form()] = "ethics") -> Response:
     """Attach a document (the ethics approval); it is stored and referred to by SHA-256."""
     node = node_of(request)
-    content = await file.read()
+    content = await file.read(MAX_BYTES + 1)
     try:
         execute(node.gov, app_id, "attach", actor.id, at=node.now(), filename=file.filename or "attachment",
                 content=content, media_type=file.content_type or "application/octet-stream", kind=kind)
@@ -178,10 +181,9 @@ def document(request: Request, app_id: str, sha256: str, actor: Actor) -> Respon
     app, _, _ = open_application(request, app_id, actor)
     docs = {d["sha256"]: d for d in app.attachments}
     if app.licence:
-        docs[app.licence["sha256"]] = {"filename": app.licence["filename"], "media_type": "application/pdf"}
+        docs[app.licence["sha256"]] = {"filename": app.licence["filename"]}
     if sha256 not in docs:
         raise GovernanceError(f"{app_id} has no document with SHA-256 {sha256}")
     with node_of(request).gov.engine.connect() as conn:
         content = read_attachment(conn, sha256)
-    name = docs[sha256]["filename"].replace('"', "")
-    return Response(content, media_type=docs[sha256]["media_type"], headers={"Content-Disposition": f'inline; filename="{name}"'})
+    return document_response(content, docs[sha256]["filename"], sha256)

@@ -13,11 +13,15 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import onconode
+from onconode.web.body_limit import BodyLimit
+from onconode.web.docs import add_api_docs
+from onconode.web.headers import SecurityHeaders
 from onconode.web.node import Node
-from onconode.web.session import LoginLimiter
+from onconode.web.server_session import ServerSessions
+from onconode.web.validation import add_validation_handler
 
 ROUTERS = (
     "onconode.web.auth",
@@ -59,18 +63,28 @@ def _add_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(exc_type, lambda request, exc, status=status: _error(request, status, str(exc)))
 
 
-def create_app(node: Node) -> FastAPI:
-    app = FastAPI(title="onconode", version=onconode.__version__, openapi_url="/api/openapi.json", docs_url="/api/docs",
+def create_app(node: Node, trusted_proxies: list[str] | None = None) -> FastAPI:
+    """The node's ASGI app. `trusted_proxies` (default: the `[web] trusted_proxies` setting, empty):
+    addresses whose X-Forwarded-For / X-Forwarded-Proto are believed; nobody else's are."""
+    app = FastAPI(title="onconode", version=onconode.__version__, openapi_url="/api/openapi.json", docs_url=None,
                   redoc_url=None, description="A cancer genomics database node: catalogue, analyses, data access, releases, Beacon v2.")
     app.state.node = node
-    app.state.login_limiter = LoginLimiter()
-    app.add_middleware(SessionMiddleware, secret_key=node.secret_key, session_cookie=SESSION_COOKIE,
-                       https_only=node.secure_cookies, same_site="lax", max_age=8 * 3600)
+    # Middleware, innermost first: sessions in the governance database (revocable), the Beacon
+    # position lane (anonymous queries skip the stack: beacon/lane.py), the body-size cap,
+    # the security headers on every answer, and, outermost, forwarded headers from trusted proxies only.
+    app.add_middleware(ServerSessions, node=node, cookie=SESSION_COOKIE, https_only=node.secure_cookies, max_age=8 * 3600)
     from onconode.beacon.lane import PositionLane
 
-    app.add_middleware(PositionLane, node=node)  # anonymous Beacon position queries skip the stack (beacon/lane.py)
+    app.add_middleware(PositionLane, node=node)
+    app.add_middleware(BodyLimit)
+    app.add_middleware(SecurityHeaders)
+    proxies = node.settings.web.trusted_proxies if trusted_proxies is None else trusted_proxies
+    if proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=proxies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _add_error_handlers(app)
+    add_validation_handler(app)
+    add_api_docs(app)
     for name in ROUTERS:
         app.include_router(importlib.import_module(name).router)
 
@@ -81,6 +95,15 @@ def create_app(node: Node) -> FastAPI:
         return render(request, "home.html", node_name=node.settings.node.name)
 
     return app
+
+
+def server_config(app: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> "uvicorn.Config":
+    """Uvicorn's settings for the node. proxy_headers off: uvicorn would otherwise believe
+    X-Forwarded-For from loopback by default; the app itself believes it only from the
+    configured trusted proxies (create_app)."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
 def serve(home: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
@@ -95,6 +118,6 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
     node = Node(home)
     try:
         warm_node_in_background(node)
-        uvicorn.run(create_app(node), host=host, port=port, log_level="warning")
+        uvicorn.Server(server_config(create_app(node), host, port)).run()
     finally:
         node.close()

@@ -2,7 +2,8 @@
 recovery) code for accounts with MFA; MFA enrolment with a QR code.
 
 Failures all read the same ("email, password or code is wrong") so nobody can learn
-which emails have accounts, and they are rate-limited per email and per address.
+which emails have accounts; they lock the account and slow the address (web/login_limits.py).
+Logging out ends the session on the server: its cookie is worthless afterwards.
 """
 
 from __future__ import annotations
@@ -11,48 +12,35 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from onconode.access import audit
 from onconode.access.db import GovernanceError
-from onconode.access.identity import Account, AuthenticationError, authenticate, begin_mfa_enrolment, confirm_mfa, get_account, needs_mfa, verify_mfa
-from onconode.web.session import LoginLimiter, csrf_protect, current_account, mfa_verified, node_of, require_account, start_session
+from onconode.access.identity import (Account, AuthenticationError, authenticate, begin_mfa_enrolment, change_password, confirm_mfa,
+                                      get_account, needs_mfa, verify_mfa)
+from onconode.web import login_limits
+from onconode.web.session import csrf_protect, current_account, end_session, mfa_verified, node_of, require_account, start_session
 from onconode.web.templating import render
 
 router = APIRouter()
-
-
-def _limiter(request: Request) -> LoginLimiter:
-    """One limiter per running app (create_app makes it), so it counts every login of the server."""
-    return request.app.state.login_limiter
 WRONG = "email, password or code is wrong"
-
-
-def _client(request: Request) -> str:
-    return f"ip:{request.client.host if request.client else '?'}"
-
-
-def _check_limit(request: Request, email: str) -> None:
-    wait = _limiter(request).retry_after(f"email:{email.lower()}", _client(request))
-    if wait:
-        raise HTTPException(429, f"too many failed attempts; try again in {wait // 60 + 1} minutes", headers={"Retry-After": str(wait)})
 
 
 def password_step(request: Request, email: str, password: str) -> Account:
     """Check the password; start the session or leave it waiting for the MFA code."""
-    _check_limit(request, email)
+    login_limits.check(request, email)
     node = node_of(request)
     try:
         account = authenticate(node.gov, email, password, at=node.now())
     except AuthenticationError:
-        _limiter(request).failed(f"email:{email.lower()}", _client(request))
+        login_limits.failed(request, email)
         raise HTTPException(401, WRONG) from None
     if account.mfa_enabled:
         csrf = request.session.get("csrf")
         request.session.clear()
         request.session.update({"pending_account_id": account.id, **({"csrf": csrf} if csrf else {})})
     else:
-        _limiter(request).succeeded(f"email:{email.lower()}")
+        login_limits.succeeded(request, email)
         start_session(request, account, mfa=False)
     return account
 
@@ -64,15 +52,15 @@ def code_step(request: Request, code: str) -> Account:
     node = node_of(request)
     with node.gov.engine.begin() as conn:
         account = get_account(conn, int(pending))
-    _check_limit(request, account.email)
+    login_limits.check(request, account.email)
     try:
         with node.gov.engine.begin() as conn:
             method = verify_mfa(conn, account.id, code, node.now())
             audit.record(conn, f"account:{account.id}", account.id, node.now(), "login", {"mfa": method})
     except AuthenticationError:
-        _limiter(request).failed(f"email:{account.email}", _client(request))
+        login_limits.failed(request, account.email)
         raise HTTPException(401, WRONG) from None
-    _limiter(request).succeeded(f"email:{account.email}")
+    login_limits.succeeded(request, account.email)
     start_session(request, account, mfa=True)
     return account
 
@@ -84,12 +72,17 @@ def account_json(account: Account, request: Request) -> dict:
 
 # -- REST ---------------------------------------------------------------------------
 class Credentials(BaseModel):
-    email: str
-    password: str
+    email: str = Field(max_length=320)
+    password: str = Field(max_length=1000)
 
 
 class Code(BaseModel):
-    code: str
+    code: str = Field(max_length=32)
+
+
+class PasswordChange(BaseModel):
+    current: str = Field(max_length=1000, description="your password now")
+    new: str = Field(max_length=1000, description="at least 12 characters")
 
 
 @router.post("/api/session", tags=["session"], summary="Log in with email and password")
@@ -113,8 +106,23 @@ def api_whoami(request: Request, account: Annotated[Account, Depends(require_acc
 
 @router.delete("/api/session", tags=["session"], summary="Log out", dependencies=[Depends(csrf_protect)])
 def api_logout(request: Request) -> dict:
-    request.session.clear()
+    end_session(request)
     return {"logged_out": True}
+
+
+@router.post("/api/session/password", tags=["session"], dependencies=[Depends(csrf_protect)],
+             summary="Change your password; every session of the account ends, this one continues under a new id")
+def api_change_password(request: Request, body: PasswordChange, account: Annotated[Account, Depends(require_account)]) -> dict:
+    node = node_of(request)
+    login_limits.check(request, account.email)
+    mfa = mfa_verified(request)
+    try:
+        changed = change_password(node.gov, account.id, body.current, body.new, at=node.now())
+    except AuthenticationError as exc:
+        login_limits.failed(request, account.email)
+        raise HTTPException(401, str(exc)) from None
+    start_session(request, changed, mfa=mfa)
+    return {"password_changed": True, "other_sessions": "ended", "csrf": request.session["csrf"]}
 
 
 # -- pages --------------------------------------------------------------------------
@@ -151,7 +159,7 @@ def login_code_form(request: Request, code: Annotated[str, Form()], next: Annota
 
 @router.post("/logout", include_in_schema=False, dependencies=[Depends(csrf_protect)])
 def logout(request: Request) -> Response:
-    request.session.clear()
+    end_session(request)
     return RedirectResponse("/", 303)
 
 

@@ -39,7 +39,8 @@ class Node:
 
     @cached_property
     def secret_key(self) -> str:
-        """Signs session cookies; kept in the home folder so restarts keep users logged in."""
+        """Signs release download links (sessions are rows in the governance database); kept in
+        the home folder so links handed out before a restart stay valid."""
         path = self.home / SECRET_FILE
         if not path.exists():
             private.write_text(path, secrets.token_urlsafe(48))  # 0600 from the start, never readable by others

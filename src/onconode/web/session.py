@@ -1,5 +1,5 @@
-"""Who is asking: the signed session cookie, multi-factor state, CSRF tokens and the
-login rate limit. Pages and REST endpoints share one session, so a browser that logged in
+"""Who is asking: the session (kept server-side: web/server_session.py), multi-factor
+state and CSRF tokens. Pages and REST endpoints share one session, so a browser that logged in
 once can use both; every state-changing request carries the session's CSRF token (a
 hidden `csrf` form field or an `X-CSRF-Token` header).
 """
@@ -7,9 +7,6 @@ hidden `csrf` form field or an `X-CSRF-Token` header).
 from __future__ import annotations
 
 import secrets
-import threading
-import time
-from collections import defaultdict, deque
 from typing import Any
 
 from fastapi import HTTPException, Request
@@ -80,39 +77,13 @@ def require_mfa(request: Request) -> Account:
 
 
 def start_session(request: Request, account: Account, mfa: bool) -> None:
-    request.session.clear()  # a new session id on every login (no fixation)
+    """Log the account in: the old session ends and a new id is issued (no fixation)."""
+    request.session.clear()
     request.session.update({"account_id": account.id, "mfa": mfa, "csrf": secrets.token_urlsafe(32)})
+    request.scope.pop("onconode.account", None)
 
 
-class LoginLimiter:
-    """At most `attempts` failed logins per email and per client address in `window`
-    seconds; the same answer whether or not the email exists (no user enumeration)."""
-
-    def __init__(self, attempts: int = 5, window: float = 900.0) -> None:
-        self.attempts, self.window = attempts, window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures[key]
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
-
-    def retry_after(self, *keys: str) -> int:
-        """Seconds until another attempt is allowed (0: allowed now)."""
-        now = time.monotonic()
-        with self._lock:
-            waits = [int(q[0] + self.window - now) + 1 for k in keys if len(q := self._recent(k, now)) >= self.attempts]
-        return max(waits, default=0)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._recent(k, now).append(now)
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._failures.pop(k, None)
+def end_session(request: Request) -> None:
+    """Log out: the session's row is deleted (web/server_session.py), so a copy of the cookie is worthless."""
+    request.session.clear()
+    request.scope.pop("onconode.account", None)

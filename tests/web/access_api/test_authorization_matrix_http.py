@@ -57,7 +57,7 @@ class Entry:
 
 
 def _upload(c, x):
-    return c.post(f"/api/applications/{x['app']}/attachments", files={"file": ("ethics.pdf", b"%PDF ethics approval", "application/pdf")},
+    return c.post(f"/api/applications/{x['app']}/attachments", files={"file": ("ethics.pdf", b"%PDF-1.7 ethics approval", "application/pdf")},
                   data={"kind": "ethics"})
 
 
@@ -89,6 +89,10 @@ SPEC: dict[tuple[str, str], Entry] = {
         "token": "not-a-token", "password": "a long enough password"}), {400}),
     ("POST", "/api/accounts/{account_id}/roles"): Entry(one_of(R.ADMIN), lambda c, x: c.post(
         f"/api/accounts/{x['outsider']}/roles", json={"role": "not-a-role"}), {422}),
+    # an account that does not exist: the admin gets 400 (no such account), everyone else is refused first
+    ("POST", "/api/accounts/{account_id}/disable"): Entry(one_of(R.ADMIN), lambda c, x: c.post("/api/accounts/999999/disable"), {400}),
+    ("POST", "/api/accounts/{account_id}/enable"): Entry(one_of(R.ADMIN), lambda c, x: c.post("/api/accounts/999999/enable"), {400}),
+    ("POST", "/api/accounts/{account_id}/mfa/reset"): Entry(one_of(R.ADMIN), lambda c, x: c.post("/api/accounts/999999/mfa/reset"), {400}),
     ("GET", "/api/organisations"): Entry(lambda w, s: True, lambda c, x: c.get("/api/organisations"), {200}),
     ("POST", "/api/organisations"): Entry(one_of(R.ACCESS_OFFICE, R.ADMIN), lambda c, x: c.post("/api/organisations", json={}), {422}),
     ("GET", "/api/routing"): Entry(lambda w, s: True, lambda c, x: c.get("/api/routing", params={"own_hospital_only": True, "purpose": "treatment"}), {200}),
@@ -139,7 +143,7 @@ def test_authorization_matrix_over_http(app, world, as_, clock):
     apps = {}
     for state in STATES:
         a = dar_in_state(world, state) if state != S.EXTENSION else extension_requested(world)
-        doc = execute(world.gov, a, "attach", world.office.id, at=clock(), filename="ethics.pdf", content=b"%PDF ethics", kind="ethics")
+        doc = execute(world.gov, a, "attach", world.office.id, at=clock(), filename="ethics.pdf", content=b"%PDF-1.7 ethics", kind="ethics")
         apps[state] = (a, doc.attachments[-1]["sha256"])
     clients = {"anonymous": anonymous(app), "outsider": as_(outsider)}
     for role, name in WHO.items():
