@@ -16,7 +16,7 @@ import pyarrow as pa
 
 from onconode.ingest.cbioportal.common import id_problem
 from onconode.ingest.problems import Problems
-from onconode.ingest.tsv import open_text, read_tsv
+from onconode.ingest.tsv import open_text, read_tsv, refuse_nul
 from onconode.model import codes
 from onconode.model.tables import GENE_COPY_NUMBER
 from onconode.progress import Progress, silent
@@ -90,6 +90,10 @@ def read_cna_matrix(path: Path, known: set[str] | None, problems: Problems, prog
             for raw in fh:
                 line_no += 1
                 line = raw.rstrip("\r\n")
+                if not refuse_nul(shown, line_no, line, problems, header):
+                    if header is None or problems.full:
+                        return result
+                    continue
                 if header is None:
                     if not line.strip() or line.startswith("#"):
                         continue

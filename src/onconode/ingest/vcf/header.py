@@ -17,6 +17,7 @@ import cyvcf2
 
 from onconode.ingest import genome
 from onconode.ingest.problems import Problems
+from onconode.ingest.tsv import refuse_nul
 
 TUMOR_META_KEYS = ("tumorSample", "tumor_sample", "tumourSample", "tumour_sample", "TUMOR_SAMPLE")
 HMFTOOLS_META_KEYS = ("purpleVersion", "sageVersion", "PaveVersion", "paveVersion")
@@ -81,6 +82,8 @@ def read_header(path: Path, problems: Problems) -> VcfHeader | None:
         raw, n = _raw_header(path)
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         problems.error(shown, None, None, f"cannot read the VCF header ({exc})", "is this a VCF or a bgzipped VCF?")
+        return None
+    if not all([refuse_nul(shown, i, line, problems) for i, line in enumerate(raw.splitlines(), start=1)]):
         return None
     if not raw.startswith("##fileformat=VCF"):
         problems.error(shown, 1, None, "the file does not start with ##fileformat=VCF...", "is this a VCF file?")
