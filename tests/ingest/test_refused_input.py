@@ -178,3 +178,17 @@ def test_brackets_inside_json_strings_do_not_count_as_depth(store, tmp_path):
     path.write_text(json.dumps(packet))
     report = ingest_phenopackets(store, path, dataset="META")
     assert report.rows["patient"] == 1
+
+
+def test_cbioportal_meta_file_with_a_nul_byte_is_refused_at_its_key(store, tmp_path):
+    study = broken_study(tmp_path, edit("meta_study.txt", "name: onconode full test study", "name: onconode full\x00 test study"))
+    p = one(refused(store, ingest_cbioportal, study), "meta_study.txt", "NUL byte")
+    assert p.column == "name"
+
+
+def test_purple_qc_with_a_nul_byte_is_refused(store, hmftools_fixtures, tmp_path):
+    folder = sample_folder(hmftools_fixtures, tmp_path / "S", without={"purple_somatic_vcf"})
+    text = read_text(next(folder.glob("*.purple.qc")))
+    replace_with_text(folder, "purple_qc", text.replace("QCStatus\t", "QCSta\x00tus\t"))
+    p = one(refused(store, ingest_hmftools, folder, sample_id="S1T"), "tumor_sample.purple.qc", "NUL byte")
+    assert p.column == "key"

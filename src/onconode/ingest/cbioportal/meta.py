@@ -15,6 +15,7 @@ from pathlib import Path
 
 from onconode.ingest.genome import normalize_ref_genome
 from onconode.ingest.problems import Problems
+from onconode.ingest.tsv import refuse_nul
 
 # validateData.py picks meta files by this pattern: `meta_study.txt`, `study.meta`,
 # `data_meta.txt` are meta files; `metal_test` is not.
@@ -135,6 +136,10 @@ def parse_key_values(path: Path, problems: Problems, what: str = "meta") -> tupl
     ok = True
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
+            continue
+        key = line.split(":", 1)[0].strip()
+        if not refuse_nul(shown, number, line, problems, [key, key], delimiter=":"):
+            ok = False
             continue
         if ":" not in line:
             problems.error(shown, number, None, f"invalid {what} file entry: no ':' found in {line.strip()[:60]!r}",
