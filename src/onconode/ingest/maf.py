@@ -95,7 +95,7 @@ def _convert(row: dict[str, str], line: int, shown: str, build: str, problems: P
     hgvsc = _value(row, "HGVSc")
     mtype = "INDEL" if "-" in (ref, alt) or len(ref) != len(alt) else ("SNP" if len(ref) == 1 else "MNP")
     return {
-        "sample_id": _value(row, "Tumor_Sample_Barcode"), "chromosome": chrom, "position": int(start), "ref": ref, "alt": alt,
+        "sample_id": _value(row, "Tumor_Sample_Barcode"), "chromosome": genome.canonical_contig(chrom), "position": int(start), "ref": ref, "alt": alt,
         "type": mtype, "filter": _value(row, "FILTER"), "gene": _value(row, "Hugo_Symbol"),
         "transcript": _value(row, "Transcript_ID"), "canonical_effect": _value(row, "Consequence"),
         "coding_effect": CODING_BY_CLASS.get(cls or "", "NONE") if cls else None,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.genome import detect_from_contigs, normalize_ref_genome
+from onconode.ingest.genome import canonical_contig, detect_from_contigs, normalize_ref_genome
 from onconode.ingest.hmftools.fields import FieldReader
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import open_text, refuse_nul
@@ -171,7 +171,7 @@ def read_breakends(path: Path, problems: Problems, header: VcfHeader, ref_genome
                 elif not alt or alt.startswith("<"):
                     reader.error(line, "ALT", f"ALT {alt!r} is not in breakend notation", "PURPLE SV VCFs write e.g. C[1:756332[ or C.")
                 elif reader.position(chrom, pos, line, "POS", "CHROM"):
-                    out[vcf_id] = Breakend(vcf_id, line, chrom, pos, _orientation(alt), alt, filt if filt not in ("", ".") else "PASS", qual, info)
+                    out[vcf_id] = Breakend(vcf_id, line, canonical_contig(chrom), pos, _orientation(alt), alt, filt if filt not in ("", ".") else "PASS", qual, info)
                 if problems.full:
                     break
     except UnicodeDecodeError as exc:
