@@ -12,13 +12,14 @@ import io
 from collections.abc import Iterator
 from pathlib import Path
 
+from onconode.ingest.compressed import TruncatedFile, check_complete, is_gzip
 from onconode.ingest.problems import Problems
 
 
 def open_text(path: Path) -> io.TextIOBase:
-    with open(path, "rb") as fh:
-        magic = fh.read(2)
-    if magic == b"\x1f\x8b":
+    """Plain or gzip/BGZF-compressed UTF-8 text; raises TruncatedFile (an EOFError) for a visibly cut-short file."""
+    if is_gzip(path):
+        check_complete(path)
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8", errors="strict", newline="")
     return open(path, encoding="utf-8", errors="strict", newline="")
 
@@ -93,6 +94,9 @@ def read_tsv(
     shown = str(path)
     try:
         fh = open_text(path)
+    except TruncatedFile as exc:
+        problems.error(shown, None, None, str(exc))
+        return
     except OSError as exc:
         problems.error(shown, None, None, f"cannot open the file ({exc.strerror})", "check the path and permissions")
         return

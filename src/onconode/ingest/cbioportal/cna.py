@@ -16,6 +16,7 @@ import pyarrow as pa
 
 from onconode.ingest.cbioportal.common import id_problem
 from onconode.ingest.problems import Problems
+from onconode.ingest.compressed import TruncatedFile
 from onconode.ingest.tsv import open_text, read_tsv, refuse_nul
 from onconode.model import codes
 from onconode.model.tables import GENE_COPY_NUMBER
@@ -77,6 +78,9 @@ def read_cna_matrix(path: Path, known: set[str] | None, problems: Problems, prog
     shown = str(path)
     try:
         fh = open_text(path)
+    except TruncatedFile as exc:
+        problems.error(shown, None, None, str(exc))
+        return result
     except OSError as exc:
         problems.error(shown, None, None, f"cannot open the file ({exc.strerror})", "check the path and permissions")
         return result
