@@ -192,3 +192,19 @@ def test_purple_qc_with_a_nul_byte_is_refused(store, hmftools_fixtures, tmp_path
     replace_with_text(folder, "purple_qc", text.replace("QCStatus\t", "QCSta\x00tus\t"))
     p = one(refused(store, ingest_hmftools, folder, sample_id="S1T"), "tumor_sample.purple.qc", "NUL byte")
     assert p.column == "key"
+
+
+# -- a MAF that names no genes ------------------------------------------------------------------
+def test_a_maf_without_hugo_symbol_is_refused_with_what_to_add(store, tmp_path):
+    keep = [i for i, c in enumerate(COLUMNS) if c != "Hugo_Symbol"]
+    path = tmp_path / "m.maf"
+    path.write_text("\t".join(COLUMNS[i] for i in keep) + "\n" + "\t".join(BRAF[i] for i in keep) + "\n")
+    p = one(refused(store, ingest_maf, path, ref_genome=None), "m.maf", "required column(s) missing")
+    assert (p.line, p.column) == (1, "Hugo_Symbol") and "Hugo_Symbol" in p.hint
+
+
+def test_maf_rows_without_a_gene_load_with_a_warning_that_counts_them(store, tmp_path):
+    row = list(BRAF)
+    row[COLUMNS.index("Hugo_Symbol")] = ""
+    report = ingest_maf(store, write_maf(tmp_path / "m.maf", [row]), ref_genome=None)
+    assert any("1 of 1 mutation(s) name no gene" in p.message for p in report.problems)

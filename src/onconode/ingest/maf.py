@@ -25,7 +25,11 @@ from onconode.progress import Progress, silent
 from onconode.store import Store
 from onconode.store.transaction import IngestTransaction
 
-REQUIRED = ("Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2", "Tumor_Sample_Barcode")
+# Hugo_Symbol is required: without it every mutation would load with no gene, and every gene
+# query, frequency and OncoPrint would silently leave the file's samples out.
+REQUIRED = ("Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2", "Tumor_Sample_Barcode")
+MISSING_HINT = ("a MAF names each mutation's gene in Hugo_Symbol (and its position in Chromosome, Start_Position ...); "
+                "add the missing column(s), e.g. by annotating the file again with vcf2maf or VEP")
 ALLELE = re.compile(r"^([ACGTNacgtn]+|-)$")
 CODING_BY_CLASS = {
     "Missense_Mutation": "MISSENSE", "In_Frame_Del": "MISSENSE", "In_Frame_Ins": "MISSENSE",
@@ -132,7 +136,7 @@ def load_maf(tx: IngestTransaction, path: Path, *, ref_genome: str | None, probl
     seen: dict[tuple, int] = {}
     build: str | None = wanted
     with progress(f"reading {path.name}", None) as advance:
-        for line, row in read_tsv(path, problems, required=REQUIRED, comment="#"):
+        for line, row in read_tsv(path, problems, required=REQUIRED, comment="#", missing_hint=MISSING_HINT):
             advance(1)
             row_build = _build(row, wanted, shown, line, problems)
             if row_build is None:
@@ -159,6 +163,10 @@ def load_maf(tx: IngestTransaction, path: Path, *, ref_genome: str | None, probl
             rows.append(rec)
             if problems.full:
                 break
+    geneless = [r for r in rows if r["gene"] is None]
+    if geneless:
+        problems.warning(shown, None, "Hugo_Symbol", f"{len(geneless)} of {len(rows)} mutation(s) name no gene (Hugo_Symbol empty or NA); "
+                         "they load without a gene, so gene queries do not count them", "fill in Hugo_Symbol where the mutation is in a gene")
     samples = {r["sample_id"] for r in rows}
     if problems.errors:
         return MafLoad(0, samples, build)

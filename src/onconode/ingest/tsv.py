@@ -84,6 +84,7 @@ def read_tsv(
     required: tuple[str, ...] = (),
     comment: str | None = None,
     delimiter: str = "\t",
+    missing_hint: str = "is this the right file type and tool version?",
 ) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, {header: value}) for each data row of a delimited file.
 
@@ -120,7 +121,7 @@ def read_tsv(
                         problems.error(
                             shown, line_no, ", ".join(missing),
                             f"required column(s) missing from the header (found: {', '.join(header)})",
-                            "is this the right file type and tool version?",
+                            missing_hint,
                         )
                         return
                     continue
