@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from onconode.ingest.cbioportal.confine import HINT, escape, outside
 from onconode.ingest.genome import normalize_ref_genome
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import refuse_nul
@@ -96,8 +97,11 @@ class MetaFile:
 
     @property
     def data_path(self) -> Path | None:
+        """The data file, or None when none is named or the name leads outside the study folder (confine.escape)."""
         name = self.fields.get("data_filename", "").strip()
-        return self.path.parent / name if name else None
+        if not name or escape(self.path.parent, name):
+            return None
+        return self.path.parent / name
 
 
 @dataclass
@@ -191,6 +195,11 @@ def _check_fields(meta: MetaFile, problems: Problems) -> bool:
                        f"stable_id {stable_id!r} is not valid for {meta.get('genetic_alteration_type')} {meta.get('datatype')}",
                        f"use one of: {', '.join(allowed)}")
         ok = False
+    name = meta.fields.get("data_filename", "").strip()
+    why = escape(meta.path.parent, name) if name else None
+    if why:
+        problems.error(shown, meta.lines.get("data_filename"), "data_filename", f"data_filename {why}", HINT)
+        return False
     data = meta.data_path
     if data is not None and not data.is_file():
         problems.error(shown, meta.lines.get("data_filename"), "data_filename",
@@ -227,6 +236,10 @@ def read_manifest(root: Path, problems: Problems) -> StudyManifest:
     metas: list[MetaFile] = []
     for path in sorted(root.iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.name.endswith("~") or not META_NAME.search(path.name):
+            continue
+        why = outside(root, path)
+        if why:
+            problems.error(str(path), None, None, f"the meta file {why}", HINT)
             continue
         parsed = parse_key_values(path, problems)
         if parsed is None:
