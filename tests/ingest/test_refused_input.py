@@ -208,3 +208,10 @@ def test_maf_rows_without_a_gene_load_with_a_warning_that_counts_them(store, tmp
     row[COLUMNS.index("Hugo_Symbol")] = ""
     report = ingest_maf(store, write_maf(tmp_path / "m.maf", [row]), ref_genome=None)
     assert any("1 of 1 mutation(s) name no gene" in p.message for p in report.problems)
+
+
+def test_a_maf_row_without_a_sample_is_a_located_problem_not_a_store_error(store, tmp_path):
+    row = list(BRAF)
+    row[COLUMNS.index("Tumor_Sample_Barcode")] = ""
+    p = one(refused(store, ingest_maf, write_maf(tmp_path / "m.maf", [row]), ref_genome=None), "m.maf", "names no sample")
+    assert (p.line, p.column) == (3, "Tumor_Sample_Barcode")

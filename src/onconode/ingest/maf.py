@@ -71,6 +71,9 @@ def _convert(row: dict[str, str], line: int, shown: str, build: str, problems: P
     a1, a2 = (_value(row, "Tumor_Seq_Allele1") or "").upper(), (_value(row, "Tumor_Seq_Allele2") or "").upper()
     alt = a2 if a2 and a2 != ref else a1
     ok = True
+    if _value(row, "Tumor_Sample_Barcode") is None:
+        problems.error(shown, line, "Tumor_Sample_Barcode", "the row names no sample", "give the tumour sample id of the mutation")
+        ok = False
     if not start.isdigit() or int(start) < 1:
         problems.error(shown, line, "Start_Position", f"{start!r} is not a positive whole number", "MAF positions are 1-based")
         ok = False
