@@ -215,3 +215,29 @@ def test_a_maf_row_without_a_sample_is_a_located_problem_not_a_store_error(store
     row[COLUMNS.index("Tumor_Sample_Barcode")] = ""
     p = one(refused(store, ingest_maf, write_maf(tmp_path / "m.maf", [row]), ref_genome=None), "m.maf", "names no sample")
     assert (p.line, p.column) == (3, "Tumor_Sample_Barcode")
+
+
+def test_a_phenopacket_with_a_key_given_twice_is_refused_naming_the_key(store, tmp_path):
+    text = (PHENOPACKETS / "melanoma_braf.json").read_text()
+    path = tmp_path / "p.json"
+    path.write_text(text.replace('"vitalStatus": {"status": "ALIVE"}', '"vitalStatus": {"status": "ALIVE", "status": "DECEASED"}', 1))
+    assert path.read_text() != text
+    p = one(refused(store, ingest_phenopackets, path, dataset="META"), "p.json", "appears twice in one JSON object")
+    assert p.column == "status"
+
+
+def test_cbioportal_cna_matrix_with_a_gene_column_twice_is_refused(store, tmp_path):
+    def twice(study: Path) -> None:
+        path = study / "data_cna.txt"
+        lines = path.read_text().splitlines()
+        lines = ["Hugo_Symbol\t" + lines[0]] + [line.split("\t")[0] + "\t" + line for line in lines[1:]]
+        path.write_text("\n".join(lines) + "\n")
+
+    p = one(refused(store, ingest_cbioportal, broken_study(tmp_path, twice)), "data_cna.txt", "appears 2 times")
+    assert (p.line, p.column) == (1, "Hugo_Symbol") and "columns 1 and 2" in p.message
+
+
+def test_cbioportal_meta_field_given_twice_with_different_values_is_refused(store, tmp_path):
+    study = broken_study(tmp_path, edit("meta_cna.txt", "data_filename: data_cna.txt", "data_filename: data_cna.txt\ndata_filename: other.txt"))
+    p = one(refused(store, ingest_cbioportal, study), "meta_cna.txt", "given twice with different values")
+    assert (p.line, p.column) == (9, "data_filename")

@@ -4,7 +4,8 @@ Python's JSON parser recurses once per nesting level, so a file nested 200,000 d
 in a RecursionError deep inside the parser (or in whatever walks the result next). The
 depth is therefore measured on the text before parsing, without recursion, and a file
 deeper or larger than any real record is refused with where it goes too deep. Strings
-holding NUL (written `\\u0000` in JSON) are refused too: text in the store never holds NUL.
+holding NUL (written `\\u0000` in JSON) are refused too: text in the store never holds NUL;
+and so is a key given twice in one object, which the parser would resolve by keeping the last.
 """
 
 from __future__ import annotations
@@ -57,6 +58,16 @@ def nul_fields(value: Any, path: str = "") -> Iterator[str]:
             stack.extend((f"{where}[{i}]", sub) for i, sub in enumerate(item))
 
 
+def _object(pairs: list[tuple[str, Any]], repeated: list[str]) -> dict[str, Any]:
+    """A JSON object as a dict, noting keys given twice (json.loads would keep the last silently)."""
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            repeated.append(key)
+        out[key] = value
+    return out
+
+
 def read_json(path: Path, problems: Problems, hint: str, max_depth: int = MAX_DEPTH, max_bytes: int = MAX_BYTES) -> Any:
     """The parsed JSON of `path`, or None with the problems recorded (`hint` says how to get a good copy)."""
     shown = str(path)
@@ -81,13 +92,19 @@ def read_json(path: Path, problems: Problems, hint: str, max_depth: int = MAX_DE
         problems.error(shown, deep[0], f"character {deep[1]}", f"the JSON nests deeper than {max_depth} levels here; no record is that deep",
                        "the file is damaged or not a record of this kind: " + hint)
         return None
+    repeated: list[str] = []
     try:
-        data = json.loads(text)
+        data = json.loads(text, object_pairs_hook=lambda pairs: _object(pairs, repeated))
     except json.JSONDecodeError as exc:
         problems.error(shown, exc.lineno, f"character {exc.colno}", f"not valid JSON ({exc.msg})", "fix the JSON syntax, or " + hint)
         return None
     except RecursionError:  # unreachable after too_deep with a sane limit; kept so no input ends in a traceback
         problems.error(shown, None, None, "the JSON nests too deep to read", hint)
+        return None
+    for key in repeated[:20]:
+        problems.error(shown, None, key, f"the key {key!r} appears twice in one JSON object; only one of its values could be kept",
+                       "remove the duplicate: which value is meant cannot be guessed")
+    if repeated:
         return None
     bad = list(nul_fields(data))
     for where in bad[:20]:

@@ -17,7 +17,7 @@ import pyarrow as pa
 from onconode.ingest.cbioportal.common import id_problem
 from onconode.ingest.problems import Problems
 from onconode.ingest.compressed import TruncatedFile
-from onconode.ingest.tsv import open_text, read_tsv, refuse_nul
+from onconode.ingest.tsv import open_text, read_tsv, refuse_duplicate_columns, refuse_nul
 from onconode.model import codes
 from onconode.model.tables import GENE_COPY_NUMBER
 from onconode.progress import Progress, silent
@@ -106,6 +106,8 @@ def read_cna_matrix(path: Path, known: set[str] | None, problems: Problems, prog
                         problems.error(shown, line_no, "Hugo_Symbol", "the header has neither Hugo_Symbol nor Entrez_Gene_Id",
                                        "the first columns of a CNA matrix name the gene")
                         return result
+                    if not refuse_duplicate_columns(shown, line_no, [h if h in GENE_COLUMNS else "" for h in header], problems):
+                        return result  # samples named twice are reported below, with their own message
                     hugo = header.index("Hugo_Symbol") if "Hugo_Symbol" in header else -1
                     entrez = header.index("Entrez_Gene_Id") if "Entrez_Gene_Id" in header else -1
                     first_seen: dict[str, int] = {}

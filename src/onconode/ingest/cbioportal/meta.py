@@ -152,8 +152,11 @@ def parse_key_values(path: Path, problems: Problems, what: str = "meta") -> tupl
             continue
         key, value = line.split(":", 1)
         key = key.strip()
-        if key in fields:
-            problems.warning(shown, number, key, f"field {key!r} is given twice (first on line {lines[key]}); the last value is used")
+        if key in fields and fields[key] != value.strip():
+            problems.error(shown, number, key, f"field {key!r} is given twice with different values (first on line {lines[key]})",
+                           "keep one line for the field: which value is meant cannot be guessed")
+            ok = False
+            continue
         fields[key] = value.strip()
         lines[key] = number
     return (fields, lines) if ok else None
