@@ -91,3 +91,15 @@ def test_cbioportal_death_before_diagnosis_is_refused(store, tmp_path):
     with pytest.raises(IngestError) as caught:
         ingest_cbioportal(store, study)
     assert any(p.column == "OS_MONTHS" and p.line == line + 1 and "negative" in p.message for p in caught.value.problems)
+
+
+def test_cbioportal_timeline_event_after_the_death_os_months_records_is_reported_at_its_line(store, tmp_path):
+    # FULL-P1 died at OS_MONTHS 12 (day 365); its Osimertinib starts on day 150. Day 500 is after death.
+    report = ingest_cbioportal(store, broken_study(tmp_path, edit("data_timeline_treatment.txt", "FULL-P1\t150\t", "FULL-P1\t500\t")))
+    found = [p for p in report.problems if p.file.endswith("data_timeline_treatment.txt") and p.column == "START_DATE"]
+    assert found and found[0].line == 4 and "day 500 is after the patient's death (OS_MONTHS puts it at day 365)" in found[0].message
+
+
+def test_cbioportal_timeline_within_the_rounding_of_os_months_is_not_reported(store, tmp_path):
+    report = ingest_cbioportal(store, broken_study(tmp_path, edit("data_timeline_treatment.txt", "FULL-P1\t150\t", "FULL-P1\t370\t")))
+    assert not [p for p in report.problems if "after the patient's death" in p.message]
