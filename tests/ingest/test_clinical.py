@@ -158,7 +158,6 @@ def test_all_problems_of_all_files_are_reported_together(store, tmp_path):
 @pytest.mark.parametrize(
     "edits, where, message",
     [
-        ({"responses.tsv": [("2019-07-01", "2019-03-20")]}, ("responses.tsv", 2, "response_date"), "dated before its treatment started"),
         ({"consents.tsv": [("HMF000002\tDUO:0000007\t1612\t2020-01-10\n", "")]}, ("patients.tsv", 3, "patient_id"), "has no consent rows"),
         ({"patients.tsv": [("informed_consent_date", "informed_consent_date\tshoe_size"), ("2019-02-25", "2019-02-25\t42"), ("2020-01-10", "2020-01-10\t44")]},
          ("patients.tsv", 1, "shoe_size"), "unknown column"),

@@ -114,6 +114,39 @@ def _dates(bundle: Bundle, findings: Findings, today: dt.date) -> None:
     for r in bundle.records["treatment"]:
         if r["start_date"] and r["end_date"] and r["end_date"] < r["start_date"]:
             _error(findings, r, "end_date", f"the treatment ends ({r['end_date']}) before it starts ({r['start_date']})", "check both dates")
+    _life_order(bundle, findings)
+
+
+# What happens to a patient after death, checked against patient.death_date: (table, date column, what it is).
+AFTER_DEATH = (
+    ("sample", "sampling_date", "the biopsy"), ("treatment", "start_date", "the treatment starts"),
+    ("treatment", "end_date", "the treatment ends"), ("treatment_response", "response_date", "the response is assessed"),
+)
+
+
+def _life_order(bundle: Bundle, findings: Findings) -> None:
+    """Dates in an order that cannot happen: death or the last follow-up before the diagnosis,
+    a follow-up after death, and a biopsy, treatment or response after death. Survival counts
+    from these dates, so one such row would give a negative or impossible survival time."""
+    patients = {r["patient_id"]: r for r in bundle.records["patient"] if r["patient_id"]}
+    for r in patients.values():
+        dx, death, seen = r["diagnosis_date"], r["death_date"], r["last_follow_up_date"]
+        if dx and death and death < dx:
+            _error(findings, r, "death_date", f"the death ({death}) is before the diagnosis ({dx})", "check both dates")
+        if dx and seen and seen < dx:
+            _error(findings, r, "last_follow_up_date", f"the last follow-up ({seen}) is before the diagnosis ({dx})", "check both dates")
+        if death and seen and seen > death:
+            _error(findings, r, "last_follow_up_date", f"the last follow-up ({seen}) is after the death ({death})",
+                   "check both dates; for a deceased patient the last follow-up is at most the date of death")
+    for table, column, what in AFTER_DEATH:
+        for r in bundle.records[table]:
+            patient = patients.get(r["patient_id"])
+            death = patient["death_date"] if patient is not None else None
+            if death and r[column] and r[column] > death:
+                file, line, where = patient.where("death_date")
+                at = f"{file}:{line}" if line is not None else file
+                _error(findings, r, column, f"{what} ({r[column]}) after the patient's death ({death}, {at}: {where})",
+                       "check this date and the date of death")
 
 
 def _samples_and_treatments(bundle: Bundle, store: Store, findings: Findings) -> None:
@@ -167,7 +200,9 @@ def _responses(bundle: Bundle, store: Store, findings: Findings) -> None:
         if owner != r["patient_id"]:
             _error(findings, r, "treatment_id", f"treatment {tid} belongs to patient {owner}, not {r['patient_id']}", "correct the patient_id or the treatment_id")
         elif start and r["response_date"] and r["response_date"] < start:
-            _warning(findings, r, "response_date", f"the response ({r['response_date']}) is dated before its treatment started ({start})", "check the dates")
+            # A response measures a treatment's effect, so it cannot precede it; a baseline scan is not a response.
+            _error(findings, r, "response_date", f"the response ({r['response_date']}) is dated before its treatment started ({start})",
+                   "check both dates; leave baseline assessments out of the responses")
     if "treatment" in bundle.sent and "treatment_response" not in bundle.sent:
         _orphaned_responses(bundle, store, findings, set(treatments))
 

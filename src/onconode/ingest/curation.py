@@ -132,7 +132,7 @@ def _header(path: Path) -> list[str]:
             for line in fh:
                 if line.strip():
                     return [h.strip() for h in line.rstrip("\r\n").split("\t")]
-    except (OSError, UnicodeDecodeError):
+    except (OSError, EOFError, UnicodeDecodeError):
         return []  # read_tsv reports why the file cannot be read
     return []
 

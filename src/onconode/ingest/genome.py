@@ -41,8 +41,20 @@ def normalize_ref_genome(name: str) -> str | None:
     return None
 
 
+# Columns of the model that hold a contig name; every reader stores them through canonical_contig.
+CONTIG_COLUMNS = ("chromosome", "start_chromosome", "end_chromosome")
+
+
 def canonical_contig(name: str) -> str:
-    """'chr7' → '7', 'chrM' / 'M' → 'MT'; other names are returned unchanged."""
+    """The one name the store keeps for a contig, on either build: 'chr7' → '7', 'chrX' / 'x' → 'X',
+    'chrM' / 'M' → 'MT', 'chrUn_KI270302v1' → 'Un_KI270302v1'.
+
+    Files spell GRCh38 contigs 'chr7' (UCSC, Hartwig v38) and GRCh37 ones '7' (Ensembl,
+    Hartwig v37), and some mix them; stored as written, a query or a Beacon request for
+    chromosome 7 would miss half of them. The build is kept per sample (tumor_profile),
+    so the name alone need not tell it, and the store, the gene table and the Beacon
+    (whose query parser maps 'chr7' and 'refseq:NC_000007.13' to '7') all use this form.
+    """
     base = name[3:] if name.lower().startswith("chr") else name
     if base.upper() in ("M", "MT"):
         return "MT"

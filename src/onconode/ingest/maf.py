@@ -25,7 +25,11 @@ from onconode.progress import Progress, silent
 from onconode.store import Store
 from onconode.store.transaction import IngestTransaction
 
-REQUIRED = ("Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2", "Tumor_Sample_Barcode")
+# Hugo_Symbol is required: without it every mutation would load with no gene, and every gene
+# query, frequency and OncoPrint would silently leave the file's samples out.
+REQUIRED = ("Hugo_Symbol", "Chromosome", "Start_Position", "Reference_Allele", "Tumor_Seq_Allele2", "Tumor_Sample_Barcode")
+MISSING_HINT = ("a MAF names each mutation's gene in Hugo_Symbol (and its position in Chromosome, Start_Position ...); "
+                "add the missing column(s), e.g. by annotating the file again with vcf2maf or VEP")
 ALLELE = re.compile(r"^([ACGTNacgtn]+|-)$")
 CODING_BY_CLASS = {
     "Missense_Mutation": "MISSENSE", "In_Frame_Del": "MISSENSE", "In_Frame_Ins": "MISSENSE",
@@ -67,6 +71,9 @@ def _convert(row: dict[str, str], line: int, shown: str, build: str, problems: P
     a1, a2 = (_value(row, "Tumor_Seq_Allele1") or "").upper(), (_value(row, "Tumor_Seq_Allele2") or "").upper()
     alt = a2 if a2 and a2 != ref else a1
     ok = True
+    if _value(row, "Tumor_Sample_Barcode") is None:
+        problems.error(shown, line, "Tumor_Sample_Barcode", "the row names no sample", "give the tumour sample id of the mutation")
+        ok = False
     if not start.isdigit() or int(start) < 1:
         problems.error(shown, line, "Start_Position", f"{start!r} is not a positive whole number", "MAF positions are 1-based")
         ok = False
@@ -95,7 +102,7 @@ def _convert(row: dict[str, str], line: int, shown: str, build: str, problems: P
     hgvsc = _value(row, "HGVSc")
     mtype = "INDEL" if "-" in (ref, alt) or len(ref) != len(alt) else ("SNP" if len(ref) == 1 else "MNP")
     return {
-        "sample_id": _value(row, "Tumor_Sample_Barcode"), "chromosome": chrom, "position": int(start), "ref": ref, "alt": alt,
+        "sample_id": _value(row, "Tumor_Sample_Barcode"), "chromosome": genome.canonical_contig(chrom), "position": int(start), "ref": ref, "alt": alt,
         "type": mtype, "filter": _value(row, "FILTER"), "gene": _value(row, "Hugo_Symbol"),
         "transcript": _value(row, "Transcript_ID"), "canonical_effect": _value(row, "Consequence"),
         "coding_effect": CODING_BY_CLASS.get(cls or "", "NONE") if cls else None,
@@ -132,7 +139,7 @@ def load_maf(tx: IngestTransaction, path: Path, *, ref_genome: str | None, probl
     seen: dict[tuple, int] = {}
     build: str | None = wanted
     with progress(f"reading {path.name}", None) as advance:
-        for line, row in read_tsv(path, problems, required=REQUIRED, comment="#"):
+        for line, row in read_tsv(path, problems, required=REQUIRED, comment="#", missing_hint=MISSING_HINT):
             advance(1)
             row_build = _build(row, wanted, shown, line, problems)
             if row_build is None:
@@ -159,6 +166,10 @@ def load_maf(tx: IngestTransaction, path: Path, *, ref_genome: str | None, probl
             rows.append(rec)
             if problems.full:
                 break
+    geneless = [r for r in rows if r["gene"] is None]
+    if geneless:
+        problems.warning(shown, None, "Hugo_Symbol", f"{len(geneless)} of {len(rows)} mutation(s) name no gene (Hugo_Symbol empty or NA); "
+                         "they load without a gene, so gene queries do not count them", "fill in Hugo_Symbol where the mutation is in a gene")
     samples = {r["sample_id"] for r in rows}
     if problems.errors:
         return MafLoad(0, samples, build)

@@ -12,7 +12,6 @@ Everything the model cannot hold is named in a warning, never dropped silently.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from phenopackets.schema.v2.core import individual_pb2
 from onconode.ingest.clinical_bundle import Bundle, Findings, Record, current_rows, load_bundle
 from onconode.ingest.clinical_checks import check_bundle, check_values
 from onconode.ingest.curation import Curation, load_curation
+from onconode.ingest.json_input import read_json
 from onconode.ingest.report import IngestReport
 from onconode.model.codes import RESPONSE_ALIASES
 from onconode.progress import Progress, silent
@@ -46,6 +46,7 @@ NOT_HELD_BIOSAMPLE = (
     "measurements", "phenotypicFeatures", "tumorProgression", "tumorGrade", "pathologicalStage",
     "pathologicalTnmFinding", "diagnosticMarkers", "files", "sampleProcessing", "sampleStorage",
 )
+MAX_PACKET_BYTES = 64 << 20  # one patient's phenopacket is kilobytes; anything near this is not one
 NOT_HELD_ACTION = ("treatmentTarget", "treatmentIntent", "adverseEvents", "treatmentTerminationReason")
 
 
@@ -63,17 +64,8 @@ def _files(path: Path, findings: Findings) -> list[Path]:
 
 def _parse(path: Path, findings: Findings) -> tuple[Phenopacket | None, dict]:
     shown = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        raw = json.loads(text)
-    except UnicodeDecodeError:
-        findings.error(shown, None, None, "the file is not UTF-8 text", "save it as UTF-8 JSON")
-        return None, {}
-    except json.JSONDecodeError as exc:
-        findings.error(shown, exc.lineno, None, f"not valid JSON: {exc.msg} (column {exc.colno})", "fix the JSON syntax")
-        return None, {}
-    except OSError as exc:
-        findings.error(shown, None, None, f"cannot read the file ({exc.strerror})", "check the path and permissions")
+    raw = read_json(path, findings, "export the phenopacket again", max_bytes=MAX_PACKET_BYTES)
+    if raw is None:
         return None, {}
     if not isinstance(raw, dict):
         findings.error(shown, None, None, "the JSON is not an object", "a phenopacket is one JSON object")

@@ -162,7 +162,7 @@ SOMATIC_VARIANT = Table(
     source="PURPLE somatic VCF (SAGE/PAVE/PURPLE INFO), generic VCF, MAF",
     columns=(
         SAMPLE_ID,
-        col("chromosome", S, "Contig name as in the reference genome (1..22, X, Y, MT or chr-prefixed).", required=True),
+        col("chromosome", S, "Contig name, one spelling for both builds: 1..22, X, Y, MT (a file's chr7 or chrM is stored as 7 or MT).", required=True),
         col("position", I, "1-based position of the first reference base.", required=True, minimum=1),
         col("ref", S, "Reference allele.", required=True),
         col("alt", S, "Alternate allele.", required=True),

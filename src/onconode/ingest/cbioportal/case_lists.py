@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from onconode.ingest.cbioportal.confine import HINT, outside
 from onconode.ingest.cbioportal.meta import parse_key_values
 from onconode.ingest.problems import Problems
 
@@ -43,6 +44,10 @@ def read_case_lists(root: Path, study_id: str | None, problems: Problems) -> Cas
         return result
     for path in sorted(folder.iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.name.endswith("~"):
+            continue
+        why = outside(root, path)
+        if why:
+            problems.error(str(path), None, None, f"the case list {why}", HINT)
             continue
         parsed = parse_key_values(path, problems, what="case list")
         if parsed is None:

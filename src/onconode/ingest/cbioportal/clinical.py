@@ -14,7 +14,7 @@ from pathlib import Path
 
 from onconode.ingest.cbioportal.common import id_problem, is_null, number
 from onconode.ingest.problems import Problems
-from onconode.ingest.tsv import open_text
+from onconode.ingest.tsv import open_text, refuse_duplicate_columns, refuse_nul
 
 DATATYPES = ("STRING", "NUMBER", "BOOLEAN")
 METADATA_LINES = ("display names", "descriptions", "datatypes", "priorities")
@@ -96,6 +96,9 @@ def read_clinical(path: Path, level: str, problems: Problems) -> ClinicalFile:
     except (OSError, EOFError, zlib.error) as exc:
         problems.error(shown, None, None, f"cannot read the file ({exc})", "check the path and permissions, or copy it again if it is corrupt")
         return result
+    names = [h.strip() for h in lines[4].split("\t")] if len(lines) > 4 else None
+    if not all([refuse_nul(shown, i, line, problems, names) for i, line in enumerate(lines, start=1)]):
+        return result
     meta = [line for line in lines[:4] if line.startswith("#")]
     if len(meta) < 4 or any(not line.startswith("#") for line in lines[:4]):
         problems.error(shown, min(len(meta) + 1, max(len(lines), 1)), None,
@@ -151,12 +154,8 @@ def _check_header(shown: str, header: list[str], meta: list[list[str]], level: s
             problems.error(shown, 5, name, f"required column {name} is missing from the attribute header",
                            f"a clinical {level} file must have {' and '.join(required)}")
             ok = False
-    seen: set[str] = set()
+    ok = refuse_duplicate_columns(shown, 5, header, problems) and ok
     for name in header:
-        if name in seen:
-            problems.error(shown, 5, name, f"column {name} appears twice", "remove the duplicate column")
-            ok = False
-        seen.add(name)
         if name in BANNED:
             problems.error(shown, 5, name, f"{name} is computed by cBioPortal and may not be in a study file", "remove the column")
             ok = False

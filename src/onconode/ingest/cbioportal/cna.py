@@ -16,7 +16,8 @@ import pyarrow as pa
 
 from onconode.ingest.cbioportal.common import id_problem
 from onconode.ingest.problems import Problems
-from onconode.ingest.tsv import open_text, read_tsv
+from onconode.ingest.compressed import TruncatedFile
+from onconode.ingest.tsv import open_text, read_tsv, refuse_duplicate_columns, refuse_nul
 from onconode.model import codes
 from onconode.model.tables import GENE_COPY_NUMBER
 from onconode.progress import Progress, silent
@@ -77,6 +78,9 @@ def read_cna_matrix(path: Path, known: set[str] | None, problems: Problems, prog
     shown = str(path)
     try:
         fh = open_text(path)
+    except TruncatedFile as exc:
+        problems.error(shown, None, None, str(exc))
+        return result
     except OSError as exc:
         problems.error(shown, None, None, f"cannot open the file ({exc.strerror})", "check the path and permissions")
         return result
@@ -90,6 +94,10 @@ def read_cna_matrix(path: Path, known: set[str] | None, problems: Problems, prog
             for raw in fh:
                 line_no += 1
                 line = raw.rstrip("\r\n")
+                if not refuse_nul(shown, line_no, line, problems, header):
+                    if header is None or problems.full:
+                        return result
+                    continue
                 if header is None:
                     if not line.strip() or line.startswith("#"):
                         continue
@@ -98,6 +106,8 @@ def read_cna_matrix(path: Path, known: set[str] | None, problems: Problems, prog
                         problems.error(shown, line_no, "Hugo_Symbol", "the header has neither Hugo_Symbol nor Entrez_Gene_Id",
                                        "the first columns of a CNA matrix name the gene")
                         return result
+                    if not refuse_duplicate_columns(shown, line_no, [h if h in GENE_COLUMNS else "" for h in header], problems):
+                        return result  # samples named twice are reported below, with their own message
                     hugo = header.index("Hugo_Symbol") if "Hugo_Symbol" in header else -1
                     entrez = header.index("Entrez_Gene_Id") if "Entrez_Gene_Id" in header else -1
                     first_seen: dict[str, int] = {}

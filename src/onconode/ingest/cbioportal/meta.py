@@ -13,8 +13,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from onconode.ingest.cbioportal.confine import HINT, escape, outside
 from onconode.ingest.genome import normalize_ref_genome
 from onconode.ingest.problems import Problems
+from onconode.ingest.tsv import refuse_nul
 
 # validateData.py picks meta files by this pattern: `meta_study.txt`, `study.meta`,
 # `data_meta.txt` are meta files; `metal_test` is not.
@@ -97,8 +99,11 @@ class MetaFile:
 
     @property
     def data_path(self) -> Path | None:
+        """The data file, or None when none is named or the name leads outside the study folder (confine.escape)."""
         name = self.fields.get("data_filename", "").strip()
-        return self.path.parent / name if name else None
+        if not name or escape(self.path.parent, name):
+            return None
+        return self.path.parent / name
 
 
 @dataclass
@@ -138,6 +143,10 @@ def parse_key_values(path: Path, problems: Problems, what: str = "meta") -> tupl
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        key = line.split(":", 1)[0].strip()
+        if not refuse_nul(shown, number, line, problems, [key, key], delimiter=":"):
+            ok = False
+            continue
         if ":" not in line:
             problems.error(shown, number, None, f"invalid {what} file entry: no ':' found in {line.strip()[:60]!r}",
                            "every line must read `key: value`")
@@ -145,8 +154,11 @@ def parse_key_values(path: Path, problems: Problems, what: str = "meta") -> tupl
             continue
         key, value = line.split(":", 1)
         key = key.strip()
-        if key in fields:
-            problems.warning(shown, number, key, f"field {key!r} is given twice (first on line {lines[key]}); the last value is used")
+        if key in fields and fields[key] != value.strip():
+            problems.error(shown, number, key, f"field {key!r} is given twice with different values (first on line {lines[key]})",
+                           "keep one line for the field: which value is meant cannot be guessed")
+            ok = False
+            continue
         fields[key] = value.strip()
         lines[key] = number
     return (fields, lines) if ok else None
@@ -188,6 +200,11 @@ def _check_fields(meta: MetaFile, problems: Problems) -> bool:
                        f"stable_id {stable_id!r} is not valid for {meta.get('genetic_alteration_type')} {meta.get('datatype')}",
                        f"use one of: {', '.join(allowed)}")
         ok = False
+    name = meta.fields.get("data_filename", "").strip()
+    why = escape(meta.path.parent, name) if name else None
+    if why:
+        problems.error(shown, meta.lines.get("data_filename"), "data_filename", f"data_filename {why}", HINT)
+        return False
     data = meta.data_path
     if data is not None and not data.is_file():
         problems.error(shown, meta.lines.get("data_filename"), "data_filename",
@@ -224,6 +241,10 @@ def read_manifest(root: Path, problems: Problems) -> StudyManifest:
     metas: list[MetaFile] = []
     for path in sorted(root.iterdir()):
         if not path.is_file() or path.name.startswith(".") or path.name.endswith("~") or not META_NAME.search(path.name):
+            continue
+        why = outside(root, path)
+        if why:
+            problems.error(str(path), None, None, f"the meta file {why}", HINT)
             continue
         parsed = parse_key_values(path, problems)
         if parsed is None:

@@ -145,7 +145,8 @@ def ingest_cbioportal(store: Store, path: Path, *, dataset: str | None = None, p
         if part_sv.germline:
             problems.warning(str(meta.data_path), None, "SV_Status",
                              f"{part_sv.germline} GERMLINE structural variant(s) are not loaded: the store holds somatic SVs")
-    timeline = read_timelines([m.data_path for m in manifest.of_kind("timeline")], known_patients, problems, progress)
+    deaths = {p["patient_id"]: p["death_date"] for p in h.patients if p.get("death_date")}
+    timeline = read_timelines([m.data_path for m in manifest.of_kind("timeline")], known_patients, problems, progress, deaths)
     if timeline.other_events:
         shown = ", ".join(f"{n} {t}" for t, n in sorted(timeline.other_events.items()))
         problems.warning(str(path), None, "EVENT_TYPE", f"timeline events other than TREATMENT are not loaded ({shown})")

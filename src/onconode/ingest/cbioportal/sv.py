@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from onconode.ingest.cbioportal.common import id_problem, is_null
-from onconode.ingest.genome import check_position, normalize_ref_genome
+from onconode.ingest.genome import canonical_contig, check_position, normalize_ref_genome
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import read_tsv
 from onconode.progress import Progress, silent
@@ -38,17 +38,18 @@ def _cell(row: dict[str, str], name: str) -> str | None:
 
 
 def _position(shown: str, line: int, row: dict[str, str], site: str, ref_genome: str, problems: Problems) -> tuple[str | None, int | None]:
+    """(contig in the store's spelling, position) of one site; an unknown contig or a bad position is a problem."""
     chrom, pos = _cell(row, f"{site}_Chromosome"), _cell(row, f"{site}_Position")
-    if pos is None:
-        return chrom, None
-    if not pos.isdigit() or int(pos) < 1:
+    if pos is not None and (not pos.isdigit() or int(pos) < 1):
         problems.error(shown, line, f"{site}_Position", f"{pos!r} is not a position (a whole number from 1)")
-        return chrom, None
-    if chrom is not None:
-        why = check_position(chrom, int(pos), ref_genome)
-        if why:
-            problems.error(shown, line, f"{site}_Position", why, "check the study's reference_genome and the coordinates")
-    return chrom, int(pos)
+        pos = None
+    if chrom is None:
+        return None, int(pos) if pos is not None else None
+    why = check_position(chrom, 1, ref_genome) or (check_position(chrom, int(pos), ref_genome) if pos is not None else None)
+    if why:
+        column = f"{site}_Chromosome" if "contig" in why else f"{site}_Position"
+        problems.error(shown, line, column, why, "check the study's reference_genome and the coordinates")
+    return canonical_contig(chrom), int(pos) if pos is not None else None
 
 
 def read_sv(path: Path, known: set[str] | None, ref_genome: str, problems: Problems, progress: Progress = silent) -> SvLoad:

@@ -10,12 +10,14 @@ type its SUBTYPE says and AGENT_CLASS as mechanism, with curated = false.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from onconode.ingest.cbioportal.common import days_after_anchor, is_null
+from onconode.ingest.cbioportal.common import ANCHOR_DATE, days_after_anchor, is_null
 from onconode.ingest.curation import DrugCuration, default_drug_table
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import read_tsv
@@ -68,7 +70,20 @@ def _drug_type(row: dict[str, str]) -> str | None:
     return "Other" if _cell(row, "SUBTYPE") or _cell(row, "TREATMENT_TYPE") else None
 
 
-def _read_events(path: Path, known: set[str] | None, problems: Problems, load: TimelineLoad, advance) -> list[_Event]:
+# OS_MONTHS is months with two decimals or fewer, so a death date derived from it is known to
+# within about half a month; an event later than that after it is reported, not guessed away.
+AFTER_DEATH_SLACK_DAYS = 16
+
+
+def _after_death(shown: str, line: int, column: str, day: int, death: dt.date | None, problems: Problems) -> None:
+    """Warn when an event's day (after diagnosis) falls after the death that OS_MONTHS records."""
+    if death is not None and days_after_anchor(day) > death + dt.timedelta(days=AFTER_DEATH_SLACK_DAYS):
+        problems.warning(shown, line, column, f"day {day} is after the patient's death (OS_MONTHS puts it at day {(death - ANCHOR_DATE).days})",
+                         "check the event's days and the patient's OS_MONTHS")
+
+
+def _read_events(path: Path, known: set[str] | None, problems: Problems, load: TimelineLoad, advance,
+                 deaths: Mapping[str, dt.date] | None = None) -> list[_Event]:
     shown = str(path)
     events: list[_Event] = []
     header_ok = True
@@ -97,6 +112,10 @@ def _read_events(path: Path, known: set[str] | None, problems: Problems, load: T
         if stop is not None and stop < start:
             problems.error(shown, line, "STOP_DATE", f"the event stops (day {stop}) before it starts (day {start})")
             continue
+        death = (deaths or {}).get(patient)
+        _after_death(shown, line, "START_DATE", start, death, problems)
+        if stop is not None and stop != start:
+            _after_death(shown, line, "STOP_DATE", stop, death, problems)
         event_type = row["EVENT_TYPE"].strip().upper()
         if event_type != "TREATMENT":
             load.other_events[event_type or "(empty)"] += 1
@@ -114,13 +133,17 @@ def _read_events(path: Path, known: set[str] | None, problems: Problems, load: T
     return events
 
 
-def read_timelines(paths: list[Path], known: set[str] | None, problems: Problems, progress: Progress = silent) -> TimelineLoad:
-    """Treatments of every timeline file; treatment ids are `<patient>-treatment-<n>` by start day."""
+def read_timelines(paths: list[Path], known: set[str] | None, problems: Problems, progress: Progress = silent,
+                   deaths: Mapping[str, dt.date] | None = None) -> TimelineLoad:
+    """Treatments of every timeline file; treatment ids are `<patient>-treatment-<n>` by start day.
+
+    `deaths` (patient → date of death from OS_MONTHS) lets an event after death be reported at its line.
+    """
     load = TimelineLoad()
     events: list[_Event] = []
     with progress("timeline", None) as advance:
         for path in paths:
-            events.extend(_read_events(path, known, problems, load, advance))
+            events.extend(_read_events(path, known, problems, load, advance, deaths))
     regimens: dict[tuple[str, int, int | None], list[_Event]] = {}
     for event in sorted(events, key=lambda e: (e.patient, e.start, e.stop if e.stop is not None else e.start)):
         regimens.setdefault((event.patient, event.start, event.stop), []).append(event)

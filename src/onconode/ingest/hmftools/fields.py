@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.genome import check_position
+from onconode.ingest.genome import CONTIG_COLUMNS, canonical_contig, check_position
 from onconode.ingest.problems import Problems
 from onconode.ingest.values import BadValue, coerce, is_missing
 from onconode.model import Table
@@ -38,11 +38,13 @@ class FieldReader:
         return self.value(raw, line, header, column or header)
 
     def value(self, raw: Any, line: int | None, where: str, column: str) -> Any:
+        """The typed value; a contig name in the store's one spelling (genome.canonical_contig)."""
         try:
-            return coerce(raw, self._columns[column])
+            value = coerce(raw, self._columns[column])
         except BadValue as exc:
             self.problems.error(self.path, line, where, str(exc), HINT)
             return None
+        return canonical_contig(value) if column in CONTIG_COLUMNS and isinstance(value, str) else value
 
     def required(self, row: dict[str, Any], line: int | None, header: str, column: str | None = None) -> Any:
         """Like `get`, but a missing value is a problem too."""

@@ -9,14 +9,13 @@ tumour. Problems are located by JSON path (e.g. `purple.fit.purity`).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from onconode.ingest.hmftools.fields import FieldReader
+from onconode.ingest.json_input import read_json
 from onconode.ingest.problems import Problems
-from onconode.ingest.tsv import open_text
 from onconode.model.tables import DRIVER, FUSION, GENE_COPY_NUMBER, SOMATIC_VARIANT, STRUCTURAL_VARIANT, SV_BREAKEND, TUMOR_PROFILE
 
 Row = dict[str, Any]
@@ -66,17 +65,8 @@ def _list(reader: FieldReader, obj: Any, where: str) -> list[dict]:
 
 def load_json(path: Path, problems: Problems) -> dict | None:
     shown = str(path)
-    try:
-        with open_text(path) as fh:
-            data = json.load(fh)
-    except json.JSONDecodeError as exc:
-        problems.error(shown, exc.lineno, f"character {exc.colno}", f"not valid JSON ({exc.msg})", "copy the file again from the ORANGE output")
-        return None
-    except UnicodeDecodeError as exc:
-        problems.error(shown, None, None, f"the file is not valid UTF-8 text ({exc.reason})", "copy the file again from the ORANGE output")
-        return None
-    except (OSError, EOFError, RecursionError, ValueError) as exc:
-        problems.error(shown, None, None, f"cannot read the file ({exc})", "copy the file again from the ORANGE output")
+    data = read_json(path, problems, "copy the file again from the ORANGE output")
+    if data is None:
         return None
     if not isinstance(data, dict):
         problems.error(shown, None, None, "the JSON is not an object", "is this an ORANGE record?")

@@ -12,7 +12,7 @@ from typing import Any
 
 from onconode.ingest.hmftools.fields import FieldReader, check_unique
 from onconode.ingest.problems import Problems
-from onconode.ingest.tsv import open_text, read_tsv
+from onconode.ingest.tsv import open_text, read_tsv, refuse_nul
 from onconode.model import codes as C
 from onconode.model.tables import COPY_NUMBER_SEGMENT, DRIVER, GENE_COPY_NUMBER, TUMOR_PROFILE
 
@@ -58,7 +58,7 @@ def read_qc(path: Path, problems: Problems) -> Row:
         with open_text(path) as fh:
             for line_no, raw in enumerate(fh, start=1):
                 line = raw.rstrip("\r\n")
-                if not line.strip():
+                if not line.strip() or not refuse_nul(reader.path, line_no, line, problems, ["key", "value"]):
                     continue
                 parts = line.split("\t")
                 if len(parts) != 2:

@@ -51,7 +51,7 @@ def _tool_versions(files: SampleFiles, headers: dict[str, sv_vcf.VcfHeader]) -> 
                         key, _, value = line.strip().partition("=")
                         if key == "version" and value:
                             versions.setdefault(name.split(".")[0], value)
-            except (OSError, UnicodeDecodeError):
+            except (OSError, EOFError, UnicodeDecodeError):
                 pass  # a version note is a courtesy; an unreadable one is not worth failing for
     for header in headers.values():
         for tool, value in header.versions.items():

@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.genome import detect_from_contigs, normalize_ref_genome
+from onconode.ingest.genome import canonical_contig, detect_from_contigs, normalize_ref_genome
 from onconode.ingest.hmftools.fields import FieldReader
 from onconode.ingest.problems import Problems
-from onconode.ingest.tsv import open_text
+from onconode.ingest.tsv import open_text, refuse_nul
+from onconode.ingest.vcf.fields import VCF_COLUMNS
 from onconode.model.tables import STRUCTURAL_VARIANT
 
 KEPT_FILTERS = {"PASS", "INFERRED"}
@@ -53,6 +54,8 @@ def read_header(path: Path, problems: Problems) -> VcfHeader | None:
             for raw in fh:
                 header.lines += 1
                 line = raw.rstrip("\r\n")
+                if not refuse_nul(shown, header.lines, line, problems):
+                    return None
                 if header.lines == 1 and not line.startswith("##fileformat=VCF"):
                     problems.error(shown, 1, None, "the file does not start with ##fileformat=VCF", "is this a VCF file?")
                     return None
@@ -148,6 +151,8 @@ def read_breakends(path: Path, problems: Problems, header: VcfHeader, ref_genome
                 line += 1
                 if line <= header.lines or not raw.strip():
                     continue
+                if not refuse_nul(reader.path, line, raw.rstrip("\r\n"), problems, VCF_COLUMNS):
+                    continue
                 fields = raw.rstrip("\r\n").split("\t")
                 if len(fields) < 8:
                     reader.error(line, None, f"{len(fields)} fields where a VCF record has at least 8", "the line is cut short; copy the file again")
@@ -166,7 +171,7 @@ def read_breakends(path: Path, problems: Problems, header: VcfHeader, ref_genome
                 elif not alt or alt.startswith("<"):
                     reader.error(line, "ALT", f"ALT {alt!r} is not in breakend notation", "PURPLE SV VCFs write e.g. C[1:756332[ or C.")
                 elif reader.position(chrom, pos, line, "POS", "CHROM"):
-                    out[vcf_id] = Breakend(vcf_id, line, chrom, pos, _orientation(alt), alt, filt if filt not in ("", ".") else "PASS", qual, info)
+                    out[vcf_id] = Breakend(vcf_id, line, canonical_contig(chrom), pos, _orientation(alt), alt, filt if filt not in ("", ".") else "PASS", qual, info)
                 if problems.full:
                     break
     except UnicodeDecodeError as exc:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from isal import igzip, isal_zlib
 
+from onconode.ingest.compressed import is_gzip
 from onconode.ingest.vcf.ahead import background
 
 CHUNK_BYTES = 8 << 20  # small enough that the stages overlap from the first chunk to the last
@@ -44,9 +45,7 @@ class BodyError(Exception):
 
 
 def _open(path: Path):
-    with open(path, "rb") as fh:
-        gz = fh.read(2) == b"\x1f\x8b"
-    return igzip.open(path, "rb") if gz else open(path, "rb")
+    return igzip.open(path, "rb") if is_gzip(path) else open(path, "rb")
 
 
 def _blocks(path: Path, size: int) -> Iterator[bytes]:
@@ -104,7 +103,10 @@ def chunks(path: Path, header_lines: int, chunk_bytes: int | None = None) -> Ite
         if rest and not skip:
             yield Chunk(line, rest + b"\n")
     except (EOFError, OSError, zlib.error, isal_zlib.error, gzip.BadGzipFile) as exc:
-        raise BodyError(line, f"the file ends early or is damaged ({exc}); a truncated download or copy?") from exc
+        # The block that failed is lost whole, so the first line not read is known, not the line that broke.
+        first = max(line, header_lines + 1)
+        raise BodyError(first, f"the compressed data ends early or is damaged ({exc}): the records from this line on "
+                               "cannot be read (truncated BGZF/gzip data; an interrupted download or copy?)") from exc
     finally:
         close = getattr(blocks, "close", None)
         if close is not None:

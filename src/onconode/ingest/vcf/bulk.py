@@ -69,6 +69,16 @@ def _bools(bits: bytes, rows: int) -> pa.Array:
     return pa.Array.from_buffers(pa.bool_(), rows, [None, pa.py_buffer(bits)])
 
 
+def _canonical_contigs(names: pa.Array) -> pa.Array:
+    """Contig names in the store's one spelling (genome.canonical_contig), computed once per distinct name."""
+    encoded = pc.dictionary_encode(names)
+    spelled = encoded.dictionary.to_pylist()
+    canonical = [genome.canonical_contig(name) for name in spelled]
+    if canonical == spelled:
+        return names
+    return pa.array(canonical, pa.string()).take(encoded.indices)
+
+
 def _coded(values: pa.Array, allowed: pa.Array, other: str) -> pa.Array:
     """A value outside `allowed` becomes `other`; missing stays missing."""
     keep = pc.or_(pc.is_null(values), pc.is_in(values, value_set=allowed))
@@ -105,6 +115,7 @@ class BulkConverter:
         if n + len(got["hard"]) != lines:  # the scanner and the chunker disagree on lines: never guess
             return BulkResult(None, list(range(lines)))
         cols: dict[str, pa.Array] = {name: _strings(got[name], n) for name in ("chromosome", "ref", "alt", "filter")}
+        cols["chromosome"] = _canonical_contigs(cols["chromosome"])
         cols["sample_id"] = pa.repeat(pa.scalar(self.sample_id, pa.string()), n)
         cols["position"] = _numbers(got["position"], n, pa.int64())
         for col, buffers in zip(STRING_INFO.values(), got["strings"]):

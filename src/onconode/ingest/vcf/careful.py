@@ -91,6 +91,7 @@ def convert(line: str, line_no: int, ctx: Context) -> list[dict[str, Any]]:
         p.error(shown, line_no, "CHROM" if "contig" in where else "POS", where,
                 f"is the file on {ctx.ref_genome}? pass --ref-genome if not, or remove the record")
         return []
+    chrom = genome.canonical_contig(chrom)
     values = _info_values(info)
     infos = ctx.header.infos
     tumor_field = fields_[ctx.tumor_index]

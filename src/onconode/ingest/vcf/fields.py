@@ -22,6 +22,7 @@ ALL_INFO = tuple(FLOAT_INFO) + tuple(STRING_INFO) + FLAG_INFO + ANNOTATION_KEYS
 ANNOTATION_COLUMNS = ("gene", "transcript", "canonical_effect", "coding_effect", "worst_coding_effect", "hgvs_coding", "hgvs_protein")
 TIERS = {"HOTSPOT", "PANEL", "HIGH_CONFIDENCE", "LOW_CONFIDENCE", "UNKNOWN"}
 
+VCF_COLUMNS = ("CHROM", "POS", "ID", "REF", "ALT", "QUAL", "FILTER", "INFO", "FORMAT")  # a record's fixed fields, for locating problems
 COLUMNS = SOMATIC_VARIANT.column_names
 SCHEMA = SOMATIC_VARIANT.arrow_schema
 

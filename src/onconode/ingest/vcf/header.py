@@ -16,7 +16,9 @@ from pathlib import Path
 import cyvcf2
 
 from onconode.ingest import genome
+from onconode.ingest.compressed import HINT, TruncatedFile, check_complete, inflates_to_the_end, is_gzip
 from onconode.ingest.problems import Problems
+from onconode.ingest.tsv import refuse_nul
 
 TUMOR_META_KEYS = ("tumorSample", "tumor_sample", "tumourSample", "tumour_sample", "TUMOR_SAMPLE")
 HMFTOOLS_META_KEYS = ("purpleVersion", "sageVersion", "PaveVersion", "paveVersion")
@@ -57,7 +59,7 @@ class VcfHeader:
 
 
 def _raw_header(path: Path) -> tuple[str, int]:
-    opener = gzip.open if _is_gzip(path) else open
+    opener = gzip.open if is_gzip(path) else open
     out: list[str] = []
     with opener(path, "rt", encoding="utf-8", errors="replace", newline="") as fh:  # type: ignore[operator]
         for line in fh:
@@ -69,18 +71,22 @@ def _raw_header(path: Path) -> tuple[str, int]:
     return "".join(out), len(out)
 
 
-def _is_gzip(path: Path) -> bool:
-    with open(path, "rb") as fh:
-        return fh.read(2) == b"\x1f\x8b"
-
-
 def read_header(path: Path, problems: Problems) -> VcfHeader | None:
     """The header of `path`, or None with a problem when it is not a readable VCF."""
     shown = str(path)
     try:
+        check_complete(path)
         raw, n = _raw_header(path)
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
+    except TruncatedFile as exc:
+        problems.error(shown, None, None, str(exc))
+        return None
+    except EOFError as exc:
+        problems.error(shown, None, None, f"the gzip data ends inside the header ({exc}): the file is truncated", HINT)
+        return None
+    except (OSError, UnicodeDecodeError) as exc:
         problems.error(shown, None, None, f"cannot read the VCF header ({exc})", "is this a VCF or a bgzipped VCF?")
+        return None
+    if not all([refuse_nul(shown, i, line, problems) for i, line in enumerate(raw.splitlines(), start=1)]):
         return None
     if not raw.startswith("##fileformat=VCF"):
         problems.error(shown, 1, None, "the file does not start with ##fileformat=VCF...", "is this a VCF file?")
@@ -96,8 +102,11 @@ def read_header(path: Path, problems: Problems) -> VcfHeader | None:
     try:
         os.dup2(os.open(os.devnull, os.O_WRONLY), 2)  # htslib warns on stderr about every undefined tag
         vcf = cyvcf2.VCF(str(path), lazy=True)
-    except OSError as exc:
-        problems.error(shown, None, None, f"htslib cannot parse the header ({exc})", "check the ## lines")
+    except Exception as exc:  # cyvcf2 raises a bare Exception ("cannot parse VCF header") as well as OSError
+        if is_gzip(path) and not inflates_to_the_end(path):
+            problems.error(shown, None, None, "the gzip data ends before its end marker: the file is truncated (truncated gzip data)", HINT)
+        else:
+            problems.error(shown, None, None, f"htslib cannot parse the header ({exc})", "check the ## lines")
         return None
     finally:
         os.dup2(stderr, 2)

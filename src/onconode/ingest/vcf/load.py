@@ -16,11 +16,12 @@ import pyarrow as pa
 
 from onconode.ingest.problems import IngestError, Problems
 from onconode.ingest.report import IngestReport
+from onconode.ingest.tsv import refuse_nul
 from onconode.ingest.values import to_arrow
 from onconode.ingest.vcf import bulk, careful
 from onconode.ingest.vcf.ahead import ahead, background
 from onconode.ingest.vcf.body import BodyError, Chunk, chunks
-from onconode.ingest.vcf.fields import SCHEMA
+from onconode.ingest.vcf.fields import SCHEMA, VCF_COLUMNS
 from onconode.ingest.vcf.header import VcfHeader, choose_tumor, read_header, resolve_ref_genome
 from onconode.model.tables import SOMATIC_VARIANT, TUMOR_PROFILE
 from onconode.progress import Progress, silent
@@ -80,6 +81,9 @@ def record_batches(opened: Opened, sample_id: str, problems: Problems, engine: s
         try:
             for chunk, result in stream:
                 advance(chunk.lines)
+                if b"\0" in chunk.data:
+                    _refuse_nul(chunk, header, problems)
+                    continue
                 if result.table is not None and result.table.num_rows:
                     yield from result.table.to_batches(max_chunksize=BATCH_ROWS)
                 if result.hard:
@@ -96,6 +100,18 @@ def record_batches(opened: Opened, sample_id: str, problems: Problems, engine: s
                 converter.close()
     for what, n in ctx.skipped.items():
         problems.warning(str(header.path), None, "ALT", f"skipped {n} record allele(s): {what}", "only SNVs, MNVs and indels are loaded")
+
+
+def _refuse_nul(chunk: Chunk, header: VcfHeader, problems: Problems) -> None:
+    """Report every line of the chunk holding a NUL byte (found by C's memchr, so clean chunks cost nothing)."""
+    names = [*VCF_COLUMNS, *header.samples]
+    at = chunk.data.find(b"\0")
+    while at >= 0 and not problems.full:
+        start = chunk.data.rfind(b"\n", 0, at) + 1
+        end = chunk.data.find(b"\n", at)
+        line = chunk.data[start:end].decode("utf-8", errors="replace")
+        refuse_nul(str(header.path), chunk.first_line + chunk.data.count(b"\n", 0, start), line, problems, names)
+        at = chunk.data.find(b"\0", end)
 
 
 def _careful_lines(data: bytes, first_line: int, indices: list[int], ctx: careful.Context) -> list[dict]:
