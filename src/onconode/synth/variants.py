@@ -2,7 +2,8 @@
 at the end, so the cost per variant is a few numpy operations and no Python.
 
 Passengers fall uniformly on GRCh37 and are annotated against the gene reference
-(intronic, or with a small chance coding, then missense / synonymous / truncating /
+(intronic, or coding with the chance a position of its gene is in ~3 kb of coding
+sequence, then missense / synonymous / truncating /
 splice); the sample's driver events become hotspot or truncating variants. Alleles are
 codes into a sorted pool of allele strings, so sorting by code sorts by string; a driver
 wins over a passenger drawn at the same position.
@@ -25,6 +26,7 @@ TYPES = ("SNP", "MNP", "INDEL")
 FILTERS = ("PASS", "PON")
 HOTSPOT_STATUS = ("NON_HOTSPOT", "HOTSPOT")
 TIERS = ("LOW_CONFIDENCE", "HIGH_CONFIDENCE", "PANEL", "HOTSPOT")
+CODING_BASES_PER_GENE = 3000
 # Passenger annotation codes; drivers add their own effect strings after these.
 EFFECTS = ["intron_variant", "missense_variant", "synonymous_variant", "frameshift_variant", "stop_gained",
            "splice_donor_variant"]
@@ -48,7 +50,11 @@ def _passengers(r: np.random.Generator, n: int) -> dict[str, np.ndarray]:
     alt_b = (ref_b + r.integers(1, 4, size=n)) % 4
     gi = np.searchsorted(lay.gene_start, lin, side="right") - 1
     in_gene = (gi >= 0) & (lin <= lay.gene_end[np.maximum(gi, 0)])
-    coding = in_gene & (r.random(n) < 0.03)
+    # A passenger is coding with the chance that a position of its gene is in the coding
+    # sequence: ~3 kb of a gene's span (CDS lengths vary far less than spans), so long genes
+    # such as CSMD1 (2 Mb) collect introns, not missense calls, as in real tumours.
+    span = (lay.gene_end - lay.gene_start + 1)[np.maximum(gi, 0)]
+    coding = in_gene & (r.random(n) < np.minimum(1.0, CODING_BASES_PER_GENE / span))
     u = r.random(n)
     ins = (kind == 2) & (u < 0.5)
     dele = (kind == 2) & ~ins
