@@ -40,7 +40,7 @@ def _groups(snap: Snapshot, definitions: dict[str, Definition], disjoint: bool) 
 
 def count(gate: Gate, user: str, snap: Snapshot, definition: Definition, label: str = "cohort") -> dict[str, Any]:
     c = cohorts.evaluate(snap, definition)
-    return gate.release(user, snap, Count(label, c.patients, c.samples), {label: c.patient_ids})
+    return gate.release(user, snap, Count(label, c.patient_ids, c.sample_ids), {label: c.patient_ids})
 
 
 def summary(gate: Gate, user: str, snap: Snapshot, definition: Definition) -> dict[str, Any]:
