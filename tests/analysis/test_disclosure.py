@@ -8,8 +8,6 @@ import re
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 import analysis_builder as ab
 from onconode.analysis import cohort as cohorts
@@ -46,7 +44,7 @@ def ask(gate: Gate, store: Store, user: str, definition: dict) -> dict:
 
 def test_operator_may_make_thresholds_stricter_but_never_laxer(tmp_path):
     assert DisclosureSettings(min_cell=10, survival_bin_days=90, regression_max_parameter_ratio=0.2).suppressed == "<10"
-    for laxer in ({"min_cell": 3}, {"min_group": 1}, {"noise_max": 2}, {"noise_variance": 1.0}, {"survival_bin_days": 7},
+    for laxer in ({"min_cell": 3}, {"min_group": 1}, {"differencing_min": 2}, {"noise_max": 2}, {"noise_variance": 1.0}, {"survival_bin_days": 7},
                   {"min_events_per_bin": 1}, {"regression_max_parameter_ratio": 0.5}, {"regression_min_level": 2}):
         with pytest.raises(ValueError, match="may only be made stricter"):
             DisclosureSettings(**laxer)

@@ -39,6 +39,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from onconode.analysis.cellkey import PTable, RecordKeys
+from onconode.analysis.history import QueryHistory
 
 SETTINGS_FILE = "disclosure.toml"
 
@@ -61,6 +62,7 @@ class DisclosureSettings(BaseModel):
 
     min_cell: int = 5
     min_group: int = 5
+    differencing_min: int = 5   # federated tasks only (their model partials are not perturbed)
     noise_max: int = 3
     noise_variance: float = 2.0
     survival_bin_days: int = 30
@@ -107,7 +109,7 @@ class DisclosureSettings(BaseModel):
 
 
 DEFAULTS_RAW: dict[str, Any] = {
-    "min_cell": 5, "min_group": 5, "noise_max": 3, "noise_variance": 2.0, "survival_bin_days": 30,
+    "min_cell": 5, "min_group": 5, "differencing_min": 5, "noise_max": 3, "noise_variance": 2.0, "survival_bin_days": 30,
     "min_events_per_bin": 5, "regression_max_parameter_ratio": 0.33, "regression_min_level": 5,
 }
 
@@ -296,15 +298,18 @@ class Gate:
     sees exact figures (all within their licence) or controlled ones, and refuses what
     may not be shown at all (a group of 1..4 patients).
 
-    No per-user history: consistent perturbation makes repeated and overlapping queries
-    yield the same noise, not the hidden count, so nothing about earlier queries is kept
-    (an anonymous visitor is never refused because of what someone else asked)."""
+    No per-user history for the node's own analyses: consistent perturbation makes
+    repeated and overlapping queries yield the same noise, not the hidden count, so
+    nothing about earlier queries is kept (an anonymous visitor is never refused because
+    of what someone else asked). A federation node passes a `history`: its model
+    partials are not perturbed, so the differencing guard stays for them."""
 
     def __init__(self, settings: DisclosureSettings, keys: RecordKeys,
-                 licensed_scope: LicensedScope = no_licence) -> None:
+                 licensed_scope: LicensedScope = no_licence, history: QueryHistory | None = None) -> None:
         self.settings = settings
         self.rules = Rules(settings, keys)
         self.licensed_scope = licensed_scope
+        self.history = history
 
     @classmethod
     def for_home(cls, home: Path, licensed_scope: LicensedScope = no_licence) -> "Gate":
@@ -319,7 +324,29 @@ class Gate:
             return Clearance(True, sizes)
         for name, p in sets.items():
             self.rules.check_group(name, len(p))
+        if self.history is not None:
+            self._check_differencing(user, sets)
+            for p in sets.values():
+                self.history.record(user, p)
         return Clearance(False, sizes)
+
+    def _check_differencing(self, user: str, sets: dict[str, frozenset[str]]) -> None:
+        assert self.history is not None
+        lo, hi = 1, self.settings.differencing_min - 1
+        seen = self.history.cohorts(user)
+        names = list(sets)
+        for i, name in enumerate(names):
+            p = sets[name]
+            others = [(f"group {names[j]!r} of this request", sets[names[j]]) for j in range(i)]
+            for prior, q in [("a cohort you queried before", q) for q in seen] + others:
+                if abs(len(p) - len(q)) > hi:
+                    continue
+                d = len(p ^ q)
+                if lo <= d <= hi:
+                    raise DisclosureRefused(
+                        f"group {name!r} differs from {prior} by fewer than {self.settings.differencing_min} "
+                        "patients; comparing the two would describe those few patients. Change the definition "
+                        "so the groups differ by more, or apply for data access")
 
     def release(self, user: str, snapshot: Any, result: Disclosable, groups: dict[str, Iterable[str]]) -> dict[str, Any]:
         """What `user` may see of `result`, computed on the patients in `groups`."""

@@ -88,7 +88,7 @@ def logistic(df: pd.DataFrame, covariates: list[str]) -> dict[str, Any]:
     return out
 
 
-def _statistics(table: list[list[int]]) -> tuple[list[dict[str, Any]], float, dict[str, Any]]:
+def response_statistics(table: list[list[int]]) -> tuple[list[dict[str, Any]], float, dict[str, Any]]:
     """ORR per group (Clopper–Pearson), Fisher's p and the odds ratio (Woolf's interval;
     with a zero cell Haldane–Anscombe's +0.5 on every cell, and the answer says so)."""
     orr = []
@@ -140,7 +140,7 @@ class ResponseResult:
         if hidden:
             out["orr"] = out["fisher_p"] = out["odds_ratio"] = withheld
         else:
-            out["orr"], out["fisher_p"], out["odds_ratio"] = _statistics(perturbed)
+            out["orr"], out["fisher_p"], out["odds_ratio"] = response_statistics(perturbed)
         reg = self.regression
         if reg:
             why = rules.check_regression(reg["n"], reg["parameters"], reg["levels"]) or reg.get("error")
@@ -156,7 +156,7 @@ def biomarker_response(snap: Snapshot, cohort: Cohort, treatment: TreatmentCrite
     ev = df[df.responder.notna()]
     members = [[frozenset(ev.patient_id[(ev.biomarker == b) & (ev.responder == r)]) for r in (True, False)] for b in (True, False)]
     table = [[len(m) for m in row] for row in members]
-    orr, fisher_p, odds = _statistics(table)
+    orr, fisher_p, odds = response_statistics(table)
     covs = list(covariates) if covariates is not None else ["tumour_type", "age", "purity"]
     return ResponseResult(table, int(df.responder.isna().sum()), orr, fisher_p, odds, logistic(df, covs),
                           frozenset(df.patient_id), members, frozenset(df.patient_id[df.responder.isna()]))

@@ -72,9 +72,8 @@ def biomarker_response(gate: Gate, user: str, snap: Snapshot, definition: Defini
     c = cohorts.evaluate(snap, definition)
     b = cohorts.evaluate(snap, biomarker)
     res = response_mod.biomarker_response(snap, c, treatment, b, covariates)  # type: ignore[arg-type]
-    # The figures describe the cohort's *treated* patients: that set is what differencing
-    # must compare, or two cohorts differing by many untreated patients and one treated
-    # patient would expose that patient's response.
+    # The figures describe the cohort's *treated* patients: the group-size rule applies to
+    # them, not to the cohort padded with untreated patients.
     return gate.release(user, snap, res, {"treated patients": res.patients})
 
 

@@ -112,7 +112,8 @@ def _cox_model(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.nda
     try:
         pending = coxph.start(X, time, event, entry, orders=orders)
     except Exception as exc:  # noqa: BLE001 (shapes, no patients: reported like the fit's own failures)
-        return lambda: _cox_failed(out, exc)
+        failure = exc   # `exc` is unbound after the block: the lambda keeps its own name
+        return lambda: _cox_failed(out, failure)
 
     def answer() -> dict[str, Any]:
         try:

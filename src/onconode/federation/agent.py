@@ -40,8 +40,9 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from onconode.access.audit import canonical
-from onconode.analysis.disclosure import DisclosureRefused, Gate, Rules
+from onconode.analysis.disclosure import DisclosureRefused, Gate
 from onconode.analysis.cellkey import RecordKeys
+from onconode.analysis.history import QueryHistory
 from onconode.federation import algorithms, harmonization, messages
 from onconode.federation.nodelog import LOG_FILE, NodeLog
 from onconode.federation.policy import NodePolicy
@@ -76,7 +77,7 @@ class NodeAgent:
         self.trusted = {policy.coordinator_name: policy.coordinator_public_key()}
         self.nonces = messages.NonceStore(self.home / "federation" / "nonces.sqlite")
         self.log = NodeLog(self.home / LOG_FILE)
-        self.gate = Gate(policy.disclosure, RecordKeys.for_home(self.home))
+        self.gate = Gate(policy.disclosure, RecordKeys.for_home(self.home), history=QueryHistory(self.home / "federation" / "history"))
         self.published: dict[str, Any] = {}
         self._pinned: OrderedDict[str, _Pinned] = OrderedDict()
 
