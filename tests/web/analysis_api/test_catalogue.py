@@ -97,7 +97,8 @@ def test_the_dcat_catalogue_is_json_ld_that_expands(client):
     assert {x["@id"] for x in dataset["http://data.europa.eu/r5r/applicableLegislation"]} >= {
         "http://data.europa.eu/eli/reg/2016/679/oj"}
     individuals = dataset[f"{HEALTH}numberOfUniqueIndividuals"][0]
-    assert individuals == {"@type": "http://www.w3.org/2001/XMLSchema#nonNegativeInteger", "@value": 300}
+    shown = client.get("/api/catalogue").json()["datasets"][0]["counts"]["patients"]   # 300, perturbed
+    assert individuals == {"@type": "http://www.w3.org/2001/XMLSchema#nonNegativeInteger", "@value": shown}
     assert dataset[f"{DCAT}distribution"][0][f"{DCAT}accessURL"][0]["@id"] == "https://testserver/access"
     assert dataset[f"{DCAT}contactPoint"][0]["http://www.w3.org/2006/vcard/ns#hasURL"][0]["@id"] == "https://testserver/access"
     assert dataset[f"{DCT}publisher"][0]["http://xmlns.com/foaf/0.1/name"][0]["@value"]
@@ -105,5 +106,6 @@ def test_the_dcat_catalogue_is_json_ld_that_expands(client):
 
 def test_the_dcat_catalogue_converts_to_rdf(client):
     quads = jsonld.normalize(client.get("/catalog.jsonld").json(), {"algorithm": "URDNA2015", "format": "application/n-quads"})
+    shown = client.get("/api/catalogue").json()["datasets"][0]["counts"]["patients"]   # 300, perturbed
     assert f"<https://testserver/catalogue/{DATASET}> <{HEALTH}numberOfUniqueIndividuals> " \
-           '"300"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in quads
+           f'"{shown}"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in quads

@@ -4,6 +4,7 @@ saved cohorts with shareable ids, and one gate identity per person."""
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 
 from onconode.analysis import cohort, saved
@@ -92,7 +93,8 @@ def test_saving_gives_a_shareable_url_that_others_open_on_the_same_freeze(client
     client.cookies.clear()  # someone else, with the link
     page = text(client.get(f"/cohorts/{cohort_id}").text)
     assert "CRC on anti-EGFR" in page and f"freeze {FREEZE}" in page and f"/cohorts/{cohort_id}" in page
-    assert f"{len(saved.evaluate(node.store, cohort_id).patient_ids)} patients" in page
+    shown = int(re.search(r"(\d+) patients", page).group(1))   # the cohort's size, perturbed
+    assert abs(shown - len(saved.evaluate(node.store, cohort_id).patient_ids)) <= 3
 
 
 def test_a_saved_cohort_can_be_edited_as_a_copy(client):
