@@ -146,10 +146,11 @@ class PTable:
         u = np.asarray(cell_keys, np.int64) / KEY_RANGE
         out = np.zeros(counts.shape, np.int64)
         row = np.minimum(counts, self.D)
-        for n in np.unique(row[row > 0]).tolist():
-            values, cum = self.rows[n]
+        for n in range(1, self.D + 1):
             at = row == n
-            out[at] = values[np.minimum(np.searchsorted(cum, u[at], side="right"), len(values) - 1)]
+            if at.any():
+                values, cum = self.rows[n]
+                out[at] = values[np.minimum(np.searchsorted(cum, u[at], side="right"), len(values) - 1)]
         return out
 
     def perturb(self, counts: np.ndarray, cell_keys: np.ndarray) -> np.ndarray:

@@ -66,26 +66,24 @@ class Comparison:
         and withheld where it has a suppressed cell. Rows with a shown p come first, by p;
         rows whose p is withheld follow by gene name, so their order reveals nothing."""
         keys = rules._keys()
-        fk = {n: self.frequency_keys[n](keys) for n in self.groups}
-        alts = []
-        for r in self.alterations:
-            kind, gene = r["kind"], r["gene"]
-            a_keys = [fk[n].altered(kind, gene) for n in self.groups]
-            p_keys = [fk[n].profiled[kind] for n in self.groups]
-            rest = [p - a for a, p in zip(r["altered"], r["profiled"])]
-            rest_keys = [(pk - ak) % KEY_RANGE for ak, pk in zip(a_keys, p_keys)]
-            altered, others = rules.values(r["altered"], a_keys), rules.values(rest, rest_keys)
-            alts.append({"gene": gene, "kind": kind, "test": r["test"], "altered": [rules.shown(v) for v in altered],
-                         "not_altered": [rules.shown(v) for v in others],
-                         "profiled": rules.counts(r["profiled"], p_keys), "table": [[x, y] for x, y in zip(altered, others)]})
-        tested = [r for r in alts if not any(isinstance(c, str) for c in r["altered"] + r["not_altered"])]
-        ps = _tests([r["table"] for r in tested], len(self.groups))
-        for r, p, q in zip(tested, ps, benjamini_hochberg(ps)):
-            r["p"], r["q"] = p, q
-        for r in alts:
-            r.pop("table", None)
-            r.setdefault("p", WITHHELD)
-            r.setdefault("q", WITHHELD)
+        fk = [self.frequency_keys[n](keys) for n in self.groups]
+        rows, k = self.alterations, len(self.groups)
+        kinds, genes = [r["kind"] for r in rows], [r["gene"] for r in rows]
+        altered = np.array([r["altered"] for r in rows], np.int64).reshape(-1, k)
+        profiled = np.array([r["profiled"] for r in rows], np.int64).reshape(-1, k)
+        a_keys = np.column_stack([f.altered(kinds, genes) for f in fk]) if rows else np.zeros((0, k), np.int64)
+        p_keys = np.array([[f.profiled[kind] for f in fk] for kind in kinds], np.int64).reshape(-1, k)
+        # every cell perturbed at once: altered, not altered (its key: profiled minus altered) and profiled
+        perturbed = np.asarray(rules.values(np.concatenate([altered, profiled - altered, profiled]).ravel(),
+                                            np.concatenate([a_keys, (p_keys - a_keys) % KEY_RANGE, p_keys]).ravel()),
+                               np.int64).reshape(3, -1, k)
+        small = (perturbed > 0) & (perturbed < rules.settings.min_cell)
+        tested = np.flatnonzero(~small[:2].any(axis=(0, 2)))
+        ps = _tests(np.stack([perturbed[0][tested], perturbed[1][tested]], axis=2).tolist(), k)
+        p_of, q_of = dict(zip(tested.tolist(), ps)), dict(zip(tested.tolist(), benjamini_hochberg(ps)))
+        shown = rules.shown_all(perturbed).tolist()
+        alts = [{"gene": r["gene"], "kind": r["kind"], "test": r["test"], "altered": shown[0][i], "not_altered": shown[1][i],
+                 "profiled": shown[2][i], "p": p_of.get(i, WITHHELD), "q": q_of.get(i, WITHHELD)} for i, r in enumerate(rows)]
         alts.sort(key=lambda r: (isinstance(r["p"], str), r["p"] if not isinstance(r["p"], str) else 0.0, r["gene"], r["kind"]))
         ck = self.clinical_keys(keys) if self.clinical_keys else None
         cats = []

@@ -159,13 +159,23 @@ class Rules:
         """A perturbed value as shown: "<5" for 1..4."""
         return self.settings.suppressed if 0 < value < self.settings.min_cell else int(value)
 
+    def shown_all(self, values: np.ndarray) -> np.ndarray:
+        """`shown` of every perturbed value of an array (an object array of the same shape)."""
+        values = np.asarray(values, np.int64)
+        out = values.astype(object)
+        out[(values > 0) & (values < self.settings.min_cell)] = self.settings.suppressed
+        return out
+
     def counts(self, counts: Iterable[int], cell_keys: Iterable[int], listed: bool = False) -> list[Cell]:
         """Cells as shown without a licence: perturbed, "<5" where the perturbed value is 1..4.
         `listed`: the cells are listed only because they are not empty (values present,
         genes altered), so a perturbed 0 would still say 1 or more: it is shown as "<5"."""
-        counts = list(counts)
-        values = self.values(counts, cell_keys)
-        return [self.settings.suppressed if listed and v == 0 and n > 0 else self.shown(v) for n, v in zip(counts, values)]
+        n = np.fromiter(counts, np.int64)
+        values = self.ptable.perturb(n, np.fromiter(cell_keys, np.int64))
+        out = self.shown_all(values)
+        if listed:
+            out[(values == 0) & (n > 0)] = self.settings.suppressed
+        return out.tolist()
 
     def count(self, n: int, cell_key: int) -> Cell:
         return self.counts([n], [cell_key])[0]

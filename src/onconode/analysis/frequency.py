@@ -69,7 +69,7 @@ class FrequencyResult:
         profiled = {k: rules.count(v, keys.profiled[k]) for k, v in self.profiled.items()}
         rows = []
         for kind, genes, altered in self.columns:
-            shown = rules.counts(altered, [keys.altered(kind, g) for g in genes], listed=not self.genes_named)
+            shown = rules.counts(altered, keys.altered([kind] * len(genes), genes), listed=not self.genes_named)
             p = profiled[kind]
             rows += [{"gene": g, "kind": kind, "altered": a, "profiled": p, "frequency": rules.share(a, p)}
                      for g, a in zip(genes, shown)]

@@ -302,11 +302,17 @@ class FrequencyKeys:
     altered_by_name: dict[tuple[str, str], int] | None = None
     samples: int = 0   # of all the cohort's samples (set by the caller, which knows them)
 
-    def altered(self, kind: str, gene: str) -> int:
+    def altered(self, kinds: list[str], genes: list[str]) -> np.ndarray:
+        """The cell keys of the altered samples of each (kind, gene) pair, 0 where none."""
         if self.altered_by_name is not None:
-            return self.altered_by_name.get((kind, gene), 0)
-        code = self.gene_code.get(gene)
-        return 0 if code is None else int(self.altered_by_code[kind][code])
+            return np.fromiter((self.altered_by_name.get(kg, 0) for kg in zip(kinds, genes)), np.int64, len(genes))
+        codes = np.fromiter((self.gene_code.get(g, -1) for g in genes), np.int64, len(genes))
+        kinds_of = np.asarray(kinds, dtype=object)
+        out = np.zeros(len(genes), np.int64)
+        for kind in set(kinds):
+            at = (kinds_of == kind) & (codes >= 0)
+            out[at] = self.altered_by_code[kind][codes[at]]
+        return out
 
 
 def fully_profiled(snap: Snapshot, samples: Iterable[str]) -> list[str] | None:
