@@ -15,7 +15,6 @@ from onconode.analysis import compare, frequency, oncoprint, response, summary, 
 from onconode.analysis.cellkey import RecordKeys
 from onconode.analysis.disclosure import Count, DisclosureRefused, DisclosureSettings, DisclosureSettingsError, Gate, Rules
 from onconode.store import Store
-from onconode.synth import load_cohort
 
 RULES = Rules(DisclosureSettings(), RecordKeys(bytes(32)))
 
@@ -24,14 +23,6 @@ RULES = Rules(DisclosureSettings(), RecordKeys(bytes(32)))
 def hand(store):
     ab.load(store)
     return store
-
-
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory):
-    s = Store.init(tmp_path_factory.mktemp("disclosure") / "node")
-    load_cohort(s, patients=400, seed=5, median_variants=30)
-    yield s
-    s.close()
 
 
 def ask(gate: Gate, store: Store, user: str, definition: dict) -> dict:

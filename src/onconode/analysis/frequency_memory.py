@@ -244,6 +244,13 @@ def columns_of(a: _Arrays, counts: Counts, kinds: tuple[str, ...],
     return out
 
 
+def _gene_codes(a: _Arrays, wanted: list[str] | None) -> np.ndarray | None:
+    """The codes of the genes asked for by name (None: every gene)."""
+    if wanted is None:
+        return None
+    return np.array(sorted({a.gene_code[g] for g in wanted if g in a.gene_code}), np.int64)
+
+
 def frequencies(snap: Snapshot, cohorts: dict[str, Any], kinds: tuple[str, ...], wanted: list[str] | None,
                 min_driver_likelihood: float, known_withdrawals: int | None = None,
                 ) -> dict[str, tuple[dict[str, int], list[tuple[str, list[str], list[int]]]]] | None:
@@ -251,9 +258,7 @@ def frequencies(snap: Snapshot, cohorts: dict[str, Any], kinds: tuple[str, ...],
     a = _load(snap, known_withdrawals)
     if a is None:
         return None
-    gene_codes = None
-    if wanted is not None:
-        gene_codes = np.array(sorted({a.gene_code[g] for g in wanted if g in a.gene_code}), np.int64)
+    gene_codes = _gene_codes(a, wanted)
     out = {}
     for name, c in cohorts.items():
         counts = _cohort_counts(a, c, kinds, min_driver_likelihood, gene_codes)
@@ -281,9 +286,7 @@ def frequency_keys(snap: Snapshot, cohorts: dict[str, Any], kinds: tuple[str, ..
     a = _load(snap, known_withdrawals)
     if a is None:
         return None
-    gene_codes = None
-    if wanted is not None:
-        gene_codes = np.array(sorted({a.gene_code[g] for g in wanted if g in a.gene_code}), np.int64)
+    gene_codes = _gene_codes(a, wanted)
     weights = _record_keys(a, keys)
     out = {}
     for name, c in cohorts.items():
