@@ -57,18 +57,21 @@ class NodeSection(Section):
 
 
 DISCLOSURE_DEFAULTS: dict[str, Any] = {
-    "min_cell": 5, "min_group": 5, "differencing_min": 5, "survival_bin_days": 30,
+    "min_cell": 5, "min_group": 5, "differencing_min": 5, "noise_max": 3, "noise_variance": 2.0, "survival_bin_days": 30,
     "min_events_per_bin": 5, "regression_max_parameter_ratio": 0.33, "regression_min_level": 5,
 }
 
 
 class DisclosureSettings(Section):
-    """Thresholds of the disclosure gate; each may only move in the stricter direction from
-    the default (docs/disclosure-control.md says what each means for accuracy)."""
+    """Thresholds and noise of the disclosure gate; each may only move in the stricter
+    direction from the default (docs/disclosure-control.md says what each means for accuracy)."""
 
     min_cell: int = Field(5, description="Counts from 1 to min_cell-1 are suppressed.")
     min_group: int = Field(5, description="Cohorts and groups smaller than this are refused.")
-    differencing_min: int = Field(5, description="Groups of one request must differ by at least this many patients.")
+    differencing_min: int = Field(5, description="Federated tasks: a cohort must differ from one the same requester asked about "
+                                                 "by at least this many patients (their model partials are not perturbed).")
+    noise_max: int = Field(3, description="D: the largest cell-key noise added to a count shown without a licence (larger is stricter).")
+    noise_variance: float = Field(2.0, description="V: the variance of the cell-key noise (larger is stricter; below noise_max).")
     survival_bin_days: int = Field(30, description="Width of the time bins of controlled survival curves, in days.")
     min_events_per_bin: int = Field(5, description="Every bin of a controlled survival curve holds at least this many events.")
     regression_max_parameter_ratio: float = Field(0.33, description="A regression may have at most this many parameters per subject.")
@@ -86,6 +89,10 @@ class DisclosureSettings(Section):
             laxer.append("regression_max_parameter_ratio must be above 0")
         if laxer:
             raise ValueError("disclosure thresholds may only be made stricter: " + "; ".join(laxer))
+        if self.noise_variance >= self.noise_max:
+            raise ValueError(f"noise_variance = {self.noise_variance} must be below noise_max = {self.noise_max}: "
+                             "a count of 1 cannot carry more variance with zero-mean noise bounded by noise_max; "
+                             "raise noise_max too")
         return self
 
     @property

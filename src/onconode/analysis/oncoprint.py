@@ -10,8 +10,8 @@ gives those genes' lower counts (`panels.uncovered`). The events are the `Scope`
 
 from __future__ import annotations
 
-from collections import Counter
-from typing import Any
+import functools
+from typing import Any, Callable
 
 import ibis.expr.types as ir
 import numpy as np
@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from onconode.analysis import _oncoprint, alterations, cohort_memory, frequency_memory, panels
 from onconode.analysis.alterations import DEFAULT_SCOPE, Scope
+from onconode.analysis.cellkey import KEY_RANGE, RecordKeys
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.materialized import execute_with_members, withdrawals
 from onconode.analysis.disclosure import Rules
@@ -33,6 +34,7 @@ class OncoPrint:
     def __init__(self, genes: list[str], matrix: list[dict[str, Any]], profiled: int) -> None:
         self.genes, self.matrix, self.profiled = genes, matrix, profiled
         self.profiled_by_gene: dict[str, int] = {}   # gene -> profiled samples, where a panel lowers it
+        self.uncovered_keys_of: Callable[[RecordKeys], dict[str, int]] | None = None   # gene -> key sum of those left out
         self.scope: Scope = DEFAULT_SCOPE
 
     @classmethod
@@ -57,21 +59,34 @@ class OncoPrint:
                 "profiled_by_gene": dict(self.profiled_by_gene), "definition": self.scope.describe(), "matrix": self.matrix}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
-        counts = Counter(self._pattern(r["alterations"]) for r in self.matrix)
-        shown, pooled = [], 0
-        for pattern, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            if rules.is_small(n):
-                pooled += n
+        """Every distinct pattern with its perturbed number of samples (its samples' cell
+        key); patterns whose perturbed count is 0..4 are pooled into one cell of their
+        own, perturbed too. Per gene, the perturbed number of altered samples."""
+        members: dict[tuple[str, ...], list[str]] = {}
+        for r in self.matrix:
+            members.setdefault(self._pattern(r["alterations"]), []).append(r["sample_id"])
+        ordered = sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        shown, pooled = [], []
+        for (pattern, ids), value in zip(ordered, rules.counts([len(m) for _, m in ordered], [rules.key(m) for _, m in ordered])):
+            if isinstance(value, str) or value == 0:   # a pattern listed with 0 would still say it exists
+                pooled += ids
             else:
-                shown.append({"pattern": dict(zip(self.genes, pattern)), "samples": n})
-        # The pool's size follows from the total; a pool of 1..4 would describe that few
-        # samples (with the per-gene counts, their genes), so it absorbs the smallest patterns.
-        while rules.is_small(pooled) and shown:
-            pooled += shown.pop()["samples"]
-        per_gene = {g: rules.cell(sum(1 for r in self.matrix if r["alterations"].get(g))) for g in self.genes}
-        return {"analysis": "oncoprint", "genes": self.genes, "profiled": rules.cell(self.profiled),
-                "profiled_by_gene": {g: rules.cell(n) for g, n in self.profiled_by_gene.items()},
-                "definition": self.scope.describe(), "altered_per_gene": per_gene, "patterns": shown, "other_patterns_samples": rules.cell(pooled)}
+                shown.append({"pattern": dict(zip(self.genes, pattern)), "samples": value})
+        per_gene = {g: rules.count_of([r["sample_id"] for r in self.matrix if r["alterations"].get(g)]) for g in self.genes}
+        return {"analysis": "oncoprint", "genes": self.genes, "profiled": rules.count_of(self.samples),
+                "profiled_by_gene": self._profiled_by_gene_shown(rules), "definition": self.scope.describe(),
+                "altered_per_gene": per_gene, "patterns": shown, "other_patterns_samples": rules.count_of(pooled)}
+
+    def _profiled_by_gene_shown(self, rules: Rules) -> dict[str, Any]:
+        """The perturbed profiled count of each gene a panel lowers: the matrix's samples less
+        those on a panel without the gene, a cell of its own with its own key."""
+        if not self.profiled_by_gene:
+            return {}
+        left_out = self.uncovered_keys_of(rules._keys()) if self.uncovered_keys_of else {}
+        genes = list(self.profiled_by_gene)
+        whole = rules.key(self.samples)
+        cells = rules.counts([self.profiled_by_gene[g] for g in genes], [(whole - left_out.get(g, 0)) % KEY_RANGE for g in genes])
+        return dict(zip(genes, cells))
 
 
 def _profiled(snap: Snapshot, members: ir.Table, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
@@ -90,6 +105,7 @@ def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str], scope: Scope = D
     if cov.panel_of:   # the matrix's samples are profiled for every data type: DRIVER / ANY coverage
         lowered = panels.uncovered(snap, found.samples, wanted, ("ANY",), scope, cov).get("ANY", {})
         found.profiled_by_gene = {g: found.profiled - n for g, n in lowered.items()}
+        found.uncovered_keys_of = functools.partial(_uncovered_keys, snap, list(found.samples), wanted, scope, cov)
     return found
 
 
@@ -183,3 +199,8 @@ def _by_id(snap: Snapshot, cohort: Cohort, wanted: list[str], scope: Scope = DEF
         row = cells.get(s)   # only altered genes: the unaltered flags are all bits minus theirs
         return (unaltered - sum(bit_of[g] for g in row) if row else unaltered, s)
     return OncoPrint.of_cells(wanted, sorted(profiled, key=key), cells, len(profiled))
+
+
+def _uncovered_keys(snap: Snapshot, samples: list[str], genes: list[str], scope: Scope, cov: panels.Coverage,
+                    keys: RecordKeys) -> dict[str, int]:
+    return panels.uncovered(snap, samples, genes, ("ANY",), scope, cov, weight=keys.key).get("ANY", {})

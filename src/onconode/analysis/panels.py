@@ -18,7 +18,7 @@ one lookup of an empty table.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,11 +73,15 @@ def _profiled_flags(snap: Any, scope: alterations.Scope, samples: set[str]) -> d
 
 
 def uncovered(snap: Any, members: Any, genes: Iterable[str], kinds: Iterable[str],
-              scope: alterations.Scope = alterations.DEFAULT_SCOPE, cov: Coverage | None = None) -> dict[str, dict[str, int]]:
+              scope: alterations.Scope = alterations.DEFAULT_SCOPE, cov: Coverage | None = None,
+              weight: Callable[[str], int] | None = None) -> dict[str, dict[str, int]]:
     """Per kind and (upper-case) gene: how many of the `members`' samples profiled for the
     kind are on a panel that does not cover the gene (only genes with some). `members`: a
     cohort (its ids are built only when the snapshot has panels) or sample ids. Empty
-    when no sample of the snapshot is on a panel."""
+    when no sample of the snapshot is on a panel. With `weight` (a sample's record key),
+    the sum of the samples' weights instead of their number: the disclosure gate's cell
+    key of the samples a panel leaves out."""
+    w = weight or (lambda _s: 1)
     cov = cov or coverage(snap)
     if not cov.panel_of:
         return {}
@@ -92,10 +96,16 @@ def uncovered(snap: Any, members: Any, genes: Iterable[str], kinds: Iterable[str
             data_type = alterations.PROFILE_OF_KIND[kind]
             i = DATA_TYPES.index(data_type)
             panel_of = cov.panel_of.get(data_type, {})
-            per_panel = Counter(panel_of[s] for s, f in flags.items() if f[i] and s in panel_of)
+            per_panel: Counter[str] = Counter()
+            for s, f in flags.items():
+                if f[i] and s in panel_of:
+                    per_panel[panel_of[s]] += w(s)
             counts = {g: sum(n for p, n in per_panel.items() if g not in cov.panel_genes.get(p, frozenset())) for g in genes}
         else:   # DRIVER, ANY: fully profiled samples, covered by any of their data types' panels
-            keys = Counter(tuple(cov.panel_of.get(t, {}).get(s) for t in DATA_TYPES) for s, f in flags.items() if all(f))
+            keys: Counter[tuple[str | None, ...]] = Counter()
+            for s, f in flags.items():
+                if all(f):
+                    keys[tuple(cov.panel_of.get(t, {}).get(s) for t in DATA_TYPES)] += w(s)
             keys = Counter({k: n for k, n in keys.items() if None not in k})   # a type without a panel covers every gene
             counts = {g: sum(n for k, n in keys.items() if not any(g in cov.panel_genes.get(p, frozenset()) for p in k))
                       for g in genes}
