@@ -201,9 +201,9 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
                                  keys_of=functools.partial(keys_of, n), genes_named=wanted is not None)
         order = []
         for kind in kinds:
-            found = counts.get((n, kind), {})
+            altered_in = counts.get((n, kind), {})
             rank = FREQUENCY_KINDS.index(kind)
-            order += [(rank, -a, g, kind) for g, a in ((g, found.get(g, 0)) for g in (wanted if wanted is not None else found))]
+            order += [(rank, -a, g, kind) for g, a in ((g, altered_in.get(g, 0)) for g in (wanted if wanted is not None else altered_in))]
         order.sort()
         for kind, group in itertools.groupby(order, key=lambda o: o[3]):
             group = list(group)
