@@ -102,8 +102,8 @@ class Comparison:
                          "p": p})
         nums = []
         for i, r in enumerate(self.numeric):
-            small = any(rules.is_small(g["n"]) or g["n"] == 0 for g in r["groups"])
             shown_n = rules.counts([g["n"] for g in r["groups"]], ck.numeric[i])
+            small = not all(rules.stats_safe(n) for n in shown_n)   # decided on what is shown, never the true n
             nums.append({"attribute": r["attribute"], "test": r["test"], "p": WITHHELD if small else r["p"],
                          "groups": [{"n": n, **({k: WITHHELD for k in ("q1", "median", "q3")} if small else
                                                 {k: g[k] for k in ("q1", "median", "q3")})}

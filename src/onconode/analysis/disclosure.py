@@ -137,6 +137,24 @@ class Rules:
             raise DisclosureRefused(
                 f"group {name!r} has fewer than {self.settings.min_group} patients; widen its definition")
 
+    def check_group_perturbed(self, name: str, units: Iterable[str]) -> None:
+        """Refuse a group whose *perturbed* size is below min_group, an empty one included.
+        Deciding on the true size would answer "refused" exactly when a group holds 1..4
+        patients, and bisecting a small cell by such refusals counts it exactly; decided on
+        the perturbed value (the one a count of the group would show), a refusal says no
+        more than that count, and an empty group looks like a small one."""
+        units = list(units)
+        value = self.values([len(units)], [self.key(units)])[0]
+        if value < self.settings.min_group:
+            raise DisclosureRefused(
+                f"group {name!r} has fewer than {self.settings.min_group} patients (counted with the node's "
+                "disclosure noise) or none; widen its definition")
+
+    def stats_safe(self, shown: Cell) -> bool:
+        """Whether a statistic of a group's own values (quartiles) may be shown beside its
+        perturbed size `shown`: only when even the largest noise leaves min_cell members."""
+        return not isinstance(shown, str) and shown >= self.settings.min_cell + self.settings.noise_max
+
     def check_regression(self, n: int, parameters: int, levels: dict[str, dict[str, int]]) -> str | None:
         """Why a regression may not be shown (None when it may)."""
         s = self.settings
@@ -266,7 +284,10 @@ class Gate:
         if scope and all(p <= scope for p in sets.values()):
             return Clearance(True, sizes)
         for name, p in sets.items():
-            self.rules.check_group(name, len(p))
+            if self.history is None and self.rules.keys is not None:
+                self.rules.check_group_perturbed(name, p)
+            else:   # federated tasks: exact partials, guarded by the true size and the history
+                self.rules.check_group(name, len(p))
         if self.history is not None:
             self._check_differencing(user, sets)
             for p in sets.values():
