@@ -16,6 +16,7 @@ mutated, × biopsy site, × sex, ...) whose true patient count is 1..4, drawn wi
 seed from every such cell of the store. The families (Denning & Schwartz 1979; Asghar &
 Kaafar 2020; `reference/disclosure-perturbation.md`):
 
+- direct:       |A∧B| asked for itself (the yardstick)
 - union:        |A∧B| = |A| + |B| − |A∨B|
 - intersection: |A∧B| = |A| − |A∧¬B|   (or |B| − |B∧¬A|)
 - complement:   |A∧B| = |all| − |¬(A∧B)|   (or |all| − |¬A| − |¬B| + |¬A∧¬B|)
@@ -55,7 +56,7 @@ Identities = Literal["visitor", "colluding"]
 
 ALL: Definition = {"op": "all"}
 SMALL = range(1, 5)
-FAMILIES = ("union", "intersection", "complement", "tracker")
+FAMILIES = ("direct", "union", "intersection", "complement", "tracker")
 AVERAGING = "averaging"
 FAMILIES_AND_AVERAGING = FAMILIES + (AVERAGING,)
 ALPHA = 0.01
@@ -183,16 +184,16 @@ class Oracle:
         return v if isinstance(v, int) and not isinstance(v, bool) else None
 
 
-def _identities(mode: Identities, family: str, cell: int) -> Callable[[], str]:
+def _identities(mode: Identities, family: str, cell: int, tag: str) -> Callable[[], str]:
     """Who the gate thinks is asking, named as `web.researcher.gate_user` names an
     anonymous requester. "visitor": one address for the whole attack on a cell (what a
     per-user history sees); "colluding": a new address for every query (address rotation,
-    or several people pooling their answers)."""
+    or several people pooling their answers). `tag` keeps runs apart on one node."""
     if mode == "visitor":
-        name = f"anonymous:198.51.{FAMILIES_AND_AVERAGING.index(family)}.{cell}"
+        name = f"anonymous:{tag}-{family}-{cell}"
         return lambda: name
     counter = itertools.count()
-    return lambda: f"anonymous:tracker-{family}-{cell}-{next(counter)}"
+    return lambda: f"anonymous:{tag}-{family}-{cell}-{next(counter)}"
 
 
 Formula = list[tuple[int, Definition]]   # Σ sign × count(definition)
@@ -211,7 +212,9 @@ def _evaluate(ask: Oracle, formula: Formula) -> int | None:
 def formulas(family: str, cell: Cell) -> Iterator[Formula]:
     """The family's formulations of |A∧B|, in the order the attacker tries them."""
     a, b, c = cell.a, cell.b, cell.definition
-    if family == "union":
+    if family == "direct":
+        yield [(1, c)]
+    elif family == "union":
         yield [(1, a), (1, b), (-1, _or(a, b))]
     elif family == "intersection":
         yield [(1, a), (-1, _and(a, _not(b)))]
@@ -312,13 +315,14 @@ class FamilyResult:
 
 
 def run(gate: Gate, snap: Snapshot, targets: Targets, identities: Identities = "visitor",
-        families: tuple[str, ...] = FAMILIES_AND_AVERAGING) -> dict[str, FamilyResult]:
-    """Every family against every target cell, through `gate`, as `identities`."""
+        families: tuple[str, ...] = FAMILIES_AND_AVERAGING, tag: str = "tracker") -> dict[str, FamilyResult]:
+    """Every family against every target cell, through `gate`, as `identities` (named
+    with `tag`, so a later run on the same node is not taken for the same people)."""
     out: dict[str, FamilyResult] = {}
     for family in families:
         outcomes = []
         for i, cell in enumerate(targets.cells):
-            ask = Oracle(gate, snap, _identities(identities, family, i))
+            ask = Oracle(gate, snap, _identities(identities, family, i, tag))
             outcomes.append(averaging(cell, ask) if family == AVERAGING else attack(family, cell, ask))
         out[family] = FamilyResult(family, outcomes, targets.baseline)
     return out
