@@ -38,7 +38,7 @@ from onconode.analysis.materialized import withdrawals
 ms,_ = t(lambda: withdrawals(snap)); res["count"]["  of which withdrawal-count query"]=ms
 cc = C.evaluate(snap, Q.COUNT_DEFINITION)
 from onconode.analysis.disclosure import Count
-ms,_ = t(lambda: gate.release(Q.USER, snap, Count("cohort", cc.patients, cc.samples), {"cohort": cc.patient_ids})); res["count"]["gate"]=ms
+ms,_ = t(lambda: gate.release(Q.USER, snap, Count("cohort", cc.patient_ids, cc.sample_ids), {"cohort": cc.patient_ids})); res["count"]["gate"]=ms
 ms, g = t(lambda: service._groups(snap, Q.KRAS_GROUPS, True)); res["compare"]={"cohorts (KRAS, rest)": ms}
 ms, fq = t(lambda: F.alteration_frequencies(snap, g, genes, ("ANY",))); res["compare"]["frequencies"]=ms
 tables = [[[a, p - a] for a, p in zip(r["altered"], r["profiled"])] for r in CMP.compare(snap, g, genes).alterations]

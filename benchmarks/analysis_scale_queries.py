@@ -15,7 +15,7 @@ from typing import Any, Callable
 from onconode.analysis import service
 from onconode.analysis.disclosure import DisclosureSettings, Gate
 from onconode.analysis.doid import descendants
-from onconode.analysis.history import QueryHistory
+from onconode.analysis.cellkey import RecordKeys
 
 USER = "benchmark@onconode.example"
 CRC_DOID = "9256"   # colorectal cancer, with its descendants
@@ -47,8 +47,8 @@ def crc_doids() -> list[str]:
 
 def exact_gate(patients: set[str]) -> Gate:
     """A gate whose licensed scope covers `patients` (every patient of the store)."""
-    folder = Path(tempfile.mkdtemp(prefix="onconode-bench-history-"))
-    return Gate(DisclosureSettings(), QueryHistory(folder), licensed_scope=lambda user, snap: patients)
+    home = Path(tempfile.mkdtemp(prefix="onconode-bench-keys-"))
+    return Gate(DisclosureSettings(), RecordKeys.for_home(home), licensed_scope=lambda user, snap: patients)
 
 
 def onconode_questions(gate: Gate, snap: Any, driver_genes: list[str]) -> dict[str, Callable[[], dict[str, Any]]]:

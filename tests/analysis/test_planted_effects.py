@@ -87,4 +87,4 @@ def test_kras_mutant_patients_on_anti_egfr_die_sooner_direction(node):
     out = service.survival(gate, USER, store.snapshot(), {"KRAS mutant": kras, "KRAS wild-type": treated_crc}, "os")
     hr = out["cox"]["terms"][0]
     assert hr["term"] == "group[KRAS wild-type]" and hr["hazard_ratio"] < 1
-    assert all(s["events"] >= 5 for c in out["curves"] for s in c["steps"])
+    assert all(s["at_risk"] >= 5 for c in out["curves"] for s in c["steps"])   # events are perturbed: at risk stays ≥ 5

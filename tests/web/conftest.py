@@ -35,7 +35,7 @@ def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def node(web_home: Path, tmp_path: Path) -> Iterator[Node]:
-    """The shared store, with a governance database and query history of this test's own."""
+    """The shared store, with a governance database and record-key secret of this test's own."""
     home = tmp_path / "node"
     home.mkdir()
     for f in web_home.iterdir():

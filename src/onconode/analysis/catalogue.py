@@ -5,9 +5,9 @@ Per dataset: its title, description, consent (DUO codes with their labels), the 
 it needs, which data types are present, and counts — patients, samples, patients per
 tumour type, samples (or patients) per data type. The counts are aggregates shown to
 people without a licence, so they pass the disclosure gate like any analysis: small
-cells become "<5", a dataset of fewer than 5 patients shows no counts, and the dataset's
-patients enter the caller's query history, so a later cohort that differs from a whole
-dataset by a few patients is refused. The data dictionary comes from the model.
+counts are perturbed by the cell-key method (the same dataset always shows the same
+figures), a perturbed 1..4 becomes "<5", and a dataset of fewer than 5 patients shows no
+counts. The data dictionary comes from the model.
 """
 
 from __future__ import annotations
@@ -70,24 +70,23 @@ def consent_codes(consent_duo: str | None) -> list[dict[str, str]]:
 
 @dataclass(frozen=True)
 class DatasetFigures:
-    """A dataset's counts (disclosable: exact inside a licence, controlled outside)."""
-    patients: int
-    samples: int
-    tumour_types: dict[str, int]              # patients per primary tumour location
-    data_types: dict[str, tuple[str, int]]    # data type -> (unit, count)
+    """A dataset's counts (disclosable: exact inside a licence, controlled outside), as
+    the units counted, so each count has its cell key."""
+    patient_ids: frozenset[str]
+    sample_ids: frozenset[str]
+    tumour_types: dict[str, frozenset[str]]              # patients per primary tumour location
+    data_types: dict[str, tuple[str, frozenset[str]]]    # data type -> (unit, the units with it)
 
     def exact(self) -> dict[str, Any]:
-        return {"analysis": "catalogue_counts", "patients": self.patients, "samples": self.samples,
-                "tumour_types": dict(self.tumour_types),
-                "data_types": [{"data_type": k, "unit": u, "count": n} for k, (u, n) in self.data_types.items()]}
+        return {"analysis": "catalogue_counts", "patients": len(self.patient_ids), "samples": len(self.sample_ids),
+                "tumour_types": {k: len(v) for k, v in self.tumour_types.items()},
+                "data_types": [{"data_type": k, "unit": u, "count": len(n)} for k, (u, n) in self.data_types.items()]}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
-        # Patients per tumour type add up to about the dataset's total: hide a second cell
-        # where one small cell alone could be worked out.
-        cells, _ = rules.table([[n] for n in self.tumour_types.values()])
-        return {"analysis": "catalogue_counts", "patients": rules.cell(self.patients), "samples": rules.cell(self.samples),
-                "tumour_types": {k: c[0] for k, c in zip(self.tumour_types, cells)},
-                "data_types": [{"data_type": k, "unit": u, "count": rules.cell(n)} for k, (u, n) in self.data_types.items()]}
+        return {"analysis": "catalogue_counts", "patients": rules.count_of(self.patient_ids),
+                "samples": rules.count_of(self.sample_ids),
+                "tumour_types": {k: rules.count_of(v, listed=True) for k, v in self.tumour_types.items()},
+                "data_types": [{"data_type": k, "unit": u, "count": rules.count_of(n)} for k, (u, n) in self.data_types.items()]}
 
 
 def _members(snap: Snapshot, dataset_id: str) -> tuple[ibis.Table, ibis.Table]:
@@ -97,22 +96,26 @@ def _members(snap: Snapshot, dataset_id: str) -> tuple[ibis.Table, ibis.Table]:
     return patients, s.semi_join(patients, "patient_id").select("sample_id", "patient_id", "primary_tumor_location")
 
 
+def _ids(t: ibis.Table, column: str) -> frozenset[str]:
+    return frozenset(t.select(column).to_pyarrow()[column].to_pylist())
+
+
 def figures(snap: Snapshot, dataset_id: str) -> tuple[DatasetFigures, set[str]]:
     """The dataset's counts and the patients behind them."""
     patients, samples = _members(snap, dataset_id)
     patient_ids = set(patients.to_pyarrow()["patient_id"].to_pylist())
     df = samples.to_pyarrow().to_pandas()
-    by_type = df.fillna({"primary_tumor_location": "unknown"}).groupby("primary_tumor_location").patient_id.nunique()
-    tumour_types = dict(sorted(((str(k), int(v)) for k, v in by_type.items()), key=lambda kv: (-kv[1], kv[0])))
-    data_types: dict[str, tuple[str, int]] = {}
+    by_type = df.fillna({"primary_tumor_location": "unknown"}).groupby("primary_tumor_location").patient_id.agg(frozenset)
+    tumour_types = dict(sorted(((str(k), v) for k, v in by_type.items()), key=lambda kv: (-len(kv[1]), kv[0])))
+    data_types: dict[str, tuple[str, frozenset[str]]] = {}
     for label, (table, unit) in DATA_TYPES.items():
         t = snap.table(table)
         if unit == "samples":
-            n = samples.semi_join(t, "sample_id").count().to_pyarrow().as_py()
+            ids = _ids(samples.semi_join(t, "sample_id"), "sample_id")
         else:
-            n = patients.semi_join(t, "patient_id").count().to_pyarrow().as_py()
-        data_types[label] = (unit, int(n))
-    return DatasetFigures(len(patient_ids), len(df), tumour_types, data_types), patient_ids
+            ids = _ids(patients.semi_join(t, "patient_id"), "patient_id")
+        data_types[label] = (unit, ids)
+    return DatasetFigures(frozenset(patient_ids), frozenset(df.sample_id), tumour_types, data_types), patient_ids
 
 
 def datasets(snap: Snapshot) -> list[dict[str, Any]]:

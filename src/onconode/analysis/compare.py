@@ -10,15 +10,18 @@ not share samples: the tests assume independent groups.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 from scipy import stats as sps
 
 from onconode.analysis import frequency
 from onconode.analysis.cohort import Cohort
-from onconode.analysis.disclosure import Rules
+from onconode.analysis.cellkey import KEY_RANGE, RecordKeys, sums
+from onconode.analysis.disclosure import WITHHELD, Rules
+from onconode.analysis.frequency_memory import FrequencyKeys
 from onconode.analysis.queries import Snapshot
 from onconode.analysis.materialized import withdrawals
 from onconode.analysis.stats import benjamini_hochberg, chi_squared, fisher_exact_many, mann_whitney_u_sorted, quartiles_sorted
@@ -50,32 +53,64 @@ class Comparison:
     alterations: list[dict[str, Any]] = field(default_factory=list)  # gene, kind, altered[], profiled[], p, q, test
     categorical: list[dict[str, Any]] = field(default_factory=list)  # attribute, counts{value: []}, p
     numeric: list[dict[str, Any]] = field(default_factory=list)      # attribute, per group n/median/q1/q3, p
+    frequency_keys: dict[str, Callable[[RecordKeys], FrequencyKeys]] = field(default_factory=dict)   # per group
+    clinical_keys: Callable[[RecordKeys], "ClinicalKeys"] | None = None
 
     def exact(self) -> dict[str, Any]:
         return {"analysis": "group_comparison", "groups": self.groups, "alterations": self.alterations,
                 "categorical": self.categorical, "numeric": self.numeric}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
-        alts = []
-        for r in self.alterations:
-            table = [[a, p - a] for a, p in zip(r["altered"], r["profiled"])]
-            cells, hidden = rules.table(table)
-            alts.append({"gene": r["gene"], "kind": r["kind"], "test": r["test"],
-                         "altered": [c[0] for c in cells], "profiled": [rules.cell(p) for p in r["profiled"]],
-                         "p": None if hidden else r["p"], "q": None if hidden else r["q"]})
+        """Every cell perturbed with its own cell key (altered, not altered and profiled
+        samples per group); the tests and q-values are computed from the perturbed table
+        and withheld where it has a suppressed cell. Rows with a shown p come first, by p;
+        rows whose p is withheld follow by gene name, so their order reveals nothing."""
+        keys = rules._keys()
+        fk = [self.frequency_keys[n](keys) for n in self.groups]
+        rows, k = self.alterations, len(self.groups)
+        kinds, genes = [r["kind"] for r in rows], [r["gene"] for r in rows]
+        altered = np.array([r["altered"] for r in rows], np.int64).reshape(-1, k)
+        profiled = np.array([r["profiled"] for r in rows], np.int64).reshape(-1, k)
+        a_keys = np.column_stack([f.altered(kinds, genes) for f in fk]) if rows else np.zeros((0, k), np.int64)
+        p_keys = np.array([[f.profiled[kind] for f in fk] for kind in kinds], np.int64).reshape(-1, k)
+        # every cell perturbed at once: altered, not altered (its key: profiled minus altered) and profiled
+        perturbed = np.asarray(rules.values(np.concatenate([altered, profiled - altered, profiled]).ravel(),
+                                            np.concatenate([a_keys, (p_keys - a_keys) % KEY_RANGE, p_keys]).ravel()),
+                               np.int64).reshape(3, -1, k)
+        small = (perturbed > 0) & (perturbed < rules.settings.min_cell)
+        tested = np.flatnonzero(~small[:2].any(axis=(0, 2)))
+        ps = _tests(np.stack([perturbed[0][tested], perturbed[1][tested]], axis=2).tolist(), k)
+        p_of, q_of = dict(zip(tested.tolist(), ps)), dict(zip(tested.tolist(), benjamini_hochberg(ps)))
+        shown = rules.shown_all(perturbed).tolist()
+        alts = [{"gene": r["gene"], "kind": r["kind"], "test": r["test"], "altered": shown[0][i], "not_altered": shown[1][i],
+                 "profiled": shown[2][i], "p": p_of.get(i, WITHHELD), "q": q_of.get(i, WITHHELD)} for i, r in enumerate(rows)]
+        alts.sort(key=lambda r: (isinstance(r["p"], str), r["p"] if not isinstance(r["p"], str) else 0.0, r["gene"], r["kind"]))
+        ck = self.clinical_keys(keys) if self.clinical_keys else None
         cats = []
-        for r in self.categorical:
+        for i, r in enumerate(self.categorical):
             values = list(r["counts"])
-            cells, hidden = rules.table([r["counts"][v] for v in values])
-            cats.append({"attribute": r["attribute"], "counts": dict(zip(values, cells)), "p": None if hidden else r["p"]})
+            cells = [rules.values(r["counts"][v], ck.categorical[i][j]) for j, v in enumerate(values)]
+            small = any(0 < c < rules.settings.min_cell for row in cells for c in row)
+            p = WITHHELD if small else (chi_squared(cells)[1] if len(values) > 1 else 1.0)
+            cats.append({"attribute": r["attribute"], "counts": {v: [rules.shown(c) for c in row] for v, row in zip(values, cells)},
+                         "p": p})
         nums = []
-        for r in self.numeric:
+        for i, r in enumerate(self.numeric):
             small = any(rules.is_small(g["n"]) or g["n"] == 0 for g in r["groups"])
-            nums.append({"attribute": r["attribute"], "test": r["test"], "p": None if small else r["p"],
-                         "groups": [{"n": rules.cell(g["n"]), **({} if small else {k: g[k] for k in ("q1", "median", "q3")})}
-                                    for g in r["groups"]]})
+            shown_n = rules.counts([g["n"] for g in r["groups"]], ck.numeric[i])
+            nums.append({"attribute": r["attribute"], "test": r["test"], "p": WITHHELD if small else r["p"],
+                         "groups": [{"n": n, **({k: WITHHELD for k in ("q1", "median", "q3")} if small else
+                                                {k: g[k] for k in ("q1", "median", "q3")})}
+                                    for n, g in zip(shown_n, r["groups"])]})
         return {"analysis": "group_comparison", "groups": self.groups, "alterations": alts,
-                "categorical": cats, "numeric": nums}
+                "categorical": cats, "numeric": nums,
+                "statistics": "alteration and categorical tests and q-values are computed from the perturbed counts; "
+                              "q-values adjust over the genes whose p is shown; numeric tests use the values themselves"}
+
+
+def _tests(tables: list[list[list[int]]], groups: int) -> list[float]:
+    """Fisher's exact test per 2 × 2 table (two groups), else chi-squared per table."""
+    return fisher_exact_many(tables) if groups == 2 else [chi_squared(t)[1] for t in tables]
 
 
 def compare(snap: Snapshot, groups: dict[str, Cohort], genes: list[str] | None = None,
@@ -94,20 +129,64 @@ def compare(snap: Snapshot, groups: dict[str, Cohort], genes: list[str] | None =
         tables.append([[a, p - a] for a, p in zip(altered, profiled)])
         out.alterations.append({"gene": gene, "kind": kind, "altered": altered, "profiled": profiled})
     # two groups: every gene's Fisher test at once; more: chi-squared per gene
-    ps = fisher_exact_many(tables) if len(names) == 2 else [chi_squared(t)[1] for t in tables]
+    ps = _tests(tables, len(names))
     for r, p in zip(out.alterations, ps):
         r["test"], r["p"] = ("fisher_exact" if len(names) == 2 else "chi_squared"), p
     for r, q in zip(out.alterations, benjamini_hochberg([r["p"] for r in out.alterations])):
         r["q"] = q
     out.alterations.sort(key=lambda r: (r["p"], r["gene"]))
+    out.frequency_keys = {n: freqs[n].keys_of for n in names}
     _clinical(snap, groups, out, w)
     return out
 
 
 def _clinical(snap: Snapshot, groups: dict[str, Cohort], out: Comparison, known_withdrawals: int | None = None) -> None:
-    categorical, numeric = clinical_comparison(attribute_arrays(snap, known_withdrawals), groups)
+    arrays = attribute_arrays(snap, known_withdrawals)
+    categorical, numeric = clinical_comparison(arrays, groups)
     out.categorical += categorical
     out.numeric += numeric
+    out.clinical_keys = functools.partial(clinical_keys, arrays, groups)
+
+
+@dataclass(frozen=True)
+class ClinicalKeys:
+    """The cell keys of `clinical_comparison`'s counts: per categorical attribute, per
+    value, per group; per numeric attribute, per group (of its samples with a value)."""
+    categorical: list[list[list[int]]]
+    numeric: list[list[int]]
+
+
+def clinical_keys(a: AttributeArrays, groups: dict[str, Cohort], keys: RecordKeys) -> ClinicalKeys:
+    """`clinical_comparison`'s counts again, each sample weighted by its record key."""
+    weights = keys.of(a.frame["sample_id"].tolist())
+    rows = [a.rows_of(c) for c in groups.values()]
+    categorical = []
+    for attr in CATEGORICAL:
+        values = _listed_values(a, attr, rows)
+        per_group = [sums(a.count_code[attr][r], weights[r], len(a.strings[attr]))[values] for r in rows]
+        categorical.append([[int(g[i]) for g in per_group] for i in range(len(values))])
+    group_of = _group_of(a, rows)
+    numeric = []
+    for attr in NUMERIC:
+        in_group = group_of[a.sorted_rows[attr]]
+        valued = in_group >= 0
+        numeric.append(sums(in_group[valued], weights[a.sorted_rows[attr]][valued], len(rows)).tolist())
+    return ClinicalKeys(categorical, numeric)
+
+
+def _listed_values(a: AttributeArrays, attr: str, rows: list[np.ndarray]) -> np.ndarray:
+    """The value codes listed for `attr`: those some group has a non-missing row of."""
+    names = a.strings[attr]
+    seen = sum(np.bincount(a.value_code[attr][r] + 1, minlength=len(names) + 1) for r in rows)   # missing -1 -> 0
+    return np.flatnonzero(seen[1:])
+
+
+def _group_of(a: AttributeArrays, rows: list[np.ndarray]) -> np.ndarray:
+    """Each row's group (-1: none)."""
+    group_of = np.full(len(a.frame), -1, np.int64)
+    for i, r in enumerate(rows):
+        group_of[r] = i
+    return group_of
 
 
 def clinical_comparison(a: AttributeArrays, groups: dict[str, Cohort]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -121,16 +200,12 @@ def clinical_comparison(a: AttributeArrays, groups: dict[str, Cohort]) -> tuple[
     rows = [a.rows_of(c) for c in groups.values()]
     for attr in CATEGORICAL:
         names = a.strings[attr]
-        # the values listed: those some group has a non-missing row of (value code -1 = missing, shifted to 0)
-        seen = sum(np.bincount(a.value_code[attr][r] + 1, minlength=len(names) + 1) for r in rows)
-        values = np.flatnonzero(seen[1:])
+        values = _listed_values(a, attr, rows)
         per_group = [np.bincount(a.count_code[attr][r], minlength=len(names))[values].tolist() for r in rows]
         counts = {names[v]: [g[i] for g in per_group] for i, v in enumerate(values.tolist())}
         p = chi_squared([counts[v] for v in counts])[1] if len(values) > 1 else 1.0
         categorical.append({"attribute": attr, "counts": counts, "p": p})
-    group_of = np.full(len(a.frame), -1, np.int64)
-    for i, r in enumerate(rows):
-        group_of[r] = i
+    group_of = _group_of(a, rows)
     for attr in NUMERIC:
         in_group = group_of[a.sorted_rows[attr]]          # each valued row's group, in ascending order of the value
         ordered = a.sorted_values[attr]

@@ -9,8 +9,10 @@ profiled for every type, so a frequency never mixes denominators.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
+import dataclasses
+import functools
 import itertools
 import json
 
@@ -18,10 +20,11 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from onconode.analysis import alterations, frequency_memory
+from onconode.analysis import alterations, cellkey, frequency_memory
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.materialized import execute_with_members
 from onconode.analysis.disclosure import Rules
+from onconode.analysis.frequency_memory import FrequencyKeys
 from onconode.analysis.queries import Snapshot
 
 FREQUENCY_KINDS = alterations.FREQUENCY_KINDS
@@ -41,6 +44,8 @@ class FrequencyResult:
     cohort_samples: int
     profiled: dict[str, int]
     columns: list[tuple[str, list[str], list[int]]] = field(default_factory=list)  # (kind, genes, altered) per kind
+    keys_of: Callable[[cellkey.RecordKeys], FrequencyKeys] | None = None   # the cells' keys, computed when controlled
+    genes_named: bool = False   # the genes were asked for by name (else listed because altered)
 
     @property
     def rows(self) -> list[dict[str, Any]]:
@@ -56,15 +61,20 @@ class FrequencyResult:
         return {"analysis": "alteration_frequency", "samples": self.cohort_samples, "profiled": dict(self.profiled), "rows": rows}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
+        """Perturbed altered and profiled counts (each its own cell key); the frequency is
+        perturbed altered / perturbed profiled, "withheld" where either is suppressed."""
+        keys = self.keys_of(rules._keys()) if self.keys_of else None
+        if keys is None:
+            raise RuntimeError("this frequency result cannot compute its cell keys; build it with alteration_frequencies")
+        profiled = {k: rules.count(v, keys.profiled[k]) for k, v in self.profiled.items()}
         rows = []
         for kind, genes, altered in self.columns:
-            p = self.profiled[kind]
-            for g, a in zip(genes, altered):
-                small = rules.is_small(a) or rules.is_small(p)
-                rows.append({"gene": g, "kind": kind, "altered": rules.cell(a),
-                             "profiled": rules.cell(p), "frequency": None if small or not p else a / p})
-        return {"analysis": "alteration_frequency", "samples": rules.cell(self.cohort_samples),
-                "profiled": {k: rules.cell(v) for k, v in self.profiled.items()}, "rows": rows}
+            shown = rules.counts(altered, keys.altered([kind] * len(genes), genes), listed=not self.genes_named)
+            p = profiled[kind]
+            rows += [{"gene": g, "kind": kind, "altered": a, "profiled": p, "frequency": rules.share(a, p)}
+                     for g, a in zip(genes, shown)]
+        return {"analysis": "alteration_frequency", "samples": rules.count(self.cohort_samples, keys.samples),
+                "profiled": profiled, "rows": rows}
 
 
 def _profiled_members(snap: Snapshot, members: ir.Table) -> ir.Table:
@@ -76,7 +86,10 @@ def _denominators(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...]) -> 
     prof = _profiled_members(snap, members)
     full = prof.mutations & prof.cna & prof.structural_variants
     flags = {k: prof[alterations.PROFILE_OF_KIND[k]] if k in alterations.PROFILE_OF_KIND else full for k in kinds}
-    return prof.group_by("cohort").aggregate(**{k: f.cast("int64").sum() for k, f in flags.items()})
+    sums = {k: f.cast("int64").sum() for k, f in flags.items()}
+    if "key" in members.columns:   # the cells' keys: each profiled sample's record key summed
+        sums.update({f"{k}|key": (f.cast("int64") * prof.key).sum() for k, f in flags.items()})
+    return prof.group_by("cohort").aggregate(**sums)
 
 
 def _altered(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...], wanted: list[str] | None,
@@ -101,6 +114,9 @@ def _altered(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...], wanted: 
     if "ANY" in kinds:
         parts.append(j.filter(everything).select("cohort", kind=ibis.literal("ANY"), sample_id=j.sample_id, gene=j.gene.upper()))
     per_kind = parts[0] if len(parts) == 1 else parts[0].union(parts[1])
+    if "key" in members.columns:   # the cells' keys: each altered sample's record key, once
+        per_kind = per_kind.distinct().join(members.select("cohort", "sample_id", "key"), ["cohort", "sample_id"])
+        return per_kind.group_by(["cohort", "kind", "gene"]).aggregate(altered=per_kind.sample_id.count(), key=per_kind.key.sum())
     return per_kind.group_by(["cohort", "kind", "gene"]).aggregate(altered=per_kind.sample_id.nunique())
 
 
@@ -125,16 +141,24 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
     names = list(cohorts)
     wanted = [g.upper() for g in genes] if genes else None
     fast = frequency_memory.frequencies(snap, cohorts, kinds, wanted, min_driver_likelihood, known_withdrawals)
+    members = _members(cohorts) if fast is None else None
+    key = json.dumps([list(kinds), wanted, min_driver_likelihood])
+    found: dict[cellkey.RecordKeys, dict[str, FrequencyKeys]] = {}
+
+    def keys_of(name: str, keys: cellkey.RecordKeys) -> FrequencyKeys:
+        """The cell keys of every cohort's cells (computed once, when a controlled view asks)."""
+        if keys not in found:
+            kept = frequency_memory.frequency_keys(snap, cohorts, kinds, wanted, min_driver_likelihood, keys, known_withdrawals)
+            found[keys] = {n: dataclasses.replace(k, samples=keys.cell(cohorts[n].sample_ids)) for n, k in
+                           (kept or _sql_keys(snap, cohorts, members, key, kinds, wanted, min_driver_likelihood, keys)).items()}
+        return found[keys][name]
+
     if fast is not None:
         out: dict[str, FrequencyResult] = {}
         for n in names:
             profiled, columns = fast[n]
-            out[n] = FrequencyResult(cohorts[n].samples, profiled, columns)
+            out[n] = FrequencyResult(cohorts[n].samples, profiled, columns, functools.partial(keys_of, n), wanted is not None)
         return out
-    members = pa.table({
-        "sample_id": pa.array([s for n in names for s in sorted(cohorts[n].sample_ids)], pa.string()),
-        "cohort": pa.array([n for n in names for _ in cohorts[n].sample_ids], pa.string())})
-    key = json.dumps([list(kinds), wanted, min_driver_likelihood])
     denom = {r["cohort"]: r for r in execute_with_members(
         snap, "frequency-denominators:" + key, lambda m: _denominators(snap, m, kinds), members).to_pylist()}
     altered = execute_with_members(snap, "frequency-altered:" + key,
@@ -145,7 +169,8 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
         counts.setdefault((c, k), {})[g] = a
     out = {}
     for n in names:
-        result = FrequencyResult(cohorts[n].samples, {k: int(denom.get(n, {}).get(k) or 0) for k in kinds})
+        result = FrequencyResult(cohorts[n].samples, {k: int(denom.get(n, {}).get(k) or 0) for k in kinds},
+                                 keys_of=functools.partial(keys_of, n), genes_named=wanted is not None)
         order = []
         for kind in kinds:
             found = counts.get((n, kind), {})
@@ -157,3 +182,28 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
             result.columns.append((kind, [g for _, _, g, _ in group], [-na for _, na, _, _ in group]))
         out[n] = result
     return out
+
+
+def _members(cohorts: dict[str, Cohort]) -> pa.Table:
+    """The cohorts' samples as a table (sample_id, cohort) the SQL joins with."""
+    names = list(cohorts)
+    return pa.table({
+        "sample_id": pa.array([s for n in names for s in sorted(cohorts[n].sample_ids)], pa.string()),
+        "cohort": pa.array([n for n in names for _ in cohorts[n].sample_ids], pa.string())})
+
+
+def _sql_keys(snap: Snapshot, cohorts: dict[str, Cohort], members: pa.Table | None, key: str, kinds: tuple[str, ...],
+              wanted: list[str] | None, min_driver_likelihood: float, keys: cellkey.RecordKeys) -> dict[str, FrequencyKeys]:
+    """The cells' keys by the SQL (where the kept arrays do not cover the snapshot): the
+    frequency queries with each member's record key summed alongside the counts."""
+    names = list(cohorts)
+    members = members if members is not None else _members(cohorts).append_column("key", pa.array(keys.of(members.column("sample_id").to_pylist()), pa.int64()))
+    denom = {r["cohort"]: r for r in execute_with_members(
+        snap, "frequency-denominator-keys:" + key, lambda m: _denominators(snap, m, kinds), members).to_pylist()}
+    altered = execute_with_members(snap, "frequency-altered-keys:" + key,
+                                   lambda m: _altered(snap, m, kinds, wanted, min_driver_likelihood), members)
+    by_name: dict[str, dict[tuple[str, str], int]] = {n: {} for n in names}
+    for c, k, g, s in zip(*(altered.column(x).to_pylist() for x in ("cohort", "kind", "gene", "key"))):
+        by_name[c][(k, g)] = int(s) % cellkey.KEY_RANGE
+    return {n: FrequencyKeys({k: int(denom.get(n, {}).get(f"{k}|key") or 0) % cellkey.KEY_RANGE for k in kinds}, {}, {},
+                             by_name[n]) for n in names}

@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from onconode.analysis import alterations
+from onconode.analysis import alterations, cellkey
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.materialized import materialized_arrow, withdrawals
 from onconode.analysis.queries import Snapshot
@@ -170,11 +170,17 @@ class Counts:
 
 
 def _cohort_counts(a: _Arrays, samples: Cohort | Iterable[str], kinds: tuple[str, ...], min_driver_likelihood: float,
-                   gene_codes: np.ndarray | None = None) -> Counts:
+                   gene_codes: np.ndarray | None = None, weights: np.ndarray | None = None) -> Counts:
     """Denominators and altered samples per gene code of a cohort (or of sample ids).
     With `gene_codes`, only those genes' rows are read (via the by-gene order) and only
     their counts are meaningful: a gene list of a few dozen genes reads thousands of
-    rows, not every event of the cohort's samples."""
+    rows, not every event of the cohort's samples. With `weights` (one per sample row:
+    the record keys) each sample counts its weight instead of 1: the cells' key sums."""
+    def count(cells: np.ndarray, of_samples: np.ndarray, n_cells: int) -> np.ndarray:
+        if weights is None:
+            return np.bincount(cells, minlength=n_cells)
+        return cellkey.sums(cells, weights[of_samples], n_cells)
+
     codes = a.rows.of_cohort(samples) if isinstance(samples, Cohort) else a.rows.of_ids(samples)
     n = len(a.genes)
     full, kind_profile = a.full, a.kind_profile
@@ -194,23 +200,28 @@ def _cohort_counts(a: _Arrays, samples: Cohort | Iterable[str], kinds: tuple[str
             mine = member[sample]
             sample, cell = sample[mine], cell[mine]
         counted = kind_profile[sample, cell // max(n, 1)]
-        per_kind = np.bincount(cell[counted], minlength=len(_EVENT_KINDS) * n).reshape(len(_EVENT_KINDS), n)
+        per_kind = count(cell[counted], sample[counted], len(_EVENT_KINDS) * n).reshape(len(_EVENT_KINDS), n)
         altered.update({k: per_kind[i] for i, k in enumerate(_EVENT_KINDS) if k in kinds})
     if "DRIVER" in kinds or "ANY" in kinds:
         if member is None:
             rows = _rows_of_samples(a.pair_offsets, codes)
             rows = rows[full[a.pair_sample[rows]]]
+            sample = a.pair_sample[rows]
             gene, event, driver = a.pair_gene[rows], a.pair_event[rows], a.pair_driver[rows] >= min_driver_likelihood
         else:
             rows = _rows_of_samples(a.pg_offsets, gene_codes)
             sample = a.pg_sample[rows]
             rows = rows[member[sample] & full[sample]]
+            sample = a.pg_sample[rows]
             gene, event, driver = a.pg_gene[rows], a.pg_event[rows], a.pg_driver[rows] >= min_driver_likelihood
         if "DRIVER" in kinds:
-            altered["DRIVER"] = np.bincount(gene[driver], minlength=n)
+            altered["DRIVER"] = count(gene[driver], sample[driver], n)
         if "ANY" in kinds:
-            altered["ANY"] = np.bincount(gene[driver | event], minlength=n)
-    return Counts({k: int(flag[k][codes].sum()) for k in kinds}, altered)
+            altered["ANY"] = count(gene[driver | event], sample[driver | event], n)
+    if weights is None:
+        return Counts({k: int(flag[k][codes].sum()) for k in kinds}, altered)
+    return Counts({k: int(cellkey.sums(np.zeros(int(flag[k][codes].sum()), np.int64), weights[codes][flag[k][codes]], 1)[0])
+                   for k in kinds}, altered)
 
 
 def columns_of(a: _Arrays, counts: Counts, kinds: tuple[str, ...],
@@ -233,6 +244,13 @@ def columns_of(a: _Arrays, counts: Counts, kinds: tuple[str, ...],
     return out
 
 
+def _gene_codes(a: _Arrays, wanted: list[str] | None) -> np.ndarray | None:
+    """The codes of the genes asked for by name (None: every gene)."""
+    if wanted is None:
+        return None
+    return np.array(sorted({a.gene_code[g] for g in wanted if g in a.gene_code}), np.int64)
+
+
 def frequencies(snap: Snapshot, cohorts: dict[str, Any], kinds: tuple[str, ...], wanted: list[str] | None,
                 min_driver_likelihood: float, known_withdrawals: int | None = None,
                 ) -> dict[str, tuple[dict[str, int], list[tuple[str, list[str], list[int]]]]] | None:
@@ -240,14 +258,64 @@ def frequencies(snap: Snapshot, cohorts: dict[str, Any], kinds: tuple[str, ...],
     a = _load(snap, known_withdrawals)
     if a is None:
         return None
-    gene_codes = None
-    if wanted is not None:
-        gene_codes = np.array(sorted({a.gene_code[g] for g in wanted if g in a.gene_code}), np.int64)
+    gene_codes = _gene_codes(a, wanted)
     out = {}
     for name, c in cohorts.items():
         counts = _cohort_counts(a, c, kinds, min_driver_likelihood, gene_codes)
         out[name] = (counts.profiled, columns_of(a, counts, kinds, wanted))
     return out
+
+
+def _record_keys(a: _Arrays, keys: cellkey.RecordKeys) -> np.ndarray:
+    """The record key of each sample row of `a` (kept while `a` is the snapshot's arrays)."""
+    found = _KEYS.get(id(a))
+    if found is None or found[0] is not a or found[1] is not keys:
+        while len(_KEYS) >= 4:
+            _KEYS.pop(next(iter(_KEYS)))
+        found = _KEYS[id(a)] = (a, keys, keys.of(a.rows.row_of))
+    return found[2]
+
+
+_KEYS: dict[int, tuple[_Arrays, cellkey.RecordKeys, np.ndarray]] = {}
+
+
+def frequency_keys(snap: Snapshot, cohorts: dict[str, Any], kinds: tuple[str, ...], wanted: list[str] | None,
+                   min_driver_likelihood: float, keys: cellkey.RecordKeys, known_withdrawals: int | None = None,
+                   ) -> dict[str, "FrequencyKeys"] | None:
+    """Per cohort: the cell keys of `frequencies`' cells, or None when not covered."""
+    a = _load(snap, known_withdrawals)
+    if a is None:
+        return None
+    gene_codes = _gene_codes(a, wanted)
+    weights = _record_keys(a, keys)
+    out = {}
+    for name, c in cohorts.items():
+        sums = _cohort_counts(a, c, kinds, min_driver_likelihood, gene_codes, weights)
+        out[name] = FrequencyKeys(sums.profiled, sums.altered, a.gene_code)
+    return out
+
+
+@dataclass(frozen=True)
+class FrequencyKeys:
+    """One cohort's cell keys: per kind, of its profiled samples; per kind and gene (by
+    gene code, or by name in `altered_by_name`), of the altered ones."""
+    profiled: dict[str, int]
+    altered_by_code: dict[str, np.ndarray]
+    gene_code: dict[str, int]
+    altered_by_name: dict[tuple[str, str], int] | None = None
+    samples: int = 0   # of all the cohort's samples (set by the caller, which knows them)
+
+    def altered(self, kinds: list[str], genes: list[str]) -> np.ndarray:
+        """The cell keys of the altered samples of each (kind, gene) pair, 0 where none."""
+        if self.altered_by_name is not None:
+            return np.fromiter((self.altered_by_name.get(kg, 0) for kg in zip(kinds, genes)), np.int64, len(genes))
+        codes = np.fromiter((self.gene_code.get(g, -1) for g in genes), np.int64, len(genes))
+        kinds_of = np.asarray(kinds, dtype=object)
+        out = np.zeros(len(genes), np.int64)
+        for kind in set(kinds):
+            at = (kinds_of == kind) & (codes >= 0)
+            out[at] = self.altered_by_code[kind][codes[at]]
+        return out
 
 
 def fully_profiled(snap: Snapshot, samples: Iterable[str]) -> list[str] | None:

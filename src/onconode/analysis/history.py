@@ -1,6 +1,9 @@
-"""Per-user query history for the differencing guard.
+"""Per-requester query history for the differencing guard of federated tasks.
 
-The guard must remember which patient sets a user has already received aggregates
+Analyses at a node's own interfaces need no history: their counts are perturbed by the
+cell-key method, so differencing overlapping answers yields noise. A federation node's
+model partials (GLM, Cox, KM risk tables) are not perturbed, so its gate keeps this
+guard for them (`federation.agent`). The guard must remember which patient sets a user has already received aggregates
 about, across sessions and processes, so it is persisted: one JSON-lines file per user
 in `<store home>/analysis/history/`, named by a hash of the user id (user ids may hold
 characters a file name cannot). Each line is one distinct cohort (sorted patient ids);

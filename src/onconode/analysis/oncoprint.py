@@ -8,7 +8,6 @@ pattern across the genes with how many samples show it, small patterns hidden an
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any
 
 import ibis.expr.types as ir
@@ -51,20 +50,22 @@ class OncoPrint:
         return {"analysis": "oncoprint", "genes": self.genes, "profiled": self.profiled, "matrix": self.matrix}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
-        counts = Counter(self._pattern(r["alterations"]) for r in self.matrix)
-        shown, pooled = [], 0
-        for pattern, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            if rules.is_small(n):
-                pooled += n
+        """Every distinct pattern with its perturbed number of samples (its samples' cell
+        key); patterns whose perturbed count is 0..4 are pooled into one cell of their
+        own, perturbed too. Per gene, the perturbed number of altered samples."""
+        members: dict[tuple[str, ...], list[str]] = {}
+        for r in self.matrix:
+            members.setdefault(self._pattern(r["alterations"]), []).append(r["sample_id"])
+        ordered = sorted(members.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        shown, pooled = [], []
+        for (pattern, ids), value in zip(ordered, rules.counts([len(m) for _, m in ordered], [rules.key(m) for _, m in ordered])):
+            if isinstance(value, str) or value == 0:   # a pattern listed with 0 would still say it exists
+                pooled += ids
             else:
-                shown.append({"pattern": dict(zip(self.genes, pattern)), "samples": n})
-        # The pool's size follows from the total; a pool of 1..4 would describe that few
-        # samples (with the per-gene counts, their genes), so it absorbs the smallest patterns.
-        while rules.is_small(pooled) and shown:
-            pooled += shown.pop()["samples"]
-        per_gene = {g: rules.cell(sum(1 for r in self.matrix if r["alterations"].get(g))) for g in self.genes}
-        return {"analysis": "oncoprint", "genes": self.genes, "profiled": rules.cell(self.profiled),
-                "altered_per_gene": per_gene, "patterns": shown, "other_patterns_samples": rules.cell(pooled)}
+                shown.append({"pattern": dict(zip(self.genes, pattern)), "samples": value})
+        per_gene = {g: rules.count_of([r["sample_id"] for r in self.matrix if r["alterations"].get(g)]) for g in self.genes}
+        return {"analysis": "oncoprint", "genes": self.genes, "profiled": rules.count_of(self.samples),
+                "altered_per_gene": per_gene, "patterns": shown, "other_patterns_samples": rules.count_of(pooled)}
 
 
 def _profiled(snap: Snapshot, members: ir.Table) -> ir.Table:

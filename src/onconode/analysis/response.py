@@ -22,7 +22,7 @@ import pandas as pd
 
 from onconode.analysis.treatments import NON_RESPONDER, RESPONDER, best_responses, matching_treatments
 from onconode.analysis.cohort import Cohort, TreatmentCriteria
-from onconode.analysis.disclosure import Rules
+from onconode.analysis.disclosure import WITHHELD, Rules
 from onconode.analysis.queries import Snapshot
 from onconode.analysis.stats import clopper_pearson, fisher_exact, odds_ratio_woolf
 from onconode.analysis.summary import sample_attributes
@@ -88,15 +88,35 @@ def logistic(df: pd.DataFrame, covariates: list[str]) -> dict[str, Any]:
     return out
 
 
+def response_statistics(table: list[list[int]]) -> tuple[list[dict[str, Any]], float, dict[str, Any]]:
+    """ORR per group (Clopper–Pearson), Fisher's p and the odds ratio (Woolf's interval;
+    with a zero cell Haldane–Anscombe's +0.5 on every cell, and the answer says so)."""
+    orr = []
+    for name, (k, nk) in zip(("biomarker positive", "biomarker negative"), table):
+        lo, hi = clopper_pearson(k, k + nk)
+        orr.append({"group": name, "responders": k, "evaluable": k + nk, "orr": k / (k + nk) if k + nk else None,
+                    "ci_low": lo, "ci_high": hi})
+    (a, b), (c, d) = table
+    or_, lo, hi = odds_ratio_woolf(a, b, c, d)
+    haldane = 0 in (a, b, c, d)
+    odds = {"odds_ratio": or_, "ci_low": lo, "ci_high": hi, "haldane_correction": haldane}
+    if haldane:
+        odds["note"] = ("a cell of the table is zero: 0.5 was added to every cell (Haldane–Anscombe correction) "
+                        "so the odds ratio and its interval are finite; read them as rough")
+    return orr, fisher_exact(table), odds
+
+
 @dataclass
 class ResponseResult:
     table: list[list[int]]          # [[pos responders, pos non-responders], [neg responders, neg non-responders]]
     not_evaluable: int
     orr: list[dict[str, Any]]
     fisher_p: float
-    odds_ratio: dict[str, float]
+    odds_ratio: dict[str, Any]
     regression: dict[str, Any] = field(default_factory=dict)
     patients: frozenset[str] = frozenset()  # the treated patients behind the figures (for the gate)
+    members: list[list[frozenset[str]]] = field(default_factory=list)   # the patients of each cell of `table`
+    not_evaluable_ids: frozenset[str] = frozenset()
 
     def exact(self) -> dict[str, Any]:
         return {"analysis": "biomarker_response", "rows": ["biomarker positive", "biomarker negative"],
@@ -104,13 +124,23 @@ class ResponseResult:
                 "orr": self.orr, "fisher_p": self.fisher_p, "odds_ratio": self.odds_ratio, "regression": self.regression}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
-        cells, hidden = rules.table(self.table)
-        withheld = "withheld: a cell of the response table is below the disclosure threshold"
+        """Each cell of the 2 × 2 table perturbed with its own cell key; response rates,
+        Fisher's test and the odds ratio computed from the perturbed table (withheld when
+        it has a suppressed cell)."""
+        values = rules.values([n for row in self.table for n in row], [rules.key(m) for row in self.members for m in row])
+        perturbed = [values[:2], values[2:]]
+        cells = [[rules.shown(v) for v in row] for row in perturbed]
+        hidden = any(isinstance(c, str) for row in cells for c in row)
+        withheld = f"{WITHHELD}: a cell of the perturbed response table is below the disclosure threshold"
         out: dict[str, Any] = {"analysis": "biomarker_response", "rows": ["biomarker positive", "biomarker negative"],
-                               "columns": ["CR+PR", "SD+PD"], "table": cells, "not_evaluable": rules.cell(self.not_evaluable)}
-        out["orr"] = withheld if hidden else self.orr
-        out["fisher_p"] = withheld if hidden else self.fisher_p
-        out["odds_ratio"] = withheld if hidden else self.odds_ratio
+                               "columns": ["CR+PR", "SD+PD"], "table": cells,
+                               "not_evaluable": rules.count(self.not_evaluable, rules.key(self.not_evaluable_ids)),
+                               "statistics": "response rates, Fisher's test and the odds ratio are computed from the "
+                                             "perturbed table"}
+        if hidden:
+            out["orr"] = out["fisher_p"] = out["odds_ratio"] = withheld
+        else:
+            out["orr"], out["fisher_p"], out["odds_ratio"] = response_statistics(perturbed)
         reg = self.regression
         if reg:
             why = rules.check_regression(reg["n"], reg["parameters"], reg["levels"]) or reg.get("error")
@@ -124,13 +154,9 @@ def biomarker_response(snap: Snapshot, cohort: Cohort, treatment: TreatmentCrite
                        covariates: list[Covariate] | None = None) -> ResponseResult:
     df = response_data(snap, cohort, treatment, biomarker)
     ev = df[df.responder.notna()]
-    table = [[int(((ev.biomarker == b) & (ev.responder == r)).sum()) for r in (True, False)] for b in (True, False)]
-    orr = []
-    for name, (k, nk) in zip(("biomarker positive", "biomarker negative"), table):
-        lo, hi = clopper_pearson(k, k + nk)
-        orr.append({"group": name, "responders": k, "evaluable": k + nk, "orr": k / (k + nk) if k + nk else None, "ci_low": lo, "ci_high": hi})
-    (a, b), (c, d) = table
-    or_, lo, hi = odds_ratio_woolf(a, b, c, d)
+    members = [[frozenset(ev.patient_id[(ev.biomarker == b) & (ev.responder == r)]) for r in (True, False)] for b in (True, False)]
+    table = [[len(m) for m in row] for row in members]
+    orr, fisher_p, odds = response_statistics(table)
     covs = list(covariates) if covariates is not None else ["tumour_type", "age", "purity"]
-    return ResponseResult(table, int(df.responder.isna().sum()), orr, fisher_exact(table),
-                          {"odds_ratio": or_, "ci_low": lo, "ci_high": hi}, logistic(df, covs), frozenset(df.patient_id))
+    return ResponseResult(table, int(df.responder.isna().sum()), orr, fisher_p, odds, logistic(df, covs),
+                          frozenset(df.patient_id), members, frozenset(df.patient_id[df.responder.isna()]))

@@ -40,7 +40,7 @@ def _groups(snap: Snapshot, definitions: dict[str, Definition], disjoint: bool) 
 
 def count(gate: Gate, user: str, snap: Snapshot, definition: Definition, label: str = "cohort") -> dict[str, Any]:
     c = cohorts.evaluate(snap, definition)
-    return gate.release(user, snap, Count(label, c.patients, c.samples), {label: c.patient_ids})
+    return gate.release(user, snap, Count(label, c.patient_ids, c.sample_ids), {label: c.patient_ids})
 
 
 def summary(gate: Gate, user: str, snap: Snapshot, definition: Definition) -> dict[str, Any]:
@@ -72,9 +72,8 @@ def biomarker_response(gate: Gate, user: str, snap: Snapshot, definition: Defini
     c = cohorts.evaluate(snap, definition)
     b = cohorts.evaluate(snap, biomarker)
     res = response_mod.biomarker_response(snap, c, treatment, b, covariates)  # type: ignore[arg-type]
-    # The figures describe the cohort's *treated* patients: that set is what differencing
-    # must compare, or two cohorts differing by many untreated patients and one treated
-    # patient would expose that patient's response.
+    # The figures describe the cohort's *treated* patients: the group-size rule applies to
+    # them, not to the cohort padded with untreated patients.
     return gate.release(user, snap, res, {"treated patients": res.patients})
 
 

@@ -4,14 +4,15 @@ site) and how its genomes look (TMB, purity, ploidy distributions)."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from onconode.analysis.cohort import Cohort
-from onconode.analysis.disclosure import Rules
+from onconode.analysis.cellkey import KEY_RANGE
+from onconode.analysis.disclosure import WITHHELD, Rules
 from onconode.analysis.materialized import materialized, materialized_arrow
 from onconode.analysis.queries import Snapshot
 from onconode.analysis.sample_rows import SampleRows
@@ -134,9 +135,21 @@ def _age_group(age: float | None) -> str:
     return next(label for lo, hi, label in AGE_GROUPS if lo <= age < hi)
 
 
+def _labels(edges: list[float]) -> list[str]:
+    return [f"{edges[i]:g}-{edges[i + 1]:g}" if np.isfinite(edges[i + 1]) else f"≥{edges[i]:g}" for i in range(len(edges) - 1)]
+
+
+def _bin_labels(values: np.ndarray, edges: list[float]) -> list[str]:
+    """Each value's histogram bin label, as `np.histogram` bins it (the last bin closed)."""
+    idx = np.searchsorted(edges, values, side="right") - 1
+    idx[values == edges[-1]] = len(edges) - 2
+    names = _labels(edges)
+    return [names[i] if 0 <= i < len(names) else "" for i in idx.tolist()]   # "": outside every bin
+
+
 def _distribution(values: np.ndarray, edges: list[float]) -> dict[str, Any]:
     counts, _ = np.histogram(values, bins=edges)
-    labels = [f"{edges[i]:g}-{edges[i + 1]:g}" if np.isfinite(edges[i + 1]) else f"≥{edges[i]:g}" for i in range(len(edges) - 1)]
+    labels = _labels(edges)
     out: dict[str, Any] = {"n": int(len(values)), "bins": dict(zip(labels, counts.astype(int).tolist()))}
     if len(values):
         out.update(mean=float(values.mean()), q1=float(np.quantile(values, .25)), median=float(np.median(values)),
@@ -150,38 +163,54 @@ class CohortSummary:
     samples: int
     counts: dict[str, dict[str, int]]
     distributions: dict[str, dict[str, Any]]
+    units: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)   # cells -> (label, unit id) per unit
+    patient_ids: frozenset[str] = frozenset()
+    sample_ids: frozenset[str] = frozenset()
 
     def exact(self) -> dict[str, Any]:
         return {"analysis": "cohort_summary", "patients": self.patients, "samples": self.samples,
                 "counts": self.counts, "distributions": self.distributions}
 
-    @staticmethod
-    def _hide(rules: Rules, counts: dict[str, int]) -> dict[str, Any]:
-        """Counts whose total is known: hiding one small count alone would not hide it."""
-        cells, _ = rules.table([[n] for n in counts.values()])
-        return {k: c[0] for k, c in zip(counts, cells)}
+    def _perturbed(self, rules: Rules, name: str, counts: dict[str, int]) -> dict[str, Any]:
+        """`counts` (of the cells `name` of `units`) perturbed, each with its cell key."""
+        labels, ids = self.units[name]
+        keys = pd.Series(rules._keys().of(ids), dtype="int64").groupby(pd.Series(labels, dtype=object)).sum()
+        return dict(zip(counts, rules.counts(counts.values(), [int(keys.get(k, 0)) % KEY_RANGE for k in counts],
+                                             listed=name.startswith("counts:"))))
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
         dists = {}
         for k, d in self.distributions.items():
-            shown = {"n": rules.cell(d["n"]), "bins": self._hide(rules, d["bins"])}
+            labels, ids = self.units[f"bins:{k}"]
+            shown = {"n": rules.count_of(ids), "bins": self._perturbed(rules, f"bins:{k}", d["bins"])}
             if d["n"] >= rules.settings.min_group:  # extremes are single patients' values: never shown
                 shown.update({x: d[x] for x in ("mean", "q1", "median", "q3")})
+            else:
+                shown.update({x: WITHHELD for x in ("mean", "q1", "median", "q3")})
             dists[k] = shown
-        return {"analysis": "cohort_summary", "patients": rules.cell(self.patients), "samples": rules.cell(self.samples),
-                "counts": {k: self._hide(rules, c) for k, c in self.counts.items()},
+        return {"analysis": "cohort_summary", "patients": rules.count_of(self.patient_ids),
+                "samples": rules.count_of(self.sample_ids),
+                "counts": {k: self._perturbed(rules, f"counts:{k}", c) for k, c in self.counts.items()},
                 "distributions": dists}
 
 
 def summarise(snap: Snapshot, cohort: Cohort) -> CohortSummary:
     df = sample_attributes(snap, cohort)
-    counts = {
-        "tumour_type": Counter(df.primary_tumor_location.fillna("unknown")),
-        "sex": Counter(df.drop_duplicates("patient_id").sex.fillna("unknown")),
-        "age_group": Counter(_age_group(a) for a in df.age_at_biopsy),
-        "biopsy_site": Counter(df.biopsy_site.fillna("unknown")),
+    patients = df.drop_duplicates("patient_id")
+    labels = {
+        "tumour_type": (df.primary_tumor_location.fillna("unknown"), df.sample_id),
+        "sex": (patients.sex.fillna("unknown"), patients.patient_id),
+        "age_group": (df.age_at_biopsy.map(_age_group), df.sample_id),
+        "biopsy_site": (df.biopsy_site.fillna("unknown"), df.sample_id),
     }
-    dists = {k: _distribution(df[k].dropna().to_numpy(dtype=float), e) for k, e in EDGES.items()}
+    units = {f"counts:{k}": ([str(v) for v in lab], ids.astype(str).tolist()) for k, (lab, ids) in labels.items()}
+    counts = {k: Counter(units[f"counts:{k}"][0]) for k in labels}
+    dists = {}
+    for k, e in EDGES.items():
+        valued = df[df[k].notna()]
+        values = valued[k].to_numpy(dtype=float)
+        dists[k] = _distribution(values, e)
+        units[f"bins:{k}"] = (_bin_labels(values, e), valued.sample_id.astype(str).tolist())
     return CohortSummary(cohort.patients, cohort.samples,
                          {k: dict(sorted(((str(a), int(b)) for a, b in c.items()), key=lambda x: (-x[1], x[0]))) for k, c in counts.items()},
-                         dists)
+                         dists, units, cohort.patient_ids, cohort.sample_ids)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from onconode.analysis import _survival, coxph
+from onconode.analysis import _survival, cellkey, coxph
 from onconode.analysis.risk_sets import Orders, RiskTable, risk_table
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -76,8 +76,14 @@ def _logrank(table: RiskTable) -> dict[str, float]:
     """`logrank` from the groups' risk table (deaths counted where their patient was at
     risk); groups without patients do not count."""
     present = np.flatnonzero(table.patients)
-    k = len(present)
-    nj, dj = (np.ascontiguousarray(t[:, present], float) for t in (table.at_risk, table.deaths_at_risk))
+    return logrank_counts(table.at_risk[:, present], table.deaths_at_risk[:, present])
+
+
+def logrank_counts(at_risk: np.ndarray, deaths: np.ndarray) -> dict[str, float]:
+    """The log-rank test from numbers at risk and deaths per time (rows) and group
+    (columns): also what a controlled answer computes from its perturbed risk table."""
+    k = at_risk.shape[1]
+    nj, dj = (np.ascontiguousarray(t, float) for t in (at_risk, deaths))
     o_e, var = np.empty(k), np.empty((k, k))
     _survival.logrank(nj, dj, o_e, var)   # Σ over times with ≥ 2 at risk and a death of O − E and its covariance
     stat = float(o_e[:-1] @ np.linalg.pinv(var[:-1, :-1]) @ o_e[:-1]) if k > 1 else 0.0
@@ -106,7 +112,8 @@ def _cox_model(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.nda
     try:
         pending = coxph.start(X, time, event, entry, orders=orders)
     except Exception as exc:  # noqa: BLE001 (shapes, no patients: reported like the fit's own failures)
-        return lambda: _cox_failed(out, exc)
+        failure = exc   # `exc` is unbound after the block: the lambda keeps its own name
+        return lambda: _cox_failed(out, failure)
 
     def answer() -> dict[str, Any]:
         try:
@@ -154,6 +161,7 @@ class SurvivalResult:
     cox_model: Callable[[], dict[str, Any]] | None = None               # waits for the fit started with the result
     levels: dict[str, dict[str, int]] = field(default_factory=dict)
     analysed: dict[str, frozenset[str]] = field(default_factory=dict)  # per group, the patients behind the curves
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, object))  # the patient of each entry of `times`
 
     @cached_property
     def cox_fit(self) -> dict[str, Any]:
@@ -199,25 +207,57 @@ class SurvivalResult:
                 "logrank": self._test(table), "cox": self.cox_fit or None}
 
     def controlled(self, rules: Any) -> dict[str, Any]:
-        """Every time moved onto the merged-bin grid (≥ min events per bin) before the
-        curves and the test are computed, so no step describes fewer patients; numbers at
-        risk below the threshold are hidden."""
+        """Curves and log-rank from a perturbed, binned risk table: event times on the
+        merged-bin grid (every bin, the last included, with ≥ min events per group that
+        has any); per group and bin, the patients entering, the events and the
+        censorings are each a cell with its own cell key, perturbed; the numbers at risk
+        are cumulative from those, so the curve is internally consistent; the curve stops
+        where fewer than `min_cell` are at risk; medians are read from that curve."""
         t = self.times
         grid = rules.survival_grid(t.time, t.event, t.group)
-        d = Times(t.group, rules.bin_entries(t.entry, grid), rules.bin_times(t.time, grid), t.event)
-        table = self._table(d)
-        curves = self._curves(d, table)
-        for c in curves:
-            c["patients"], c["events"] = rules.cell(c["patients"]), rules.cell(c["events"])
-            for st in c["steps"]:
-                st["at_risk"], st["events"] = rules.cell(int(st["at_risk"])), rules.cell(int(st["events"]))
+        G, B = len(self.groups), len(grid)
+        keys = rules._keys().of(self.ids.tolist())
+        exit_bin = np.minimum(np.searchsorted(grid, t.time, side="left"), B - 1)
+        entry_bin = np.minimum(np.searchsorted(grid, t.entry, side="left"), B - 1)
+        event = t.event == 1
+
+        def perturbed(where: np.ndarray, bins: np.ndarray) -> np.ndarray:
+            cells = t.group[where] * B + bins[where]
+            counts = np.bincount(cells, minlength=G * B)
+            return np.asarray(rules.values(counts, cellkey.sums(cells, keys[where], G * B)), float).reshape(G, B)
+
+        everyone = np.ones(len(t.time), bool)
+        entered, died, censored = perturbed(everyone, entry_bin), perturbed(event, exit_bin), perturbed(~event, exit_bin)
+        at_risk = np.maximum(np.cumsum(entered, axis=1) - np.concatenate([np.zeros((G, 1)), np.cumsum(died + censored, axis=1)[:, :-1]], axis=1), 0)
+        died = np.minimum(died, at_risk)
+        curves = []
+        for i, g in enumerate(self.groups):
+            mine = t.group == i
+            shown_bins = np.flatnonzero(np.cumprod(at_risk[i] >= rules.settings.min_cell))   # until fewer are at risk
+            km = _product_limit(grid[shown_bins], at_risk[i, shown_bins].astype(np.int64), died[i, shown_bins].astype(np.int64))
+            steps = _steps(km)
+            for st in steps:
+                st["at_risk"], st["events"] = rules.shown(int(st["at_risk"])), rules.shown(int(st["events"]))
+            curves.append({"group": g, "patients": rules.count(int(mine.sum()), rules.key(self.ids[mine].tolist())),
+                           "events": rules.count(int(event[mine].sum()), rules.key(self.ids[mine & event].tolist())),
+                           "median_days": median_survival(km), "steps": steps})
+        present = [i for i in range(G) if (t.group == i).any()]
         cox_out: dict[str, Any] | None = None
         if self.cox_fit:
             why = rules.check_regression(self.cox_fit["n"], self.cox_fit["parameters"], self.levels) or self.cox_fit.get("error")
             cox_out = {"withheld": why} if why else {k: v for k, v in self.cox_fit.items()}
         return {"analysis": "survival", "endpoint": self.endpoint, "time_unit": "days", "left_truncation": self.left_truncation,
                 "time_bins_days": grid.tolist(), "excluded_patients": rules.cell(self.excluded), "curves": curves,
-                "logrank": self._test(table), "cox": cox_out}
+                "logrank": logrank_counts(at_risk[present].T, died[present].T) if len(present) > 1 else None,
+                "cox": cox_out, "statistics": CONTROLLED_SURVIVAL, "median_note": MEDIAN_NOTE}
+
+
+CONTROLLED_SURVIVAL = ("curves, numbers at risk, medians and the log-rank test are computed from perturbed counts of "
+                       "entries, events and censorings per time bin (each bin holds at least the minimum number of "
+                       "events); a curve stops where fewer than the threshold are at risk. The Cox model, where shown, "
+                       "is fitted on the exact data")
+MEDIAN_NOTE = ("medians are read from the binned, perturbed curve and can differ greatly from the exact ones: they "
+               "move by whole time bins (often months), and a curve that stops early has no median")
 
 
 COX_COVARIATES = ("age", "sex", "purity")
@@ -327,4 +367,5 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
                                       [f"group[{n}]" for n in names[1:]] + covs, orders.subset(rows))
     ends = np.searchsorted(group, np.arange(1, len(names)))   # the groups' patients follow one another (the fit runs)
     result.analysed = {g: frozenset(ids.tolist()) for g, ids in zip(names, np.split(pts.patient_ids, ends))}
+    result.ids = pts.patient_ids
     return result

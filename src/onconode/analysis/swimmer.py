@@ -32,7 +32,7 @@ class Swimmer:
         return {"analysis": "swimmer", "time_unit": "days from first biopsy", "patients": len(self.lanes), "lanes": self.lanes}
 
     def controlled(self, rules: Rules) -> dict[str, Any]:
-        return {"analysis": "swimmer", "patients": rules.cell(len(self.lanes)), "withheld": WITHHELD}
+        return {"analysis": "swimmer", "patients": rules.count_of({l["patient_id"] for l in self.lanes}), "withheld": WITHHELD}
 
 
 def swimmer(snap: Snapshot, cohort: Cohort, treatment: TreatmentCriteria | dict[str, Any] | None = None) -> Swimmer:

@@ -4,8 +4,9 @@ OncoPrint, group comparison, biomarker vs response, survival, saved cohorts.
 Thin by design: parse the request, pick the freeze, call `onconode.analysis.service`
 (whose every result has passed the disclosure gate) for the calling user, and render
 JSON or — with `?format=tsv` — one of the result's tables (`analysis.result_tables`).
-Anonymous callers may use every analysis; figures are controlled all the same, and
-differencing applies per session (`web.researcher.gate_user`: one id per browser for the API and the portal).
+Anonymous callers may use every analysis; figures are controlled (perturbed by the
+cell-key method) all the same (`web.researcher.gate_user`: one id per browser for the API
+and the portal).
 """
 
 from __future__ import annotations
@@ -85,7 +86,7 @@ def _run(request: Request, freeze: str | None, saved_freezes: list[str | None],
 @router.get("/analysis/caller", summary="Who analyses run for, and a CSRF token for the POSTs")
 def caller(request: Request) -> dict[str, str]:
     """Anonymous clients call this first: it starts a session (its id is the disclosure
-    gate's user, for differencing) and returns the token to send as `X-CSRF-Token`."""
+    gate's user) and returns the token to send as `X-CSRF-Token`."""
     return {"user": gate_user(request), "csrf": csrf_token(request)}
 
 

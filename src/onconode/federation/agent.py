@@ -40,7 +40,8 @@ import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from onconode.access.audit import canonical
-from onconode.analysis.disclosure import DisclosureRefused, Gate, Rules
+from onconode.analysis.disclosure import DisclosureRefused, Gate
+from onconode.analysis.cellkey import RecordKeys
 from onconode.analysis.history import QueryHistory
 from onconode.federation import algorithms, harmonization, messages
 from onconode.federation.nodelog import LOG_FILE, NodeLog
@@ -76,7 +77,7 @@ class NodeAgent:
         self.trusted = {policy.coordinator_name: policy.coordinator_public_key()}
         self.nonces = messages.NonceStore(self.home / "federation" / "nonces.sqlite")
         self.log = NodeLog(self.home / LOG_FILE)
-        self.gate = Gate(policy.disclosure, QueryHistory(self.home / "federation" / "history"))
+        self.gate = Gate(policy.disclosure, RecordKeys.for_home(self.home), history=QueryHistory(self.home / "federation" / "history"))
         self.published: dict[str, Any] = {}
         self._pinned: OrderedDict[str, _Pinned] = OrderedDict()
 
@@ -116,7 +117,7 @@ class NodeAgent:
 
         algo = algorithms.get(task["algorithm"], str(task["version"]))
         params, requester = task.get("params") or {}, str(task["requester"])
-        rules = Rules(self.policy.disclosure)
+        rules = self.gate.rules
         pin = self._pin_key(task) if getattr(algo, "pins_patient_table", False) else None
         pinned = self._pinned_snap(pin)
         if pinned is not None:  # a later round of a run admitted here: same data, same checks passed

@@ -2,7 +2,7 @@
 
 Pages only: each route reads its form or query string, calls `onconode.analysis.service`
 (which evaluates the cohort and passes the result through the disclosure gate), and
-renders. A refusal of the gate (too few patients, differencing) or an invalid request is
+renders. A refusal of the gate (too few patients) or an invalid request is
 shown on the page where the user can change it, not as an error page. Analysis pages are
 GET forms, so every view of a cohort has a URL that can be bookmarked and shared.
 """

@@ -1,7 +1,8 @@
 """Vega-Lite specifications for the portal's plots, built from gate-released results.
 
 Only presentation: every number comes from a result dict that already passed disclosure
-control. A suppressed count ("<5") has no bar (its table row shows "<5"); each spec gets
+control. A suppressed count ("<5") or a withheld share ("withheld") has no bar (its table
+row shows the marker, and the page's legend says what it means); each spec gets
 a description, which vega-embed puts on the SVG as its accessible text, and each page
 shows the same numbers as a table next to the plot.
 """
@@ -54,7 +55,7 @@ def histogram(title: str, bins: dict[str, Any], unit: str) -> Spec:
 
 
 def frequency_bars(rows: list[dict[str, Any]], limit: int = 30) -> Spec:
-    values = [{"gene": r["gene"], "kind": r["kind"], "percent": None if r["frequency"] is None else 100 * r["frequency"],
+    values = [{"gene": r["gene"], "kind": r["kind"], "percent": None if _number(r["frequency"]) is None else 100 * r["frequency"],
                "altered": str(r["altered"]), "profiled": str(r["profiled"])} for r in rows[:limit]]
     return _spec("Alteration frequency per gene (percent of profiled samples): "
                  + ", ".join(f"{v['gene']} {v['kind']} {v['altered']}/{v['profiled']}" for v in values),
@@ -129,6 +130,8 @@ def kaplan_meier(result: dict[str, Any]) -> Spec:
         for s in c["steps"]:
             values.append({"group": c["group"], "time": s["time"], "survival": s["survival"], "ci_low": s["ci_low"], "ci_high": s["ci_high"]})
     medians = ", ".join(f"{c['group']}: median {c['median_days'] or 'not reached'} days" for c in result["curves"])
+    if result.get("median_note"):
+        medians += f" ({result['median_note']})"
     x = {"field": "time", "type": "quantitative", "title": "days"}
     return _spec(f"Kaplan-Meier curves of {result['endpoint']} with 95% confidence bands; {medians}",
                  title=f"Kaplan–Meier: {result['endpoint']}", data={"values": values},

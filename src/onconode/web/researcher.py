@@ -1,15 +1,17 @@
-"""Who a web request is, as far as disclosure control is concerned.
+"""Who a web request is, as far as the analyses are concerned.
 
-The gate keeps a query history per user for its differencing guard, so every request of
-one person must reach it under one stable id: the account's email when logged in, else
-the client's network address. An id kept in the session cookie would not do: dropping the
-cookie would start a fresh history and defeat the guard. Behind a proxy every anonymous
-visitor shares one history, which errs on the strict side; logging in gives a researcher
-a history of their own. Shared by the portal pages and the API, so "which gate user is
-this" has one answer.
+The disclosure gate needs the user only for the licensed scope (which patients their
+approved data access covers) and the portal for "your saved cohorts": the account's email
+when logged in, else an anonymous id kept in the session. Disclosure control keeps no
+history per user: consistent perturbation (the cell-key method) gives every visitor the
+same answer for the same patients, so visitors behind one shared address no longer share,
+and trip over, one another's query history. Shared by the portal pages and the API, so
+"which gate user is this" has one answer.
 """
 
 from __future__ import annotations
+
+import secrets
 
 from fastapi import Request
 
@@ -17,8 +19,11 @@ from onconode.web.session import current_account
 
 
 def gate_user(request: Request) -> str:
-    """The id the disclosure gate knows this requester by."""
+    """The id the disclosure gate and the saved cohorts know this requester by."""
     account = current_account(request)
     if account is not None:
         return account.email
-    return "anonymous:" + (request.client.host if request.client else "unknown")
+    anonymous = request.session.get("anonymous")
+    if not anonymous:
+        anonymous = request.session["anonymous"] = secrets.token_urlsafe(12)
+    return f"anonymous:{anonymous}"

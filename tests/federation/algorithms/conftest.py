@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from onconode.analysis.cellkey import RecordKeys
 from onconode.analysis.disclosure import DisclosureSettings, Rules
 from onconode.analysis.federated.data import patient_frame
 from onconode.store import Store
@@ -29,7 +30,7 @@ def snaps(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def rules() -> Rules:
-    return Rules(DisclosureSettings())
+    return Rules(DisclosureSettings(), RecordKeys(bytes(32)))
 
 
 def pooled(snaps: dict, params: dict) -> pd.DataFrame:

@@ -115,15 +115,18 @@ def test_counts_and_frequencies_are_sums_of_the_nodes(snaps, rules):
     per_node = {n: cohorts.evaluate(s, crc).patients for n, s in snaps.items()}
     assert result["patients"] == sum(per_node.values()) and result["patients_per_node"] == per_node
     sexes = pooled(snaps, {"cohort": crc}).sex.map({1.0: "1.0", 0.0: "0.0"}).value_counts().to_dict()
+    noise = 3 * len(snaps)   # each node perturbs its cells by at most D = 3 (its own cell keys)
     for label, v in result["by"]["sex"].items():
-        assert v == sexes[label] or (isinstance(v, dict) and v["at_least"] < sexes[label])
+        assert abs(v - sexes[label]) <= noise or (isinstance(v, dict) and v["at_least"] < sexes[label])
     freq = run_local("frequency", snaps, {"cohort": crc, "genes": ["APC", "TP53", "KRAS"], "kinds": ["MUTATION"]}, rules)
     local = [alteration_frequency(s, cohorts.evaluate(s, crc), ["APC", "TP53", "KRAS"], ("MUTATION",)) for s in snaps.values()]
+    profiled = sum(r.profiled["MUTATION"] for r in local)
+    assert abs(freq["profiled"]["MUTATION"] - profiled) <= noise
     for row in freq["rows"]:
         altered = sum(next(r["altered"] for r in res.rows if r["gene"] == row["gene"]) for res in local)
         if isinstance(row["altered"], int):
-            assert row["altered"] == altered
-            assert row["frequency"] == pytest.approx(altered / sum(r.profiled["MUTATION"] for r in local), abs=TOL)
+            assert abs(row["altered"] - altered) <= noise
+            assert row["frequency"] == pytest.approx(row["altered"] / freq["profiled"]["MUTATION"], abs=TOL)
         else:
             assert row["frequency"] is None and row["altered"]["hidden_at"]
 

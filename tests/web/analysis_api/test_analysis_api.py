@@ -27,7 +27,7 @@ def anonymous(client: TestClient) -> str:
     return body["user"]
 
 
-NOT_COUNTS = {"version", "df"}  # the store version, a test's degrees of freedom
+NOT_COUNTS = {"version", "df", "perturbation"}  # the store version, a test's degrees of freedom, the noise settings
 
 
 def small_cells(value) -> list[int]:
@@ -68,7 +68,7 @@ def test_analyses_refuse_a_post_without_the_csrf_token(client):
 def test_count_is_controlled_and_says_which_freeze_it_read(client):
     anonymous(client)
     body = client.post("/api/analysis/count", json={"cohort": ALL}).json()
-    assert body["patients"] == 300 and body["samples"] >= 300
+    assert abs(body["patients"] - 300) <= 3 and body["samples"] >= 297   # perturbed
     assert body["disclosure"] == "controlled"
     assert body["freeze"] == FREEZE and isinstance(body["version"], int)
 
@@ -85,7 +85,8 @@ def test_small_cells_come_back_as_below_five(client):
     assert "<5" in summary["counts"]["tumour_type"].values()
     compare = client.post("/api/analysis/compare", json={"groups": {"MSI": {"cohort": MSI}, "rest": {"cohort": ALL}},
                                                          "genes": ["KRAS", "TP53", "APC"]}).json()
-    assert any("<5" in row["altered"] for row in compare["alterations"])
+    assert all(c == "<5" or isinstance(c, int) for row in compare["alterations"] for c in row["altered"])
+    assert compare["markers"]["<5"].startswith("a count whose perturbed value is 1 to 4")
     for result in (summary, compare):
         assert small_cells(result) == []
 
@@ -97,35 +98,25 @@ def test_a_group_of_fewer_than_five_patients_is_refused(client):
     assert r.status_code == 403 and "widen its definition" in r.json()["detail"]
 
 
-def test_differencing_is_refused_with_403_and_the_reason(client):
+def test_a_fresh_visitor_behind_a_shared_address_is_answered_on_their_first_query(client, node):
+    """The history keyed by client address refused a newcomer's first query because
+    someone else at that address had counted the whole database."""
     anonymous(client)
     location = small_location(client)
     assert client.post("/api/analysis/count", json={"cohort": ALL}).status_code == 200
     rest = {"op": "not", "arg": {"op": "tumour_location", "locations": [location]}}
-    r = client.post("/api/analysis/count", json={"cohort": rest})
-    assert r.status_code == 403
-    assert "differs from a cohort you queried before by fewer than 5 patients" in r.json()["detail"]
-
-
-def test_dropping_the_session_cookie_does_not_reset_an_anonymous_history(client, node):
-    anonymous(client)
-    location = small_location(client)
-    client.post("/api/analysis/count", json={"cohort": ALL})
-    rest = {"op": "not", "arg": {"op": "tumour_location", "locations": [location]}}
     with TestClient(create_app(node), base_url="https://testserver") as fresh:  # same address, no cookie
-        anonymous(fresh)
-        assert fresh.post("/api/analysis/count", json={"cohort": rest}).status_code == 403
+        assert anonymous(fresh) != anonymous(client)
+        first = fresh.post("/api/analysis/count", json={"cohort": rest})
+        assert first.status_code == 200, first.text
+    again = client.post("/api/analysis/count", json={"cohort": rest}).json()
+    assert again["patients"] == first.json()["patients"]          # the same patients, the same figure, for anyone
 
 
-def test_a_logged_in_researchers_history_follows_them_across_sessions(client, node):
-    ann = make_person(node, "ann@example.org", mfa=False)  # two logins within one TOTP step would reuse a code
-    login(client, ann)
-    location = small_location(client)
-    client.post("/api/analysis/count", json={"cohort": ALL})
-    rest = {"op": "not", "arg": {"op": "tumour_location", "locations": [location]}}
-    with TestClient(create_app(node), base_url="https://testserver") as laptop:
-        login(laptop, ann)
-        assert laptop.post("/api/analysis/count", json={"cohort": rest}).status_code == 403
+def test_answers_are_perturbed_and_carry_the_legend_of_their_markers(client):
+    anonymous(client)
+    r = client.post("/api/analysis/count", json={"cohort": ALL}).json()
+    assert r["perturbation"]["method"] == "cell-key" and set(r["markers"]) == {"<5", "withheld"}
 
 
 @pytest.mark.parametrize("field, body, named", [

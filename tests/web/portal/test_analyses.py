@@ -77,6 +77,16 @@ def test_comparison_of_kras_mutant_vs_the_rest_finds_kras_enriched(client, crc):
     assert "KRAS mutation · rest of the cohort" in text(html)
 
 
+def test_controlled_pages_show_the_legend_of_their_markers_and_where_statistics_come_from(client, crc):
+    page = text(client.get(f"/cohorts/{crc}/compare?{KRAS}&kind=ANY").text)
+    assert "<5 a count whose perturbed value is 1 to 4" in page and "withheld not shown for another reason" in page
+    assert "computed from the perturbed counts" in page and "withheld follow in alphabetical order" in page
+    page = text(client.get(f"/cohorts/{crc}/survival?endpoint=os&split=1&{KRAS}").text)
+    assert "can differ greatly from the exact ones" in page and "<5 a count whose perturbed value" in page
+    page = text(client.get(f"/cohorts/{crc}/response?mechanism=Anti-EGFR&{KRAS}&covariate=age").text)
+    assert "computed from the perturbed table" in page and "withheld not shown for another reason" in page
+
+
 def test_comparison_with_saved_cohorts(client, crc):
     msi = save(client, "MSI tumours", msi_status="MSI", freeze=FREEZE)
     page = text(client.get(f"/cohorts/{crc}/compare?with={msi}&rest=1&genes=KRAS+BRAF").text)

@@ -4,10 +4,10 @@ saved cohorts with shareable ids, and one gate identity per person."""
 from __future__ import annotations
 
 import json
+import re
 from html.parser import HTMLParser
 
 from onconode.analysis import cohort, saved
-from onconode.analysis.history import QueryHistory
 from tests.web.conftest import FREEZE, login, make_person
 from tests.web.portal.conftest import CRC_ANTI_EGFR, page_csrf, save, text
 
@@ -93,7 +93,8 @@ def test_saving_gives_a_shareable_url_that_others_open_on_the_same_freeze(client
     client.cookies.clear()  # someone else, with the link
     page = text(client.get(f"/cohorts/{cohort_id}").text)
     assert "CRC on anti-EGFR" in page and f"freeze {FREEZE}" in page and f"/cohorts/{cohort_id}" in page
-    assert f"{len(saved.evaluate(node.store, cohort_id).patient_ids)} patients" in page
+    shown = int(re.search(r"(\d+) patients", page).group(1))   # the cohort's size, perturbed
+    assert abs(shown - len(saved.evaluate(node.store, cohort_id).patient_ids)) <= 3
 
 
 def test_a_saved_cohort_can_be_edited_as_a_copy(client):
@@ -110,18 +111,15 @@ def test_an_unknown_cohort_id_is_a_404_that_says_so(client):
 
 def test_an_anonymous_visitor_keeps_one_gate_identity_for_the_session(client, node):
     client.get(f"/cohorts/{save(client, 'everyone', freeze=FREEZE)}")  # counts the whole database
-    client.post("/cohorts/count", data={"csrf": page_csrf(client), "sex": "female", "freeze": FREEZE})
+    save(client, "women", sex="female", freeze=FREEZE)
     owners = {c.created_by for c in saved.list_cohorts(node.store)}
     assert len(owners) == 1 and next(iter(owners)).startswith("anonymous:")
-    history = QueryHistory(node.home / "analysis" / "history")
-    assert len(history.cohorts(next(iter(owners)))) == 2  # "everyone" and "female" under the same id
 
 
 def test_a_logged_in_researcher_is_known_to_the_gate_by_email(client, node):
     person = make_person(node, "ada@example.org")
     csrf = login(client, person)
-    client.post("/cohorts/count", data={"csrf": csrf, "sex": "male", "freeze": FREEZE})
-    assert QueryHistory(node.home / "analysis" / "history").cohorts("ada@example.org")
+    assert client.post("/cohorts/count", data={"csrf": csrf, "sex": "male", "freeze": FREEZE}).status_code == 200
     cohort_id = save(client, "men", sex="male", freeze=FREEZE)
     assert saved.load(node.store, cohort_id).created_by == "ada@example.org"
     assert "men" in text(client.get("/cohorts").text)  # listed under "Your saved cohorts"

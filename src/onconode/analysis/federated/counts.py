@@ -2,10 +2,10 @@
 
 `counts`: patients of a cohort, optionally per level of categorical variables. `frequency`:
 per gene and alteration kind, altered samples out of profiled samples
-(`analysis.frequency`). A node refuses a cohort of 1..4 patients; a count of 1..4 leaves
-the node as "<5" (with a second cell hidden where the node's total would give it away),
-and the combined figure then says at which nodes a part is hidden rather than pretend
-it is exact.
+(`analysis.frequency`). A node refuses a cohort of 1..4 patients; every count leaves the
+node perturbed by the node's own cell keys (`analysis.cellkey`), a perturbed 1..4 as
+"<5", and the combined figure then says at which nodes a part is hidden rather than
+pretend it is exact.
 """
 
 from __future__ import annotations
@@ -54,9 +54,9 @@ class Counts:
         by = params.get("by") or []
         check_variables(df, by, "by")
         for v in by:
-            counts = df[v].astype(str).where(df[v].notna(), "unknown").value_counts().sort_index()
-            cells, _ = rules.table([counts.tolist()])
-            out["by"][v] = dict(zip(counts.index.tolist(), cells[0]))
+            levels = df[v].astype(str).where(df[v].notna(), "unknown")
+            members = df.patient_id.astype(str).groupby(levels).agg(list).sort_index()
+            out["by"][v] = {level: rules.count_of(ids) for level, ids in members.items()}
         return out
 
     def combine(self, params: dict, state: dict, partials: dict[str, dict]) -> tuple[dict, dict | None]:
@@ -92,11 +92,12 @@ class Frequency:
         rules.check_group("cohort", cohort.patients)
         res = alteration_frequency(snap, cohort, params["genes"], tuple(params.get("kinds") or FREQUENCY_KINDS),
                                    float(params.get("min_driver_likelihood", 0.5)))
-        small = [k for k, v in res.profiled.items() if rules.is_small(v)]
+        shown = res.controlled(rules)   # perturbed by the node's cell keys
+        small = [k for k, v in shown["profiled"].items() if isinstance(v, str)]
         if small:
             raise DisclosureRefused(f"fewer than {rules.settings.min_cell} samples are profiled for {', '.join(small)}; widen the cohort")
-        altered = {f"{r['gene']}|{r['kind']}": rules.cell(r["altered"]) for r in res.rows}
-        return {"profiled": res.profiled, "altered": altered}
+        altered = {f"{r['gene']}|{r['kind']}": r["altered"] for r in shown["rows"]}
+        return {"profiled": shown["profiled"], "altered": altered}
 
     def combine(self, params: dict, state: dict, partials: dict[str, dict]) -> tuple[dict, dict | None]:
         profiled = {k: sum(p["profiled"][k] for p in partials.values()) for k in next(iter(partials.values()))["profiled"]}
