@@ -3,7 +3,7 @@
 Run on demand (not a test):
 
     python benchmarks/trackers.py [--patients 400] [--seed 5] [--cells 60] [--cell-seed 15]
-                                  [--home DIR] [--label NAME]
+                                  [--home DIR] [--label NAME] [--keys N]
 
 Builds the synthetic cohort with the real CLI (`onconode init`, then `onconode synth
 --patients N --seed S --variants-per-sample 30 --into-store`, the cohort the test suite
@@ -15,6 +15,9 @@ runs, imported, not copied — against `--cells` small cells (true count 1..4) d
 as one visitor per target cell and as colluders (a new address per query). Families:
 direct (the cell asked for itself), union, intersection, complement, general tracker, and the averaging attack (Asghar &
 Kaafar; reported separately: it is not part of the test's target).
+
+With `--keys N`, the families are run again (as colluders) under N fresh record-key
+secrets, since one node's figures depend on its secret: mean, minimum and maximum share.
 
 Prints, per identity mode, each family's share of cells recovered exactly, mean absolute
 error, the guessing baseline and the one-sided binomial test's p-value; writes everything
@@ -28,6 +31,8 @@ import datetime as dt
 import json
 import os
 import platform
+import secrets
+import statistics
 import subprocess
 import sys
 import time
@@ -40,7 +45,8 @@ sys.path.insert(0, str(ROOT / "tests" / "analysis"))  # the attack code lives wi
 
 import trackers  # noqa: E402
 
-from onconode.analysis.disclosure import Gate  # noqa: E402
+from onconode.analysis.cellkey import RecordKeys  # noqa: E402
+from onconode.analysis.disclosure import DisclosureSettings, Gate  # noqa: E402
 from onconode.store import Store  # noqa: E402
 
 MODES: tuple[trackers.Identities, ...] = ("visitor", "colluding")
@@ -59,6 +65,30 @@ def _commit() -> str:
     return out.stdout.strip() or "unknown"
 
 
+def over_keys(snap: Any, targets: trackers.Targets, n: int) -> dict[str, Any]:
+    """The families (averaging aside) under `n` fresh record-key secrets: one node's figures
+    depend on its secret, so this is the spread a node operator should expect."""
+    shares: dict[str, list[float]] = {f: [] for f in trackers.FAMILIES}
+    maes: dict[str, list[float]] = {f: [] for f in trackers.FAMILIES}
+    settings = DisclosureSettings.load(ROOT)   # the defaults (no disclosure.toml in the repository)
+    for i in range(n):
+        gate = Gate(settings, RecordKeys(secrets.token_bytes(32)))
+        results = trackers.run(gate, snap, targets, "colluding", families=trackers.FAMILIES, tag=f"keys-{i}-{int(time.time())}")
+        for f, r in results.items():
+            shares[f].append(r.share_exact)
+            if r.mae is not None:
+                maes[f].append(r.mae)
+        print(f"secret {i + 1}/{n}: " + ", ".join(f"{f} {r.recovered}/{r.cells}" for f, r in results.items()), flush=True)
+    summary = {f: {"share_exact_mean": round(statistics.fmean(v), 4), "share_exact_min": round(min(v), 4),
+                   "share_exact_max": round(max(v), 4),
+                   "mae_mean": round(statistics.fmean(maes[f]), 4) if maes[f] else None} for f, v in shares.items()}
+    print(f"\nover {n} record-key secrets (colluders), share recovered exactly, mean [min–max]:")
+    for f, row in summary.items():
+        print(f"  {f:<13}{row['share_exact_mean']:>7.1%} [{row['share_exact_min']:.1%}–{row['share_exact_max']:.1%}]"
+              f"  MAE {row['mae_mean'] if row['mae_mean'] is not None else '—'}")
+    return {"secrets": n, "families": summary}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--patients", type=int, default=400)
@@ -67,6 +97,8 @@ def main() -> None:
     ap.add_argument("--cell-seed", type=int, default=15)
     ap.add_argument("--home", type=Path, help="an existing node home to attack instead of building one")
     ap.add_argument("--label", default="current", help="names the results file: results/trackers-<label>.json")
+    ap.add_argument("--keys", type=int, default=0,
+                    help="also attack (as colluders) under N fresh record-key secrets: how the figures spread over keys")
     args = ap.parse_args()
 
     home = args.home
@@ -95,6 +127,7 @@ def main() -> None:
         for f, r in results.items():
             for row, o in zip(per_cell, r.outcomes):
                 row["estimates"][f"{mode}/{f}"] = None if o.raw is None else {"raw": o.raw, "final": o.estimate}
+    spread = over_keys(snap, targets, args.keys) if args.keys else None
     store.close()
 
     out = {
@@ -104,7 +137,7 @@ def main() -> None:
         "store": {"patients": args.patients, "seed": args.seed, "home": str(home) if args.home else "synthetic"},
         "targets": {"cells": len(targets.cells), "cell_seed": args.cell_seed, "population": targets.population,
                     "prior": targets.prior, "baseline": targets.baseline, "best_guess": targets.best_guess},
-        "alpha": trackers.ALPHA, "target_families": list(trackers.FAMILIES), "runs": runs, "cells": per_cell,
+        "alpha": trackers.ALPHA, "target_families": list(trackers.FAMILIES), "runs": runs, "over_keys": spread, "cells": per_cell,
     }
     path = HERE / "results" / f"trackers-{args.label}.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -59,7 +59,7 @@ SMALL = range(1, 5)
 FAMILIES = ("direct", "union", "intersection", "complement", "tracker")
 AVERAGING = "averaging"
 FAMILIES_AND_AVERAGING = FAMILIES + (AVERAGING,)
-ALPHA = 0.01
+ALPHA = 0.001
 
 LOCATIONS = ["Breast", "Lung", "Colorectum", "Prostate", "Skin", "Ovary", "Esophagus", "Pancreas",
              "Bone/Soft tissue", "Neuroendocrine", "CUP", "Kidney", "Stomach", "Bile duct", "Urothelial tract",
