@@ -24,6 +24,9 @@ Kaafar 2020; `reference/disclosure-perturbation.md`):
 - averaging:    the tracker with many different padding sets, averaged (each set gives
                 the same true answer from a different record set, so consistent
                 perturbation gives near-independent noise); reported separately.
+- refusals:     whether a query is refused, when the gate refuses on the *true* count:
+                the cell is split by purity intervals, bisected while refused (not
+                empty), and the non-empty leaves counted; reported separately.
 
 The attacker knows its targets are small (1..4: asking for the cell itself shows the
 small-cell marker) and clamps its estimate into that range.
@@ -58,7 +61,8 @@ ALL: Definition = {"op": "all"}
 SMALL = range(1, 5)
 FAMILIES = ("direct", "union", "intersection", "complement", "tracker")
 AVERAGING = "averaging"
-FAMILIES_AND_AVERAGING = FAMILIES + (AVERAGING,)
+REFUSALS = "refusals"
+FAMILIES_AND_AVERAGING = FAMILIES + (AVERAGING, REFUSALS)
 ALPHA = 0.001
 
 LOCATIONS = ["Breast", "Lung", "Colorectum", "Prostate", "Skin", "Ovary", "Esophagus", "Pancreas",
@@ -267,6 +271,30 @@ def averaging(cell: Cell, ask: Oracle) -> Outcome:
     return Outcome(cell, sum(estimates) / len(estimates) if estimates else None, ask.queries)
 
 
+PURITY_STEP = 1e-4   # purity is stored to four decimals
+
+
+def refusals(cell: Cell, ask: Oracle) -> Outcome:
+    """A part of a small cell is refused (or shown as a marker) when it is not empty and
+    answered 0 when it is: bisect the cell by purity intervals, on half-step boundaries no
+    stored value can sit on, down to single values, and count the non-empty ones."""
+    c = cell.definition
+    found = 0
+    stack = [(0, int(round(1 / PURITY_STEP)))]
+    while stack:
+        lo, hi = stack.pop()
+        part = _and(c, {"op": "purity", "min": (lo - 0.5) * PURITY_STEP, "max": (hi + 0.5) * PURITY_STEP})
+        v = ask(part)
+        if v == 0:
+            continue
+        if lo == hi:
+            found += 1
+        else:
+            mid = (lo + hi) // 2
+            stack += [(lo, mid), (mid + 1, hi)]
+    return Outcome(cell, found, ask.queries)
+
+
 @dataclass
 class FamilyResult:
     family: str
@@ -323,7 +351,8 @@ def run(gate: Gate, snap: Snapshot, targets: Targets, identities: Identities = "
         outcomes = []
         for i, cell in enumerate(targets.cells):
             ask = Oracle(gate, snap, _identities(identities, family, i, tag))
-            outcomes.append(averaging(cell, ask) if family == AVERAGING else attack(family, cell, ask))
+            special = {AVERAGING: averaging, REFUSALS: refusals}.get(family)
+            outcomes.append(special(cell, ask) if special else attack(family, cell, ask))
         out[family] = FamilyResult(family, outcomes, targets.baseline)
     return out
 
