@@ -13,8 +13,8 @@ runs, imported, not copied — against `--cells` small cells (true count 1..4) d
 `--cell-seed`, as an anonymous user through `service.count` and the node's own gate
 (`Gate.for_home(home)`, as the web node builds it), twice:
 as one visitor per target cell and as colluders (a new address per query). Families:
-direct (the cell asked for itself), union, intersection, complement, general tracker, and the averaging attack (Asghar &
-Kaafar; reported separately: it is not part of the test's target).
+direct (the cell asked for itself), union, intersection, complement, general tracker; reported separately, the averaging attack
+(Asghar & Kaafar) and the refusal attack (bisecting a cell while parts of it are refused).
 
 With `--keys N`, the families are run again (as colluders) under N fresh record-key
 secrets, since one node's figures depend on its secret: mean, minimum and maximum share.
