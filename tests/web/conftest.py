@@ -33,11 +33,20 @@ def web_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return frozen_synthetic_store(tmp_path_factory.mktemp("web-node"), patients=300, seed=7, median_variants=200, freeze=FREEZE)
 
 
+def fixed_record_key_secret(home: Path) -> None:
+    """A fixed record-key secret, so every test's perturbed figures are the same run after run."""
+    path = home / "secrets" / "record-key"
+    path.parent.mkdir(mode=0o700)
+    path.write_text("5e" * 32 + "\n")
+    path.chmod(0o600)
+
+
 @pytest.fixture
 def node(web_home: Path, tmp_path: Path) -> Iterator[Node]:
     """The shared store, with a governance database and record-key secret of this test's own."""
     home = tmp_path / "node"
     home.mkdir()
+    fixed_record_key_secret(home)
     for f in web_home.iterdir():
         if f.name.startswith("store.duckdb"):
             (home / f.name).symlink_to(f)

@@ -5,10 +5,11 @@ and reads a Kaplan–Meier plot drawn by vega-embed with its at-risk table."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 from playwright.sync_api import expect
 
-from onconode.analysis import cohort
+from onconode.analysis import service
 from tests.web.conftest import FREEZE, SCREENSHOTS
 
 
@@ -18,9 +19,11 @@ def shot(page, name: str) -> None:
 
 
 def test_researcher_builds_a_cohort_compares_kras_and_sees_survival(live_server, page, node):
-    with node.snapshot(FREEZE) as snap:
-        expected = cohort.evaluate(snap, {"op": "and", "args": [{"op": "tumour_location", "locations": ["Colorectum"]},
-                                                                 {"op": "treatment", "mechanism": "Anti-EGFR"}]})
+    definition = {"op": "and", "args": [{"op": "tumour_location", "locations": ["Colorectum"]},
+                                        {"op": "treatment", "mechanism": "Anti-EGFR"}]}
+    with node.snapshot(FREEZE) as snap:   # the same patients give the same perturbed figures to any user
+        shown = service.count(node.gate, "anyone", snap, definition)
+    expected = SimpleNamespace(patients=shown["patients"], samples=shown["samples"])
     page.goto(f"{live_server}/cohorts")
     page.select_option("#tumour_location", "Colorectum")
     page.select_option("#mechanism", "Anti-EGFR")

@@ -7,7 +7,7 @@ import json
 import re
 from html.parser import HTMLParser
 
-from onconode.analysis import cohort, saved
+from onconode.analysis import cohort, saved, service
 from tests.web.conftest import FREEZE, login, make_person
 from tests.web.portal.conftest import CRC_ANTI_EGFR, page_csrf, save, text
 
@@ -60,10 +60,13 @@ def test_the_builder_offers_the_values_in_the_data_and_the_freezes(client):
 def test_the_live_count_counts_the_cohort_the_form_describes(client, node):
     r = client.post("/cohorts/count", data={"csrf": page_csrf(client), **CRC_ANTI_EGFR})
     assert r.status_code == 200
-    with node.snapshot(FREEZE) as snap:
-        expected = cohort.evaluate(snap, {"op": "and", "args": [{"op": "tumour_location", "locations": ["Colorectum"]},
-                                                                 {"op": "treatment", "mechanism": "Anti-EGFR"}]})
-    assert f"{expected.patients} patients, {expected.samples} samples" in text(r.text)
+    definition = {"op": "and", "args": [{"op": "tumour_location", "locations": ["Colorectum"]},
+                                        {"op": "treatment", "mechanism": "Anti-EGFR"}]}
+    with node.snapshot(FREEZE) as snap:   # the gate's (perturbed) figures for these patients, the same for any user
+        shown = service.count(node.gate, "anyone", snap, definition)
+        exact = cohort.evaluate(snap, definition)
+    assert f"{shown['patients']} patients, {shown['samples']} samples" in text(r.text)
+    assert abs(shown["patients"] - exact.patients) <= 3
 
 
 def test_the_live_count_needs_the_pages_csrf_token(client):
