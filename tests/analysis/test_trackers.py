@@ -18,7 +18,8 @@ import pytest
 
 import trackers
 from onconode.analysis.cellkey import RecordKeys
-from onconode.analysis.disclosure import DisclosureSettings, Gate
+from onconode.analysis.disclosure import Gate
+from onconode.settings import Settings
 
 RECORD_KEY_SECRET = b"onconode tracker test suite, record keys"
 
@@ -58,7 +59,7 @@ def test_no_tracker_family_recovers_small_cells_more_often_than_guessing(synth, 
     # The node's gate as `Gate.for_home` builds it, with the record-key secret fixed (like a
     # seed): the verdict is then the same every run. How the figures spread over other
     # secrets is measured by `benchmarks/trackers.py --keys N` and published in the docs.
-    gate = Gate(DisclosureSettings.load(synth.home), RecordKeys(RECORD_KEY_SECRET))
+    gate = Gate(Settings.load(synth.home).disclosure, RecordKeys(RECORD_KEY_SECRET))
     results = trackers.run(gate, synth.snapshot(), targets, identities, families=trackers.FAMILIES, tag=identities)
     beaten = [f for f, r in results.items() if r.beats_guessing]
     assert not beaten, (f"{', '.join(beaten)} recover small cells more often than guessing "
@@ -66,12 +67,7 @@ def test_no_tracker_family_recovers_small_cells_more_often_than_guessing(synth, 
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "open defect (issue 15 item 1): the gate refuses a cohort of 1..4 patients on its TRUE count and answers an "
-    "empty one with 0, so refused / answered tells apart empty from non-empty parts of a small cell; bisecting the "
-    "cell by purity counts its patients exactly (95% of cells, ~54 queries each). Decide on the perturbed count "
-    "(and let 0 and small look alike), then remove this marker"))
 def test_refusals_do_not_reveal_small_cells(synth, targets):
-    gate = Gate(DisclosureSettings.load(synth.home), RecordKeys(RECORD_KEY_SECRET))
+    gate = Gate(Settings.load(synth.home).disclosure, RecordKeys(RECORD_KEY_SECRET))
     results = trackers.run(gate, synth.snapshot(), targets, "colluding", families=(trackers.REFUSALS,), tag="refusals")
     assert not results[trackers.REFUSALS].beats_guessing, trackers.table(results)
