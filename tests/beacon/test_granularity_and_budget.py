@@ -86,6 +86,7 @@ def test_forged_and_expired_visas_are_refused_not_downgraded(client, node):
 
 def test_the_query_budget_refuses_the_next_query_and_says_when_to_retry(client, node):
     (node.home / "onconode.toml").write_text("[beacon.budget]\nlimit = 3\nwindow_seconds = 60\n")
+    node.__dict__.pop("settings", None)   # a server reads its settings at start: as if restarted
     for _ in range(3):
         assert client.get("/beacon/individuals").status_code == 200
     r = client.get("/beacon/g_variants", params={"geneId": "TP53"})
@@ -96,7 +97,8 @@ def test_the_query_budget_refuses_the_next_query_and_says_when_to_retry(client, 
 
 
 def test_a_refused_position_query_says_when_to_retry_on_the_fast_lane_too(client, node):
-    (node.home / "beacon.toml").write_text("[budget]\nlimit = 2\nwindow_seconds = 60\n")
+    (node.home / "onconode.toml").write_text("[beacon.budget]\nlimit = 2\nwindow_seconds = 60\n")
+    node.__dict__.pop("settings", None)   # a server reads its settings at start: as if restarted
     query = {"referenceName": "17", "start": "7675000", "referenceBases": "C", "alternateBases": "T"}
     answers = [client.get("/beacon/g_variants", params=query) for _ in range(4)]
     assert [a.status_code for a in answers] == [200, 200, 429, 429]

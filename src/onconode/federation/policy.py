@@ -66,7 +66,7 @@ class NodePolicy(BaseModel):
         if not fed.node or not fed.coordinator_key:
             raise PolicyError(f"{config_path(home, file)}: no [federation] node and coordinator_key; write the section "
                               "(docs/federation.md, 'Node policy') — a node without a policy runs nothing")
-        policy = cls(**fed.model_dump(exclude={"portal"}), disclosure=settings.disclosure, folder=Path(home))
+        policy = cls(**fed.model_dump(exclude={"portal", "plugins"}), disclosure=settings.disclosure, folder=Path(home))
         policy.coordinator_public_key()  # fail at start-up, not at the first task
         return policy
 
