@@ -39,6 +39,7 @@ def federation_portal(node, tmp_path: Path):
         time.sleep(0.05)
     url = f"http://127.0.0.1:{port}"
     update_file(node.home, "federation.portal", {"url": url})
+    node.__dict__.pop("settings", None)   # a server reads its settings at start: as if restarted
     stop = threading.Event()
     agent = NodeAgent(node.home, NodePolicy.load(node.home), nkey)
     t = threading.Thread(target=agent.serve, args=(url,), kwargs={"wait": 1.0, "stop": stop.is_set}, daemon=True)
