@@ -84,6 +84,15 @@ def response(node, cohort, treatment, biomarker):
     return service.biomarker_response(gate, USER, store.snapshot(), cohort, treatment, biomarker, covariates=["age", "purity"])
 
 
+def licensed_response(node, cohort, treatment, biomarker):
+    store, _ = node
+    licensed = Gate.for_home(store.home, licensed_scope=lambda user, snap: set(
+        snap.table("patient").select("patient_id").to_pyarrow()["patient_id"].to_pylist()))
+    out = service.biomarker_response(licensed, "licensee", store.snapshot(), cohort, treatment, biomarker, covariates=["age", "purity"])
+    assert out["disclosure"].startswith("exact")
+    return out
+
+
 def shown(out: dict) -> dict:
     """The statistics a researcher sees; fails if disclosure control withheld them."""
     assert out["disclosure"] == "controlled"
@@ -108,10 +117,15 @@ def test_braf_v600e_melanoma_responds_to_braf_inhibitors(node):
 
 
 def test_msi_and_tmb_high_tumours_respond_to_checkpoint_inhibitors(node):
+    """MSI tumours are few (a few dozen treated): the public view shows the direction, but
+    its cells carry the disclosure noise, so whether its Fisher p falls below 0.05 depends
+    on the node's record keys; the significance is asserted where a licence makes it exact."""
     everyone = {"op": "all"}
     msi = shown(response(node, everyone, {"mechanism": "Anti-PD-1"}, {"op": "msi", "status": ["MSI"]}))
     tmb = shown(response(node, everyone, {"mechanism": "Anti-PD-1"}, {"op": "tmb", "status": "HIGH"}))
-    assert msi["fisher_p"] < 0.05 and msi["odds_ratio"]["odds_ratio"] > 1
+    assert msi["odds_ratio"]["odds_ratio"] > 1
+    exact = licensed_response(node, everyone, {"mechanism": "Anti-PD-1"}, {"op": "msi", "status": ["MSI"]})
+    assert exact["fisher_p"] < 0.05 and exact["odds_ratio"]["odds_ratio"] > 1
     assert tmb["fisher_p"] < 0.001 and tmb["odds_ratio"]["ci_low"] > 1
     biomarker = [t for t in tmb["regression"]["terms"] if t["term"] == "biomarker"][0]
     assert biomarker["p"] < 0.001 and biomarker["odds_ratio"] > 1  # adjusted for age and purity
@@ -126,10 +140,7 @@ def test_hr_deficient_tumours_respond_to_parp_inhibitors(node):
     public = response(node, everyone, parp, hrd)
     if any(isinstance(c, str) for row in public["table"] for c in row):
         assert str(public["fisher_p"]).startswith("withheld")
-    licensed = Gate.for_home(store.home, licensed_scope=lambda user, snap: set(
-        snap.table("patient").select("patient_id").to_pyarrow()["patient_id"].to_pylist()))
-    out = service.biomarker_response(licensed, "licensee", store.snapshot(), everyone, parp, hrd, covariates=["age", "purity"])
-    assert out["disclosure"].startswith("exact")
+    out = licensed_response(node, everyone, parp, hrd)
     assert out["fisher_p"] < 0.001 and out["odds_ratio"]["ci_low"] > 1
     assert out["orr"][0]["orr"] > 0.4 > out["orr"][1]["orr"]
 
