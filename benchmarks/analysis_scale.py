@@ -210,10 +210,10 @@ def ensure_store(home: Path, patients: int, seed: int, median_variants: int) -> 
         return {**_store_facts(home), "build": build, "reused": True}
     if (home / "store.duckdb").exists():
         raise SystemExit(f"{home} holds a different store; pass another --home or move it away")
-    subprocess.run(["onconode", "--home", str(home), "init"], check=True)
+    subprocess.run([sys.executable, "-m", "onconode", "--home", str(home), "init"], check=True)
     time_file = home / "build.time"
     load_before = _load_average()
-    subprocess.run(["/usr/bin/time", "-v", "-o", str(time_file), "onconode", "--home", str(home), "synth",
+    subprocess.run(["/usr/bin/time", "-v", "-o", str(time_file), sys.executable, "-m", "onconode", "--home", str(home), "synth",
                     "--patients", str(patients), "--seed", str(seed), "--variants-per-sample", str(median_variants),
                     "--into-store"], check=True)
     facts = _store_facts(home)

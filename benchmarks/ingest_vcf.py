@@ -216,7 +216,7 @@ def main() -> None:
     _run(bcf_cmd)  # warm the page cache
     home = WORK / "store"
     env = {**os.environ, "ONCONODE_HOME": str(home)}
-    onconode = [sys.executable, "-m", "onconode.cli"] if shutil.which("onconode") is None else ["onconode"]
+    onconode = [sys.executable, "-m", "onconode"]
     runs = []
     for _ in range(max(1, args.repeat)):
         bcf_s, bcf_cpu, _ = _run(bcf_cmd)
