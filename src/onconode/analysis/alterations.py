@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
@@ -39,9 +39,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from onconode.analysis.materialized import materialized, materialized_arrow
+from onconode.analysis.snapshot import Snapshot
 
-if TYPE_CHECKING:   # queries imports this module (passing_mutations); annotations only
-    from onconode.analysis.queries import Snapshot
 
 Kind = Literal["MUTATION", "AMP", "DEL", "FUSION"]
 KINDS: tuple[str, ...] = ("MUTATION", "AMP", "DEL", "FUSION")

@@ -9,18 +9,13 @@ disclosure control, the parity tests) decide how to run and present them.
 
 from __future__ import annotations
 
-from typing import Protocol
-
 import ibis
 import ibis.expr.types as ir
 
 from onconode.analysis.alterations import passing_mutations   # the one mutation definition
+from onconode.analysis.snapshot import Snapshot
 
 TMB_HIGH_PER_MB = 10.0
-
-
-class Snapshot(Protocol):
-    def table(self, name: str) -> ir.Table: ...
 
 
 def profiled_samples(snap: Snapshot, data_type: str) -> ir.Table:
