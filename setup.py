@@ -14,7 +14,7 @@ from setuptools.command.build_py import build_py
 
 ROOT = Path(__file__).resolve().parent
 FRONTEND = ROOT / "frontend"
-VENDOR = ROOT / "src" / "onconode" / "web" / "static" / "vendor"
+VENDOR = ROOT / "src" / "onconode" / "interfaces" / "http" / "static" / "vendor"
 ASSETS = {
     "htmx.min.js": "htmx.org/dist/htmx.min.js",
     "vega.min.js": "vega/build/vega.min.js",

@@ -1,5 +1,5 @@
 """`python -m onconode`: the command line, through whichever interpreter runs it."""
 
-from onconode.cli import app
+from onconode.interfaces.cli.main import app
 
 app(prog_name="onconode")

@@ -213,7 +213,7 @@ def test_cli_audit_verify_fails_on_an_edited_event(tmp_path, monkeypatch):
 
     from onconode.access import open_governance
     from onconode.access.schema import event
-    from onconode.cli import app
+    from onconode.interfaces.cli.main import app
 
     home = tmp_path / "node"
     runner = CliRunner()

@@ -55,7 +55,7 @@ def test_compiled_sql_is_reused_and_a_withdrawal_compiles_afresh(store):
 def test_a_starting_server_builds_the_tables_before_the_first_question(tmp_path):
     from onconode.analysis.warm import warm_node_in_background
     from onconode.store import Store
-    from onconode.web.node import Node
+    from onconode.interfaces.http.node import Node
 
     with Store.init(tmp_path) as store:
         ab.load(store)

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from onconode.analysis.quality import quality_report, render_text
-from onconode.cli import app
+from onconode.interfaces.cli.main import app
 from onconode.ingest.values import to_arrow
 from onconode.model import TABLES_BY_NAME
 from onconode.store import Store, StoreError

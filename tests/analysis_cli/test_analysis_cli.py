@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from onconode.cli import app
+from onconode.interfaces.cli.main import app
 from onconode.store import Store
 
 FREEZE = "DR-CLI"

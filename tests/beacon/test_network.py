@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from onconode.beacon import network
-from onconode.cli import app
-from onconode.web.node import Node
+from onconode.interfaces.cli.main import app
+from onconode.interfaces.http.node import Node
 from tests.web.conftest import FAST_ARGON2, _free_port
 
 COUNTRIES = {"nl": 30, "se": 20, "es": 25}
@@ -23,7 +23,7 @@ COUNTRIES = {"nl": 30, "se": 20, "es": 25}
 def _serve(home: Path) -> tuple[str, object]:
     import uvicorn
 
-    from onconode.web.app import create_app
+    from onconode.interfaces.http.app import create_app
 
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(Node(home, governance_options=FAST_ARGON2)), host="127.0.0.1",

@@ -155,7 +155,7 @@ def test_the_position_index_of_a_freeze_answers_like_the_store(client, node, tp5
     from onconode.beacon import fast
     from onconode.beacon.positions import PositionIndex, index_path
     from onconode.beacon.request import from_get
-    from onconode.cli import app
+    from onconode.interfaces.cli.main import app
 
     r = CliRunner().invoke(app, ["--home", str(node.home), "beacon", "index"])
     assert r.exit_code == 0, r.output
@@ -203,8 +203,8 @@ def test_position_queries_answered_from_the_index_match_the_store_for_every_requ
 
     from onconode.beacon.lane import PositionLane
     from onconode.beacon.positions import build
-    from onconode.web.app import create_app
-    from onconode.web.node import Node
+    from onconode.interfaces.http.app import create_app
+    from onconode.interfaces.http.node import Node
     from tests.web.conftest import FAST_ARGON2, login, make_person
 
     chrom, pos, ref, alt, *_ = tp53

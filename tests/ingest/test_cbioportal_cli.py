@@ -12,7 +12,7 @@ FULL = Path(__file__).resolve().parents[1] / "data" / "cbioportal" / "full"
 
 
 def onconode(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-c", "from onconode.cli import app; app()", "--home", str(home), *args]
+    command = [sys.executable, "-c", "from onconode.interfaces.cli.main import app; app()", "--home", str(home), *args]
     return subprocess.run(command, capture_output=True, text=True, timeout=300)
 
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from onconode.cli import app
+from onconode.interfaces.cli.main import app
 from onconode.ingest.clinical import ingest_clinical
 from onconode.ingest.phenopackets import ingest_phenopackets
 from onconode.ingest.problems import IngestError

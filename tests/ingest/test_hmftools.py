@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from onconode.cli import app
+from onconode.interfaces.cli.main import app
 from onconode.ingest.hmftools import ingest_hmftools
 from onconode.ingest.hmftools.purple import cna_call
 from onconode.ingest.problems import IngestError

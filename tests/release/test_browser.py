@@ -9,7 +9,7 @@ from typing import Iterator
 
 import pytest
 
-from onconode.web.app import create_app
+from onconode.interfaces.http.app import create_app
 
 from tests.access.conftest import PASSWORD
 from tests.conftest import served as serve_app

@@ -16,8 +16,8 @@ from onconode.access.workflow import execute, load
 from onconode.release.builder import build
 from onconode.release.delivery import LINK_SECONDS
 from onconode.release.term import end_of_term
-from onconode.web.app import create_app
-from onconode.web.node import Node
+from onconode.interfaces.http.app import create_app
+from onconode.interfaces.http.node import Node
 
 from tests.access.conftest import FAST_ARGON2, PASSWORD, Person, make_person
 from tests.release.conftest import DURING_TERM, Env, active_dar

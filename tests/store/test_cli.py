@@ -9,7 +9,7 @@ import pytest
 from cohort_builder import ingest_cohort
 from typer.testing import CliRunner
 
-from onconode.cli import app
+from onconode.interfaces.cli.main import app
 from onconode.store import Store
 
 runner = CliRunner()

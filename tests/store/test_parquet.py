@@ -11,7 +11,7 @@ import pytest
 from cohort_builder import ingest_cohort
 from typer.testing import CliRunner
 
-from onconode.cli import app
+from onconode.interfaces.cli.main import app
 from onconode.model import MODEL_VERSION, TABLES, TABLES_BY_NAME
 from onconode.store import Store, StoreError
 from onconode.store.parquet import ParquetSnapshot, export_parquet

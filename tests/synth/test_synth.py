@@ -11,7 +11,7 @@ import pytest
 from scipy.stats import fisher_exact, mannwhitneyu
 from typer.testing import CliRunner
 
-from onconode.cli import app
+from onconode.interfaces.cli.main import app
 from onconode.synth import load_cohort, write_cohort
 from onconode.synth.clinical import clinical_tables
 from onconode.synth.cohort import MEDIAN_VARIANTS, biomarkers, build

@@ -15,8 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from onconode.access import identity
-from onconode.web.app import create_app
-from onconode.web.node import Node
+from onconode.interfaces.http.app import create_app
+from onconode.interfaces.http.node import Node
 
 from tests.conftest import CHROMIUM, SCREENSHOTS, frozen_synthetic_store, served  # noqa: F401  (browser fixtures live there)
 

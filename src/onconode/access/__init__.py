@@ -1,7 +1,7 @@
 """Data-access governance: accounts with MFA, the DAR and Clinical Request procedures as
 event-sourced workflows, DUO matching, licences, visas, notifications and the audit trail.
 
-The public names load on first use, so the CLI can import `onconode.access.cli` without
+The public names load on first use, so the CLI can import `onconode.interfaces.cli.access` without
 paying for SQLAlchemy and Alembic on every command.
 """
 

@@ -6,7 +6,7 @@ Why: those are the queries Beacon networks and membership probes send most, and 
 index answers in microseconds, FastAPI's routing over every router of the node, its
 dependency solving and the middleware stack were most of the server's time per request
 (profile in benchmarks/README.md, Beacon section). The answer is the route's own:
-the same requester (anonymous, keyed by address, as routes._who makes it), the same budget
+the same requester (anonymous, keyed by address, as interfaces/http/beacon._who makes it), the same budget
 (`BeaconService.budget`), the same document (`BeaconService.position_counts`) and the same
 JSON rendering. Anything else — a session or a visa, a range, filters, an invalid query,
 a node whose index is not (yet) loaded — goes on to the app unchanged, so every rule and
@@ -46,7 +46,7 @@ class PositionLane:
         await JSONResponse(doc[0], status_code=doc[1], headers=doc[2])(scope, receive, send)
 
     def _answer(self, scope: Scope) -> tuple[dict[str, Any], int, dict[str, str] | None] | None:
-        served = self.node.__dict__.get("beacon_served")  # routes._served fills it on the first position query
+        served = self.node.__dict__.get("beacon_served")  # interfaces/http/beacon._served fills it on the first position query
         if served is None or served[1] is None or any(k in (b"cookie", b"authorization") for k, _ in scope["headers"]):
             return None
         try:
@@ -55,7 +55,7 @@ class PositionLane:
             return None  # the route says what is wrong
         if q.variant.end or not fast.applies(q, PathScope()):
             return None
-        from onconode.beacon.routes import service_for
+        from onconode.interfaces.http.beacon import service_for
 
         key = (scope.get("scheme"), tuple(scope.get("server") or ()), scope.get("root_path"),
                next((v for k, v in scope["headers"] if k == b"host"), None))

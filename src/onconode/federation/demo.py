@@ -134,7 +134,7 @@ def start(root: Path, port: int | None = None, ready_timeout: float = 180, web_p
     port = port or free_port()
     fed = LocalFederation(root, f"http://127.0.0.1:{port}", (root / "researcher-token.txt").read_text().strip())
     demo_web.write_portal_config(root / demo_web.PORTAL_NODE, fed.url)
-    cli = [sys.executable, "-m", "onconode.cli"]
+    cli = [sys.executable, "-m", "onconode.interfaces.cli.main"]
     fed.procs["coordinator"] = subprocess.Popen(
         cli + ["--home", str(root), "federation", "coordinator", "--registry", str(root / "registry.toml"), "--key", str(root / "coordinator.key"),
                "--port", str(port)], stdout=open(root / "coordinator.log", "wb"), stderr=subprocess.STDOUT)
@@ -176,7 +176,7 @@ def run_demo(home: Path, patients: int, serve: bool, say: Callable[[str], None],
     biomarker-response analysis and a Beacon network query, print both and the portal URL;
     with `serve`, keep running until Ctrl-C. Every process started here is stopped on exit.
     Returns the run view, with the merged Beacon answer under "beacon"."""
-    from onconode.federation.cli import render_run
+    from onconode.interfaces.cli.federation import render_run
 
     root = Path(home) / "federation-demo"
     if not (root / "registry.toml").exists():

@@ -39,7 +39,7 @@ def write_portal_config(home: Path, coordinator_url: str) -> Path:
 
 def start_web(home: Path, port: int, log: Path) -> subprocess.Popen:
     """`onconode --home <node> serve --port P` on 127.0.0.1, its output in `log`."""
-    cmd = [sys.executable, "-m", "onconode.cli", "--home", str(home), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(home), "serve", "--host", "127.0.0.1", "--port", str(port)]
     return subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
 
 

@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from onconode.web.app import create_app
-from onconode.web.node import Node
+from onconode.interfaces.http.app import create_app
+from onconode.interfaces.http.node import Node
 from tests.access.conftest import PASSWORD, T0, Person, World, dar_form, make_person, world  # noqa: F401
 from tests.web.conftest import FAST_ARGON2, FREEZE, web_home  # noqa: F401
 

@@ -115,7 +115,7 @@ def api_routes(routes) -> list[APIRoute]:
 
 
 def access_routes(app) -> set[tuple[str, str]]:
-    return {(m, r.path) for r in api_routes(app.routes) if r.endpoint.__module__.startswith("onconode.api.access") for m in r.methods}
+    return {(m, r.path) for r in api_routes(app.routes) if r.endpoint.__module__.startswith("onconode.interfaces.http.api.access") for m in r.methods}
 
 
 def test_every_access_endpoint_has_an_entry(app):

@@ -12,11 +12,11 @@ from typer.testing import CliRunner
 
 from onconode.access.demo_accounts import DEMO_PASSWORD, ROLES, create_demo_accounts, demo_totp_code
 from onconode.access.roles import GLOBAL_ROLES
-from onconode.cli import app as cli
+from onconode.interfaces.cli.main import app as cli
 from onconode.demo import _prepare_home
 from onconode.store import Store
-from onconode.web.app import create_app
-from onconode.web.node import Node
+from onconode.interfaces.http.app import create_app
+from onconode.interfaces.http.node import Node
 from tests.web.conftest import FAST_ARGON2
 
 runner = CliRunner()

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, settings
 
 from onconode.access.organisations import add_organisation
 from onconode.access.workflow import create
-from onconode.web.app import SESSION_COOKIE, create_app
-from onconode.web.node import Node
+from onconode.interfaces.http.app import SESSION_COOKIE, create_app
+from onconode.interfaces.http.node import Node
 from tests.web.access_api.conftest import dar_form
 from tests.web.conftest import FAST_ARGON2, login, make_person
 

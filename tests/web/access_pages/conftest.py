@@ -10,7 +10,7 @@ import pyotp
 import pytest
 
 from onconode.access import organisations
-from onconode.web.node import Node
+from onconode.interfaces.http.node import Node
 from tests.access.conftest import World
 from tests.web.conftest import *  # noqa: F401,F403 - web_home, client, live_server, page, chromium
 from tests.web.conftest import Person, make_person

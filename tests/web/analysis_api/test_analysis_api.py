@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from onconode.analysis.result_tables import cell_text, table
-from onconode.web.app import create_app
+from onconode.interfaces.http.app import create_app
 from tests.web.conftest import FREEZE, login, make_person
 
 ALL = {"op": "all"}

@@ -11,8 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from onconode.store import Store
-from onconode.web.app import create_app
-from onconode.web.node import Node
+from onconode.interfaces.http.app import create_app
+from onconode.interfaces.http.node import Node
 from tests.web.conftest import FAST_ARGON2
 
 

@@ -6,7 +6,7 @@ import pytest
 from starlette.datastructures import FormData
 
 from onconode.analysis.cohort import CohortError
-from onconode.web.cohort_form import definition_from_form
+from onconode.interfaces.http.cohort_form import definition_from_form
 
 
 def form(*pairs: tuple[str, str]) -> FormData:

@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from onconode.web.app import create_app
-from onconode.web.headers import CSP, HEADERS
-from onconode.web.routes_list import walk
+from onconode.interfaces.http.app import create_app
+from onconode.interfaces.http.headers import CSP, HEADERS
+from onconode.interfaces.http.routes_list import walk
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "src" / "onconode" / "web" / "templates"
+TEMPLATES = Path(__file__).resolve().parents[3] / "src" / "onconode" / "interfaces" / "http" / "templates"
 PARAM = re.compile(r"\{[^}]+\}")
 
 

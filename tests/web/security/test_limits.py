@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
-from onconode.api.access_schemas import ARGUMENTS, ClinicalForm, DarForm
-from onconode.web.app import create_app
-from onconode.web.body_limit import MAX_BODY
-from onconode.web.login_limits import ADDRESS
+from onconode.interfaces.http.api.access_schemas import ARGUMENTS, ClinicalForm, DarForm
+from onconode.interfaces.http.app import create_app
+from onconode.interfaces.http.body_limit import MAX_BODY
+from onconode.interfaces.http.login_limits import ADDRESS
 
 from tests.web.conftest import PASSWORD, login, make_person
 
@@ -153,7 +153,7 @@ def test_the_server_does_not_believe_x_forwarded_for_from_loopback(node):
 
     import httpx
 
-    from onconode.web.app import server_config
+    from onconode.interfaces.http.app import server_config
 
     config = server_config(create_app(node))
     config.load()

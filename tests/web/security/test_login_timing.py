@@ -15,7 +15,7 @@ import pytest
 
 from onconode.access import identity
 from onconode.access.identity import AuthenticationError
-from onconode.web.node import Node
+from onconode.interfaces.http.node import Node
 
 SAMPLES = 40
 # Heavy enough that argon2, not the database, dominates each call

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onconode.web.app import create_app
-from onconode.web.security_review import rows
+from onconode.interfaces.http.app import create_app
+from onconode.interfaces.http.security_review import rows
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "security.md"
 
@@ -16,4 +16,4 @@ def test_the_security_review_lists_every_route_with_its_rules(node):
     missing = [f"{m} {p}" for m, p, who, csrf, *_ in rows(create_app(node))
                if f"| {m} | `{p}` | {who} | {csrf} |" not in table]
     assert not missing, f"docs/security.md does not list these routes as the app has them (regenerate the table with " \
-                        f"`python -m onconode.web.security_review`): {missing}"
+                        f"`python -m onconode.interfaces.http.security_review`): {missing}"

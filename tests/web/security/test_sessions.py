@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
 from onconode.access.schema import web_session
-from onconode.web.app import SESSION_COOKIE, create_app
-from onconode.web.node import Node
+from onconode.interfaces.http.app import SESSION_COOKIE, create_app
+from onconode.interfaces.http.node import Node
 
 from tests.web.conftest import FAST_ARGON2, PASSWORD, login, make_person
 

@@ -1,0 +1,300 @@
+"""`onconode cohort …` and `onconode analyse …`: the researcher analyses on the node's
+command line. Parse, call `onconode.analysis.service`, render (rich tables or --json).
+
+The CLI runs on the node, usually as the data manager, but its output leaves the node as
+easily as a web page does (a screenshot, a mail). So it is *controlled* like any
+unlicensed view: the disclosure gate's user is "cli:<os user>", small cells show "<5",
+and differencing is checked against that user's earlier CLI queries.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+import typer
+
+cohort_app = typer.Typer(no_args_is_help=True, help="Saved cohorts: a name and a shareable id for a cohort definition.")
+analyse_app = typer.Typer(no_args_is_help=True, help="Analyses of cohorts (disclosure-controlled, like the portal).")
+
+COHORT_HELP = "A cohort: a JSON file, inline JSON ('{\"op\": \"all\"}'), or a saved cohort id."
+FREEZE = typer.Option(None, "--freeze", help="Data freeze (default: a saved cohort's freeze, else the newest).")
+AS_JSON = typer.Option(False, "--json", help="Print the result as one JSON object.")
+
+
+def cli_user() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _fail(message: str, code: int = 1) -> None:
+    from onconode.interfaces.cli.main import fail
+
+    fail(message, code)
+
+
+def _read_cohort(store: Any, text: str, where: str) -> tuple[dict[str, Any], str | None]:
+    """A cohort argument as (definition, freeze of the saved cohort or None)."""
+    from onconode.analysis import cohort, saved
+
+    if saved.COHORT_ID.match(text) and not Path(text).exists():
+        try:
+            kept = saved.load(store, text)
+        except saved.CohortNotFound as exc:
+            _fail(f"{where}: {exc}", 2)
+        return kept.definition, kept.freeze
+    try:
+        raw = json.loads(text) if text.lstrip().startswith("{") else json.loads(Path(text).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        _fail(f"{where}: {text} is neither a file, inline JSON nor a saved cohort id (see `onconode cohort list`)", 2)
+    except json.JSONDecodeError as exc:
+        _fail(f"{where}: {text} is not valid JSON ({exc})", 2)
+    try:
+        cohort.parse(raw)
+    except cohort.CohortError as exc:
+        _fail(f"{where}: {exc}", 2)
+    return raw, None
+
+
+def _groups(store: Any, specs: list[str]) -> tuple[dict[str, dict[str, Any]], list[str | None]]:
+    out, freezes = {}, []
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not sep or not name.strip():
+            _fail(f"--group {spec!r}: write NAME=COHORT, e.g. --group 'MSI={{\"op\": \"msi\", \"status\": [\"MSI\"]}}'", 2)
+        out[name.strip()], f = _read_cohort(store, value, f"group {name.strip()}")
+        freezes.append(f)
+    return out, freezes
+
+
+@contextmanager
+def _store() -> Iterator[Any]:
+    from onconode.interfaces.cli.main import open_store
+
+    with open_store(read_only=True) as store:
+        yield store
+
+
+def _run(store: Any, freeze: Optional[str], saved_on: list[str | None],
+         compute: Callable[[Any, str, Any], dict[str, Any]]) -> dict[str, Any]:
+    """Evaluate on the chosen freeze through the gate; domain refusals become clear errors."""
+    from onconode.analysis.catalogue import choose_freeze
+    from onconode.analysis.cohort import CohortError
+    from onconode.analysis.disclosure import DisclosureRefused, Gate
+    from onconode.store import StoreError
+
+    from onconode.interfaces.cli.main import state
+
+    try:
+        snap = store.snapshot(choose_freeze(store, freeze, saved_on))
+        result = compute(Gate.for_home(state.home), cli_user(), snap)
+    except DisclosureRefused as exc:
+        _fail(f"refused by disclosure control: {exc}")
+    except StoreError as exc:
+        _fail(str(exc))
+    except (CohortError, ValueError) as exc:
+        _fail(str(exc), 2)
+    result.update(freeze=snap.freeze, version=snap.version)
+    return result
+
+
+def _show(result: dict[str, Any], as_json: bool) -> None:
+    from rich.table import Table
+
+    from onconode.analysis.result_tables import cell_text, tables
+    from onconode.interfaces.cli.main import out
+
+    if as_json:
+        typer.echo(json.dumps(result, indent=2, default=str))
+        return
+    where = f"freeze {result['freeze']}" if result["freeze"] else f"store version {result['version']} (no freeze)"
+    out.print(f"[bold]{result['analysis']}[/bold] on {where} — disclosure: {result['disclosure']}", highlight=False)
+    for t in tables(result):
+        rt = Table(title=t.name, title_justify="left")
+        for c in t.columns:
+            rt.add_column(c)
+        for row in t.rows:
+            rt.add_row(*(f"{v:.4g}" if isinstance(v, float) else cell_text(v) for v in row))  # --json has full precision
+        out.print(rt)
+    for key in ("orr", "fisher_p", "odds_ratio"):
+        if isinstance(result.get(key), str):
+            out.print(f"{key}: {result[key]}", highlight=False)
+    for key in ("regression", "cox"):
+        if isinstance(result.get(key), dict) and "withheld" in result[key]:
+            out.print(f"{key} withheld: {result[key]['withheld']}", highlight=False)
+
+
+# -- saved cohorts -------------------------------------------------------------------------
+@cohort_app.command("save")
+def cohort_save(name: str, cohort: str = typer.Argument(..., help=COHORT_HELP), freeze: Optional[str] = FREEZE) -> None:
+    """Save a cohort definition under a name, pinned to a freeze; prints its id."""
+    from onconode.analysis import saved
+    from onconode.analysis.catalogue import choose_freeze
+    from onconode.store import StoreError
+
+    with _store() as store:
+        definition, _ = _read_cohort(store, cohort, "cohort")
+        try:
+            kept = saved.save(store, name, definition, created_by=cli_user(), freeze=choose_freeze(store, freeze))
+        except StoreError as exc:
+            _fail(str(exc))
+    typer.echo(kept.cohort_id)
+
+
+@cohort_app.command("show")
+def cohort_show(cohort_id: str, as_json: bool = AS_JSON) -> None:
+    """A saved cohort: name, freeze, who saved it, definition."""
+    from onconode.analysis import saved
+
+    with _store() as store:
+        try:
+            kept = saved.load(store, cohort_id)
+        except saved.CohortNotFound as exc:
+            _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps(kept.to_json(), indent=2))
+        return
+    typer.echo(f"{kept.cohort_id}  {kept.name}\nfreeze: {kept.freeze or '-'} (store version {kept.version})\n"
+               f"saved by {kept.created_by} at {kept.created_at}\n{json.dumps(kept.definition, indent=2)}")
+
+
+@cohort_app.command("list")
+def cohort_list(everyone: bool = typer.Option(False, "--all", help="Every saved cohort on the node, not only yours."),
+                as_json: bool = AS_JSON) -> None:
+    """Saved cohorts (yours, i.e. saved from the CLI as this OS user, unless --all)."""
+    from rich.table import Table
+
+    from onconode.analysis import saved
+    from onconode.interfaces.cli.main import out
+
+    with _store() as store:
+        found = saved.list_cohorts(store, None if everyone else cli_user())
+    if as_json:
+        typer.echo(json.dumps([c.to_json() for c in found], indent=2))
+        return
+    t = Table("id", "name", "freeze", "saved by", "saved at")
+    for c in found:
+        t.add_row(c.cohort_id, c.name, c.freeze or "-", c.created_by, c.created_at)
+    out.print(t)
+
+
+# -- analyses ------------------------------------------------------------------------------
+@analyse_app.command("count")
+def count(cohort: str = typer.Argument(..., help=COHORT_HELP), freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
+    """Patients and samples in a cohort."""
+    from onconode.analysis import service
+
+    with _store() as store:
+        d, f = _read_cohort(store, cohort, "cohort")
+        _show(_run(store, freeze, [f], lambda g, u, s: service.count(g, u, s, d)), as_json)
+
+
+@analyse_app.command("summary")
+def summary(cohort: str = typer.Argument(..., help=COHORT_HELP), freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
+    """Tumour types, sex, age groups, biopsy sites; TMB, purity and ploidy distributions."""
+    from onconode.analysis import service
+
+    with _store() as store:
+        d, f = _read_cohort(store, cohort, "cohort")
+        _show(_run(store, freeze, [f], lambda g, u, s: service.summary(g, u, s, d)), as_json)
+
+
+ALL_MUTATIONS = typer.Option(False, "--all-mutations", help="Count every passing mutation in a gene (silent, intronic, UTR ...), "
+                                                              "not only the default non-silent coding and splice ones.")
+INCLUDE_FAILED_QC = typer.Option(False, "--include-failed-qc", help="Count samples that failed QC (e.g. FAIL_NO_TUMOR) as profiled.")
+
+
+@analyse_app.command("frequency")
+def frequency(cohort: str = typer.Argument(..., help=COHORT_HELP),
+              gene: list[str] = typer.Option([], "--gene", help="Gene to report (repeat; default every altered gene)."),
+              kind: list[str] = typer.Option([], "--kind", help="MUTATION, AMP, DEL, FUSION, DRIVER or ANY (repeat)."),
+              all_mutations: bool = ALL_MUTATIONS, include_failed_qc: bool = INCLUDE_FAILED_QC,
+              freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
+    """Alteration frequency per gene and kind: altered / profiled samples."""
+    from onconode.analysis import service
+
+    with _store() as store:
+        d, f = _read_cohort(store, cohort, "cohort")
+        _show(_run(store, freeze, [f], lambda g, u, s: service.frequency(
+            g, u, s, d, gene or None, [k.upper() for k in kind] or None, all_mutations=all_mutations,
+            include_failed_qc=include_failed_qc)), as_json)
+
+
+@analyse_app.command("oncoprint")
+def oncoprint(cohort: str = typer.Argument(..., help=COHORT_HELP),
+              gene: list[str] = typer.Option(..., "--gene", help="Gene (repeat)."),
+              all_mutations: bool = ALL_MUTATIONS, include_failed_qc: bool = INCLUDE_FAILED_QC,
+              freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
+    """OncoPrint of a gene list: alteration patterns and how many samples show each."""
+    from onconode.analysis import service
+
+    with _store() as store:
+        d, f = _read_cohort(store, cohort, "cohort")
+        _show(_run(store, freeze, [f], lambda g, u, s: service.oncoprint(g, u, s, d, gene, all_mutations, include_failed_qc)), as_json)
+
+
+GROUP = typer.Option(..., "--group", help="NAME=COHORT (repeat; made disjoint in this order).")
+
+
+@analyse_app.command("compare")
+def compare(group: list[str] = GROUP, gene: list[str] = typer.Option([], "--gene", help="Gene (repeat; default all)."),
+            kind: list[str] = typer.Option([], "--kind", help="Alteration kind (repeat; default ANY)."),
+            all_mutations: bool = ALL_MUTATIONS, include_failed_qc: bool = INCLUDE_FAILED_QC,
+            freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
+    """Compare groups: enriched alterations (Fisher / chi-squared with BH q-values) and clinical attributes."""
+    from onconode.analysis import service
+
+    with _store() as store:
+        groups, fs = _groups(store, group)
+        _show(_run(store, freeze, fs, lambda g, u, s: service.compare(
+            g, u, s, groups, gene or None, [k.upper() for k in kind] or None, all_mutations=all_mutations,
+            include_failed_qc=include_failed_qc)), as_json)
+
+
+def _treatment(drug: Optional[str], drug_type: Optional[str], mechanism: Optional[str]) -> dict[str, Any] | None:
+    t = {k: v for k, v in (("drug", drug), ("drug_type", drug_type), ("mechanism", mechanism)) if v}
+    return t or None
+
+
+DRUG = typer.Option(None, "--drug", help="Treatment: a drug name.")
+DRUG_TYPE = typer.Option(None, "--drug-type", help="Treatment: a drug type (e.g. Immunotherapy).")
+MECHANISM = typer.Option(None, "--mechanism", help="Treatment: a mechanism (e.g. Anti-EGFR).")
+
+
+@analyse_app.command("response")
+def response(cohort: str = typer.Argument(..., help=COHORT_HELP),
+             biomarker: str = typer.Option(..., "--biomarker", help="Biomarker-positive patients: " + COHORT_HELP),
+             drug: Optional[str] = DRUG, drug_type: Optional[str] = DRUG_TYPE, mechanism: Optional[str] = MECHANISM,
+             covariate: list[str] = typer.Option([], "--covariate", help="tumour_type, age or purity (repeat; default all three)."),
+             freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
+    """Biomarker vs treatment response: response table, ORR, Fisher, odds ratio, logistic regression."""
+    from onconode.analysis import service
+
+    treatment = _treatment(drug, drug_type, mechanism)
+    if treatment is None:
+        _fail("say which treatment: --drug, --drug-type and/or --mechanism", 2)
+    with _store() as store:
+        d, f = _read_cohort(store, cohort, "cohort")
+        b, fb = _read_cohort(store, biomarker, "biomarker")
+        _show(_run(store, freeze, [f, fb], lambda g, u, s: service.biomarker_response(
+            g, u, s, d, treatment, b, covariate or None)), as_json)
+
+
+@analyse_app.command("survival")
+def survival(group: list[str] = GROUP,
+             endpoint: str = typer.Option("os", "--endpoint", help="os, time_on_treatment, time_to_progression, or a stored endpoint "
+                                                             "such as given:OS / given:DFS / given:PFS (cBioPortal studies)."),
+             drug: Optional[str] = DRUG, drug_type: Optional[str] = DRUG_TYPE, mechanism: Optional[str] = MECHANISM,
+             cox_covariate: list[str] = typer.Option([], "--cox-covariate", help="age, sex or purity (repeat)."),
+             left_truncation: bool = typer.Option(True, "--left-truncation/--from-biopsy",
+                                                  help="OS from diagnosis with delayed entry at biopsy (default), or from the biopsy."),
+             freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
+    """Kaplan-Meier per group, log-rank test, Cox model (times in days)."""
+    from onconode.analysis import service
+
+    with _store() as store:
+        groups, fs = _groups(store, group)
+        _show(_run(store, freeze, fs, lambda g, u, s: service.survival(
+            g, u, s, groups, endpoint, _treatment(drug, drug_type, mechanism), left_truncation, cox_covariate or None)), as_json)

@@ -1,0 +1,429 @@
+"""The `onconode` command: parse, call a service, render. No domain logic lives here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+
+from onconode import private
+from onconode.config import resolve_home
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False, help="A national cancer genomics database node.")
+ingest_app = typer.Typer(no_args_is_help=True, help="Load pipeline outputs and clinical data into the store.")
+freeze_app = typer.Typer(no_args_is_help=True, help="Data freezes: immutable, named data releases.")
+app.add_typer(ingest_app, name="ingest")
+app.add_typer(freeze_app, name="freeze")
+from onconode.interfaces.cli.access import access_app, audit_app, secrets_app  # noqa: E402  (typer only; domain imports are lazy)
+app.add_typer(access_app, name="access")
+app.add_typer(audit_app, name="audit")
+app.add_typer(secrets_app, name="secrets")
+from onconode.interfaces.cli.analysis import analyse_app, cohort_app  # noqa: E402  (typer only; domain imports are lazy)
+app.add_typer(cohort_app, name="cohort")
+app.add_typer(analyse_app, name="analyse")
+from onconode.interfaces.cli.release import release_app  # noqa: E402  (typer only; domain imports are lazy)
+app.add_typer(release_app, name="release")
+from onconode.interfaces.cli.federation import federation_app  # noqa: E402
+app.add_typer(federation_app, name="federation")
+from onconode.interfaces.cli.beacon import beacon_app  # noqa: E402  (typer only; domain imports are lazy)
+app.add_typer(beacon_app, name="beacon")
+settings_app = typer.Typer(no_args_is_help=True, help="The node's settings: one file, <home>/onconode.toml (docs/settings.md).")
+app.add_typer(settings_app, name="settings")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class State:
+    home: Path = Path("onconode-data")
+
+
+state = State()
+
+
+@app.callback()
+def main(
+    home: Optional[Path] = typer.Option(None, "--home", help="Node data folder (default ./onconode-data or $ONCONODE_HOME)."),
+) -> None:
+    state.home = resolve_home(home)
+    private.restrict_umask()  # everything this command creates in the home is owner-only
+
+
+# -- plumbing -------------------------------------------------------------------------
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def _rich_task(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
+    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(description, total=total)
+        yield lambda n=1: bar.advance(task, n)
+
+
+def open_store(read_only: bool = False):
+    from onconode.store import Store, StoreError
+
+    try:
+        return Store.open(state.home, read_only=read_only)
+    except StoreError as exc:
+        fail(str(exc))
+
+
+def run_ingest(call: Callable[..., object]) -> None:
+    """Run a reader, turning validation problems into a clear, complete report."""
+    from onconode.ingest.problems import IngestError
+    from onconode.store import IntegrityError, StoreError
+
+    with open_store() as store:
+        try:
+            report = call(store)
+        except IngestError as exc:
+            err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
+            raise typer.Exit(2)
+        except (IntegrityError, StoreError) as exc:
+            fail(f"{exc}\nNothing was loaded; the store is unchanged.", 2)
+    rows = ", ".join(f"{n:,} {t}" for t, n in report.rows.items() if n)
+    out.print(f"version {report.version}: {rows or 'no rows'}", highlight=False)
+    for w in report.warnings:
+        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+    for problem in report.problems:  # already says its severity and where it is
+        err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+
+
+# -- node ----------------------------------------------------------------------------
+@app.command()
+def init() -> None:
+    """Create an empty node store in the home folder, owner-only, with its at-rest key.
+
+    On an existing home it also removes group and other permissions left by an older version."""
+    from onconode.access.secretbox import load as load_secrets
+    from onconode.store import Store
+
+    private.tighten(private.node_home(state.home))
+    box = load_secrets(state.home, create=True)
+    with Store.init(state.home) as store:
+        out.print(f"initialised store in {state.home} (version {store.current_version})")
+    out.print(f"at-rest key {box.path}: back it up apart from the data", highlight=False, soft_wrap=True)
+
+
+@app.command()
+def schema(as_json: bool = typer.Option(False, "--json", help="Print the dictionary as JSON.")) -> None:
+    """Print the data dictionary of the harmonized model."""
+    from onconode.model.dictionary import data_dictionary_json, data_dictionary_markdown
+
+    if as_json:
+        sys.stdout.write(json.dumps(data_dictionary_json(), indent=2) + "\n")
+    else:
+        sys.stdout.write(data_dictionary_markdown())
+
+
+@app.command()
+def stats(
+    freeze: Optional[str] = typer.Option(None, "--freeze", help="Count rows in this freeze instead of now."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
+) -> None:
+    """Row counts per table."""
+    from onconode.store import StoreError
+
+    with open_store(read_only=True) as store:
+        try:
+            counts = store.counts(freeze)
+            version = store.resolve(freeze)
+        except StoreError as exc:
+            fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps({"version": version, "freeze": freeze, **counts}) + "\n")
+        return
+    table = RichTable(title=f"store version {version}" + (f" (freeze {freeze})" if freeze else ""))
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    out.print(table)
+
+
+@freeze_app.command("create")
+def freeze_create(freeze_id: str, description: str = typer.Option("", "--description", "-d")) -> None:
+    """Pin the current version as an immutable data release, e.g. DR-2026-11."""
+    import duckdb
+
+    from onconode.release.snapshot import build as build_snapshot
+    from onconode.store import StoreError
+
+    with open_store() as store:
+        try:
+            f = store.create_freeze(freeze_id, description)
+        except StoreError as exc:
+            fail(str(exc))
+    out.print(f"freeze {f.freeze_id} pins store version {f.version}")
+    with open_store(read_only=True) as store:  # ingests may write again while it is built
+        try:
+            snap = build_snapshot(store, f.freeze_id)  # what release builds read (onconode.release.snapshot)
+        except (OSError, duckdb.Error) as exc:
+            fail(f"freeze {f.freeze_id} is created, but its release snapshot could not be built ({exc}); "
+                 f"free disk space or fix the folder's permissions, then run `onconode release snapshot {f.freeze_id}` "
+                 "(release builds also make it when it is missing)")
+    out.print(f"release snapshot: {snap.meta['rows']:,} variants, {snap.meta['bytes'] / 1e6:,.1f} MB, "
+              f"built in {snap.meta['build_seconds']} s")
+
+
+@freeze_app.command("list")
+def freeze_list() -> None:
+    """List freezes and the versions they pin."""
+    with open_store(read_only=True) as store:
+        freezes = store.freezes()
+    table = RichTable()
+    for c in ("freeze", "version", "created", "description"):
+        table.add_column(c)
+    for f in freezes:
+        table.add_row(f.freeze_id, str(f.version), f.created_at.strftime("%Y-%m-%d %H:%M"), f.description or "")
+    out.print(table)
+
+
+@app.command()
+def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="Reference of the withdrawal request.")) -> None:
+    """Process a consent withdrawal: delete the patient from the store and every freeze."""
+    from onconode.store import StoreError
+
+    with open_store() as store:
+        try:
+            n = store.withdraw(patient_id, reason)
+        except StoreError as exc:
+            fail(str(exc))
+    out.print(f"withdrew {patient_id}: {n:,} rows removed from every version; recorded in the withdrawal log")
+
+
+@app.command("export-parquet")
+def export_parquet(
+    dest: Path,
+    freeze: Optional[str] = typer.Option(None, "--freeze", help="Export this freeze (default: the current version)."),
+) -> None:
+    """Write a freeze as hive-partitioned Parquet (for Spark or any Parquet reader)."""
+    from onconode.store import StoreError
+    from onconode.store.parquet import export_parquet as export
+
+    with open_store(read_only=True) as store:
+        try:
+            written = export(store, dest, freeze, progress=_rich_task)
+        except StoreError as exc:
+            fail(str(exc))
+    out.print(f"wrote {sum(written.values()):,} rows in {len(written)} tables to {dest}")
+
+
+# -- ingest --------------------------------------------------------------------------
+REF_HELP = "Reference genome (GRCh37 or GRCh38); default: read from the files."
+
+
+@ingest_app.command("hmftools")
+def ingest_hmftools(
+    path: Path,
+    sample: Optional[str] = typer.Option(None, "--sample", help="Tumour sample id as the files name it (default: found in the folder)."),
+    sample_id: Optional[str] = typer.Option(None, "--as", help="Store the sample under this pseudonym."),
+    ref_genome: Optional[str] = typer.Option(None, "--ref-genome", help=REF_HELP),
+) -> None:
+    """A per-sample hmftools / nf-core/oncoanalyser output folder (or a folder of them)."""
+    from onconode.ingest.hmftools import ingest_hmftools as ingest
+
+    run_ingest(lambda s: ingest(s, path, sample=sample, sample_id=sample_id, ref_genome=ref_genome, progress=_rich_task))
+
+
+@ingest_app.command("vcf")
+def ingest_vcf(
+    path: Path,
+    sample_id: Optional[str] = typer.Option(None, "--sample-id", help="Store under this sample id (default: the tumour column)."),
+    tumor: Optional[str] = typer.Option(None, "--tumor", help="Name of the tumour sample column."),
+    ref_genome: Optional[str] = typer.Option(None, "--ref-genome", help=REF_HELP),
+) -> None:
+    """A somatic VCF from any caller (PURPLE/SAGE annotations are used when present)."""
+    from onconode.ingest.vcf.body import prefetch
+
+    with prefetch(path):  # the file inflates while the libraries load and the store opens
+        from onconode.ingest.arrow_start import without_pandas_probe
+
+        without_pandas_probe()
+        from onconode.ingest.vcf import ingest_vcf as ingest
+
+        run_ingest(lambda s: ingest(s, path, sample_id=sample_id, tumor=tumor, ref_genome=ref_genome, progress=_rich_task))
+
+
+@ingest_app.command("maf")
+def ingest_maf(path: Path, ref_genome: Optional[str] = typer.Option(None, "--ref-genome", help=REF_HELP)) -> None:
+    """A MAF file (GDC or cBioPortal columns)."""
+    from onconode.ingest.maf import ingest_maf as ingest
+
+    run_ingest(lambda s: ingest(s, path, ref_genome=ref_genome, progress=_rich_task))
+
+
+@ingest_app.command("cbioportal")
+def ingest_cbioportal(path: Path, dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset id (default: the study id).")) -> None:
+    """A cBioPortal study folder (meta files, clinical, MAF, CNA, SV, timeline, case lists)."""
+    from onconode.ingest.cbioportal import ingest_cbioportal as ingest
+
+    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=_rich_task))
+
+
+@ingest_app.command("clinical")
+def ingest_clinical(
+    path: Path,
+    curation: Optional[Path] = typer.Option(None, "--curation", help="Folder with tumour-location and treatment mapping tables (default: the embedded ones)."),
+) -> None:
+    """Clinical TSVs (patients, biopsies, treatments, responses, consents) in the documented layout."""
+    from onconode.ingest.clinical import ingest_clinical as ingest
+
+    run_ingest(lambda s: ingest(s, path, curation=curation, progress=_rich_task))
+
+
+@ingest_app.command("phenopackets")
+def ingest_phenopackets(path: Path, dataset: str = typer.Option("phenopackets", "--dataset", help="Dataset id for the patients.")) -> None:
+    """GA4GH Phenopackets v2 JSON (a file or a folder of them)."""
+    from onconode.ingest.phenopackets import ingest_phenopackets as ingest
+
+    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=_rich_task))
+
+
+# -- synthetic data, quality, demo ---------------------------------------------------------
+@app.command()
+def synth(
+    patients: int = typer.Option(..., "--patients", min=1, help="Number of patients."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same cohort."),
+    out_dir: Optional[Path] = typer.Option(None, "--out", help="Write hmftools-format folders and clinical TSVs here."),
+    into_store: bool = typer.Option(False, "--into-store", help="Load directly into the store (fast, at scale)."),
+    variants: Optional[int] = typer.Option(None, "--variants-per-sample", help="Median somatic variants per sample (default ~20,000)."),
+) -> None:
+    """Generate a realistic synthetic cohort with planted, documented biomarker effects."""
+    from onconode.synth import write_cohort, load_cohort
+
+    if (out_dir is None) == (not into_store):
+        fail("choose exactly one of --out DIR or --into-store")
+    if out_dir is not None:
+        summary = write_cohort(out_dir, patients=patients, seed=seed, median_variants=variants, progress=_rich_task)
+        out.print(f"wrote {summary}", highlight=False)
+        return
+    with open_store() as store:
+        report = load_cohort(store, patients=patients, seed=seed, median_variants=variants, progress=_rich_task)
+    out.print(f"version {report.version}: " + ", ".join(f"{n:,} {t}" for t, n in report.rows.items() if n), highlight=False)
+
+
+@app.command()
+def quality(
+    freeze: Optional[str] = typer.Option(None, "--freeze"),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Data-quality report: completeness, QC pass rates, curation findings, per hospital and month."""
+    from onconode.analysis.quality import quality_report, render_text
+    from onconode.store import StoreError
+
+    with open_store(read_only=True) as store:
+        try:
+            report = quality_report(store, freeze)
+        except StoreError as exc:
+            fail(str(exc))
+    if as_json:
+        sys.stdout.write(json.dumps(report, default=str, indent=2) + "\n")
+    else:
+        out.print(render_text(report), highlight=False, soft_wrap=True)
+
+
+@app.command()
+def demo(
+    patients: int = typer.Option(2000, "--patients", min=10, help="Synthetic patients in the demo cohort."),
+    variants: Optional[int] = typer.Option(None, "--variants-per-sample", min=1, help="Median somatic variants per sample (default ~20,000, as in real WGS)."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Build the demo node and stop (do not start the portal)."),
+    federation: bool = typer.Option(False, "--federation", help="Also start a federation of demo nodes."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port of the portal on 127.0.0.1."),
+) -> None:
+    """Build a demo node (synthetic cohort, the COLO829 sample, a freeze), print a summary, serve the portal."""
+    from onconode.demo import build_demo, render_summary
+
+    if federation:
+        from onconode.federation.demo import run_demo
+
+        try:
+            view = run_demo(state.home, patients=min(patients, 150), serve=not no_serve, web_port=port,
+                            say=lambda s: out.print(s, highlight=False, soft_wrap=True))
+        except RuntimeError as exc:
+            fail(str(exc))
+        raise typer.Exit(0 if view["status"] == "done" else 3)
+    from onconode.store import StoreError
+
+    try:
+        summary = build_demo(state.home, patients=patients, median_variants=variants, progress=_rich_task)
+    except StoreError as exc:
+        fail(str(exc))
+    out.print(render_summary(summary), highlight=False, soft_wrap=True)
+    if not no_serve:
+        _serve(state.home, "127.0.0.1", port)
+
+
+def load_settings(home: Path, file: Optional[Path] = None):
+    """The node's settings, or a clear error and exit: checked before anything starts."""
+    from onconode.settings import Settings, SettingsError
+
+    try:
+        return Settings.load(home, file)
+    except SettingsError as exc:
+        fail(str(exc), 2)
+
+
+@settings_app.command("check")
+def settings_check(file: Optional[Path] = typer.Argument(None, help="The file to check (default <home>/onconode.toml or $ONCONODE_CONFIG).")) -> None:
+    """Validate the settings file: exit 0 when the node can start with it, 2 with what to fix."""
+    from onconode.settings import config_path
+
+    load_settings(state.home, file)
+    out.print(f"{config_path(state.home, file)}: ok", highlight=False)
+
+
+@settings_app.command("show")
+def settings_show() -> None:
+    """Print the settings in effect (file, environment and defaults combined) as JSON."""
+    print(json.dumps(load_settings(state.home).model_dump(mode="json"), indent=2))
+
+
+@settings_app.command("docs")
+def settings_docs() -> None:
+    """Print docs/settings.md: every section and key with its default (generated from the model)."""
+    from onconode.settings import settings_markdown
+
+    print(settings_markdown())
+
+
+def _serve(home: Path, host: str, port: int) -> None:
+    from onconode.interfaces.http.app import serve as run_server
+
+    load_settings(home)
+
+    out.print(f"\nPortal: http://{host}:{port}/   (API: http://{host}:{port}/api/docs; stop with Ctrl-C)", highlight=False)
+    try:
+        run_server(home, host, port)
+    except KeyboardInterrupt:  # pragma: no cover - interactive stop
+        pass
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve the web portal, the REST API and Beacon for this node."""
+    if not (state.home / "store.duckdb").exists():
+        fail(f"no node in {state.home}: run `onconode --home {state.home} init` (or `onconode demo`) first")
+    _serve(state.home, host, port)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    # Run the app of the importable module, not of this `__main__` copy: subcommands read
+    # `onconode.interfaces.cli.main.state`, which only the importable module's callback sets (`--home`).
+    from onconode.interfaces.cli.main import app as importable_app
+
+    importable_app()
