@@ -8,7 +8,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from onconode.ingest.ecrf import ingest_ecrf
@@ -32,15 +31,6 @@ def link_fixtures(hmftools_fixtures: Path):
         return folder
 
     return link
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> Store:
-    home = tmp_path / "node"
-    subprocess.run([sys.executable, "-m", "onconode", "--home", str(home), "init"], check=True, capture_output=True)
-    s = Store.open(home)
-    yield s
-    s.close()
 
 
 def _rows(store: Store, table: str, where: str = "") -> list[dict]:
