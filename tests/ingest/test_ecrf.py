@@ -191,3 +191,20 @@ def test_ingest_ecrf_command_prints_the_version_and_uncurated_warnings(tmp_path,
     assert done.returncode == 0, done.stderr
     assert "version 1:" in done.stdout and "1 patient" in done.stdout
     assert "FLD.CARCINOMA.PTUMLOC" in done.stderr and "Breast cancer" in done.stderr
+
+
+def test_the_curation_loop_in_the_guide_prints_what_the_guide_shows(tmp_path, link_fixtures):
+    """docs/ingest-ecrf.md: run, extend the table, run again — the version lines are the real ones."""
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "ingest-ecrf.md").read_text()
+    shown = [line for line in guide.splitlines() if line.startswith("version ")]
+    home, folder = tmp_path / "node", link_fixtures(tmp_path / "exports", "test_cpct_ecrf.xml")
+    table = folder / "tumor_location_mapping.tsv"
+    table.write_text(HMF_TUMOR_HEADER + "Fechromocytoom\tAdrenal gland\tAdrenal medulla\tPheochromocytoma\t\t\t5719\t363355002\n")
+    onconode = [sys.executable, "-m", "onconode", "--home", str(home)]
+    subprocess.run([*onconode, "init"], check=True, capture_output=True)
+    first = subprocess.run([*onconode, "ingest", "ecrf", str(folder)], capture_output=True, text=True)
+    with table.open("a") as extended:
+        extended.write("Breast cancer\tBreast\t\tCarcinoma\t\t\t1612\t254837009\n")
+    second = subprocess.run([*onconode, "ingest", "ecrf", str(folder)], capture_output=True, text=True)
+    assert [" ".join(first.stdout.split()), " ".join(second.stdout.split())] == shown  # Rich wraps at the terminal width
+    assert "'Breast cancer' is not in the curation table" in first.stderr and "Breast cancer" not in second.stderr
