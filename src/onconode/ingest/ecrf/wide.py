@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from onconode.ingest.ecrf.patients import Biopsy, EcrfPatient, Response, Source, Therapy, Value, study_pseudonym
@@ -21,7 +21,6 @@ from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import open_text
 from onconode.ingest.values import TRUE, BadValue, is_missing, parse_date
 
-FILES = ("wide_five_days.csv", "wide_biopsies.csv", "wide_avl_treatments.csv", "wide_pre_avl_treatments.csv", "wide_responses.csv")
 MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "mrt": 3, "apr": 4, "may": 5, "mei": 5, "jun": 6, "jul": 7,
     "aug": 8, "sep": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12,
@@ -111,84 +110,84 @@ class _Rows:
         return v
 
 
+Patient = Callable[[], EcrfPatient]
+
+
+def _five_days(rows: _Rows, line: int, row: dict[str, str], patient: Patient) -> None:
+    p = patient()
+    shared = rows.value(line, row, "Data can be shared with HMF")
+    if shared is not None:
+        p.consented = p.consented and shared.text.lower() in TRUE
+    year = rows.value(line, row, "Year of birth")
+    if year is not None and year.text.isdigit():
+        p.birth_year = int(year.text)
+    sex = rows.value(line, row, "Gender")
+    if sex is not None:
+        p.sex = Value({"1": "male", "2": "female"}.get(sex.text, sex.text), sex.at)
+    p.consent_date = p.consent_date or rows.date(line, row, "Date IC")
+    date = rows.date(line, row, "Date biopsy")
+    site = rows.value(line, row, "Biopsy site")
+    if date is not None or site is not None:
+        p.biopsies.append(Biopsy(date, Source(rows.shown, line, "Date biopsy"), site, None, rows.value(line, row, "Sample tissue")))
+
+
+def _biopsy(rows: _Rows, line: int, row: dict[str, str], patient: Patient) -> None:
+    date = rows.date(line, row, "BIOPTDTC")
+    if date is not None:
+        p = patient()
+        if all(b.date != date for b in p.biopsies):
+            p.biopsies.append(Biopsy(date, Source(rows.shown, line, "BIOPTDTC")))
+
+
+def _treatment(rows: _Rows, line: int, row: dict[str, str], patient: Patient) -> None:
+    drugs = rows.value(line, row, "TRAATCTX")
+    if drugs is not None:
+        atc = rows.value(line, row, "TRAATCC")
+        patient().therapies.append(Therapy(rows.date(line, row, "TRASDT"), rows.date(line, row, "TRAEDT"), drugs, False, drugs.at,
+                                           atc.text.upper() if atc else None))
+
+
+def _pre_treatment(rows: _Rows, line: int, row: dict[str, str], patient: Patient) -> None:
+    """Previous systemic therapy: drug names in CHTS..CHTS3, only the date it last ended."""
+    names = [row[c].strip() for c in ("CHTS", "CHTS1", "CHTS2", "CHTS3") if c in row and not is_missing(row[c])]
+    if names:
+        at = Source(rows.shown, line, "CHTS")
+        text = "/".join(n.replace(",", "/") for n in names)
+        patient().therapies.append(Therapy(None, rows.date(line, row, "Date last systemic therapy"), Value(text, at), True, at))
+
+
+def _response(rows: _Rows, line: int, row: dict[str, str], patient: Patient) -> None:
+    not_done = rows.value(line, row, "Recist not done")
+    response = rows.value(line, row, "RSPOA")
+    done = None if not_done is None else not_done.text.lower() not in TRUE
+    if response is None and not_done is not None and done is False:
+        response = Value("ND", not_done.at)
+    patient().responses.append(Response(rows.date(line, row, "Date"), response, done, Source(rows.shown, line, "Date")))
+
+
+# file → (the column naming the patient, what a row adds to that patient)
+READERS: dict[str, tuple[str, Callable[[_Rows, int, dict[str, str], Patient], None]]] = {
+    "wide_five_days.csv": ("Wide ptnr", _five_days),
+    "wide_biopsies.csv": ("DFHWDPNR", _biopsy),
+    "wide_avl_treatments.csv": ("TRAWPTNR", _treatment),
+    "wide_pre_avl_treatments.csv": ("Patient nr", _pre_treatment),
+    "wide_responses.csv": ("DFHWDPNR", _response),
+}
+FILES = tuple(READERS)
+
+
 def read_wide(folder: Path, problems: Problems) -> list[EcrfPatient]:
-    """The patients of the wide_*.csv files in `folder` (each file is optional)."""
+    """The patients of the wide_*.csv files in `folder` (each file is optional). A patient
+    exists once a row adds something to them (an empty treatment row does not)."""
     patients: dict[str, EcrfPatient] = {}
-
-    def patient(value: Value) -> EcrfPatient:
-        pid = study_pseudonym(value.text)
-        return patients.setdefault(pid, EcrfPatient(pid, value.at))
-
-    path = folder / "wide_five_days.csv"
-    if path.is_file():
+    for name, (patient_column, read_row) in READERS.items():
+        path = folder / name
+        if not path.is_file():
+            continue
         rows = _Rows(path, problems)
         for line, row in rows:
-            who = rows.require(line, row, "WIDE patient number", "Wide ptnr")
-            if who is None:
-                continue
-            p = patient(who)
-            shared = rows.value(line, row, "Data can be shared with HMF")
-            if shared is not None:
-                p.consented = p.consented and shared.text.lower() in TRUE
-            year = rows.value(line, row, "Year of birth")
-            if year is not None and year.text.isdigit():
-                p.birth_year = int(year.text)
-            sex = rows.value(line, row, "Gender")
-            if sex is not None:
-                p.sex = Value({"1": "male", "2": "female"}.get(sex.text, sex.text), sex.at)
-            p.consent_date = p.consent_date or rows.date(line, row, "Date IC")
-            date = rows.date(line, row, "Date biopsy")
-            site = rows.value(line, row, "Biopsy site")
-            if date is not None or site is not None:
-                p.biopsies.append(Biopsy(date, Source(rows.shown, line, "Date biopsy"), site, None, rows.value(line, row, "Sample tissue")))
-    path = folder / "wide_biopsies.csv"
-    if path.is_file():
-        rows = _Rows(path, problems)
-        for line, row in rows:
-            who = rows.require(line, row, "WIDE patient number", "DFHWDPNR")
-            date = rows.date(line, row, "BIOPTDTC")
-            if who is None or date is None:
-                continue
-            p = patient(who)
-            if all(b.date != date for b in p.biopsies):
-                p.biopsies.append(Biopsy(date, Source(rows.shown, line, "BIOPTDTC")))
-    path = folder / "wide_avl_treatments.csv"
-    if path.is_file():
-        rows = _Rows(path, problems)
-        for line, row in rows:
-            who = rows.require(line, row, "WIDE patient number", "TRAWPTNR")
-            drugs = rows.value(line, row, "TRAATCTX")
-            if who is None or drugs is None:
-                continue
-            atc = rows.value(line, row, "TRAATCC")
-            p = patient(who)
-            p.therapies.append(Therapy(rows.date(line, row, "TRASDT"), rows.date(line, row, "TRAEDT"), drugs, False, drugs.at,
-                                       atc.text.upper() if atc else None))
-    path = folder / "wide_pre_avl_treatments.csv"
-    if path.is_file():
-        rows = _Rows(path, problems)
-        for line, row in rows:
-            who = rows.require(line, row, "WIDE patient number", "Patient nr")
-            if who is None:
-                continue
-            p = patient(who)
-            end = rows.date(line, row, "Date last systemic therapy")
-            names = [row[c].strip() for c in ("CHTS", "CHTS1", "CHTS2", "CHTS3") if c in row and not is_missing(row[c])]
-            if names:
-                text = "/".join(n.replace(",", "/") for n in names)
-                p.therapies.append(Therapy(None, end, Value(text, Source(rows.shown, line, "CHTS")), True, Source(rows.shown, line, "CHTS")))
-    path = folder / "wide_responses.csv"
-    if path.is_file():
-        rows = _Rows(path, problems)
-        for line, row in rows:
-            who = rows.require(line, row, "WIDE patient number", "DFHWDPNR")
-            if who is None:
-                continue
-            p = patient(who)
-            not_done = rows.value(line, row, "Recist not done")
-            response = rows.value(line, row, "RSPOA")
-            done = None if not_done is None else not_done.text.lower() not in TRUE
-            if response is None and done is False:
-                response = Value("ND", Source(rows.shown, line, not_done.at.field))  # type: ignore[union-attr]
-            p.responses.append(Response(rows.date(line, row, "Date"), response, done, Source(rows.shown, line, "Date")))
+            who = rows.require(line, row, "WIDE patient number", patient_column)
+            if who is not None:
+                pid = study_pseudonym(who.text)
+                read_row(rows, line, row, lambda pid=pid, at=who.at: patients.setdefault(pid, EcrfPatient(pid, at)))
     return list(patients.values())
