@@ -8,7 +8,6 @@ import pytest
 from onconode.ingest.clinical import ingest_clinical
 from onconode.ingest.problems import IngestError
 from onconode.model import TABLES_BY_NAME
-
 from tests.ingest.test_clinical import clinical_folder, problems_of, rows
 
 HEADER = "pathology_tumor_percentage"

@@ -12,9 +12,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onconode.ingest.clinical_bundle import Bundle, Findings, Record, current_rows, load_bundle
+from onconode.ingest.clinical_bundle import (
+    Bundle,
+    Findings,
+    Record,
+    current_rows,
+    load_bundle,
+)
 from onconode.ingest.clinical_checks import check_bundle, check_values
-from onconode.ingest.curation import BIOPSY_SITE_FILE, DRUG_FILE, TUMOR_FILE, TUMOR_OVERRIDE_FILE, Curation, default_drug_table, default_tumor_table, load_curation
+from onconode.ingest.curation import (
+    BIOPSY_SITE_FILE,
+    DRUG_FILE,
+    TUMOR_FILE,
+    TUMOR_OVERRIDE_FILE,
+    Curation,
+    default_drug_table,
+    default_tumor_table,
+    load_curation,
+)
 from onconode.ingest.ecrf.cpct import read_cpct
 from onconode.ingest.ecrf.harmonize import Options, harmonize
 from onconode.ingest.ecrf.lims import read_lims

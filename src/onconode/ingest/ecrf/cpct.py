@@ -13,7 +13,15 @@ from __future__ import annotations
 import datetime as dt
 
 from onconode.ingest.ecrf.odm import Group, Item, Odm
-from onconode.ingest.ecrf.patients import Biopsy, EcrfPatient, Response, Source, Therapy, Value, study_pseudonym
+from onconode.ingest.ecrf.patients import (
+    Biopsy,
+    EcrfPatient,
+    Response,
+    Source,
+    Therapy,
+    Value,
+    study_pseudonym,
+)
 from onconode.ingest.problems import Problems
 from onconode.ingest.values import BadValue, is_missing, parse_date
 

@@ -16,7 +16,15 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from onconode.ingest.ecrf.patients import Biopsy, EcrfPatient, Response, Source, Therapy, Value, study_pseudonym
+from onconode.ingest.ecrf.patients import (
+    Biopsy,
+    EcrfPatient,
+    Response,
+    Source,
+    Therapy,
+    Value,
+    study_pseudonym,
+)
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import open_text
 from onconode.ingest.values import TRUE, BadValue, is_missing, parse_date
