@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from onconode.ingest.ecrf import ingest_ecrf
-from onconode.ingest.problems import IngestError
+from onconode.ingest.ecrf.odm import read_odm
+from onconode.ingest.problems import IngestError, Problems
 from onconode.ingest.values import to_arrow
 from onconode.model import TABLES_BY_NAME
 from onconode.store import Store
@@ -208,3 +209,26 @@ def test_the_curation_loop_in_the_guide_prints_what_the_guide_shows(tmp_path, li
     second = subprocess.run([*onconode, "ingest", "ecrf", str(folder)], check=False, capture_output=True, text=True)
     assert [" ".join(first.stdout.split()), " ".join(second.stdout.split())] == shown  # Rich wraps at the terminal width
     assert "'Breast cancer' is not in the curation table" in first.stderr and "Breast cancer" not in second.stderr
+
+
+def test_the_study_metadata_decodes_coded_items_and_ignores_definitions_inside_clinical_data(hmftools_fixtures):
+    findings = Problems()
+    odm = read_odm(hmftools_fixtures / "clinical" / "datamodel_example.xml", findings)
+    assert findings.items == []
+    assert odm.codelist_of_item == {"FLD.CATEGORY.int": "code.list"}
+    assert odm.codelists["code.list"] == {"1": "x", "2": "y"}  # "1= x" → "x", as patient-db decodes it
+    assert "do_not_read_this!" not in odm.item_names
+
+
+def test_a_namespaced_odm_export_reads_like_a_plain_one(tmp_path):
+    path = tmp_path / "export.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<ODM xmlns="http://www.cdisc.org/ns/odm/v1.3"><ClinicalData StudyOID="CPCT2">'
+        '<SubjectData SubjectKey="CPCT-02-01-0001"><StudyEventData StudyEventOID="SE.BASELINE" StudyEventRepeatKey="0">'
+        '<FormData FormOID="FRM.DEMOGRAPHY" FormRepeatKey="0"><ItemGroupData ItemGroupOID="GRP.DEMOGRAPHY.DEMOGRAPHY" ItemGroupRepeatKey="0">'
+        '<ItemData ItemOID="FLD.DEMOGRAPHY.BIRTHDTC" Value="1950-05-01"/></ItemGroupData></FormData></StudyEventData></SubjectData>'
+        '</ClinicalData></ODM>\n'
+    )
+    odm = read_odm(path, Problems())
+    [subject] = odm.subjects
+    assert subject.first("SE.BASELINE", "FRM.DEMOGRAPHY", "GRP.DEMOGRAPHY.DEMOGRAPHY").value("FLD.DEMOGRAPHY.BIRTHDTC") == "1950-05-01"
