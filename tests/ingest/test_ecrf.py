@@ -232,3 +232,13 @@ def test_a_namespaced_odm_export_reads_like_a_plain_one(tmp_path):
     odm = read_odm(path, Problems())
     [subject] = odm.subjects
     assert subject.first("SE.BASELINE", "FRM.DEMOGRAPHY", "GRP.DEMOGRAPHY.DEMOGRAPHY").value("FLD.DEMOGRAPHY.BIRTHDTC") == "1950-05-01"
+
+
+def test_a_patient_in_two_exports_is_an_error_naming_both_files(tmp_path, store, link_fixtures):
+    folder = link_fixtures(tmp_path / "export", "test_cpct_ecrf.xml")
+    (folder / "resent.xml").symlink_to(folder / "test_cpct_ecrf.xml")
+    with pytest.raises(IngestError) as caught:
+        ingest_ecrf(store, folder)
+    duplicate = [p for p in caught.value.problems if "duplicate row: patient_id CPCT02252500" in p.message]
+    assert duplicate and str(folder / "resent.xml") in duplicate[0].file + duplicate[0].message
+    assert str(folder / "test_cpct_ecrf.xml") in duplicate[0].file + duplicate[0].message

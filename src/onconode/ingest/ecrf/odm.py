@@ -106,7 +106,11 @@ class Odm:
 
 def _local(tag: object) -> str:
     """Element name without its namespace (ODM 1.3 exports may or may not declare one)."""
-    return etree.QName(tag).localname if isinstance(tag, str) else ""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _parser_options() -> dict:
+    return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False, "remove_comments": True}
 
 
 def _declares_doctype(root: etree._Element) -> bool:
@@ -114,78 +118,86 @@ def _declares_doctype(root: etree._Element) -> bool:
     return bool(docinfo.doctype) or docinfo.internalDTD is not None
 
 
-def _parser_options() -> dict:
-    return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False, "remove_comments": True}
+def _first_element(path: Path) -> etree._Element | None:
+    """The root element, parsed no further (the DOCTYPE, if any, is read by then)."""
+    for _, elem in etree.iterparse(str(path), events=("start",), **_parser_options()):
+        return elem
+    return None
+
+
+def _in_clinical_data(elem: etree._Element) -> bool:
+    return any(_local(a.tag) == "ClinicalData" for a in elem.iterancestors())
+
+
+# Only these elements reach Python: the parser walks the rest in C (an export is ~90% audit-trail items).
+WANTED = ("{*}ItemData", "{*}SubjectData", "{*}CodeList", "{*}ItemDef", "{*}Study", "{*}ProtocolName")
 
 
 def read_odm(path: Path, problems: Problems) -> Odm | None:
     """Parse an ODM-XML export; None (with the problem recorded) if the file is not one."""
     shown = str(path)
     odm = Odm(shown)
-    stack: list[str] = []
-    context: dict[str, tuple[str, str]] = {}
-    subject: Subject | None = None
-    codelist: str | None = None
-    coded_value: str | None = None
     try:
-        events = etree.iterparse(str(path), events=("start", "end"), **_parser_options())
-        for event, elem in events:
+        root = _first_element(path)
+        if root is not None and _declares_doctype(root):
+            problems.error(shown, 1, "DOCTYPE", "the file declares a DOCTYPE; ODM exports have none and entity declarations are refused",
+                           "export the study again from the EDC system, or remove the <!DOCTYPE ...> declaration")
+            return None
+        if root is None or _local(root.tag) != "ODM":
+            name = _local(root.tag) if root is not None else "nothing"
+            problems.error(shown, root.sourceline if root is not None else None, None, f"the root element is <{name}>, not <ODM>",
+                           "export the study as CDISC ODM-XML (1.3) from the EDC system")
+            return None
+        subject: Subject | None = None
+        for _, elem in etree.iterparse(str(path), events=("end",), tag=WANTED, **_parser_options()):
             name = _local(elem.tag)
-            if event == "start":
-                if not stack and _declares_doctype(elem):
-                    problems.error(shown, 1, "DOCTYPE", "the file declares a DOCTYPE; ODM exports have none and entity declarations are refused",
-                                   "export the study again from the EDC system, or remove the <!DOCTYPE ...> declaration")
-                    return None
-                if not stack and name != "ODM":
-                    problems.error(shown, elem.sourceline, None, f"the root element is <{name}>, not <ODM>",
-                                   "export the study as CDISC ODM-XML (1.3) from the EDC system")
-                    return None
-                stack.append(name)
-                in_clinical = "ClinicalData" in stack
-                if name == "SubjectData":
-                    subject = Subject(elem.get("SubjectKey", "").strip(), elem.sourceline)
-                elif name == "StudyEventData":
-                    context["event"] = (elem.get("StudyEventOID", ""), elem.get("StudyEventRepeatKey", "0"))
-                elif name == "FormData":
-                    context["form"] = (elem.get("FormOID", ""), elem.get("FormRepeatKey", "0"))
-                elif name == "ItemGroupData":
-                    context["group"] = (elem.get("ItemGroupOID", ""), elem.get("ItemGroupRepeatKey", "0"))
-                elif name == "ItemData" and subject is not None:
-                    ev, fo, gr = context.get("event", ("", "")), context.get("form", ("", "")), context.get("group", ("", ""))
-                    key = (ev[0], ev[1], fo[0], fo[1], gr[0], gr[1])
-                    item = Item(*key, elem.get("ItemOID", ""), elem.get("Value", ""), elem.sourceline)
-                    subject.groups.setdefault(key, Group()).items[item.oid] = item
-                elif not in_clinical and name == "Study":
-                    odm.study = elem.get("OID")
-                elif not in_clinical and name == "ItemDef":
-                    odm.item_names[elem.get("OID", "")] = elem.get("Name", "")
-                    context["itemdef"] = (elem.get("OID", ""), "")
-                elif not in_clinical and name == "CodeListRef" and "ItemDef" in stack:
-                    odm.codelist_of_item[context["itemdef"][0]] = elem.get("CodeListOID", "")
-                elif not in_clinical and name == "CodeList":
-                    codelist = elem.get("OID", "")
-                    odm.codelists.setdefault(codelist, {})
-                elif not in_clinical and name == "CodeListItem" and codelist is not None:
-                    coded_value = elem.get("CodedValue", "")
-                continue
-            # end events
-            stack.pop()
-            if name == "TranslatedText" and codelist is not None and coded_value is not None and "ClinicalData" not in stack:
-                odm.codelists[codelist].setdefault(coded_value, CODE_PREFIX.sub("", (elem.text or "").strip(), count=1) or coded_value)
-            elif name == "ProtocolName" and "ClinicalData" not in stack:
-                odm.protocol = (elem.text or "").strip() or None
-            elif name == "CodeListItem":
-                coded_value = None
-            elif name == "CodeList":
-                codelist = None
-            elif name == "SubjectData" and subject is not None:
-                if subject.key:
-                    odm.subjects.append(subject)
+            if name == "ItemData":
+                value = elem.get("Value") or ""
+                if not value.strip():
+                    continue  # empty items (most of an export: audit-trail and query fields) say nothing
+                group = elem.getparent()
+                form = group.getparent() if group is not None else None
+                event = form.getparent() if form is not None else None
+                owner = event.getparent() if event is not None else None
+                if owner is None or _local(owner.tag) != "SubjectData":
+                    problems.error(shown, elem.sourceline, elem.get("ItemOID"), "an ItemData outside SubjectData/StudyEventData/FormData/ItemGroupData",
+                                   "export the study again; the nesting of the clinical data is broken")
+                    continue
+                if subject is None:
+                    subject = Subject(owner.get("SubjectKey", "").strip(), owner.sourceline)
+                key = (event.get("StudyEventOID", ""), event.get("StudyEventRepeatKey", "0"), form.get("FormOID", ""),
+                       form.get("FormRepeatKey", "0"), group.get("ItemGroupOID", ""), group.get("ItemGroupRepeatKey", "0"))
+                item = Item(*key, elem.get("ItemOID", ""), value, elem.sourceline)
+                subject.groups.setdefault(key, Group()).items[item.oid] = item
+            elif name == "SubjectData":
+                found = subject or Subject(elem.get("SubjectKey", "").strip(), elem.sourceline)
+                if found.key:
+                    odm.subjects.append(found)
                 else:
-                    problems.error(shown, subject.line, "SubjectKey", "a SubjectData element has no SubjectKey", "every subject needs its study number")
+                    problems.error(shown, found.line, "SubjectKey", "a SubjectData element has no SubjectKey", "every subject needs its study number")
                 subject = None
-            if name in ("SubjectData", "MetaDataVersion", "CodeList", "ItemDef", "FormData"):
+            elif _in_clinical_data(elem):
+                continue  # metadata is read from the study definition only
+            elif name == "ItemDef":
+                oid = elem.get("OID", "")
+                odm.item_names[oid] = elem.get("Name", "")
+                ref = elem.find("{*}CodeListRef")
+                if ref is not None:
+                    odm.codelist_of_item[oid] = ref.get("CodeListOID", "")
+            elif name == "CodeList":
+                codes = odm.codelists.setdefault(elem.get("OID", ""), {})
+                for entry in elem.iterfind("{*}CodeListItem"):
+                    coded = entry.get("CodedValue", "")
+                    text = entry.findtext("{*}Decode/{*}TranslatedText") or ""
+                    codes.setdefault(coded, CODE_PREFIX.sub("", text.strip(), count=1) or coded)
+            elif name == "ProtocolName":
+                odm.protocol = (elem.text or "").strip() or None
+            elif name == "Study":
+                odm.study = elem.get("OID")
+            if name in ("SubjectData", "CodeList", "ItemDef"):
                 elem.clear(keep_tail=False)
+                while elem.getprevious() is not None:  # the emptied siblings too: memory stays flat over thousands of subjects
+                    del elem.getparent()[0]
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if getattr(exc, "lineno", None) else None
         problems.error(shown, line, None, f"not well-formed XML: {exc.msg}", "export the study again; the file may be cut short or edited by hand")
@@ -199,11 +211,10 @@ def read_odm(path: Path, problems: Problems) -> Odm | None:
 def looks_like_odm(path: Path) -> bool:
     """True for an .xml file whose first element is <ODM> (the reader decides the rest)."""
     try:
-        for _, elem in etree.iterparse(str(path), events=("start",), **_parser_options()):
-            return _local(elem.tag) == "ODM"
+        root = _first_element(path)
     except (etree.XMLSyntaxError, OSError):
         return True  # let read_odm report exactly what is wrong
-    return False
+    return root is not None and _local(root.tag) == "ODM"
 
 
 def items(subject: Subject) -> Iterator[Item]:
