@@ -33,6 +33,7 @@ MONTHS = {
     "jan": 1, "feb": 2, "mar": 3, "mrt": 3, "apr": 4, "may": 5, "mei": 5, "jun": 6, "jul": 7,
     "aug": 8, "sep": 9, "oct": 10, "okt": 10, "nov": 11, "dec": 12,
 }
+YEAR = re.compile(r"^[0-9]{4}$")
 MONTH_NAME = re.compile(r"^(\d{1,2})-([A-Za-z]{3})-(\d{4})$")
 
 
@@ -65,6 +66,11 @@ def read_csv(path: Path, problems: Problems) -> Iterator[tuple[int, dict[str, st
                 return
             for row in rows:
                 if not any(c.strip() for c in row):
+                    continue
+                nul = next((name for name, cell in zip(header, row) if "\0" in cell), None)
+                if nul is not None:
+                    problems.error(shown, rows.line_num, nul, "a NUL byte (\\x00) in the value; text files never hold NUL bytes",
+                                   "the file is damaged or binary: export it again as plain UTF-8 CSV")
                     continue
                 if len(row) != len(header):
                     problems.error(shown, rows.line_num, None, f"{len(row)} fields where the header has {len(header)}",
@@ -127,8 +133,11 @@ def _five_days(rows: _Rows, line: int, row: dict[str, str], patient: Patient) ->
     if shared is not None:
         p.consented = p.consented and shared.text.lower() in TRUE
     year = rows.value(line, row, "Year of birth")
-    if year is not None and year.text.isdigit():
-        p.birth_year = int(year.text)
+    if year is not None:
+        if YEAR.match(year.text):
+            p.birth_year = int(year.text)
+        else:
+            rows.problems.error(rows.shown, line, year.at.field, f"{year.text!r} is not a year of birth", "write the year as four digits, e.g. 1958")
     sex = rows.value(line, row, "Gender")
     if sex is not None:
         p.sex = Value({"1": "male", "2": "female"}.get(sex.text, sex.text), sex.at)
