@@ -55,8 +55,9 @@ def test_odm_export_loads_patient_biopsy_treatment_and_responses(tmp_path, store
     assert sample["normal_tissue_source"] == "blood" and sample["tissue_source"] == "tissue"
     treatments = {t["treatment_id"]: t for t in _rows(store, "treatment")}
     after = [t for t in treatments.values() if not t["pre_biopsy"]]
-    assert [(t["regimen"], t["start_date"], t["sample_id"]) for t in after] == [("Bevacizumab", dt.date(2012, 2, 18), "CPCT02252500T")]
-    assert sum(t["pre_biopsy"] for t in treatments.values()) == 6
+    assert [(t["treatment_id"], t["regimen"], t["start_date"], t["sample_id"]) for t in after] == [
+        ("CPCT02252500-T1", "Bevacizumab", dt.date(2012, 2, 18), "CPCT02252500T")]
+    assert sorted(tid for tid, t in treatments.items() if t["pre_biopsy"]) == [f"CPCT02252500-P{n}" for n in range(1, 7)]
     responses = _rows(store, "treatment_response")
     assert sorted(r["response_date"] for r in responses) == [dt.date(2012, 3, 5), dt.date(2012, 4, 23), dt.date(2012, 6, 8)]
     assert {r["response"] for r in responses} == {"PD"} and {r["treatment_id"] for r in responses} == {after[0]["treatment_id"]}

@@ -160,8 +160,10 @@ def _therapies(p: EcrfPatient, samples: list, curation: Curation, unmapped: Unma
     dated.sort(key=lambda t: (t.start, t.drugs.text))
     biopsies = sorted((b.date, sid) for sid, b, _ in samples if b is not None and b.date)
     treatments: list[tuple[str, Therapy]] = []
-    for n, t in enumerate(dated, 1):
-        tid = f"{p.patient_id}-{'P' if t.pre_biopsy else 'T'}{n}"
+    numbers = {True: 0, False: 0}  # pre-biopsy treatments P1, P2 ...; after the biopsy T1, T2 ...
+    for t in dated:
+        numbers[t.pre_biopsy] += 1
+        tid = f"{p.patient_id}-{'P' if t.pre_biopsy else 'T'}{numbers[t.pre_biopsy]}"
         before = [sid for date, sid in biopsies if date <= t.start] if not t.pre_biopsy else []  # type: ignore[operator]
         r = _record({"treatment_id": tid, "patient_id": p.patient_id, "sample_id": before[-1] if before else None,
                      "line": None, "start_date": t.start, "end_date": t.end, "pre_biopsy": t.pre_biopsy, "drugs": t.drugs.text},
