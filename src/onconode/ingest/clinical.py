@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from onconode.ingest.clinical_bundle import Bundle, Findings, Record, load_bundle
 from onconode.ingest.clinical_checks import check_bundle
-from onconode.ingest.curation import Curation, DOID, load_curation, normalize
+from onconode.ingest.curation import DOID, Curation, Unmapped, load_curation
 from onconode.ingest.report import IngestReport
 from onconode.ingest.tsv import open_text, read_tsv
 from onconode.ingest.values import BadValue, coerce, is_missing
@@ -28,6 +28,7 @@ from onconode.progress import Progress, silent
 from onconode.store import Store
 
 DUO_ID = re.compile(r"^DUO:\d{7}$")
+ICDO3_MORPHOLOGY = re.compile(r"^\d{4}/\d$")
 ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}\s*$")
 SEX_ALIASES = {"m": "male", "man": "male", "f": "female", "woman": "female", "u": "unknown"}
 
@@ -52,7 +53,8 @@ FILES: dict[str, FileSpec] = {
     "consents.tsv": FileSpec("consent", ("patient_id", "duo_code"), ("modifier", "consent_date")),
     "biopsies.tsv": FileSpec(
         "sample", ("sample_id", "patient_id", "primary_tumor_location"),
-        ("sampling_date", "arrival_date", "tissue_source", "biopsy_site", "biopsy_location", "primary_tumor_doids", "pathology_tumor_percentage"),
+        ("sampling_date", "arrival_date", "tissue_source", "biopsy_site", "biopsy_location", "primary_tumor_doids", "pathology_tumor_percentage",
+         "normal_tissue_source", "haematological_diagnosis", "haematological_diagnosis_code", "eln_risk"),
     ),
     "treatments.tsv": FileSpec("treatment", ("treatment_id", "patient_id", "start_date", "drugs"), ("sample_id", "line", "end_date", "pre_biopsy")),
     "responses.tsv": FileSpec(
@@ -105,7 +107,19 @@ def _doids(text: str) -> str:
     return ",".join(DOID.match(p).group(1) for p in parts)  # type: ignore[union-attr]
 
 
+def _icdo3(text: str) -> str:
+    if not ICDO3_MORPHOLOGY.match(text.strip()):
+        raise BadValue(f"{text!r} is not an ICD-O-3 morphology code; write it as 9861/3 (four digits, slash, behaviour)")
+    return text.strip()
+
+
+def _eln(text: str) -> str:
+    low = text.strip().lower()
+    return {"favourable": "favorable", "fav": "favorable", "int": "intermediate", "adv": "adverse"}.get(low, low)
+
+
 NORMALISE: dict[str, Callable[[str], str]] = {
+    "normal_tissue_source": _tissue, "haematological_diagnosis_code": _icdo3, "eln_risk": _eln,
     "sex": _sex, "tissue_source": _tissue, "response": _response, "licence_type": _licence,
     "consent_duo": _duo_list, "duo_code": _duo, "primary_tumor_doids": _doids,
 }
@@ -164,31 +178,7 @@ def _read_file(path: Path, spec: FileSpec, findings: Findings) -> list[Record]:
     return records
 
 
-class _Unmapped:
-    """Unmapped terms, counted, so a term recorded 300 times is one warning, not 300."""
-
-    def __init__(self, what: str, table_source: str) -> None:
-        self.what = what
-        self.table_source = table_source
-        self.first: dict[str, tuple[Record, str, str]] = {}
-        self.count: dict[str, int] = {}
-
-    def add(self, term: str, record: Record, column: str) -> None:
-        key = normalize(term)
-        self.first.setdefault(key, (record, column, term))
-        self.count[key] = self.count.get(key, 0) + 1
-
-    def report(self, findings: Findings) -> None:
-        for key, (record, column, term) in self.first.items():
-            n = self.count[key]
-            times = f" ({n} rows; first here)" if n > 1 else ""
-            findings.warning(
-                *record.where(column), f"{self.what} {term!r} is not in the curation table{times}; loaded uncurated",
-                f"add it to {Path(self.table_source).name} (or --curation DIR) and ingest again",
-            )
-
-
-def _sample_values(r: Record, curation: Curation, unmapped: _Unmapped) -> dict[str, Any]:
+def _sample_values(r: Record, curation: Curation, unmapped: Unmapped) -> dict[str, Any]:
     v = dict(r.values)
     text = v["primary_tumor_location"]
     override = v.pop("primary_tumor_doids")
@@ -206,7 +196,7 @@ def _sample_values(r: Record, curation: Curation, unmapped: _Unmapped) -> dict[s
     return v
 
 
-def _treatment_records(r: Record, curation: Curation, unmapped: _Unmapped, bundle: Bundle) -> None:
+def add_treatment(r: Record, curation: Curation, unmapped: Unmapped, bundle: Bundle) -> None:
     v = dict(r.values)
     recorded = v.pop("drugs") or ""
     drugs: dict[str, dict[str, Any]] = {}
@@ -237,8 +227,8 @@ def read_clinical_folder(folder: Path, curation: Curation, findings: Findings, p
     for other in sorted(folder.glob("*.tsv")):
         if other.name not in FILES:
             findings.warning(str(other), None, None, "not a clinical TSV of the layout; it is ignored", f"the files are: {', '.join(FILES)}")
-    tumors = _Unmapped("tumour location", curation.tumors.source)
-    drugs = _Unmapped("drug", curation.drugs.source)
+    tumors = Unmapped("tumour location", curation.tumors.source)
+    drugs = Unmapped("drug", curation.drugs.source)
     present = [(name, spec) for name, spec in FILES.items() if (folder / name).is_file()]
     with progress("reading clinical TSVs", len(present)) as advance:
         for name, spec in present:
@@ -248,7 +238,7 @@ def read_clinical_folder(folder: Path, curation: Curation, findings: Findings, p
                 if spec.table == "sample":
                     bundle.add("sample", Record(_sample_values(r, curation, tumors), r.file, r.line))
                 elif spec.table == "treatment":
-                    _treatment_records(r, curation, drugs, bundle)
+                    add_treatment(r, curation, drugs, bundle)
                 else:
                     bundle.add(spec.table, r)
             advance(1)

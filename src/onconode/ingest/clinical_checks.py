@@ -9,7 +9,14 @@ the file, line and column of the value to fix.
 from __future__ import annotations
 
 import datetime as dt
-from onconode.ingest.clinical_bundle import PATIENT_TABLES, Bundle, Findings, Record, current_rows
+
+from onconode.ingest.clinical_bundle import (
+    PATIENT_TABLES,
+    Bundle,
+    Findings,
+    Record,
+    current_rows,
+)
 from onconode.ingest.values import BadValue, coerce
 from onconode.model import TABLES_BY_NAME, Kind
 from onconode.store import Store
@@ -49,8 +56,14 @@ def _warning(findings: Findings, record: Record, column: str, message: str, hint
     findings.warning(*record.where(column), message, hint)
 
 
-def _at(record: Record) -> str:
-    return f"line {record.line}" if record.line is not None else f"{record.file}"
+def _at(record: Record, seen_from: Record | None = None) -> str:
+    """Where `record` is, as seen from a finding about `seen_from`: its line in the same
+    file, its file and line in another (two exports may both hold a patient)."""
+    if record.line is None:
+        return record.file
+    if seen_from is not None and seen_from.file != record.file:
+        return f"{record.file}:{record.line}"
+    return f"line {record.line}"
 
 
 def _duplicates(bundle: Bundle, findings: Findings) -> None:
@@ -63,7 +76,7 @@ def _duplicates(bundle: Bundle, findings: Findings) -> None:
                 continue  # a missing key value is already reported
             if k in seen:
                 shown = ", ".join(f"{c} {v}" for c, v in zip(key, k))
-                _error(findings, r, key[-1], f"duplicate row: {shown} already appears on {_at(seen[k])}", "keep one row for it")
+                _error(findings, r, key[-1], f"duplicate row: {shown} already appears on {_at(seen[k], r)}", "keep one row for it")
             else:
                 seen[k] = r
 

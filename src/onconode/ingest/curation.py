@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -23,6 +23,8 @@ from onconode.model.codes import TREATMENT_TYPES
 
 TUMOR_FILE = "tumor_location_mapping.tsv"
 DRUG_FILE = "treatment_mapping.tsv"
+BIOPSY_SITE_FILE = "biopsy_site_mapping.tsv"
+TUMOR_OVERRIDE_FILE = "tumor_location_overrides.tsv"
 
 OUR_TUMOR_COLUMNS = ("searchTerm", "primaryTumorLocation", "primaryTumorSubLocation", "primaryTumorType", "primaryTumorSubType", "doids")
 HMF_TUMOR_COLUMNS = ("Input Primary Tumor Location", "Primary tumor location", "Primary tumor sublocation", "Primary tumor type", "Primary tumor subtype", "DOID")
@@ -119,10 +121,54 @@ class DrugTable:
         return len(self._entries)
 
 
+class BiopsySiteTable:
+    """Hartwig's biopsy-site curation: (primary tumour location, cancer subtype, eCRF biopsy
+    site, eCRF biopsy location) → curated biopsy type. 'NULL' in the table matches an empty value."""
+
+    def __init__(self, entries: dict[tuple[str, str, str, str], str], source: str) -> None:
+        self._entries = entries
+        self.source = source
+
+    def lookup(self, location: str | None, sub_type: str | None, site: str | None, site_location: str | None) -> str | None:
+        return self._entries.get(tuple(normalize(v or "") for v in (location, sub_type, site, site_location)))  # type: ignore[arg-type]
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
 @dataclass(frozen=True)
 class Curation:
     tumors: TumorTable
     drugs: DrugTable
+    biopsy_sites: BiopsySiteTable | None = None
+    tumor_overrides: dict[str, str] = field(default_factory=dict)
+
+
+class Unmapped:
+    """Terms a curation table does not know, counted, so a term recorded 300 times is one
+    warning (where it first appears, and how often), not 300."""
+
+    def __init__(self, what: str, table_source: str, hint: str = "") -> None:
+        self.what = what
+        self.table_source = table_source
+        self.hint = hint or f"add it to {Path(table_source).name} (or --curation DIR) and ingest again"
+        self.first: dict[str, tuple[object, str, str]] = {}
+        self.count: dict[str, int] = {}
+
+    def add(self, term: str, record: object, column: str) -> None:
+        """`record` is anything with `.where(column)` → (file, line, column or field)."""
+        key = normalize(term)
+        self.first.setdefault(key, (record, column, term))
+        self.count[key] = self.count.get(key, 0) + 1
+
+    def report(self, problems: Problems) -> None:
+        for key, (record, column, term) in self.first.items():
+            n = self.count[key]
+            times = f" ({n} rows; first here)" if n > 1 else ""
+            problems.warning(
+                *record.where(column), f"{self.what} {term!r} is not in the curation table{times}; loaded uncurated",  # type: ignore[attr-defined]
+                self.hint,
+            )
 
 
 # -- reading tables ------------------------------------------------------------------------
@@ -217,6 +263,38 @@ def read_drug_table(path: Path, problems: Problems) -> DrugTable:
     return DrugTable(entries, shown)
 
 
+def read_biopsy_site_table(path: Path, problems: Problems) -> BiopsySiteTable:
+    """Hartwig's `biopsy_site_mapping.tsv`."""
+    shown = str(path)
+    columns = ("Primary Tumor Location", "Cancer Sub Type", "eCRF Biopsy Site", "eCRF Biopsy Location", "Curated Biopsy Type")
+    entries: dict[tuple[str, str, str, str], str] = {}
+    for line, row in read_tsv(path, problems, required=columns):
+        key = tuple(normalize("" if (row.get(c) or "").strip().upper() == "NULL" else row.get(c) or "") for c in columns[:4])
+        curated = _cell(row, columns[4])
+        if curated is None:
+            problems.error(shown, line, columns[4], "the curated biopsy type is empty", "fill it in or delete the row")
+        elif key in entries and entries[key] != curated:
+            problems.error(shown, line, columns[2], f"this site is already curated as {entries[key]!r}", "keep one row per tumour, site and location")
+        else:
+            entries[key] = curated  # type: ignore[index]
+    return BiopsySiteTable(entries, shown)
+
+
+def read_tumor_overrides(path: Path, problems: Problems) -> dict[str, str]:
+    """Hartwig's `tumor_location_overrides.tsv`: patient → the tumour term to curate instead of the eCRF's."""
+    shown = str(path)
+    overrides: dict[str, str] = {}
+    for line, row in read_tsv(path, problems, required=("Patient", "Input Primary Tumor Location")):
+        patient, term = _cell(row, "Patient"), _cell(row, "Input Primary Tumor Location")
+        if patient is None or term is None:
+            problems.error(shown, line, "Patient" if patient is None else "Input Primary Tumor Location", "a value is required here", "fill it in or delete the row")
+        elif patient in overrides:
+            problems.error(shown, line, "Patient", f"patient {patient} is already overridden", "keep one row per patient")
+        else:
+            overrides[patient] = term
+    return overrides
+
+
 # -- which tables to use --------------------------------------------------------------------
 def _find(folder: Path, suffix: str, problems: Problems) -> Path | None:
     matches = sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(suffix))
@@ -241,7 +319,12 @@ def load_curation(folder: Path | None, problems: Problems) -> Curation:
         problems.error(str(folder), None, None, f"no {TUMOR_FILE} or {DRUG_FILE} in the curation folder", "name the tables like the embedded ones (see docs/clinical-tsv.md)")
     tumors = read_tumor_table(tumor_path, problems) if tumor_path else default_tumor_table()
     drugs = read_drug_table(drug_path, problems) if drug_path else default_drug_table()
-    return Curation(tumors, drugs)
+    sites_path = _find(folder, BIOPSY_SITE_FILE, problems)
+    overrides_path = _find(folder, TUMOR_OVERRIDE_FILE, problems)
+    return Curation(
+        tumors, drugs, read_biopsy_site_table(sites_path, problems) if sites_path else None,
+        read_tumor_overrides(overrides_path, problems) if overrides_path else {},
+    )
 
 
 def _embedded(name: str) -> Path:

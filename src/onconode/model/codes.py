@@ -9,7 +9,7 @@ from __future__ import annotations
 
 REF_GENOMES = ("GRCh37", "GRCh38")
 SEX = ("male", "female", "other", "unknown")
-TISSUE_SOURCES = ("tissue", "blood", "bone_marrow", "lymph_node", "effusion", "cell_line", "other")
+TISSUE_SOURCES = ("tissue", "blood", "bone_marrow", "lymph_node", "effusion", "cell_line", "skin", "saliva", "other")
 
 QC_STATUS_VALUES = (
     "PASS", "FAIL_CONTAMINATION", "FAIL_NO_TUMOR", "FAIL_TINC", "WARN_DELETED_GENES",
@@ -91,3 +91,10 @@ TREATMENT_TYPES = (
     "Chemotherapy", "Immunotherapy", "Targeted therapy", "Hormonal therapy", "Radiotherapy",
     "Surgery", "Experimental therapy", "Other",
 )
+
+# -- haematological samples (issue 17, item 5) ----------------------------------------------
+# Where a matched normal (germline reference) sample comes from: blood for solid tumours;
+# skin (fibroblasts) or saliva when the tumour itself is in the blood or bone marrow.
+NORMAL_SOURCES = ("blood", "skin", "saliva", "buccal_swab", "other")
+# European LeukemiaNet 2022 genetic risk classification of AML (Döhner et al., Blood 2022).
+ELN_2022_RISK = ("favorable", "intermediate", "adverse")

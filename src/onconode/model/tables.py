@@ -88,6 +88,11 @@ SAMPLE = Table(
         col("primary_tumor_doids", S, "Disease Ontology ids of the primary tumour, comma-separated (e.g. 8923)."),
         col("primary_tumor_curated", B, "Whether the free-text tumour location was mapped by the curation table."),
         col("pathology_tumor_percentage", F, "Tumour cell percentage estimated by the pathologist.", unit="%", minimum=0, maximum=100),
+        # haematological samples (issue 17, item 5): tumour from blood or bone marrow, normal from skin or saliva
+        col("normal_tissue_source", S, "Material of the matched normal (germline) sample: blood for solid tumours; skin or saliva when the tumour is in the blood or bone marrow.", codes=C.NORMAL_SOURCES),
+        col("haematological_diagnosis", S, "Haematological diagnosis as classified (WHO 5th edition / ICC 2022 name), e.g. AML with mutated NPM1."),
+        col("haematological_diagnosis_code", S, "ICD-O-3 morphology code of the haematological diagnosis, e.g. 9861/3 (acute myeloid leukaemia, NOS)."),
+        col("eln_risk", S, "ELN 2022 genetic risk group of an AML at this sample's diagnosis.", codes=C.ELN_2022_RISK),
     ),
 )
 

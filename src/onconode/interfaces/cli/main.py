@@ -283,6 +283,14 @@ def ingest_clinical(
     run_ingest(lambda s: ingest(s, path, curation=curation, progress=_rich_task))
 
 
+@ingest_app.command("ecrf")
+def ingest_ecrf(path: Path, dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset id (default: the study, e.g. CPCT2 or WIDE).")) -> None:
+    """eCRF exports (ODM-XML, WIDE CSV, lims.json) with the curation tables in the same folder; re-run after extending them."""
+    from onconode.ingest.ecrf import ingest_ecrf as ingest
+
+    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=_rich_task))
+
+
 @ingest_app.command("phenopackets")
 def ingest_phenopackets(path: Path, dataset: str = typer.Option("phenopackets", "--dataset", help="Dataset id for the patients.")) -> None:
     """GA4GH Phenopackets v2 JSON (a file or a folder of them)."""
