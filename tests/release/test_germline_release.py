@@ -102,3 +102,7 @@ def test_germline_rows_are_released_only_for_patients_who_consented(env: Env, ge
     assert released and {back[s][1] for s in released} <= consenting
     assert {back[s][0] for s in released} == {back[s][0] for s in samples_released if back[s][1] in consenting}
     assert len(samples_released) > len(released), "patients without germline consent are released without germline rows"
+    patients_released = {back[s][1] for s in samples_released}
+    assert built.manifest["excluded"]["germline_without_consent"] == len(patients_released - consenting) > 0
+    assert f"{len(patients_released - consenting)} released patient(s) without it have no germline rows" in \
+        (built.path / "README.md").read_text()

@@ -323,6 +323,8 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
             "hospital_code": sel.hospital_code, "tables": tables, "variants": variants,
             "items": sel.items,
         }
+        if any(t in GERMLINE_TABLES for t in sel.items):
+            meta["excluded"]["germline_without_consent"] = len(sel.excluded_germline)
         ack = _acknowledgement(gov, app_id)
         (work / "ACKNOWLEDGEMENT.txt").write_text(ack + "\n")
         (work / "README.md").write_text(readme(meta, sel.items, vcf, maf, ack))
