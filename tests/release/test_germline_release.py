@@ -11,7 +11,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from onconode.access.items import DataItem, approve_subset, minimisation_review
-from onconode.access.workflow import create, execute
 from onconode.ingest.values import to_arrow
 from onconode.model import TABLES_BY_NAME
 from onconode.model.codes import GERMLINE_CONSENT
@@ -19,10 +18,8 @@ from onconode.release.builder import build
 from onconode.release.pseudonym import Pseudonymizer, release_key
 from onconode.store import Store
 
-from tests.access.conftest import T0
-from tests.access.helpers import sign_all
 from tests.conftest import frozen_synthetic_store
-from tests.release.conftest import DAY, DURING_TERM, Env, make_env, release_form
+from tests.release.conftest import DURING_TERM, Env, active_dar, make_env
 
 FREEZE = "DR-2026-01"
 JUSTIFY = "The project studies inherited BRCA variants."
@@ -63,17 +60,7 @@ def env(germline_home: Path, tmp_path: Path) -> Iterator[Env]:
 
 def decided_dar(env: Env, approved: list[dict] | None) -> str:
     items = [{"table": t, "columns": "all", "justification": JUSTIFY} for t in ("patient", "sample", "germline_variant")]
-    w, g, t = env.world, env.gov, T0
-    a = create(g, "dar", w.applicant.id, at=t, form=release_form(items=items, purpose={"primary": "GRU"})).id
-    execute(g, a, "submit", w.applicant.id, at=t + DAY)
-    execute(g, a, "assign", w.office.id, at=t + 2 * DAY, members=[w.sb1.id])
-    execute(g, a, "assess", w.sb1.id, at=t + 10 * DAY, opinion="positive", reasons="Sound design, feasible sample size.")
-    execute(g, a, "vote", w.dab1.id, at=t + 20 * DAY, vote="approve", reasons="Proportionate request.")
-    extra = {"items": approved} if approved is not None else {}
-    execute(g, a, "decide", w.dab1.id, at=t + 21 * DAY, decision="approve", reasons="Board meeting.", **extra)
-    app = execute(g, a, "issue_licence", w.office.id, at=t + 22 * DAY)
-    sign_all(w, a, app.licence["sha256"], t + 23 * DAY)
-    return a
+    return active_dar(env, approved=approved, items=items, purpose={"primary": "GRU"})
 
 
 def test_germline_items_are_flagged_and_never_approved_implicitly():
