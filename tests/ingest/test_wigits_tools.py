@@ -291,3 +291,15 @@ def test_stats_json_counts_every_tool_table_under_its_name(tools_folder, tmp_pat
 
     assert {t.name for t in TABLES} <= set(counts)
     assert (counts["cuppa_prediction"], counts["hla_allele"], counts["signature_allocation"], counts["rna_statistics"]) == (160, 6, 12, 1)
+
+
+def test_known_tool_files_that_are_not_stored_are_named_in_the_report(store, hmftools_fixtures, tmp_path):
+    folder = tmp_path / "run"
+    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    write(folder / "N1.peach.haplotypes.all.tsv", ["gene", "combination", "count", "nonWildTypeCount"], ["DPYD", "(*1,2)", 2, 0])
+    write(folder / "T1.isf.transcript_data.tsv", ["GeneId", "TransName"], ["ENSG1", "ENST1"])
+    report = ingest(store, folder)
+    said = [str(p) for p in report.problems]
+    assert any("N1.peach.haplotypes.all.tsv: warning: not stored: PEACH's candidate haplotypes" in s for s in said)
+    assert any("T1.isf.transcript_data.tsv: warning: not stored: Isofox transcript-level" in s for s in said)
+    assert report.samples == ["T1"]

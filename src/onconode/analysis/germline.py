@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ibis.expr.types as ir
 
-from onconode.analysis.queries import Snapshot
+from onconode.analysis.snapshot import Snapshot
 from onconode.model.codes import GERMLINE_CONSENT
 
 # Cancer predisposition genes whose pathogenic germline variants a cohort can select by

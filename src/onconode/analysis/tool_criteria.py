@@ -22,7 +22,7 @@ import ibis.expr.types as ir
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from onconode.analysis import germline
-from onconode.analysis.queries import Snapshot
+from onconode.analysis.snapshot import Snapshot
 
 # The classifier a sample's "top prediction" comes from: CUPPA's combined (DNA + RNA)
 # answer where it ran, else the DNA-only, else the RNA-only one.

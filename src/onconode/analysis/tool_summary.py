@@ -14,7 +14,7 @@ import numpy as np
 
 from onconode.analysis import germline
 from onconode.analysis.cohort import Cohort
-from onconode.analysis.queries import Snapshot
+from onconode.analysis.snapshot import Snapshot
 from onconode.analysis.tool_criteria import cuppa_top
 
 # A signature counts for a sample when it explains at least this share of its SNVs.

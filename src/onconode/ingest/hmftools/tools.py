@@ -33,6 +33,14 @@ class ToolFile:
     companion: bool = False           # may be named after the run's normal or RNA sample
 
 
+def _not_stored(why: str) -> Callable[..., dict[str, list[Row]]]:
+    """A reader for a tool file onconode knows and deliberately does not store: it says so."""
+    def read(path: Path, problems: Problems, ref_genome: str | None = None, **_: Any) -> dict[str, list[Row]]:
+        problems.warning(str(path), None, None, f"not stored: {why}")
+        return {}
+    return read
+
+
 TOOL_FILES: tuple[ToolFile, ...] = (
     ToolFile("cuppa_vis_data", r"\.cuppa\.vis_data\.tsv", cuppa.read_vis_data),
     ToolFile("cuppa_pred_summ", r"\.cuppa\.pred_summ\.tsv", cuppa.read_pred_summ),
@@ -48,6 +56,16 @@ TOOL_FILES: tuple[ToolFile, ...] = (
     ToolFile("isofox_fusions", r"\.isf\.pass_fusions\.(?:tsv|csv)", isofox.read_fusions, companion=True),
     ToolFile("qsee", r"\.qsee\.status\.tsv(?:\.gz)?", qsee.read, companion=True),
     ToolFile("purple_germline_vcf", r"\.purple\.germline\.vcf(?:\.gz)?", germline_vcf.read),
+    # files of these tools that hold intermediate or plotting data: recognised, so that the
+    # ingest says what it leaves out instead of passing over them in silence
+    ToolFile("peach_other", r"\.peach\.(?:haplotypes\.all|events|gene\.events|qc)\.tsv",
+             _not_stored("PEACH's candidate haplotypes, events and QC; the best haplotypes (haplotypes.best.tsv) are stored"),
+             companion=True),
+    ToolFile("qsee_vis", r"\.qsee\.vis\.data\.tsv(?:\.gz)?",
+             _not_stored("QSEE's plotting data; the QC verdicts (qsee.status.tsv.gz) are stored"), companion=True),
+    ToolFile("isofox_other", r"\.isf\.(?:transcript_data|pass_fusions_unfiltered|fusions|alt_sj_cohort|retained_intron)\.(?:tsv|csv)",
+             _not_stored("Isofox transcript-level or unfiltered data; genes, novel junctions and passing fusions are stored"),
+             companion=True),
 )
 BY_KIND = {t.kind: t for t in TOOL_FILES}
 KINDS = {t.kind: t.suffix for t in TOOL_FILES}
