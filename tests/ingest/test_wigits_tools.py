@@ -303,3 +303,29 @@ def test_known_tool_files_that_are_not_stored_are_named_in_the_report(store, hmf
     assert any("N1.peach.haplotypes.all.tsv: warning: not stored: PEACH's candidate haplotypes" in s for s in said)
     assert any("T1.isf.transcript_data.tsv: warning: not stored: Isofox transcript-level" in s for s in said)
     assert report.samples == ["T1"]
+
+
+def test_an_orange_record_alone_fills_cuppa_hla_signatures_and_pharmacogenomics(store, hmftools_fixtures, tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "T1.orange.json").symlink_to(hmftools_fixtures / "orange" / "real.orange.json")
+    ingest_hmftools(store, folder)
+    top = {r["classifier"]: r["cancer_type"] for r in rows(store, "cuppa_prediction") if r["rank"] == 1}
+    assert top == {"dna_combined": "Skin: Melanoma", "snv96": "Skin: Melanoma", "gen_pos": "Skin: Melanoma", "event": "Skin: Melanoma"}
+    assert len([r for r in rows(store, "cuppa_prediction") if r["classifier"] == "dna_combined"]) == 40
+    assert sorted((r["gene"], r["allele_index"], r["allele"]) for r in rows(store, "hla_allele"))[:2] == \
+        [("HLA-A", 1, "A*01:01"), ("HLA-A", 2, "A*01:01")]
+    assert {r["signature"]: r["percent"] for r in rows(store, "signature_allocation")}["Sig7"] == 0.61851
+    assert {(r["gene"], r["haplotype"], r["count"]) for r in rows(store, "pharmacogenomic_haplotype")} == {("DPYD", "*1", 2)}
+    write(folder / "T1.sig.allocation.tsv", ["signature", "allocation", "percent"], ["Sig1", 10.0, 1.0])
+    ingest_hmftools(store, folder)   # the tool's own file wins over ORANGE's copy
+    assert [(r["signature"], r["percent"]) for r in rows(store, "signature_allocation")] == [("Sig1", 1.0)]
+
+
+def test_orange_viruses_load_without_a_taxid(store, hmftools_fixtures, tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    (folder / "T1.orange.json").symlink_to(hmftools_fixtures / "orange" / "minimally.populated.orange.json")
+    ingest_hmftools(store, folder, ref_genome="GRCh37")
+    got = {r["name"]: (r["taxid"], r["interpretation"], r["integrated"], r["driver_likelihood"]) for r in rows(store, "virus")}
+    assert got["Human papillomavirus 16"] == (None, "HPV", True, "HIGH")

@@ -447,7 +447,7 @@ CUPPA_PREDICTION = Table(
     "rank 1 is the classifier's top prediction, the answer for a cancer of unknown primary.",
     owner="sample_id",
     key=("sample_id", "classifier", "cancer_type"),
-    source="CUPPA v2 cuppa.vis_data.tsv (data_type prob) or cuppa.pred_summ.tsv (top 3 per classifier)",
+    source="CUPPA v2 cuppa.vis_data.tsv (data_type prob) or cuppa.pred_summ.tsv (top 3 per classifier); ORANGE cuppa",
     columns=(
         SAMPLE_ID,
         col("classifier", S, "CUPPA classifier (pycuppa clf_name).", required=True, codes=C.CUPPA_CLASSIFIERS),
@@ -464,7 +464,7 @@ HLA_ALLELE = Table(
     "in the reference, tumour and RNA, tumour copy number and somatic mutations of each allele.",
     owner="sample_id",
     key=("sample_id", "gene", "allele_index"),
-    source="LILAC lilac.tsv (1.x without Genes; 2.0 with Genes and the MHC class II genes)",
+    source="LILAC lilac.tsv (1.x without Genes; 2.0 with Genes and the MHC class II genes); ORANGE lilac",
     columns=(
         SAMPLE_ID,
         col("gene", S, "HLA gene, e.g. HLA-A, HLA-DQB1 (from the allele's prefix).", required=True),
@@ -530,11 +530,11 @@ VIRUS = Table(
     "Viruses found in the tumour (VIRUSBreakend, interpreted by Virus Interpreter): presence, integration sites "
     "and, for oncogenic viruses (HPV, HBV, EBV, MCV, HHV-8), the driver likelihood.",
     owner="sample_id",
-    key=("sample_id", "taxid"),
-    source="Virus Interpreter virus.annotated.tsv",
+    key=("sample_id", "name"),
+    source="Virus Interpreter virus.annotated.tsv, ORANGE virusInterpreter (no taxid)",
     columns=(
         SAMPLE_ID,
-        col("taxid", I, "NCBI taxonomy id of the virus.", required=True),
+        col("taxid", I, "NCBI taxonomy id of the virus (empty when only ORANGE reported it)."),
         col("name", S, "Virus name.", required=True),
         col("qc_status", S, "VIRUSBreakend QC status, e.g. NO_ABNORMALITIES, LOW_VIRAL_COVERAGE."),
         col("integrations", I, "Integration sites of the virus in the tumour genome (0: present, not integrated).", minimum=0),
@@ -554,7 +554,7 @@ SIGNATURE_ALLOCATION = Table(
     "SIGS mutational signatures: the somatic SNVs allocated to each COSMIC signature.",
     owner="sample_id",
     key=("sample_id", "signature"),
-    source="SIGS sig.allocation.tsv",
+    source="SIGS sig.allocation.tsv; ORANGE sigAllocations",
     columns=(
         SAMPLE_ID,
         col("signature", S, "Signature, e.g. Sig7 (UV), Sig4 (tobacco), Sig3 (HRD).", required=True),
@@ -568,7 +568,7 @@ PHARMACOGENOMIC_HAPLOTYPE = Table(
     "PEACH pharmacogenomic haplotypes of the germline (e.g. DPYD, UGT1A1) with their function and linked drugs.",
     owner="sample_id",
     key=("sample_id", "gene", "haplotype"),
-    source="PEACH peach.haplotypes.best.tsv (prefixed with the normal sample's id)",
+    source="PEACH peach.haplotypes.best.tsv (prefixed with the normal sample's id); ORANGE peach",
     columns=(
         SAMPLE_ID,
         col("gene", S, "Pharmacogene.", required=True),

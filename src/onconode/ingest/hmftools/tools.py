@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.hmftools import cuppa, germline_vcf, isofox, lilac, peach, qsee, sigs, teal, virus
+from onconode.ingest.hmftools import cuppa, germline_vcf, isofox, lilac, orange_tools, peach, qsee, sigs, teal, virus
 from onconode.ingest.problems import Problems
 
 Row = dict[str, Any]
@@ -121,4 +121,8 @@ def read_tool_files(files: Any, ref_genome: str, problems: Problems) -> dict[str
             found = tool.read(path, problems, ref_genome)
         for table, rows in found.items():
             out.setdefault(table, []).extend(rows)
+    orange = files.files.get("orange")
+    if orange is not None:   # ORANGE fills the tool tables the folder has no file for
+        for table, rows in orange_tools.read(orange, problems).items():
+            out.setdefault(table, rows)
     return out
