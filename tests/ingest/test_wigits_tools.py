@@ -329,3 +329,19 @@ def test_orange_viruses_load_without_a_taxid(store, hmftools_fixtures, tmp_path)
     ingest_hmftools(store, folder, ref_genome="GRCh37")
     got = {r["name"]: (r["taxid"], r["interpretation"], r["integrated"], r["driver_likelihood"]) for r in rows(store, "virus")}
     assert got["Human papillomavirus 16"] == (None, "HPV", True, "HIGH")
+
+
+def test_an_empty_required_field_is_reported_at_its_line_and_column(store, tmp_path):
+    folder = tmp_path / "run"
+    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    bad = write(folder / "T1.sig.allocation.tsv", ["signature", "allocation", "percent"], ["Sig1", 1.0, 0.5], ["", 1.0, 0.5])
+    with pytest.raises(IngestError, match=rf"{bad}:3: column signature: error: a value is required"):
+        ingest(store, folder)
+
+
+def test_a_repeated_row_is_named_before_the_store_would_refuse_it(store, tmp_path):
+    folder = tmp_path / "run"
+    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    bad = write(folder / "T1.sig.allocation.tsv", ["signature", "allocation", "percent"], ["Sig1", 1.0, 0.5], ["Sig1", 2.0, 0.5])
+    with pytest.raises(IngestError, match=rf"{bad}: error: two signature_allocation rows share signature = Sig1"):
+        ingest(store, folder)

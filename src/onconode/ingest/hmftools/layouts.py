@@ -101,11 +101,16 @@ def read_rows(path: Path, problems: Problems, table: Table, tool: str, layouts: 
     if layout is None:
         return None, []
     reader = FieldReader(path, problems, table, ref_genome)
+    required = {h: c for h, c in layout.fields.items() if table.column(c).required}
     out = []
     for line, raw in read_tsv(path, problems, delimiter=delimiter_of(path)):
         if keep is not None and not keep(raw):
             out.append((line, raw, {}))
             continue
         row = {col: reader.get(raw, line, header, col) for header, col in layout.fields.items() if header in raw}
-        out.append((line, raw, row))
+        empty = [h for h, c in required.items() if h in raw and row.get(c) is None]
+        for h in empty:
+            reader.error(line, h, "a value is required here but the field is empty")
+        if not empty:
+            out.append((line, raw, row))
     return layout, out

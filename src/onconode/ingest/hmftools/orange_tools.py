@@ -34,6 +34,19 @@ def _take(reader: FieldReader, obj: dict, where: str, fields: dict[str, str]) ->
     return {col: reader.value(obj.get(key), None, f"{where}.{key}", col) for key, col in fields.items() if key in obj}
 
 
+def _complete(reader: FieldReader, rows: list[Row], where: str) -> list[Row]:
+    """The rows that have every required column of the reader's table; the others are problems."""
+    needed = [c.name for c in reader.table.columns if c.required and c.name != "sample_id"]
+    out = []
+    for i, row in enumerate(rows):
+        missing = [c for c in needed if row.get(c) is None]
+        if missing:
+            reader.error(None, f"{where}[{i}]", f"no {', '.join(missing)}", "is this an ORANGE record written by ORANGE itself?")
+        else:
+            out.append(row)
+    return out
+
+
 def _cuppa(path: Path, problems: Problems, cuppa: Any) -> list[Row]:
     if not isinstance(cuppa, dict):
         return []
@@ -41,7 +54,7 @@ def _cuppa(path: Path, problems: Problems, cuppa: Any) -> list[Row]:
     overall = "combined" if str(cuppa.get("mode", "")).upper() == "WGTS" else "dna_combined"
     by_classifier: dict[str, list[tuple[float, str]]] = {}
     for i, p in enumerate(_list(cuppa.get("predictions"))):
-        cancer = p.get("cancerType")
+        cancer = reader.value(p.get("cancerType"), None, f"cuppa.predictions[{i}].cancerType", "cancer_type")
         if not cancer:
             reader.error(None, f"cuppa.predictions[{i}].cancerType", "a prediction without a cancer type", "is this an ORANGE record?")
             continue
@@ -90,7 +103,7 @@ def _viruses(path: Path, problems: Problems, data: Any) -> list[Row]:
         if row.get("integrations") is not None:
             row["integrated"] = row["integrations"] > 0
         rows.append(row)
-    return rows
+    return _complete(reader, rows, "virusInterpreter.allViruses")
 
 
 def read(path: Path, problems: Problems) -> dict[str, list[Row]]:
@@ -108,12 +121,12 @@ def read(path: Path, problems: Problems) -> dict[str, list[Row]]:
         "cuppa_prediction": _cuppa(path, problems, data.get("cuppa")),
         "hla_allele": _lilac(path, problems, data.get("lilac")),
         "virus": _viruses(path, problems, data.get("virusInterpreter")),
-        "signature_allocation": [_take(sigs, s, f"sigAllocations[{i}]", {"signature": "signature", "allocation": "allocation",
-                                                                          "percent": "percent"})
-                                 for i, s in enumerate(_list(data.get("sigAllocations")))],
-        "pharmacogenomic_haplotype": [_take(peach, p, f"peach[{i}]", {"gene": "gene", "allele": "haplotype", "alleleCount": "count",
-                                                                      "function": "function", "linkedDrugs": "linked_drugs",
-                                                                      "urlPrescriptionInfo": "prescription_urls"})
-                                      for i, p in enumerate(_list(data.get("peach")))],
+        "signature_allocation": _complete(sigs, [
+            _take(sigs, s, f"sigAllocations[{i}]", {"signature": "signature", "allocation": "allocation", "percent": "percent"})
+            for i, s in enumerate(_list(data.get("sigAllocations")))], "sigAllocations"),
+        "pharmacogenomic_haplotype": _complete(peach, [
+            _take(peach, p, f"peach[{i}]", {"gene": "gene", "allele": "haplotype", "alleleCount": "count", "function": "function",
+                                            "linkedDrugs": "linked_drugs", "urlPrescriptionInfo": "prescription_urls"})
+            for i, p in enumerate(_list(data.get("peach")))], "peach"),
     }
     return {k: v for k, v in out.items() if v}

@@ -21,6 +21,7 @@ from typing import Any
 
 from onconode.ingest.hmftools import cuppa, germline_vcf, isofox, lilac, orange_tools, peach, qsee, sigs, teal, virus
 from onconode.ingest.problems import Problems
+from onconode.model import TABLES_BY_NAME
 
 Row = dict[str, Any]
 
@@ -103,9 +104,24 @@ def attach_companions(by_prefix: dict[str, dict[str, list[Path]]], problems: Pro
                     by_prefix[owner].setdefault(key, []).append(file)
 
 
+def _check_keys(table: str, rows: list[Row], files: list[str], problems: Problems) -> None:
+    """Rows that would share a key in `table` (the store would refuse them at commit) are
+    reported here, where the files can still be named."""
+    key = [c for c in TABLES_BY_NAME[table].key if c != "sample_id"]
+    seen: set[tuple] = set()
+    for row in rows:
+        k = tuple(row.get(c) for c in key)
+        if k in seen:
+            problems.error(" and ".join(files), None, None,
+                           f"two {table} rows share {', '.join(key)} = {', '.join(map(str, k))}",
+                           "each appears once per sample: remove the repeated line (or the second run's file)")
+        seen.add(k)
+
+
 def read_tool_files(files: Any, ref_genome: str, problems: Problems) -> dict[str, list[Row]]:
     """Rows of every tool table from the sample's tool files (`files`: discover.SampleFiles)."""
     out: dict[str, list[Row]] = {}
+    sources: dict[str, list[str]] = {}
     kinds = {key: path for key, path in files.files.items() if key.split("@")[0] in BY_KIND}
     if any(k.startswith("cuppa_vis_data") for k in kinds):   # the full probabilities hold the top three too
         for key in [k for k in kinds if k.startswith("cuppa_pred_summ")]:
@@ -121,6 +137,9 @@ def read_tool_files(files: Any, ref_genome: str, problems: Problems) -> dict[str
             found = tool.read(path, problems, ref_genome)
         for table, rows in found.items():
             out.setdefault(table, []).extend(rows)
+            sources.setdefault(table, []).append(str(path))
+    for table, rows in out.items():
+        _check_keys(table, rows, sources[table], problems)
     orange = files.files.get("orange")
     if orange is not None:   # ORANGE fills the tool tables the folder has no file for
         for table, rows in orange_tools.read(orange, problems).items():
