@@ -153,3 +153,16 @@ def test_summary_charts_count_each_tool_and_pass_the_disclosure_gate(world, tmp_
             n = exact["counts"][chart][label]
             assert shown in ("<5", "withheld") or (abs(shown - n) <= 3 and shown >= 5)
     assert "min" not in out["distributions"]["cuppa_top_likelihood"]
+
+
+def test_the_catalogue_lists_the_tool_data_types_per_dataset(world):
+    from onconode.analysis import catalogue
+
+    store, truth, _ = world
+    snap = store.snapshot()
+    (dataset,) = [d["dataset_id"] for d in catalogue.datasets(snap)]
+    fig, _ = catalogue.figures(snap, dataset)
+    counts = {k: len(ids) for k, (_, ids) in fig.data_types.items()}
+    assert counts["tissue of origin (CUPPA)"] == counts["HLA type (LILAC)"] == counts["RNA expression (Isofox)"] == len(truth)
+    assert counts["viruses (Virus Interpreter)"] == sum(1 for t in truth.values() if t["virus"])
+    assert counts["germline small variants (consent and approval needed)"] == sum(1 for t in truth.values() if t["brca2"])
