@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow.parquet as pq
 import pytest
@@ -19,15 +18,15 @@ from onconode.release.pseudonym import Pseudonymizer, release_key
 from onconode.store import Store
 
 from tests.conftest import frozen_synthetic_store
-from tests.release.conftest import DURING_TERM, Env, active_dar, make_env
+from tests.release.conftest import DURING_TERM, Env, active_dar
 
 FREEZE = "DR-2026-01"
 JUSTIFY = "The project studies inherited BRCA variants."
 
 
 @pytest.fixture(scope="module")
-def germline_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small synthetic cohort; every sample gets a pathogenic BRCA2 germline variant and
+def store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """(Replaces the release tests' store for this module.) A small synthetic cohort; every sample gets a pathogenic BRCA2 germline variant and
     every other patient (in id order) a germline consent row, then the freeze."""
     home = tmp_path_factory.mktemp("germline-store")
     with Store.init(home) as store:
@@ -50,14 +49,6 @@ def germline_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-@pytest.fixture
-def env(germline_home: Path, tmp_path: Path) -> Iterator[Env]:
-    e = make_env(germline_home, tmp_path / "node")
-    yield e
-    e.store.close()
-    e.gov.close()
-
-
 def decided_dar(env: Env, approved: list[dict] | None) -> str:
     items = [{"table": t, "columns": "all", "justification": JUSTIFY} for t in ("patient", "sample", "germline_variant")]
     return active_dar(env, approved=approved, items=items, purpose={"primary": "GRU"})
@@ -78,14 +69,14 @@ def test_an_approval_that_does_not_name_germline_releases_none(env: Env):
     assert (built.path / "tables" / "sample.parquet").exists()
 
 
-def test_germline_rows_are_released_only_for_patients_who_consented(env: Env, germline_home: Path):
+def test_germline_rows_are_released_only_for_patients_who_consented(env: Env, store_home: Path):
     app = decided_dar(env, [{"table": "patient"}, {"table": "sample"}, {"table": "germline_variant"}])
     built = build(env.home, env.store, env.gov, app, at=DURING_TERM)
     ps = Pseudonymizer(release_key(env.home, app))
     back = {ps("sample", s): (s, p) for s, p in env.store.con.execute("SELECT sample_id, patient_id FROM sample").fetchall()}
     released = pq.read_table(built.path / "tables" / "germline_variant.parquet").column("sample_id").to_pylist()
     samples_released = pq.read_table(built.path / "tables" / "sample.parquet").column("sample_id").to_pylist()
-    consenting = set((germline_home / "consenting.txt").read_text().split())
+    consenting = set((store_home / "consenting.txt").read_text().split())
     assert released and {back[s][1] for s in released} <= consenting
     assert {back[s][0] for s in released} == {back[s][0] for s in samples_released if back[s][1] in consenting}
     assert len(samples_released) > len(released), "patients without germline consent are released without germline rows"
