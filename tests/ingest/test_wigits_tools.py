@@ -274,8 +274,10 @@ def test_germline_vcf_pathogenicity_marks_pathogenic_variants(store, tmp_path):
         "MISSENSE,1;PATH=BENIGN\tGT:AD:DP\t0/1:20,20:40\t./.:30,28:58", ""])
     (folder / "T1.purple.germline.vcf.gz").write_bytes(gzip.compress(vcf.encode()))
     ingest(store, folder)
-    got = {r["gene"]: (r["pathogenicity"], r["pathogenic"], r["genotype"], r["reported"], r["biallelic"]) for r in rows(store, "germline_variant")}
-    assert got == {"BRCA2": ("PATHOGENIC", True, "HET", True, True), "BRCA1": ("BENIGN", False, "HET", False, False)}
+    got = {r["gene"]: (r["pathogenicity"], r["pathogenic"], r["genotype"], r["reported"], r["biallelic"], r["hotspot"])
+           for r in rows(store, "germline_variant")}
+    assert got == {"BRCA2": ("PATHOGENIC", True, "HET", True, True, "NON_HOTSPOT"),
+                   "BRCA1": ("BENIGN", False, "HET", False, False, "NON_HOTSPOT")}
 
 
 # -- stats ----------------------------------------------------------------------------------

@@ -90,7 +90,7 @@ def read(path: Path, problems: Problems, ref_genome: str | None = None, tumour: 
                             row[column] = reader.value(info[key].split(",")[0], line_no, key, column)
                     row["biallelic"] = "BIALLELIC" in info
                     row["reported"] = "REPORTED" in info
-                    row["hotspot"] = "HOTSPOT" if "HOTSPOT" in info else "NEAR_HOTSPOT" if "NEAR_HOTSPOT" in info else "NONE"
+                    row["hotspot"] = "HOTSPOT" if "HOTSPOT" in info else "NEAR_HOTSPOT" if "NEAR_HOTSPOT" in info else "NON_HOTSPOT"
                     path_value = info.get("PATH")
                     if path_value:
                         row["pathogenicity"] = reader.value(path_value, line_no, "PATH", "pathogenicity")
