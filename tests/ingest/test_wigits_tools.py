@@ -347,3 +347,19 @@ def test_a_repeated_row_is_named_before_the_store_would_refuse_it(store, tmp_pat
     bad = write(folder / "T1.sig.allocation.tsv", ["signature", "allocation", "percent"], ["Sig1", 1.0, 0.5], ["Sig1", 2.0, 0.5])
     with pytest.raises(IngestError, match=rf"{bad}: error: two signature_allocation rows share signature = Sig1"):
         ingest(store, folder)
+
+
+def test_teal_before_wigits_3_reads_its_reads_per_kb_layout(store, tmp_path):
+    # header of C/teal/TelomereLengthFile.java before 3.0 (meanReadsPerKb, gc50ReadsPerKb)
+    folder = tmp_path / "run"
+    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    write(folder / "T1.teal.tellength.tsv",
+          ["sampleId", "type", "rawTelomereLength", "finalTelomereLength", "fullFragments", "cRichPartialFragments",
+           "gRichPartialFragments", "totalTelomericReads", "purity", "ploidy", "duplicateProportion", "meanReadsPerKb",
+           "gc50ReadsPerKb"],
+          ["T1", "tumor", 4100.5, 3900.2, 800, 20, 25, 1700, 0.5, 2.0, 0.1, 95.1, 92.3])
+    report = ingest(store, folder)
+    (row,) = rows(store, "telomere_length")
+    assert (row["sample_type"], row["final_telomere_length"], row["mean_reads_per_kb"], row["mean_read_depth"]) == \
+        ("tumor", 3900.2, 95.1, None)
+    assert not any("not part of" in str(p) for p in report.problems)

@@ -601,6 +601,8 @@ TELOMERE_LENGTH = Table(
         col("duplicate_proportion", F, "Proportion of duplicate reads.", minimum=0, maximum=1),
         col("mean_read_depth", F, "Mean read depth.", minimum=0),
         col("gc50_read_depth", F, "Read depth at 50% GC.", minimum=0),
+        col("mean_reads_per_kb", F, "Mean reads per kb (TEAL before WiGiTS 3.0, from COBALT).", minimum=0),
+        col("gc50_reads_per_kb", F, "Reads per kb at 50% GC (TEAL before WiGiTS 3.0).", minimum=0),
     ),
 )
 

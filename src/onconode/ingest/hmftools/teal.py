@@ -10,14 +10,21 @@ from onconode.ingest.hmftools.layouts import Layout, Row, read_rows
 from onconode.ingest.problems import Problems
 from onconode.model.tables import TELOMERE_LENGTH
 
-LAYOUTS = (Layout("TEAL 1.x", {
+_FIELDS = {
     "rawTelomereLength": "raw_telomere_length", "finalTelomereLength": "final_telomere_length",
     "fullFragments": "full_fragments", "cRichPartialFragments": "c_rich_partial_fragments",
     "gRichPartialFragments": "g_rich_partial_fragments", "totalTelomericReads": "total_telomeric_reads",
-    "purity": "purity", "ploidy": "ploidy", "duplicateProportion": "duplicate_proportion",
-    "meanReadDepth": "mean_read_depth", "gc50ReadDepth": "gc50_read_depth"},
-    required=("type", "rawTelomereLength", "finalTelomereLength"), derived=("type",),
-    not_stored={"sampleId": "the tumour/normal pair is stored under the tumour sample, told apart by sample_type"}),)
+    "purity": "purity", "ploidy": "ploidy", "duplicateProportion": "duplicate_proportion"}
+_SAMPLE = {"sampleId": "the tumour/normal pair is stored under the tumour sample, told apart by sample_type"}
+_REQUIRED = ("type", "rawTelomereLength", "finalTelomereLength")
+# Earlier TEAL releases normalised by COBALT's reads per kb; WiGiTS 3.0's writes read depths.
+LAYOUTS = (
+    Layout("TEAL (read depth, WiGiTS 3.0)", {**_FIELDS, "meanReadDepth": "mean_read_depth", "gc50ReadDepth": "gc50_read_depth"},
+           required=(*_REQUIRED, "meanReadDepth"), not_stored=_SAMPLE, derived=("type",)),
+    Layout("TEAL (reads per kb, before WiGiTS 3.0)",
+           {**_FIELDS, "meanReadsPerKb": "mean_reads_per_kb", "gc50ReadsPerKb": "gc50_reads_per_kb"},
+           required=(*_REQUIRED, "meanReadsPerKb"), not_stored=_SAMPLE, derived=("type",)),
+)
 TYPES = {"tumor": "tumor", "tumour": "tumor", "ref": "ref", "reference": "ref", "normal": "ref", "germline": "ref"}
 
 
