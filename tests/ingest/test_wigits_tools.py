@@ -363,3 +363,17 @@ def test_teal_before_wigits_3_reads_its_reads_per_kb_layout(store, tmp_path):
     assert (row["sample_type"], row["final_telomere_length"], row["mean_reads_per_kb"], row["mean_read_depth"]) == \
         ("tumor", 3900.2, 95.1, None)
     assert not any("not part of" in str(p) for p in report.problems)
+
+
+def test_peach_1_genotypes_split_zygosity_into_haplotype_and_count(store, tmp_path):
+    # PEACH 1 genotype TSV as its README documents it (gene, haplotype *1_HOM, function, linked_drugs, ...)
+    folder = tmp_path / "run"
+    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    write(folder / "T1.peach.genotype.tsv",
+          ["gene", "haplotype", "function", "linked_drugs", "url_prescription_info", "panel_version", "repo_version"],
+          ["DPYD", "*1_HET", "Normal Function", "5-Fluorouracil;Capecitabine", "https://example.org/a", "peach_prod_v1.3", "1.7"],
+          ["DPYD", "*2A_HET", "No Function", "5-Fluorouracil;Capecitabine", "https://example.org/a", "peach_prod_v1.3", "1.7"],
+          ["UGT1A1", "*28_HOM", "Reduced Function", "Irinotecan", "https://example.org/b", "peach_prod_v1.3", "1.7"])
+    ingest(store, folder)
+    got = {(r["gene"], r["haplotype"], r["count"], r["function"]) for r in rows(store, "pharmacogenomic_haplotype")}
+    assert got == {("DPYD", "*1", 1, "Normal Function"), ("DPYD", "*2A", 1, "No Function"), ("UGT1A1", "*28", 2, "Reduced Function")}

@@ -50,6 +50,7 @@ TOOL_FILES: tuple[ToolFile, ...] = (
     ToolFile("virus", r"\.virus\.annotated\.tsv", virus.read),
     ToolFile("sigs", r"\.sig\.allocation\.tsv", sigs.read),
     ToolFile("peach", r"\.peach\.haplotypes\.best\.tsv", peach.read, companion=True),
+    ToolFile("peach_v1", r"\.peach\.genotype\.tsv", peach.read, companion=True),
     ToolFile("teal", r"\.teal\.tellength\.tsv", teal.read, companion=True),
     ToolFile("isofox_summary", r"\.isf\.summary\.(?:tsv|csv)", isofox.read_summary, companion=True),
     ToolFile("isofox_gene_data", r"\.isf\.gene_data\.(?:tsv|csv)", isofox.read_gene_data, companion=True),
@@ -59,7 +60,7 @@ TOOL_FILES: tuple[ToolFile, ...] = (
     ToolFile("purple_germline_vcf", r"\.purple\.germline\.vcf(?:\.gz)?", germline_vcf.read),
     # files of these tools that hold intermediate or plotting data: recognised, so that the
     # ingest says what it leaves out instead of passing over them in silence
-    ToolFile("peach_other", r"\.peach\.(?:haplotypes\.all|events|gene\.events|qc)\.tsv",
+    ToolFile("peach_other", r"\.peach\.(?:haplotypes\.all|events|gene\.events|qc|calls)\.tsv",
              _not_stored("PEACH's candidate haplotypes, events and QC; the best haplotypes (haplotypes.best.tsv) are stored"),
              companion=True),
     ToolFile("qsee_vis", r"\.qsee\.vis\.data\.tsv(?:\.gz)?",
