@@ -300,10 +300,12 @@ def test_known_tool_files_that_are_not_stored_are_named_in_the_report(store, hmf
     write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
     write(folder / "N1.peach.haplotypes.all.tsv", ["gene", "combination", "count", "nonWildTypeCount"], ["DPYD", "(*1,2)", 2, 0])
     write(folder / "T1.isf.transcript_data.tsv", ["GeneId", "TransName"], ["ENSG1", "ENST1"])
+    write(folder / "T1.virusbreakend.vcf.summary.tsv", ["taxid_genus", "name_genus"], [10566, "Alphapapillomavirus"])
     report = ingest(store, folder)
     said = [str(p) for p in report.problems]
     assert any("N1.peach.haplotypes.all.tsv: warning: not stored: PEACH's candidate haplotypes" in s for s in said)
     assert any("T1.isf.transcript_data.tsv: warning: not stored: Isofox transcript-level" in s for s in said)
+    assert any("T1.virusbreakend.vcf.summary.tsv: warning: not stored: VIRUSBreakend's raw calls" in s for s in said)
     assert report.samples == ["T1"]
 
 

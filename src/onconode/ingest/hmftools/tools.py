@@ -65,6 +65,10 @@ TOOL_FILES: tuple[ToolFile, ...] = (
              companion=True),
     ToolFile("qsee_vis", r"\.qsee\.vis\.data\.tsv(?:\.gz)?",
              _not_stored("QSEE's plotting data; the QC verdicts (qsee.status.tsv.gz) are stored"), companion=True),
+    ToolFile("cuppa_v1", r"\.cup\.data\.csv",
+             _not_stored("CUPPA v1 output (before WiGiTS 2.0); onconode reads CUPPA v2's vis_data / pred_summ files")),
+    ToolFile("virusbreakend", r"\.virusbreakend\.vcf\.summary\.tsv",
+             _not_stored("VIRUSBreakend's raw calls; Virus Interpreter's interpretation (virus.annotated.tsv) is stored")),
     ToolFile("isofox_other", r"\.isf\.(?:transcript_data|pass_fusions_unfiltered|fusions|alt_sj_cohort|retained_intron)\.(?:tsv|csv)",
              _not_stored("Isofox transcript-level or unfiltered data; genes, novel junctions and passing fusions are stored"),
              companion=True),
@@ -72,7 +76,7 @@ TOOL_FILES: tuple[ToolFile, ...] = (
 BY_KIND = {t.kind: t for t in TOOL_FILES}
 KINDS = {t.kind: t.suffix for t in TOOL_FILES}
 COMPANIONS = frozenset(t.kind for t in TOOL_FILES if t.companion)
-MARKERS = (".cuppa.", ".lilac.", ".virus.", ".sig.", ".peach.", ".teal.", ".isf.", ".qsee.")
+MARKERS = (".cuppa.", ".cup.", ".lilac.", ".virus.", ".virusbreakend.", ".sig.", ".peach.", ".teal.", ".isf.", ".qsee.")
 TABLES = ("cuppa_prediction", "hla_allele", "hla_qc", "virus", "signature_allocation", "pharmacogenomic_haplotype",
           "telomere_length", "rna_statistics", "gene_expression", "novel_splice_junction", "rna_fusion",
           "germline_variant", "qc_metric")
