@@ -81,9 +81,16 @@ def test_every_row_of_every_file_is_loaded(loaded, hmftools_fixtures):
         "driver": len(drivers),
         "somatic_variant": 0,
         "sample_gene_panel": 0,   # a whole genome: no panel, every gene
+        # the other WiGiTS tools' files of the fixture folder (tests/ingest/test_wigits_tools.py checks their values)
+        "cuppa_prediction": sum(1 for r in tsv(files["cuppa_vis_data"]) if r["data_type"] == "prob"),
+        "hla_allele": data_lines(files["lilac"]), "hla_qc": data_lines(files["lilac_qc"]),
+        "virus": data_lines(files["virus"]), "signature_allocation": data_lines(files["sigs"]),
+        "pharmacogenomic_haplotype": 0, "telomere_length": 0, "rna_statistics": data_lines(files["isofox_summary"]),
+        "gene_expression": data_lines(files["isofox_gene_data"]), "novel_splice_junction": data_lines(files["isofox_alt_sj"]),
+        "rna_fusion": data_lines(files["isofox_fusions"]), "germline_variant": 0, "qc_metric": 0,
     }
     assert expected["copy_number_segment"] == 222 and expected["structural_variant"] == 92 and expected["fusion"] == 12
-    assert {t: len(rows(store, t)) for t in GENOMIC} == expected
+    assert {t: len(rows(store, t)) for t in expected} == expected
     assert report.rows == expected
     assert report.samples == ["COLO829T"]
 

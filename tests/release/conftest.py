@@ -92,9 +92,10 @@ def env(store_home: Path, tmp_path: Path) -> Iterator[Env]:
     e.gov.close()
 
 
-def active_dar(env: Env, shift_days: int = 0, **form_over) -> str:
+def active_dar(env: Env, shift_days: int = 0, approved: list[dict] | None = None, **form_over) -> str:
     """A DAR driven along the published procedure to active (term T0+23d .. +12 months).
-    `shift_days` moves every step, so two DARs' MFA codes are never the same code twice."""
+    `shift_days` moves every step, so two DARs' MFA codes are never the same code twice;
+    `approved` is the board's item list (default: everything requested)."""
     from onconode.access.workflow import create, execute
 
     from tests.access.helpers import sign_all
@@ -106,7 +107,8 @@ def active_dar(env: Env, shift_days: int = 0, **form_over) -> str:
     execute(g, a, "assign", w.office.id, at=t + 2 * DAY, members=[w.sb1.id])
     execute(g, a, "assess", w.sb1.id, at=t + 10 * DAY, opinion="positive", reasons="Sound design, feasible sample size.")
     execute(g, a, "vote", w.dab1.id, at=t + 20 * DAY, vote="approve", reasons="Proportionate request.")
-    execute(g, a, "decide", w.dab1.id, at=t + 21 * DAY, decision="approve", reasons="Board meeting.")
+    execute(g, a, "decide", w.dab1.id, at=t + 21 * DAY, decision="approve", reasons="Board meeting.",
+            **({"items": approved} if approved is not None else {}))
     app = execute(g, a, "issue_licence", w.office.id, at=t + 22 * DAY)
     sign_all(w, a, app.licence["sha256"], t + 23 * DAY)
     return a

@@ -26,6 +26,7 @@ from importlib import resources
 from typing import Any, Iterable
 
 from onconode.access.organisations import EEA
+from onconode.model.codes import GERMLINE_CONSENT
 
 MATCH, NO_MATCH, REVIEW, OBLIGATION, NOT_USED = "match", "no_match", "needs_review", "obligation", "not_used"
 PURPOSES = ("GRU", "HMB", "DS", "POA")
@@ -226,6 +227,10 @@ def match(consent: Iterable[Consent], purpose: Purpose, requester: Requester) ->
         t = terms().get(c.code)
         if t is None or t.obsolete:
             results.append(CodeResult(c.code, t.shorthand if t else "", REVIEW, "obsolete or unknown DUO term: re-code the consent"))
+            continue
+        if c.code == GERMLINE_CONSENT:   # a permission for germline data, checked where germline data is used
+            results.append(CodeResult(c.code, t.shorthand, NOT_USED, "genetic research: permits the patient's germline "
+                                      "data where an approval names it (analysis/germline.py)"))
             continue
         if t.category == "permission":
             outcome, reason = _permission(t, c, purpose)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from onconode.model import TABLES_BY_NAME, Kind
+from onconode.model.tables import GERMLINE_TABLES
 
 MIN_JUSTIFICATION = 20
 QUASI_IDENTIFIER_NAMES = frozenset({"birth_year", "hospital_code"})
@@ -76,6 +77,7 @@ def minimisation_review(items: list[DataItem]) -> list[dict[str, Any]]:
             "minimal": [c for c in item.columns if c not in quasi],
             "quasi_identifiers": quasi,
             "whole_table": set(item.columns) == set(all_cols),
+            "germline": item.table in GERMLINE_TABLES,
             "justification": item.justification,
         })
     return rows
@@ -84,11 +86,12 @@ def minimisation_review(items: list[DataItem]) -> list[dict[str, Any]]:
 def approve_subset(requested: list[DataItem], approved: list[dict[str, Any]] | None) -> list[DataItem]:
     """The items the board approves: a subset of the requested tables and columns.
 
-    `None` approves everything requested. Anything not requested is refused, because a
-    board can narrow a request but never widen it.
+    `None` approves everything requested except germline items: germline data identifies
+    the patient and their relatives, so the board approves it only by naming it. Anything
+    not requested is refused, because a board can narrow a request but never widen it.
     """
     if approved is None:
-        return list(requested)
+        return [i for i in requested if i.table not in GERMLINE_TABLES]
     by_table = {i.table: i for i in requested}
     out = []
     for a in approved:

@@ -25,7 +25,7 @@ import ibis.expr.types as ir
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from onconode.analysis import alterations, doid
+from onconode.analysis import alterations, doid, tool_criteria
 from onconode.analysis.materialized import execute_compiled
 from onconode.analysis.treatments import best_responses, matching_treatments
 from onconode.analysis.queries import Snapshot
@@ -209,7 +209,7 @@ class All(_Node):
 
 Node = Annotated[
     Union[And, Or, Not, All, Dataset, TumourType, TumourLocation, BiopsySite, SexIs, AgeAtBiopsy, Treatment,
-          BestResponse, GeneAltered, Tmb, Msi, Hrd, Wgd, Purity],
+          BestResponse, GeneAltered, Tmb, Msi, Hrd, Wgd, Purity, *tool_criteria.TOOL_NODES],
     Field(discriminator="op"),
 ]
 for _m in (And, Or, Not):
@@ -233,7 +233,7 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 
 _OPS = {"and", "or", "not", "all", "dataset", "tumour_type", "tumour_location", "biopsy_site", "sex",
-        "age_at_biopsy", "treatment", "best_response", "gene_altered", "tmb", "msi", "hrd", "wgd", "purity"}
+        "age_at_biopsy", "treatment", "best_response", "gene_altered", "tmb", "msi", "hrd", "wgd", "purity"} | tool_criteria.TOOL_OPS
 
 
 def parse(definition: Any) -> Any:
@@ -333,6 +333,8 @@ def _leaf(snap: Snapshot, n: Any) -> ir.Table:
         return _samples_of_patients(snap, b.filter(b.best_response.isin(n.values)).select("patient_id"))
     if isinstance(n, GeneAltered):
         return _gene_samples(snap, n)
+    if isinstance(n, tool_criteria.TOOL_NODES):
+        return tool_criteria.samples(snap, n)
     tp = _profile(snap)
     if isinstance(n, Tmb):
         conds = _range(tp.tmb_per_mb, n.min_per_mb, n.max_per_mb)

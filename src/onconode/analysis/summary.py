@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from onconode.analysis import tool_summary
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.cellkey import KEY_RANGE
 from onconode.analysis.disclosure import WITHHELD, Rules
@@ -211,6 +212,12 @@ def summarise(snap: Snapshot, cohort: Cohort) -> CohortSummary:
         values = valued[k].to_numpy(dtype=float)
         dists[k] = _distribution(values, e)
         units[f"bins:{k}"] = (_bin_labels(values, e), valued.sample_id.astype(str).tolist())
+    for k, (lab, ids) in tool_summary.count_units(snap, cohort).items():   # CUPPA, HLA, viruses, signatures, germline
+        units[f"counts:{k}"] = (lab, ids)
+        counts[k] = Counter(lab)
+    for k, (values, ids, e) in tool_summary.distribution_values(snap, cohort).items():
+        dists[k] = _distribution(values, e)
+        units[f"bins:{k}"] = (_bin_labels(values, e), ids)
     return CohortSummary(cohort.patients, cohort.samples,
                          {k: dict(sorted(((str(a), int(b)) for a, b in c.items()), key=lambda x: (-x[1], x[0]))) for k, c in counts.items()},
                          dists, units, cohort.patient_ids, cohort.sample_ids)

@@ -98,3 +98,21 @@ TREATMENT_TYPES = (
 NORMAL_SOURCES = ("blood", "skin", "saliva", "buccal_swab", "other")
 # European LeukemiaNet 2022 genetic risk classification of AML (Döhner et al., Blood 2022).
 ELN_2022_RISK = ("favorable", "intermediate", "adverse")
+
+# -- WiGiTS tools beyond PURPLE / LINX (CUPPA, LILAC, Virus Interpreter, PEACH, TEAL,
+# Isofox, QSEE, the PURPLE germline VCF) ------------------------------------------------
+# CUPPA v2 classifiers (pycuppa `clf_name`); combined = DNA and RNA together.
+CUPPA_CLASSIFIERS = ("combined", "dna_combined", "rna_combined", "gen_pos", "snv96", "event", "gene_exp", "alt_sj")
+CUPPA_CLASSIFIER_GROUPS = ("combined", "dna", "rna")
+# Virus Interpreter driver likelihood (C/virus/VirusLikelihoodType).
+VIRUS_LIKELIHOODS = ("HIGH", "LOW", "UNKNOWN")
+TELOMERE_SAMPLE_TYPES = ("tumor", "ref")
+QSEE_QC_STATUS = ("PASS", "WARN", "FAIL")
+# PURPLE germline VCF `PATH` INFO (C/variant/Pathogenic.java, via ClinVar).
+PATHOGENICITY = ("PATHOGENIC", "LIKELY_PATHOGENIC", "BENIGN", "LIKELY_BENIGN", "BENIGN_BLACKLIST", "CONFLICTING",
+                 "UNKNOWN")
+PATHOGENIC = ("PATHOGENIC", "LIKELY_PATHOGENIC")
+# The consent term that permits use of a patient's germline (inherited, identifying) data:
+# DUO:0000038 "genetic research", recorded as its own row in the patient's (or dataset's)
+# consent. Without it germline rows are neither released nor counted in analyses.
+GERMLINE_CONSENT = "DUO:0000038"

@@ -10,6 +10,8 @@ def _table_markdown(t: Table) -> list[str]:
     lines.append(f"One row per `{', '.join(t.key)}`; replaced as a whole per `{t.owner}` on re-ingest.")
     if t.source:
         lines.append(f"Sources: {t.source}.")
+    if "germline" in t.extra:
+        lines.append(f"**Germline:** {t.extra['germline']}.")
     lines += ["", "| column | type | required | description | allowed values |", "|---|---|---|---|---|"]
     for c in t.columns:
         allowed = ", ".join(c.codes)
@@ -46,6 +48,7 @@ def data_dictionary_json() -> dict:
                 "description": t.description,
                 "key": list(t.key),
                 "owner": t.owner,
+                "germline": "germline" in t.extra,
                 "columns": [
                     {
                         "name": c.name, "type": c.kind.value, "required": c.required,

@@ -26,6 +26,7 @@ import pyarrow as pa
 
 from onconode import private
 from onconode.model import MODEL_VERSION, TABLES_BY_NAME
+from onconode.model.tables import GERMLINE_TABLES
 from onconode.progress import Progress, silent
 from onconode.release import ReleaseError
 from onconode.release import snapshot, variant_text
@@ -153,6 +154,8 @@ def _write_files(store: Store, sel: Selection, maps: W.Maps, work: Path, progres
             else:
                 parquet, tsv = work / "tables" / f"{table}.parquet", work / "tables" / f"{table}.tsv"
                 rows = W.released_rows_sql(store, sel.version, table, maps)
+                if table in GERMLINE_TABLES:   # only consenting patients' germline rows (release/selection.py)
+                    rows = W.only_samples_sql(rows, tuple(sorted(sel.germline_samples)))
                 with stages(f"{table} parquet, tsv" if table == "somatic_variant" else "other tables"):
                     tables[table] = W.write_parquet(store.con, W.pseudonymized_sql(rows, columns, maps, list(TABLES_BY_NAME[table].key)), parquet)
                     digests.add(parquet)
@@ -320,6 +323,8 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
             "hospital_code": sel.hospital_code, "tables": tables, "variants": variants,
             "items": sel.items,
         }
+        if any(t in GERMLINE_TABLES for t in sel.items):
+            meta["excluded"]["germline_without_consent"] = len(sel.excluded_germline)
         ack = _acknowledgement(gov, app_id)
         (work / "ACKNOWLEDGEMENT.txt").write_text(ack + "\n")
         (work / "README.md").write_text(readme(meta, sel.items, vcf, maf, ack))

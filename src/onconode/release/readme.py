@@ -51,6 +51,10 @@ def readme(meta: dict[str, Any], items: dict[str, list[str]], vcf: bool, maf: bo
         lines.append("| `somatic/<sample_id>.somatic.vcf.gz` (+ `.tbi`) | somatic variants of one sample, VCF 4.3, bgzipped and tabix-indexed |")
     if maf:
         lines.append("| `somatic/somatic_variants.maf` | all somatic variants in MAF 2.4 (cBioPortal, maftools) |")
+    germline_withheld = meta["excluded"].get("germline_without_consent")
+    if germline_withheld is not None:
+        lines += ["", f"Germline tables hold only patients whose consent includes germline use (DUO:0000038); "
+                  f"{germline_withheld} released patient(s) without it have no germline rows."]
     lines += ["", "Tables are sorted by their key; TSV files are tab-separated with a header line, empty for missing values.", ""]
     lines += ["## Columns", ""]
     meta_cols = [c for t in METADATA_TABLES for c in items.get(t, []) if c not in ("sample_id", "patient_id")]

@@ -14,7 +14,9 @@ from typing import Any
 
 from onconode.access import events as S
 from onconode.access.events import Application
+from onconode.analysis import germline
 from onconode.model import TABLES_BY_NAME
+from onconode.model.tables import GERMLINE_TABLES
 from onconode.release import ReleaseError
 from onconode.store.store import Store, StoreError, StoreSnapshot
 
@@ -34,6 +36,10 @@ class Selection:
     excluded_consent: dict[str, list[str]] = field(default_factory=dict)
     excluded_withdrawn: frozenset[str] = frozenset()
     hospital_code: str | None = None
+    # samples whose germline tables may be released: the germline items are approved by name
+    # and the patient consented to germline use (analysis/germline.py); empty otherwise
+    germline_samples: frozenset[str] = frozenset()
+    excluded_germline: frozenset[str] = frozenset()   # released patients whose germline rows are withheld
 
 
 def approved_items(app: Application) -> dict[str, list[str]]:
@@ -140,5 +146,11 @@ def select(store: Store, gov: Any, app: Application, at: dt.datetime) -> Selecti
     if not keep:
         raise ReleaseError(f"no patient of {app.id}'s cohort in freeze {freeze} may be released "
                            f"({len(patients)} in the cohort, {len(excluded)} without matching consent, {len(withdrawn)} withdrawn)")
+    germline_samples: frozenset[str] = frozenset()
+    no_germline: frozenset[str] = frozenset()
+    if any(t in GERMLINE_TABLES for t in items):
+        consented = set(germline.consented_patients(StoreSnapshot(store, version, freeze)).to_pyarrow()["patient_id"].to_pylist())
+        germline_samples = frozenset(s for s in samples if all_samples[s] in consented)
+        no_germline = frozenset(keep - consented)
     return Selection(app.id, app.kind, freeze, version, created, items, frozenset(keep), frozenset(samples),
-                     dict(sorted(excluded.items())), withdrawn, hospital)
+                     dict(sorted(excluded.items())), withdrawn, hospital, germline_samples, no_germline)

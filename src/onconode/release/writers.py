@@ -97,6 +97,13 @@ def released_rows_sql(store: Store, version: int, table: str, maps: Maps) -> str
     return f"SELECT * FROM ({base}) WHERE {where}"
 
 
+def only_samples_sql(rows_sql: str, sample_ids: tuple[str, ...]) -> str:
+    """`rows_sql` narrowed to `sample_ids` (none: no rows), e.g. the germline-consented samples."""
+    if not sample_ids:
+        return f"SELECT * FROM ({rows_sql}) WHERE FALSE"
+    return f"SELECT * FROM ({rows_sql}) WHERE sample_id IN ({_in_list(sample_ids, '')})"
+
+
 def pseudonymized_sql(rows_sql: str, columns: list[str], maps: Maps, order: list[str]) -> str:
     """Project `columns`, with identifiers replaced by pseudonyms, in a total order: the
     table's key, except that variants come in genomic order per sample (the order VCF and

@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from onconode.ingest.hmftools import tools
 from onconode.ingest.problems import Problems
 
 # kind → regular expression for everything after the prefix.
@@ -34,6 +35,7 @@ KINDS: dict[str, str] = {
     "linx_driver_catalog": r"\.linx\.driver\.catalog\.tsv",
     "chord": r"\.chord\.prediction\.tsv",
     "orange": r"\.orange\.json",
+    **tools.KINDS,
 }
 
 
@@ -43,7 +45,7 @@ def label(kind: str) -> str:
 
 
 PATTERNS = {kind: re.compile(rf"^(?P<prefix>.+?){tail}$", re.IGNORECASE) for kind, tail in KINDS.items()}
-TOOL_MARKERS = (".purple.", ".linx.", ".chord.", ".orange.")
+TOOL_MARKERS = (".purple.", ".linx.", ".chord.", ".orange.") + tools.MARKERS
 SKIP_DIRS = {"alignments", "logs", "pipeline_info", "work", ".git", "__pycache__"}
 MAX_DEPTH = 6
 
@@ -115,6 +117,7 @@ def discover(path: Path, problems: Problems, sample: str | None = None) -> list[
             "point at an oncoanalyser or Hartwig pipeline output folder",
         )
         return []
+    tools.attach_companions(by_prefix, problems, shown)
     if sample is not None:
         if sample.lower() not in by_prefix:
             problems.error(

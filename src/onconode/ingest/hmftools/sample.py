@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.hmftools import chord, linx, orange, purple, sv_vcf
+from onconode.ingest.hmftools import chord, linx, orange, purple, sv_vcf, tools
 from onconode.ingest.hmftools.discover import SampleFiles
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import open_text
@@ -23,7 +23,7 @@ Row = dict[str, Any]
 GENOMIC_TABLES = (
     "tumor_profile", "somatic_variant", "copy_number_segment", "gene_copy_number",
     "structural_variant", "sv_breakend", "fusion", "driver", "sample_gene_panel",
-)
+) + tools.TABLES
 VERSION_FILES = ("purple.version", "linx.version")
 
 
@@ -166,6 +166,7 @@ def read_sample(
                 for row in tables.get("gene_copy_number", []):
                     row["cna_call"] = purple.cna_call(row.get("min_copy_number"), ploidy)
 
+    tables.update(tools.read_tool_files(files, ref_genome, problems))
     profile["ref_genome"] = ref_genome
     profile["pipeline"] = record.pipeline if record and not get("purple_purity") and record.pipeline else _tool_versions(files, headers)
     data.profile = profile
