@@ -26,7 +26,6 @@ from collections import defaultdict
 from pathlib import Path
 
 import networkx as nx
-import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PKG = SRC / "onconode"
