@@ -69,7 +69,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
     ('store', 'release'),
 }
 KNOWN_CYCLES: list[set[str]] = [
-    {'onconode.access.clinical_request', 'onconode.access.dar', 'onconode.access.licence', 'onconode.access.workflow'},
     {'onconode.access.demo_accounts', 'onconode.demo'},
     {'onconode.analysis.cohort', 'onconode.analysis.cohort_memory', 'onconode.analysis.treatments'},
     {'onconode.analysis.federated', 'onconode.analysis.federated.base', 'onconode.analysis.federated.contingency', 'onconode.analysis.federated.counts', 'onconode.analysis.federated.cox', 'onconode.analysis.federated.data', 'onconode.analysis.federated.design', 'onconode.analysis.federated.glm', 'onconode.analysis.federated.km', 'onconode.analysis.federated.timegrid'},
@@ -78,7 +77,6 @@ KNOWN_CYCLES: list[set[str]] = [
     {'onconode.ingest.vcf', 'onconode.ingest.vcf.bulk', 'onconode.ingest.vcf.load'},
 ]
 KNOWN_LAZY: set[tuple[str, str]] = {
-    ('onconode.access.dar', 'onconode.access.licence'),
     ('onconode.access.db', 'onconode.access.notify'),
     ('onconode.access.demo_accounts', 'onconode.demo'),
     ('onconode.access.demo_accounts', 'onconode.store'),
@@ -90,10 +88,7 @@ KNOWN_LAZY: set[tuple[str, str]] = {
     ('onconode.access.entitlements', 'onconode.analysis.cohort'),
     ('onconode.access.entitlements', 'onconode.analysis.saved'),
     ('onconode.access.entitlements', 'onconode.store.store'),
-    ('onconode.access.licence', 'onconode.access.dar'),
     ('onconode.access.visas', 'onconode.access.identity'),
-    ('onconode.access.workflow', 'onconode.access.clinical_request'),
-    ('onconode.access.workflow', 'onconode.access.dar'),
     ('onconode.access.workflow', 'onconode.access.forms'),
     ('onconode.access.workflow', 'onconode.access.listeners'),
     ('onconode.access.workflow', 'onconode.access.notify'),
@@ -255,10 +250,6 @@ KNOWN_LAZY: set[tuple[str, str]] = {
     ('onconode.release.auto', 'onconode.release.storage'),
     ('onconode.release.auto', 'onconode.store'),
     ('onconode.release.auto', 'onconode.store.store'),
-    ('onconode.release.builder', 'onconode.access.audit'),
-    ('onconode.release.builder', 'onconode.access.dar'),
-    ('onconode.release.builder', 'onconode.access.workflow'),
-    ('onconode.release.builder', 'onconode.release.manifest'),
     ('onconode.release.delivery', 'onconode.access.identity'),
     ('onconode.release.manifest', 'onconode.release'),
     ('onconode.release.selection', 'onconode.access.clinical_request'),
