@@ -70,7 +70,6 @@ KNOWN_UPWARD: set[tuple[str, str]] = {
 }
 KNOWN_CYCLES: list[set[str]] = [
     {'onconode.access.demo_accounts', 'onconode.demo'},
-    {'onconode.analysis.federated', 'onconode.analysis.federated.base', 'onconode.analysis.federated.contingency', 'onconode.analysis.federated.counts', 'onconode.analysis.federated.cox', 'onconode.analysis.federated.data', 'onconode.analysis.federated.design', 'onconode.analysis.federated.glm', 'onconode.analysis.federated.km', 'onconode.analysis.federated.timegrid'},
     {'onconode.beacon.positions', 'onconode.release.snapshot', 'onconode.release.writers', 'onconode.store', 'onconode.store.store', 'onconode.store.transaction', 'onconode.store.withdraw'},
     {'onconode.federation.demo', 'onconode.federation.demo_web', 'onconode.interfaces.cli.access', 'onconode.interfaces.cli.analysis', 'onconode.interfaces.cli.main', 'onconode.interfaces.cli.release'},
     {'onconode.ingest.vcf', 'onconode.ingest.vcf.bulk', 'onconode.ingest.vcf.load'},
@@ -92,12 +91,6 @@ KNOWN_LAZY: set[tuple[str, str]] = {
     ('onconode.access.workflow', 'onconode.access.listeners'),
     ('onconode.access.workflow', 'onconode.access.notify'),
     ('onconode.analysis.catalogue', 'onconode.access.duo'),
-    ('onconode.analysis.federated', 'onconode.analysis.federated.contingency'),
-    ('onconode.analysis.federated', 'onconode.analysis.federated.counts'),
-    ('onconode.analysis.federated', 'onconode.analysis.federated.cox'),
-    ('onconode.analysis.federated', 'onconode.analysis.federated.glm'),
-    ('onconode.analysis.federated', 'onconode.analysis.federated.km'),
-    ('onconode.analysis.federated.base', 'onconode.analysis.federated'),
     ('onconode.analysis.federated.counts', 'onconode.analysis.frequency'),
     ('onconode.analysis.federated.data', 'ibis'),
     ('onconode.analysis.federated.data', 'onconode.analysis.survival_data'),
@@ -129,7 +122,6 @@ KNOWN_LAZY: set[tuple[str, str]] = {
     ('onconode.federation.agent', 'onconode.analysis.federated.data'),
     ('onconode.federation.agent', 'onconode.store'),
     ('onconode.federation.agent', 'onconode.store.store'),
-    ('onconode.federation.algorithms', 'onconode.analysis.federated'),
     ('onconode.federation.demo', 'onconode.demo'),
     ('onconode.federation.demo', 'onconode.federation.client'),
     ('onconode.federation.demo', 'onconode.federation.harmonization'),
