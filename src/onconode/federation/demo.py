@@ -94,12 +94,12 @@ class LocalFederation:
 
 
 def _build_node(home: Path, seed: int, system: str, patients: int, median_variants: int) -> None:
-    from onconode.demo import DEMO_MARK
+    from onconode.store.purpose import mark_demo
     from onconode.store import Store
     from onconode.synth import load_cohort
 
     with Store.init(home) as store:
-        store.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('purpose', ?)", [DEMO_MARK])
+        mark_demo(store)
         load_cohort(store, patients=patients, seed=seed, median_variants=median_variants, workers=1)
         if system != "DOID":
             from onconode.federation.harmonization import localize
