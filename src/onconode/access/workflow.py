@@ -17,7 +17,7 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
-from onconode.access import audit
+from onconode.access import audit, listeners
 from onconode.access.audit import Event, NewEvent
 from onconode.access.db import Governance, GovernanceError
 from onconode.access.events import Application, fold
@@ -27,6 +27,8 @@ from onconode.access.schema import application as app_table
 from onconode.access import dar  # noqa: F401  (registers the DAR procedure's commands)
 from onconode.access.clinical_request import check_creator  # also registers the Clinical Request's commands
 from onconode.access.commands import REGISTRY, Command, Context, Denied, Handler, command  # noqa: F401  (re-exported)
+from onconode.access.forms import check_fields
+from onconode.access.notify import notify_events
 
 
 @dataclass(frozen=True)
@@ -142,8 +144,6 @@ def system_append(gov: Governance, app_id: str, at: dt.datetime, produce: Callab
 
 def create(gov: Governance, kind: str, actor_id: int, at: dt.datetime | None = None, form: dict[str, Any] | None = None) -> Application:
     """Open a new application (number DAR-YYYY-NNNN or CR-YYYY-NNNN) in draft."""
-    from onconode.access.forms import check_fields
-
     if kind not in REGISTRY:
         raise GovernanceError(f"unknown procedure {kind!r}; use 'dar' or 'clinical'")
     at = audit.utc(at)
@@ -177,9 +177,6 @@ def list_applications(gov: Governance, kind: str | None = None) -> list[Applicat
 
 def _notify(gov: Governance, app: Application, events: list[Event]) -> None:
     if events and gov.mailer is not None:
-        from onconode.access.notify import notify_events
-
         notify_events(gov, app, events)
-    from onconode.access import listeners
 
     listeners.dispatch(gov, app, events)

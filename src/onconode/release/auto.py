@@ -25,12 +25,6 @@ from typing import Any
 
 from onconode import private
 from onconode.release import ReleaseError
-from onconode.release.builder import BUILD_LOG, build, build_log
-from onconode.release.storage import Storage
-from onconode.store import Store
-from onconode.store.store import StoreError
-from onconode.access.workflow import list_applications
-from onconode.release.selection import RELEASABLE
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +48,9 @@ def on_committed(gov: Any, app: Any, events: list[Any]) -> None:
 
 
 def _record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built_by: str) -> None:
+    # lazy: the release builder loads DuckDB, pyarrow and fpdf (~1.5 s); every command wires this listener, few build
+    from onconode.release.builder import BUILD_LOG
+
     private.append_text(Path(home) / BUILD_LOG,
                         json.dumps({"application": app_id, "built_at": at.isoformat(), "built_by": built_by, "error": reason}) + "\n")
 
@@ -61,6 +58,12 @@ def _record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built
 def build_and_publish(gov: Any, app_id: str, at: dt.datetime, built_by: str) -> Any:
     """Build and publish one release from the store in the governance home; returns the
     build, or None after recording why it could not be built."""
+    # lazy: the release builder loads DuckDB, pyarrow and fpdf (~1.5 s); every command wires this listener, few build
+    from onconode.release.builder import build
+    from onconode.release.storage import Storage
+    from onconode.store import Store
+    from onconode.store.store import StoreError
+
     home = Path(gov.home)
     try:
         with Store.open(home, read_only=True) as store:
@@ -79,6 +82,11 @@ REBUILD_AFTER = ("activated", "clinical_approved", "extension_decided")
 def pending(gov: Any, at: dt.datetime) -> list[str]:
     """Applications releasable at `at` with no release built since they last became
     releasable (never built, or activated / extension decided after the last build)."""
+    # lazy: the release builder loads DuckDB, pyarrow and fpdf (~1.5 s); every command wires this listener, few build
+    from onconode.access.workflow import list_applications
+    from onconode.release.builder import build_log
+    from onconode.release.selection import RELEASABLE
+
     last_built: dict[str, dt.datetime] = {}
     for row in build_log(Path(gov.home)):
         if "error" not in row:
