@@ -59,7 +59,14 @@ FORBIDDEN: set[tuple[str, str]] = {
 }
 
 # Known violations while the house is being put in order. The goal is an empty list; an
-# entry that no longer occurs fails the test so the list only shrinks.
+# entry that no longer occurs fails the test so the list only shrinks. What is left:
+# - store -> beacon/release and the cycle through store.withdraw: the per-version caches
+#   that the derived-data registry in store/ replaces (issue 16, item 3);
+# - in-function imports in the store, derived-data and node modules being rewritten in the
+#   same issue (store/, beacon/positions, release/snapshot, analysis/federated/data,
+#   interfaces/http/node) and in interfaces/cli/main.py, whose node commands move into
+#   group modules loaded by cli/lazy.py (as access, release... already are) once the
+#   serve/ingest/jobs changes that edit main.py have landed.
 KNOWN_UPWARD: set[tuple[str, str]] = {
     ('store', 'beacon'),
     ('store', 'release'),
