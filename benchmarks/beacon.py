@@ -110,7 +110,7 @@ def serve(home: Path, port: int, workers: int, src: Path | None) -> subprocess.P
     """`onconode serve` as the operator starts it (with another checkout's src first on
     the path for a baseline)."""
     env = {**os.environ}
-    cmd = [sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(home), "serve", "--port", str(port)]
+    cmd = [sys.executable, "-m", "onconode", "--home", str(home), "serve", "--port", str(port)]
     if src is not None:
         env["PYTHONPATH"] = str(src)
     if workers != 1:

@@ -60,7 +60,7 @@ SITES = ["Liver", "Lymph node", "Primary", "Lung", "Soft tissue", "Bone"]
 PARAMS = {"family": "binomial", "outcome": "responder", "treatment": {},
           "covariates": ["age", "sex", "treatment_lines", {"factor": "tumour_type", "levels": TUMOURS},
                          {"factor": "biopsy_site", "levels": SITES}]}
-CLI = [sys.executable, "-m", "onconode.interfaces.cli.main"]
+CLI = [sys.executable, "-m", "onconode"]
 
 
 def build_store(data: Path, name: str, patients: int, seed: int) -> Path:

@@ -85,7 +85,7 @@ def _children_cpu() -> float:
 
 
 def _variants(home: Path, env: dict[str, str]) -> int:
-    out = subprocess.run([sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(home), "stats", "--json"],
+    out = subprocess.run([sys.executable, "-m", "onconode", "--home", str(home), "stats", "--json"],
                          env=env, check=True, capture_output=True, text=True).stdout
     return int(json.loads(out)["somatic_variant"])
 
@@ -93,7 +93,7 @@ def _variants(home: Path, env: dict[str, str]) -> int:
 def measure(patients: int, seed: int, variants: int | None, env: dict[str, str]) -> dict[str, object]:
     home = WORK / f"synth_{patients}"
     shutil.rmtree(home, ignore_errors=True)
-    cli = [sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(home)]
+    cli = [sys.executable, "-m", "onconode", "--home", str(home)]
     subprocess.run(cli + ["init"], env=env, check=True, capture_output=True)
     cmd = cli + ["synth", "--patients", str(patients), "--seed", str(seed), "--into-store"]
     if variants is not None:

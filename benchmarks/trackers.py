@@ -54,7 +54,7 @@ MODES: tuple[trackers.Identities, ...] = ("visitor", "colluding")
 
 def build(home: Path, patients: int, seed: int) -> None:
     """The synthetic node, through the CLI as a node operator builds it."""
-    cli = [sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(home)]
+    cli = [sys.executable, "-m", "onconode", "--home", str(home)]
     subprocess.run(cli + ["init"], check=True, capture_output=True)
     subprocess.run(cli + ["synth", "--patients", str(patients), "--seed", str(seed), "--variants-per-sample", "30",
                           "--into-store"], check=True, capture_output=True)

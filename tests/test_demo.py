@@ -71,7 +71,7 @@ def test_the_demo_serves_the_portal_and_prints_its_address(tmp_path: Path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = tmp_path / "demo.log"
-    cmd = [sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(tmp_path / "demo"), "demo", "--patients", "12",
+    cmd = [sys.executable, "-m", "onconode", "--home", str(tmp_path / "demo"), "demo", "--patients", "12",
            "--variants-per-sample", "300", "--port", str(port)]
     with log.open("w") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)

@@ -24,7 +24,7 @@ PERMISSIVE = 0o022
 
 
 def _onconode(home: Path, *args: str) -> subprocess.CompletedProcess:
-    run = subprocess.run([sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(home), *args], capture_output=True, text=True,
+    run = subprocess.run([sys.executable, "-m", "onconode", "--home", str(home), *args], capture_output=True, text=True,
                          timeout=600, preexec_fn=lambda: os.umask(PERMISSIVE))
     assert run.returncode == 0, run.stderr
     return run

@@ -16,10 +16,15 @@ from pathlib import Path
 
 from onconode.progress import Progress, silent
 from onconode.store import Store, StoreError
+from onconode.store.purpose import DEMO_MARK, mark_demo, purpose_of
 from onconode.store.store import STORE_FILE
+from onconode.ingest.clinical import ingest_clinical
+from onconode.ingest.hmftools import ingest_hmftools
+from onconode.synth import load_cohort
+from onconode.access import open_governance
+from onconode.access.demo_accounts import create_demo_accounts, render_accounts
 
 DEMO_SEED = 2026
-DEMO_MARK = "demo"
 COLO829_SAMPLE = "tumor_sample"  # the fixture's file prefix
 COLO829_ID = "COLO829T"
 
@@ -51,8 +56,8 @@ def _prepare_home(home: Path) -> Store:
     """A fresh store; an earlier demo in the same folder is replaced, a real node never is."""
     if (home / STORE_FILE).exists():
         with Store.open(home) as old:
-            mark = old.con.execute("SELECT value FROM store_meta WHERE key = 'purpose'").fetchall()
-        if not mark or mark[0][0] != DEMO_MARK:
+            purpose = purpose_of(old)
+        if purpose != DEMO_MARK:
             raise StoreError(
                 f"{home} already holds a node store that is not a demo; "
                 "choose another folder with --home (the demo never overwrites a real node)"
@@ -61,14 +66,11 @@ def _prepare_home(home: Path) -> Store:
             leftover.unlink()
         shutil.rmtree(home / "demo-input", ignore_errors=True)
     store = Store.init(home)
-    store.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('purpose', ?)", [DEMO_MARK])
+    mark_demo(store)
     return store
 
 
 def _load_colo829(store: Store, fixtures: Path | None, progress: Progress) -> str:
-    from onconode.ingest.clinical import ingest_clinical
-    from onconode.ingest.hmftools import ingest_hmftools
-
     if fixtures is None:
         return "COLO829 not loaded: ../shared/fixtures was not found (set ONCONODE_SHARED_FIXTURES)"
     clinical = resources.files("onconode") / "data" / "demo" / "colo829"
@@ -100,16 +102,12 @@ def _by_tumour_type(store: Store, freeze: str) -> list[tuple[str, int, int, int]
 
 
 def build_demo(home: Path, *, patients: int = 2000, median_variants: int | None = None, progress: Progress = silent) -> DemoSummary:
-    from onconode.synth import load_cohort
-
     store = _prepare_home(home)
     with store:
         load_cohort(store, patients=patients, seed=DEMO_SEED, median_variants=median_variants, progress=progress)
         colo = _load_colo829(store, find_shared_fixtures(), progress)
         freeze_id = f"DR-{dt.date.today():%Y-%m}"
         store.create_freeze(freeze_id, f"demo data release: {patients} synthetic patients + COLO829")
-        from onconode.access import open_governance
-        from onconode.access.demo_accounts import create_demo_accounts, render_accounts
 
         with open_governance(home) as gov:
             accounts = render_accounts(create_demo_accounts(gov), home)

@@ -160,7 +160,7 @@ def test_the_node_writes_a_checkpoint_every_n_committed_events(tmp_path):
 
 
 def _cli(home: Path, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(home), "audit", *args],
+    return subprocess.run([sys.executable, "-m", "onconode", "--home", str(home), "audit", *args],
                           capture_output=True, text=True, timeout=120)
 
 

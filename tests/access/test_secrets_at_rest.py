@@ -175,7 +175,7 @@ def test_the_secrets_rotate_command_rotates_and_says_where_the_key_is(tmp_path):
     g = _gov(home)
     account_id, secret = _enrolled(g)
     g.close()
-    run = subprocess.run([sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(home), "secrets", "rotate"],
+    run = subprocess.run([sys.executable, "-m", "onconode", "--home", str(home), "secrets", "rotate"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert f"new at-rest key in {home / 'secrets' / 'at-rest.key'}" in run.stdout and "1 database secret" in run.stdout

@@ -201,7 +201,7 @@ def test_the_position_index_answers_hits_misses_ranges_and_unknown_alleles_like_
 def test_position_queries_answered_from_the_index_match_the_store_for_every_requester_and_spend_the_budget(node, tp53):
     from fastapi.testclient import TestClient
 
-    from onconode.beacon.lane import PositionLane
+    from onconode.interfaces.http.beacon_lane import PositionLane
     from onconode.beacon.positions import build
     from onconode.interfaces.http.app import create_app
     from onconode.interfaces.http.node import Node

@@ -11,6 +11,7 @@ import pytest
 
 from onconode.access import listeners
 from onconode.access.workflow import Denied, load
+from onconode.interfaces.root import wire
 from onconode.release import auto
 from onconode.release.builder import build_log, built_releases
 from onconode.release.delivery import listing
@@ -22,7 +23,7 @@ from tests.release.conftest import DURING_TERM, Env, active_dar, make_env
 @pytest.fixture
 def auto_env(store_home: Path, tmp_path: Path) -> Iterator[Env]:
     """A node whose governance commands build releases automatically."""
-    auto.register()
+    wire()
     e = make_env(store_home, tmp_path / "node", auto_release=True)
     yield e
     e.store.close()
@@ -54,7 +55,7 @@ def test_a_release_that_cannot_be_built_leaves_the_dar_active_and_due_with_the_r
 
 
 def test_with_automatic_builds_off_the_release_is_due_until_pending_builds_it(env: Env) -> None:
-    auto.register()
+    wire()
     app_id = active_dar(env)  # env: auto_release is off
     assert built_releases(env.home) == []
     assert auto.pending(env.gov, DURING_TERM) == [app_id]
@@ -66,10 +67,13 @@ def test_with_automatic_builds_off_the_release_is_due_until_pending_builds_it(en
 
 
 def test_a_listener_that_fails_does_not_fail_the_committed_command(env: Env) -> None:
-    listeners.register("onconode.release.auto:no_such_function")
+    def broken(gov, app, events):
+        raise RuntimeError("a listener with a bug")
+
+    listeners.register(broken)
     try:
         app_id = active_dar(env)
     finally:
-        listeners.unregister("onconode.release.auto:no_such_function")
+        listeners.unregister(broken)
     with env.gov.engine.connect() as conn:
         assert load(conn, app_id).state_at(DURING_TERM) == "active"

@@ -157,7 +157,7 @@ def test_verify_names_the_tampered_file(env: Env, tmp_path: Path):
     assert any(p.startswith("tables/treatment.tsv: SHA-256 differs") for p in problems)
     assert any(p.startswith("metadata.tsv: missing") for p in problems)
     cli = subprocess.run([sys.executable, "-m", "onconode", "release", "verify", str(copy)], capture_output=True, text=True)
-    assert cli.returncode == 2 and "tables/treatment.tsv" in cli.stdout
+    assert cli.returncode == 3 and "tables/treatment.tsv" in cli.stdout
 
 
 KILL_SCRIPT = """

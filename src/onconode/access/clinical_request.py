@@ -22,7 +22,7 @@ from onconode.access.forms import check_fields, term_problems
 from onconode.access.identity import Account, find_account
 from onconode.access.items import parse_items
 from onconode.access.roles import Role
-from onconode.access.workflow import Context, Denied, command
+from onconode.access.commands import Context, Denied, command
 
 R = Role
 DEFAULT_TERM_MONTHS = 12

@@ -20,20 +20,16 @@ from onconode.access.db import GovernanceError
 from onconode.access.forms import EMAIL, check_fields, contact_problems, term_problems
 from onconode.access.identity import get_account, verify_mfa, AuthenticationError
 from onconode.access.items import approve_subset, parse_items
+from onconode.access.licence import PUBLICATION_ACKNOWLEDGEMENT, issue  # noqa: F401  (re-exported)
 from onconode.access.organisations import PRIVACY_CONFIRMATIONS, get_organisation
 from onconode.access.roles import Role
-from onconode.access.workflow import Context, Denied, command
+from onconode.access.commands import Context, Denied, command
 
 R = Role
 EDITABLE = {S.DRAFT, S.RETURNED}
 AFTER_APPROVAL = {S.APPROVED, S.PENDING_SIGNATURES, S.ACTIVE, S.EXTENSION}
 OPEN = set(S.STATES) - S.FINAL
 DECISIONS = ("approve", "reject", "return")
-PUBLICATION_ACKNOWLEDGEMENT = (
-    "This publication and/or presentation is based on data made available by {foundation}, "
-    "which receives the data from the participating hospitals, under Data Access Request {dar}. "
-    "We thank the patients who consented to the use of their data."
-)
 
 
 def _reasons(ctx: Context) -> str:
@@ -165,8 +161,6 @@ def issue_licence(ctx: Context) -> list[NewEvent]:
 
     Issuing a changed document voids every earlier signature: they were bound to the
     old hash."""
-    from onconode.access.licence import issue
-
     return [NewEvent("licence_issued", issue(ctx))]
 
 

@@ -21,6 +21,7 @@ from alembic.config import Config
 from onconode import private
 from onconode.access import anchors, audit, secretbox
 from onconode.settings import Settings
+from onconode.access.notify import default_mailer
 
 DB_FILE = "governance.sqlite"
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -139,8 +140,6 @@ def open_governance(home: Path, url: str | None = None, mailer: Any = None, **kw
     Notifications default to the outbox folder `<home>/outbox` unless a mailer is given
     or ONCONODE_SMTP_HOST is set.
     """
-    from onconode.access.notify import default_mailer
-
     private.node_home(Path(home))
     engine = create_engine(resolve_url(home, url))
     migrate(engine, home=Path(home))

@@ -21,6 +21,7 @@ from onconode.access.identity import begin_mfa_enrolment, confirm_mfa, find_acco
 from onconode.access.organisations import add_organisation, get_organisation
 from onconode.access.roles import Role
 from onconode.access.schema import account as account_table
+from onconode.store.purpose import is_demo_node
 
 DEMO_PASSWORD = "onconode-demo-password"
 DEMO_ORG = ("demo-university", "Demo University Medical Center", "NL", "non-profit")
@@ -105,22 +106,9 @@ def render_accounts(accounts: list[DemoAccount], home: Path) -> str:
     lines += [
         "  Add a TOTP secret to an authenticator app, or print the current code with:",
         f"    onconode --home {home} access user totp EMAIL",
-        f"  The signatory and download contact act once a DAR names them (signatory_email, contacts).",
+        "  The signatory and download contact act once a DAR names them (signatory_email, contacts).",
     ]
     return "\n".join(lines)
-
-
-def is_demo_node(home: Path) -> bool:
-    """The node's store was built by `onconode demo` (never true for a real node)."""
-    from onconode.demo import DEMO_MARK
-    from onconode.store import Store
-    from onconode.store.store import STORE_FILE
-
-    if not (Path(home) / STORE_FILE).exists():
-        return False
-    with Store.open(Path(home), read_only=True) as store:
-        rows = store.con.execute("SELECT value FROM store_meta WHERE key = 'purpose'").fetchall()
-    return bool(rows) and rows[0][0] == DEMO_MARK
 
 
 def demo_totp_code(gov: Governance, email: str, at: dt.datetime | None = None) -> str:

@@ -27,29 +27,11 @@ from typing import Any, Iterable
 
 from onconode.access.organisations import EEA
 from onconode.model.codes import GERMLINE_CONSENT
+from onconode.model.duo import Term, terms  # noqa: F401  (re-exported)
 
 MATCH, NO_MATCH, REVIEW, OBLIGATION, NOT_USED = "match", "no_match", "needs_review", "obligation", "not_used"
 PURPOSES = ("GRU", "HMB", "DS", "POA")
 EU = EEA - {"IS", "LI", "NO"}
-
-
-@dataclass(frozen=True)
-class Term:
-    id: str
-    shorthand: str
-    label: str
-    category: str
-    parents: tuple[str, ...]
-    obsolete: bool
-
-
-@lru_cache(maxsize=1)
-def terms() -> dict[str, Term]:
-    text = resources.files("onconode.data").joinpath("duo/duo_terms.tsv").read_text(encoding="utf-8")
-    out = {}
-    for r in csv.DictReader(text.splitlines(), delimiter="\t"):
-        out[r["id"]] = Term(r["id"], r["shorthand"], r["label"], r["category"], tuple(p for p in r["parents"].split("|") if p), r["obsolete"] == "true")
-    return out
 
 
 @lru_cache(maxsize=1)

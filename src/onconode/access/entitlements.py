@@ -14,11 +14,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from onconode.access import audit
+from onconode.access import audit, duo
 from onconode.access import events as S
 from onconode.access.db import Governance, GovernanceError
-from onconode.access.identity import get_account
-from onconode.access.workflow import load
+from onconode.access.identity import find_account, get_account
+from onconode.access.workflow import list_applications, load
+from onconode.access.review import requester_for
+from onconode.analysis import cohort, saved
+from onconode.store.store import StoreError
 
 
 @dataclass(frozen=True)
@@ -87,8 +90,6 @@ def log_access(gov: Governance, account_id: int, app_id: str, action: str, what:
 
 def _account_of(conn: sa.Connection, user: str) -> Any:
     """The analysis layer names users by email; an account id (digits) is accepted too."""
-    from onconode.access.identity import find_account
-
     if user.isdigit():
         try:
             return get_account(conn, int(user))
@@ -100,11 +101,6 @@ def _account_of(conn: sa.Connection, user: str) -> Any:
 def _dar_patients(conn: sa.Connection, app: Any, snapshot: Any, at: dt.datetime) -> set[str]:
     """The patients a DAR's licence covers: its saved cohort (else its datasets) at its
     freeze, minus patients whose consent does not cover the purpose (never released)."""
-    from onconode.access import duo
-    from onconode.access.review import requester_for
-    from onconode.analysis import cohort, saved
-    from onconode.store.store import StoreError
-
     store, freeze = snapshot.store, app.form.get("freeze")
     try:
         snap = store.snapshot(freeze) if freeze else snapshot
@@ -133,8 +129,6 @@ def licensed_patients(gov: Governance, user: str, snapshot: Any, at: dt.datetime
     three signatures, term running, MFA-verified contact, or the physician of an active
     Clinical Request), so a revoked, expired or unsigned licence widens nothing.
     """
-    from onconode.access.workflow import list_applications
-
     at = audit.utc(at)
     scope: set[str] = set()
     apps = list_applications(gov)  # before our connection: SQLite's BEGIN IMMEDIATE admits one at a time

@@ -16,6 +16,13 @@ from onconode.access.attachments import store_attachment
 from onconode.access.identity import get_account
 from onconode.access.organisations import PRIVACY_CONFIRMATIONS, get_organisation
 
+# What a publication says, under the licence it was written under (rendered into the licence and the release README).
+PUBLICATION_ACKNOWLEDGEMENT = (
+    "This publication and/or presentation is based on data made available by {foundation}, "
+    "which receives the data from the participating hospitals, under Data Access Request {dar}. "
+    "We thank the patients who consented to the use of their data."
+)
+
 TEMPLATES = {
     "EEA": (
         "Licence Agreement for the use of data (EEA version)",
@@ -83,8 +90,6 @@ def render(fields: dict[str, Any]) -> bytes:
 
 
 def licence_fields(ctx: Any) -> dict[str, Any]:
-    from onconode.access.dar import PUBLICATION_ACKNOWLEDGEMENT
-
     app, form = ctx.app, ctx.app.form
     org = get_organisation(ctx.conn, form["licensee"])
     researcher = get_account(ctx.conn, app.applicant)

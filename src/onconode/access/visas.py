@@ -25,6 +25,7 @@ from onconode.access.entitlements import check_download
 from onconode.access.schema import application as app_table
 from onconode.access.schema import signing_key
 from onconode.access.workflow import load
+from onconode.access.identity import get_account
 
 VISA_TTL = dt.timedelta(hours=1)
 ALG = "EdDSA"
@@ -73,7 +74,6 @@ def visas_for(gov: Governance, account_id: int, app_id: str, at: dt.datetime | N
         if not d:
             return []
         app = load(conn, app_id)
-        from onconode.access.identity import get_account
 
         user = get_account(conn, account_id)
     assert app.term_end is not None and app.term_start is not None

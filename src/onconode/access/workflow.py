@@ -17,17 +17,18 @@ from typing import Any, Callable
 
 import sqlalchemy as sa
 
-from onconode.access import audit
+from onconode.access import audit, listeners
 from onconode.access.audit import Event, NewEvent
 from onconode.access.db import Governance, GovernanceError
 from onconode.access.events import Application, fold
 from onconode.access.identity import Account, get_account, needs_mfa
 from onconode.access.roles import Role
 from onconode.access.schema import application as app_table
-
-
-class Denied(GovernanceError):
-    """The actor may not do this now; the message says why and, where possible, what to do."""
+from onconode.access import dar  # noqa: F401  (registers the DAR procedure's commands)
+from onconode.access.clinical_request import check_creator  # also registers the Clinical Request's commands
+from onconode.access.commands import REGISTRY, Command, Context, Denied, Handler, command  # noqa: F401  (re-exported)
+from onconode.access.forms import check_fields
+from onconode.access.notify import notify_events
 
 
 @dataclass(frozen=True)
@@ -39,45 +40,9 @@ class Decision:
         return self.allowed
 
 
-@dataclass
-class Context:
-    gov: Governance
-    conn: sa.Connection
-    app: Application
-    actor: Account
-    roles: frozenset[Role]
-    at: dt.datetime
-    args: dict[str, Any]
-
-
-Handler = Callable[[Context], list[NewEvent]]
-
-
-@dataclass(frozen=True)
-class Command:
-    name: str
-    roles: frozenset[Role]
-    states: frozenset[str]
-    handler: Handler
-    doc: str = ""
-
-
-REGISTRY: dict[str, dict[str, Command]] = {"dar": {}, "clinical": {}}
-
-
-def command(kind: str, name: str, roles: set[Role], states: set[str], doc: str = "") -> Callable[[Handler], Handler]:
-    def register(fn: Handler) -> Handler:
-        REGISTRY[kind][name] = Command(name, frozenset(roles), frozenset(states), fn, doc or (fn.__doc__ or "").strip())
-        return fn
-
-    return register
-
-
 def commands(kind: str) -> dict[str, Command]:
-    """The registered commands of a procedure. The procedures register themselves when
-    imported; importing them here keeps `import onconode.access` cheap for the CLI."""
-    from onconode.access import clinical_request, dar  # noqa: F401
-
+    """The registered commands of a procedure (access/dar.py and access/clinical_request.py
+    declare them; this module imports both, so they are registered before any is run)."""
     return REGISTRY[kind]
 
 
@@ -179,8 +144,6 @@ def system_append(gov: Governance, app_id: str, at: dt.datetime, produce: Callab
 
 def create(gov: Governance, kind: str, actor_id: int, at: dt.datetime | None = None, form: dict[str, Any] | None = None) -> Application:
     """Open a new application (number DAR-YYYY-NNNN or CR-YYYY-NNNN) in draft."""
-    from onconode.access.forms import check_fields
-
     if kind not in REGISTRY:
         raise GovernanceError(f"unknown procedure {kind!r}; use 'dar' or 'clinical'")
     at = audit.utc(at)
@@ -192,8 +155,6 @@ def create(gov: Governance, kind: str, actor_id: int, at: dt.datetime | None = N
         if not actor.active:
             raise Denied("this account is disabled")
         if kind == "clinical":
-            from onconode.access.clinical_request import check_creator
-
             fields.update(check_creator(conn, actor, fields))
         n = conn.execute(
             sa.select(sa.func.count()).select_from(app_table).where(app_table.c.kind == kind, app_table.c.id.like(f"{prefix}-{at.year}-%"))
@@ -216,9 +177,6 @@ def list_applications(gov: Governance, kind: str | None = None) -> list[Applicat
 
 def _notify(gov: Governance, app: Application, events: list[Event]) -> None:
     if events and gov.mailer is not None:
-        from onconode.access.notify import notify_events
-
         notify_events(gov, app, events)
-    from onconode.access import listeners
 
     listeners.dispatch(gov, app, events)

@@ -20,6 +20,7 @@ import ibis
 from onconode.analysis.disclosure import DisclosureRefused, Gate, Rules
 from onconode.analysis.queries import Snapshot
 from onconode.model.dictionary import data_dictionary_json
+from onconode.model.duo import terms
 
 ACCESS_PAGE = "/access"
 # data type -> (table holding it, unit it is counted in)
@@ -64,8 +65,6 @@ def freezes(store: Any) -> list[dict[str, Any]]:
 
 def consent_codes(consent_duo: str | None) -> list[dict[str, str]]:
     """The dataset's DUO codes with their shorthand and label (an unknown code is listed as given)."""
-    from onconode.access.duo import terms  # DUO reference terms (data only)
-
     known = terms()
     out = []
     for part in (consent_duo or "").split(","):

@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from onconode.analysis import alterations
-from onconode.analysis import cohort as C   # cohort imports this module only inside evaluate(): no cycle at import
+from onconode.analysis import cohort_definition as C
 from onconode.analysis.materialized import materialized_arrow, withdrawals
 from onconode.analysis.queries import Snapshot
 

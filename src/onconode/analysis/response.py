@@ -50,6 +50,7 @@ def response_data(snap: Snapshot, cohort: Cohort, treatment: TreatmentCriteria |
 def logistic(df: pd.DataFrame, covariates: list[str]) -> dict[str, Any]:
     """Logit of responder on biomarker + covariates (tumour type as treatment-coded dummies,
     reference = most common type). Returns coefficients as odds ratios with 95 % CIs."""
+    # lazy: statsmodels (~1 s to import) is needed by this analysis only
     import statsmodels.api as sm
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, PerfectSeparationWarning
 

@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from onconode.analysis import _survival, cellkey, coxph
+from onconode.analysis import _survival, cellkey, coxph, survival_data as sd
 from onconode.analysis.risk_sets import Orders, RiskTable, risk_table
+from onconode.analysis.summary import sample_attributes
 
 Z95 = float(stats.norm.ppf(0.975))
 
@@ -280,8 +281,6 @@ def _patients(snap: Any, groups: dict[str, Any], endpoint: str, treatment: Any, 
     """Every group's analysable patients, group after group, each group's by patient id.
     Overall survival on the kept per-sample arrays is one NumPy pass over all groups;
     the other endpoints are read per group."""
-    from onconode.analysis import survival_data as sd
-
     kept = sd.sample_days(snap)
     if kept is not None and endpoint == "os":
         code = np.full(len(kept.sample_ids), -1, np.int64)   # each sample's group (groups share no patients)
@@ -309,8 +308,6 @@ def _part(snap: Any, kept: Any, cohort: Any, i: int, endpoint: str, treatment: A
     """Group `i`'s patients for an endpoint other than overall survival from `endpoint_data`,
     with the covariates of the kept per-sample arrays when there are some, else of the
     sample attributes."""
-    from onconode.analysis import survival_data as sd
-
     if kept is not None:
         d, excluded = sd.endpoint_data(snap, cohort, endpoint, treatment, left_truncation)  # type: ignore[arg-type]
         c = sd.covariate_rows(kept, sd.cohort_rows(kept, cohort))
@@ -318,7 +315,6 @@ def _part(snap: Any, kept: Any, cohort: Any, i: int, endpoint: str, treatment: A
         rows = np.fromiter((where.get(p, -1) for p in d.patient_id.tolist()), np.int64, len(d))
         return _Part(d.patient_id.to_numpy(object), d.entry.to_numpy(float), d.time.to_numpy(float),
                      d.event.to_numpy(np.int64), _covariates(kept, rows), excluded, np.full(len(d), i, np.int64))
-    from onconode.analysis.summary import sample_attributes
 
     d, excluded = sd.endpoint_data(snap, cohort, endpoint, treatment, left_truncation)  # type: ignore[arg-type]
     attrs = sample_attributes(snap, cohort).sort_values(["patient_id", "sample_id"]).drop_duplicates("patient_id")
@@ -345,7 +341,6 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
     unknown = set(covs) - set(COX_COVARIATES)
     if unknown:
         raise ValueError(f"unknown Cox covariates {sorted(unknown)}; choose from {', '.join(COX_COVARIATES)}")
-    from onconode.analysis import survival_data as sd
 
     sd.check_endpoint(snap, endpoint)
     left_truncation = left_truncation and not sd.is_given(endpoint)   # a given endpoint has no entry times

@@ -35,6 +35,7 @@ from onconode.analysis.materialized import materialized, materialized_arrow
 from onconode.analysis.queries import Snapshot
 from onconode.analysis.sample_rows import SampleRows
 from onconode.model.codes import DAYS_PER_MONTH
+from onconode.analysis.summary import all_sample_attributes
 
 Endpoint = Literal["os", "time_on_treatment", "time_to_progression"] | str   # or given:<NAME>
 DERIVED_ENDPOINTS = ("os", "time_on_treatment", "time_to_progression")
@@ -197,8 +198,6 @@ def _overall_survival(a: _SampleDays, cohort: Cohort, left_truncation: bool) -> 
 def all_sample_survival(snap: Snapshot):
     """Every sample with its patient's dates and the Cox covariates, as the summaries
     define them (`summary.all_sample_attributes`): one small table per store snapshot."""
-    from onconode.analysis.summary import all_sample_attributes
-
     def build():
         d = all_sample_dates(snap)
         a = all_sample_attributes(snap)

@@ -4,16 +4,12 @@ and the treatment survival endpoints, so "on anti-EGFR" means the same everywher
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import ibis
 import ibis.expr.types as ir
 
+from onconode.analysis.cohort_definition import TreatmentCriteria
 from onconode.analysis.queries import Snapshot
 from onconode.model import codes as C
-
-if TYPE_CHECKING:
-    from onconode.analysis.cohort import TreatmentCriteria
 
 # Best response of a treatment: the first of these it reached (RECIST order).
 RESPONSE_RANK = {"CR": 0, "PR": 1, "SD": 2, "NON_CR_NON_PD": 3, "PD": 4, "CLINICAL_PROGRESSION": 5, "NE": 6, "ND": 7}
@@ -26,7 +22,7 @@ def _ci_equals(col: ir.StringValue, value: str) -> ir.BooleanValue:
     return col.lower() == value.lower()
 
 
-def matching_treatments(snap: Snapshot, c: "TreatmentCriteria") -> ir.Table:
+def matching_treatments(snap: Snapshot, c: TreatmentCriteria) -> ir.Table:
     """Treatment lines with a drug matching every given field (case-insensitive) and a
     line number in range."""
     t = snap.table("treatment")

@@ -14,14 +14,13 @@ from __future__ import annotations
 import logging
 import threading
 from typing import Any
+from onconode.analysis import alterations, cohort_memory, frequency_memory, summary, survival_data
 
 log = logging.getLogger(__name__)
 
 
 def warm(snap: Any) -> None:
     """Build every per-snapshot table of `snap` now."""
-    from onconode.analysis import alterations, cohort_memory, frequency_memory, summary, survival_data
-
     alterations.events(snap)
     alterations.drivers(snap)
     alterations.profiles(snap)

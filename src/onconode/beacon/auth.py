@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from onconode.analysis.beacon_rules import Requester
+from onconode.access.visas import decode_visa, dataset_url
 
 
 class BeaconAuthError(PermissionError):
@@ -21,8 +22,6 @@ class BeaconAuthError(PermissionError):
 
 
 def _claims(gov: Any, token: str, at: Any) -> dict[str, Any]:
-    from onconode.access.visas import decode_visa
-
     try:
         return decode_visa(gov, token, at)
     except Exception as exc:  # joserfc raises several error types; all mean "not valid here"
@@ -32,8 +31,6 @@ def _claims(gov: Any, token: str, at: Any) -> dict[str, Any]:
 
 def granted_datasets(gov: Any, token: str, at: Any) -> tuple[str, frozenset[str]]:
     """(subject, datasets) a visa or passport token grants."""
-    from onconode.access.visas import dataset_url
-
     visas: list[dict[str, Any]] = []
     claims: dict[str, Any] = {}
     for part in token.split(","):  # several visas may be sent comma-joined (JWTs hold no comma)

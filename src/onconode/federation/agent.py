@@ -46,6 +46,10 @@ from onconode.analysis.history import QueryHistory
 from onconode.federation import algorithms, harmonization, messages
 from onconode.federation.nodelog import LOG_FILE, NodeLog
 from onconode.federation.policy import NodePolicy
+from onconode.analysis import cohort as cohorts
+from onconode.store import Store
+from onconode.store.store import files_stamp, store_file
+from onconode.analysis.federated.data import FrameSnapshot, patient_frame, prepare
 
 POLL_TTL = dt.timedelta(seconds=60)
 RESULT_TTL = dt.timedelta(minutes=10)
@@ -112,9 +116,6 @@ class NodeAgent:
         return self._finish(ids, "done", partial=partial)
 
     def _compute(self, task: dict[str, Any]) -> dict[str, Any]:
-        from onconode.analysis import cohort as cohorts
-        from onconode.store import Store
-
         algo = algorithms.get(task["algorithm"], str(task["version"]))
         params, requester = task.get("params") or {}, str(task["requester"])
         rules = self.gate.rules
@@ -156,16 +157,12 @@ class NodeAgent:
 
     def _store_stamp(self) -> tuple:
         """Any write to the store, a withdrawal included, changes this; a stat, not a store open."""
-        from onconode.store.store import files_stamp, store_file
-
         return files_stamp(store_file(self.home))
 
     def _check_no_withdrawal(self, key: str) -> None:
         """Refuse (and forget the pinned table) if a patient withdrew since the run's first
         round here: the pinned table may hold them, and consent withdrawal takes effect at once.
         The store is opened to look only when its files changed since the pin was checked."""
-        from onconode.store import Store
-
         pinned = self._pinned[key]
         stamp = self._store_stamp()
         if stamp == pinned.stamp:
@@ -180,8 +177,6 @@ class NodeAgent:
 
     def _pin(self, key: str, snap: Any, params: dict[str, Any], withdrawn: frozenset[str], stamp: tuple) -> Any:
         """The run's patient table, detached from the store (which closes after this round)."""
-        from onconode.analysis.federated.data import FrameSnapshot, patient_frame
-
         frame = FrameSnapshot(patient_frame(snap, params))
         self._pinned[key] = _Pinned(frame, self.clock(), withdrawn, stamp)
         while len(self._pinned) > PIN_RUNS:
@@ -199,15 +194,11 @@ class NodeAgent:
     def warm_up(self) -> None:
         """Load the allowed algorithms and the store libraries before the first poll, so a
         task's time is spent computing it (imports take seconds; a round's deadline is for work)."""
-        import onconode.analysis.cohort  # noqa: F401
-        from onconode.store import Store
-
         with Store.open(self.home, read_only=True) as store:
             snap = store.snapshot(None)
             self.published = published_coverage(snap)
             # Loads the query backend (~1 s of imports) and builds the current version's
             # whole-store tables every task's patient table starts from (data.py).
-            from onconode.analysis.federated.data import prepare
 
             prepare(harmonization.harmonized(snap))
         for name, versions in self.policy.algorithms.items():

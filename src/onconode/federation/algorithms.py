@@ -12,6 +12,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
+from onconode.analysis.federated import get_algorithm
 from onconode.settings import Settings
 
 PLUGINS_ENV = "ONCONODE_FEDERATION_PLUGINS"
@@ -34,14 +35,9 @@ def _plugins() -> list[Any]:
 def get(name: str, version: str | None = None) -> Any:
     """The algorithm `name` (at `version`, when given), or UnknownAlgorithm."""
     try:
-        from onconode.analysis.federated import get_algorithm
-    except ImportError:
-        get_algorithm = None
-    if get_algorithm is not None:
-        try:
-            return get_algorithm(name, version)
-        except (KeyError, LookupError, ValueError):
-            pass
+        return get_algorithm(name, version)
+    except (KeyError, LookupError, ValueError):
+        pass
     for module in _plugins():
         algo = getattr(module, "ALGORITHMS", {}).get(name)
         if algo is not None and (version is None or str(algo.version) == str(version)):
@@ -51,13 +47,8 @@ def get(name: str, version: str | None = None) -> Any:
 
 
 def preload() -> None:
-    """Import every library algorithm and plugin (a process that will serve tasks calls this
-    at start, so no task waits for imports)."""
-    try:
-        from onconode.analysis.federated import load_all
-    except ImportError:
-        return
-    load_all()
+    """Import every plugin (a process that will serve tasks calls this at start, so no task
+    waits for imports; the library's algorithms are imported with this module)."""
     try:
         _plugins()
     except UnknownAlgorithm:

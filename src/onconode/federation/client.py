@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import ssl
 import time
 from typing import Any, Callable
@@ -62,3 +63,24 @@ class CoordinatorClient:
                 raise FederationClientError(f"run {run_id} still running after {timeout:g} s")
             if changes is None:  # a coordinator without long polls for runs
                 time.sleep(0.2)
+
+
+def render_run(view: dict[str, Any]) -> str:
+    """A run's state and result as the researcher reads it in a terminal (the CLI and the demo print it)."""
+    lines = [f"run {view['run']}: {view['status']} after {view['round']} round(s) — {view['algorithm']} {view['version']}"]
+    for n, s in view["nodes"].items():
+        lines.append(f"  {n:<6} {s['state']}" + (f"  ({s['reason']})" if s.get("reason") else ""))
+    if view.get("error"):
+        lines.append(f"error: {view['error']}")
+    result = view.get("result")
+    if result is not None:
+        lines.append(f"result (covers {', '.join(view['covers'])}):")
+        if result.get("terms"):  # a regression: one row per term
+            lines.append(f"  {result.get('family', '')} model of {result.get('outcome', '')}, N = {result.get('n')}")
+            lines.append(f"  {'term':<16}{'coef':>10}{'se':>10}{'p':>10}{'exp(coef)':>11}")
+            for t in result["terms"]:
+                e = f"{t['exp_coef']:>11.3f}" if "exp_coef" in t else ""
+                lines.append(f"  {t['term']:<16}{t['coef']:>10.4f}{t['se']:>10.4f}{t['p']:>10.4g}{e}")
+        else:
+            lines.append(json.dumps(result, indent=2))
+    return "\n".join(lines)

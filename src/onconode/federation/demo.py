@@ -25,6 +25,11 @@ import tomli_w
 from onconode.federation import demo_web, keys
 from onconode.federation.registry import token_hash
 from onconode.settings import CONFIG_FILE, update_file
+from onconode.store.purpose import mark_demo
+from onconode.store import Store
+from onconode.synth import load_cohort
+from onconode.federation.harmonization import localize
+from onconode.federation.client import CoordinatorClient, render_run
 
 NODES = {"NL": (101, "DOID"), "SE": (202, "ICD-10"), "ES": (303, "ICD-O-3")}
 ALGORITHMS = {"counts": ["1.0"], "frequency": ["1.0"], "contingency": ["1.0"], "glm": ["1.0"], "cox": ["1.0"], "km": ["1.0"]}
@@ -94,16 +99,10 @@ class LocalFederation:
 
 
 def _build_node(home: Path, seed: int, system: str, patients: int, median_variants: int) -> None:
-    from onconode.demo import DEMO_MARK
-    from onconode.store import Store
-    from onconode.synth import load_cohort
-
     with Store.init(home) as store:
-        store.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('purpose', ?)", [DEMO_MARK])
+        mark_demo(store)
         load_cohort(store, patients=patients, seed=seed, median_variants=median_variants, workers=1)
         if system != "DOID":
-            from onconode.federation.harmonization import localize
-
             localize(store, tumour_system=system, drug_names=system == "ICD-10")
 
 
@@ -134,7 +133,7 @@ def start(root: Path, port: int | None = None, ready_timeout: float = 180, web_p
     port = port or free_port()
     fed = LocalFederation(root, f"http://127.0.0.1:{port}", (root / "researcher-token.txt").read_text().strip())
     demo_web.write_portal_config(root / demo_web.PORTAL_NODE, fed.url)
-    cli = [sys.executable, "-m", "onconode.interfaces.cli.main"]
+    cli = [sys.executable, "-m", "onconode"]
     fed.procs["coordinator"] = subprocess.Popen(
         cli + ["--home", str(root), "federation", "coordinator", "--registry", str(root / "registry.toml"), "--key", str(root / "coordinator.key"),
                "--port", str(port)], stdout=open(root / "coordinator.log", "wb"), stderr=subprocess.STDOUT)
@@ -163,8 +162,6 @@ def start(root: Path, port: int | None = None, ready_timeout: float = 180, web_p
 
 
 def run_analysis(fed: LocalFederation) -> dict[str, Any]:
-    from onconode.federation.client import CoordinatorClient
-
     with CoordinatorClient(fed.url, token=fed.token) as c:
         run = c.submit({"collaboration": COLLABORATION, "dar": DAR, "algorithm": "glm", "params": BIOMARKER_RESPONSE})
         return c.follow(run["run"], timeout=600)
@@ -176,8 +173,6 @@ def run_demo(home: Path, patients: int, serve: bool, say: Callable[[str], None],
     biomarker-response analysis and a Beacon network query, print both and the portal URL;
     with `serve`, keep running until Ctrl-C. Every process started here is stopped on exit.
     Returns the run view, with the merged Beacon answer under "beacon"."""
-    from onconode.interfaces.cli.federation import render_run
-
     root = Path(home) / "federation-demo"
     if not (root / "registry.toml").exists():
         if root.exists() and any(root.iterdir()):

@@ -19,6 +19,8 @@ import httpx
 
 from onconode.beacon.network import query as network_query
 from onconode.settings import update_file
+from onconode.access import open_governance
+from onconode.access.demo_accounts import DEMO_PASSWORD, create_demo_accounts
 
 # A driver hotspot the synthetic cohorts plant (docs/synthetic-cohort.md): melanoma and
 # colorectal tumours carry BRAF V600E, so each node is likely, not certain, to hold it.
@@ -39,7 +41,7 @@ def write_portal_config(home: Path, coordinator_url: str) -> Path:
 
 def start_web(home: Path, port: int, log: Path) -> subprocess.Popen:
     """`onconode --home <node> serve --port P` on 127.0.0.1, its output in `log`."""
-    cmd = [sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(home), "serve", "--host", "127.0.0.1", "--port", str(port)]
+    cmd = [sys.executable, "-m", "onconode", "--home", str(home), "serve", "--host", "127.0.0.1", "--port", str(port)]
     return subprocess.Popen(cmd, stdout=open(log, "wb"), stderr=subprocess.STDOUT)
 
 
@@ -85,9 +87,6 @@ def render_beacon(answer: dict[str, Any], params: dict[str, str] | None = None) 
 def create_researcher_login(home: Path) -> str:
     """The researcher's demo account on the portal node (the other roles are not needed
     for the federation page); returns how the researcher logs in."""
-    from onconode.access import open_governance
-    from onconode.access.demo_accounts import DEMO_PASSWORD, create_demo_accounts
-
     with open_governance(home) as gov:
         (researcher,) = create_demo_accounts(gov, only=frozenset({RESEARCHER_EMAIL}))
     secret = researcher.totp_secret

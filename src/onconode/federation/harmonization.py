@@ -29,9 +29,13 @@ from typing import Any, Iterable
 
 import pandas as pd
 import pyarrow as pa
+import duckdb
+import ibis
 
 from onconode.analysis import doid
 from onconode.model import MODEL_VERSION
+from onconode.analysis.materialized import note_table_read
+from onconode.ingest.curation import default_drug_table
 
 TUMOUR_SYSTEMS = ("DOID", "ICD-10", "ICD-O-3")
 DRUG_SYSTEMS = ("harmonized", "names")
@@ -127,8 +131,6 @@ def _ensure_tables(con: Any) -> None:
 
 def coding_of(store: Any) -> Coding:
     """The node's code systems (the harmonized ones unless `localize` or the operator set others)."""
-    import duckdb
-
     try:  # a direct read: the catalogue query it replaces took ~20 ms of every task's first round
         rows = dict(store.con.execute("SELECT entity, system FROM local_coding").fetchall())
     except duckdb.CatalogException:
@@ -193,10 +195,6 @@ class HarmonizedSnapshot:
             {"treatment_drug"} if self.coding.drugs == "names" else set())
 
     def table(self, name: str) -> Any:
-        import ibis
-
-        from onconode.analysis.materialized import note_table_read
-
         note_table_read(name)
         t = self.snap.table(name)
         if name == "sample" and self.coding.tumour != "DOID":
@@ -218,8 +216,6 @@ class HarmonizedSnapshot:
 
 
 def _drug_frame(names: list[str]) -> pd.DataFrame:
-    from onconode.ingest.curation import default_drug_table
-
     rows = []
     for n in names:
         c = default_drug_table().lookup(n)
@@ -243,8 +239,6 @@ def coverage(snap: Any) -> dict[str, Any]:
         codes = snap.store.con.execute("SELECT DISTINCT code FROM local_code WHERE entity = 'sample'").fetchall()
         unmapped["tumour_codes"] = sorted(c for (c,) in codes if c not in tumour_map(coding.tumour))
     if coding.drugs == "names":
-        from onconode.ingest.curation import default_drug_table
-
         view = HarmonizedSnapshot(snap, coding)
         unmapped["drug_names"] = [n for n in view.local_drug_names() if default_drug_table().lookup(n) is None]
     return {"model_version": MODEL_VERSION, "tumour_codes": coding.tumour, "drug_codes": coding.drugs,

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import sys
 
+import pyarrow as pa
+
 
 class _NoPandas:
     """An import finder that reports pandas as missing (for the probe only)."""
@@ -26,8 +28,6 @@ class _NoPandas:
 def without_pandas_probe() -> None:
     if "pandas" in sys.modules:
         return
-    import pyarrow as pa
-
     finder = _NoPandas()
     sys.meta_path.insert(0, finder)
     try:

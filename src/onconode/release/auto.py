@@ -3,8 +3,8 @@ licence signature (`activated`), an approved extension (`extension_decided`, app
 an approved Clinical Request (`clinical_approved`).
 
 The seam is `onconode.access.listeners`: access announces committed events and this
-module, registered by the release interfaces (`register()`, called by the web API and
-the CLI), reacts, so access/ never depends on release/. The build runs right after the
+module's `on_committed`, registered by the composition root (`onconode.interfaces.root`)
+when the CLI or the server starts, reacts, so access/ never depends on release/. The build runs right after the
 command that triggered it, in the same process, from the node's store opened read-only,
 and publishes the release to the node's storage; its download contacts can list and
 download it at once. A build that cannot be made (no store, the freeze missing, no
@@ -28,15 +28,7 @@ from onconode.release import ReleaseError
 
 log = logging.getLogger(__name__)
 
-LISTENER = "onconode.release.auto:on_committed"
 OPTION = "auto_release"
-
-
-def register() -> None:
-    """Build releases automatically after the governance commands of this process."""
-    from onconode.access import listeners
-
-    listeners.register(LISTENER)
 
 
 def makes_releasable(event: Any) -> bool:
@@ -56,6 +48,7 @@ def on_committed(gov: Any, app: Any, events: list[Any]) -> None:
 
 
 def _record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built_by: str) -> None:
+    # lazy: the release builder loads DuckDB, pyarrow and fpdf (~1.5 s); every command wires this listener, few build
     from onconode.release.builder import BUILD_LOG
 
     private.append_text(Path(home) / BUILD_LOG,
@@ -65,6 +58,7 @@ def _record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built
 def build_and_publish(gov: Any, app_id: str, at: dt.datetime, built_by: str) -> Any:
     """Build and publish one release from the store in the governance home; returns the
     build, or None after recording why it could not be built."""
+    # lazy: the release builder loads DuckDB, pyarrow and fpdf (~1.5 s); every command wires this listener, few build
     from onconode.release.builder import build
     from onconode.release.storage import Storage
     from onconode.store import Store
@@ -88,6 +82,7 @@ REBUILD_AFTER = ("activated", "clinical_approved", "extension_decided")
 def pending(gov: Any, at: dt.datetime) -> list[str]:
     """Applications releasable at `at` with no release built since they last became
     releasable (never built, or activated / extension decided after the last build)."""
+    # lazy: the release builder loads DuckDB, pyarrow and fpdf (~1.5 s); every command wires this listener, few build
     from onconode.access.workflow import list_applications
     from onconode.release.builder import build_log
     from onconode.release.selection import RELEASABLE

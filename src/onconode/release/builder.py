@@ -31,11 +31,14 @@ from onconode.progress import Progress, silent
 from onconode.release import ReleaseError
 from onconode.release import snapshot, variant_text
 from onconode.release import writers as W
-from onconode.release.manifest import Digests, write_manifest
+from onconode.release.manifest import Digests, read_manifest, write_manifest
 from onconode.release.pseudonym import Pseudonymizer, release_key
 from onconode.release.readme import readme
 from onconode.release.selection import Selection, select
 from onconode.store.store import Store
+from onconode.access.licence import PUBLICATION_ACKNOWLEDGEMENT
+from onconode.access import audit
+from onconode.access.workflow import load
 
 RELEASES = "releases"
 BUILD_LOG = "release-builds.jsonl"
@@ -56,8 +59,6 @@ class Built:
 
 
 def _acknowledgement(gov: Any, app_id: str) -> str:
-    from onconode.access.dar import PUBLICATION_ACKNOWLEDGEMENT
-
     return PUBLICATION_ACKNOWLEDGEMENT.format(foundation=gov.foundation, dar=app_id)
 
 
@@ -293,9 +294,6 @@ def _swap_into_place(work: Path, dest: Path) -> None:
 def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | None = None,
           progress: Progress = silent, built_by: str = "") -> Built:
     """Build (or rebuild) the release of one application; refuses with ReleaseError."""
-    from onconode.access import audit
-    from onconode.access.workflow import load
-
     started = time.perf_counter()
     at = audit.utc(at)
     with gov.engine.connect() as conn:
@@ -351,8 +349,6 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
 
 def built_releases(home: Path) -> list[dict[str, Any]]:
     """The releases present on this node (complete ones only), oldest application first."""
-    from onconode.release.manifest import read_manifest
-
     root = releases_root(home)
     if not root.is_dir():
         return []

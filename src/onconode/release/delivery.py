@@ -24,6 +24,7 @@ from onconode.access.entitlements import can_download, log_access
 from onconode.access.workflow import Denied
 from onconode.release import ReleaseError
 from onconode.release.storage import Storage
+from onconode.access.identity import get_account
 
 LINK_SECONDS = 300
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -116,8 +117,6 @@ def read_chunks(storage: Storage, app_id: str, path: str, first: int, last: int,
 
 def downloads(gov: Any, app_id: str) -> list[dict[str, Any]]:
     """Who downloaded what, when (and refused attempts), from the audit trail."""
-    from onconode.access.identity import get_account
-
     with gov.engine.connect() as conn:
         events = audit.stream_events(conn, f"access:{app_id}")
         emails: dict[int, str] = {}

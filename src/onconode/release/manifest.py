@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from onconode.release import ReleaseError
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -85,8 +86,6 @@ def write_manifest(folder: Path, meta: dict[str, Any], digests: Mapping[Path, st
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
-    from onconode.release import ReleaseError
-
     path = Path(folder) / MANIFEST
     try:
         doc = json.loads(path.read_text())

@@ -19,6 +19,10 @@ from onconode.model import TABLES_BY_NAME
 from onconode.model.tables import GERMLINE_TABLES
 from onconode.release import ReleaseError
 from onconode.store.store import Store, StoreError, StoreSnapshot
+from onconode.access.clinical_request import hospital_patients
+from onconode.analysis import cohort as cohorts, saved
+from onconode.access.duo import Requester, Purpose, excluded_patients
+from onconode.access.organisations import get_organisation
 
 RELEASABLE = {"dar": {S.ACTIVE, S.EXTENSION}, "clinical": {S.APPROVED, S.ACTIVE}}
 
@@ -87,8 +91,6 @@ def _ids(store: Store, table: str, column: str, version: int) -> set[str]:
 def _cohort(store: Store, app: Application, freeze: str, version: int) -> tuple[set[str], set[str] | None, str | None]:
     """Patients (and samples, if the cohort is sample-level) before consent and withdrawal."""
     if app.kind == "clinical":
-        from onconode.access.clinical_request import hospital_patients
-
         hospital = app.form.get("hospital_code")
         if not hospital:
             raise ReleaseError(f"{app.id} has no hospital; a Clinical Request releases only its hospital's patients")
@@ -96,9 +98,6 @@ def _cohort(store: Store, app: Application, freeze: str, version: int) -> tuple[
         return set(app.form.get("patients") or ()) & own, None, hospital
     cohort_id = app.form.get("cohort")
     if cohort_id:
-        from onconode.analysis import cohort as cohorts
-        from onconode.analysis import saved
-
         definition = saved.load(store, cohort_id).definition
         c = cohorts.evaluate(StoreSnapshot(store, version, freeze), definition)
         return set(c.patient_ids), set(c.sample_ids), None
@@ -110,9 +109,6 @@ def _cohort(store: Store, app: Application, freeze: str, version: int) -> tuple[
 
 
 def _requester(gov: Any, app: Application) -> Any:
-    from onconode.access.duo import Requester
-    from onconode.access.organisations import get_organisation
-
     if app.kind == "clinical" or not app.form.get("licensee"):
         return Requester(non_profit=True, country="", term_end=app.term_end.date() if app.term_end else None, ethics_approval=True)
     with gov.engine.connect() as conn:
@@ -123,8 +119,6 @@ def _requester(gov: Any, app: Application) -> Any:
 
 def select(store: Store, gov: Any, app: Application, at: dt.datetime) -> Selection:
     """The release of `app` as of `at`, or ReleaseError saying why there can be none."""
-    from onconode.access.duo import Purpose, excluded_patients
-
     state = app.state_at(at)
     if state not in RELEASABLE.get(app.kind, set()):
         need = " or ".join(sorted(RELEASABLE.get(app.kind, set())))

@@ -12,6 +12,7 @@ from onconode.access.workflow import Denied
 from onconode.release.builder import built_releases
 from onconode.release.delivery import LINK_SECONDS, listing, make_link
 from onconode.release.storage import Storage
+from onconode.access.entitlements import can_download
 
 BUILDERS = (Role.ACCESS_OFFICE, Role.DATA_MANAGER)
 
@@ -22,8 +23,6 @@ def storage_of(node: Any) -> Storage:
 
 def my_releases(node: Any, account: Account) -> list[dict[str, Any]]:
     """Built releases this account may download at this moment."""
-    from onconode.access.entitlements import can_download
-
     out = []
     for m in built_releases(node.home):
         if can_download(node.gov, account.id, m["application"], node.now()):

@@ -20,6 +20,7 @@ from onconode import private
 from onconode.release import ReleaseError
 from onconode.release.manifest import FORMAT, MANIFEST, files_of
 from onconode.settings import Settings
+from onconode.release.builder import releases_root
 
 
 @dataclass
@@ -37,8 +38,6 @@ class Storage:
         """The node's configured storage, or its local `releases/` folder."""
         conf = Settings.load(home).release
         if not conf.storage:
-            from onconode.release.builder import releases_root
-
             return cls.from_url(str(releases_root(home)))
         return cls.from_url(conf.storage, **conf.storage_options)
 

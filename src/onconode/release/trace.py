@@ -8,6 +8,7 @@ from __future__ import annotations
 import gzip
 from dataclasses import dataclass, field
 from pathlib import Path
+import pyarrow.parquet as pq
 
 from onconode.release import ReleaseError
 from onconode.release.pseudonym import Pseudonymizer, known_keys, pseudonyms_in
@@ -18,8 +19,6 @@ def file_text(path: Path) -> str:
     """The text of a release file, whatever its format."""
     raw = Path(path).read_bytes()
     if raw[:4] == b"PAR1":
-        import pyarrow.parquet as pq
-
         table = pq.read_table(path)
         return "\n".join(str(v) for col in table.columns if str(col.type) in ("string", "large_string") for v in col.to_pylist())
     if raw[:2] == b"\x1f\x8b":

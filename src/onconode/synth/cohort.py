@@ -15,6 +15,7 @@ import numpy as np
 
 from onconode.synth import effects as E
 from onconode.synth.tumours import HOTSPOTS, TUMOURS, TumourType
+from onconode.ingest.curation import default_drug_table
 
 DATASET_ID = "HMF-SYNTH"
 HOSPITALS = tuple(f"HOSP{i:02d}" for i in range(1, 13))
@@ -248,7 +249,6 @@ def _treatments(r: np.random.Generator, t: TumourType, pid: str, p: SampleParams
             regimens.append(_weighted(r, [x for x, _ in line], [w for _, w in line]))
     regimens = regimens[: 1 + int(r.integers(1, 4))]
     order = r.permutation(len(regimens)) if r.random() < 0.3 else np.arange(len(regimens))
-    from onconode.ingest.curation import default_drug_table
 
     drugs = default_drug_table()
     rows, responses = [], []

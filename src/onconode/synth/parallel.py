@@ -25,6 +25,8 @@ import pyarrow as pa
 
 from onconode.synth.cohort import SampleParams
 from onconode.synth.genome import SMALL_TABLES, sample_tables, scaled_count
+from onconode.synth.copynumber import panel
+from onconode.synth.reference import layout
 
 CHUNK_ROWS = 400_000
 SERIAL_BELOW_ROWS = 2_000_000   # smaller cohorts: starting workers costs more than it saves
@@ -75,9 +77,6 @@ def _work(seed: int, params: Sequence[SampleParams], median_variants: int | None
 
 def _warm() -> None:
     """Load the reference once per worker, before its first chunk."""
-    from onconode.synth.copynumber import panel
-    from onconode.synth.reference import layout
-
     layout()
     panel()
 

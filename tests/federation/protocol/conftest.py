@@ -120,7 +120,7 @@ class Federation:
 
     def start_node(self, name: str) -> None:
         url = self.proxy_url if name == "NL" else self.url
-        args = [sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(self.homes[name]), "federation", "node",
+        args = [sys.executable, "-m", "onconode", "--home", str(self.homes[name]), "federation", "node",
                 "--coordinator", url, "--wait", "5"] + (["--cafile", str(self.cafile)] if name != "NL" else [])
         log_path = self.root / f"{name}.log"
         start = log_path.stat().st_size if log_path.exists() else 0
@@ -221,7 +221,7 @@ def federation(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Federation]
         "DAR-2": {"requester": "bob@uni.example", "token_sha256": token_hash(OTHER_TOKEN), "collaborations": ["eucancan"]}})
     port = free_port()
     url = f"https://127.0.0.1:{port}"
-    coord = subprocess.Popen([sys.executable, "-m", "onconode.interfaces.cli.main", "--home", str(root), "federation", "coordinator", "--registry", str(registry),
+    coord = subprocess.Popen([sys.executable, "-m", "onconode", "--home", str(root), "federation", "coordinator", "--registry", str(registry),
                               "--key", str(root / "coordinator.key"), "--port", str(port), "--tls-cert", str(cert),
                               "--tls-key", str(cert_key)], stdout=open(root / "coordinator.log", "wb"),
                              stderr=subprocess.STDOUT, env=_env())

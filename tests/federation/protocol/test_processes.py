@@ -62,7 +62,7 @@ def test_an_iterative_glm_runs_rounds_and_equals_statsmodels_on_the_pooled_data(
 
 
 def test_the_researcher_command_runs_an_analysis_and_prints_the_combined_result(federation: Federation) -> None:
-    out = subprocess.run([sys.executable, "-m", "onconode.interfaces.cli.main", "federation", "run", "--coordinator", federation.url,
+    out = subprocess.run([sys.executable, "-m", "onconode", "federation", "run", "--coordinator", federation.url,
                           "--cafile", str(federation.cafile), "-c", "eucancan", "--algorithm", "counts", "--nodes", "NL,SE",
                           "--cohort", json.dumps({"op": "sex", "values": ["male"]}), "--params", '{"by": ["msi_status"]}',
                           "--dar", "DAR-1", "--token", "token-of-dar-1", "--json"], capture_output=True, text=True, timeout=120)
@@ -74,7 +74,7 @@ def test_the_researcher_command_runs_an_analysis_and_prints_the_combined_result(
 
 
 def test_a_wrong_token_is_refused_by_the_coordinator_before_any_node_sees_a_task(federation: Federation) -> None:
-    out = subprocess.run([sys.executable, "-m", "onconode.interfaces.cli.main", "federation", "run", "--coordinator", federation.url,
+    out = subprocess.run([sys.executable, "-m", "onconode", "federation", "run", "--coordinator", federation.url,
                           "--cafile", str(federation.cafile), "-c", "eucancan", "--algorithm", "counts",
                           "--dar", "DAR-1", "--token", "guessed"], capture_output=True, text=True, timeout=120)
     assert out.returncode == 1

@@ -3,12 +3,8 @@ result equals the analysis of the pooled data (see base.py for the contract)."""
 
 from __future__ import annotations
 
-from onconode.analysis.federated.base import (ALGORITHMS, Algorithm, FederatedError, analysed_patients, get_algorithm,
-                                              run_local)
+from onconode.analysis.federated.base import ALGORITHMS, Algorithm, FederatedError
+from onconode.analysis.federated.library import analysed_patients, get_algorithm, run_local
 
-__all__ = ["ALGORITHMS", "Algorithm", "FederatedError", "analysed_patients", "get_algorithm", "run_local", "load_all"]
+__all__ = ["ALGORITHMS", "Algorithm", "FederatedError", "analysed_patients", "get_algorithm", "run_local"]
 
-
-def load_all() -> None:
-    """Import every algorithm module so each registers itself."""
-    from onconode.analysis.federated import contingency, counts, cox, glm, km  # noqa: F401

@@ -16,6 +16,7 @@ from onconode.analysis import cohort as cohorts
 from onconode.analysis.disclosure import DisclosureRefused, Rules
 from onconode.analysis.federated.base import FederatedError, register
 from onconode.analysis.federated.data import CATEGORICAL, check_variables, patient_frame
+from onconode.analysis.frequency import FREQUENCY_KINDS, alteration_frequency
 
 
 def _combine_cells(partials: dict[str, dict], key: str) -> dict[str, Any]:
@@ -70,8 +71,6 @@ class Frequency:
     version = "1.0"
 
     def start(self, params: dict) -> dict:
-        from onconode.analysis.frequency import FREQUENCY_KINDS
-
         bad = [k for k in params.get("kinds") or [] if k not in FREQUENCY_KINDS]
         if bad:
             raise FederatedError(f"parameter 'kinds': {bad} not among {', '.join(FREQUENCY_KINDS)}")
@@ -83,8 +82,6 @@ class Frequency:
         return {"cohort": cohorts.evaluate(snap, params.get("cohort") or {"op": "all"}).patient_ids}
 
     def partial(self, snap: Any, params: dict, state: dict, rules: Rules) -> dict:
-        from onconode.analysis.frequency import FREQUENCY_KINDS, alteration_frequency
-
         try:
             cohort = cohorts.evaluate(snap, params.get("cohort") or {"op": "all"})
         except cohorts.CohortError as exc:

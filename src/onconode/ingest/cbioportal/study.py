@@ -25,6 +25,7 @@ from onconode.ingest.values import to_arrow
 from onconode.model import TABLES_BY_NAME
 from onconode.progress import Progress, silent
 from onconode.store import Store
+from onconode.ingest.maf import load_maf
 
 SOURCE = "cbioportal"
 
@@ -164,8 +165,6 @@ def ingest_cbioportal(store: Store, path: Path, *, dataset: str | None = None, p
         data: dict[str, set[str]] = {}
         mutations = manifest.of_kind("mutations")
         if mutations:
-            from onconode.ingest.maf import load_maf
-
             data["mutations"] = set()
             for meta in mutations:
                 loaded = load_maf(tx, meta.data_path, ref_genome=manifest.ref_genome, problems=problems,

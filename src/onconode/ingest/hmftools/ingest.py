@@ -19,6 +19,7 @@ from onconode.ingest.values import to_arrow
 from onconode.model import TABLES_BY_NAME
 from onconode.progress import Progress, silent
 from onconode.store import Store
+from onconode.ingest.vcf import load_somatic_vcf
 
 SOURCE = "hmftools"
 VCF_KINDS = ("purple_somatic_vcf", "purple_sv_vcf")
@@ -141,8 +142,6 @@ def ingest_hmftools(
         variants = 0
         for s in samples:
             if s.somatic_vcf is not None:
-                from onconode.ingest.vcf import load_somatic_vcf
-
                 load = load_somatic_vcf(
                     tx, s.somatic_vcf, sample_id=s.sample_id, tumor=s.tumor_column,
                     ref_genome=s.ref_genome, problems=problems, progress=progress,

@@ -16,6 +16,7 @@ from onconode.ingest.hmftools.discover import SampleFiles
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import open_text
 from onconode.progress import Progress, silent
+from onconode.ingest.genes import is_known_gene
 
 Row = dict[str, Any]
 # sample_gene_panel has no hmftools source: a whole genome has no panel, so (re-)ingesting
@@ -182,10 +183,6 @@ def _check_genes(data: SampleData, problems: Problems) -> None:
     every Ensembl gene, non-coding ones included, which the protein-coding reference
     rightly does not hold.
     """
-    try:
-        from onconode.ingest.genes import is_known_gene
-    except ImportError:  # the gene reference is optional
-        return
     checks = (
         ("driver", ("gene",), data.files.get("linx_driver_catalog") or data.files.get("purple_driver_somatic")),
         ("fusion", ("five_prime_gene", "three_prime_gene"), data.files.get("linx_fusion")),

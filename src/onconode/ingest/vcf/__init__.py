@@ -11,6 +11,7 @@ __all__ = ["VcfLoad", "ingest_vcf", "load_somatic_vcf"]
 
 def __getattr__(name: str) -> Any:
     if name in __all__:
+        # lazy: load.py imports pyarrow, DuckDB and cyvcf2 (1.4 s cold); `body` starts inflating first
         from onconode.ingest.vcf import load
 
         return getattr(load, name)

@@ -9,9 +9,20 @@ from typing import Optional
 
 import typer
 
-access_app = typer.Typer(no_args_is_help=True, help="Data-access governance: accounts, applications, deadlines, register.")
-audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail of governance events.")
-secrets_app = typer.Typer(no_args_is_help=True, help="The at-rest key that encrypts TOTP secrets and private keys.")
+from onconode.access import anchors, identity, open_governance
+from onconode.access.db import GovernanceError
+from onconode.access.deadlines import deadline_report, run_deadlines
+from onconode.access.demo_accounts import demo_totp_code
+from onconode.access.organisations import add_organisation
+from onconode.access.register import public_register
+from onconode.access.rotation import rotate
+from onconode.access.secretbox import SecretsError
+from onconode.access.workflow import list_applications
+from onconode.interfaces.cli.common import CHECK_FAILED, fail, state
+
+access_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
+audit_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
+secrets_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
 user_app = typer.Typer(no_args_is_help=True, help="Accounts and roles.")
 org_app = typer.Typer(no_args_is_help=True, help="Organisations (licensees, hospitals).")
 dar_app = typer.Typer(no_args_is_help=True, help="Data Access Requests.")
@@ -21,29 +32,20 @@ access_app.add_typer(dar_app, name="dar")
 
 
 def _gov():
-    from onconode.access import open_governance
-    from onconode.interfaces.cli.main import state
-
     return open_governance(state.home)
 
 
-def _fail(message: str) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(1)
 
 
 @org_app.command("add")
 def org_add(org_id: str, name: str = typer.Option(..., "--name"), country: str = typer.Option(..., "--country"),
             sector: str = typer.Option("non-profit", "--sector", help="non-profit or commercial")) -> None:
     """Add an organisation; its country decides the EEA / non-EEA licence."""
-    from onconode.access.db import GovernanceError
-    from onconode.access.organisations import add_organisation
-
     with _gov() as gov:
         try:
             org = add_organisation(gov, org_id, name, country, sector)
         except GovernanceError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     typer.echo(org.board_summary())
 
 
@@ -53,27 +55,22 @@ def user_add(email: str, name: str = typer.Option(..., "--name"), surname: str =
              organisation: Optional[str] = typer.Option(None, "--org"), hospital: Optional[str] = typer.Option(None, "--hospital"),
              password: str = typer.Option(..., "--password", prompt=True, hide_input=True, confirmation_prompt=True)) -> None:
     """Create an account (staff and board roles must then enrol MFA)."""
-    from onconode.access import identity
-    from onconode.access.db import GovernanceError
-
     with _gov() as gov:
         try:
             acc = identity.register(gov, email, name, surname, password, roles=tuple(role), organisation_id=organisation, hospital_code=hospital)
         except (GovernanceError, ValueError) as exc:
-            _fail(str(exc))
+            fail(str(exc))
     typer.echo(f"account {acc.id} {acc.email} roles: {', '.join(sorted(r.value for r in acc.roles)) or 'none'}")
 
 
 @user_app.command("mfa")
 def user_mfa(email: str, qr: Optional[str] = typer.Option(None, "--qr", help="Write the enrolment QR code (SVG) here.")) -> None:
     """Start TOTP enrolment; confirm with `access user mfa-confirm EMAIL CODE`."""
-    from onconode.access import identity
-
     with _gov() as gov:
         with gov.engine.connect() as conn:
             acc = identity.find_account(conn, email)
         if acc is None:
-            _fail(f"no account {email}")
+            fail(f"no account {email}")
         enrol = identity.begin_mfa_enrolment(gov, acc.id)
     if qr:
         with open(qr, "w", encoding="utf-8") as fh:
@@ -84,40 +81,32 @@ def user_mfa(email: str, qr: Optional[str] = typer.Option(None, "--qr", help="Wr
 @user_app.command("mfa-confirm")
 def user_mfa_confirm(email: str, code: str) -> None:
     """Turn MFA on with the first code; prints the recovery codes once."""
-    from onconode.access import identity
-    from onconode.access.db import GovernanceError
-
     with _gov() as gov:
         with gov.engine.connect() as conn:
             acc = identity.find_account(conn, email)
         if acc is None:
-            _fail(f"no account {email}")
+            fail(f"no account {email}")
         try:
             codes = identity.confirm_mfa(gov, acc.id, code)
         except GovernanceError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     typer.echo("MFA enabled. Recovery codes (store them safely; shown only now):\n" + "\n".join(codes))
 
 
 @user_app.command("totp")
 def user_totp(email: str) -> None:
     """Print a DEMO account's current authenticator code (refused on a real node)."""
-    from onconode.access.db import GovernanceError
-    from onconode.access.demo_accounts import demo_totp_code
-
     with _gov() as gov:
         try:
             code = demo_totp_code(gov, email)
         except GovernanceError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     typer.echo(code)
 
 
 @dar_app.command("list")
 def dar_list(as_json: bool = typer.Option(False, "--json")) -> None:
     """Applications with their state."""
-    from onconode.access.workflow import list_applications
-
     with _gov() as gov:
         apps = list_applications(gov)
     rows = [{"id": a.id, "kind": a.kind, "state": a.state, "title": a.form.get("title", "")} for a in apps]
@@ -130,8 +119,6 @@ def dar_list(as_json: bool = typer.Option(False, "--json")) -> None:
 @access_app.command("deadlines")
 def deadlines(run: bool = typer.Option(False, "--run", help="Also send due reminders and expire ended terms.")) -> None:
     """Decision deadlines, Clinical Request targets and term ends; overdue first flagged."""
-    from onconode.access.deadlines import deadline_report, run_deadlines
-
     with _gov() as gov:
         done = run_deadlines(gov) if run else []
         rows = deadline_report(gov)
@@ -144,8 +131,6 @@ def deadlines(run: bool = typer.Option(False, "--run", help="Also send due remin
 @access_app.command("register")
 def register_cmd() -> None:
     """The public register of approved DARs as JSON."""
-    from onconode.access.register import public_register
-
     with _gov() as gov:
         sys.stdout.write(json.dumps(public_register(gov), indent=2) + "\n")
 
@@ -164,57 +149,44 @@ def audit_verify(
 ) -> None:
     """Re-compute the hash chain and check it against the node's signed checkpoints and your
     anchors; exit 3 if any event was edited, deleted, reordered, cut from the end or re-chained."""
-    from onconode.access import anchors
-
     with _gov() as gov:
         with gov.engine.connect() as conn:
             try:
                 v = anchors.verify(conn, gov.home, anchor, expect_head, audit_key)
             except anchors.AnchorError as exc:
-                _fail(str(exc))
+                fail(str(exc))
     if v.ok:
         typer.echo(f"audit trail intact: {v.events} events, head {v.head}, {v.anchors_checked} anchor(s) hold")
         return
-    for p in v.problems:
-        typer.echo(p, err=True)
-    typer.echo(f"audit trail BROKEN: {len(v.problems)} problem(s) in {v.events} events", err=True)
-    raise typer.Exit(3)
+    fail(f"audit trail BROKEN: {len(v.problems)} problem(s) in {v.events} events:\n" + "\n".join(v.problems), CHECK_FAILED)
 
 
 @audit_app.command("head")
 def audit_head() -> None:
     """Sign a checkpoint of the current head, append it to the node's checkpoint log and print
     it as one JSON line: save that line outside the node and pass the file to `verify --anchor`."""
-    from onconode.access import anchors
-    from onconode.access.secretbox import SecretsError
-
     with _gov() as gov:
         with gov.engine.connect() as conn:
             try:
                 cp = anchors.write(gov.home, conn)
             except SecretsError as exc:
-                _fail(str(exc))
+                fail(str(exc))
     typer.echo(cp.line())
 
 
 @audit_app.command("key")
 def audit_key() -> None:
     """Print the audit public key that signs checkpoints (record it once, outside the node)."""
-    from onconode.access import anchors
-    from onconode.access.secretbox import SecretsError
-
     with _gov() as gov:
         try:
             typer.echo(anchors.public_key(gov.home))
         except SecretsError as exc:
-            _fail(str(exc))
+            fail(str(exc))
 
 
 @audit_app.command("checkpoints")
 def audit_checkpoints() -> None:
     """Print the node's checkpoint log (one signed JSON line per checkpoint)."""
-    from onconode.access import anchors
-
     with _gov() as gov:
         for cp in anchors.read(anchors.log_path(gov.home)):
             typer.echo(cp.line())
@@ -225,13 +197,10 @@ def secrets_rotate(key_file: list[Path] = typer.Option([], "--key-file", help="A
                                                        "(e.g. the coordinator's) to re-encrypt too (repeatable).")) -> None:
     """Re-encrypt every TOTP secret and private key of the node under a new at-rest key
     (also seals any still stored in plaintext by an older version)."""
-    from onconode.access.db import GovernanceError
-    from onconode.access.rotation import rotate
-
     with _gov() as gov:
         try:
             r = rotate(gov, key_file)
         except GovernanceError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     typer.echo(f"new at-rest key in {r.key_file}: {r.values} database secret(s) and {len(r.files)} key file(s) re-encrypted; "
                "back the key file up now, apart from the database")

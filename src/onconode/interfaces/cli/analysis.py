@@ -16,9 +16,18 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 import typer
+from rich.table import Table
 
-cohort_app = typer.Typer(no_args_is_help=True, help="Saved cohorts: a name and a shareable id for a cohort definition.")
-analyse_app = typer.Typer(no_args_is_help=True, help="Analyses of cohorts (disclosure-controlled, like the portal).")
+from onconode.analysis import cohort, saved, service
+from onconode.analysis.catalogue import choose_freeze
+from onconode.analysis.cohort import CohortError
+from onconode.analysis.disclosure import DisclosureRefused, Gate
+from onconode.analysis.result_tables import cell_text, tables
+from onconode.interfaces.cli.common import INVALID, fail, open_store, out, state
+from onconode.store import StoreError
+
+cohort_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
+analyse_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
 
 COHORT_HELP = "A cohort: a JSON file, inline JSON ('{\"op\": \"all\"}'), or a saved cohort id."
 FREEZE = typer.Option(None, "--freeze", help="Data freeze (default: a saved cohort's freeze, else the newest).")
@@ -29,32 +38,26 @@ def cli_user() -> str:
     return f"cli:{getpass.getuser()}"
 
 
-def _fail(message: str, code: int = 1) -> None:
-    from onconode.interfaces.cli.main import fail
-
-    fail(message, code)
 
 
 def _read_cohort(store: Any, text: str, where: str) -> tuple[dict[str, Any], str | None]:
     """A cohort argument as (definition, freeze of the saved cohort or None)."""
-    from onconode.analysis import cohort, saved
-
     if saved.COHORT_ID.match(text) and not Path(text).exists():
         try:
             kept = saved.load(store, text)
         except saved.CohortNotFound as exc:
-            _fail(f"{where}: {exc}", 2)
+            fail(f"{where}: {exc}", INVALID)
         return kept.definition, kept.freeze
     try:
         raw = json.loads(text) if text.lstrip().startswith("{") else json.loads(Path(text).read_text(encoding="utf-8"))
     except FileNotFoundError:
-        _fail(f"{where}: {text} is neither a file, inline JSON nor a saved cohort id (see `onconode cohort list`)", 2)
+        fail(f"{where}: {text} is neither a file, inline JSON nor a saved cohort id (see `onconode cohort list`)", INVALID)
     except json.JSONDecodeError as exc:
-        _fail(f"{where}: {text} is not valid JSON ({exc})", 2)
+        fail(f"{where}: {text} is not valid JSON ({exc})", INVALID)
     try:
         cohort.parse(raw)
     except cohort.CohortError as exc:
-        _fail(f"{where}: {exc}", 2)
+        fail(f"{where}: {exc}", INVALID)
     return raw, None
 
 
@@ -63,7 +66,7 @@ def _groups(store: Any, specs: list[str]) -> tuple[dict[str, dict[str, Any]], li
     for spec in specs:
         name, sep, value = spec.partition("=")
         if not sep or not name.strip():
-            _fail(f"--group {spec!r}: write NAME=COHORT, e.g. --group 'MSI={{\"op\": \"msi\", \"status\": [\"MSI\"]}}'", 2)
+            fail(f"--group {spec!r}: write NAME=COHORT, e.g. --group 'MSI={{\"op\": \"msi\", \"status\": [\"MSI\"]}}'", INVALID)
         out[name.strip()], f = _read_cohort(store, value, f"group {name.strip()}")
         freezes.append(f)
     return out, freezes
@@ -71,8 +74,6 @@ def _groups(store: Any, specs: list[str]) -> tuple[dict[str, dict[str, Any]], li
 
 @contextmanager
 def _store() -> Iterator[Any]:
-    from onconode.interfaces.cli.main import open_store
-
     with open_store(read_only=True) as store:
         yield store
 
@@ -80,32 +81,20 @@ def _store() -> Iterator[Any]:
 def _run(store: Any, freeze: Optional[str], saved_on: list[str | None],
          compute: Callable[[Any, str, Any], dict[str, Any]]) -> dict[str, Any]:
     """Evaluate on the chosen freeze through the gate; domain refusals become clear errors."""
-    from onconode.analysis.catalogue import choose_freeze
-    from onconode.analysis.cohort import CohortError
-    from onconode.analysis.disclosure import DisclosureRefused, Gate
-    from onconode.store import StoreError
-
-    from onconode.interfaces.cli.main import state
-
     try:
         snap = store.snapshot(choose_freeze(store, freeze, saved_on))
         result = compute(Gate.for_home(state.home), cli_user(), snap)
     except DisclosureRefused as exc:
-        _fail(f"refused by disclosure control: {exc}")
+        fail(f"refused by disclosure control: {exc}")
     except StoreError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     except (CohortError, ValueError) as exc:
-        _fail(str(exc), 2)
+        fail(str(exc), INVALID)
     result.update(freeze=snap.freeze, version=snap.version)
     return result
 
 
 def _show(result: dict[str, Any], as_json: bool) -> None:
-    from rich.table import Table
-
-    from onconode.analysis.result_tables import cell_text, tables
-    from onconode.interfaces.cli.main import out
-
     if as_json:
         typer.echo(json.dumps(result, indent=2, default=str))
         return
@@ -130,29 +119,23 @@ def _show(result: dict[str, Any], as_json: bool) -> None:
 @cohort_app.command("save")
 def cohort_save(name: str, cohort: str = typer.Argument(..., help=COHORT_HELP), freeze: Optional[str] = FREEZE) -> None:
     """Save a cohort definition under a name, pinned to a freeze; prints its id."""
-    from onconode.analysis import saved
-    from onconode.analysis.catalogue import choose_freeze
-    from onconode.store import StoreError
-
     with _store() as store:
         definition, _ = _read_cohort(store, cohort, "cohort")
         try:
             kept = saved.save(store, name, definition, created_by=cli_user(), freeze=choose_freeze(store, freeze))
         except StoreError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     typer.echo(kept.cohort_id)
 
 
 @cohort_app.command("show")
 def cohort_show(cohort_id: str, as_json: bool = AS_JSON) -> None:
     """A saved cohort: name, freeze, who saved it, definition."""
-    from onconode.analysis import saved
-
     with _store() as store:
         try:
             kept = saved.load(store, cohort_id)
         except saved.CohortNotFound as exc:
-            _fail(str(exc))
+            fail(str(exc))
     if as_json:
         typer.echo(json.dumps(kept.to_json(), indent=2))
         return
@@ -164,11 +147,6 @@ def cohort_show(cohort_id: str, as_json: bool = AS_JSON) -> None:
 def cohort_list(everyone: bool = typer.Option(False, "--all", help="Every saved cohort on the node, not only yours."),
                 as_json: bool = AS_JSON) -> None:
     """Saved cohorts (yours, i.e. saved from the CLI as this OS user, unless --all)."""
-    from rich.table import Table
-
-    from onconode.analysis import saved
-    from onconode.interfaces.cli.main import out
-
     with _store() as store:
         found = saved.list_cohorts(store, None if everyone else cli_user())
     if as_json:
@@ -184,8 +162,6 @@ def cohort_list(everyone: bool = typer.Option(False, "--all", help="Every saved 
 @analyse_app.command("count")
 def count(cohort: str = typer.Argument(..., help=COHORT_HELP), freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
     """Patients and samples in a cohort."""
-    from onconode.analysis import service
-
     with _store() as store:
         d, f = _read_cohort(store, cohort, "cohort")
         _show(_run(store, freeze, [f], lambda g, u, s: service.count(g, u, s, d)), as_json)
@@ -194,8 +170,6 @@ def count(cohort: str = typer.Argument(..., help=COHORT_HELP), freeze: Optional[
 @analyse_app.command("summary")
 def summary(cohort: str = typer.Argument(..., help=COHORT_HELP), freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
     """Tumour types, sex, age groups, biopsy sites; TMB, purity and ploidy distributions."""
-    from onconode.analysis import service
-
     with _store() as store:
         d, f = _read_cohort(store, cohort, "cohort")
         _show(_run(store, freeze, [f], lambda g, u, s: service.summary(g, u, s, d)), as_json)
@@ -213,8 +187,6 @@ def frequency(cohort: str = typer.Argument(..., help=COHORT_HELP),
               all_mutations: bool = ALL_MUTATIONS, include_failed_qc: bool = INCLUDE_FAILED_QC,
               freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
     """Alteration frequency per gene and kind: altered / profiled samples."""
-    from onconode.analysis import service
-
     with _store() as store:
         d, f = _read_cohort(store, cohort, "cohort")
         _show(_run(store, freeze, [f], lambda g, u, s: service.frequency(
@@ -228,8 +200,6 @@ def oncoprint(cohort: str = typer.Argument(..., help=COHORT_HELP),
               all_mutations: bool = ALL_MUTATIONS, include_failed_qc: bool = INCLUDE_FAILED_QC,
               freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
     """OncoPrint of a gene list: alteration patterns and how many samples show each."""
-    from onconode.analysis import service
-
     with _store() as store:
         d, f = _read_cohort(store, cohort, "cohort")
         _show(_run(store, freeze, [f], lambda g, u, s: service.oncoprint(g, u, s, d, gene, all_mutations, include_failed_qc)), as_json)
@@ -244,8 +214,6 @@ def compare(group: list[str] = GROUP, gene: list[str] = typer.Option([], "--gene
             all_mutations: bool = ALL_MUTATIONS, include_failed_qc: bool = INCLUDE_FAILED_QC,
             freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
     """Compare groups: enriched alterations (Fisher / chi-squared with BH q-values) and clinical attributes."""
-    from onconode.analysis import service
-
     with _store() as store:
         groups, fs = _groups(store, group)
         _show(_run(store, freeze, fs, lambda g, u, s: service.compare(
@@ -270,11 +238,9 @@ def response(cohort: str = typer.Argument(..., help=COHORT_HELP),
              covariate: list[str] = typer.Option([], "--covariate", help="tumour_type, age or purity (repeat; default all three)."),
              freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
     """Biomarker vs treatment response: response table, ORR, Fisher, odds ratio, logistic regression."""
-    from onconode.analysis import service
-
     treatment = _treatment(drug, drug_type, mechanism)
     if treatment is None:
-        _fail("say which treatment: --drug, --drug-type and/or --mechanism", 2)
+        fail("say which treatment: --drug, --drug-type and/or --mechanism", INVALID)
     with _store() as store:
         d, f = _read_cohort(store, cohort, "cohort")
         b, fb = _read_cohort(store, biomarker, "biomarker")
@@ -292,8 +258,6 @@ def survival(group: list[str] = GROUP,
                                                   help="OS from diagnosis with delayed entry at biopsy (default), or from the biopsy."),
              freeze: Optional[str] = FREEZE, as_json: bool = AS_JSON) -> None:
     """Kaplan-Meier per group, log-rank test, Cox model (times in days)."""
-    from onconode.analysis import service
-
     with _store() as store:
         groups, fs = _groups(store, group)
         _show(_run(store, freeze, fs, lambda g, u, s: service.survival(

@@ -9,8 +9,15 @@ from typing import Optional
 import typer
 from rich.console import Console
 from rich.table import Table
+import duckdb
 
-beacon_app = typer.Typer(no_args_is_help=True, help="GA4GH Beacon v2: query a network of node Beacons.")
+from onconode.beacon.network import query
+from onconode.beacon.positions import build
+from onconode.config import resolve_home
+from onconode.store.store import StoreError
+from onconode.interfaces.cli.common import INVALID, fail
+
+beacon_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
 out = Console()
 err = Console(stderr=True)
 
@@ -27,24 +34,19 @@ def network(
 ) -> None:
     """Send one query to several Beacons at once and merge the answers (ELIXIR Beacon
     Network rules); nodes that fail or time out are listed with the reason."""
-    from onconode.beacon.network import query
-
     members = [n.strip() for n in nodes.split(",") if n.strip()]
     if not members:
-        err.print("[red]error:[/red] --nodes lists no Beacon URL")
-        raise typer.Exit(2)
+        fail("--nodes lists no Beacon URL; give comma-separated roots, e.g. http://nl:8000/beacon", INVALID)
     params = {}
     for p in param:
         key, sep, value = p.partition("=")
         if not sep:
-            err.print(f"[red]error:[/red] --param {p!r} is not key=value (e.g. -p geneId=TP53)")
-            raise typer.Exit(2)
+            fail(f"--param {p!r} is not key=value (e.g. -p geneId=TP53)", INVALID)
         params[key] = value
     try:
         parsed = json.loads(body) if body else None
     except json.JSONDecodeError as exc:
-        err.print(f"[red]error:[/red] --body is not JSON: {exc}")
-        raise typer.Exit(2)
+        fail(f"--body is not JSON ({exc}); give a beaconRequestBody object", INVALID)
     doc = query(members, path, params=params, body=parsed, token=token, timeout=timeout)
     if as_json:
         json.dump(doc, sys.stdout, indent=2)
@@ -60,7 +62,7 @@ def network(
         out.print(t)
     failed = [m for m in doc["info"]["members"] if m["status"] != "ok"]
     if len(failed) == len(members):
-        raise typer.Exit(1)
+        fail("no Beacon of the network answered; each node's error is in the table above")
 
 
 @beacon_app.command("index")
@@ -68,16 +70,9 @@ def index(ctx: typer.Context,
           freeze: Optional[str] = typer.Option(None, help="Freeze to index (default: the latest, which the Beacon serves)")) -> None:
     """Build the Beacon's position index of a freeze (fast /g_variants position queries).
     Run it after `onconode freeze create`; restart `onconode serve` to pick it up."""
-    import duckdb
-
-    from onconode.beacon.positions import build
-    from onconode.config import resolve_home
-    from onconode.store.store import StoreError
-
     home = resolve_home(ctx.find_root().params.get("home"))
     try:
         name, path, n = build(home, freeze)
     except (ValueError, StoreError, OSError, duckdb.Error) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1)
+        fail(str(exc))
     out.print(f"indexed {n:,} variants of freeze {name} in {path}")

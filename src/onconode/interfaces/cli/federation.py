@@ -11,24 +11,36 @@ from typing import Any, Optional
 
 import typer
 from rich.console import Console
+import uvicorn
 
-federation_app = typer.Typer(no_args_is_help=True, help="Federated analysis: coordinator, node agent, runs.")
+from onconode.access.anchors import AnchorError
+from onconode.config import resolve_home
+from onconode.federation import keys
+from onconode.federation.agent import NodeAgent
+from onconode.federation.client import (
+    CoordinatorClient,
+    FederationClientError,
+    render_run,
+)
+from onconode.federation.coordinator import Coordinator
+from onconode.federation.coordinator_app import create_coordinator_app
+from onconode.federation.nodelog import LOG_FILE, NodeLog
+from onconode.federation.policy import NodePolicy, PolicyError
+from onconode.federation.registry import Registry, RegistryError, token_hash
+from onconode.interfaces.cli.common import CHECK_FAILED, fail
+
+federation_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
 out = Console()
 err = Console(stderr=True)
 
 NODE_KEY = Path("federation") / "node.key"
 
 
-def _fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
 
 
 def _home(ctx: typer.Context) -> Path:
     """The node folder given to `onconode --home` (read from the root command, so this also
-    works when the CLI runs as `python -m onconode.interfaces.cli.main`)."""
-    from onconode.config import resolve_home
-
+    works however the CLI was started)."""
     return resolve_home(ctx.find_root().params.get("home"))
 
 
@@ -46,26 +58,22 @@ def _json_arg(text: Optional[str], what: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        _fail(f"{what} is not valid JSON ({exc}); give JSON text or @file.json")
+        fail(f"{what} is not valid JSON ({exc}); give JSON text or @file.json")
 
 
 @federation_app.command()
 def keygen(ctx: typer.Context, path: Optional[Path] = typer.Argument(None, help="Private key file (default <home>/federation/node.key).")) -> None:
     """Create an Ed25519 key pair; prints the public key to register with the other side."""
-    from onconode.federation import keys
-
     try:
         key = keys.generate(path or _home(ctx) / NODE_KEY, _home(ctx))
     except keys.KeyError_ as exc:
-        _fail(str(exc))
+        fail(str(exc))
     out.print(keys.public_text(key), highlight=False, soft_wrap=True)
 
 
 @federation_app.command()
 def token() -> None:
     """A new bearer token for an approved DAR; put the sha256 line in the registry, give the token to the researcher."""
-    from onconode.federation.registry import token_hash
-
     t = secrets.token_urlsafe(32)
     out.print(f"token        = {t}\ntoken_sha256 = \"{token_hash(t)}\"", highlight=False, soft_wrap=True)
 
@@ -81,19 +89,12 @@ def coordinator(
     tls_key: Optional[Path] = typer.Option(None, "--tls-key", help="PEM private key of the certificate."),
 ) -> None:
     """Run the coordinator (holds no data; nodes connect out to it)."""
-    import uvicorn
-
-    from onconode.federation import keys
-    from onconode.federation.coordinator import Coordinator
-    from onconode.federation.coordinator_app import create_coordinator_app
-    from onconode.federation.registry import Registry, RegistryError
-
     if (tls_cert is None) != (tls_key is None):
-        _fail("give both --tls-cert and --tls-key, or neither")
+        fail("give both --tls-cert and --tls-key, or neither")
     try:
         coord = Coordinator(Registry.load(registry), keys.load_private(key, _home(ctx)))
     except (RegistryError, keys.KeyError_) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     scheme = "https" if tls_cert else "http"
     err.print(f"coordinator on {scheme}://{host}:{port} with nodes {', '.join(sorted(coord.registry.nodes))}", highlight=False)
     # Nodes hold long polls open (up to 30 s); on shutdown, give them 2 s rather than all of it.
@@ -111,17 +112,13 @@ def node(
     wait: float = typer.Option(20.0, "--wait", min=0.1, max=30, help="Long-poll seconds."),
 ) -> None:
     """Run this node's agent: connects out to the coordinator; no inbound port."""
-    from onconode.federation import keys
-    from onconode.federation.agent import NodeAgent
-    from onconode.federation.policy import NodePolicy, PolicyError
-
     home = _home(ctx)
     if not (home / "store.duckdb").exists():
-        _fail(f"no node store in {home}; pass --home of an initialised node")
+        fail(f"no node store in {home}; pass --home of an initialised node")
     try:
         agent = NodeAgent(home, NodePolicy.load(home, config), keys.load_private(key or home / NODE_KEY, home))
     except (PolicyError, keys.KeyError_) as exc:
-        _fail(str(exc))
+        fail(str(exc))
     try:
         agent.serve(coordinator_url, _verify(cafile), wait)
     except KeyboardInterrupt:  # pragma: no cover - interactive stop
@@ -145,10 +142,8 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the final run as JSON."),
 ) -> None:
     """Run a federated analysis and print each node's status and the combined result."""
-    from onconode.federation.client import CoordinatorClient, FederationClientError
-
     if (dar is None) == (visa is None):
-        _fail("authorise the run with exactly one of --dar ID (and --token) or --visa JWT")
+        fail("authorise the run with exactly one of --dar ID (and --token) or --visa JWT")
     request = {"collaboration": collaboration, "algorithm": algorithm, "version": version, "dar": dar, "visa": visa,
                "nodes": nodes.split(",") if nodes else None, "cohort": _json_arg(cohort, "--cohort"),
                "params": _json_arg(params, "--params") or {}, "timeout_seconds": timeout}
@@ -158,51 +153,28 @@ def run(
         with CoordinatorClient(coordinator_url, _verify(cafile), bearer) as client:
             final = client.follow(client.submit({k: v for k, v in request.items() if v is not None})["run"], on_change=show)
     except FederationClientError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     if as_json:
         sys.stdout.write(json.dumps(final, indent=2) + "\n")
     else:
         out.print(render_run(final), highlight=False, soft_wrap=True)
     if final["status"] != "done":
-        raise typer.Exit(3)
-
-
-def render_run(view: dict[str, Any]) -> str:
-    lines = [f"run {view['run']}: {view['status']} after {view['round']} round(s) — {view['algorithm']} {view['version']}"]
-    for n, s in view["nodes"].items():
-        lines.append(f"  {n:<6} {s['state']}" + (f"  ({s['reason']})" if s.get("reason") else ""))
-    if view.get("error"):
-        lines.append(f"error: {view['error']}")
-    result = view.get("result")
-    if result is not None:
-        lines.append(f"result (covers {', '.join(view['covers'])}):")
-        if result.get("terms"):  # a regression: one row per term
-            lines.append(f"  {result.get('family', '')} model of {result.get('outcome', '')}, N = {result.get('n')}")
-            lines.append(f"  {'term':<16}{'coef':>10}{'se':>10}{'p':>10}{'exp(coef)':>11}")
-            for t in result["terms"]:
-                e = f"{t['exp_coef']:>11.3f}" if "exp_coef" in t else ""
-                lines.append(f"  {t['term']:<16}{t['coef']:>10.4f}{t['se']:>10.4f}{t['p']:>10.4g}{e}")
-        else:
-            lines.append(json.dumps(result, indent=2))
-    return "\n".join(lines)
+        fail(f"run {final['run']} ended {final['status']}, without a result; each node's state is shown above", CHECK_FAILED)
 
 
 @federation_app.command("log")
 def log_verify(ctx: typer.Context, anchor: list[Path] = typer.Option(
         [], "--anchor", help="File of checkpoint lines saved from federation/audit-checkpoints.jsonl (repeatable).")) -> None:
     """Verify this node's federation audit log (hash chain and signed checkpoints) and print its entries' types."""
-    from onconode.access.anchors import AnchorError
-    from onconode.federation.nodelog import LOG_FILE, NodeLog
-
     log = NodeLog(_home(ctx) / LOG_FILE, _home(ctx))
     try:
         v = log.verify(anchor)
     except AnchorError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for e in log.entries():
         p = e["payload"]
         out.print(f"{e['position']:>5} {e['at'][:19]} {e['type']:<14} run {p.get('run')} round {p.get('round')}"
                   + (f" — {reason}" if (reason := p.get("reason") or (p.get("sent") or {}).get("reason")) else ""), highlight=False)
     if not v.ok:
-        _fail("the log was tampered with:\n" + "\n".join(v.problems), 2)
+        fail("the log was tampered with:\n" + "\n".join(v.problems), CHECK_FAILED)
     out.print(f"ok: {v.events} entries, head {v.head}", highlight=False, soft_wrap=True)

@@ -4,48 +4,52 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, Optional
+from typing import Callable, Optional
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
 
 from onconode import private
 from onconode.config import resolve_home
+from onconode.interfaces.cli.common import (
+    CHECK_FAILED,
+    INVALID,
+    err,
+    fail,
+    open_store,
+    out,
+    progress_bar,
+    state,
+    warn,
+)
+from onconode.interfaces.cli.lazy import LazyGroups
+from onconode.interfaces.root import wire
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False, help="A national cancer genomics database node.")
+
+class Groups(LazyGroups):
+    """The command groups kept in modules of their own, each imported only when it runs (cli/lazy.py)."""
+
+    lazy = {
+        "access": ("onconode.interfaces.cli.access:access_app", "Data-access governance: accounts, applications, deadlines, register."),
+        "audit": ("onconode.interfaces.cli.access:audit_app", "The tamper-evident audit trail of governance events."),
+        "secrets": ("onconode.interfaces.cli.access:secrets_app", "The at-rest key that encrypts TOTP secrets and private keys."),
+        "cohort": ("onconode.interfaces.cli.analysis:cohort_app", "Saved cohorts: a name and a shareable id for a cohort definition."),
+        "analyse": ("onconode.interfaces.cli.analysis:analyse_app", "Analyses of cohorts (disclosure-controlled, like the portal)."),
+        "release": ("onconode.interfaces.cli.release:release_app", "Licensed data releases: build, list, verify, trace."),
+        "federation": ("onconode.interfaces.cli.federation:federation_app", "Federated analysis: coordinator, node agent, runs."),
+        "beacon": ("onconode.interfaces.cli.beacon:beacon_app", "GA4GH Beacon v2: query a network of node Beacons."),
+    }
+
+
+app = typer.Typer(cls=Groups, no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False,
+                  help="A national cancer genomics database node.")
 ingest_app = typer.Typer(no_args_is_help=True, help="Load pipeline outputs and clinical data into the store.")
 freeze_app = typer.Typer(no_args_is_help=True, help="Data freezes: immutable, named data releases.")
 app.add_typer(ingest_app, name="ingest")
 app.add_typer(freeze_app, name="freeze")
-from onconode.interfaces.cli.access import access_app, audit_app, secrets_app  # noqa: E402  (typer only; domain imports are lazy)
-app.add_typer(access_app, name="access")
-app.add_typer(audit_app, name="audit")
-app.add_typer(secrets_app, name="secrets")
-from onconode.interfaces.cli.analysis import analyse_app, cohort_app  # noqa: E402  (typer only; domain imports are lazy)
-app.add_typer(cohort_app, name="cohort")
-app.add_typer(analyse_app, name="analyse")
-from onconode.interfaces.cli.release import release_app  # noqa: E402  (typer only; domain imports are lazy)
-app.add_typer(release_app, name="release")
-from onconode.interfaces.cli.federation import federation_app  # noqa: E402
-app.add_typer(federation_app, name="federation")
-from onconode.interfaces.cli.beacon import beacon_app  # noqa: E402  (typer only; domain imports are lazy)
-app.add_typer(beacon_app, name="beacon")
 settings_app = typer.Typer(no_args_is_help=True, help="The node's settings: one file, <home>/onconode.toml (docs/settings.md).")
 app.add_typer(settings_app, name="settings")
-
-out = Console()
-err = Console(stderr=True)
-
-
-class State:
-    home: Path = Path("onconode-data")
-
-
-state = State()
 
 
 @app.callback()
@@ -54,29 +58,7 @@ def main(
 ) -> None:
     state.home = resolve_home(home)
     private.restrict_umask()  # everything this command creates in the home is owner-only
-
-
-# -- plumbing -------------------------------------------------------------------------
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-@contextmanager
-def _rich_task(description: str, total: float | None = None) -> Iterator[Callable[[float], None]]:
-    columns = [SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task(description, total=total)
-        yield lambda n=1: bar.advance(task, n)
-
-
-def open_store(read_only: bool = False):
-    from onconode.store import Store, StoreError
-
-    try:
-        return Store.open(state.home, read_only=read_only)
-    except StoreError as exc:
-        fail(str(exc))
+    wire()
 
 
 def run_ingest(call: Callable[..., object]) -> None:
@@ -88,14 +70,13 @@ def run_ingest(call: Callable[..., object]) -> None:
         try:
             report = call(store)
         except IngestError as exc:
-            err.print(str(exc), highlight=False, markup=False, soft_wrap=True)
-            raise typer.Exit(2)
+            fail(str(exc), INVALID)
         except (IntegrityError, StoreError) as exc:
-            fail(f"{exc}\nNothing was loaded; the store is unchanged.", 2)
+            fail(f"{exc}\nNothing was loaded; the store is unchanged.", INVALID)
     rows = ", ".join(f"{n:,} {t}" for t, n in report.rows.items() if n)
     out.print(f"version {report.version}: {rows or 'no rows'}", highlight=False)
     for w in report.warnings:
-        err.print(f"[yellow]warning:[/yellow] {w}", highlight=False, soft_wrap=True)
+        warn(w)
     for problem in report.problems:  # already says its severity and where it is
         err.print(str(problem), highlight=False, markup=False, soft_wrap=True)
 
@@ -214,7 +195,7 @@ def export_parquet(
 
     with open_store(read_only=True) as store:
         try:
-            written = export(store, dest, freeze, progress=_rich_task)
+            written = export(store, dest, freeze, progress=progress_bar)
         except StoreError as exc:
             fail(str(exc))
     out.print(f"wrote {sum(written.values()):,} rows in {len(written)} tables to {dest}")
@@ -234,7 +215,7 @@ def ingest_hmftools(
     """A per-sample hmftools / nf-core/oncoanalyser output folder (or a folder of them)."""
     from onconode.ingest.hmftools import ingest_hmftools as ingest
 
-    run_ingest(lambda s: ingest(s, path, sample=sample, sample_id=sample_id, ref_genome=ref_genome, progress=_rich_task))
+    run_ingest(lambda s: ingest(s, path, sample=sample, sample_id=sample_id, ref_genome=ref_genome, progress=progress_bar))
 
 
 @ingest_app.command("vcf")
@@ -253,7 +234,7 @@ def ingest_vcf(
         without_pandas_probe()
         from onconode.ingest.vcf import ingest_vcf as ingest
 
-        run_ingest(lambda s: ingest(s, path, sample_id=sample_id, tumor=tumor, ref_genome=ref_genome, progress=_rich_task))
+        run_ingest(lambda s: ingest(s, path, sample_id=sample_id, tumor=tumor, ref_genome=ref_genome, progress=progress_bar))
 
 
 @ingest_app.command("maf")
@@ -261,7 +242,7 @@ def ingest_maf(path: Path, ref_genome: Optional[str] = typer.Option(None, "--ref
     """A MAF file (GDC or cBioPortal columns)."""
     from onconode.ingest.maf import ingest_maf as ingest
 
-    run_ingest(lambda s: ingest(s, path, ref_genome=ref_genome, progress=_rich_task))
+    run_ingest(lambda s: ingest(s, path, ref_genome=ref_genome, progress=progress_bar))
 
 
 @ingest_app.command("cbioportal")
@@ -269,7 +250,7 @@ def ingest_cbioportal(path: Path, dataset: Optional[str] = typer.Option(None, "-
     """A cBioPortal study folder (meta files, clinical, MAF, CNA, SV, timeline, case lists)."""
     from onconode.ingest.cbioportal import ingest_cbioportal as ingest
 
-    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=_rich_task))
+    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=progress_bar))
 
 
 @ingest_app.command("clinical")
@@ -280,7 +261,7 @@ def ingest_clinical(
     """Clinical TSVs (patients, biopsies, treatments, responses, consents) in the documented layout."""
     from onconode.ingest.clinical import ingest_clinical as ingest
 
-    run_ingest(lambda s: ingest(s, path, curation=curation, progress=_rich_task))
+    run_ingest(lambda s: ingest(s, path, curation=curation, progress=progress_bar))
 
 
 @ingest_app.command("ecrf")
@@ -296,7 +277,7 @@ def ingest_phenopackets(path: Path, dataset: str = typer.Option("phenopackets", 
     """GA4GH Phenopackets v2 JSON (a file or a folder of them)."""
     from onconode.ingest.phenopackets import ingest_phenopackets as ingest
 
-    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=_rich_task))
+    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=progress_bar))
 
 
 # -- synthetic data, quality, demo ---------------------------------------------------------
@@ -309,16 +290,16 @@ def synth(
     variants: Optional[int] = typer.Option(None, "--variants-per-sample", help="Median somatic variants per sample (default ~20,000)."),
 ) -> None:
     """Generate a realistic synthetic cohort with planted, documented biomarker effects."""
-    from onconode.synth import write_cohort, load_cohort
+    from onconode.synth import load_cohort, write_cohort
 
     if (out_dir is None) == (not into_store):
         fail("choose exactly one of --out DIR or --into-store")
     if out_dir is not None:
-        summary = write_cohort(out_dir, patients=patients, seed=seed, median_variants=variants, progress=_rich_task)
+        summary = write_cohort(out_dir, patients=patients, seed=seed, median_variants=variants, progress=progress_bar)
         out.print(f"wrote {summary}", highlight=False)
         return
     with open_store() as store:
-        report = load_cohort(store, patients=patients, seed=seed, median_variants=variants, progress=_rich_task)
+        report = load_cohort(store, patients=patients, seed=seed, median_variants=variants, progress=progress_bar)
     out.print(f"version {report.version}: " + ", ".join(f"{n:,} {t}" for t, n in report.rows.items() if n), highlight=False)
 
 
@@ -361,11 +342,13 @@ def demo(
                             say=lambda s: out.print(s, highlight=False, soft_wrap=True))
         except RuntimeError as exc:
             fail(str(exc))
-        raise typer.Exit(0 if view["status"] == "done" else 3)
+        if view["status"] != "done":
+            fail(f"the demo run ended {view['status']}, without a result; each node's state is shown above", CHECK_FAILED)
+        return
     from onconode.store import StoreError
 
     try:
-        summary = build_demo(state.home, patients=patients, median_variants=variants, progress=_rich_task)
+        summary = build_demo(state.home, patients=patients, median_variants=variants, progress=progress_bar)
     except StoreError as exc:
         fail(str(exc))
     out.print(render_summary(summary), highlight=False, soft_wrap=True)
@@ -380,7 +363,7 @@ def load_settings(home: Path, file: Optional[Path] = None):
     try:
         return Settings.load(home, file)
     except SettingsError as exc:
-        fail(str(exc), 2)
+        fail(str(exc), INVALID)
 
 
 @settings_app.command("check")
@@ -428,10 +411,3 @@ def serve(
         fail(f"no node in {state.home}: run `onconode --home {state.home} init` (or `onconode demo`) first")
     _serve(state.home, host, port)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    # Run the app of the importable module, not of this `__main__` copy: subcommands read
-    # `onconode.interfaces.cli.main.state`, which only the importable module's callback sets (`--home`).
-    from onconode.interfaces.cli.main import app as importable_app
-
-    importable_app()

@@ -9,48 +9,38 @@ from typing import Optional
 
 import typer
 
-release_app = typer.Typer(no_args_is_help=True, help="Licensed data releases: build, list, verify, trace.")
+from onconode.access import open_governance
+from onconode.access.audit import utc
+from onconode.access.db import GovernanceError
+from onconode.interfaces.cli.common import CHECK_FAILED, fail, open_store, progress_bar, state
+from onconode.release import ReleaseError, builder, snapshot
+from onconode.release.auto import build_and_publish, pending
+from onconode.release.builder import built_releases
+from onconode.release.delivery import downloads
+from onconode.release.manifest import verify
+from onconode.release.storage import Storage
+from onconode.release.term import end_of_term, report_text
+from onconode.release.trace import trace
+
+release_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
 
 
-def _register_automatic_builds() -> None:
-    """A DAR signed (or an extension / Clinical Request granted) by a command of this
-    process gets its release built right after (see onconode.release.auto)."""
-    from onconode.release.auto import register
-
-    register()
-
-
-_register_automatic_builds()
-
-
-def _fail(message: str, code: int = 1) -> None:
-    typer.echo(f"error: {message}", err=True)
-    raise typer.Exit(code)
 
 
 def _home() -> Path:
-    from onconode.interfaces.cli.main import state
-
     return state.home
 
 
 @release_app.command("build")
 def build_cmd(app_id: str = typer.Argument(..., help="Application id, e.g. DAR-2026-0001 or CR-2026-0001.")) -> None:
     """Build the release of an active DAR (or approved Clinical Request) from its freeze."""
-    from onconode.access import open_governance
-    from onconode.access.db import GovernanceError
-    from onconode.interfaces.cli.main import _rich_task, open_store
-    from onconode.release import ReleaseError
-    from onconode.release.builder import build
-    from onconode.release.storage import Storage
-
     home = _home()
     with open_governance(home) as gov, open_store(read_only=True) as store:
         try:
-            built = build(home, store, gov, app_id, progress=_rich_task, built_by="cli")
+            built = builder.build(home, store, gov, app_id, progress=progress_bar, built_by="cli")
             Storage.for_home(home).publish(built.path, app_id)
         except (ReleaseError, GovernanceError) as exc:
-            _fail(f"{exc}\nNo release was built.")
+            fail(f"{exc}\nNo release was built.")
     m = built.manifest
     typer.echo(f"built {built.path}: {m['patients']} patients, {m['samples']} samples, {len(m['files'])} files "
                f"(freeze {m['freeze']}; excluded: {m['excluded']['consent_not_covering_purpose']} without matching consent, "
@@ -61,17 +51,14 @@ def build_cmd(app_id: str = typer.Argument(..., help="Application id, e.g. DAR-2
 def snapshot_cmd(freeze: Optional[str] = typer.Argument(None, help="Freeze id (default: the latest freeze).")) -> None:
     """(Re)build a freeze's sorted variant snapshot, which release builds read instead of
     sorting the whole variant table (`freeze create` builds it; builds remake it if missing)."""
-    from onconode.interfaces.cli.main import open_store
-    from onconode.release.snapshot import build
-
     with open_store(read_only=True) as store:
         freezes = store.freezes()
         if not freezes:
-            _fail("no freeze in this store; create one with `onconode freeze create NAME`")
+            fail("no freeze in this store; create one with `onconode freeze create NAME`")
         freeze = freeze or freezes[-1].freeze_id
         if freeze not in {f.freeze_id for f in freezes}:
-            _fail(f"no freeze {freeze} (freezes: {', '.join(f.freeze_id for f in freezes)})")
-        snap = build(store, freeze)
+            fail(f"no freeze {freeze} (freezes: {', '.join(f.freeze_id for f in freezes)})")
+        snap = snapshot.build(store, freeze)
     m = snap.meta
     typer.echo(f"release snapshot of {freeze}: {m['rows']:,} variants of {len(m['samples']):,} samples, "
                f"{m['bytes'] / 1e9:.2f} GB in {snap.path}, built in {m['build_seconds']} s")
@@ -82,10 +69,6 @@ def pending_cmd(dry_run: bool = typer.Option(False, "--dry-run", help="Only list
     """Build every release that is due: applications active (or approved Clinical Requests)
     with no release built since they last became releasable, e.g. after an automatic build
     failed. Safe to run from cron: nothing due, nothing done."""
-    from onconode.access import open_governance
-    from onconode.access.audit import utc
-    from onconode.release.auto import build_and_publish, pending
-
     with open_governance(_home()) as gov:
         now = utc(None)
         due = pending(gov, now)
@@ -100,14 +83,12 @@ def pending_cmd(dry_run: bool = typer.Option(False, "--dry-run", help="Only list
             failed += built is None
             typer.echo(f"built {app_id}" if built else f"NOT built {app_id}: see the error in release-builds.jsonl")
     if failed:
-        _fail(f"{failed} release(s) could not be built", 2)
+        fail(f"{failed} release(s) could not be built; the reasons are in release-builds.jsonl (field error)")
 
 
 @release_app.command("list")
 def list_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON object per release.")) -> None:
     """Releases built on this node."""
-    from onconode.release.builder import built_releases
-
     rows = built_releases(_home())
     if as_json:
         typer.echo(json.dumps([{k: m[k] for k in ("application", "kind", "freeze", "patients", "samples", "tables")} for m in rows], indent=2))
@@ -123,17 +104,14 @@ def list_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON object
 @release_app.command("verify")
 def verify_cmd(folder: Path = typer.Argument(..., help="A downloaded release folder (holding manifest.json).")) -> None:
     """Check every file against the manifest; names each missing, changed or extra file."""
-    from onconode.release import ReleaseError
-    from onconode.release.manifest import verify
-
     try:
         result = verify(folder)
     except ReleaseError as exc:
-        _fail(str(exc))
+        fail(str(exc))
     for p in result.problems:
         typer.echo(f"FAILED {p}")
     if not result.ok:
-        _fail(f"{len(result.problems)} problem(s) in {folder}; download the named files again", 2)
+        fail(f"{len(result.problems)} problem(s) in {folder}; download the named files again", CHECK_FAILED)
     typer.echo(f"OK: {result.checked} files match the manifest")
 
 
@@ -141,17 +119,13 @@ def verify_cmd(folder: Path = typer.Argument(..., help="A downloaded release fol
 def trace_cmd(path: Path = typer.Argument(..., help="A file found outside its licence."),
               show_ids: bool = typer.Option(True, "--ids/--no-ids", help="List pseudonym -> real id.")) -> None:
     """Which release a (leaked) file comes from, and the real ids behind its pseudonyms."""
-    from onconode.interfaces.cli.main import open_store
-    from onconode.release import ReleaseError
-    from onconode.release.trace import trace
-
     with open_store(read_only=True) as store:
         try:
             result = trace(_home(), store, path)
         except ReleaseError as exc:
-            _fail(str(exc))
+            fail(str(exc))
     if not result.matches:
-        _fail(f"no release of this node matches the {result.tokens} pseudonym-like ids in {path}", 3)
+        fail(f"no release of this node matches the {result.tokens} pseudonym-like ids in {path}", CHECK_FAILED)
     for m in result.matches:
         typer.echo(f"{m.application}: {len(m.matched)} of {result.tokens} ids")
         if show_ids:
@@ -162,9 +136,6 @@ def trace_cmd(path: Path = typer.Argument(..., help="A file found outside its li
 @release_app.command("end-of-term")
 def end_cmd() -> None:
     """Send deletion reminders and download reports for releases whose licence ended (cron)."""
-    from onconode.access import open_governance
-    from onconode.release.term import end_of_term
-
     with open_governance(_home()) as gov:
         for line in end_of_term(gov, _home()) or ["nothing to do"]:
             typer.echo(line)
@@ -173,10 +144,6 @@ def end_cmd() -> None:
 @release_app.command("downloads")
 def downloads_cmd(app_id: str, as_json: Optional[bool] = typer.Option(False, "--json")) -> None:
     """Who downloaded what of a release, and refused attempts (from the audit trail)."""
-    from onconode.access import open_governance
-    from onconode.release.delivery import downloads
-    from onconode.release.term import report_text
-
     with open_governance(_home()) as gov:
         rows = downloads(gov, app_id)
     typer.echo(json.dumps(rows, indent=2) if as_json else report_text(app_id, rows))

@@ -32,6 +32,7 @@ from onconode.interfaces.http.application_limits import count_new_application
 from onconode.interfaces.http.downloads import document_response
 from onconode.interfaces.http.session import csrf_protect, node_of, require_account
 from onconode.interfaces.http.templating import render
+from onconode.interfaces.http.access_review import review_context
 
 router = APIRouter(include_in_schema=False)
 Actor = Annotated[Account, Depends(require_account)]
@@ -70,8 +71,6 @@ def _patients_of(request: Request, freeze: str | None):
 
 
 def _page(request: Request, app_id: str, actor: Account, status_code: int = 200, error: str | None = None) -> Response:
-    from onconode.interfaces.http.access_review import review_context
-
     node = node_of(request)
     app, roles, allowed = open_application(request, app_id, actor)
     ctx: dict[str, Any] = {"app": app, "roles": {r.value for r in roles}, "allowed": allowed, "S": S,

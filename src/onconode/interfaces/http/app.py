@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
+import uvicorn
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import onconode
@@ -22,6 +23,17 @@ from onconode.interfaces.http.headers import SecurityHeaders
 from onconode.interfaces.http.node import Node
 from onconode.interfaces.http.server_session import ServerSessions
 from onconode.interfaces.http.validation import add_validation_handler
+from onconode.interfaces.root import wire
+from onconode.interfaces.http.templating import render
+from onconode.access.db import GovernanceError
+from onconode.access.workflow import Denied
+from onconode.analysis.cohort import CohortError
+from onconode.analysis.compare import GroupError
+from onconode.analysis.disclosure import DisclosureRefused
+from onconode.analysis.saved import CohortNotFound
+from onconode.store.store import StoreError
+from onconode.interfaces.http.beacon_lane import PositionLane
+from onconode.analysis.warm import warm_node_in_background
 
 ROUTERS = (
     "onconode.interfaces.http.auth",
@@ -44,20 +56,11 @@ SESSION_COOKIE = "onconode_session"
 def _error(request: Request, status: int, message: str) -> Response:
     if request.url.path.startswith(("/api/", "/beacon", "/.well-known")) or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse({"detail": message}, status_code=status)
-    from onconode.interfaces.http.templating import render
 
     return render(request, "error.html", status_code=status, error=message)
 
 
 def _add_error_handlers(app: FastAPI) -> None:
-    from onconode.access.db import GovernanceError
-    from onconode.access.workflow import Denied
-    from onconode.analysis.cohort import CohortError
-    from onconode.analysis.compare import GroupError
-    from onconode.analysis.disclosure import DisclosureRefused
-    from onconode.analysis.saved import CohortNotFound
-    from onconode.store.store import StoreError
-
     for exc_type, status in ((Denied, 403), (DisclosureRefused, 403), (GovernanceError, 400), (CohortError, 422),
                              (GroupError, 422), (CohortNotFound, 404), (StoreError, 409)):
         app.add_exception_handler(exc_type, lambda request, exc, status=status: _error(request, status, str(exc)))
@@ -68,12 +71,12 @@ def create_app(node: Node, trusted_proxies: list[str] | None = None) -> FastAPI:
     addresses whose X-Forwarded-For / X-Forwarded-Proto are believed; nobody else's are."""
     app = FastAPI(title="onconode", version=onconode.__version__, openapi_url="/api/openapi.json", docs_url=None,
                   redoc_url=None, description="A cancer genomics database node: catalogue, analyses, data access, releases, Beacon v2.")
+    wire()
     app.state.node = node
     # Middleware, innermost first: sessions in the governance database (revocable), the Beacon
-    # position lane (anonymous queries skip the stack: beacon/lane.py), the body-size cap,
+    # position lane (anonymous queries skip the stack: interfaces/http/beacon_lane.py), the body-size cap,
     # the security headers on every answer, and, outermost, forwarded headers from trusted proxies only.
     app.add_middleware(ServerSessions, node=node, cookie=SESSION_COOKIE, https_only=node.secure_cookies, max_age=8 * 3600)
-    from onconode.beacon.lane import PositionLane
 
     app.add_middleware(PositionLane, node=node)
     app.add_middleware(BodyLimit)
@@ -90,8 +93,6 @@ def create_app(node: Node, trusted_proxies: list[str] | None = None) -> FastAPI:
 
     @app.get("/", include_in_schema=False)
     def home(request: Request) -> Response:
-        from onconode.interfaces.http.templating import render
-
         return render(request, "home.html", node_name=node.settings.node.name)
 
     return app
@@ -101,8 +102,6 @@ def server_config(app: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> "u
     """Uvicorn's settings for the node. proxy_headers off: uvicorn would otherwise believe
     X-Forwarded-For from loopback by default; the app itself believes it only from the
     configured trusted proxies (create_app)."""
-    import uvicorn
-
     return uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
 
 
@@ -111,10 +110,6 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
 
     Session cookies are always Secure: browsers accept them on http://127.0.0.1 and
     localhost, and anywhere else the node must sit behind TLS."""
-    import uvicorn
-
-    from onconode.analysis.warm import warm_node_in_background
-
     node = Node(home)
     try:
         warm_node_in_background(node)

@@ -17,6 +17,7 @@ from typing import Any, Iterator
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
+import json
 
 from onconode.analysis.beacon_rules import BudgetExceeded, QueryBudget, Requester
 from onconode.beacon import auth, fast, info as docs
@@ -92,8 +93,6 @@ async def _query(request: Request) -> BeaconQuery:
     if request.method == "POST":
         raw = await request.body()
         try:
-            import json
-
             return from_body(json.loads(raw) if raw.strip() else {})
         except json.JSONDecodeError as exc:
             raise BeaconRequestError(f"the request body is not JSON ({exc})") from None

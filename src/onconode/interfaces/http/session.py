@@ -11,7 +11,7 @@ from typing import Any
 
 from fastapi import HTTPException, Request
 
-from onconode.access.identity import Account
+from onconode.access.identity import Account, get_account
 
 
 def node_of(request: Request) -> Any:
@@ -44,8 +44,6 @@ def current_account(request: Request) -> Account | None:
         return None
     cache = request.scope.setdefault("onconode.account", {})
     if "account" not in cache:
-        from onconode.access.identity import get_account
-
         node = node_of(request)
         with node.gov.engine.connect() as conn:
             try:

@@ -11,14 +11,14 @@ from fastapi.responses import Response, StreamingResponse
 
 from onconode.access.identity import Account
 from onconode.release import ReleaseError
-from onconode.release import auto, delivery, service
+from onconode.release import delivery, service
 from onconode.release.manifest import MANIFEST
 from onconode.interfaces.http.api.access_render import open_application
 from onconode.interfaces.http.downloads import content_disposition
 from onconode.interfaces.http.session import csrf_protect, node_of, require_mfa
+from onconode.release.builder import build
 
 router = APIRouter(tags=["releases"])
-auto.register()  # a DAR signed through this server gets its release built right after
 Caller = Annotated[Account, Depends(require_mfa)]
 
 
@@ -73,8 +73,6 @@ def download(request: Request, app_id: str, path: str, user: Caller, link: str =
 @router.post("/api/releases/{app_id}/build", dependencies=[Depends(csrf_protect)])
 def build_release(request: Request, app_id: str, user: Caller) -> dict[str, Any]:
     """Build (or rebuild) the release of an active application (office, data manager)."""
-    from onconode.release.builder import build
-
     service.require_builder(user)
     node = node_of(request)
     with node.snapshot() as snap:

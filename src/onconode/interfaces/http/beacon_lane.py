@@ -27,6 +27,7 @@ from onconode.beacon import auth, fast
 from onconode.beacon.request import BeaconRequestError, from_get
 from onconode.beacon.responses import error
 from onconode.beacon.search import Scope as PathScope
+from onconode.interfaces.http.beacon import service_for
 
 PATH = "/beacon/g_variants"
 
@@ -55,7 +56,6 @@ class PositionLane:
             return None  # the route says what is wrong
         if q.variant.end or not fast.applies(q, PathScope()):
             return None
-        from onconode.interfaces.http.beacon import service_for
 
         key = (scope.get("scheme"), tuple(scope.get("server") or ()), scope.get("root_path"),
                next((v for k, v in scope["headers"] if k == b"host"), None))
