@@ -12,6 +12,7 @@ from rich.table import Table as RichTable
 
 from onconode import private
 from onconode.config import resolve_home
+from onconode.ingest.ecrf import ingest_ecrf as ingest_ecrf_exports
 from onconode.interfaces.cli.common import (
     CHECK_FAILED,
     INVALID,
@@ -267,9 +268,7 @@ def ingest_clinical(
 @ingest_app.command("ecrf")
 def ingest_ecrf(path: Path, dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset id (default: the study, e.g. CPCT2 or WIDE).")) -> None:
     """eCRF exports (ODM-XML, WIDE CSV, lims.json) with the curation tables in the same folder; re-run after extending them."""
-    from onconode.ingest.ecrf import ingest_ecrf as ingest
-
-    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=_rich_task))
+    run_ingest(lambda s: ingest_ecrf_exports(s, path, dataset=dataset, progress=progress_bar))
 
 
 @ingest_app.command("phenopackets")
