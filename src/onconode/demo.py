@@ -16,6 +16,7 @@ from pathlib import Path
 
 from onconode.progress import Progress, silent
 from onconode.store import Store, StoreError
+from onconode.store.publish import FOLDER as PUBLISHED
 from onconode.store.store import STORE_FILE
 
 DEMO_SEED = 2026
@@ -59,6 +60,7 @@ def _prepare_home(home: Path) -> Store:
             )
         for leftover in home.glob(STORE_FILE + "*"):
             leftover.unlink()
+        shutil.rmtree(home / PUBLISHED, ignore_errors=True)  # the old demo's read copies
         shutil.rmtree(home / "demo-input", ignore_errors=True)
     store = Store.init(home)
     store.con.execute("INSERT OR REPLACE INTO store_meta VALUES ('purpose', ?)", [DEMO_MARK])

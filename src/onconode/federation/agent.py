@@ -155,10 +155,11 @@ class NodeAgent:
         return self._pinned[key].snap
 
     def _store_stamp(self) -> tuple:
-        """Any write to the store, a withdrawal included, changes this; a stat, not a store open."""
-        from onconode.store.store import files_stamp, store_file
+        """Any published write to the store, a withdrawal included, changes this (the pointer
+        to the published copy readers open); a read of a small file, not a store open."""
+        from onconode.store.store import published_pointer
 
-        return files_stamp(store_file(self.home))
+        return (published_pointer(self.home),)
 
     def _check_no_withdrawal(self, key: str) -> None:
         """Refuse (and forget the pinned table) if a patient withdrew since the run's first
