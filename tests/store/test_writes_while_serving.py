@@ -183,6 +183,7 @@ def node_home(tmp_path: Path) -> Path:
     onconode(home, "init")
     onconode(home, "synth", "--patients", "30", "--seed", "5", "--variants-per-sample", "200", "--into-store")
     onconode(home, "freeze", "create", "DR-1")
+    onconode(home, "beacon", "index")  # position queries are answered from the index, without the store
     (home / "onconode.toml").write_text("[beacon.budget]\nlimit = 1000000\nwindow_seconds = 60\n")
     return home
 
