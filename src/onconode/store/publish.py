@@ -159,7 +159,7 @@ def _prune(folder: Path, keep: set[str]) -> None:
     """Delete superseded copies and the leftovers of killed publishes (the caller holds the
     write lock, so no publish is in progress)."""
     for p in folder.iterdir():
-        if p.name == POINTER or p.name in keep:
+        if p.name == POINTER or p.name in keep or p.is_dir():  # a directory: a reader's DuckDB spill space
             continue
-        if p.name.endswith(".duckdb") or p.name.endswith(".tmp") or p.name.endswith(".wal"):
+        if p.name.endswith(".duckdb") or (p.name.startswith(".") and p.name.endswith(".duckdb.tmp")):
             p.unlink(missing_ok=True)
