@@ -171,3 +171,14 @@ def test_a_request_finishes_on_the_version_it_started_on_and_the_next_one_starts
             assert snap.version == 2 and patients(node.store) == 2
     finally:
         node.close()
+
+
+def test_publishing_leaves_a_readers_spill_directory_alone(home: Path) -> None:
+    """DuckDB spills a read-only copy's big queries to `<copy>.tmp/` next to it."""
+    spill = home / FOLDER / (pointer(home)["file"] + ".tmp")
+    spill.mkdir()
+    (spill / "duckdb_temp_storage-0.tmp").write_bytes(b"x")
+    for i in range(KEEP + 1):
+        with Store.open(home) as w:
+            w.create_freeze(f"DR-{i}")
+    assert len(copies(home)) == KEEP and spill.is_dir()

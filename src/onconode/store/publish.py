@@ -29,12 +29,15 @@ from __future__ import annotations
 import datetime as dt
 import errno
 import json
+import logging
 import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from onconode import private
+
+log = logging.getLogger(__name__)
 
 FOLDER = "published"
 POINTER = "CURRENT"
@@ -103,7 +106,10 @@ def publish(master: str, *, version: int, withdrawals: int, freezes: int, master
                "master_stamp": stamp_json(master_stamp), "published_at": dt.datetime.now().isoformat(timespec="milliseconds")}
     private.write_text(folder / POINTER, json.dumps(pointer))  # atomic: a reader sees the old or the new pointer
     _fsync_dir(folder)
-    _prune(folder, keep={name, *(_newest(folder, KEEP))})
+    try:
+        _prune(folder, keep={name, *(_newest(folder, KEEP))})
+    except OSError as exc:  # published already; the next publish tries again
+        log.warning("could not delete superseded store copies in %s: %s", folder, exc)
     published = current(folder)
     assert published is not None
     return published

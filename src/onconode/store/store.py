@@ -279,8 +279,9 @@ class Store:
         except OSError as exc:
             raise StoreError(
                 f"the write is saved in {self.path} but its read copy could not be published ({exc}); "
-                f"readers keep the previous version until it is. Free disk space in {publish.folder_of(self.path)} "
-                f"and run `onconode --home {self.home} init` (it publishes the store without changing it)") from exc
+                f"readers keep the previous version until it is. Fix the cause (disk space, the permissions of "
+                f"{publish.folder_of(self.path)}) and run `onconode --home {self.home} init` (it publishes the store "
+                "without changing it)") from exc
 
     def __enter__(self) -> "Store":
         return self
