@@ -24,9 +24,10 @@ import datetime as dt
 import os
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 import duckdb
 
@@ -144,12 +145,13 @@ class Store:
              on_wait: Callable[[str], None] | None = say_on_stderr) -> "Store":
         """The store of `home`: read-only, its newest published copy (any number of processes,
         while a writer works); otherwise the master, once no other process writes it (waiting
-        for one that does; `on_wait` hears whom it waits for), published again by `close`."""
+        for one that does; `on_wait` hears whom it waits for, as a writer), published again
+        by `close`."""
         home = Path(home)
         if not (home / STORE_FILE).exists():
             raise StoreError(f"no store in {home}: run `onconode --home {home} init` first")
         if read_only:
-            return cls._open_published(home, on_wait)
+            return cls._open_published(home)
         private.node_home(home)
         return cls._open_master(home, on_wait=on_wait)
 
@@ -182,7 +184,7 @@ class Store:
             raise
 
     @classmethod
-    def _open_published(cls, home: Path, on_wait: Callable[[str], None] | None) -> "Store":
+    def _open_published(cls, home: Path) -> "Store":
         master = store_file(home)
         folder = publish.folder_of(master)
         for _ in range(10):

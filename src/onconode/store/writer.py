@@ -16,7 +16,7 @@ import json
 import os
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 SUFFIX = ".writer"
 NOTICE_AFTER = 3.0  # seconds a writer waits silently before saying who it waits for
