@@ -15,6 +15,7 @@ import pytest
 from cohort_builder import ingest_cohort
 
 from onconode.store import Store
+from onconode.store.writer import command
 
 HOLDER = """
 import sys, time
@@ -94,6 +95,28 @@ def test_a_second_writer_waits_for_the_first_and_says_for_whom(home: Path) -> No
     assert waited >= 3.5, "the second writer must wait until the first has gone"
     assert len(heard) == 1
     assert f"by pid {other.pid}" in heard[0] and "started at" in heard[0] and "to finish" in heard[0], heard
+
+
+def test_a_cli_write_waits_for_the_other_writer_says_so_and_then_succeeds(home: Path) -> None:
+    other = hold_open(home, "write")
+    with Store.open(home, read_only=True) as s:
+        patient = first_patient(s)
+    cli = subprocess.Popen([sys.executable, "-m", "onconode", "--home", str(home), "withdraw", patient],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(6)
+        assert cli.poll() is None, "the withdrawal must wait, not fail"
+    finally:
+        stop(other)
+    out, errors = cli.communicate(timeout=120)
+    assert cli.returncode == 0, errors
+    assert f"waiting for the `-c {home} write` started at" in errors and f"by pid {other.pid} to finish" in errors
+    assert f"withdrew {patient}" in out
+
+
+def test_the_lock_names_a_python_dash_m_command_as_the_user_typed_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "argv", ["/venv/lib/onconode/__main__.py", "--home", "node", "ingest", "vcf", "a.vcf"])
+    assert command() == "onconode --home node ingest vcf a.vcf"
 
 
 def test_one_process_may_hold_a_writer_and_a_reader_of_the_same_store(home: Path) -> None:

@@ -44,7 +44,7 @@ class WriteLock:
             return None
         # Who holds it, for the message of a writer that has to wait.
         holder = {"pid": os.getpid(), "started_at": dt.datetime.now().isoformat(timespec="seconds"),
-                  "command": " ".join([os.path.basename(sys.argv[0] or "python"), *sys.argv[1:]])[:300]}
+                  "command": command()}
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps(holder).encode(), 0)
         return cls(master + SUFFIX, fd)
@@ -68,6 +68,16 @@ class WriteLock:
         if self._fd is not None:
             os.close(self._fd)  # closing the descriptor releases the flock
             self._fd = None
+
+
+def command() -> str:
+    """This process's command line as the user typed it (`python -m onconode` runs
+    `onconode/__main__.py`, shown as `onconode`)."""
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else "python"
+    name = os.path.basename(argv0)
+    if name == "__main__.py":
+        name = os.path.basename(os.path.dirname(argv0))
+    return " ".join([name, *sys.argv[1:]])[:300]
 
 
 def holder(master: str) -> str:
