@@ -17,6 +17,7 @@ from pathlib import Path
 from onconode.progress import Progress, silent
 from onconode.store import Store, StoreError
 from onconode.store.purpose import DEMO_MARK, mark_demo, purpose_of
+from onconode.store.publish import FOLDER as PUBLISHED
 from onconode.store.store import STORE_FILE
 from onconode.ingest.clinical import ingest_clinical
 from onconode.ingest.hmftools import ingest_hmftools
@@ -64,6 +65,7 @@ def _prepare_home(home: Path) -> Store:
             )
         for leftover in home.glob(STORE_FILE + "*"):
             leftover.unlink()
+        shutil.rmtree(home / PUBLISHED, ignore_errors=True)  # the old demo's read copies
         shutil.rmtree(home / "demo-input", ignore_errors=True)
     store = Store.init(home)
     mark_demo(store)

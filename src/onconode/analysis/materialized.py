@@ -32,14 +32,13 @@ import contextvars
 import re
 import uuid
 import weakref
-from pathlib import Path
 from typing import Any, Callable
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from onconode.store.store import files_stamp, store_file
+from onconode.store.store import files_stamp
 
 _PREFIX = "_onconode_cache_"
 # Ibis tables of the temporary tables, per store (weakly), so a question does not ask
@@ -113,8 +112,7 @@ def _withdrawals(store: Any) -> int:
     which was a sixth of a simple count's time. The stamp is taken before the count, so a
     write between the two is seen next time."""
     known = _COUNTED.get(store)
-    home = getattr(store, "home", None)
-    path = known[0] if known else store_file(home) if isinstance(home, Path) else None
+    path = known[0] if known else getattr(store, "path", None) or None   # the file its connection reads
     stamp = files_stamp(path) if path is not None else None
     if stamp is not None and known is not None and known[1] == stamp:
         return known[2]

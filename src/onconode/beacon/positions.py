@@ -69,13 +69,14 @@ def build(home: Path, freeze: str | None = None, memory_limit: str = "4GB") -> t
         version = store.resolve(freeze)
         withdrawn = len(store.withdrawn_patients())
         sql = {t: store.relation_sql(t, version) for t in ("somatic_variant", "sample", "patient")}
+        source = store.path  # the published copy read above (the master may be written meanwhile)
     path = index_path(home, freeze)
     tmp = path.with_name(path.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     con = duckdb.connect(":memory:", config={"memory_limit": memory_limit, "temp_directory": str(tmp / "spill")})
     try:
-        con.execute("ATTACH ? AS s (READ_ONLY)", [str(home / "store.duckdb")])
+        con.execute("ATTACH ? AS s (READ_ONLY)", [source])
         con.execute("USE s")
         v = (f"(SELECT v.chromosome, v.position, v.ref, v.alt, p.dataset_id FROM ({sql['somatic_variant']}) v "
              f"JOIN ({sql['sample']}) s USING (sample_id) JOIN ({sql['patient']}) p USING (patient_id)) v")

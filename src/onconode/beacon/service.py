@@ -31,7 +31,8 @@ class BeaconService:
     settings: DisclosureSettings
     budget: QueryBudget = field(default_factory=QueryBudget)
     home: Path | None = None
-    _positions: dict[str, PositionIndex | None] = field(default_factory=dict)
+    # per (freeze, store copy read): a withdrawal published while serving must drop an index built before it
+    _positions: dict[tuple[str, str], PositionIndex | None] = field(default_factory=dict)
     # per store version: every dataset id (no process can write the store while a server
     # holds it open read-only; a copy made by dataclasses.replace shares this dict)
     _datasets: dict[int, list[str]] = field(default_factory=dict)
@@ -41,7 +42,10 @@ class BeaconService:
         matches the store (same version, no withdrawal since it was built)."""
         if self.home is None or snap.freeze is None:
             return None
-        if snap.freeze not in self._positions:
+        key = (snap.freeze, getattr(snap.store, "path", ""))  # a published copy's path names its publish
+        if key not in self._positions:
+            for stale in [k for k in self._positions if k[1] != key[1]]:  # looked up on an older copy
+                del self._positions[stale]
             path, index = index_path(self.home, snap.freeze), None
             if (path / "meta.json").exists():
                 index = PositionIndex(path)
@@ -50,8 +54,8 @@ class BeaconService:
                     log.warning("the Beacon position index %s is stale (a withdrawal since it was built); answering from "
                                 "the store until `onconode beacon index` rebuilds it", path)
                     index = None
-            self._positions[snap.freeze] = index
-        return self._positions[snap.freeze]
+            self._positions[key] = index
+        return self._positions[key]
 
     def served(self, snap: Any) -> tuple[list[str], PositionIndex | None]:
         """(every dataset id, the position index) of the snapshot, looked up once: what the

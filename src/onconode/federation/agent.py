@@ -48,7 +48,7 @@ from onconode.federation.nodelog import LOG_FILE, NodeLog
 from onconode.federation.policy import NodePolicy
 from onconode.analysis import cohort as cohorts
 from onconode.store import Store
-from onconode.store.store import files_stamp, store_file
+from onconode.store.store import published_pointer
 from onconode.analysis.federated.data import FrameSnapshot, patient_frame, prepare
 
 POLL_TTL = dt.timedelta(seconds=60)
@@ -156,8 +156,9 @@ class NodeAgent:
         return self._pinned[key].snap
 
     def _store_stamp(self) -> tuple:
-        """Any write to the store, a withdrawal included, changes this; a stat, not a store open."""
-        return files_stamp(store_file(self.home))
+        """Any published write to the store, a withdrawal included, changes this (the pointer
+        to the published copy readers open); a read of a small file, not a store open."""
+        return (published_pointer(self.home),)
 
     def _check_no_withdrawal(self, key: str) -> None:
         """Refuse (and forget the pinned table) if a patient withdrew since the run's first

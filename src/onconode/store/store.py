@@ -6,6 +6,16 @@ freeze, which is only a name for a version — is a filter, not a copy. An inges
 DuckDB transaction: a crash or SIGKILL before commit leaves the previous version intact.
 Consent withdrawal is the one exception to "never delete": it deletes the patient's rows
 from every version, and records that it did.
+
+Writes while serving. DuckDB allows one writing process or many reading ones per file,
+and a node must ingest, freeze and process withdrawals while its server workers, Beacon
+and federation agent keep answering. So the file above is the *master*: only writers open
+it, one at a time (`writer.py`: a second writer waits, saying for whom). Every reader opens
+an immutable *published copy* instead, which a writer makes when it closes after a change
+(`publish.py`): `Store.open(home, read_only=True)` opens the newest copy, and
+`Store.is_current()` tells a long-lived reader, by re-reading a small pointer file, that a
+newer one is there to move to between requests. A failed or SIGKILLed write publishes
+nothing. A store written before published copies existed is published on first open.
 """
 
 from __future__ import annotations
@@ -13,6 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +33,8 @@ import duckdb
 
 from onconode import private
 from onconode.model import TABLES, TABLES_BY_NAME, Table
+from onconode.store import publish
+from onconode.store.writer import WriteLock, say_on_stderr
 
 if TYPE_CHECKING:  # ibis costs ~0.3 s to import; only queries need it
     import ibis
@@ -91,6 +105,13 @@ def files_stamp(path: str) -> tuple:
     return tuple(out)
 
 
+def published_pointer(home: Path) -> bytes | None:
+    """The pointer to the store's newest published copy, as bytes: every published write (an
+    ingest, a freeze, a withdrawal) changes it, so a reader that keeps something per store
+    state can tell it is still current by reading one small file instead of opening the store."""
+    return publish.read_pointer(publish.folder_of(store_file(home)))
+
+
 def version_filter(version: int) -> str:
     """SQL predicate selecting the rows visible at `version`."""
     return f'"_added" <= {int(version)} AND ("_removed" IS NULL OR "_removed" > {int(version)})'
@@ -99,7 +120,11 @@ def version_filter(version: int) -> str:
 class Store:
     """A node's store in `home`. Open it with `Store.open(home)`; close it when done."""
 
-    def __init__(self, home: Path, con: duckdb.DuckDBPyConnection, read_only: bool) -> None:
+    def __init__(self, home: Path, con: duckdb.DuckDBPyConnection, read_only: bool, path: str = "",
+                 published: publish.Published | None = None, lock: WriteLock | None = None) -> None:
+        self.path = path  # the file the connection reads: a published copy, or (writers) the master
+        self.published = published  # of a reader: the copy it reads, as the pointer named it
+        self._lock = lock  # of a writer: released by close, after publishing
         self.home = home
         self.con = con
         self.read_only = read_only
@@ -113,34 +138,95 @@ class Store:
     @classmethod
     def init(cls, home: Path) -> "Store":
         private.node_home(home)  # 0700, and DuckDB's files are born 0600
-        con = duckdb.connect(str(home / STORE_FILE))
-        store = cls(home, con, read_only=False)
-        store._create_schema()
-        return store
+        return cls._open_master(Path(home))
 
     @classmethod
-    def open(cls, home: Path, read_only: bool = False) -> "Store":
-        path = home / STORE_FILE
-        if not path.exists():
+    def open(cls, home: Path, read_only: bool = False,
+             on_wait: Callable[[str], None] | None = say_on_stderr) -> "Store":
+        """The store of `home`: read-only, its newest published copy (any number of processes,
+        while a writer works); otherwise the master, once no other process writes it (waiting
+        for one that does; `on_wait` hears whom it waits for, as a writer), published again
+        by `close`."""
+        home = Path(home)
+        if not (home / STORE_FILE).exists():
             raise StoreError(f"no store in {home}: run `onconode --home {home} init` first")
-        if not read_only:
-            private.node_home(home)
+        if read_only:
+            return cls._open_published(home)
+        private.node_home(home)
+        return cls._open_master(home, on_wait=on_wait)
+
+    @classmethod
+    def _open_master(cls, home: Path, lock: WriteLock | None = None,
+                     on_wait: Callable[[str], None] | None = say_on_stderr) -> "Store":
+        master = store_file(home)
+        lock = lock or WriteLock.acquire(master, on_wait)
         try:
-            con = duckdb.connect(str(path), read_only=read_only)
-        except (duckdb.IOException, duckdb.ConnectionException) as exc:
-            if "lock" not in str(exc) and "different configuration" not in str(exc):
-                raise
-            raise StoreError(
-                f"the store in {home} is in use: another process (an ingest, withdrawal or freeze) is writing to it, "
-                "or it is open for reading while you asked to write. Many readers or one writer may use it at a "
-                "time; wait for the other command to finish and try again"
-            ) from exc
-        store = cls(home, con, read_only=read_only)
-        if not read_only:
+            last = publish.current(publish.folder_of(master))
+            behind = last is None or last.master_stamp != publish.stamp_json(files_stamp(master))
+            try:
+                con = duckdb.connect(master)
+            except (duckdb.IOException, duckdb.ConnectionException) as exc:
+                if "lock" not in str(exc) and "different configuration" not in str(exc):
+                    raise
+                raise StoreError(
+                    f"the store file {master} is open in another program (not through onconode, which reads "
+                    "published copies): close that program and try again") from exc
+            store = cls(home, con, read_only=False, path=master, lock=lock)
             store._create_schema()  # adds tables a newer model defines
-        else:
+            if behind:
+                # A store written before published copies existed, or a writer killed between
+                # its commit and its publish: readers get that state now, not after this write.
+                store._publish_if_changed()
+                store.con = duckdb.connect(master)
+            return store
+        except BaseException:
+            lock.release()
+            raise
+
+    @classmethod
+    def _open_published(cls, home: Path) -> "Store":
+        master = store_file(home)
+        folder = publish.folder_of(master)
+        for _ in range(10):
+            copy = publish.current(folder)
+            if copy is None:
+                cls._publish_first(home, master, folder)
+                continue
+            try:
+                con = duckdb.connect(str(copy.file), read_only=True)
+            except duckdb.IOException:
+                if copy.file.exists():
+                    raise
+                continue  # superseded twice since the pointer was read, and deleted: read it again
+            store = cls(home, con, read_only=True, path=str(copy.file), published=copy)
             store._stand_in_for_missing_tables()
-        return store
+            return store
+        raise StoreError(f"the published copy of the store in {home} keeps changing under this reader "
+                         f"({folder}); try again, and check that only onconode writes that folder")
+
+    @staticmethod
+    def _publish_first(home: Path, master: str, folder: Path) -> None:
+        """Publish a store that has no published copy yet (written by an older onconode),
+        unless a writer holds it: that writer publishes when it opens, so wait for the pointer."""
+        while publish.current(folder) is None:
+            try:
+                lock = WriteLock.try_acquire(master)
+            except PermissionError as exc:
+                raise StoreError(
+                    f"the store in {home} has no published read copy yet and this account cannot make one "
+                    f"({exc}); run any write as the store's owner, e.g. `onconode --home {home} init`") from exc
+            if lock is None:
+                time.sleep(0.1)
+                continue
+            private.node_home(home)
+            Store._open_master(home, lock=lock).close()
+
+    def is_current(self) -> bool:
+        """Whether this reader's copy is still the newest published one (a read of the ~200-byte
+        pointer, for every request of a long-lived reader); a writer is always current."""
+        if self.published is None:
+            return True
+        return publish.read_pointer(self.published.file.parent) == self.published.pointer
 
     def _stand_in_for_missing_tables(self) -> None:
         """A store written by an older onconode, opened read-only (the web node, `stats`),
@@ -165,7 +251,39 @@ class Store:
             )
 
     def close(self) -> None:
+        """Close; a writer publishes what it changed first, then lets the next writer in."""
+        if self._lock is None:
+            self.con.close()
+            return
+        try:
+            self._publish_if_changed()
+        finally:
+            self.con.close()
+            self._lock.release()
+            self._lock = None
+
+    def _publish_if_changed(self) -> None:
+        """Checkpoint and close the master and, if it changed since the last publish, publish
+        it. Closes the connection: a copy is taken of a closed file."""
+        key = self.con.execute(
+            "SELECT (SELECT max(version) FROM store_version), (SELECT count(*) FROM withdrawal), "
+            "(SELECT count(*) FROM store_freeze)").fetchall()[0]
+        self.con.execute("CHECKPOINT")
         self.con.close()
+        stamp = files_stamp(self.path)
+        before = publish.current(publish.folder_of(self.path))
+        if (before is not None and before.master_stamp == publish.stamp_json(stamp)
+                and (before.version, before.withdrawals, before.freezes) == tuple(key)):
+            return
+        try:
+            publish.publish(self.path, version=int(key[0]), withdrawals=int(key[1]), freezes=int(key[2]),
+                            master_stamp=stamp)
+        except OSError as exc:
+            raise StoreError(
+                f"the write is saved in {self.path} but its read copy could not be published ({exc}); "
+                f"readers keep the previous version until it is. Fix the cause (disk space, the permissions of "
+                f"{publish.folder_of(self.path)}) and run `onconode --home {self.home} init` (it publishes the store "
+                "without changing it)") from exc
 
     def __enter__(self) -> "Store":
         return self

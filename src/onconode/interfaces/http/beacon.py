@@ -27,6 +27,7 @@ from onconode.beacon.responses import error
 from onconode.beacon.search import Scope
 from onconode.beacon.service import BeaconService
 from onconode.interfaces.http.session import current_account, node_of
+from onconode.store.store import published_pointer
 
 router = APIRouter(prefix="/beacon", tags=["beacon"])
 ENTRIES = ("individuals", "biosamples", "g_variants", "analyses", "runs")
@@ -99,15 +100,22 @@ async def _query(request: Request) -> BeaconQuery:
     return from_get(request.query_params)
 
 
+def served_now(node: Any) -> Any:
+    """The served snapshot's dataset ids and position index if they were looked up on the
+    store copy that is published now (a read of the small pointer file), else None."""
+    fresh = node.__dict__.get("beacon_served_on") == published_pointer(node.home)
+    return node.__dict__.get("beacon_served") if fresh else None
+
+
 def _served(node: Any, svc: BeaconService) -> tuple[list[str], Any]:
-    """The served snapshot's dataset ids and position index, looked up once per process
-    (under the store lock): no process can write a DuckDB file while this server holds it
-    open read-only, so freezes and datasets stay as they are, and later position queries
-    need neither the store nor its lock."""
-    served = node.__dict__.get("beacon_served")
+    """The served snapshot's dataset ids and position index, looked up once per published
+    store copy (under the store lock): a copy never changes, so later position queries need
+    neither the store nor its lock until an ingest, freeze or withdrawal publishes the next."""
+    served = served_now(node)
     if served is None:
         with _snapshot(node) as snap:
-            served = node.__dict__.setdefault("beacon_served", svc.served(snap))
+            served = node.__dict__["beacon_served"] = svc.served(snap)
+            node.__dict__["beacon_served_on"] = snap.store.published.pointer if snap.store.published else None
     return served
 
 
@@ -122,7 +130,7 @@ async def _answer(request: Request, work, positions: bool = False) -> JSONRespon
         # testMode skips authentication (spec) but not the budget: anonymous, keyed by address
         who = Requester(f"ip:{request.client.host if request.client else 'unknown'}", "PUBLIC") if q.test_mode else _who(request)
         if positions and fast.applies(q, Scope()):
-            served = node.__dict__.get("beacon_served") or await run_in_threadpool(_served, node, svc)
+            served = served_now(node) or await run_in_threadpool(_served, node, svc)
             if served[1] is not None:
                 # a sequence query reads a few index rows (microseconds): no thread hop; a range may read many
                 doc = (svc.position_counts(served, q, who) if not q.variant.end

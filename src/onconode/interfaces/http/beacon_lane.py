@@ -27,7 +27,7 @@ from onconode.beacon import auth, fast
 from onconode.beacon.request import BeaconRequestError, from_get
 from onconode.beacon.responses import error
 from onconode.beacon.search import Scope as PathScope
-from onconode.interfaces.http.beacon import service_for
+from onconode.interfaces.http.beacon import served_now, service_for
 
 PATH = "/beacon/g_variants"
 
@@ -47,7 +47,8 @@ class PositionLane:
         await JSONResponse(doc[0], status_code=doc[1], headers=doc[2])(scope, receive, send)
 
     def _answer(self, scope: Scope) -> tuple[dict[str, Any], int, dict[str, str] | None] | None:
-        served = self.node.__dict__.get("beacon_served")  # interfaces/http/beacon._served fills it on the first position query
+        # routes._served fills it on the first position query of each published store copy
+        served = served_now(self.node)
         if served is None or served[1] is None or any(k in (b"cookie", b"authorization") for k, _ in scope["headers"]):
             return None
         try:

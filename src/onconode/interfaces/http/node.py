@@ -1,7 +1,8 @@
 """The node as a running server sees it: one home folder, opened once per process.
 
 Request handlers get everything through `Node`: the governance database, the analytical
-store (read-only: many servers or CLI readers may share it, an ingest waits), the
+store (its newest published read copy: writers work on the master meanwhile, and each
+request starts on the newest copy, `snapshot`), the
 disclosure gate and the clock. Tests build a `Node` on a temporary home and a fixed clock.
 """
 
@@ -33,6 +34,7 @@ class Node:
         self.clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
         self._store_lock = threading.RLock()
         self._store: Any = None
+        self._store_users = 0  # requests inside `snapshot` (under the lock): a new copy is taken up only at 0
 
     def now(self) -> dt.datetime:
         return self.clock()
@@ -91,7 +93,22 @@ class Node:
         """The store at a freeze (or the current version), for one request at a time:
         a DuckDB connection must not be used by two threads at once."""
         with self._store_lock:
-            yield self.store.snapshot(freeze)
+            if self._store_users == 0 and self._store is not None and not self._store.is_current():
+                self._move_to_newest_copy()
+            self._store_users += 1
+            try:
+                yield self.store.snapshot(freeze)
+            finally:
+                self._store_users -= 1
+
+    def _move_to_newest_copy(self) -> None:
+        """A write was published since the store was opened: read the new copy from this
+        request on. Called under the lock with no request using the store, so closing the
+        old connection cuts nobody off (a request keeps the copy it started with)."""
+        from onconode.store import Store
+
+        old, self._store = self._store, Store.open(self.home, read_only=True)
+        old.close()
 
     def close(self) -> None:
         if self._store is not None:
