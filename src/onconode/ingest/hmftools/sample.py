@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.hmftools import chord, linx, orange, purple, sv_vcf
+from onconode.ingest.hmftools import chord, layouts, linx, linx_clusters, orange, purple, purple_germline, sv_vcf
 from onconode.ingest.hmftools.discover import SampleFiles
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import open_text
@@ -23,6 +23,7 @@ Row = dict[str, Any]
 GENOMIC_TABLES = (
     "tumor_profile", "somatic_variant", "copy_number_segment", "gene_copy_number",
     "structural_variant", "sv_breakend", "fusion", "driver", "sample_gene_panel",
+    "germline_amp_del", "chromosome_arm_copy_number", "sv_driver", "sv_cluster", "sv_link", "tool_version",
 )
 VERSION_FILES = ("purple.version", "linx.version")
 
@@ -36,6 +37,32 @@ class SampleData:
     tables: dict[str, list[Row]] = field(default_factory=dict)
     somatic_vcf: Path | None = None
     tumor_column: str | None = None
+    # file → {column: reason} for columns read but not stored; file → versions its layout matches
+    not_stored: dict[str, dict[str, str]] = field(default_factory=dict)
+    layouts: dict[str, list[str]] = field(default_factory=dict)
+
+
+def check_layouts(files: SampleFiles, problems: Problems) -> dict[str, list[str]]:
+    """Each TSV's header against the layouts onconode knows (an unknown one is an error)."""
+    headers = {}
+    for kind, path in files.files.items():
+        if kind in layouts.LAYOUTS:
+            header = layouts.read_header(path, problems)
+            if header is not None:
+                headers[kind] = header
+    return headers
+
+
+def unread_columns(data: "SampleData", headers: dict[str, list[str]], problems: Problems) -> None:
+    """Per file, the columns not stored: those declared so (with their reason), and any the reader did not look at."""
+    for kind, header in headers.items():
+        path = data.files.get(kind)
+        read = problems.columns_read.get(str(path), set())
+        declared = layouts.not_stored(kind, header)
+        skipped = {c: declared.get(c, "onconode does not read this column yet (please report it)")
+                   for c in header if c not in read or c in declared}
+        if skipped:
+            data.not_stored[str(path)] = skipped
 
 
 def _tool_versions(files: SampleFiles, headers: dict[str, sv_vcf.VcfHeader]) -> str:
@@ -94,7 +121,17 @@ def read_sample(
     progress: Progress = silent,
 ) -> SampleData:
     """Every table's rows for one sample (somatic VCF variants are loaded later, in the transaction)."""
-    data = SampleData(files, sample_id, ref_genome)
+    tsv_headers = check_layouts(files, problems)
+    matched: dict[str, list[str]] = {}
+    for kind, header in tsv_headers.items():
+        errors_before = len(problems.errors)
+        versions = layouts.check_layout(kind, files.get(kind), header, problems)
+        if len(problems.errors) == errors_before:
+            matched[str(files.get(kind))] = versions
+    # A file of an unknown layout is left unread: its one error says it all, reading would repeat it per row.
+    files = SampleFiles(files.prefix, {k: v for k, v in files.files.items() if k not in tsv_headers or str(v) in matched})
+    tsv_headers = {k: v for k, v in tsv_headers.items() if k in files.files}
+    data = SampleData(files, sample_id, ref_genome, layouts=matched)
     get = files.get
     with progress(f"reading {files.prefix}", total=len(files.files)) as advance:
         profile: Row = {}
@@ -124,7 +161,24 @@ def read_sample(
             advance(1)
 
         catalogs = []
-        for kind, germline in (("purple_driver_somatic", False), ("purple_driver_germline", True), ("linx_driver_catalog", False)):
+        if get("purple_germline_amp_del"):
+            tables["germline_amp_del"] = purple_germline.read_germline_amp_del(get("purple_germline_amp_del"), problems, ref_genome)
+            advance(1)
+        if get("purple_chromosome_arm"):
+            tables["chromosome_arm_copy_number"] = purple_germline.read_chromosome_arms(get("purple_chromosome_arm"), problems, ref_genome)
+            advance(1)
+        if get("linx_drivers"):
+            tables["sv_driver"] = linx_clusters.read_sv_drivers(get("linx_drivers"), problems)
+            advance(1)
+        if get("linx_clusters"):
+            tables["sv_cluster"] = linx_clusters.read_clusters(get("linx_clusters"), problems)
+            advance(1)
+        if get("linx_links"):
+            tables["sv_link"] = linx_clusters.read_links(get("linx_links"), problems, ref_genome)
+            advance(1)
+
+        for kind, germline in (("purple_driver_somatic", False), ("purple_driver_germline", True),
+                               ("linx_driver_catalog", False), ("linx_germline_driver_catalog", True)):
             if get(kind):
                 catalogs.append((get(kind), purple.read_driver_catalog(get(kind), problems, ref_genome, germline)))
                 advance(1)
@@ -152,6 +206,9 @@ def read_sample(
             advance(1)
         elif breakends is not None:
             tables["structural_variant"] = sv_vcf.pair_svs(get("purple_sv_vcf"), problems, breakends)
+        if tables.get("fusion"):
+            linx_clusters.rebuild_fusion_junction_copy_numbers(
+                tables["fusion"], tables.get("sv_breakend", []), tables.get("structural_variant", []))
 
         if get("purple_somatic_vcf"):
             data.somatic_vcf = get("purple_somatic_vcf")
@@ -170,6 +227,7 @@ def read_sample(
     profile["pipeline"] = record.pipeline if record and not get("purple_purity") and record.pipeline else _tool_versions(files, headers)
     data.profile = profile
     data.tables = tables
+    unread_columns(data, tsv_headers, problems)
     _check_genes(data, problems)
     return data
 
