@@ -87,7 +87,7 @@ def test_every_row_of_every_file_is_loaded(loaded, hmftools_fixtures):
         "sv_driver": data_lines(files["linx_drivers"]),
         "sv_cluster": data_lines(files["linx_clusters"]),
         "sv_link": 0,             # no links.tsv among the fixtures
-        "tool_version": 0,        # no version file, VCF version header or pipeline_info here
+        "tool_version": 3,        # the SV VCF's ##esveeVersion / ##purpleVersion, and the derived generation
     }
     assert expected["germline_amp_del"] == 229 and expected["sv_cluster"] == 60
     assert expected["copy_number_segment"] == 222 and expected["structural_variant"] == 92 and expected["fusion"] == 12

@@ -41,6 +41,7 @@ class OrangeRecord:
     sample_id: str | None = None
     ref_genome: str | None = None
     pipeline: str | None = None
+    pipeline_version: str | None = None  # ORANGE's pipelineVersion as written (5.0 always writes OA_V3_0)
     profile: Row = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
 
@@ -97,6 +98,7 @@ def read_orange(path: Path, problems: Problems, ref_genome: str | None) -> Orang
     record.sample_id = data.get("sampleId") if isinstance(data.get("sampleId"), str) else None
     record.ref_genome = REF_GENOMES.get(data.get("refGenomeVersion"))
     version = data.get("pipelineVersion")
+    record.pipeline_version = str(version) if version else None
     record.pipeline = f"hmftools pipeline {version} (ORANGE)" if version else "hmftools (ORANGE)"
     record.profile = _profile(FieldReader(path, problems, TUMOR_PROFILE), data)
     record.tables = {

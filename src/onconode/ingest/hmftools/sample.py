@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.hmftools import chord, layouts, linx, linx_clusters, orange, purple, purple_germline, sv_vcf
+from onconode.ingest.hmftools import chord, layouts, linx, linx_clusters, orange, purple, purple_germline, sv_vcf, versions
 from onconode.ingest.hmftools.discover import SampleFiles
 from onconode.ingest.problems import Problems
-from onconode.ingest.tsv import open_text
 from onconode.progress import Progress, silent
 
 Row = dict[str, Any]
@@ -25,7 +24,6 @@ GENOMIC_TABLES = (
     "structural_variant", "sv_breakend", "fusion", "driver", "sample_gene_panel",
     "germline_amp_del", "chromosome_arm_copy_number", "sv_driver", "sv_cluster", "sv_link", "tool_version",
 )
-VERSION_FILES = ("purple.version", "linx.version")
 
 
 @dataclass
@@ -65,25 +63,10 @@ def unread_columns(data: "SampleData", headers: dict[str, list[str]], problems: 
             data.not_stored[str(path)] = skipped
 
 
-def _tool_versions(files: SampleFiles, headers: dict[str, sv_vcf.VcfHeader]) -> str:
-    """'hmftools: purple 4.1, linx 1.25, ...' from `<tool>.version` files and VCF headers."""
-    versions: dict[str, str] = {}
-    for kind, name in (("purple_purity", "purple.version"), ("linx_svs", "linx.version")):
-        path = files.get(kind)
-        version_file = path.parent / name if path else None
-        if version_file and version_file.is_file():
-            try:
-                with open_text(version_file) as fh:
-                    for line in fh:
-                        key, _, value = line.strip().partition("=")
-                        if key == "version" and value:
-                            versions.setdefault(name.split(".")[0], value)
-            except (OSError, EOFError, UnicodeDecodeError):
-                pass  # a version note is a courtesy; an unreadable one is not worth failing for
-    for header in headers.values():
-        for tool, value in header.versions.items():
-            versions.setdefault(tool, value)
-    return "hmftools: " + ", ".join(f"{t} {v}" for t, v in versions.items()) if versions else "hmftools"
+def _pipeline_text(rows: list[Row]) -> str:
+    """'hmftools: purple 4.1, linx 1.25, ...' from the sample's tool_version rows."""
+    named = [f"{r['tool']} {r['version']}" for r in rows if r["tool"] != "wigits"]
+    return "hmftools: " + ", ".join(named) if named else "hmftools"
 
 
 def _tumor_column(files: SampleFiles, header: sv_vcf.VcfHeader | None, problems: Problems, path: Path) -> str | None:
@@ -113,6 +96,7 @@ def _tumor_column(files: SampleFiles, header: sv_vcf.VcfHeader | None, problems:
 
 
 def read_sample(
+    root: Path,
     files: SampleFiles,
     sample_id: str,
     ref_genome: str,
@@ -125,9 +109,9 @@ def read_sample(
     matched: dict[str, list[str]] = {}
     for kind, header in tsv_headers.items():
         errors_before = len(problems.errors)
-        versions = layouts.check_layout(kind, files.get(kind), header, problems)
+        known = layouts.check_layout(kind, files.get(kind), header, problems)
         if len(problems.errors) == errors_before:
-            matched[str(files.get(kind))] = versions
+            matched[str(files.get(kind))] = known
     # A file of an unknown layout is left unread: its one error says it all, reading would repeat it per row.
     files = SampleFiles(files.prefix, {k: v for k, v in files.files.items() if k not in tsv_headers or str(v) in matched})
     tsv_headers = {k: v for k, v in tsv_headers.items() if k in files.files}
@@ -224,7 +208,8 @@ def read_sample(
                     row["cna_call"] = purple.cna_call(row.get("min_copy_number"), ploidy)
 
     profile["ref_genome"] = ref_genome
-    profile["pipeline"] = record.pipeline if record and not get("purple_purity") and record.pipeline else _tool_versions(files, headers)
+    tables["tool_version"] = versions.read_versions(root, files, headers, record.pipeline_version if record else None, problems)
+    profile["pipeline"] = record.pipeline if record and not get("purple_purity") and record.pipeline else _pipeline_text(tables["tool_version"])
     data.profile = profile
     data.tables = tables
     unread_columns(data, tsv_headers, problems)
