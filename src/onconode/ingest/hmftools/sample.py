@@ -55,7 +55,9 @@ def unread_columns(data: "SampleData", headers: dict[str, list[str]], problems: 
     """Per file, the columns not stored: those declared so (with their reason), and any the reader did not look at."""
     for kind, header in headers.items():
         path = data.files.get(kind)
-        read = problems.columns_read.get(str(path), set())
+        if str(path) not in problems.columns_read:
+            continue  # a header without rows: no value was dropped
+        read = problems.columns_read[str(path)]
         declared = layouts.not_stored(kind, header)
         skipped = {c: declared.get(c, "onconode does not read this column yet (please report it)")
                    for c in header if c not in read or c in declared}
