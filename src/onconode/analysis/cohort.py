@@ -187,6 +187,15 @@ class Purity(_Range):
     op: Literal["purity"]
 
 
+class ToolVersion(_Node):
+    """Samples produced by given versions of a tool (tool_version): e.g. PURPLE 4.4 and later
+    compute TMB/TML with another VAF threshold, so such cohorts are compared per version.
+    A version matches itself and its releases ("4.4" matches "4.4.1"); tool "wigits" is the generation (2.x, 3.0)."""
+    op: Literal["tool_version"]
+    tool: str = Field(min_length=1)
+    versions: list[str] = Field(min_length=1)
+
+
 class And(_Node):
     op: Literal["and"]
     args: list["Node"] = Field(min_length=1)
@@ -209,7 +218,7 @@ class All(_Node):
 
 Node = Annotated[
     Union[And, Or, Not, All, Dataset, TumourType, TumourLocation, BiopsySite, SexIs, AgeAtBiopsy, Treatment,
-          BestResponse, GeneAltered, Tmb, Msi, Hrd, Wgd, Purity],
+          BestResponse, GeneAltered, Tmb, Msi, Hrd, Wgd, Purity, ToolVersion],
     Field(discriminator="op"),
 ]
 for _m in (And, Or, Not):
@@ -233,7 +242,8 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 
 _OPS = {"and", "or", "not", "all", "dataset", "tumour_type", "tumour_location", "biopsy_site", "sex",
-        "age_at_biopsy", "treatment", "best_response", "gene_altered", "tmb", "msi", "hrd", "wgd", "purity"}
+        "age_at_biopsy", "treatment", "best_response", "gene_altered", "tmb", "msi", "hrd", "wgd", "purity",
+        "tool_version"}
 
 
 def parse(definition: Any) -> Any:
@@ -333,6 +343,12 @@ def _leaf(snap: Snapshot, n: Any) -> ir.Table:
         return _samples_of_patients(snap, b.filter(b.best_response.isin(n.values)).select("patient_id"))
     if isinstance(n, GeneAltered):
         return _gene_samples(snap, n)
+    if isinstance(n, ToolVersion):
+        tv = snap.table("tool_version")
+        tv = tv.filter(tv.tool == n.tool.lower())
+        wanted = [w.removeprefix("v") for w in n.versions]
+        v = tv.version.replace("v", "")
+        return tv.filter(ibis.or_(*[(v == w) | v.startswith(w + ".") for w in wanted])).select("sample_id")
     tp = _profile(snap)
     if isinstance(n, Tmb):
         conds = _range(tp.tmb_per_mb, n.min_per_mb, n.max_per_mb)
