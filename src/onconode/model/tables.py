@@ -108,9 +108,11 @@ TUMOR_PROFILE = Table(
         col("whole_genome_duplication", B, "Whole genome duplication."),
         col("ms_indels_per_mb", F, "Microsatellite indels per Mb.", unit="/Mb", minimum=0),
         col("msi_status", S, "Microsatellite status (MSI if > 4 indels/Mb).", codes=C.MSI_STATUS),
-        col("tmb_per_mb", F, "Tumour mutational burden: PASS SNV/MNV/indels per Mb (2,859 Mb genome).", unit="/Mb", minimum=0),
+        col("tmb_per_mb", F, "Tumour mutational burden: PASS SNV/MNV/indels per Mb (2,859 Mb genome). Version-dependent: "
+            "PURPLE <= 4.3 (WiGiTS 2.x) counts variants with VAF >= 0.02, PURPLE >= 4.4 (WiGiTS 3.0) VAF >= 0.05; "
+            "the sample's PURPLE version is in tool_version.", unit="/Mb", minimum=0),
         col("tmb_status", S, "TMB status (HIGH if > 10/Mb).", codes=C.BURDEN_STATUS),
-        col("tml", I, "Tumour mutational load: missense variant count.", minimum=0),
+        col("tml", I, "Tumour mutational load: missense variant count (the same VAF floor as tmb_per_mb, so version-dependent).", minimum=0),
         col("tml_status", S, "TML status (HIGH if > 140).", codes=C.BURDEN_STATUS),
         col("sv_tmb", I, "Structural-variant burden.", minimum=0),
         col("hrd_score", F, "CHORD homologous-recombination-deficiency probability.", minimum=0, maximum=1),
