@@ -45,7 +45,8 @@ KINDS: dict[str, str] = {
 
 def label(kind: str) -> str:
     """The file suffix a data manager recognises, e.g. `.purple.cnv.gene.tsv`."""
-    return re.sub(r"\(\?:[^)]*\)[*?]", "", KINDS[kind]).replace("\\", "")
+    optional_gone = re.sub(r"\(\?:[^)]*\)[*?]", "", KINDS[kind])
+    return re.sub(r"\(\?:([^|)]*)\|[^)]*\)", r"\1", optional_gone).replace("\\", "")
 
 
 PATTERNS = {kind: re.compile(rf"^(?P<prefix>.+?){tail}$", re.IGNORECASE) for kind, tail in KINDS.items()}
