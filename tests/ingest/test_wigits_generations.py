@@ -202,7 +202,8 @@ def test_a_sample_with_no_known_patient_is_named_not_registered(store, hmftools_
     (run / "samplesheet.csv").unlink()
     report = ingest_hmftools(store, run, ref_genome="GRCh37")
     assert report.registered == [] and rows(store, "sample") == []
-    assert any("not registered" in p.message and "--sample-sheet" in p.hint for p in report.problems)
+    assert report.unregistered == ["COLO829T"]
+    assert any(line.startswith("not registered (1): COLO829T") and "--sample-sheet" in line for line in report.notes())
 
 
 def test_an_unknown_layout_names_the_file_the_columns_and_the_known_versions(store, hmftools_fixtures, tmp_path):

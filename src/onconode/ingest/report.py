@@ -22,6 +22,7 @@ class IngestReport:
     layouts: dict[str, list[str]] = field(default_factory=dict)
     # Samples this ingest registered (sample rows with their patient), and those still without clinical data.
     registered: list[str] = field(default_factory=list)
+    unregistered: list[str] = field(default_factory=list)
     without_clinical: list[str] = field(default_factory=list)
 
     def notes(self) -> list[str]:
@@ -34,6 +35,10 @@ class IngestReport:
             lines.append(f"not stored: {file}: {', '.join(columns)} ({reason})")
         if self.registered:
             lines.append(f"registered {len(self.registered)} sample(s) so they are analysable now: {', '.join(self.registered)}")
+        if self.unregistered:
+            lines.append(f"not registered ({len(self.unregistered)}): {', '.join(self.unregistered)}: no sample sheet row and no "
+                         "stored clinical record names their patient, so cohorts cannot see them until the clinical data "
+                         "arrives (or ingest again with --sample-sheet)")
         if self.without_clinical:
             lines.append(f"{len(self.without_clinical)} sample(s) still lack clinical data: {', '.join(self.without_clinical)}")
         return lines
@@ -43,6 +48,6 @@ class IngestReport:
             "source": self.source, "version": self.version, "rows": self.rows,
             "samples": self.samples, "patients": self.patients,
             "not_stored": self.not_stored, "layouts": self.layouts,
-            "registered": self.registered, "without_clinical": self.without_clinical,
+            "registered": self.registered, "unregistered": self.unregistered, "without_clinical": self.without_clinical,
             "warnings": self.warnings + [str(p) for p in self.problems],
         }

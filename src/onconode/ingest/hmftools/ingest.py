@@ -168,7 +168,7 @@ def ingest_hmftools(
                 rows.extend({**row, "sample_id": s.sample_id} for row in source)
             inserted = tx.replace(name, to_arrow(table, rows), owners=owners) if rows else tx.replace(name, None, owners=owners)
             report.rows[name] = inserted + (variants if name == "somatic_variant" else 0)
-        report.registered, report.without_clinical = register.register(
+        report.registered, report.unregistered, report.without_clinical = register.register(
             store, tx, [(s.sample_id, s.files.prefix) for s in samples], sheet, problems)
         if report.registered:
             report.rows["sample"] = len(report.registered)

@@ -62,10 +62,13 @@ def read_sample_sheet(path: Path, problems: Problems) -> dict[str, str]:
 
 def register(
     store: Store, tx: Any, samples: list[tuple[str, str]], sheet: dict[str, str], problems: Problems,
-) -> tuple[list[str], list[str]]:
-    """Write a sample row for each (stored id, file prefix) not yet in the store; returns (registered, without clinical).
+) -> tuple[list[str], list[str], list[str]]:
+    """Write a sample row for each (stored id, file prefix) not yet in the store.
 
-    A sample lacks clinical data while its patient has no `patient` row.
+    Returns (registered, not registered for want of a patient, without clinical data);
+    a sample lacks clinical data while its patient has no `patient` row. Loading genomics
+    before the clinical export is routine, so the unregistered are a note of the report,
+    not a warning.
     """
     version = store.current_version
     ids = [s for s, _ in samples]
@@ -88,16 +91,9 @@ def register(
         registered.append(sample_id)
     if new_rows:
         tx.replace("sample", to_arrow(SAMPLE, new_rows))
-    if unknown:
-        problems.warning(
-            ", ".join(unknown), None, None,
-            f"{len(unknown)} sample(s) not registered: no sample sheet row and no stored clinical record names their patient, "
-            "so cohorts cannot see them yet",
-            "ingest again with --sample-sheet (oncoanalyser's CSV), or ingest the clinical data",
-        )
     patients = {**{s: held[s] for s in held}, **{r["sample_id"]: r["patient_id"] for r in new_rows}}
     known = {r[0] for r in store.con.execute(
         f"SELECT patient_id FROM ({store.relation_sql('patient', version)}) WHERE patient_id IN (SELECT unnest(?::VARCHAR[]))",
         [sorted(set(patients.values()))]).fetchall()}
     without = sorted({s for s in ids if patients.get(s) not in known})
-    return registered, without
+    return registered, unknown, without
