@@ -258,3 +258,47 @@ def test_the_2x_fixtures_report_every_column_not_stored_with_a_declared_reason(s
     by_file = {Path(f).name.split(".", 1)[1]: v for f, v in report.layouts.items()}
     assert by_file["linx.breakend.tsv"] == ["LINX 2.0-2.2"] and by_file["linx.fusion.tsv"] == ["LINX 2.0-2.2"]
     assert by_file["purple.cnv.gene.LEGACY_v3.EXCERPT.tsv"] == ["PURPLE 3.x"]
+
+
+SAGE_5_RENAMES = {"ABQ": "ARCBQ", "AMQ": "ARMQ", "RABQ": "ASBQ", "SB": "FSB"}  # sage/.../vcf/VariantVCF.java at R3.0
+
+
+def sage5_vcf(text: str) -> str:
+    """The fixture's SAGE 3.4 / PURPLE 4.0 somatic VCF with SAGE 5.0's FORMAT ids and PURPLE 4.4's version line."""
+    out = []
+    for line in text.splitlines():
+        if line.startswith("##FORMAT=<ID="):
+            key = line[len("##FORMAT=<ID="):].split(",", 1)[0]
+            line = line.replace(f"ID={key},", f"ID={SAGE_5_RENAMES.get(key, key)},", 1)
+        elif line.startswith(("##sageVersion=", "##purpleVersion=")):
+            line = "##sageVersion=5.0" if line.startswith("##sage") else "##purpleVersion=4.4"
+        elif not line.startswith("#"):
+            fields = line.split("\t")
+            fields[8] = ":".join(SAGE_5_RENAMES.get(k, k) for k in fields[8].split(":"))
+            line = "\t".join(fields)
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+def test_sage_5_renamed_format_fields_load_like_sage_4_and_the_versions_follow(store, hmftools_fixtures, tmp_path):
+    import gzip
+
+    from onconode.store import Store
+
+    vcf = hmftools_fixtures / "vcf" / "TUMOR_SAMPLE.purple.somatic.vcf.gz"
+    purity = fixture_files(hmftools_fixtures)["purple_purity"]
+    loaded = {}
+    for name, text in (("old", gzip.decompress(vcf.read_bytes()).decode()), ("new", None)):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "S.purple.purity.tsv").write_text(read_text(purity))
+        body = text if text is not None else sage5_vcf(gzip.decompress(vcf.read_bytes()).decode())
+        (folder / "S.purple.somatic.vcf").write_text(body)
+        target = store if name == "new" else Store.init(tmp_path / "old-store")
+        ingest_hmftools(target, folder, sample_id="S")
+        loaded[name] = (sorted(rows(target, "somatic_variant"), key=lambda r: r["position"]),
+                        {r["tool"]: r["version"] for r in rows(target, "tool_version")})
+    assert "ARCBQ" in (tmp_path / "new" / "S.purple.somatic.vcf").read_text()
+    assert loaded["new"][0] == loaded["old"][0] and len(loaded["new"][0]) == 9
+    assert loaded["old"][1] == {"pave": "1.6", "purple": "4.0", "sage": "3.4", "wigits": "2.x"}
+    assert loaded["new"][1] == {"pave": "1.6", "purple": "4.4", "sage": "5.0", "wigits": "3.0"}
