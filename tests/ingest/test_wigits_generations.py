@@ -302,3 +302,9 @@ def test_sage_5_renamed_format_fields_load_like_sage_4_and_the_versions_follow(s
     assert loaded["new"][0] == loaded["old"][0] and len(loaded["new"][0]) == 9
     assert loaded["old"][1] == {"pave": "1.6", "purple": "4.0", "sage": "3.4", "wigits": "2.x"}
     assert loaded["new"][1] == {"pave": "1.6", "purple": "4.4", "sage": "5.0", "wigits": "3.0"}
+
+
+def test_orange_breakend_reported_status_is_kept_as_written(store, hmftools_fixtures):
+    ingest_hmftools(store, hmftools_fixtures / "orange" / "real.orange.json")
+    breakends = rows(store, "sv_breakend")
+    assert breakends and {(r["reported_status"], r["reported"]) for r in breakends} == {("REPORTED", True)}

@@ -244,10 +244,12 @@ def _breakends(reader: FieldReader, data: dict) -> list[Row]:
             "isCanonical": "is_canonical", "disruptive": "disruptive", "regionType": "region_type",
             "codingType": "coding_type", "undisruptedCopyNumber": "undisrupted_copy_number",
         })
-        if "reportedStatus" in b:
-            row["reported"] = b["reportedStatus"] == "REPORTED"
+        if "reportedStatus" in b:  # ORANGE 5.0 (LINX 2.3): kept as written, not collapsed to a boolean
+            row["reported_status"] = reader.value(b["reportedStatus"], None, f"{base}.reportedStatus", "reported_status")
+            row["reported"] = None if row["reported_status"] is None else row["reported_status"] == "REPORTED"
         elif "reportedDisruption" in b:
             row["reported"] = reader.value(b["reportedDisruption"], None, f"{base}.reportedDisruption", "reported")
+            row["reported_status"] = None if row["reported"] is None else ("REPORTED" if row["reported"] else "NONE")
         _require(reader, row, base, {"id": "breakend_id"})
         rows.append(row)
     return rows
