@@ -107,3 +107,10 @@ def test_the_quality_report_shows_versions_and_the_mixed_tmb_definitions(mixed):
     text = render_text(report)
     assert "Pipeline and tool versions" in text and "4.4.0: 6" in text
     assert "mixed TMB/TML definitions" in text
+
+
+def test_a_federation_node_publishes_its_tool_versions_without_counts(mixed):
+    from onconode.federation.agent import published_coverage
+
+    published = published_coverage(mixed.snapshot())
+    assert published["tool_versions"] == {"purple": ["4.1", "4.4.0"], "wigits": ["2.x", "3.0"]}
