@@ -18,6 +18,8 @@ class IngestReport:
     patients: list[str] = field(default_factory=list)
     # Columns read but not stored: {"file", "column", "reason"} each, so nothing is dropped unsaid.
     not_stored: list[dict[str, str]] = field(default_factory=list)
+    # WiGiTS output files found beside the sample's but read by no reader.
+    files_not_read: list[str] = field(default_factory=list)
     # File → the tool versions whose layout it matches exactly.
     layouts: dict[str, list[str]] = field(default_factory=dict)
     # Samples this ingest registered (sample rows with their patient), and those still without clinical data.
@@ -33,6 +35,9 @@ class IngestReport:
             by_reason.setdefault((item["file"], item["reason"]), []).append(item["column"])
         for (file, reason), columns in by_reason.items():
             lines.append(f"not stored: {file}: {', '.join(columns)} ({reason})")
+        if self.files_not_read:
+            lines.append(f"files not read ({len(self.files_not_read)}; onconode has no reader for them): "
+                         + ", ".join(self.files_not_read))
         if self.registered:
             lines.append(f"registered {len(self.registered)} sample(s) so they are analysable now: {', '.join(self.registered)}")
         if self.unregistered:
@@ -47,7 +52,7 @@ class IngestReport:
         return {
             "source": self.source, "version": self.version, "rows": self.rows,
             "samples": self.samples, "patients": self.patients,
-            "not_stored": self.not_stored, "layouts": self.layouts,
+            "not_stored": self.not_stored, "files_not_read": self.files_not_read, "layouts": self.layouts,
             "registered": self.registered, "unregistered": self.unregistered, "without_clinical": self.without_clinical,
             "warnings": self.warnings + [str(p) for p in self.problems],
         }

@@ -51,6 +51,10 @@ def label(kind: str) -> str:
 
 PATTERNS = {kind: re.compile(rf"^(?P<prefix>.+?){tail}$", re.IGNORECASE) for kind, tail in KINDS.items()}
 TOOL_MARKERS = (".purple.", ".linx.", ".chord.", ".orange.")
+# Output files of WiGiTS tools, `<sample>.<tool>.<...>`: those no reader takes are named in the report.
+WIGITS_FILE = re.compile(
+    r"^(?P<prefix>.+?)\.(?:purple|linx|chord|orange|cuppa|lilac|virus|sig|peach|teal|isf|qsee|amber|cobalt|sage|"
+    r"pave|esvee|cider|neo|bam_metric|virusbreakend)\.", re.IGNORECASE)
 SKIP_DIRS = {"alignments", "logs", "pipeline_info", "work", ".git", "__pycache__"}
 MAX_DEPTH = 6
 
@@ -61,6 +65,8 @@ class SampleFiles:
 
     prefix: str
     files: dict[str, Path] = field(default_factory=dict)
+    # WiGiTS outputs of this sample that no reader reads (reported, never silently skipped)
+    unread: list[Path] = field(default_factory=list)
 
     def get(self, kind: str) -> Path | None:
         return self.files.get(kind)
@@ -101,9 +107,13 @@ def discover(path: Path, problems: Problems, sample: str | None = None) -> list[
     candidates = [path] if path.is_file() else _walk(path)
     by_prefix: dict[str, dict[str, list[Path]]] = {}
     spellings: dict[str, Counter] = {}
+    unread: dict[str, list[Path]] = {}
     for file in candidates:
         hit = classify(file.name)
         if hit is None:
+            other = WIGITS_FILE.match(file.name)
+            if other and not file.name.endswith((".version", ".log")):
+                unread.setdefault(other.group("prefix").lower(), []).append(file)
             continue
         kind, prefix = hit
         key = prefix.lower()
@@ -133,7 +143,7 @@ def discover(path: Path, problems: Problems, sample: str | None = None) -> list[
     samples = []
     for key in sorted(by_prefix):
         prefix = sample if sample is not None else spellings[key].most_common(1)[0][0]
-        found = SampleFiles(prefix)
+        found = SampleFiles(prefix, unread=unread.get(key, []))
         for kind, files in sorted(by_prefix[key].items()):
             if len(files) > 1:
                 problems.error(

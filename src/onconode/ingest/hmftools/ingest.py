@@ -140,6 +140,7 @@ def ingest_hmftools(
 
     report = IngestReport(SOURCE, samples=[s.sample_id for s in samples])
     for s in samples:
+        report.files_not_read.extend(str(f) for f in s.files.unread)
         report.layouts.update(s.layouts)
         for file, columns in s.not_stored.items():
             report.not_stored.extend({"file": file, "column": c, "reason": r} for c, r in columns.items())

@@ -206,13 +206,13 @@ def read_header(path: Path, problems: Problems) -> list[str] | None:
     try:
         with open_text(path) as fh:
             if path.name.lower().endswith(".purple.qc"):
-                return [line.split("\t")[0].strip() for line in fh if line.strip()] or None
-            for line in fh:
-                if line.strip():
-                    return [h.strip().lstrip("#") for h in line.rstrip("\r\n").split("\t")]
+                header = [line.split("\t")[0].strip() for line in fh if line.strip()]
+            else:
+                header = next(([h.strip().lstrip("#") for h in line.rstrip("\r\n").split("\t")] for line in fh if line.strip()), [])
     except (OSError, EOFError, UnicodeDecodeError):
         return None
-    return None
+    # An empty file or a NUL byte in the header: the reader's own error says what is wrong, better than a layout.
+    return header if header and not any("\0" in h for h in header) else None
 
 
 def _versions_text(layout: Layout) -> str:

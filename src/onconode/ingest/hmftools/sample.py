@@ -115,7 +115,7 @@ def read_sample(
         if len(problems.errors) == errors_before:
             matched[str(files.get(kind))] = known
     # A file of an unknown layout is left unread: its one error says it all, reading would repeat it per row.
-    files = SampleFiles(files.prefix, {k: v for k, v in files.files.items() if k not in tsv_headers or str(v) in matched})
+    files = SampleFiles(files.prefix, {k: v for k, v in files.files.items() if k not in tsv_headers or str(v) in matched}, files.unread)
     tsv_headers = {k: v for k, v in tsv_headers.items() if k in files.files}
     data = SampleData(files, sample_id, ref_genome, layouts=matched)
     get = files.get
