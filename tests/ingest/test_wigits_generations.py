@@ -317,3 +317,24 @@ def test_wigits_files_no_reader_takes_are_named_in_the_report(store, hmftools_fi
     assert "tumor_sample.purple.purity.range.EXCERPT.tsv" in names
     assert not any(n.endswith((".purple.purity.tsv", ".linx.svs.tsv")) for n in names)
     assert any(line.startswith("files not read (") for line in report.notes())
+
+
+def test_an_orange_4_record_with_all_lists_loads_like_orange_5(store, hmftools_fixtures, tmp_path):
+    """ORANGE <= 4.1 (orange-datamodel 3.0: PurpleRecord.allSomaticVariants, LinxRecord.allSomaticFusions ...)."""
+    from onconode.store import Store
+
+    record = json.loads((hmftools_fixtures / "orange" / "real.orange.json").read_text())
+    renames = {"purple": {"somaticVariants": "allSomaticVariants", "somaticGainsDels": "allSomaticGainsDels"},
+               "linx": {"fusions": "allSomaticFusions", "somaticBreakends": "allSomaticBreakends"}}
+    old = json.loads(json.dumps(record))
+    for section, names in renames.items():
+        for new, was in names.items():
+            old[section][was] = old[section].pop(new)
+    path = tmp_path / "S.orange.json"
+    path.write_text(json.dumps(old))
+    ingest_hmftools(store, path, sample_id="S")
+    new_store = Store.init(tmp_path / "new")
+    ingest_hmftools(new_store, hmftools_fixtures / "orange" / "real.orange.json", sample_id="S")
+    for table in ("somatic_variant", "gene_copy_number", "fusion", "sv_breakend"):
+        assert len(rows(store, table)) == len(rows(new_store, table)), table
+    assert rows(store, "somatic_variant")

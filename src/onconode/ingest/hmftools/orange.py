@@ -46,6 +46,25 @@ class OrangeRecord:
     tables: dict[str, list[Row]] = field(default_factory=dict)
 
 
+# ORANGE <= 4.1 (WiGiTS 2.x, orange-datamodel 3.0) named the lists it now calls by the right-hand
+# names `all...` (it also wrote reportable/suspect subsets of them, which add nothing to the full list).
+ORANGE_4_KEYS = {
+    ("purple", "somaticVariants"): "allSomaticVariants", ("purple", "somaticGainsDels"): "allSomaticGainsDels",
+    ("linx", "fusions"): "allSomaticFusions", ("linx", "somaticBreakends"): "allSomaticBreakends",
+    ("linx", "somaticStructuralVariants"): "allSomaticStructuralVariants",
+}
+
+
+def _current_keys(data: dict) -> dict:
+    """The record with ORANGE <= 4.1 lists under their ORANGE 5.0 names (a newer name present wins)."""
+    out = dict(data)
+    for (section, new), old in ORANGE_4_KEYS.items():
+        part = out.get(section)
+        if isinstance(part, dict) and new not in part and old in part:
+            out[section] = {**part, new: part[old]}
+    return out
+
+
 def _dig(obj: Any, *keys: str) -> Any:
     for key in keys:
         if not isinstance(obj, dict):
@@ -100,6 +119,7 @@ def read_orange(path: Path, problems: Problems, ref_genome: str | None) -> Orang
     version = data.get("pipelineVersion")
     record.pipeline_version = str(version) if version else None
     record.pipeline = f"hmftools pipeline {version} (ORANGE)" if version else "hmftools (ORANGE)"
+    data = _current_keys(data)
     record.profile = _profile(FieldReader(path, problems, TUMOR_PROFILE), data)
     record.tables = {
         "driver": _drivers(FieldReader(path, problems, DRIVER), data),
