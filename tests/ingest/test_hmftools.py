@@ -17,7 +17,8 @@ from onconode.ingest.problems import IngestError
 from test_hmftools_support import data_lines, fixture_files, read_text, sample_folder
 
 GENOMIC = ("tumor_profile", "somatic_variant", "copy_number_segment", "gene_copy_number",
-           "structural_variant", "sv_breakend", "fusion", "driver", "sample_gene_panel")
+           "structural_variant", "sv_breakend", "fusion", "driver", "sample_gene_panel",
+           "germline_amp_del", "chromosome_arm_copy_number", "sv_driver", "sv_cluster", "sv_link", "tool_version")
 
 
 def rows(store, table: str) -> list[dict]:
@@ -70,7 +71,7 @@ def test_profile_holds_purple_fit_qc_and_chord(loaded):
 def test_every_row_of_every_file_is_loaded(loaded, hmftools_fixtures):
     store, report = loaded
     files = fixture_files(hmftools_fixtures)
-    drivers = {(r["gene"], r["transcript"], r["driver"]) for k in ("purple_driver_somatic", "purple_driver_germline", "linx_driver_catalog") for r in tsv(files[k])}
+    drivers = {(r["gene"], r["transcript"], r["driver"]) for k in ("purple_driver_somatic", "purple_driver_germline", "linx_driver_catalog", "linx_germline_driver_catalog") for r in tsv(files[k])}
     expected = {
         "tumor_profile": 1,
         "copy_number_segment": data_lines(files["purple_cnv_somatic"]),
@@ -88,7 +89,14 @@ def test_every_row_of_every_file_is_loaded(loaded, hmftools_fixtures):
         "pharmacogenomic_haplotype": 0, "telomere_length": 0, "rna_statistics": data_lines(files["isofox_summary"]),
         "gene_expression": data_lines(files["isofox_gene_data"]), "novel_splice_junction": data_lines(files["isofox_alt_sj"]),
         "rna_fusion": data_lines(files["isofox_fusions"]), "germline_variant": 0, "qc_metric": 0,
+        "germline_amp_del": data_lines(files["purple_germline_amp_del"]),
+        "chromosome_arm_copy_number": data_lines(files["purple_chromosome_arm"]),
+        "sv_driver": data_lines(files["linx_drivers"]),
+        "sv_cluster": data_lines(files["linx_clusters"]),
+        "sv_link": 0,             # no links.tsv among the fixtures
+        "tool_version": 3,        # the SV VCF's ##esveeVersion / ##purpleVersion, and the derived generation
     }
+    assert expected["germline_amp_del"] == 229 and expected["sv_cluster"] == 60
     assert expected["copy_number_segment"] == 222 and expected["structural_variant"] == 92 and expected["fusion"] == 12
     assert {t: len(rows(store, t)) for t in expected} == expected
     assert report.rows == expected

@@ -80,7 +80,8 @@ def test_missing_required_column_names_it(store, hmftools_fixtures, colo829):
     lines[0] = lines[0].replace("copyNumber\t", "cn\t", 1)
     replace_with_text(colo829, "purple_cnv_somatic", "\n".join(lines) + "\n")
     [p] = problems_of(store, colo829)
-    assert (p.line, p.column) == (1, "copyNumber") and "missing from the header" in p.message
+    assert (p.line, p.column) == (1, "cn, copyNumber")
+    assert "unknown column(s) cn; missing column(s) copyNumber" in p.message and "PURPLE 4.1-4.5" in p.message
 
 
 @pytest.mark.parametrize(("kind", "message"), [

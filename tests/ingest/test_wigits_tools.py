@@ -32,6 +32,18 @@ def write(path: Path, header: list[str], *lines: list[object], gz: bool = False)
     return path
 
 
+# PURPLE 4.1-4.5 purity.tsv (C/purple/PurplePurity.java), a fit of purity 0.5 and ploidy 2
+PURITY_HEADER = ("purity normFactor score diploidProportion ploidy gender status polyclonalProportion minPurity maxPurity "
+                 "minPloidy maxPloidy minDiploidProportion maxDiploidProportion somaticPenalty wholeGenomeDuplication "
+                 "msIndelsPerMb msStatus tml tmlStatus tmbPerMb tmbStatus svTumorMutationalBurden runMode targeted").split()
+PURITY_ROW = [0.5, 0.64, 0.61, 0.02, 2.0, "MALE", "NORMAL", 0.09, 0.48, 0.52, 1.95, 2.05, 0.02, 0.02, 0.0, "false",
+              0.1, "MSS", 50, "LOW", 3.2, "LOW", 20, "TUMOR_GERMLINE", "false"]
+
+
+def purity_file(path: Path) -> Path:
+    return write(path, PURITY_HEADER, PURITY_ROW)
+
+
 @pytest.fixture
 def tools_folder(hmftools_fixtures: Path, tmp_path: Path) -> Path:
     """COLO829's PURPLE fit plus the other tools' real fixture files (no VCFs)."""
@@ -59,7 +71,7 @@ def test_cuppa_vis_data_keeps_each_classifiers_probabilities_and_reports_the_res
 def test_cuppa_pred_summ_gives_the_top_three_when_there_is_no_vis_data(store, tmp_path):
     # header of pycuppa classifier/cuppa_prediction.py (CuppaPredSummary)
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     write(folder / "T1.cuppa.pred_summ.tsv",
           ["sample_id", "clf_group", "clf_name", "pred_class_1", "pred_class_2", "pred_class_3", "pred_prob_1",
            "pred_prob_2", "pred_prob_3", "extra_info", "extra_info_format"],
@@ -87,7 +99,7 @@ def test_lilac_1_alleles_are_numbered_per_gene_and_qc_folds_the_per_gene_columns
 def test_lilac_2_reads_genes_and_class_two_alleles(store, tmp_path):
     # LILAC 2.0 header: C/hla/LilacAllele.java (leading Genes) and lilac/.../qc/LilacQC.java
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     counts = ["RefTotal", "RefUnique", "RefShared", "RefWild", "TumorTotal", "TumorUnique", "TumorShared", "TumorWild",
               "RnaTotal", "RnaUnique", "RnaShared", "RnaWild", "TumorCopyNumber", "SomaticMissense",
               "SomaticNonsenseOrFrameshift", "SomaticSplice", "SomaticSynonymous", "SomaticInframeIndel"]
@@ -115,7 +127,7 @@ def test_lilac_2_reads_genes_and_class_two_alleles(store, tmp_path):
 
 def test_a_file_of_an_unknown_layout_names_file_columns_and_known_versions(store, tmp_path):
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     bad = write(folder / "T1.lilac.tsv", ["Gene", "AlleleName", "Depth"], ["HLA-A", "A*01:01", 30])
     with pytest.raises(IngestError) as err:
         ingest(store, folder)
@@ -129,7 +141,7 @@ def test_a_file_of_an_unknown_layout_names_file_columns_and_known_versions(store
 def test_viruses_record_presence_and_integration(store, tmp_path):
     # header of C/virus/AnnotatedVirusFile.java; Java writes a missing value as `null`
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     write(folder / "T1.virus.annotated.tsv",
           ["taxid", "name", "qcStatus", "integrations", "interpretation", "percentageCovered", "meanCoverage",
            "expectedClonalCoverage", "reported", "blacklisted", "driverLikelihood"],
@@ -155,7 +167,7 @@ def test_the_real_virus_file_without_viruses_loads_nothing_and_signatures_load_a
 def test_oncoanalyser_peach_and_teal_of_the_normal_attach_to_the_tumour(store, hmftools_fixtures, tmp_path):
     # TEAL header: C/teal/TelomereLengthFile.java; PEACH: the real fixture (normal-sample prefix)
     group = tmp_path / "GROUP1"
-    write(group / "purple" / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(group / "purple" / "T1.purple.purity.tsv")
     (group / "peach").mkdir()
     (group / "peach" / "N1.peach.haplotypes.best.tsv").symlink_to(hmftools_fixtures / "other_tools" / "ref_sample.peach.haplotypes.best.tsv")
     header = ["sampleId", "type", "rawTelomereLength", "finalTelomereLength", "fullFragments", "cRichPartialFragments",
@@ -173,7 +185,7 @@ def test_oncoanalyser_peach_and_teal_of_the_normal_attach_to_the_tumour(store, h
 
 def test_a_normal_samples_file_equally_near_two_tumours_is_refused(store, hmftools_fixtures, tmp_path):
     for t in ("T1", "T2"):
-        write(tmp_path / f"{t}.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+        purity_file(tmp_path / f"{t}.purple.purity.tsv")
     (tmp_path / "N1.peach.haplotypes.best.tsv").symlink_to(hmftools_fixtures / "other_tools" / "ref_sample.peach.haplotypes.best.tsv")
     with pytest.raises(IngestError, match="named after sample n1, and tumour samples t1, t2 are equally near"):
         ingest(store, tmp_path)
@@ -195,7 +207,7 @@ def test_isofox_2_rna_outputs_load_from_their_writers_headers(store, tmp_path):
     # headers: isofox/.../results/GeneResult.java, C/rna/NovelSpliceJunctionFile.java, C/rna/RnaFusionFile.java,
     # C/rna/RnaStatisticFile.java (Isofox 2.0, .tsv)
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     write(folder / "T1_RNA.isf.summary.tsv",
           ["SampleId", "QcStatus", "TotalFragments", "DuplicateFragments", "SplicedFragmentPerc", "UnsplicedFragmentPerc",
            "AltFragmentPerc", "ChimericFragmentPerc", "SplicedGeneCount", "ReadLength", "FragLength5th", "FragLength50th",
@@ -235,7 +247,7 @@ def test_isofox_2_rna_outputs_load_from_their_writers_headers(store, tmp_path):
 def test_qsee_status_rows_load_with_their_verdicts(store, tmp_path):
     # header of qsee/.../status/QcStatusFile.java (QSEE 1.0, gzipped)
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     write(folder / "T1.qsee.status.tsv.gz",
           ["SampleId", "SampleType", "SourceTool", "FeatureType", "FeatureName", "FeatureValue", "QcStatus", "FailCondition"],
           ["T1", "TUMOR", "PURPLE", "SUMMARY_TABLE", "PURITY", 0.5, "PASS", ""],
@@ -247,7 +259,7 @@ def test_qsee_status_rows_load_with_their_verdicts(store, tmp_path):
 
 def test_germline_vcf_takes_the_reference_column_and_keeps_the_first_of_a_repeated_record(store, hmftools_fixtures, tmp_path):
     folder = tmp_path / "run"
-    write(folder / "tumor_sample.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "tumor_sample.purple.purity.tsv")
     (folder / "tumor_sample.purple.germline.vcf.gz").symlink_to(hmftools_fixtures / "vcf" / "crest_test.purple.germline.vcf.gz")
     report = ingest(store, folder)
     got = sorted(rows(store, "germline_variant"), key=lambda r: (r["position"], r["alt"]))
@@ -263,7 +275,7 @@ def test_germline_vcf_takes_the_reference_column_and_keeps_the_first_of_a_repeat
 def test_germline_vcf_pathogenicity_marks_pathogenic_variants(store, tmp_path):
     # INFO per C/variant/PurpleVcfTags.java and PAVE's VcfWriter (PATH, CLNSIG, REPORTED)
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     vcf = "\n".join([
         "##fileformat=VCFv4.2",
         "#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\tN1R\tT1",
@@ -297,7 +309,7 @@ def test_stats_json_counts_every_tool_table_under_its_name(tools_folder, tmp_pat
 
 def test_known_tool_files_that_are_not_stored_are_named_in_the_report(store, hmftools_fixtures, tmp_path):
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     write(folder / "N1.peach.haplotypes.all.tsv", ["gene", "combination", "count", "nonWildTypeCount"], ["DPYD", "(*1,2)", 2, 0])
     write(folder / "T1.isf.transcript_data.tsv", ["GeneId", "TransName"], ["ENSG1", "ENST1"])
     write(folder / "T1.virusbreakend.vcf.summary.tsv", ["taxid_genus", "name_genus"], [10566, "Alphapapillomavirus"])
@@ -337,7 +349,7 @@ def test_orange_viruses_load_without_a_taxid(store, hmftools_fixtures, tmp_path)
 
 def test_an_empty_required_field_is_reported_at_its_line_and_column(store, tmp_path):
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     bad = write(folder / "T1.sig.allocation.tsv", ["signature", "allocation", "percent"], ["Sig1", 1.0, 0.5], ["", 1.0, 0.5])
     with pytest.raises(IngestError, match=rf"{bad}:3: column signature: error: a value is required"):
         ingest(store, folder)
@@ -345,7 +357,7 @@ def test_an_empty_required_field_is_reported_at_its_line_and_column(store, tmp_p
 
 def test_a_repeated_row_is_named_before_the_store_would_refuse_it(store, tmp_path):
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     bad = write(folder / "T1.sig.allocation.tsv", ["signature", "allocation", "percent"], ["Sig1", 1.0, 0.5], ["Sig1", 2.0, 0.5])
     with pytest.raises(IngestError, match=rf"{bad}: error: two signature_allocation rows share signature = Sig1"):
         ingest(store, folder)
@@ -354,7 +366,7 @@ def test_a_repeated_row_is_named_before_the_store_would_refuse_it(store, tmp_pat
 def test_teal_before_wigits_3_reads_its_reads_per_kb_layout(store, tmp_path):
     # header of C/teal/TelomereLengthFile.java before 3.0 (meanReadsPerKb, gc50ReadsPerKb)
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     write(folder / "T1.teal.tellength.tsv",
           ["sampleId", "type", "rawTelomereLength", "finalTelomereLength", "fullFragments", "cRichPartialFragments",
            "gRichPartialFragments", "totalTelomericReads", "purity", "ploidy", "duplicateProportion", "meanReadsPerKb",
@@ -370,7 +382,7 @@ def test_teal_before_wigits_3_reads_its_reads_per_kb_layout(store, tmp_path):
 def test_peach_1_genotypes_split_zygosity_into_haplotype_and_count(store, tmp_path):
     # PEACH 1 genotype TSV as its README documents it (gene, haplotype *1_HOM, function, linked_drugs, ...)
     folder = tmp_path / "run"
-    write(folder / "T1.purple.purity.tsv", ["purity", "ploidy"], [0.5, 2.0])
+    purity_file(folder / "T1.purple.purity.tsv")
     write(folder / "T1.peach.genotype.tsv",
           ["gene", "haplotype", "function", "linked_drugs", "url_prescription_info", "panel_version", "repo_version"],
           ["DPYD", "*1_HET", "Normal Function", "5-Fluorouracil;Capecitabine", "https://example.org/a", "peach_prod_v1.3", "1.7"],

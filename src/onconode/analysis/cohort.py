@@ -27,7 +27,7 @@ from onconode.analysis import alterations, cohort_memory, tool_criteria
 from onconode.analysis.materialized import execute_compiled
 from onconode.analysis.cohort_definition import (  # noqa: F401  (the definition language, re-exported)
     AgeAtBiopsy, All, And, BestResponse, BiopsySite, CohortError, Dataset, GeneAltered, Hrd, Msi, Not, Or,
-    Purity, SexIs, Tmb, Treatment, TreatmentCriteria, TumourLocation, TumourType, Wgd, parse, to_json,
+    Purity, SexIs, Tmb, ToolVersion, Treatment, TreatmentCriteria, TumourLocation, TumourType, Wgd, parse, to_json,
 )
 from onconode.analysis.treatments import best_responses, matching_treatments
 from onconode.analysis.queries import Snapshot
@@ -116,6 +116,12 @@ def _leaf(snap: Snapshot, n: Any) -> ir.Table:
         return _gene_samples(snap, n)
     if isinstance(n, tool_criteria.TOOL_NODES):
         return tool_criteria.samples(snap, n)
+    if isinstance(n, ToolVersion):
+        tv = snap.table("tool_version")
+        tv = tv.filter(tv.tool == n.tool.lower())
+        wanted = [w.removeprefix("v") for w in n.versions]
+        v = tv.version.replace("v", "")
+        return tv.filter(ibis.or_(*[(v == w) | v.startswith(w + ".") for w in wanted])).select("sample_id")
     tp = _profile(snap)
     if isinstance(n, Tmb):
         conds = _range(tp.tmb_per_mb, n.min_per_mb, n.max_per_mb)

@@ -172,6 +172,15 @@ class Purity(_Range):
     op: Literal["purity"]
 
 
+class ToolVersion(_Node):
+    """Samples produced by given versions of a tool (tool_version): e.g. PURPLE 4.4 and later
+    compute TMB/TML with another VAF threshold, so such cohorts are compared per version.
+    A version matches itself and its releases ("4.4" matches "4.4.1"); tool "wigits" is the generation (2.x, 3.0)."""
+    op: Literal["tool_version"]
+    tool: str = Field(min_length=1)
+    versions: list[str] = Field(min_length=1)
+
+
 class And(_Node):
     op: Literal["and"]
     args: list["Node"] = Field(min_length=1)
@@ -194,7 +203,7 @@ class All(_Node):
 
 Node = Annotated[
     Union[And, Or, Not, All, Dataset, TumourType, TumourLocation, BiopsySite, SexIs, AgeAtBiopsy, Treatment,
-          BestResponse, GeneAltered, Tmb, Msi, Hrd, Wgd, Purity, *tool_criteria.TOOL_NODES],
+          BestResponse, GeneAltered, Tmb, Msi, Hrd, Wgd, Purity, ToolVersion, *tool_criteria.TOOL_NODES],
     Field(discriminator="op"),
 ]
 for _m in (And, Or, Not):
@@ -218,7 +227,8 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 
 _OPS = {"and", "or", "not", "all", "dataset", "tumour_type", "tumour_location", "biopsy_site", "sex",
-        "age_at_biopsy", "treatment", "best_response", "gene_altered", "tmb", "msi", "hrd", "wgd", "purity"} | tool_criteria.TOOL_OPS
+        "age_at_biopsy", "treatment", "best_response", "gene_altered", "tmb", "msi", "hrd", "wgd", "purity",
+        "tool_version"} | tool_criteria.TOOL_OPS
 
 
 def parse(definition: Any) -> Any:

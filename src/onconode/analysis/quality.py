@@ -19,6 +19,7 @@ from typing import Any
 
 import ibis
 
+from onconode.analysis.versions import UNKNOWN, purple_versions, tmb_definition, version_counts
 from onconode.model import TABLES, TABLES_BY_NAME
 from onconode.store.store import Store
 
@@ -168,7 +169,8 @@ def quality_report(store: Store, freeze: str | None = None) -> dict[str, Any]:
     orphan_responses = [r for r in t["treatment_response"] if r["treatment_id"] not in treatment_ids]
     for r in orphan_responses:
         g.add(*patient_keys(r["patient_id"]), "responses_without_treatment")
-    clinical_ids = set(sample_keys)
+    # A sample registered by a genomic ingest has a sample row but no clinical data until its patient arrives.
+    clinical_ids = {s["sample_id"] for s in t["sample"] if s["patient_id"] in patients}
     without_genomic = sorted(clinical_ids - genomic)
     for sid in without_genomic:
         g.add(*sample_keys[sid], "clinical_samples_without_genomic")
@@ -208,6 +210,20 @@ def quality_report(store: Store, freeze: str | None = None) -> dict[str, Any]:
         },
         "by_hospital": g.table("h"),
         "by_month": g.table("m"),
+        "versions": _versions(snap, genomic),
+    }
+
+
+def _versions(snap: Any, genomic: set[str]) -> dict[str, Any]:
+    """Samples per tool version, and per TMB/TML definition (PURPLE 4.4 changed it)."""
+    purple = purple_versions(snap)
+    definitions = Counter(tmb_definition(purple.get(s)) for s in genomic)
+    known = [d for d in definitions if d != UNKNOWN]
+    return {
+        "tools": version_counts(snap),
+        "tmb_definitions": dict(sorted(definitions.items())),
+        "mixed_tmb_definitions": len(known) > 1,
+        "samples_without_versions": _finding(sorted(genomic - set(purple))),
     }
 
 
@@ -265,6 +281,9 @@ def render_text(report: dict[str, Any]) -> str:
             )],
             ["mixed reference genomes", "yes" if cur["mixed_reference_genomes"] else "no",
              ", ".join(f"{k}: {v}" for k, v in cur["reference_genomes"].items())],
+            ["mixed TMB/TML definitions (PURPLE 4.4 raised the VAF floor)",
+             "yes" if report["versions"]["mixed_tmb_definitions"] else "no",
+             "; ".join(f"{k}: {v}" for k, v in report["versions"]["tmb_definitions"].items())],
         ]),
         "",
         f"QC: {qc['pass']} of {qc['assessed']} assessed samples PASS ({qc['pass_rate_pct']}%); "
@@ -272,6 +291,10 @@ def render_text(report: dict[str, Any]) -> str:
     ]
     if qc["flags"]:
         out.append(_table(["QC flag", "samples"], [[k, v] for k, v in qc["flags"].items()]))
+    tools = report["versions"]["tools"]
+    out += ["", "Pipeline and tool versions (samples per version; `tool_version` table)"]
+    out.append(_table(["tool", "versions"], [[t, ", ".join(f"{v}: {n}" for v, n in vs.items())] for t, vs in tools.items()])
+               if tools else "no sample has version information")
     out += ["", _table(["distribution", "n", "min", "p25", "median", "p75", "max"], [
         [name] + [report[name][k] for k in ("n", "min", "p25", "median", "p75", "max")] for name in ("purity", "mean_depth")
     ])]

@@ -17,6 +17,7 @@ from onconode.analysis.disclosure import WITHHELD, Rules
 from onconode.analysis.materialized import materialized, materialized_arrow
 from onconode.analysis.queries import Snapshot
 from onconode.analysis.sample_rows import SampleRows
+from onconode.analysis.versions import tmb_note
 
 AGE_GROUPS = ((0, 40, "<40"), (40, 50, "40-49"), (50, 60, "50-59"), (60, 70, "60-69"), (70, 80, "70-79"), (80, 200, "80+"))
 # Histogram edges: fixed, so a histogram reveals nothing about where values lie within a bin.
@@ -167,10 +168,11 @@ class CohortSummary:
     units: dict[str, tuple[list[str], list[str]]] = field(default_factory=dict)   # cells -> (label, unit id) per unit
     patient_ids: frozenset[str] = frozenset()
     sample_ids: frozenset[str] = frozenset()
+    notes: list[str] = field(default_factory=list)   # e.g. TMB of two PURPLE definitions (analysis/versions.py)
 
     def exact(self) -> dict[str, Any]:
         return {"analysis": "cohort_summary", "patients": self.patients, "samples": self.samples,
-                "counts": self.counts, "distributions": self.distributions}
+                "counts": self.counts, "distributions": self.distributions, "notes": self.notes}
 
     def _perturbed(self, rules: Rules, name: str, counts: dict[str, int]) -> dict[str, Any]:
         """`counts` (of the cells `name` of `units`) perturbed, each with its cell key."""
@@ -192,7 +194,7 @@ class CohortSummary:
         return {"analysis": "cohort_summary", "patients": rules.count_of(self.patient_ids),
                 "samples": rules.count_of(self.sample_ids),
                 "counts": {k: self._perturbed(rules, f"counts:{k}", c) for k, c in self.counts.items()},
-                "distributions": dists}
+                "distributions": dists, "notes": self.notes}
 
 
 def summarise(snap: Snapshot, cohort: Cohort) -> CohortSummary:
@@ -220,4 +222,5 @@ def summarise(snap: Snapshot, cohort: Cohort) -> CohortSummary:
         units[f"bins:{k}"] = (_bin_labels(values, e), ids)
     return CohortSummary(cohort.patients, cohort.samples,
                          {k: dict(sorted(((str(a), int(b)) for a, b in c.items()), key=lambda x: (-x[1], x[0]))) for k, c in counts.items()},
-                         dists, units, cohort.patient_ids, cohort.sample_ids)
+                         dists, units, cohort.patient_ids, cohort.sample_ids,
+                         [n for n in (tmb_note(snap, df.sample_id[df.tmb_per_mb.notna()].astype(str)),) if n])

@@ -43,6 +43,7 @@ from onconode.access.audit import canonical
 from onconode.analysis.disclosure import DisclosureRefused, Gate
 from onconode.analysis.cellkey import RecordKeys
 from onconode.analysis.history import QueryHistory
+from onconode.analysis.versions import version_counts
 from onconode.federation import algorithms, harmonization, messages
 from onconode.federation.nodelog import LOG_FILE, NodeLog
 from onconode.federation.policy import NodePolicy
@@ -249,10 +250,13 @@ class NodeAgent:
 def published_coverage(snap: Any) -> dict[str, Any]:
     """What the node tells the coordinator about its data model with every poll: model
     version, code systems, how many Disease Ontology terms it can answer and the local
-    codes it cannot map (the full term list stays node-side, where tasks are checked)."""
+    codes it cannot map (the full term list stays node-side, where tasks are checked), and
+    the pipeline/tool versions its samples come from (names only, no counts: PURPLE 4.4
+    changed TMB/TML, so a federated TMB question pools definitions unless split by version)."""
     c = harmonization.coverage(snap)
     return {"model_version": c["model_version"], "tumour_codes": c["tumour_codes"], "drug_codes": c["drug_codes"],
-            "response_scale": c["response_scale"], "doids_answerable": len(c["doids"]), "unmapped": c["unmapped"]}
+            "response_scale": c["response_scale"], "doids_answerable": len(c["doids"]), "unmapped": c["unmapped"],
+            "tool_versions": {tool: sorted(versions) for tool, versions in version_counts(snap).items()}}
 
 
 def _say(text: str) -> None:

@@ -42,6 +42,12 @@ class Problems:
     items: list[Problem] = field(default_factory=list)
     dropped: int = 0
     warnings_dropped: int = 0
+    # file → the columns its reader looked at: what a file holds beyond these was not read,
+    # which the hmftools ingest reports as "not stored" rather than dropping it silently.
+    columns_read: dict[str, set[str]] = field(default_factory=dict)
+
+    def read_column(self, file: str, column: str) -> None:
+        self.columns_read.setdefault(str(file), set()).add(column)
 
     def add(self, problem: Problem) -> None:
         kept = sum(1 for p in self.items if p.severity == problem.severity) if len(self.items) >= self.cap else 0

@@ -113,9 +113,11 @@ TUMOR_PROFILE = Table(
         col("whole_genome_duplication", B, "Whole genome duplication."),
         col("ms_indels_per_mb", F, "Microsatellite indels per Mb.", unit="/Mb", minimum=0),
         col("msi_status", S, "Microsatellite status (MSI if > 4 indels/Mb).", codes=C.MSI_STATUS),
-        col("tmb_per_mb", F, "Tumour mutational burden: PASS SNV/MNV/indels per Mb (2,859 Mb genome).", unit="/Mb", minimum=0),
+        col("tmb_per_mb", F, "Tumour mutational burden: PASS SNV/MNV/indels per Mb (2,859 Mb genome). Version-dependent: "
+            "PURPLE <= 4.3 (WiGiTS 2.x) counts variants with VAF >= 0.02, PURPLE >= 4.4 (WiGiTS 3.0) VAF >= 0.05; "
+            "the sample's PURPLE version is in tool_version.", unit="/Mb", minimum=0),
         col("tmb_status", S, "TMB status (HIGH if > 10/Mb).", codes=C.BURDEN_STATUS),
-        col("tml", I, "Tumour mutational load: missense variant count.", minimum=0),
+        col("tml", I, "Tumour mutational load: missense variant count (the same VAF floor as tmb_per_mb, so version-dependent).", minimum=0),
         col("tml_status", S, "TML status (HIGH if > 140).", codes=C.BURDEN_STATUS),
         col("sv_tmb", I, "Structural-variant burden.", minimum=0),
         col("hrd_score", F, "CHORD homologous-recombination-deficiency probability.", minimum=0, maximum=1),
@@ -126,6 +128,15 @@ TUMOR_PROFILE = Table(
         col("contamination", F, "Estimated contamination.", minimum=0, maximum=1),
         col("copy_number_segments", I, "Number of copy-number segments.", minimum=0),
         col("deleted_genes", I, "Number of homozygously deleted genes.", minimum=0),
+        col("unsupported_copy_number_segments", I, "Copy-number segments without SV or centromere/telomere support (PURPLE .qc UnsupportedCopyNumberSegments).", minimum=0),
+        col("amber_gender", S, "Gender AMBER inferred from BAF points (PURPLE .qc AmberGender)."),
+        col("cobalt_gender", S, "Gender COBALT inferred from depth ratios (PURPLE .qc CobaltGender)."),
+        col("germline_aberrations", S, "Germline aberrations PURPLE detected (.qc GermlineAberrations: NONE, KLINEFELTER, MOSAIC_X ...)."),
+        col("loh_percent", F, "Fraction of the genome with loss of heterozygosity (PURPLE .qc LohPercent).", minimum=0, maximum=1),
+        col("tinc_level", F, "Tumour-in-normal contamination SAGE estimated (PURPLE .qc TincLevel; PURPLE 4.3+): WARN_TINC above 0, FAIL_TINC at 0.25 and above.", minimum=0, maximum=1),
+        col("chimerism_percentage", F, "Donor chimerism after a transplant (PURPLE .qc ChimerismPercentage; written up to PURPLE 4.3, removed in 4.4).", minimum=0, maximum=100),
+        col("run_mode", S, "PURPLE run mode: TUMOR_GERMLINE (tumour/normal), TUMOR (tumour-only) or GERMLINE.", codes=("TUMOR_GERMLINE", "TUMOR", "GERMLINE")),
+        col("targeted", B, "PURPLE ran in targeted (panel) mode."),
         col("profiled", S, "Data types the sample was profiled for, comma-separated (mutations, cna, structural_variants): the denominators of alteration frequencies, as cBioPortal's case lists define them. Empty for whole-genome samples, which are profiled for every type; 'none' for a sequenced sample profiled for no type (NA in a gene panel matrix). Which genes a targeted panel covers: sample_gene_panel."),
     ),
 )
@@ -245,6 +256,15 @@ GENE_COPY_NUMBER = Table(
         col("min_region_method", S, "Method of the minimum copy-number region.", codes=C.COPY_NUMBER_METHODS),
         col("relative_min_copy_number", F, "Minimum copy number relative to ploidy."),
         col("cna_call", S, "Discrete call: HOMDEL, HETLOSS, DIPLOID, GAIN, AMP.", codes=C.CNA_CALLS),
+        col("min_regions", I, "Number of copy-number regions at the minimum copy number.", minimum=0),
+        col("min_region_start", I, "Start of the minimum copy-number region."),
+        col("min_region_end", I, "End of the minimum copy-number region."),
+        col("min_region_start_support", S, "Evidence for the minimum region's start.", codes=C.SEGMENT_SUPPORT),
+        col("min_region_end_support", S, "Evidence for the minimum region's end.", codes=C.SEGMENT_SUPPORT),
+        col("depth_window_count", I, "COBALT depth windows over the gene (PURPLE 4.1+).", minimum=0),
+        col("gc_content", F, "GC content of the gene (PURPLE 4.2+).", minimum=0, maximum=1),
+        col("reported_status", S, "Whether the gene's copy-number event is reported (PURPLE 4.4+; empty before).", codes=C.REPORTED_STATUS),
+        col("driver_type", S, "Driver type of the gene's copy-number event, e.g. AMP, DEL, HET_DEL, LOH (PURPLE 4.4+)."),
     ),
 )
 
@@ -272,6 +292,20 @@ STRUCTURAL_VARIANT = Table(
         col("cluster_id", I, "LINX cluster id."),
         col("start_gene", S, "Gene at the start breakend."),
         col("end_gene", S, "Gene at the end breakend."),
+        col("junction_copy_number_min", F, "Lower bound of the junction copy number LINX estimated (svs.tsv junctionCopyNumberMin)."),
+        col("junction_copy_number_max", F, "Upper bound of the junction copy number LINX estimated (svs.tsv junctionCopyNumberMax)."),
+        col("cluster_reason", S, "Why LINX clustered the SV with others, e.g. PROXIMITY, LOH, FOLDBACKS."),
+        col("is_foldback", B, "The SV forms a fold-back inversion."),
+        col("fragile_site_start", B, "Start breakend lies in a known fragile site."),
+        col("fragile_site_end", B, "End breakend lies in a known fragile site."),
+        col("line_type_start", S, "LINE element at the start breakend: NONE, SUSPECT, KNOWN."),
+        col("line_type_end", S, "LINE element at the end breakend: NONE, SUSPECT, KNOWN."),
+        col("local_topology_start", S, "Local topology at the start breakend, e.g. ISOLATED_BE, DSB, TI_ONLY, FOLDBACK."),
+        col("local_topology_end", S, "Local topology at the end breakend."),
+        col("local_topology_id_start", I, "Local topology group id of the start breakend."),
+        col("local_topology_id_end", I, "Local topology group id of the end breakend."),
+        col("local_ti_count_start", I, "Templated insertions in the start breakend's local topology.", minimum=0),
+        col("local_ti_count_end", I, "Templated insertions in the end breakend's local topology.", minimum=0),
     ),
 )
 
@@ -290,7 +324,21 @@ SV_BREAKEND = Table(
         col("transcript", S, "Transcript."),
         col("is_canonical", B, "Canonical transcript."),
         col("disruptive", B, "Breakend disrupts the transcript."),
-        col("reported", B, "Reported disruption."),
+        col("reported", B, "Reported disruption (reported_status REPORTED; LINX <= 2.2 reportedDisruption)."),
+        col("reported_status", S, "Reporting status (LINX 2.3+ reportedStatus; from reportedDisruption before: true → REPORTED, false → NONE).", codes=C.REPORTED_STATUS),
+        col("vcf_id", S, "VCF id of the SV breakend (LINX 2.3+)."),
+        col("chromosome", S, "Contig of the breakend (LINX 2.3+ coords)."),
+        col("position", I, "Position of the breakend (LINX 2.3+ coords).", minimum=1),
+        col("orientation", I, "Orientation of the breakend, 1 or -1 (LINX 2.3+ coords)."),
+        col("gene_orientation", S, "Breakend lies Upstream or Downstream of the gene."),
+        col("biotype", S, "Transcript biotype, e.g. protein_coding."),
+        col("exonic_base_phase", I, "Phase of the base at the breakend when exonic (-1 otherwise)."),
+        col("next_splice_exon_rank", I, "Rank of the next splice acceptor or donor exon."),
+        col("next_splice_exon_phase", I, "Phase of that exon."),
+        col("next_splice_distance", I, "Signed distance to the next splice site (-1 when none)."),
+        col("total_exon_count", I, "Exons in the transcript.", minimum=0),
+        col("exon_up", I, "Exon rank upstream of the breakend."),
+        col("exon_down", I, "Exon rank downstream of the breakend."),
         col("region_type", S, "UPSTREAM, INTRONIC or EXONIC."),
         col("coding_type", S, "CODING, NON_CODING, UTR_5P, UTR_3P, ENHANCER."),
         col("undisrupted_copy_number", F, "Copy number left undisrupted."),
@@ -317,7 +365,19 @@ FUSION = Table(
         col("fused_exon_up", I, "Last 5' exon in the fusion."),
         col("fused_exon_down", I, "First 3' exon in the fusion."),
         col("chain_length", I, "Length of the chain of SVs forming the fusion."),
-        col("junction_copy_number", F, "Junction copy number."),
+        col("junction_copy_number", F, "Junction copy number: the mean of the two breakends' SV junction copy numbers "
+            "(LINX <= 2.2 wrote it; from LINX 2.3 it is rebuilt from the breakends' SVs as LINX computed it)."),
+        col("reportable_reasons", S, "Why the fusion is or is not reportable, e.g. OK, NOT_KNOWN, UNPHASED_SHORT."),
+        col("chain_links", I, "SV links in the chain.", minimum=0),
+        col("chain_terminated", B, "The chain ends before the 3' gene."),
+        col("domains_kept", S, "Protein domains kept, ';'-separated."),
+        col("domains_lost", S, "Protein domains lost, ';'-separated."),
+        col("skipped_exons_up", I, "Exons skipped in the 5' gene.", minimum=0),
+        col("skipped_exons_down", I, "Exons skipped in the 3' gene.", minimum=0),
+        col("five_prime_transcript", S, "5' transcript (LINX <= 2.2 transcriptStart; else the 5' breakend's)."),
+        col("three_prime_transcript", S, "3' transcript (LINX <= 2.2 transcriptEnd; else the 3' breakend's)."),
+        col("five_prime_context", S, "5' gene context, e.g. Exon 3, Promoter Region (LINX <= 2.2 geneContextStart)."),
+        col("three_prime_context", S, "3' gene context (LINX <= 2.2 geneContextEnd)."),
     ),
 )
 
@@ -793,11 +853,141 @@ TOOL_TABLES: tuple[Table, ...] = (
     RNA_STATISTICS, GENE_EXPRESSION, NOVEL_SPLICE_JUNCTION, RNA_FUSION, GERMLINE_VARIANT, QC_METRIC,
 )
 
+
+# -- WiGiTS 2.x / 3.0 outputs onconode reads beyond the core model (issue 17, items 1-3) --------------
+
+GERMLINE_AMP_DEL = Table(
+    "germline_amp_del",
+    "Germline deletions and amplifications PURPLE found in the normal (patient-db germlineCopyNumber). "
+    "Germline data is identifying: released and analysed only where consent and the approved data items include it.",
+    owner="sample_id",
+    key=("sample_id", "event_id"),
+    source="PURPLE germline_amp_del.tsv (4.4+; before: germline.deletion.tsv, deletions only)",
+    columns=(
+        SAMPLE_ID,
+        col("event_id", I, "Row number in PURPLE's file: the file has no key of its own (one gene and region can "
+            "appear twice with different copy numbers).", required=True, minimum=1),
+        col("gene", S, "Gene symbol.", required=True),
+        col("transcript", S, "Transcript id (PURPLE 4.4+)."),
+        col("chromosome", S, "Contig.", required=True),
+        col("chromosome_band", S, "Cytoband."),
+        col("region_start", I, "Start of the germline region.", required=True, minimum=1),
+        col("region_end", I, "End of the germline region.", required=True, minimum=1),
+        col("depth_window_count", I, "COBALT depth windows in the region.", minimum=0),
+        col("exon_start", I, "First exon of the gene the region covers."),
+        col("exon_end", I, "Last exon of the gene the region covers."),
+        col("is_partial", B, "The region covers only part of the gene (PURPLE 4.4+)."),
+        col("detection_method", S, "How the event was detected, e.g. SEGMENT, SV."),
+        col("germline_status", S, "Status in the normal, e.g. HOM_DELETION, HET_DELETION, AMPLIFICATION, LIKELY_DIPLOID."),
+        col("tumor_status", S, "Status in the tumour."),
+        col("germline_copy_number", F, "Copy number in the normal."),
+        col("tumor_copy_number", F, "Copy number in the tumour."),
+        col("filter", S, "PASS or the failed filters, e.g. COHORT_FREQ."),
+        col("cohort_frequency", I, "Samples of the reference cohort with the same event.", minimum=0),
+        col("reported_status", S, "Reporting status (PURPLE 4.4 reportedStatus; from the boolean `reported` before).", codes=C.REPORTED_STATUS),
+    ),
+)
+
+CHROMOSOME_ARM_COPY_NUMBER = Table(
+    "chromosome_arm_copy_number",
+    "Copy number per chromosome arm (PURPLE 4.3+ chromosome_arm.tsv).",
+    owner="sample_id",
+    key=("sample_id", "chromosome", "arm"),
+    source="PURPLE chromosome_arm.tsv",
+    columns=(
+        SAMPLE_ID,
+        col("chromosome", S, "Contig.", required=True),
+        col("arm", S, "Chromosome arm: P or Q.", required=True, codes=("P", "Q")),
+        col("mean_copy_number", F, "Mean copy number over the arm."),
+        col("median_copy_number", F, "Median copy number over the arm."),
+        col("min_copy_number", F, "Minimum copy number on the arm."),
+        col("max_copy_number", F, "Maximum copy number on the arm."),
+    ),
+)
+
+SV_DRIVER = Table(
+    "sv_driver",
+    "LINX's link from a driver gene to the SV cluster causing it (patient-db svDriver).",
+    owner="sample_id",
+    key=("sample_id", "cluster_id", "gene", "event_type"),
+    source="LINX drivers.tsv",
+    columns=(
+        SAMPLE_ID,
+        col("cluster_id", I, "LINX cluster id (-1: no cluster).", required=True),
+        col("gene", S, "Driver gene.", required=True),
+        col("event_type", S, "Event, e.g. GAIN, DEL, LOH_SV_TELO, HOM_DEL_DISRUPTION.", required=True),
+    ),
+)
+
+SV_CLUSTER = Table(
+    "sv_cluster",
+    "LINX clusters of structural variants and how each was resolved (patient-db svCluster).",
+    owner="sample_id",
+    key=("sample_id", "cluster_id"),
+    source="LINX clusters.tsv",
+    columns=(
+        SAMPLE_ID,
+        col("cluster_id", I, "LINX cluster id.", required=True),
+        col("category", S, "Category, e.g. SIMPLE, COMPLEX, LINE, ARTIFACT."),
+        col("synthetic", B, "A synthetic (inferred, multi-SV) event."),
+        col("resolved_type", S, "Resolved type, e.g. DEL, RECIP_TRANS, COMPLEX, LINE."),
+        col("cluster_count", I, "SVs in the cluster.", minimum=0),
+        col("cluster_desc", S, "SV types in the cluster, e.g. INV=2."),
+    ),
+)
+
+SV_LINK = Table(
+    "sv_link",
+    "LINX chained links between SV breakends: templated insertions and chains (patient-db svLink).",
+    owner="sample_id",
+    key=("sample_id", "cluster_id", "chain_id", "chain_index", "lower_sv_id", "upper_sv_id"),
+    source="LINX links.tsv",
+    columns=(
+        SAMPLE_ID,
+        col("cluster_id", I, "LINX cluster id.", required=True),
+        col("chain_id", I, "Chain id within the cluster.", required=True),
+        col("chain_index", S, "Position(s) of the link in the chain; ';'-separated when repeated.", required=True),
+        col("chain_count", I, "Times the chain is repeated.", minimum=0),
+        col("lower_sv_id", S, "SV at the lower breakend.", required=True),
+        col("upper_sv_id", S, "SV at the upper breakend.", required=True),
+        col("lower_breakend_is_start", B, "The lower breakend is its SV's start."),
+        col("upper_breakend_is_start", B, "The upper breakend is its SV's start."),
+        col("chromosome", S, "Contig."),
+        col("arm", S, "Chromosome arm: P or Q."),
+        col("assembled", B, "The link is supported by assembly."),
+        col("traversed_sv_count", I, "SVs the link traverses.", minimum=0),
+        col("length", I, "Length of the link in bases."),
+        col("junction_copy_number", F, "Junction copy number of the link."),
+        col("junction_copy_number_uncertainty", F, "Uncertainty of the junction copy number."),
+        col("pseudogene_info", S, "Pseudogene the link matches, if any."),
+        col("ec_dna", B, "Part of extrachromosomal DNA."),
+    ),
+)
+
+TOOL_VERSION = Table(
+    "tool_version",
+    "Pipeline and tool versions that produced a sample's data, one row per tool: what a definition depends on "
+    "(PURPLE 4.4 / WiGiTS 3.0 raised the TMB/TML minimum VAF from 0.02 to 0.05), so analyses can stratify by version.",
+    owner="sample_id",
+    key=("sample_id", "tool"),
+    source="VCF headers (##purpleVersion, ##sageVersion, ##PaveVersion, ##esveeVersion), <tool>.version files, "
+           "oncoanalyser pipeline_info/software_versions.yml, ORANGE",
+    columns=(
+        SAMPLE_ID,
+        col("tool", S, "Tool in lower case (purple, linx, sage, pave, esvee, orange ...), or 'pipeline' for the "
+            "workflow (nf-core/oncoanalyser) and 'wigits' for the WiGiTS generation derived from the versions.", required=True),
+        col("version", S, "Version as the source writes it, e.g. 4.4, 2.3.1.", required=True),
+        col("source", S, "File the version was read from."),
+    ),
+)
+
+WIGITS_TABLES: tuple[Table, ...] = (GERMLINE_AMP_DEL, CHROMOSOME_ARM_COPY_NUMBER, SV_DRIVER, SV_CLUSTER, SV_LINK, TOOL_VERSION)
+
 TABLES: tuple[Table, ...] = (
     DATASET, PATIENT, CONSENT, SAMPLE, TUMOR_PROFILE, TREATMENT, TREATMENT_DRUG,
     TREATMENT_RESPONSE, SURVIVAL_ENDPOINT, GENE_PANEL, SAMPLE_GENE_PANEL, SOMATIC_VARIANT, COPY_NUMBER_SEGMENT, GENE_COPY_NUMBER,
     STRUCTURAL_VARIANT, SV_BREAKEND, FUSION, DRIVER,
-) + TOOL_TABLES
+) + TOOL_TABLES + WIGITS_TABLES
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 

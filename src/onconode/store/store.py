@@ -244,11 +244,23 @@ class Store:
             self.con.execute(stmt)
         for t in TABLES:
             self.con.execute(_ddl(t))
+        self._add_new_columns()
         if self.con.execute("SELECT count(*) FROM store_version").fetchall()[0][0] == 0:
             self.con.execute(
                 "INSERT INTO store_version VALUES (0, ?, 'init', 'empty store', 0, 0)",
                 [dt.datetime.now()],
             )
+
+    def _add_new_columns(self) -> None:
+        """Columns a newer model adds to an existing table (e.g. PURPLE 4.4's gene reportedStatus): empty in old rows."""
+        present: dict[str, set[str]] = {}
+        for table, column in self.con.execute(
+                "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = 'main'").fetchall():
+            present.setdefault(table, set()).add(column)
+        for t in TABLES:
+            for c in t.columns:
+                if c.name not in present.get(t.name, {c.name}):
+                    self.con.execute(f'ALTER TABLE "{t.name}" ADD COLUMN "{c.name}" {c.sql_type}')
 
     def close(self) -> None:
         """Close; a writer publishes what it changed first, then lets the next writer in."""

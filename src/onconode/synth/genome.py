@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from onconode.synth.catalogue import drivers, tumor_profile
+from onconode.synth.catalogue import drivers, tool_versions, tumor_profile
 from onconode.synth.cohort import MEDIAN_VARIANTS, SampleParams, rng
 from onconode.synth.copynumber import gene_copy_numbers, segment_table, segments
 from onconode.synth.structural import structural
@@ -19,7 +19,7 @@ from onconode.synth.variants import somatic_variants
 
 VARIANT_STREAM, CN_STREAM, SV_STREAM = 10, 11, 12
 SMALL_TABLES = ("copy_number_segment", "gene_copy_number", "driver", "structural_variant", "sv_breakend", "fusion",
-                "tumor_profile")
+                "tumor_profile", "tool_version")
 
 
 def scaled_count(p: SampleParams, median_variants: int | None) -> int:
@@ -39,6 +39,7 @@ def sample_tables(seed: int, p: SampleParams, median_variants: int | None, *, va
         out["somatic_variant"] = somatic_variants(rng(seed, VARIANT_STREAM, p.index), p, seg.at,
                                                   scaled_count(p, median_variants))
     out["tumor_profile"] = tumor_profile(p, seg, gcn, sv["structural_variant"].num_rows)
+    out["tool_version"] = tool_versions(p)
     return out
 
 

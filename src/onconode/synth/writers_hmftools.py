@@ -10,6 +10,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from onconode.ingest.genome import LENGTHS
+from onconode.synth.catalogue import TOOL_VERSIONS
 
 PURITY_HEADER = ("purity normFactor score diploidProportion ploidy gender status polyclonalProportion minPurity maxPurity "
                  "minPloidy maxPloidy minDiploidProportion maxDiploidProportion somaticPenalty wholeGenomeDuplication "
@@ -50,10 +51,10 @@ VCF_HEADER = """##fileformat=VCFv4.2
 ##INFO=<ID=REPORTED,Number=0,Type=Flag,Description="Variant is reported in the driver catalog">
 ##INFO=<ID=SUBCL,Number=1,Type=Float,Description="Non-zero subclonal likelihood">
 ##INFO=<ID=TIER,Number=1,Type=String,Description="Tier: [HOTSPOT, PANEL, HIGH_CONFIDENCE, LOW_CONFIDENCE]">
-##PaveVersion=1.6
-##purpleVersion=4.0
-##sageVersion=3.4
-"""
+##PaveVersion=%(pave)s
+##purpleVersion=%(purple)s
+##sageVersion=%(sage)s
+""" % TOOL_VERSIONS
 
 
 def _v(x: object, fmt: str = "{:.4f}") -> str:

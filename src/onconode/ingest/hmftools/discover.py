@@ -27,12 +27,18 @@ KINDS: dict[str, str] = {
     "purple_cnv_gene": r"\.purple\.cnv\.gene(?:\.[A-Za-z0-9_-]+)*\.tsv",
     "purple_driver_somatic": r"\.purple\.driver\.catalog\.somatic\.tsv",
     "purple_driver_germline": r"\.purple\.driver\.catalog\.germline\.tsv",
+    "purple_germline_amp_del": r"\.purple\.germline(?:_amp_del|\.deletion)\.tsv",
+    "purple_chromosome_arm": r"\.purple\.chromosome_arm\.tsv",
     "purple_somatic_vcf": r"\.purple\.somatic\.vcf(?:\.gz)?",
     "purple_sv_vcf": r"\.purple\.sv\.vcf(?:\.gz)?",
     "linx_svs": r"\.linx\.svs\.tsv",
     "linx_breakend": r"\.linx\.breakend\.tsv",
     "linx_fusion": r"\.linx\.fusion\.tsv",
     "linx_driver_catalog": r"\.linx\.driver\.catalog\.tsv",
+    "linx_germline_driver_catalog": r"\.linx\.germline\.driver\.catalog\.tsv",
+    "linx_drivers": r"\.linx\.drivers\.tsv",
+    "linx_clusters": r"\.linx\.clusters\.tsv",
+    "linx_links": r"\.linx\.links\.tsv",
     "chord": r"\.chord\.prediction\.tsv",
     "orange": r"\.orange\.json",
     **tools.KINDS,
@@ -41,11 +47,16 @@ KINDS: dict[str, str] = {
 
 def label(kind: str) -> str:
     """The file suffix a data manager recognises, e.g. `.purple.cnv.gene.tsv`."""
-    return re.sub(r"\(\?:[^)]*\)[*?]", "", KINDS[kind]).replace("\\", "")
+    optional_gone = re.sub(r"\(\?:[^)]*\)[*?]", "", KINDS[kind])
+    return re.sub(r"\(\?:([^|)]*)\|[^)]*\)", r"\1", optional_gone).replace("\\", "")
 
 
 PATTERNS = {kind: re.compile(rf"^(?P<prefix>.+?){tail}$", re.IGNORECASE) for kind, tail in KINDS.items()}
 TOOL_MARKERS = (".purple.", ".linx.", ".chord.", ".orange.") + tools.MARKERS
+# Output files of WiGiTS tools, `<sample>.<tool>.<...>`: those no reader takes are named in the report.
+WIGITS_FILE = re.compile(
+    r"^(?P<prefix>.+?)\.(?:purple|linx|chord|orange|cuppa|lilac|virus|sig|peach|teal|isf|qsee|amber|cobalt|sage|"
+    r"pave|esvee|cider|neo|bam_metric|virusbreakend)\.", re.IGNORECASE)
 SKIP_DIRS = {"alignments", "logs", "pipeline_info", "work", ".git", "__pycache__"}
 MAX_DEPTH = 6
 
@@ -56,6 +67,8 @@ class SampleFiles:
 
     prefix: str
     files: dict[str, Path] = field(default_factory=dict)
+    # WiGiTS outputs of this sample that no reader reads (reported, never silently skipped)
+    unread: list[Path] = field(default_factory=list)
 
     def get(self, kind: str) -> Path | None:
         return self.files.get(kind)
@@ -96,9 +109,13 @@ def discover(path: Path, problems: Problems, sample: str | None = None) -> list[
     candidates = [path] if path.is_file() else _walk(path)
     by_prefix: dict[str, dict[str, list[Path]]] = {}
     spellings: dict[str, Counter] = {}
+    unread: dict[str, list[Path]] = {}
     for file in candidates:
         hit = classify(file.name)
         if hit is None:
+            other = WIGITS_FILE.match(file.name)
+            if other and not file.name.endswith((".version", ".log")):
+                unread.setdefault(other.group("prefix").lower(), []).append(file)
             continue
         kind, prefix = hit
         key = prefix.lower()
@@ -129,7 +146,7 @@ def discover(path: Path, problems: Problems, sample: str | None = None) -> list[
     samples = []
     for key in sorted(by_prefix):
         prefix = sample if sample is not None else spellings[key].most_common(1)[0][0]
-        found = SampleFiles(prefix)
+        found = SampleFiles(prefix, unread=unread.get(key, []))
         for kind, files in sorted(by_prefix[key].items()):
             if len(files) > 1:
                 problems.error(

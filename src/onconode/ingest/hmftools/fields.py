@@ -39,12 +39,18 @@ class FieldReader:
 
     def value(self, raw: Any, line: int | None, where: str, column: str) -> Any:
         """The typed value; a contig name in the store's one spelling (genome.canonical_contig)."""
+        self.problems.read_column(self.path, where)
         try:
             value = coerce(raw, self._columns[column])
         except BadValue as exc:
             self.problems.error(self.path, line, where, str(exc), HINT)
             return None
         return canonical_contig(value) if column in CONTIG_COLUMNS and isinstance(value, str) else value
+
+    def mark(self, *headers: str) -> None:
+        """Note columns a reader uses without `get` (ids joining files, a renamed flag)."""
+        for header in headers:
+            self.problems.read_column(self.path, header)
 
     def required(self, row: dict[str, Any], line: int | None, header: str, column: str | None = None) -> Any:
         """Like `get`, but a missing value is a problem too."""

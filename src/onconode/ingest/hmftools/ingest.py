@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from onconode.ingest.genome import normalize_ref_genome
-from onconode.ingest.hmftools import orange, sv_vcf
+from onconode.ingest.hmftools import orange, register, sv_vcf
 from onconode.ingest.hmftools.discover import SampleFiles, discover
 from onconode.ingest.hmftools.sample import GENOMIC_TABLES, SampleData, read_sample
 from onconode.ingest.problems import Problems
@@ -99,16 +99,21 @@ def ingest_hmftools(
     sample: str | None = None,
     sample_id: str | None = None,
     ref_genome: str | None = None,
+    sample_sheet: Path | None = None,
     progress: Progress = silent,
 ) -> IngestReport:
     """Load the hmftools / oncoanalyser outputs under `path` (or one ORANGE JSON) into `store`.
 
     Every sample found (or only `sample`) is loaded in one transaction, each under its file
     prefix or `sample_id`; re-ingesting a sample replaces all its rows in every genomic
-    table this reader writes. Raises IngestError listing every problem, loading nothing.
+    table this reader writes. Samples not yet in the store are registered (a `sample` row
+    with the patient from `sample_sheet`, a samplesheet*.csv in `path`, or the stored
+    clinical data). Raises IngestError listing every problem, loading nothing.
     """
     path = Path(path)
     problems = Problems()
+    sheet_path = Path(sample_sheet) if sample_sheet is not None else register.find_sample_sheet(path)
+    sheet = register.read_sample_sheet(sheet_path, problems) if sheet_path is not None else {}
     found = discover(path, problems, sample)
     problems.raise_if_errors()
     if sample_id is not None and len(found) > 1:
@@ -124,7 +129,7 @@ def ingest_hmftools(
         build, headers = _ref_genome(files, ref_genome, problems)
         if build is None:
             continue
-        samples.append(read_sample(files, sample_id or files.prefix, build, headers, problems, progress))
+        samples.append(read_sample(path if path.is_dir() else path.parent, files, sample_id or files.prefix, build, headers, problems, progress))
     seen: dict[str, str] = {}
     for s in samples:
         if s.sample_id in seen:
@@ -135,6 +140,11 @@ def ingest_hmftools(
     problems.raise_if_errors()
 
     report = IngestReport(SOURCE, samples=[s.sample_id for s in samples])
+    for s in samples:
+        report.files_not_read.extend(str(f) for f in s.files.unread)
+        report.layouts.update(s.layouts)
+        for file, columns in s.not_stored.items():
+            report.not_stored.extend({"file": file, "column": c, "reason": r} for c, r in columns.items())
     owners = [s.sample_id for s in samples]
     description = f"{path} ({', '.join(owners)})"
     with store.transaction(SOURCE, description) as tx:
@@ -158,6 +168,10 @@ def ingest_hmftools(
                 rows.extend({**row, "sample_id": s.sample_id} for row in source)
             inserted = tx.replace(name, to_arrow(table, rows), owners=owners) if rows else tx.replace(name, None, owners=owners)
             report.rows[name] = inserted + (variants if name == "somatic_variant" else 0)
+        report.registered, report.unregistered, report.without_clinical = register.register(
+            store, tx, [(s.sample_id, s.files.prefix) for s in samples], sheet, problems)
+        if report.registered:
+            report.rows["sample"] = len(report.registered)
     report.version = tx.version
     report.warnings = list(tx.warnings)
     report.problems = problems.warnings

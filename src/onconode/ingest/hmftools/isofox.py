@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from onconode.ingest.hmftools.fields import FieldReader
-from onconode.ingest.hmftools.layouts import Layout, Row, read_rows
+from onconode.ingest.hmftools.tool_layouts import Layout, Row, read_rows
 from onconode.ingest.problems import Problems
 from onconode.model.tables import GENE_EXPRESSION, NOVEL_SPLICE_JUNCTION, RNA_FUSION, RNA_STATISTICS
 

@@ -19,7 +19,10 @@ from onconode.model.tables import FUSION, STRUCTURAL_VARIANT, SV_BREAKEND
 Row = dict[str, Any]
 
 
-def _coords(reader: FieldReader, row: Row, line: int, header: str) -> tuple[str | None, int | None, int | None]:
+def _coords(
+    reader: FieldReader, row: Row, line: int, header: str,
+    columns: tuple[str, str, str] = ("start_chromosome", "start_position", "start_orientation"),
+) -> tuple[str | None, int | None, int | None]:
     """'chr:position:orientation' (LINX coordsStart/End) → its three parts."""
     raw = row.get(header)
     if is_missing(raw):
@@ -28,14 +31,40 @@ def _coords(reader: FieldReader, row: Row, line: int, header: str) -> tuple[str 
     if len(parts) != 3:
         reader.error(line, header, f"{raw!r} is not chromosome:position:orientation", "LINX writes e.g. 7:140453136:1")
         return None, None, None
-    chrom = reader.value(parts[0], line, header, "start_chromosome")
-    pos = reader.value(parts[1], line, header, "start_position")
-    orient = reader.value(parts[2], line, header, "start_orientation")
+    chrom = reader.value(parts[0], line, header, columns[0])
+    pos = reader.value(parts[1], line, header, columns[1])
+    orient = reader.value(parts[2], line, header, columns[2])
     if orient not in (None, 1, -1):
         reader.error(line, header, f"orientation {orient} is not 1 or -1", "LINX writes e.g. 7:140453136:1")
         orient = None
     reader.position(chrom, pos, line, header, header)
     return chrom, pos, orient
+
+
+# svs.tsv header → structural_variant column, for the LINX annotations read as they are.
+SV_FIELDS = {
+    "junctionCopyNumberMin": "junction_copy_number_min", "junctionCopyNumberMax": "junction_copy_number_max",
+    "clusterReason": "cluster_reason", "isFoldback": "is_foldback", "fragileSiteStart": "fragile_site_start",
+    "fragileSiteEnd": "fragile_site_end", "lineTypeStart": "line_type_start", "lineTypeEnd": "line_type_end",
+    "localTopologyStart": "local_topology_start", "localTopologyEnd": "local_topology_end",
+    "localTopologyIdStart": "local_topology_id_start", "localTopologyIdEnd": "local_topology_id_end",
+    "localTICountStart": "local_ti_count_start", "localTICountEnd": "local_ti_count_end",
+}
+# breakend.tsv header → sv_breakend column, beyond the ids, flags and the reported status.
+BREAKEND_FIELDS = {
+    "geneOrientation": "gene_orientation", "biotype": "biotype", "exonicBasePhase": "exonic_base_phase",
+    "nextSpliceExonRank": "next_splice_exon_rank", "nextSpliceExonPhase": "next_splice_exon_phase",
+    "nextSpliceDistance": "next_splice_distance", "totalExonCount": "total_exon_count",
+    "exonUp": "exon_up", "exonDown": "exon_down", "vcfId": "vcf_id",
+}
+# fusion.tsv header → fusion column (both layouts; the <= 2.2 trailing gene columns included).
+FUSION_FIELDS = {
+    "reportableReasons": "reportable_reasons", "chainLinks": "chain_links", "chainTerminated": "chain_terminated",
+    "domainsKept": "domains_kept", "domainsLost": "domains_lost", "skippedExonsUp": "skipped_exons_up",
+    "skippedExonsDown": "skipped_exons_down", "transcriptStart": "five_prime_transcript",
+    "transcriptEnd": "three_prime_transcript", "geneContextStart": "five_prime_context",
+    "geneContextEnd": "three_prime_context",
+}
 
 
 def read_svs(path: Path, problems: Problems, ref_genome: str | None) -> list[Row]:
@@ -54,9 +83,14 @@ def read_svs(path: Path, problems: Problems, ref_genome: str | None) -> list[Row
             "start_gene": reader.get(row, line, "geneStart", "start_gene"),
             "end_gene": reader.get(row, line, "geneEnd", "end_gene"),
         }
+        for header, column in SV_FIELDS.items():
+            out[column] = reader.get(row, line, header, column)
         out["start_chromosome"], out["start_position"], out["start_orientation"] = _coords(reader, row, line, "coordsStart")
         out["end_chromosome"], out["end_position"], out["end_orientation"] = _coords(reader, row, line, "coordsEnd")
-        out["_vcf_start"] = None if is_missing(row.get("vcfIdStart")) else row["vcfIdStart"].strip()
+        # LINX <= 2.2 wrote one `vcfId` (the start breakend's); 2.3 writes both ends.
+        start_id = row.get("vcfIdStart", row.get("vcfId"))
+        reader.mark(*(h for h in ("vcfId", "vcfIdStart", "vcfIdEnd") if h in row))
+        out["_vcf_start"] = None if is_missing(start_id) else start_id.strip()
         out["_vcf_end"] = None if is_missing(row.get("vcfIdEnd")) else row["vcfIdEnd"].strip()
         rows.append((line, out))
     return check_unique(reader, rows, ("sv_id",))
@@ -79,13 +113,16 @@ def read_breakends(path: Path, problems: Problems) -> list[Row]:
             "coding_type": reader.get(row, line, "codingType", "coding_type"),
             "undisrupted_copy_number": reader.get(row, line, "undisruptedCopyNumber", "undisrupted_copy_number"),
         }
+        for header, column in BREAKEND_FIELDS.items():
+            out[column] = reader.get(row, line, header, column)
+        if "coords" in row:
+            out["chromosome"], out["position"], out["orientation"] = _coords(reader, row, line, "coords", ("chromosome", "position", "orientation"))
         if "reportedStatus" in row:
-            status = row["reportedStatus"].strip()
-            if status not in ("NONE", "NOT_REPORTED", "REPORTED"):
-                reader.error(line, "reportedStatus", f"{status!r} is not an allowed value (allowed: NONE, NOT_REPORTED, REPORTED)")
-            out["reported"] = status == "REPORTED"
-        else:
-            out["reported"] = reader.get(row, line, "reportedDisruption", "reported")
+            out["reported_status"] = reader.get(row, line, "reportedStatus", "reported_status")
+        else:  # LINX <= 2.2: a boolean, which is REPORTED or not
+            flag = reader.get(row, line, "reportedDisruption", "reported")
+            out["reported_status"] = None if flag is None else ("REPORTED" if flag else "NONE")
+        out["reported"] = None if out["reported_status"] is None else out["reported_status"] == "REPORTED"
         rows.append((line, out))
     return check_unique(reader, rows, ("breakend_id",))
 
@@ -118,6 +155,9 @@ def read_fusions(path: Path, problems: Problems, breakend_genes: dict[int, str])
             "chain_length": reader.get(row, line, "chainLength", "chain_length"),
             "junction_copy_number": reader.get(row, line, "junctionCopyNumber", "junction_copy_number"),
         }
+        for header, column in FUSION_FIELDS.items():
+            out[column] = reader.get(row, line, header, column)
+        reader.mark(*(h for h in ("fivePrimeVcfId", "threePrimeVcfId", "fivePrimeCoords", "threePrimeCoords") if h in row))
         five = reader.get(row, line, "geneStart", "five_prime_gene") or breakend_genes.get(out["five_prime_breakend_id"])
         three = reader.get(row, line, "geneEnd", "three_prime_gene") or breakend_genes.get(out["three_prime_breakend_id"])
         if (five is None or three is None) and out["name"]:

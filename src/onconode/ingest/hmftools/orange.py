@@ -41,8 +41,28 @@ class OrangeRecord:
     sample_id: str | None = None
     ref_genome: str | None = None
     pipeline: str | None = None
+    pipeline_version: str | None = None  # ORANGE's pipelineVersion as written (5.0 always writes OA_V3_0)
     profile: Row = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
+
+
+# ORANGE <= 4.1 (WiGiTS 2.x, orange-datamodel 3.0) named the lists it now calls by the right-hand
+# names `all...` (it also wrote reportable/suspect subsets of them, which add nothing to the full list).
+ORANGE_4_KEYS = {
+    ("purple", "somaticVariants"): "allSomaticVariants", ("purple", "somaticGainsDels"): "allSomaticGainsDels",
+    ("linx", "fusions"): "allSomaticFusions", ("linx", "somaticBreakends"): "allSomaticBreakends",
+    ("linx", "somaticStructuralVariants"): "allSomaticStructuralVariants",
+}
+
+
+def _current_keys(data: dict) -> dict:
+    """The record with ORANGE <= 4.1 lists under their ORANGE 5.0 names (a newer name present wins)."""
+    out = dict(data)
+    for (section, new), old in ORANGE_4_KEYS.items():
+        part = out.get(section)
+        if isinstance(part, dict) and new not in part and old in part:
+            out[section] = {**part, new: part[old]}
+    return out
 
 
 def _dig(obj: Any, *keys: str) -> Any:
@@ -97,7 +117,9 @@ def read_orange(path: Path, problems: Problems, ref_genome: str | None) -> Orang
     record.sample_id = data.get("sampleId") if isinstance(data.get("sampleId"), str) else None
     record.ref_genome = REF_GENOMES.get(data.get("refGenomeVersion"))
     version = data.get("pipelineVersion")
+    record.pipeline_version = str(version) if version else None
     record.pipeline = f"hmftools pipeline {version} (ORANGE)" if version else "hmftools (ORANGE)"
+    data = _current_keys(data)
     record.profile = _profile(FieldReader(path, problems, TUMOR_PROFILE), data)
     record.tables = {
         "driver": _drivers(FieldReader(path, problems, DRIVER), data),
@@ -242,10 +264,12 @@ def _breakends(reader: FieldReader, data: dict) -> list[Row]:
             "isCanonical": "is_canonical", "disruptive": "disruptive", "regionType": "region_type",
             "codingType": "coding_type", "undisruptedCopyNumber": "undisrupted_copy_number",
         })
-        if "reportedStatus" in b:
-            row["reported"] = b["reportedStatus"] == "REPORTED"
+        if "reportedStatus" in b:  # ORANGE 5.0 (LINX 2.3): kept as written, not collapsed to a boolean
+            row["reported_status"] = reader.value(b["reportedStatus"], None, f"{base}.reportedStatus", "reported_status")
+            row["reported"] = None if row["reported_status"] is None else row["reported_status"] == "REPORTED"
         elif "reportedDisruption" in b:
             row["reported"] = reader.value(b["reportedDisruption"], None, f"{base}.reportedDisruption", "reported")
+            row["reported_status"] = None if row["reported"] is None else ("REPORTED" if row["reported"] else "NONE")
         _require(reader, row, base, {"id": "breakend_id"})
         rows.append(row)
     return rows

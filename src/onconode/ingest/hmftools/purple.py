@@ -23,12 +23,15 @@ PURITY_FIELDS = {
     "purity": "purity", "ploidy": "ploidy", "status": "fit_method", "gender": "gender",
     "wholeGenomeDuplication": "whole_genome_duplication", "msIndelsPerMb": "ms_indels_per_mb",
     "msStatus": "msi_status", "tmbPerMb": "tmb_per_mb", "tmbStatus": "tmb_status", "tml": "tml",
-    "tmlStatus": "tml_status", "svTumorMutationalBurden": "sv_tmb",
+    "tmlStatus": "tml_status", "svTumorMutationalBurden": "sv_tmb", "runMode": "run_mode", "targeted": "targeted",
 }
 # .purple.qc key → tumor_profile column (QCStatus is checked flag by flag, below)
 QC_FIELDS = {
     "AmberMeanDepth": "mean_depth", "Contamination": "contamination",
     "CopyNumberSegments": "copy_number_segments", "DeletedGenes": "deleted_genes",
+    "UnsupportedCopyNumberSegments": "unsupported_copy_number_segments", "AmberGender": "amber_gender",
+    "CobaltGender": "cobalt_gender", "GermlineAberrations": "germline_aberrations", "LohPercent": "loh_percent",
+    "TincLevel": "tinc_level", "ChimerismPercentage": "chimerism_percentage",
 }
 
 
@@ -79,6 +82,7 @@ def read_qc(path: Path, problems: Problems) -> Row:
         reader.error(None, "QCStatus", "the QCStatus line is missing", "is this a PURPLE .purple.qc file?")
     else:
         line, raw = values["QCStatus"]
+        reader.mark("QCStatus")
         flags = [f.strip() for f in raw.split(",") if f.strip()]
         for flag in flags:
             if flag not in C.QC_STATUS_VALUES:
@@ -170,6 +174,15 @@ def read_gene_copy_numbers(path: Path, problems: Problems, ref_genome: str | Non
             "somatic_regions": reader.get(row, line, "somaticRegions", "somatic_regions"),
             "min_region_method": reader.get(row, line, "minRegionMethod", "min_region_method"),
             "relative_min_copy_number": reader.get(row, line, "relativeMinCopyNumber", "relative_min_copy_number"),
+            "min_regions": reader.get(row, line, "minRegions", "min_regions"),
+            "min_region_start": reader.get(row, line, "minRegionStart", "min_region_start"),
+            "min_region_end": reader.get(row, line, "minRegionEnd", "min_region_end"),
+            "min_region_start_support": reader.get(row, line, "minRegionStartSupport", "min_region_start_support"),
+            "min_region_end_support": reader.get(row, line, "minRegionEndSupport", "min_region_end_support"),
+            "depth_window_count": reader.get(row, line, "depthWindowCount", "depth_window_count"),
+            "gc_content": reader.get(row, line, "gcContent", "gc_content"),
+            "reported_status": reader.get(row, line, "reportedStatus", "reported_status"),
+            "driver_type": reader.get(row, line, "driverType", "driver_type"),
         }
         if out["relative_min_copy_number"] is None and out["min_copy_number"] is not None and ploidy:
             out["relative_min_copy_number"] = out["min_copy_number"] / ploidy

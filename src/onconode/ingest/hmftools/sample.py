@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.hmftools import chord, linx, orange, purple, sv_vcf, tools
+from onconode.ingest.hmftools import chord, layouts, linx, linx_clusters, orange, purple, purple_germline, sv_vcf, tools, versions
 from onconode.ingest.hmftools.discover import SampleFiles
 from onconode.ingest.problems import Problems
-from onconode.ingest.tsv import open_text
 from onconode.progress import Progress, silent
 from onconode.ingest.genes import is_known_gene
 
@@ -24,8 +23,8 @@ Row = dict[str, Any]
 GENOMIC_TABLES = (
     "tumor_profile", "somatic_variant", "copy_number_segment", "gene_copy_number",
     "structural_variant", "sv_breakend", "fusion", "driver", "sample_gene_panel",
+    "germline_amp_del", "chromosome_arm_copy_number", "sv_driver", "sv_cluster", "sv_link", "tool_version",
 ) + tools.TABLES
-VERSION_FILES = ("purple.version", "linx.version")
 
 
 @dataclass
@@ -37,27 +36,40 @@ class SampleData:
     tables: dict[str, list[Row]] = field(default_factory=dict)
     somatic_vcf: Path | None = None
     tumor_column: str | None = None
+    # file → {column: reason} for columns read but not stored; file → versions its layout matches
+    not_stored: dict[str, dict[str, str]] = field(default_factory=dict)
+    layouts: dict[str, list[str]] = field(default_factory=dict)
 
 
-def _tool_versions(files: SampleFiles, headers: dict[str, sv_vcf.VcfHeader]) -> str:
-    """'hmftools: purple 4.1, linx 1.25, ...' from `<tool>.version` files and VCF headers."""
-    versions: dict[str, str] = {}
-    for kind, name in (("purple_purity", "purple.version"), ("linx_svs", "linx.version")):
-        path = files.get(kind)
-        version_file = path.parent / name if path else None
-        if version_file and version_file.is_file():
-            try:
-                with open_text(version_file) as fh:
-                    for line in fh:
-                        key, _, value = line.strip().partition("=")
-                        if key == "version" and value:
-                            versions.setdefault(name.split(".")[0], value)
-            except (OSError, EOFError, UnicodeDecodeError):
-                pass  # a version note is a courtesy; an unreadable one is not worth failing for
-    for header in headers.values():
-        for tool, value in header.versions.items():
-            versions.setdefault(tool, value)
-    return "hmftools: " + ", ".join(f"{t} {v}" for t, v in versions.items()) if versions else "hmftools"
+def check_layouts(files: SampleFiles, problems: Problems) -> dict[str, list[str]]:
+    """Each TSV's header against the layouts onconode knows (an unknown one is an error)."""
+    headers = {}
+    for kind, path in files.files.items():
+        if kind in layouts.LAYOUTS:
+            header = layouts.read_header(path, problems)
+            if header is not None:
+                headers[kind] = header
+    return headers
+
+
+def unread_columns(data: "SampleData", headers: dict[str, list[str]], problems: Problems) -> None:
+    """Per file, the columns not stored: those declared so (with their reason), and any the reader did not look at."""
+    for kind, header in headers.items():
+        path = data.files.get(kind)
+        if str(path) not in problems.columns_read:
+            continue  # a header without rows: no value was dropped
+        read = problems.columns_read[str(path)]
+        declared = layouts.not_stored(kind, header)
+        skipped = {c: declared.get(c, "onconode does not read this column yet (please report it)")
+                   for c in header if c not in read or c in declared}
+        if skipped:
+            data.not_stored[str(path)] = skipped
+
+
+def _pipeline_text(rows: list[Row]) -> str:
+    """'hmftools: purple 4.1, linx 1.25, ...' from the sample's tool_version rows."""
+    named = [f"{r['tool']} {r['version']}" for r in rows if r["tool"] != "wigits"]
+    return "hmftools: " + ", ".join(named) if named else "hmftools"
 
 
 def _tumor_column(files: SampleFiles, header: sv_vcf.VcfHeader | None, problems: Problems, path: Path) -> str | None:
@@ -87,6 +99,7 @@ def _tumor_column(files: SampleFiles, header: sv_vcf.VcfHeader | None, problems:
 
 
 def read_sample(
+    root: Path,
     files: SampleFiles,
     sample_id: str,
     ref_genome: str,
@@ -95,7 +108,17 @@ def read_sample(
     progress: Progress = silent,
 ) -> SampleData:
     """Every table's rows for one sample (somatic VCF variants are loaded later, in the transaction)."""
-    data = SampleData(files, sample_id, ref_genome)
+    tsv_headers = check_layouts(files, problems)
+    matched: dict[str, list[str]] = {}
+    for kind, header in tsv_headers.items():
+        errors_before = len(problems.errors)
+        known = layouts.check_layout(kind, files.get(kind), header, problems)
+        if len(problems.errors) == errors_before:
+            matched[str(files.get(kind))] = known
+    # A file of an unknown layout is left unread: its one error says it all, reading would repeat it per row.
+    files = SampleFiles(files.prefix, {k: v for k, v in files.files.items() if k not in tsv_headers or str(v) in matched}, files.unread)
+    tsv_headers = {k: v for k, v in tsv_headers.items() if k in files.files}
+    data = SampleData(files, sample_id, ref_genome, layouts=matched)
     get = files.get
     with progress(f"reading {files.prefix}", total=len(files.files)) as advance:
         profile: Row = {}
@@ -125,7 +148,24 @@ def read_sample(
             advance(1)
 
         catalogs = []
-        for kind, germline in (("purple_driver_somatic", False), ("purple_driver_germline", True), ("linx_driver_catalog", False)):
+        if get("purple_germline_amp_del"):
+            tables["germline_amp_del"] = purple_germline.read_germline_amp_del(get("purple_germline_amp_del"), problems, ref_genome)
+            advance(1)
+        if get("purple_chromosome_arm"):
+            tables["chromosome_arm_copy_number"] = purple_germline.read_chromosome_arms(get("purple_chromosome_arm"), problems, ref_genome)
+            advance(1)
+        if get("linx_drivers"):
+            tables["sv_driver"] = linx_clusters.read_sv_drivers(get("linx_drivers"), problems)
+            advance(1)
+        if get("linx_clusters"):
+            tables["sv_cluster"] = linx_clusters.read_clusters(get("linx_clusters"), problems)
+            advance(1)
+        if get("linx_links"):
+            tables["sv_link"] = linx_clusters.read_links(get("linx_links"), problems, ref_genome)
+            advance(1)
+
+        for kind, germline in (("purple_driver_somatic", False), ("purple_driver_germline", True),
+                               ("linx_driver_catalog", False), ("linx_germline_driver_catalog", True)):
             if get(kind):
                 catalogs.append((get(kind), purple.read_driver_catalog(get(kind), problems, ref_genome, germline)))
                 advance(1)
@@ -153,6 +193,9 @@ def read_sample(
             advance(1)
         elif breakends is not None:
             tables["structural_variant"] = sv_vcf.pair_svs(get("purple_sv_vcf"), problems, breakends)
+        if tables.get("fusion"):
+            linx_clusters.rebuild_fusion_junction_copy_numbers(
+                tables["fusion"], tables.get("sv_breakend", []), tables.get("structural_variant", []))
 
         if get("purple_somatic_vcf"):
             data.somatic_vcf = get("purple_somatic_vcf")
@@ -169,9 +212,11 @@ def read_sample(
 
     tables.update(tools.read_tool_files(files, ref_genome, problems))
     profile["ref_genome"] = ref_genome
-    profile["pipeline"] = record.pipeline if record and not get("purple_purity") and record.pipeline else _tool_versions(files, headers)
+    tables["tool_version"] = versions.read_versions(root, files, headers, record.pipeline_version if record else None, problems)
+    profile["pipeline"] = record.pipeline if record and not get("purple_purity") and record.pipeline else _pipeline_text(tables["tool_version"])
     data.profile = profile
     data.tables = tables
+    unread_columns(data, tsv_headers, problems)
     _check_genes(data, problems)
     return data
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onconode.ingest.hmftools.layouts import Layout, Row, read_rows
+from onconode.ingest.hmftools.tool_layouts import Layout, Row, read_rows
 from onconode.ingest.problems import Problems
 from onconode.model.tables import SIGNATURE_ALLOCATION
 

@@ -76,6 +76,8 @@ def run_ingest(call: Callable[..., object]) -> None:
             fail(f"{exc}\nNothing was loaded; the store is unchanged.", INVALID)
     rows = ", ".join(f"{n:,} {t}" for t, n in report.rows.items() if n)
     out.print(f"version {report.version}: {rows or 'no rows'}", highlight=False)
+    for line in report.notes():
+        out.print(line, highlight=False, markup=False, soft_wrap=True)
     for w in report.warnings:
         warn(w)
     for problem in report.problems:  # already says its severity and where it is
@@ -212,11 +214,16 @@ def ingest_hmftools(
     sample: Optional[str] = typer.Option(None, "--sample", help="Tumour sample id as the files name it (default: found in the folder)."),
     sample_id: Optional[str] = typer.Option(None, "--as", help="Store the sample under this pseudonym."),
     ref_genome: Optional[str] = typer.Option(None, "--ref-genome", help=REF_HELP),
+    sample_sheet: Optional[Path] = typer.Option(
+        None, "--sample-sheet",
+        help="oncoanalyser sample sheet (CSV: group_id, subject_id, sample_id, sample_type ...) naming each sample's "
+             "patient; default: a samplesheet*.csv in PATH, else the clinical data already stored."),
 ) -> None:
     """A per-sample hmftools / nf-core/oncoanalyser output folder (or a folder of them)."""
     from onconode.ingest.hmftools import ingest_hmftools as ingest
 
-    run_ingest(lambda s: ingest(s, path, sample=sample, sample_id=sample_id, ref_genome=ref_genome, progress=progress_bar))
+    run_ingest(lambda s: ingest(s, path, sample=sample, sample_id=sample_id, ref_genome=ref_genome,
+                                sample_sheet=sample_sheet, progress=progress_bar))
 
 
 @ingest_app.command("vcf")
