@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class BeaconService:
     info: BeaconInfo
     settings: DisclosureSettings
-    budget: QueryBudget = field(default_factory=QueryBudget)
+    budget: QueryBudget
     home: Path | None = None
     _positions: dict[str, PositionIndex | None] = field(default_factory=dict)
     # per store version: every dataset id (no process can write the store while a server
