@@ -19,7 +19,7 @@ import pytest
 
 from onconode.interfaces.http.node import Node
 from onconode.interfaces.http.server import WORKER_HEADER
-from tests.web.conftest import FAST_ARGON2, PASSWORD, fixed_record_key_secret, make_person
+from tests.web.conftest import FAST_ARGON2, PASSWORD, make_person, own_home
 from tests.web.oidc.conftest import CLIENT_ID, CLIENT_SECRET, sign_in_at_provider, start_provider, stop_provider
 
 BUDGET = 12
@@ -34,12 +34,7 @@ def _free_port() -> int:
 @pytest.fixture
 def home(web_home: Path, tmp_path: Path) -> Path:
     """The shared 300-patient store, a governance database of this test's own, a small Beacon budget."""
-    home = tmp_path / "node"
-    home.mkdir()
-    fixed_record_key_secret(home)
-    for f in web_home.iterdir():
-        if f.name.startswith("store.duckdb"):
-            (home / f.name).symlink_to(f)
+    home = own_home(web_home, tmp_path)
     (home / "onconode.toml").write_text(f"[beacon.budget]\nlimit = {BUDGET}\nwindow_seconds = 600\n")
     return home
 
