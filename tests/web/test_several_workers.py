@@ -137,6 +137,21 @@ def test_a_locked_account_stays_locked_whichever_worker_answers(home, serve):
     on_both_workers(attempt(PASSWORD), lambda r: r.status_code == 429 and int(r.headers["retry-after"]) > 0)
 
 
+def test_guesses_sent_all_at_once_to_both_workers_get_five_tries_at_the_password(home, serve):
+    """The lock counts an attempt before the password is checked: a burst of guesses arriving
+    together (each worker runs many requests at once) cannot all pass before the first failure is counted."""
+    make_people(home, *(f"gus{round}@example.org" for round in range(6)))
+    node = serve(home)
+    for round in range(6):  # a burst per account, until one is shared by both workers
+        answers = burst(lambda i: httpx.post(node.url + "/api/session", json={"email": f"gus{round}@example.org",
+                                                                              "password": f"guess {i}"}, timeout=60), 20, parallel=20)
+        codes = [r.status_code for r in answers]
+        assert codes.count(401) == 5 and codes.count(429) == 15, codes
+        if len({r.headers[WORKER_HEADER] for r in answers}) == 2:
+            return
+    pytest.fail("in 6 bursts of 20 guesses, one worker answered every guess of each burst")
+
+
 def test_a_session_ended_on_one_worker_is_refused_by_the_other(home, serve):
     make_people(home, "sam.session@example.org")
     node = serve(home)

@@ -4,7 +4,8 @@ Every server worker must see the same counts (DESIGN.md: limits are shared state
 counted action is a row of `rate_event` (bucket, key, time). Two policies use it:
 
 - `Limit`: at most `attempts` actions per key in `window`; the next is refused until the
-  oldest one leaves the window (failed logins per account, new applications per account);
+  oldest one leaves the window (login attempts per account, new applications per account,
+  Beacon queries per requester);
 - `Backoff`: the first `free` actions per key in `window` pass; after that each must come
   `base * 2**k` seconds (at most `cap`) after the previous one. It slows a key down without
   ever shutting it out (failed logins per address: many people may share one address).
@@ -78,17 +79,11 @@ class Limit:
     attempts: int
     window: dt.timedelta
 
-    def retry_after(self, engine: sa.Engine, key: str, at: dt.datetime) -> int:
-        """Seconds until the key may act again (0: now)."""
-        return self._wait(*_recent(engine, self.bucket, key, at, self.window))
-
     def _wait(self, now: dt.datetime, times: list[dt.datetime]) -> int:
+        """Seconds until the key may act again (0: now)."""
         if len(times) < self.attempts:
             return 0
         return max(1, math.ceil((times[-self.attempts] + self.window - now).total_seconds()))
-
-    def hit(self, engine: sa.Engine, key: str, at: dt.datetime) -> None:
-        record(engine, self.bucket, key, at, self.window)
 
     def take(self, engine: sa.Engine, key: str, at: dt.datetime) -> Taken:
         """Count one action of `key` if the window has room (check and count are one step
