@@ -113,7 +113,7 @@ def serve(home: Path, port: int, workers: int, src: Path | None) -> subprocess.P
     cmd = [sys.executable, "-m", "onconode", "--home", str(home), "serve", "--port", str(port)]
     if src is not None:
         env["PYTHONPATH"] = str(src)
-    if workers != 1:
+    if workers != 1 or src is None:  # serve's default is one worker per core; a baseline src may predate --workers
         cmd += ["--workers", str(workers)]
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL)
     for _ in range(600):
@@ -169,7 +169,7 @@ def main() -> None:
     ap.add_argument("--queries", type=int, default=20000, help="distinct queries (half hits, half misses)")
     ap.add_argument("--clients", type=int, default=16)
     ap.add_argument("--duration", type=float, default=20.0, help="seconds of load per configuration")
-    ap.add_argument("--configs", default="workers=1", help="comma-separated workers=N (N > 1 needs `serve --workers`)")
+    ap.add_argument("--configs", default="workers=1", help="comma-separated workers=N")
     ap.add_argument("--baseline-src", type=Path, help="also measure this src folder (one worker), e.g. the previous commit")
     ap.add_argument("--rebuild-index", action="store_true")
     args = ap.parse_args()

@@ -97,7 +97,7 @@ KNOWN_LAZY: set[tuple[str, str]] = {
     ('onconode.interfaces.cli.main', 'onconode.ingest.problems'),
     ('onconode.interfaces.cli.main', 'onconode.ingest.vcf'),
     ('onconode.interfaces.cli.main', 'onconode.ingest.vcf.body'),
-    ('onconode.interfaces.cli.main', 'onconode.interfaces.http.app'),
+    ('onconode.interfaces.cli.main', 'onconode.interfaces.http.server'),
     ('onconode.interfaces.cli.main', 'onconode.model.dictionary'),
     ('onconode.interfaces.cli.main', 'onconode.release.snapshot'),
     ('onconode.interfaces.cli.main', 'onconode.settings'),

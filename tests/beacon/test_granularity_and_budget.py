@@ -8,8 +8,10 @@ import datetime as dt
 
 from joserfc.jwk import OKPKey
 
-from onconode.analysis.beacon_rules import QueryBudget, Requester, blur
+from onconode.access.rate_limits import Limit, Taken
+from onconode.analysis.beacon_rules import Requester, blur
 from onconode.analysis.disclosure import DisclosureSettings
+from onconode.interfaces.http.beacon_budget import BUCKET
 from tests.beacon.helpers import bearer, visa
 from tests.web.conftest import login, make_person
 
@@ -105,13 +107,12 @@ def test_a_refused_position_query_says_when_to_retry_on_the_fast_lane_too(client
     assert all(0 < int(a.headers["retry-after"]) <= 60 for a in answers[2:])
 
 
-def test_the_budget_is_a_sliding_window():
-    now = [0.0]
-    b = QueryBudget(limit=2, window_seconds=10, clock=lambda: now[0])
-    who = Requester("ip:1", "PUBLIC")
-    b.spend(who), b.spend(who)
-    now[0] = 10.5
-    assert b.spend(who) == 1
+def test_the_budget_is_a_sliding_window(node):
+    limit = Limit(BUCKET, attempts=2, window=dt.timedelta(seconds=10))
+    t0 = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
+    assert [limit.take(node.gov.engine, "ip:1", t0) for _ in range(2)] == [Taken(0, 1), Taken(0, 0)]
+    assert limit.take(node.gov.engine, "ip:1", t0 + dt.timedelta(seconds=4)) == Taken(6, 0)  # refused, not counted
+    assert limit.take(node.gov.engine, "ip:1", t0 + dt.timedelta(seconds=10.5)) == Taken(0, 1)
 
 
 def test_several_visas_joined_by_commas_grant_each_dataset(client, node):

@@ -41,16 +41,21 @@ def fixed_record_key_secret(home: Path) -> None:
     path.chmod(0o600)
 
 
-@pytest.fixture
-def node(web_home: Path, tmp_path: Path) -> Iterator[Node]:
-    """The shared store, with a governance database and record-key secret of this test's own."""
+def own_home(web_home: Path, tmp_path: Path) -> Path:
+    """A node home on the shared store (linked), for a governance database and record-key secret of a test's own."""
     home = tmp_path / "node"
     home.mkdir()
     fixed_record_key_secret(home)
     for f in web_home.iterdir():
         if f.name.startswith("store.duckdb"):
             (home / f.name).symlink_to(f)
-    n = Node(home, governance_options=FAST_ARGON2)
+    return home
+
+
+@pytest.fixture
+def node(web_home: Path, tmp_path: Path) -> Iterator[Node]:
+    """The shared store, with a governance database and record-key secret of this test's own."""
+    n = Node(own_home(web_home, tmp_path), governance_options=FAST_ARGON2)
     yield n
     n.close()
 

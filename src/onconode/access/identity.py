@@ -344,8 +344,12 @@ def verify_mfa(conn: sa.Connection, account_id: int, code: str, at: dt.datetime)
         raise AuthenticationError("this account has no multi-factor authentication; enrol first")
     r = row[0]
     step = _totp_step(totp_secret(conn, account_id, r.totp_secret), code, audit.utc(at), r.totp_last_step)
-    if step is not None:
-        conn.execute(account_table.update().where(account_table.c.id == account_id).values(totp_last_step=step))
+    # Each code is consumed by a conditional update: of several workers checking the same code
+    # at once, only the one whose update still finds it unused logs in (PostgreSQL re-checks
+    # the condition after the first commits; SQLite's IMMEDIATE transactions run one at a time).
+    if step is not None and conn.execute(account_table.update().where(
+            account_table.c.id == account_id,
+            sa.or_(account_table.c.totp_last_step.is_(None), account_table.c.totp_last_step < step)).values(totp_last_step=step)).rowcount:
         return "totp"
     unused = conn.execute(
         sa.select(recovery_table.c.id).where(
@@ -354,8 +358,8 @@ def verify_mfa(conn: sa.Connection, account_id: int, code: str, at: dt.datetime)
             recovery_table.c.used_at.is_(None),
         )
     ).fetchall()
-    if unused:
-        conn.execute(recovery_table.update().where(recovery_table.c.id == unused[0][0]).values(used_at=audit.utc(at).replace(tzinfo=None)))
+    if unused and conn.execute(recovery_table.update().where(recovery_table.c.id == unused[0][0], recovery_table.c.used_at.is_(None))
+                               .values(used_at=audit.utc(at).replace(tzinfo=None))).rowcount:
         return "recovery-code"
     raise AuthenticationError("the authentication code is not valid (or was already used)")
 

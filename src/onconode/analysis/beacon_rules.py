@@ -18,10 +18,7 @@ Why each rule (reference/beacon.md §1.9 and the Beacon attack literature):
 from __future__ import annotations
 
 import math
-import threading
-import time
-from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Literal
 
 from onconode.analysis.disclosure import DisclosureRefused, DisclosureSettings
@@ -83,27 +80,25 @@ def blur(n: int, settings: DisclosureSettings, exact: bool) -> BlurredCount:
     return BlurredCount(int(math.ceil(n / ROUND_TO) * ROUND_TO), "rounded", ROUND_TO)
 
 
-@dataclass
+Take = Callable[[str], tuple[int, int]]
+"""Count one query of a requester key if the window has room: (0, queries left), else
+(seconds to wait, 0) without counting it. The node passes one backed by the governance
+database, so every server worker draws on the same budget (analysis/ cannot import access/)."""
+
+
+@dataclass(frozen=True)
 class QueryBudget:
-    """At most `limit` Beacon queries per requester in any `window_seconds` (a sliding
-    window, kept in memory by the server process). A refused query is not counted."""
+    """At most `limit` Beacon queries per requester in any `window_seconds` (a sliding window),
+    counted by `take` where all server workers see it. A refused query is not counted."""
+    take: Take
     limit: int = 300
     window_seconds: float = 3600.0
-    clock: Callable[[], float] = time.monotonic
-    _seen: dict[str, deque[float]] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def spend(self, requester: Requester) -> int:
         """Take one query from the requester's budget; returns how many are left."""
-        now = self.clock()
-        with self._lock:
-            q = self._seen.setdefault(requester.key, deque())
-            while q and q[0] <= now - self.window_seconds:
-                q.popleft()
-            if len(q) >= self.limit:
-                wait = int(math.ceil(q[0] + self.window_seconds - now))
-                raise BudgetExceeded(
-                    f"query budget used up: {self.limit} Beacon queries per {int(self.window_seconds)} s for "
-                    f"{requester.key}; try again in {wait} s, or apply for data access to query the data directly", wait)
-            q.append(now)
-            return self.limit - len(q)
+        wait, left = self.take(requester.key)
+        if wait:
+            raise BudgetExceeded(
+                f"query budget used up: {self.limit} Beacon queries per {int(self.window_seconds)} s for "
+                f"{requester.key}; try again in {wait} s, or apply for data access to query the data directly", wait)
+        return left

@@ -29,7 +29,7 @@ log = logging.getLogger(__name__)
 class BeaconService:
     info: BeaconInfo
     settings: DisclosureSettings
-    budget: QueryBudget = field(default_factory=QueryBudget)
+    budget: QueryBudget
     home: Path | None = None
     # per (freeze, store copy read): a withdrawal published while serving must drop an index built before it
     _positions: dict[tuple[str, str], PositionIndex | None] = field(default_factory=dict)

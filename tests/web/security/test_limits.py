@@ -153,7 +153,7 @@ def test_the_server_does_not_believe_x_forwarded_for_from_loopback(node):
 
     import httpx
 
-    from onconode.interfaces.http.app import server_config
+    from onconode.interfaces.http.server import server_config
 
     config = server_config(create_app(node))
     config.load()

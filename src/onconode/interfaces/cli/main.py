@@ -395,14 +395,15 @@ def settings_docs() -> None:
     print(settings_markdown())
 
 
-def _serve(home: Path, host: str, port: int) -> None:
-    from onconode.interfaces.http.app import serve as run_server
+def _serve(home: Path, host: str, port: int, workers: int = 1) -> None:
+    from onconode.interfaces.http.server import serve as run_server
 
     load_settings(home)
 
-    out.print(f"\nPortal: http://{host}:{port}/   (API: http://{host}:{port}/api/docs; stop with Ctrl-C)", highlight=False)
+    out.print(f"\nPortal: http://{host}:{port}/   (API: http://{host}:{port}/api/docs; "
+              f"{workers} worker process{'es' if workers > 1 else ''}; stop with Ctrl-C)", highlight=False)
     try:
-        run_server(home, host, port)
+        run_server(home, host, port, workers)
     except KeyboardInterrupt:  # pragma: no cover - interactive stop
         pass
 
@@ -411,9 +412,13 @@ def _serve(home: Path, host: str, port: int) -> None:
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
+                                          help="Web server processes (default: the number of cores this process may use)."),
 ) -> None:
     """Serve the web portal, the REST API and Beacon for this node."""
     if not (state.home / "store.duckdb").exists():
         fail(f"no node in {state.home}: run `onconode --home {state.home} init` (or `onconode demo`) first")
-    _serve(state.home, host, port)
+    from onconode.interfaces.http.server import default_workers
+
+    _serve(state.home, host, port, workers or default_workers())
 

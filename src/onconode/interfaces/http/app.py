@@ -13,7 +13,6 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
-import uvicorn
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import onconode
@@ -33,7 +32,6 @@ from onconode.analysis.disclosure import DisclosureRefused
 from onconode.analysis.saved import CohortNotFound
 from onconode.store.store import StoreError
 from onconode.interfaces.http.beacon_lane import PositionLane
-from onconode.analysis.warm import warm_node_in_background
 
 ROUTERS = (
     "onconode.interfaces.http.auth",
@@ -96,23 +94,3 @@ def create_app(node: Node, trusted_proxies: list[str] | None = None) -> FastAPI:
         return render(request, "home.html", node_name=node.settings.node.name)
 
     return app
-
-
-def server_config(app: FastAPI, host: str = "127.0.0.1", port: int = 8000) -> "uvicorn.Config":
-    """Uvicorn's settings for the node. proxy_headers off: uvicorn would otherwise believe
-    X-Forwarded-For from loopback by default; the app itself believes it only from the
-    configured trusted proxies (create_app)."""
-    return uvicorn.Config(app, host=host, port=port, log_level="warning", proxy_headers=False)
-
-
-def serve(home: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
-    """Run the server in this process until interrupted (`onconode serve`, the demo).
-
-    Session cookies are always Secure: browsers accept them on http://127.0.0.1 and
-    localhost, and anywhere else the node must sit behind TLS."""
-    node = Node(home)
-    try:
-        warm_node_in_background(node)
-        uvicorn.Server(server_config(create_app(node), host, port)).run()
-    finally:
-        node.close()

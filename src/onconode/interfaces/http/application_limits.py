@@ -22,9 +22,8 @@ def count_new_application(request: Request, account: Account) -> None:
     """Count one new application of `account`, or refuse it with 429 when over the limit."""
     node = node_of(request)
     now = wall_clock()
-    wait = NEW_APPLICATION.retry_after(node.gov.engine, str(account.id), now)
+    wait = NEW_APPLICATION.take(node.gov.engine, str(account.id), now).wait  # check and count in one step for all workers
     if wait:
         raise HTTPException(429, f"you opened {NEW_APPLICATION.attempts} applications in the last hour; "
                                  f"open the next in {wait // 60 + 1} minutes, or continue one of your drafts (GET /api/applications)",
                             headers={"Retry-After": str(wait)})
-    NEW_APPLICATION.hit(node.gov.engine, str(account.id), now)

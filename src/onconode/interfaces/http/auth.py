@@ -121,6 +121,7 @@ def api_change_password(request: Request, body: PasswordChange, account: Annotat
     except AuthenticationError as exc:
         login_limits.failed(request, account.email)
         raise HTTPException(401, str(exc)) from None
+    login_limits.succeeded(request, account.email)  # the current password was right: as a login, it clears the count
     start_session(request, changed, mfa=mfa)
     return {"password_changed": True, "other_sessions": "ended", "csrf": request.session["csrf"]}
 

@@ -19,13 +19,14 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 import json
 
-from onconode.analysis.beacon_rules import BudgetExceeded, QueryBudget, Requester
+from onconode.analysis.beacon_rules import BudgetExceeded, Requester
 from onconode.beacon import auth, fast, info as docs
 from onconode.beacon.info import BY_PATH, BeaconInfo
 from onconode.beacon.request import BeaconQuery, BeaconRequestError, from_body, from_get
 from onconode.beacon.responses import error
 from onconode.beacon.search import Scope
 from onconode.beacon.service import BeaconService
+from onconode.interfaces.http.beacon_budget import budget_for
 from onconode.interfaces.http.session import current_account, node_of
 from onconode.store.store import published_pointer
 
@@ -54,14 +55,14 @@ def _service(request: Request) -> BeaconService:
 
 
 def service_for(node: Any, base_url: str) -> BeaconService:
-    """One service per node (its query budget lives as long as the server process); when
-    the settings give no beacon.base_url, a copy per URL the node is reached at (same budget)."""
+    """One service per node (its query budget is counted in the governance database, shared by
+    every server worker: beacon_budget.py); when the settings give no beacon.base_url, a copy
+    per URL the node is reached at (same budget)."""
     svc = node.__dict__.get("beacon_service")
     if svc is None:
         settings = node.settings
-        budget = QueryBudget(**settings.beacon.budget.model_dump())
         svc = node.__dict__.setdefault("beacon_service", BeaconService(BeaconInfo.from_settings(settings.beacon),
-                                                                       settings.disclosure, budget, node.home))
+                                                                       settings.disclosure, budget_for(node), node.home))
     if svc.info.base_url:
         return svc
     at = node.__dict__.setdefault("beacon_service_at", {})
@@ -132,9 +133,8 @@ async def _answer(request: Request, work, positions: bool = False) -> JSONRespon
         if positions and fast.applies(q, Scope()):
             served = served_now(node) or await run_in_threadpool(_served, node, svc)
             if served[1] is not None:
-                # a sequence query reads a few index rows (microseconds): no thread hop; a range may read many
-                doc = (svc.position_counts(served, q, who) if not q.variant.end
-                       else await run_in_threadpool(svc.position_counts, served, q, who))
+                # in a thread: its budget is a governance-database transaction (and a range may read many index rows)
+                doc = await run_in_threadpool(svc.position_counts, served, q, who)
                 if doc is not None:
                     return JSONResponse(doc)
 

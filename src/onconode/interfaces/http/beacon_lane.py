@@ -19,6 +19,7 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 from starlette.datastructures import QueryParams
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -39,7 +40,10 @@ class PositionLane:
         self._base_urls: dict[tuple, str] = {}  # Request(scope).base_url per (scheme, server, root, Host)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        doc = self._answer(scope) if scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "GET" else None
+        # in a thread: the budget is a governance-database transaction, which may wait for
+        # another worker's; the event loop keeps serving meanwhile
+        doc = (await run_in_threadpool(self._answer, scope)
+               if scope["type"] == "http" and scope["path"] == PATH and scope["method"] == "GET" else None)
         if doc is None:
             await self.app(scope, receive, send)
             return

@@ -1,8 +1,12 @@
 """How fast anyone may guess passwords and codes, counted in the governance database.
 
 - Per account (the email as typed, lower-cased, whether or not it has an account, so the
-  answer reveals nothing): after 5 failures in 15 minutes the account is locked for the
-  rest of the window, from every address. This stops guessing one person's password.
+  answer reveals nothing): 5 attempts in 15 minutes that did not end in a login, then the
+  account is locked for the rest of the window, from every address. This stops guessing one
+  person's password. The attempt is counted before the password is checked (check and
+  count in one step, `Limit.take`), so guesses sent all at once, to every server worker,
+  still get 5 tries: counting only after a failure let 20 simultaneous guesses all through.
+  A login (or password change) that succeeds clears the count.
 - Per client address: the first 20 failures in 15 minutes are free; after that every further
   attempt must wait 1, 2, 4 ... at most 60 seconds after the previous failure. An address
   is slowed, never locked, so people behind one shared address (a hospital's NAT) are not
@@ -35,19 +39,18 @@ def client_address(request: Request) -> str:
 
 
 def check(request: Request, email: str) -> None:
-    """429 with Retry-After when this account is locked or this address must wait."""
+    """Count this attempt on the account, or answer 429 with Retry-After when the account is
+    locked or this address must wait (then nothing is counted)."""
     node = node_of(request)
     engine, now = node.gov.engine, wall_clock()
-    wait = max(ACCOUNT.retry_after(engine, email.strip().lower(), now), ADDRESS.retry_after(engine, client_address(request), now))
+    wait = ADDRESS.retry_after(engine, client_address(request), now) or ACCOUNT.take(engine, email.strip().lower(), now).wait
     if wait:
         raise HTTPException(429, f"too many failed attempts; try again in {_human(wait)}", headers={"Retry-After": str(wait)})
 
 
 def failed(request: Request, email: str) -> None:
-    node = node_of(request)
-    now = wall_clock()
-    ACCOUNT.hit(node.gov.engine, email.strip().lower(), now)
-    ADDRESS.hit(node.gov.engine, client_address(request), now)
+    """The attempt `check` counted failed: slow its address down too."""
+    ADDRESS.hit(node_of(request).gov.engine, client_address(request), wall_clock())
 
 
 def succeeded(request: Request, email: str) -> None:
