@@ -91,6 +91,22 @@ def files_stamp(path: str) -> tuple:
     return tuple(out)
 
 
+def withdrawal_sequence(store: "Store") -> int:
+    """How many consent withdrawals the store has recorded: with the version, the key of
+    everything derived from the store (`derived.py`). A withdrawal deletes rows from every
+    version without making a new one for old freezes, so the version alone does not say
+    whether a copy still holds a withdrawn patient; this number does (it only grows).
+
+    A read-only store is asked once: no process can write the file while it is open
+    read-only (DuckDB's lock), so the number cannot change under it."""
+    if store.read_only and store._withdrawals is not None:
+        return store._withdrawals
+    n = int(store.con.execute("SELECT count(*) FROM withdrawal").fetchall()[0][0])  # fetchall: leaves no open result
+    if store.read_only:
+        store._withdrawals = n
+    return n
+
+
 def version_filter(version: int) -> str:
     """SQL predicate selecting the rows visible at `version`."""
     return f'"_added" <= {int(version)} AND ("_removed" IS NULL OR "_removed" > {int(version)})'
@@ -104,6 +120,7 @@ class Store:
         self.con = con
         self.read_only = read_only
         self._ibis = None
+        self._withdrawals: int | None = None  # withdrawal_sequence of a read-only store
         # Ibis tables per (name, version): building one asks DuckDB for the schema, which
         # costs more than many analyses' own queries. Expressions are immutable, and a
         # version's columns never change while the store is open, so they are kept.
