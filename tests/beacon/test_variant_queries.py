@@ -153,14 +153,16 @@ def test_the_position_index_of_a_freeze_answers_like_the_store(client, node, tp5
     from typer.testing import CliRunner
 
     from onconode.beacon import fast
-    from onconode.beacon.positions import PositionIndex, index_path
+    from onconode.beacon.positions import PositionIndex, index_of
     from onconode.beacon.request import from_get
     from onconode.cli import app
 
     r = CliRunner().invoke(app, ["--home", str(node.home), "beacon", "index"])
     assert r.exit_code == 0, r.output
-    assert "of freeze DR-TEST" in r.output and index_path(node.home, "DR-TEST").exists()
-    index = PositionIndex(index_path(node.home, "DR-TEST"))
+    with node.snapshot("DR-TEST") as snap:
+        path = index_of(snap.store, "DR-TEST")
+    assert "of freeze DR-TEST" in r.output and path is not None
+    index = PositionIndex(path)
     chrom, pos, ref, alt, *_ = tp53
     with node.snapshot("DR-TEST") as snap:
         for params in ({"referenceName": chrom, "start": str(pos - 1), "referenceBases": ref, "alternateBases": alt},
@@ -252,19 +254,25 @@ def test_position_queries_answered_from_the_index_match_the_store_for_every_requ
         limited.close()
 
 
-def test_an_index_built_before_a_withdrawal_is_not_used(node):
-    import json
-
+def test_an_index_built_before_a_withdrawal_is_not_used(tmp_path):
     from onconode.analysis.disclosure import DisclosureSettings
     from onconode.beacon.info import BeaconInfo
-    from onconode.beacon.positions import build
+    from onconode.beacon.positions import PositionIndex, build
     from onconode.beacon.service import BeaconService
+    from onconode.store import Store
 
-    _, path, _ = build(node.home, "DR-TEST")
-    with node.snapshot("DR-TEST") as snap:
-        fresh = BeaconService(BeaconInfo(), DisclosureSettings(), home=node.home)
-        assert fresh.positions(snap) is not None
-        meta = json.loads((path / "meta.json").read_text())
-        (path / "meta.json").write_text(json.dumps({**meta, "withdrawn_patients": meta["withdrawn_patients"] - 1}))
-        stale = BeaconService(BeaconInfo(), DisclosureSettings(), home=node.home)
-        assert stale.positions(snap) is None  # the store has had a withdrawal the index does not know of
+    from tests.conftest import frozen_synthetic_store
+
+    home = frozen_synthetic_store(tmp_path / "node", patients=6, seed=3, median_variants=30, freeze="F1")
+    _, path, rows = build(home, "F1")
+    service = BeaconService(BeaconInfo(), DisclosureSettings(), home=home)
+    with Store.open(home, read_only=True) as store:
+        assert service.positions(store.snapshot("F1")) is not None
+    with Store.open(home) as store:
+        patient = store.con.execute("SELECT patient_id FROM sample JOIN somatic_variant USING (sample_id) LIMIT 1").fetchall()[0][0]
+        store.withdraw(patient, "test")
+    assert not path.exists()   # the registry dropped it with every other derived copy
+    with Store.open(home, read_only=True) as store:
+        assert service.positions(store.snapshot("F1")) is None   # the Beacon answers from the store meanwhile
+    _, again, fewer = build(home, "F1")
+    assert again != path and fewer < rows and PositionIndex(again).meta["withdrawals"] == 1
