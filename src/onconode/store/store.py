@@ -11,7 +11,6 @@ from every version, and records that it did.
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -69,26 +68,6 @@ BOOKKEEPING_DDL = (
         version BIGINT NOT NULL, rows_removed BIGINT NOT NULL, reason VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)""",
 )
-
-
-def store_file(home: Path) -> str:
-    """The store file's real path (a node home may link its store from elsewhere)."""
-    return os.path.realpath(home / STORE_FILE)
-
-
-def files_stamp(path: str) -> tuple:
-    """(mtime, size, inode) of the store file at `path` (`store_file`) and its write-ahead
-    log. Every committed write, a consent withdrawal included, changes it, so a reader
-    that keeps something per store state can tell it is still current from a stat
-    instead of a query."""
-    out = []
-    for f in (path, path + ".wal"):
-        try:
-            st = os.stat(f)
-            out.append((st.st_mtime_ns, st.st_size, st.st_ino))
-        except FileNotFoundError:
-            out.append(None)
-    return tuple(out)
 
 
 def withdrawal_sequence(store: "Store") -> int:
