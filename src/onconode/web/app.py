@@ -16,6 +16,10 @@ from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import onconode
+from onconode.analysis import artifacts as analysis_artifacts
+from onconode.beacon import artifacts as beacon_artifacts
+from onconode.federation import artifacts as federation_artifacts
+from onconode.release import artifacts as release_artifacts
 from onconode.web.body_limit import BodyLimit
 from onconode.web.docs import add_api_docs
 from onconode.web.headers import SecurityHeaders
@@ -63,12 +67,20 @@ def _add_error_handlers(app: FastAPI) -> None:
         app.add_exception_handler(exc_type, lambda request, exc, status=status: _error(request, status, str(exc)))
 
 
+def register_derived() -> list[str]:
+    """Declare every package's derived artifacts with the store's registry
+    (`store/derived.py`), which never imports them: the composition root's job."""
+    return [name for package in (analysis_artifacts, release_artifacts, beacon_artifacts, federation_artifacts)
+            for name in package.register_all()]
+
+
 def create_app(node: Node, trusted_proxies: list[str] | None = None) -> FastAPI:
     """The node's ASGI app. `trusted_proxies` (default: the `[web] trusted_proxies` setting, empty):
     addresses whose X-Forwarded-For / X-Forwarded-Proto are believed; nobody else's are."""
     app = FastAPI(title="onconode", version=onconode.__version__, openapi_url="/api/openapi.json", docs_url=None,
                   redoc_url=None, description="A cancer genomics database node: catalogue, analyses, data access, releases, Beacon v2.")
     app.state.node = node
+    register_derived()
     # Middleware, innermost first: sessions in the governance database (revocable), the Beacon
     # position lane (anonymous queries skip the stack: beacon/lane.py), the body-size cap,
     # the security headers on every answer, and, outermost, forwarded headers from trusted proxies only.
