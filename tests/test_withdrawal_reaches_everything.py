@@ -246,8 +246,12 @@ def withdraw_and_measure(node: dict[str, Any], round_: int = 0) -> dict[str, flo
     # What a node that only ever saw the store after the withdrawal answers: a fresh app in
     # this process (the perturbed catalogue and the rounded Beacon counts need not move by
     # one patient, but they must be the new store's, not a kept answer).
-    with TestClient(create_app(Node(env.home)), base_url="https://testserver") as fresh:
-        reference = _answers(fresh, cookie, csrf, variant, cohort)
+    fresh_node = Node(env.home)
+    try:
+        with TestClient(create_app(fresh_node), base_url="https://testserver") as fresh:
+            reference = _answers(fresh, cookie, csrf, variant, cohort)
+    finally:
+        fresh_node.close()   # it holds the store open: the next withdrawal needs it back
     assert reference["beacon exists"] is False
     for w in ("current", FREEZE):
         assert reference[f"count {w}"] == (before[0][f"count {w}"][0] - 1, before[0][f"count {w}"][1])
