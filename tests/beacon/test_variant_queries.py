@@ -276,3 +276,38 @@ def test_an_index_built_before_a_withdrawal_is_not_used(tmp_path):
         assert service.positions(store.snapshot("F1")) is None   # the Beacon answers from the store meanwhile
     _, again, fewer = build(home, "F1")
     assert again != path and fewer < rows and PositionIndex(again).meta["withdrawals"] == 1
+
+
+def test_a_new_store_connection_makes_the_beacon_look_up_its_index_again(tmp_path):
+    """A reader that moves to a new store connection (a new version or a withdrawal
+    published to it) must not keep answering from the index it found on the old one."""
+    from fastapi.testclient import TestClient
+
+    from onconode.beacon.positions import build
+    from onconode.beacon.routes import served_now
+    from onconode.store import Store
+    from onconode.web.app import create_app
+    from onconode.web.node import Node
+    from tests.conftest import frozen_synthetic_store
+    from tests.web.conftest import FAST_ARGON2
+
+    home = frozen_synthetic_store(tmp_path / "node", patients=6, seed=3, median_variants=30, freeze="F1")
+    build(home, "F1")
+    with Store.open(home, read_only=True) as store:
+        patient, chrom, pos, ref, alt = store.con.execute(
+            "SELECT any_value(s.patient_id), v.chromosome, v.position, v.ref, v.alt FROM somatic_variant v JOIN sample s "
+            "USING (sample_id) GROUP BY 2, 3, 4, 5 HAVING count(DISTINCT s.patient_id) = 1 ORDER BY 2, 3 LIMIT 1").fetchall()[0]
+    query = {"referenceName": chrom, "start": pos - 1, "referenceBases": ref, "alternateBases": alt}
+    node = Node(home, governance_options=FAST_ARGON2)
+    try:
+        with TestClient(create_app(node), base_url="https://testserver") as c:
+            assert c.get("/beacon/g_variants", params=query).json()["responseSummary"]["exists"] is True
+            assert served_now(node)[1] is not None   # answered from the index
+            node._store.close()
+            node._store = None   # what a reader does when a new store state is published to it
+            with Store.open(home) as store:
+                store.withdraw(patient, "test")
+            assert c.get("/beacon/g_variants", params=query).json()["responseSummary"]["exists"] is False
+            assert served_now(node)[1] is None   # the index was of the old key: the store answers until it is rebuilt
+    finally:
+        node.close()

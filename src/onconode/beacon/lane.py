@@ -46,7 +46,9 @@ class PositionLane:
         await JSONResponse(doc[0], status_code=doc[1], headers=doc[2])(scope, receive, send)
 
     def _answer(self, scope: Scope) -> tuple[dict[str, Any], int, dict[str, str] | None] | None:
-        served = self.node.__dict__.get("beacon_served")  # routes._served fills it on the first position query
+        from onconode.beacon.routes import served_now, service_for
+
+        served = served_now(self.node)  # routes._served fills it on the first position query
         if served is None or served[1] is None or any(k in (b"cookie", b"authorization") for k, _ in scope["headers"]):
             return None
         try:
@@ -55,8 +57,6 @@ class PositionLane:
             return None  # the route says what is wrong
         if q.variant.end or not fast.applies(q, PathScope()):
             return None
-        from onconode.beacon.routes import service_for
-
         key = (scope.get("scheme"), tuple(scope.get("server") or ()), scope.get("root_path"),
                next((v for k, v in scope["headers"] if k == b"host"), None))
         base_url = self._base_urls.get(key)

@@ -100,15 +100,24 @@ async def _query(request: Request) -> BeaconQuery:
     return from_get(request.query_params)
 
 
-def _served(node: Any, svc: BeaconService) -> tuple[list[str], Any]:
-    """The served snapshot's dataset ids and position index, looked up once per process
-    (under the store lock): no process can write a DuckDB file while this server holds it
-    open read-only, so freezes and datasets stay as they are, and later position queries
-    need neither the store nor its lock."""
+def served_now(node: Any) -> tuple[list[str], Any] | None:
+    """The dataset ids and position index looked up on the store connection the node
+    serves now, or None: a new connection (a new store version or withdrawal published to
+    readers) must look again, as the index is keyed by version and withdrawals."""
     served = node.__dict__.get("beacon_served")
+    return served if served is not None and node.__dict__.get("beacon_served_on") is node.__dict__.get("_store") else None
+
+
+def _served(node: Any, svc: BeaconService) -> tuple[list[str], Any]:
+    """The served snapshot's dataset ids and position index, looked up once per store
+    connection (under the store lock), so later position queries need neither the store
+    nor its lock."""
+    served = served_now(node)
     if served is None:
         with _snapshot(node) as snap:
-            served = node.__dict__.setdefault("beacon_served", svc.served(snap))
+            served = svc.served(snap)
+            node.__dict__["beacon_served"] = served
+            node.__dict__["beacon_served_on"] = snap.store
     return served
 
 
@@ -123,7 +132,7 @@ async def _answer(request: Request, work, positions: bool = False) -> JSONRespon
         # testMode skips authentication (spec) but not the budget: anonymous, keyed by address
         who = Requester(f"ip:{request.client.host if request.client else 'unknown'}", "PUBLIC") if q.test_mode else _who(request)
         if positions and fast.applies(q, Scope()):
-            served = node.__dict__.get("beacon_served") or await run_in_threadpool(_served, node, svc)
+            served = served_now(node) or await run_in_threadpool(_served, node, svc)
             if served[1] is not None:
                 # a sequence query reads a few index rows (microseconds): no thread hop; a range may read many
                 doc = (svc.position_counts(served, q, who) if not q.variant.end
