@@ -98,3 +98,29 @@ def test_processes_asking_at_once_build_an_artifact_once(tmp_path: Path) -> None
     assert all(p.returncode == 0 for p in procs)
     assert len(set(outs)) == 1 and (Path(outs[0]) / "done").read_text() == "yes"
     assert builds.read_text().count("built") == 1
+
+
+def test_a_build_killed_midway_leaves_nothing_that_counts_and_is_dropped(tmp_path: Path) -> None:
+    home = tmp_path / "node"
+    with Store.init(home) as store:
+        ingest_cohort(store, n=3)
+    script = textwrap.dedent(f"""
+        import os, signal
+        from pathlib import Path
+        from onconode.store import Store, derived
+
+        def build(store, key, out):
+            (out / "half").write_text("written")
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        derived.register(derived.Artifact("killed", ("patient",), build))
+        with Store.open(Path({str(home)!r}), read_only=True) as store:
+            derived.ensure(store, "killed")
+    """)
+    assert subprocess.run([sys.executable, "-c", script], timeout=60).returncode == -9
+    with Store.open(home) as store:
+        assert derived.find(store, "killed") is None   # no half-built artifact is ever found
+        left = [p for p in (derived.root(home) / "killed").iterdir() if ".tmp-" in p.name]
+        assert left and set(left) <= set(derived.stale(store))
+        derived.drop_stale(store)
+        assert not any(".tmp-" in p.name for p in (derived.root(home) / "killed").iterdir())

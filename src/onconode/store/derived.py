@@ -172,9 +172,23 @@ def stale(store: Store) -> list[Path]:
     for kind in sorted(p for p in base.iterdir() if p.is_dir()):
         for entry in sorted(kind.iterdir()):
             text = entry.name.lstrip(".").split(".", 1)[0]
-            if text not in current:
+            if text not in current or _abandoned(entry):
                 out.append(entry)
     return out
+
+
+def _abandoned(entry: Path) -> bool:
+    """An unfinished build whose process is gone (killed mid-build)."""
+    _, sep, pid = entry.name.rpartition(".tmp-")
+    if not sep or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 def drop_stale(store: Store) -> list[Path]:
