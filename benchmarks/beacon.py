@@ -85,11 +85,16 @@ def sample_variants(home: Path, version: int, n: int) -> list[tuple[str, int, st
 
 
 def index_for(home: Path, freeze: str, rebuild: bool) -> dict[str, Any]:
-    from onconode.beacon.positions import build, index_path
+    from onconode.beacon.positions import build, index_of
+    from onconode.store import Store
 
-    path = index_path(home, freeze)
+    with Store.open(home, read_only=True) as store:
+        path = index_of(store, freeze)
+        if rebuild and path is not None:
+            shutil.rmtree(path)   # the registry builds a missing artifact again
+            path = None
     out: dict[str, Any] = {}
-    if rebuild or not (path / "meta.json").exists():
+    if path is None:
         t0 = time.perf_counter()
         _, path, rows = build(home, freeze)
         out["build_seconds_this_run"] = round(time.perf_counter() - t0, 1)

@@ -11,8 +11,11 @@ KRAS = {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation"}
 
 
 def _cache_tables(store) -> list[str]:
+    """The kept selections of this connection: temporary tables, and views of the costly
+    ones' shared Parquet artifacts."""
     return [r[0] for r in store.con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_onconode_cache_')").fetchall()]
+        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, '_onconode_cache_') UNION ALL "
+        "SELECT view_name FROM duckdb_views() WHERE temporary AND starts_with(view_name, '_onconode_cache_')").fetchall()]
 
 
 def test_mutation_analyses_share_one_selection_per_snapshot(store):
@@ -35,6 +38,27 @@ def test_a_withdrawal_is_never_hidden_by_the_kept_selection(store):
     assert sorted(C.evaluate(store.snapshot(), KRAS).sample_ids) == ["P03T"]
     tables = _cache_tables(store)
     assert tables and all(t.endswith("_w1") for t in tables)   # the stale copies were dropped
+
+
+def test_the_costly_selections_are_parquet_files_every_process_shares_and_a_withdrawal_deletes(tmp_path):
+    from onconode.store import Store, derived
+
+    home = tmp_path / "node"
+    with Store.init(home) as store:
+        ab.load(store)
+    with Store.open(home, read_only=True) as first:
+        assert sorted(C.evaluate(first.snapshot(), KRAS).sample_ids) == ["P01T", "P03T"]
+    built = {name: derived.location(home, name, derived.Key(1, 0)) for name in ("analysis.passing_mutations", "analysis.alteration_events")}
+    assert all(p is not None and (p / "rows.parquet").is_file() for p in built.values())
+    stamps = {n: (p / "rows.parquet").stat().st_mtime_ns for n, p in built.items()}
+    with Store.open(home, read_only=True) as second:   # another server worker: reads, does not build
+        assert sorted(C.evaluate_sql(second.snapshot(), KRAS)[0]) == ["P01T", "P03T"]
+    assert {n: (p / "rows.parquet").stat().st_mtime_ns for n, p in built.items()} == stamps
+    with Store.open(home) as store:
+        store.withdraw("P01", "consent withdrawn")
+    assert not any(p.exists() for p in built.values())
+    with Store.open(home, read_only=True) as third:
+        assert sorted(C.evaluate_sql(third.snapshot(), KRAS)[0]) == ["P03T"]
 
 
 

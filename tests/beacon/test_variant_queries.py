@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from onconode.access import rate_limits
+from onconode.analysis.beacon_rules import QueryBudget
 from onconode.interfaces.http.beacon_budget import BUCKET, budget_for
 from tests.beacon.helpers import bearer, visa
 
@@ -155,14 +156,16 @@ def test_the_position_index_of_a_freeze_answers_like_the_store(client, node, tp5
     from typer.testing import CliRunner
 
     from onconode.beacon import fast
-    from onconode.beacon.positions import PositionIndex, index_path
+    from onconode.beacon.positions import PositionIndex, index_of
     from onconode.beacon.request import from_get
     from onconode.interfaces.cli.main import app
 
     r = CliRunner().invoke(app, ["--home", str(node.home), "beacon", "index"])
     assert r.exit_code == 0, r.output
-    assert "of freeze DR-TEST" in r.output and index_path(node.home, "DR-TEST").exists()
-    index = PositionIndex(index_path(node.home, "DR-TEST"))
+    with node.snapshot("DR-TEST") as snap:
+        path = index_of(snap.store, "DR-TEST")
+    assert "of freeze DR-TEST" in r.output and path is not None
+    index = PositionIndex(path)
     chrom, pos, ref, alt, *_ = tp53
     with node.snapshot("DR-TEST") as snap:
         for params in ({"referenceName": chrom, "start": str(pos - 1), "referenceBases": ref, "alternateBases": alt},
@@ -256,19 +259,60 @@ def test_position_queries_answered_from_the_index_match_the_store_for_every_requ
         limited.close()
 
 
-def test_an_index_built_before_a_withdrawal_is_not_used(node):
-    import json
-
+def test_an_index_built_before_a_withdrawal_is_not_used(tmp_path):
     from onconode.analysis.disclosure import DisclosureSettings
     from onconode.beacon.info import BeaconInfo
-    from onconode.beacon.positions import build
+    from onconode.beacon.positions import PositionIndex, build
     from onconode.beacon.service import BeaconService
+    from onconode.store import Store
 
-    _, path, _ = build(node.home, "DR-TEST")
-    with node.snapshot("DR-TEST") as snap:
-        fresh = BeaconService(BeaconInfo(), DisclosureSettings(), budget_for(node), home=node.home)
-        assert fresh.positions(snap) is not None
-        meta = json.loads((path / "meta.json").read_text())
-        (path / "meta.json").write_text(json.dumps({**meta, "withdrawn_patients": meta["withdrawn_patients"] - 1}))
-        stale = BeaconService(BeaconInfo(), DisclosureSettings(), budget_for(node), home=node.home)
-        assert stale.positions(snap) is None  # the store has had a withdrawal the index does not know of
+    from tests.conftest import frozen_synthetic_store
+
+    home = frozen_synthetic_store(tmp_path / "node", patients=6, seed=3, median_variants=30, freeze="F1")
+    _, path, rows = build(home, "F1")
+    service = BeaconService(BeaconInfo(), DisclosureSettings(), QueryBudget(take=lambda key: pytest.fail("positions() spends no budget")), home=home)
+    with Store.open(home, read_only=True) as store:
+        assert service.positions(store.snapshot("F1")) is not None
+    with Store.open(home) as store:
+        patient = store.con.execute("SELECT patient_id FROM sample JOIN somatic_variant USING (sample_id) LIMIT 1").fetchall()[0][0]
+        store.withdraw(patient, "test")
+    assert not path.exists()   # the registry dropped it with every other derived copy
+    with Store.open(home, read_only=True) as store:
+        assert service.positions(store.snapshot("F1")) is None   # the Beacon answers from the store meanwhile
+    _, again, fewer = build(home, "F1")
+    assert again != path and fewer < rows and PositionIndex(again).meta["withdrawals"] == 1
+
+
+def test_a_new_store_connection_makes_the_beacon_look_up_its_index_again(tmp_path):
+    """A reader that moves to a new store connection (a new version or a withdrawal
+    published to it) must not keep answering from the index it found on the old one."""
+    from fastapi.testclient import TestClient
+
+    from onconode.beacon.positions import build
+    from onconode.interfaces.http.beacon import served_now
+    from onconode.store import Store
+    from onconode.interfaces.http.app import create_app
+    from onconode.interfaces.http.node import Node
+    from tests.conftest import frozen_synthetic_store
+    from tests.web.conftest import FAST_ARGON2
+
+    home = frozen_synthetic_store(tmp_path / "node", patients=6, seed=3, median_variants=30, freeze="F1")
+    build(home, "F1")
+    with Store.open(home, read_only=True) as store:
+        patient, chrom, pos, ref, alt = store.con.execute(
+            "SELECT any_value(s.patient_id), v.chromosome, v.position, v.ref, v.alt FROM somatic_variant v JOIN sample s "
+            "USING (sample_id) GROUP BY 2, 3, 4, 5 HAVING count(DISTINCT s.patient_id) = 1 ORDER BY 2, 3 LIMIT 1").fetchall()[0]
+    query = {"referenceName": chrom, "start": pos - 1, "referenceBases": ref, "alternateBases": alt}
+    node = Node(home, governance_options=FAST_ARGON2)
+    try:
+        with TestClient(create_app(node), base_url="https://testserver") as c:
+            assert c.get("/beacon/g_variants", params=query).json()["responseSummary"]["exists"] is True
+            assert served_now(node)[1] is not None   # answered from the index
+            node._store.close()
+            node._store = None   # what a reader does when a new store state is published to it
+            with Store.open(home) as store:
+                store.withdraw(patient, "test")
+            assert c.get("/beacon/g_variants", params=query).json()["responseSummary"]["exists"] is False
+            assert served_now(node)[1] is None   # the index was of the old key: the store answers until it is rebuilt
+    finally:
+        node.close()

@@ -80,18 +80,6 @@ def test_a_withdrawal_removes_the_snapshots_and_a_rebuild_leaves_the_patient_out
         assert snapshot.ensure(store, "F1")[1] is False
 
 
-def test_a_withdrawal_also_removes_the_beacon_position_index(tmp_path: Path):
-    from onconode.beacon import positions
-
-    home = frozen_synthetic_store(tmp_path / "store", patients=6, seed=3, median_variants=30, freeze="F1")
-    _, index, rows = positions.build(home, "F1")
-    assert rows > 0 and (index / "meta.json").exists()
-    with Store.open(home) as store:
-        patient = store.con.execute("SELECT patient_id FROM sample JOIN somatic_variant USING (sample_id) LIMIT 1").fetchall()[0][0]
-        store.withdraw(patient, "test")
-    assert not index.exists()
-
-
 def test_snapshot_of_an_unknown_freeze_is_refused(env: Env):
     from onconode.store import StoreError
 

@@ -38,7 +38,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from onconode.analysis.materialized import materialized, materialized_arrow
+from onconode.analysis.materialized import materialized, materialized_arrow, selection
 from onconode.analysis.snapshot import Snapshot
 
 
@@ -296,3 +296,16 @@ def protein_change_forms(change: str) -> list[str]:
     if m and m.group(1) in _AA and m.group(3) in _AA:
         forms.append(f"{_AA[m.group(1)]}{m.group(2)}{_AA[m.group(3)]}")
     return [f"p.{f}".lower() for f in forms]
+
+
+# The costly selections live as derived artifacts of the store (Parquet every server
+# worker reads, built once): materialized.selection.
+_EVENT_READS = ("somatic_variant", "gene_copy_number", "driver", "fusion", "tumor_profile", "sample_gene_panel", "gene_panel")
+for _all in (False, True):
+    _s = Scope(all_mutations=_all)
+    selection("passing_mutations" + ("_allmut" if _all else ""), ("somatic_variant",),
+              lambda snap, scope=_s: passing_mutations(snap, scope).select(*MUTATION_COLUMNS))
+    for _qc in (False, True):
+        _s = Scope(all_mutations=_all, failed_qc=_qc)
+        selection("alteration_events" + _s.suffix, _EVENT_READS, lambda snap, scope=_s: _sorted_events(snap, scope))
+

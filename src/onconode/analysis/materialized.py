@@ -1,4 +1,5 @@
-"""Selections every analysis starts from, computed once per store snapshot.
+"""Selections every analysis starts from, computed once per store snapshot and
+withdrawal sequence (the derived-data key, `store/derived.py`).
 
 At Hartwig scale the somatic variant table holds ~100 million rows, of which analyses
 only ever count the ~1 % that are passing, non-silent mutations in a gene. Filtering the
@@ -8,10 +9,17 @@ materialises it into a DuckDB *temporary* table of the store's connection — in
 private to the process, possible on a read-only store, never written to the store file
 — and every later query of that snapshot reads the small table.
 
+The costly selections (passing mutations, alteration events) are declared as derived
+artifacts with `selection(...)`: Parquet files under `<home>/derived/analysis.<name>/`,
+built once across processes and read by every server worker through a DuckDB view, so
+no worker spends the build's seconds or holds its own copy. The others stay temporary
+tables of the connection.
+
 A snapshot's rows never change, with one exception: consent withdrawal deletes a
-patient's rows from every version. The table's name therefore carries the version *and*
-the number of withdrawals recorded, so a withdrawal since it was built makes the next
-query build a fresh one (and drop the stale one).
+patient's rows from every version. Every table and view name therefore carries the
+registry's key — version *and* withdrawal sequence — so a withdrawal since it was built
+makes the next query use a fresh one (the registry deletes stale files, this module
+drops stale temporary tables).
 
 Snapshots that are not on a DuckDB store (an exported freeze on PySpark) get the plain
 expression: their engine decides how to run it.
@@ -32,13 +40,15 @@ import contextvars
 import re
 import uuid
 import weakref
+from pathlib import Path
 from typing import Any, Callable
 
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
-from onconode.store.store import files_stamp
+from onconode.store import derived
+from onconode.store.store import Store, StoreSnapshot, withdrawal_sequence
 
 _PREFIX = "_onconode_cache_"
 # Ibis tables of the temporary tables, per store (weakly), so a question does not ask
@@ -100,26 +110,28 @@ def _cached_store(snap: Any, name: str, build: Callable[[], ir.Table]) -> tuple[
     return (None if reads_changed else store), build
 
 
-# Per store: its file's real path, the stamp of its files when the withdrawals were last
-# counted, and the count.
-_COUNTED: "weakref.WeakKeyDictionary[Any, tuple[str, tuple, int]]" = weakref.WeakKeyDictionary()
-
-
 def _withdrawals(store: Any) -> int:
-    """The store's withdrawal count. Every question asks (it keys every kept table), so the
-    count is queried again only when the store's files changed since it was last counted
-    (a committed withdrawal always changes them): a stat instead of a DuckDB round trip,
-    which was a sixth of a simple count's time. The stamp is taken before the count, so a
-    write between the two is seen next time."""
-    known = _COUNTED.get(store)
-    path = known[0] if known else getattr(store, "path", None) or None   # the file its connection reads
-    stamp = files_stamp(path) if path is not None else None
-    if stamp is not None and known is not None and known[1] == stamp:
-        return known[2]
-    n = int(store.con.execute("SELECT count(*) FROM withdrawal").fetchall()[0][0])   # fetchall: leaves no open result
-    if stamp is not None:
-        _COUNTED[store] = (path, stamp, n)
-    return n
+    """The store's withdrawal sequence: with the version, the key of every kept table."""
+    return withdrawal_sequence(store)
+
+
+def _artifact(name: str) -> str:
+    return f"analysis.{name}"
+
+
+def _build_selection(expr: Callable[[Any], ir.Table]) -> derived.Builder:
+    def build(store: Store, key: derived.Key, out: Path) -> None:
+        sql = ibis.to_sql(expr(StoreSnapshot(store, key.version, None)), dialect="duckdb")
+        target = str(out / "rows.parquet").replace("'", "''")
+        store.con.execute(f"COPY ({sql}) TO '{target}' (FORMAT parquet, COMPRESSION zstd)")
+    return build
+
+
+def selection(name: str, reads: tuple[str, ...], expr: Callable[[Any], ir.Table]) -> None:
+    """Declare selection `name` (of `expr(snapshot)`) a derived artifact: on a DuckDB
+    store, `materialized(snap, name, ...)` then reads it from Parquet files shared by
+    every process instead of building a temporary table per connection."""
+    derived.register(derived.Artifact(_artifact(name), reads, _build_selection(expr), f"analysis selection {name}"))
 
 
 def materialized(snap: Any, name: str, build: Callable[[], ir.Table]) -> ir.Table:
@@ -151,14 +163,21 @@ def _materialize(store: Any, version: int, name: str, build: Callable[[], ir.Tab
     known = _TABLES.setdefault(store, {})
     if table in known:   # built by this process on this connection, and only dropped below
         return table, known[table]
-    existing = {r[0] for r in con.execute(
-        "SELECT table_name FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?)", [f"{_PREFIX}{name}_"]).fetchall()}
+    prefix = [f"{_PREFIX}{name}_v"]
+    existing = {r[0]: r[1] for r in con.execute(
+        "SELECT table_name, 'TABLE' FROM duckdb_tables() WHERE temporary AND starts_with(table_name, ?) UNION ALL "
+        "SELECT view_name, 'VIEW' FROM duckdb_views() WHERE temporary AND starts_with(view_name, ?)", prefix * 2).fetchall()}
     if table not in existing:
-        sql = ibis.to_sql(build(), dialect="duckdb")
-        con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS {sql}')
-        for stale in existing:   # copies from before a withdrawal are wrong now; other versions' stay
+        if _artifact(name) in {a.name for a in derived.artifacts()}:
+            path = derived.ensure(store, _artifact(name), version)
+            source = str(path / "rows.parquet").replace("'", "''")
+            con.execute(f"CREATE OR REPLACE TEMP VIEW \"{table}\" AS SELECT * FROM read_parquet('{source}')")
+        else:
+            sql = ibis.to_sql(build(), dialect="duckdb")
+            con.execute(f'CREATE OR REPLACE TEMP TABLE "{table}" AS {sql}')
+        for stale, kind in existing.items():   # copies from before a withdrawal are wrong now; other versions' stay
             if not stale.endswith(f"_w{withdrawals}"):
-                con.execute(f'DROP TABLE IF EXISTS temp."{stale}"')
+                con.execute(f'DROP {kind} IF EXISTS temp."{stale}"')
                 known.pop(stale, None)
     known[table] = store.ibis.table(table, database="temp")
     return table, known[table]

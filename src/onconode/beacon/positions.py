@@ -1,6 +1,7 @@
 """A position index for the Beacon: per freeze, the distinct (chromosome, position, ref,
-alt, dataset) of its somatic variants as sorted, memory-mapped arrays in
-`<home>/beacon/positions-<freeze>/`.
+alt, dataset) of its somatic variants as sorted, memory-mapped arrays: a derived artifact
+of the store (`store/derived.py`, named `beacon.positions`) in
+`<home>/derived/beacon.positions/v<version>-w<withdrawals>/`.
 
 Why a side index: the analytical store is versioned and laid out by sample (ingest
 order), so a position lookup scans every row; a freeze never changes, so its sorted copy
@@ -13,11 +14,12 @@ and the pages are shared by every server process through the OS page cache.
 Layout (rows sorted by chromosome, position, ref, alt, dataset; no duplicate rows):
 `position.u32`, `ref.u32`, `alt.u32` (allele ids), `dataset.u16`; `alleles.bin` and
 `alleles.off` (the alleles, sorted bytewise, id = rank); `meta.json` (per chromosome its
-row range, the datasets, the freeze, the store version and withdrawals it was built from).
+row range, the datasets, the store version and withdrawals it was built from).
 
-Built by `onconode beacon index` (after `onconode freeze create`); the Beacon uses it when
-present and still matching the store (a withdrawal after the build makes it stale: the
-Beacon then answers from the store until the index is rebuilt).
+Built by `onconode beacon index` (after `onconode freeze create`), once across processes;
+the Beacon uses it when it is built for the store's current key (a withdrawal changes the
+key and the registry deletes the old index: the Beacon then answers from the store until
+the index is rebuilt).
 """
 
 from __future__ import annotations
@@ -27,12 +29,14 @@ import datetime as dt
 import json
 import mmap
 import os
-import shutil
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pyarrow as pa
+
+from onconode.store import Store, derived
 
 FORMAT = 2
 MAX_POSITION = 2**32 - 1
@@ -40,44 +44,35 @@ SMALL = 64  # rows up to which a lookup counts in Python rather than with numpy 
 COLUMNS = {"position": np.uint32, "ref": np.uint32, "alt": np.uint32, "dataset": np.uint16}
 
 
-def index_path(home: Path, freeze: str) -> Path:
-    return Path(home) / "beacon" / f"positions-{freeze}"
+NAME = "beacon.positions"
 
 
-def discard_all(home: Path) -> None:
-    """Remove every freeze's index (after a consent withdrawal: they hold the patient's
-    variants); `onconode beacon index` builds them again without the patient."""
-    for path in (Path(home) / "beacon").glob("positions-*"):
-        shutil.rmtree(path, ignore_errors=True)
+def index_of(store: Store, freeze: str) -> Path | None:
+    """The folder of the freeze's index built for the store's current key, or None."""
+    return derived.find(store, NAME, store.resolve(freeze))
 
 
-def build(home: Path, freeze: str | None = None, memory_limit: str = "4GB") -> tuple[str, Path, int]:
-    """Build (or rebuild) the index of `freeze` (default: the latest); returns (freeze,
-    path, rows indexed). The store is only read; the new index replaces the old one at
-    the end, so a failed build leaves the previous index in place."""
-    import duckdb
-    import pyarrow as pa
-
-    from onconode.store import Store
-
-    home, t0 = Path(home), time.perf_counter()
-    with Store.open(home, read_only=True) as store:
+def build(home: Path, freeze: str | None = None) -> tuple[str, Path, int]:
+    """The index of `freeze` (default: the latest), built now unless it is built for the
+    store's current key already; returns (freeze, path, rows indexed)."""
+    with Store.open(Path(home), read_only=True) as store:
         freezes = store.freezes()
         if not freezes:
             raise ValueError(f"no freeze in {home}: the Beacon indexes a freeze; create one with `onconode freeze create NAME`")
         freeze = freeze or freezes[-1].freeze_id
-        version = store.resolve(freeze)
-        withdrawn = len(store.withdrawn_patients())
-        sql = {t: store.relation_sql(t, version) for t in ("somatic_variant", "sample", "patient")}
-        source = store.path  # the published copy read above (the master may be written meanwhile)
-    path = index_path(home, freeze)
-    tmp = path.with_name(path.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    con = duckdb.connect(":memory:", config={"memory_limit": memory_limit, "temp_directory": str(tmp / "spill")})
+        path = derived.ensure(store, NAME, store.resolve(freeze))
+    return freeze, path, json.loads((path / "meta.json").read_text())["rows"]
+
+
+def _build(store: Store, key: derived.Key, tmp: Path, memory_limit: str = "4GB") -> None:
+    """The registry's builder: the index of `key.version` into `tmp` (moved into place by
+    the registry when complete); the store is only read, on a cursor of its own."""
+    t0, version = time.perf_counter(), key.version
+    sql = {t: store.relation_sql(t, version) for t in ("somatic_variant", "sample", "patient")}
+    con = store.con.cursor()
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     try:
-        con.execute("ATTACH ? AS s (READ_ONLY)", [source])
-        con.execute("USE s")
+        con.execute(f"SET memory_limit = '{memory_limit}'")
         v = (f"(SELECT v.chromosome, v.position, v.ref, v.alt, p.dataset_id FROM ({sql['somatic_variant']}) v "
              f"JOIN ({sql['sample']}) s USING (sample_id) JOIN ({sql['patient']}) p USING (patient_id)) v")
         bad = con.execute(f"SELECT count(*) FROM ({sql['somatic_variant']}) WHERE position < 1 OR position > ?",
@@ -109,21 +104,22 @@ def build(home: Path, freeze: str | None = None, memory_limit: str = "4GB") -> t
             for f in files.values():
                 f.close()
     finally:
+        con.execute(f"SET memory_limit = '{before}'")
         con.close()
-    shutil.rmtree(tmp / "spill", ignore_errors=True)
     blobs = [a.encode() for a in alleles]
     (tmp / "alleles.bin").write_bytes(b"".join(blobs))
     np.concatenate([[0], np.cumsum([len(b) for b in blobs], dtype=np.uint64)]).astype(np.uint64).tofile(tmp / "alleles.off")
     ends = np.cumsum(per_chrom)
-    meta = {"format": FORMAT, "freeze": freeze, "version": version, "withdrawn_patients": withdrawn,
+    meta = {"format": FORMAT, "version": version, "withdrawals": key.withdrawals,
             "rows": int(ends[-1]) if len(ends) else 0, "datasets": datasets,
             "chromosomes": {c: [int(e - n), int(e)] for c, n, e in zip(chroms, per_chrom, ends)},
             "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "build_seconds": round(time.perf_counter() - t0, 1)}
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
-    shutil.rmtree(path, ignore_errors=True)
-    tmp.replace(path)
-    return freeze, path, meta["rows"]
+
+
+derived.register(derived.Artifact(NAME, ("somatic_variant", "sample", "patient"), _build,
+                                  "a freeze's distinct variant positions per dataset, for the Beacon"))
 
 
 def _column(path: Path, col: str) -> np.ndarray:

@@ -9,7 +9,6 @@ blurred count and its own granularity in `info`, plus a handover to apply for ac
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,11 @@ from onconode.analysis.beacon_rules import ORDER, QueryBudget, Requester, allowe
 from onconode.analysis.disclosure import DisclosureSettings
 from onconode.beacon import fast, records, responses, search
 from onconode.beacon.info import BY_PATH, BeaconInfo
-from onconode.beacon.positions import PositionIndex, index_path
+from onconode.beacon.positions import PositionIndex, index_of
 from onconode.beacon.request import BeaconQuery
 from onconode.beacon.search import Scope
+from onconode.store import derived
 
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -31,38 +30,35 @@ class BeaconService:
     settings: DisclosureSettings
     budget: QueryBudget
     home: Path | None = None
-    # per (freeze, store copy read): a withdrawal published while serving must drop an index built before it
-    _positions: dict[tuple[str, str], PositionIndex | None] = field(default_factory=dict)
+    # opened indexes by folder (whose name is the registry key, so a withdrawal makes the
+    # next lookup find another folder or none)
+    _positions: dict[Path, PositionIndex] = field(default_factory=dict)
     # per store version: every dataset id (no process can write the store while a server
     # holds it open read-only; a copy made by dataclasses.replace shares this dict)
-    _datasets: dict[int, list[str]] = field(default_factory=dict)
+    _datasets: dict[derived.Key, list[str]] = field(default_factory=dict)
 
     def positions(self, snap: Any) -> PositionIndex | None:
-        """The freeze's position index (positions.py), if the operator built it and it still
-        matches the store (same version, no withdrawal since it was built)."""
+        """The freeze's position index (positions.py), if it is built for the store's
+        current key (same version, no withdrawal since): else the Beacon answers from the
+        store until `onconode beacon index` (or a job) builds it."""
         if self.home is None or snap.freeze is None:
             return None
-        key = (snap.freeze, getattr(snap.store, "path", ""))  # a published copy's path names its publish
-        if key not in self._positions:
-            for stale in [k for k in self._positions if k[1] != key[1]]:  # looked up on an older copy
-                del self._positions[stale]
-            path, index = index_path(self.home, snap.freeze), None
-            if (path / "meta.json").exists():
-                index = PositionIndex(path)
-                built_from = (index.meta["version"], index.meta["withdrawn_patients"])
-                if built_from != (snap.version, len(snap.store.withdrawn_patients())):
-                    log.warning("the Beacon position index %s is stale (a withdrawal since it was built); answering from "
-                                "the store until `onconode beacon index` rebuilds it", path)
-                    index = None
-            self._positions[key] = index
-        return self._positions[key]
+        path = index_of(snap.store, snap.freeze)
+        if path is None:
+            return None
+        if path not in self._positions:
+            for old in [p for p in self._positions if p.parent == path.parent]:
+                del self._positions[old]   # another key's index: stale
+            self._positions[path] = PositionIndex(path)
+        return self._positions[path]
 
     def served(self, snap: Any) -> tuple[list[str], PositionIndex | None]:
         """(every dataset id, the position index) of the snapshot, looked up once: what the
         lock-free path (`position_counts`) needs."""
-        if snap.version not in self._datasets:
-            self._datasets[snap.version] = [d["dataset_id"] for d in self.datasets(snap, BeaconQuery(), Scope())]
-        return self._datasets[snap.version], self.positions(snap)
+        key = derived.key(snap.store, snap.version)
+        if key not in self._datasets:
+            self._datasets[key] = [d["dataset_id"] for d in self.datasets(snap, BeaconQuery(), Scope())]
+        return self._datasets[key], self.positions(snap)
 
     def _handover(self, dataset_id: str) -> dict[str, Any]:
         root = self.info.base_url.rsplit("/beacon", 1)[0]

@@ -15,10 +15,9 @@ algorithm, version and the exact parameters, so later rounds neither reopen the 
 nor re-read the requester's history — and every round of a run computes on the same data
 even if the store gets a new version meanwhile (Newton steps over changing data would
 converge to nothing). The one change a pin does not outlast is a consent withdrawal:
-withdrawal takes effect at once, so each later round looks whether the store's files
-changed since the first round (a stat) and, if they did, asks the store for its
-withdrawals (a read-only open, ~25 ms on the 5,000-patient store, ~100 ms at 100,000
-patients); if any patient withdrew since the first round, it drops the pinned table and refuses ("data changed: patient
+withdrawal takes effect at once, so each later round asks the store for its withdrawal
+sequence (the key of every derived copy, `store/derived.py`; a read-only open, ~25 ms on
+the 5,000-patient store); if any patient withdrew since the first round, it drops the pinned table and refuses ("data changed: patient
 withdrawn, resubmit"); any withdrawal counts, not only one of the table's patients, so
 the refusal tells the requester nothing about who was in the cohort. Signature, nonce,
 expiry, policy and the algorithm's own disclosure rules are still checked on every
@@ -49,7 +48,7 @@ from onconode.federation.nodelog import LOG_FILE, NodeLog
 from onconode.federation.policy import NodePolicy
 from onconode.analysis import cohort as cohorts
 from onconode.store import Store
-from onconode.store.store import published_pointer
+from onconode.store.store import withdrawal_sequence
 from onconode.analysis.federated.data import FrameSnapshot, patient_frame, prepare
 
 POLL_TTL = dt.timedelta(seconds=60)
@@ -65,11 +64,10 @@ class DataChanged(Exception):
 @dataclass
 class _Pinned:
     """One iterative run's admitted patient table on this node (node memory only), and the
-    withdrawn patients when it was read (a later withdrawal ends the run's pin)."""
+    store's withdrawal sequence when it was read (a later withdrawal ends the run's pin)."""
     snap: Any
     used: dt.datetime
-    withdrawn: frozenset[str]
-    stamp: tuple  # the store files' (mtime, size) before they were read: unchanged means no withdrawal
+    withdrawals: int
 
 
 class NodeAgent:
@@ -125,7 +123,6 @@ class NodeAgent:
         if pinned is not None:  # a later round of a run admitted here: same data, same checks passed
             self._check_no_withdrawal(pin)
             return algo.partial(pinned, params, task.get("state") or {}, rules)
-        stamp = self._store_stamp()  # before reading: a write after it changes it
         with Store.open(self.home, read_only=True) as store:
             raw = store.snapshot(params.get("freeze"))
             # Tasks speak the harmonized model; a node with local codes answers through its
@@ -139,7 +136,7 @@ class NodeAgent:
                 groups = {"cohort": cohorts.evaluate(snap, params.get("cohort") or {"op": "all"}).patient_ids}
             self.gate.admit(requester, snap, groups)  # group sizes and differencing, per requester
             if pin is not None:
-                snap = self._pin(pin, snap, params, frozenset(store.withdrawn_patients()), stamp)
+                snap = self._pin(pin, snap, params, withdrawal_sequence(store))
             return algo.partial(snap, params, task.get("state") or {}, rules)
 
     @staticmethod
@@ -156,31 +153,20 @@ class NodeAgent:
         self._pinned[key].used = now
         return self._pinned[key].snap
 
-    def _store_stamp(self) -> tuple:
-        """Any published write to the store, a withdrawal included, changes this (the pointer
-        to the published copy readers open); a read of a small file, not a store open."""
-        return (published_pointer(self.home),)
-
     def _check_no_withdrawal(self, key: str) -> None:
         """Refuse (and forget the pinned table) if a patient withdrew since the run's first
-        round here: the pinned table may hold them, and consent withdrawal takes effect at once.
-        The store is opened to look only when its files changed since the pin was checked."""
-        pinned = self._pinned[key]
-        stamp = self._store_stamp()
-        if stamp == pinned.stamp:
-            return
+        round here: the pinned table may hold them, and consent withdrawal takes effect at once."""
         with Store.open(self.home, read_only=True) as store:
-            withdrawn = store.withdrawn_patients()
-        if withdrawn != pinned.withdrawn:
+            now = withdrawal_sequence(store)
+        if now != self._pinned[key].withdrawals:
             del self._pinned[key]
             raise DataChanged("data changed: patient withdrawn, resubmit (a consent withdrawal since this run's "
                               "first round; the run's pinned patient table was discarded)")
-        pinned.stamp = stamp  # another write (no withdrawal): no need to open the store again for it
 
-    def _pin(self, key: str, snap: Any, params: dict[str, Any], withdrawn: frozenset[str], stamp: tuple) -> Any:
+    def _pin(self, key: str, snap: Any, params: dict[str, Any], withdrawals: int) -> Any:
         """The run's patient table, detached from the store (which closes after this round)."""
         frame = FrameSnapshot(patient_frame(snap, params))
-        self._pinned[key] = _Pinned(frame, self.clock(), withdrawn, stamp)
+        self._pinned[key] = _Pinned(frame, self.clock(), withdrawals)
         while len(self._pinned) > PIN_RUNS:
             self._pinned.popitem(last=False)
         return frame

@@ -9,12 +9,13 @@ exactly the order within a sample that `writers.pseudonymized_sql` asks for). Ea
 sample's rows are their own Parquet row group(s), and `meta.json` maps each sample to its
 row groups, so a release reads its samples in pseudonym order, row group by row group.
 
-Layout: `<folder of store.duckdb>/release-snapshots/<freeze>/variants.parquet` (zstd,
-every column of somatic_variant at the freeze's version) and `meta.json` (format, freeze,
-version, withdrawals it reflects, rows, per-sample row groups, bytes, build seconds).
-Built by `onconode freeze create` and `onconode release snapshot`; a release build makes
-it on demand when it is missing or stale (a consent withdrawal after the build makes it
-stale, and the withdrawal removes it so the withdrawn rows do not stay on disk).
+Layout: a derived artifact of the store (`store/derived.py`, named `release.variants`):
+`<home>/derived/release.variants/v<version>-w<withdrawals>/variants.parquet` (zstd, every
+column of somatic_variant at the freeze's version) and `meta.json` (format, version, rows,
+per-sample row groups, bytes, build seconds). Built by `onconode freeze create` and
+`onconode release snapshot`, once across processes; a release build makes it on demand
+when it is missing. A consent withdrawal changes the key, so no release reads a copy
+that holds the patient, and the registry deletes the old one.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,10 +33,12 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from onconode.model import TABLES_BY_NAME
-from onconode.store.store import STORE_FILE, Store
+from onconode.release.writers import CHROM_RANK, _q, chromosome_ranks
+from onconode.store import derived
+from onconode.store.store import Store
 
 FORMAT = 1
-FOLDER = "release-snapshots"
+NAME = "release.variants"
 FILE = "variants.parquet"
 TABLE = "somatic_variant"
 MAX_GROUP_ROWS = 1 << 20  # a sample with more variants spans several row groups
@@ -44,25 +46,9 @@ BUILD_MEMORY_LIMIT = "2GB"  # DuckDB's sort of the whole table spills beyond it
 BATCH_ROWS = 1 << 17
 
 
-def snapshots_root(store: Store) -> Path:
-    """Beside the store file itself (a node home may link the store from elsewhere)."""
-    return Path(os.path.realpath(store.home / STORE_FILE)).parent / FOLDER
-
-
-def snapshot_path(store: Store, freeze: str) -> Path:
-    return snapshots_root(store) / freeze
-
-
-def discard_all(store: Store) -> None:
-    """Remove every snapshot (after a consent withdrawal: they may hold the patient's rows)."""
-    shutil.rmtree(snapshots_root(store), ignore_errors=True)
-
-
 def sorted_sql(store: Store, version: int, rank_table: str | None) -> str:
     """Every column of the variants at `version`, by sample and then in a release's order
     within a sample (contig rank, key, other columns; NULLs last)."""
-    from onconode.release.writers import CHROM_RANK, _q
-
     t = TABLES_BY_NAME[TABLE]
     cols = list(t.key) + [c for c in t.column_names if c not in t.key]
     if rank_table:
@@ -122,32 +108,42 @@ class VariantSnapshot:
         return pa.schema(fields)
 
 
-def load(store: Store, freeze: str) -> VariantSnapshot | None:
-    """The freeze's snapshot if it exists and still matches the store, else None."""
-    path = snapshot_path(store, freeze)
+def _read(path: Path) -> VariantSnapshot | None:
     try:
         meta = json.loads((path / "meta.json").read_text())
     except (OSError, ValueError):
         return None
-    if (meta.get("format") != FORMAT or meta.get("version") != store.resolve(freeze)
-            or meta.get("withdrawals") != len(store.withdrawn_patients()) or not (path / FILE).exists()):
-        return None
-    return VariantSnapshot(path, meta)
+    return VariantSnapshot(path, meta) if meta.get("format") == FORMAT and (path / FILE).exists() else None
+
+
+def load(store: Store, freeze: str) -> VariantSnapshot | None:
+    """The freeze's snapshot if it is built for the store's current key, else None."""
+    path = derived.find(store, NAME, store.resolve(freeze))
+    return None if path is None else _read(path)
 
 
 def build(store: Store, freeze: str) -> VariantSnapshot:
-    """Sort the freeze's variants into a new snapshot (replacing any old one at the end, so
-    a failed build leaves no half-written snapshot); the store is only read."""
-    from onconode.release.writers import chromosome_ranks
+    """The freeze's snapshot, built now unless it is built already (by any process)."""
+    return ensure(store, freeze)[0]
 
+
+def ensure(store: Store, freeze: str) -> tuple[VariantSnapshot, bool]:
+    """The freeze's snapshot, built now if missing; and whether it was built."""
+    found = load(store, freeze)
+    if found is not None:
+        return found, False
+    snap = _read(derived.ensure(store, NAME, store.resolve(freeze)))
+    if snap is None:
+        raise ValueError(f"the release snapshot of {freeze} is damaged; delete {derived.root(store.home) / NAME} "
+                         "and run `onconode release snapshot` again")
+    return snap, True
+
+
+def _build(store: Store, key: derived.Key, tmp: Path) -> None:
+    """The registry's builder: sort the variants at `key.version` into `tmp` (the
+    registry moves it into place when complete); the store is only read."""
     t0 = time.perf_counter()
-    version = store.resolve(freeze)
-    withdrawals = len(store.withdrawn_patients())
-    root = snapshots_root(store)
-    root.mkdir(parents=True, exist_ok=True)
-    tmp = root / f".{freeze}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    version = key.version
     rank_table = f"_snapshot_rank_{os.getpid()}"
     before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     store.con.register(rank_table, chromosome_ranks())
@@ -189,26 +185,14 @@ def build(store: Store, freeze: str) -> VariantSnapshot:
         if groups != state["group"]:
             raise ValueError(f"the snapshot has {groups} row groups, expected {state['group']}")
         size = (tmp / FILE).stat().st_size
-        meta = {"format": FORMAT, "freeze": freeze, "version": version, "withdrawals": withdrawals,
+        meta = {"format": FORMAT, "version": version, "withdrawals": key.withdrawals,
                 "rows": sum(s[2] for s in samples.values()), "bytes": size,
                 "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
                 "build_seconds": round(time.perf_counter() - t0, 1), "samples": samples}
         (tmp / "meta.json").write_text(json.dumps(meta) + "\n")
-        dest = root / freeze
-        shutil.rmtree(dest, ignore_errors=True)
-        tmp.rename(dest)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     finally:
         store.con.unregister(rank_table)
         store.con.execute(f"SET memory_limit = '{before}'")
-    return VariantSnapshot(dest, meta)
 
 
-def ensure(store: Store, freeze: str) -> tuple[VariantSnapshot, bool]:
-    """The freeze's snapshot, built now if missing or stale; and whether it was built."""
-    snap = load(store, freeze)
-    if snap is not None:
-        return snap, False
-    return build(store, freeze), True
+derived.register(derived.Artifact(NAME, (TABLE,), _build, "a freeze's variants sorted by sample, as releases read them"))

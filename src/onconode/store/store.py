@@ -21,7 +21,6 @@ nothing. A store written before published copies existed is published on first o
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import time
 from collections.abc import Callable
@@ -85,24 +84,20 @@ BOOKKEEPING_DDL = (
 )
 
 
-def store_file(home: Path) -> str:
-    """The store file's real path (a node home may link its store from elsewhere)."""
-    return os.path.realpath(home / STORE_FILE)
+def withdrawal_sequence(store: "Store") -> int:
+    """How many consent withdrawals the store has recorded: with the version, the key of
+    everything derived from the store (`derived.py`). A withdrawal deletes rows from every
+    version without making a new one for old freezes, so the version alone does not say
+    whether a copy still holds a withdrawn patient; this number does (it only grows).
 
-
-def files_stamp(path: str) -> tuple:
-    """(mtime, size, inode) of the store file at `path` (`store_file`) and its write-ahead
-    log. Every committed write, a consent withdrawal included, changes it, so a reader
-    that keeps something per store state can tell it is still current from a stat
-    instead of a query."""
-    out = []
-    for f in (path, path + ".wal"):
-        try:
-            st = os.stat(f)
-            out.append((st.st_mtime_ns, st.st_size, st.st_ino))
-        except FileNotFoundError:
-            out.append(None)
-    return tuple(out)
+    A read-only store is asked once: no process can write the file while it is open
+    read-only (DuckDB's lock), so the number cannot change under it."""
+    if store.read_only and store._withdrawals is not None:
+        return store._withdrawals
+    n = int(store.con.execute("SELECT count(*) FROM withdrawal").fetchall()[0][0])  # fetchall: leaves no open result
+    if store.read_only:
+        store._withdrawals = n
+    return n
 
 
 def published_pointer(home: Path) -> bytes | None:
@@ -129,6 +124,7 @@ class Store:
         self.con = con
         self.read_only = read_only
         self._ibis = None
+        self._withdrawals: int | None = None  # withdrawal_sequence of a read-only store
         # Ibis tables per (name, version): building one asks DuckDB for the schema, which
         # costs more than many analyses' own queries. Expressions are immutable, and a
         # version's columns never change while the store is open, so they are kept.

@@ -11,6 +11,7 @@ import datetime as dt
 from typing import TYPE_CHECKING
 
 from onconode.model import TABLES
+from onconode.store import derived
 
 if TYPE_CHECKING:
     from onconode.store.store import Store
@@ -54,10 +55,8 @@ def withdraw_patient(store: "Store", patient_id: str, reason: str = "") -> int:
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    # Derived per-freeze copies of the variants hold the patient's rows: gone too.
-    from onconode.beacon import positions
-    from onconode.release import snapshot
-
-    snapshot.discard_all(store)
-    positions.discard_all(store.home)
+    # Everything derived before (release snapshots, Beacon indexes, analysis and federation
+    # tables) is keyed by the old withdrawal sequence, so no reader opens it again; delete it
+    # so the patient's rows do not stay on disk in a copy.
+    derived.drop_stale(store)
     return removed

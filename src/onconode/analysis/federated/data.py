@@ -14,22 +14,30 @@ Variables:
 - each indicator: 1 when a sample of the patient is in that cohort, else 0;
 - survival (needs "endpoint"): entry, time, event, as `survival_data.endpoint_data`.
 
-Rounds of an iterative algorithm ask for the same table again, so the last few tables
-are kept per store version (in node memory only).
+The whole-store tables every task starts from (`NodeTables`) are a derived artifact of
+the store (`store/derived.py`: Parquet files under `<home>/derived/federated.node-tables/`,
+keyed by store version and withdrawal sequence), so a consent withdrawal reaches them on
+a freeze too. Rounds of an iterative algorithm ask for the same patient table again, so
+the last few are kept in node memory under the same key.
 """
 
 from __future__ import annotations
 
 import json
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from onconode.analysis import cohort as cohorts
 from onconode.analysis.federated.base import FederatedError
+from onconode.store import derived
+from onconode.store.store import Store, StoreSnapshot
 
 NUMERIC = ("age", "purity", "ploidy", "tmb_per_mb", "sex", "treatment_lines", "responder")
 CATEGORICAL = ("tumour_type", "msi_status", "hr_status", "tmb_status", "biopsy_site")
@@ -62,12 +70,13 @@ def check_variables(frame: pd.DataFrame, names: list[str], where: str) -> None:
 
 
 def _snapshot_key(snap: Any) -> Any:
-    """A store version is immutable, so the same store folder at the same version (seen
-    the same way: raw or harmonized) gives the same table even when the node agent opens
-    the store afresh for every round."""
+    """The same store folder at the same derived-data key (version and withdrawal
+    sequence), seen the same way (raw or harmonized), gives the same table even when the
+    node agent opens the store afresh for every round; a withdrawal changes the key, on a
+    freeze too (whose version it does not change)."""
     store, version = getattr(snap, "store", None), getattr(snap, "version", None)
-    if store is not None and getattr(store, "home", None) is not None and version is not None:
-        return (type(snap).__name__, str(store.home), version)
+    if isinstance(store, Store) and isinstance(version, int):
+        return (type(snap).__name__, str(store.home), derived.key(store, version))
     return ("object", id(snap))
 
 
@@ -132,7 +141,24 @@ class NodeTables:
     drugs: pd.DataFrame     # treatment_id and the drug's name, type and mechanism, lower case
 
 
-_STORE_TABLES: "OrderedDict[Any, NodeTables]" = OrderedDict()
+NODE_TABLES = "federated.node-tables"
+
+
+def _build_node_tables(store: Store, key: derived.Key, out: Path) -> None:
+    """The registry's builder: the store's own tables at `key.version` as Parquet."""
+    tables = _read_tables(StoreSnapshot(store, key.version, None))
+    for f in fields(NodeTables):
+        pq.write_table(pa.Table.from_pandas(getattr(tables, f.name), preserve_index=False), out / f"{f.name}.parquet")
+
+
+derived.register(derived.Artifact(NODE_TABLES, ("sample", "patient", "tumor_profile", "treatment", "treatment_response",
+                                                "treatment_drug"), _build_node_tables,
+                                  "whole-store patient, sample, line and drug tables of federated tasks"))
+
+# The tables read into this process, by snapshot key (which carries the registry key): a
+# task's rounds read them again. Views that change tables (a node's harmonized codes) are
+# computed here rather than stored, as they are not the store's own rows.
+_IN_MEMORY: "OrderedDict[Any, NodeTables]" = OrderedDict()
 
 
 def prepare(snap: Any) -> None:
@@ -142,14 +168,20 @@ def prepare(snap: Any) -> None:
 
 def _store_tables(snap: Any) -> NodeTables:
     key = _snapshot_key(snap)
-    if key in _STORE_TABLES:
-        _STORE_TABLES.move_to_end(key)
-        return _STORE_TABLES[key]
-    tables = _read_tables(snap)
-    if key[0] != "object":  # only a store version is known not to change
-        _STORE_TABLES[key] = tables
-        while len(_STORE_TABLES) > 2:
-            _STORE_TABLES.popitem(last=False)
+    if key in _IN_MEMORY:
+        _IN_MEMORY.move_to_end(key)
+        return _IN_MEMORY[key]
+    if key[0] == "object":  # not a store version: nothing says it will not change
+        return _read_tables(snap)
+    if getattr(snap, "changed_tables", None):
+        tables = _read_tables(snap)
+    else:
+        path = derived.ensure(snap.store, NODE_TABLES, snap.version)
+        tables = NodeTables(**{f.name: pq.read_table(path / f"{f.name}.parquet", memory_map=True).to_pandas()
+                               for f in fields(NodeTables)})
+    _IN_MEMORY[key] = tables
+    while len(_IN_MEMORY) > 2:
+        _IN_MEMORY.popitem(last=False)
     return tables
 
 

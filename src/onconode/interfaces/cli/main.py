@@ -176,7 +176,11 @@ def freeze_list() -> None:
 
 @app.command()
 def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="Reference of the withdrawal request.")) -> None:
-    """Process a consent withdrawal: delete the patient from the store and every freeze."""
+    """Process a consent withdrawal: delete the patient from the store, every freeze, every
+    derived copy and every release built here; list delivered releases for the office."""
+    from onconode.access import open_governance
+    from onconode.release.builder import built_releases
+    from onconode.release.withdrawn import after_withdrawal
     from onconode.store import StoreError
 
     with open_store() as store:
@@ -184,7 +188,17 @@ def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="R
             n = store.withdraw(patient_id, reason)
         except StoreError as exc:
             fail(str(exc))
-    out.print(f"withdrew {patient_id}: {n:,} rows removed from every version; recorded in the withdrawal log")
+        out.print(f"withdrew {patient_id}: {n:,} rows removed from every version; recorded in the withdrawal log")
+        if built_releases(state.home):
+            with open_governance(state.home) as gov:
+                done = after_withdrawal(state.home, store, gov, patient_id)
+            for app_id in done["rebuilt"]:
+                out.print(f"release {app_id} held the patient: rebuilt without them")
+            for app_id in done["removed"]:
+                out.print(f"release {app_id} held the patient and its licence allows no rebuild: removed")
+            if done["delivered"]:
+                out.print(f"already downloaded: {', '.join(done['delivered'])}; the office must tell the licensees "
+                          "(`onconode release withdrawn-deliveries`)")
 
 
 @app.command("export-parquet")

@@ -86,6 +86,23 @@ def pending_cmd(dry_run: bool = typer.Option(False, "--dry-run", help="Only list
         fail(f"{failed} release(s) could not be built; the reasons are in release-builds.jsonl (field error)")
 
 
+@release_app.command("withdrawn-deliveries")
+def withdrawn_deliveries_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON array.")) -> None:
+    """Delivered releases that held a patient who has since withdrawn consent, with what
+    to tell each licensee (releases not yet downloaded were rebuilt without the patient)."""
+    from onconode.release.withdrawn import withdrawn_deliveries
+
+    rows = withdrawn_deliveries(_home())
+    if as_json:
+        typer.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        typer.echo("no delivered release held a withdrawn patient")
+    for r in rows:
+        typer.echo(f"{r['application']}\tfreeze {r['freeze']}\twithdrawn {r['withdrawn_at']}\t"
+                   f"downloaded by {', '.join(r['downloaded_by'])}\n  tell the licensee: {r['tell_licensee']}")
+
+
 @release_app.command("list")
 def list_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON object per release.")) -> None:
     """Releases built on this node."""

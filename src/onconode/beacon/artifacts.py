@@ -1,0 +1,10 @@
+"""The Beacon's derived artifacts (`store/derived.py`), for the composition root."""
+
+from __future__ import annotations
+
+from onconode.beacon import positions
+
+
+def register_all() -> list[str]:
+    """The names of this package's artifacts, registered (by importing their module)."""
+    return [positions.NAME]

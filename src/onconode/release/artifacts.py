@@ -1,0 +1,10 @@
+"""The release package's derived artifacts (`store/derived.py`), for the composition root."""
+
+from __future__ import annotations
+
+from onconode.release import snapshot
+
+
+def register_all() -> list[str]:
+    """The names of this package's artifacts, registered (by importing their module)."""
+    return [snapshot.NAME]

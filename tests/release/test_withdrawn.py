@@ -1,0 +1,54 @@
+"""A consent withdrawal reaches releases: one not yet downloaded is rebuilt without the
+patient; one already downloaded is rebuilt too and listed for the office with what to
+tell the licensee."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from onconode.access.entitlements import log_access
+from onconode.release.builder import build
+from onconode.release.pseudonym import Pseudonymizer, release_key
+from onconode.release.storage import Storage
+
+from tests.conftest import frozen_synthetic_store
+from tests.release.conftest import DURING_TERM, FREEZE, active_dar, make_env
+
+
+def _patients(home: Path, app: str) -> set[str]:
+    return set(pq.read_table(home / "releases" / app / "tables" / "patient.parquet", columns=["patient_id"])
+               .column("patient_id").to_pylist())
+
+
+def test_withdrawal_rebuilds_releases_and_lists_the_delivered_ones_for_the_office(tmp_path: Path) -> None:
+    store_home = frozen_synthetic_store(tmp_path / "store", patients=12, seed=4, median_variants=20, freeze=FREEZE)
+    env = make_env(store_home, tmp_path / "node")
+    delivered, waiting = active_dar(env), active_dar(env, shift_days=3)
+    for app in (delivered, waiting):
+        Storage.for_home(env.home).publish(build(env.home, env.store, env.gov, app, at=DURING_TERM).path, app)
+    assert log_access(env.gov, env.world.contact.id, delivered, "download", "tables/patient.tsv", at=DURING_TERM).allowed
+    patient = env.store.con.execute("SELECT min(patient_id) FROM patient").fetchall()[0][0]
+    pseudo = {app: Pseudonymizer(release_key(env.home, app))("patient", patient) for app in (delivered, waiting)}
+    assert all(pseudo[app] in _patients(env.home, app) for app in pseudo)
+    env.store.close()
+    env.gov.close()
+
+    cli = [sys.executable, "-m", "onconode", "--home", str(env.home)]
+    out = subprocess.run(cli + ["withdraw", patient], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert f"already downloaded: {delivered}" in " ".join(out.stdout.split())
+
+    for app in (delivered, waiting):   # the next download gets files without the patient
+        assert pseudo[app] not in _patients(env.home, app)
+    listed = subprocess.run(cli + ["release", "withdrawn-deliveries", "--json"], capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    rows = json.loads(listed.stdout)
+    assert [r["application"] for r in rows] == [delivered]
+    assert rows[0]["patient"] == pseudo[delivered] and patient not in listed.stdout   # pseudonyms only
+    assert rows[0]["downloaded_by"] == [env.world.contact.email]
+    assert f"Delete every row of patient {pseudo[delivered]}" in rows[0]["tell_licensee"]
