@@ -67,22 +67,14 @@ FORBIDDEN: set[tuple[str, str]] = {
 #   interfaces/http/node) and in interfaces/cli/main.py, whose node commands move into
 #   group modules loaded by cli/lazy.py (as access, release... already are) once the
 #   serve/ingest/jobs changes that edit main.py have landed.
-KNOWN_UPWARD: set[tuple[str, str]] = {
-    ('store', 'beacon'),
-    ('store', 'release'),
-}
-KNOWN_CYCLES: list[set[str]] = [
-    {'onconode.beacon.positions', 'onconode.release.snapshot', 'onconode.release.writers', 'onconode.store', 'onconode.store.store', 'onconode.store.transaction', 'onconode.store.withdraw'},
-]
+KNOWN_UPWARD: set[tuple[str, str]] = set()
+KNOWN_CYCLES: list[set[str]] = []
 KNOWN_LAZY: set[tuple[str, str]] = {
     ('onconode.analysis.federated.data', 'ibis'),
     ('onconode.analysis.federated.data', 'onconode.analysis.survival_data'),
     ('onconode.analysis.federated.data', 'onconode.analysis.treatments'),
     ('onconode.analysis.federated.data', 'pyarrow'),
     ('onconode.analysis.federated.data', 'pyarrow.compute'),
-    ('onconode.beacon.positions', 'duckdb'),
-    ('onconode.beacon.positions', 'onconode.store'),
-    ('onconode.beacon.positions', 'pyarrow'),
     ('onconode.interfaces.cli.main', 'duckdb'),
     ('onconode.interfaces.cli.main', 'onconode.access.secretbox'),
     ('onconode.interfaces.cli.main', 'onconode.analysis.quality'),
@@ -108,13 +100,7 @@ KNOWN_LAZY: set[tuple[str, str]] = {
     ('onconode.interfaces.http.node', 'onconode.access.entitlements'),
     ('onconode.interfaces.http.node', 'onconode.analysis.disclosure'),
     ('onconode.interfaces.http.node', 'onconode.store'),
-    ('onconode.release.snapshot', 'onconode.release.writers'),
     ('onconode.store.store', 'ibis'),
-    ('onconode.store.store', 'onconode.store.transaction'),
-    ('onconode.store.store', 'onconode.store.withdraw'),
-    ('onconode.store.withdraw', 'onconode.beacon.positions'),
-    ('onconode.store.withdraw', 'onconode.release.snapshot'),
-    ('onconode.store.withdraw', 'onconode.store.store'),
 }
 
 

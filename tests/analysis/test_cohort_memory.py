@@ -13,6 +13,7 @@ from onconode.analysis import cohort_memory
 from onconode.analysis import oncoprint as O
 from onconode.model import TABLES_BY_NAME
 from onconode.ingest.values import to_arrow
+from onconode.store.withdraw import withdraw_patient
 
 KRAS = {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation"}
 CRC = {"op": "tumour_type", "doids": ["9256"]}
@@ -105,7 +106,7 @@ def test_missing_values_match_nothing_as_in_sql(store):
 def test_a_withdrawal_reaches_the_kept_tables(store):
     ab.load(store)
     assert "P01T" in C.evaluate(store.snapshot(), KRAS).sample_ids
-    store.withdraw("P01", "consent withdrawn")
+    withdraw_patient(store, "P01", "consent withdrawn")
     snap = store.snapshot()
     assert sorted(C.evaluate(snap, KRAS).sample_ids) == ["P03T"]
     assert "P01" not in C.evaluate(snap, {"op": "all"}).patient_ids

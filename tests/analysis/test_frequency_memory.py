@@ -10,6 +10,7 @@ import analysis_builder as ab
 from onconode.analysis import cohort as C
 from onconode.analysis import frequency as F
 from onconode.analysis import frequency_memory
+from onconode.store.withdraw import withdraw_patient
 
 KRAS = {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation"}
 CRC = {"op": "tumour_type", "doids": ["9256"]}
@@ -53,7 +54,7 @@ def test_several_disjoint_cohorts_and_some_kinds_count_as_the_sql_counts(snap, m
 def test_the_arrays_follow_a_withdrawal(store):
     ab.load(store)
     before = F.alteration_frequency(store.snapshot(), C.evaluate(store.snapshot(), {"op": "all"}), ["KRAS"], ("MUTATION",))
-    store.withdraw("P01", "consent withdrawn")
+    withdraw_patient(store, "P01", "consent withdrawn")
     snap = store.snapshot()
     after = F.alteration_frequency(snap, C.evaluate(snap, {"op": "all"}), ["KRAS"], ("MUTATION",))
     assert after.rows[0]["altered"] == before.rows[0]["altered"] - 1

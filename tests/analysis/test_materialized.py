@@ -6,6 +6,7 @@ from __future__ import annotations
 import analysis_builder as ab
 from onconode.analysis import alterations
 from onconode.analysis import cohort as C
+from onconode.store.withdraw import withdraw_patient
 
 KRAS = {"op": "gene_altered", "gene": "KRAS", "alteration": "mutation"}
 
@@ -34,7 +35,7 @@ def test_mutation_analyses_share_one_selection_per_snapshot(store):
 def test_a_withdrawal_is_never_hidden_by_the_kept_selection(store):
     ab.load(store)
     assert "P01T" in C.evaluate(store.snapshot(), KRAS).sample_ids
-    store.withdraw("P01", "consent withdrawn")
+    withdraw_patient(store, "P01", "consent withdrawn")
     assert sorted(C.evaluate(store.snapshot(), KRAS).sample_ids) == ["P03T"]
     tables = _cache_tables(store)
     assert tables and all(t.endswith("_w1") for t in tables)   # the stale copies were dropped
@@ -55,7 +56,7 @@ def test_the_costly_selections_are_parquet_files_every_process_shares_and_a_with
         assert sorted(C.evaluate_sql(second.snapshot(), KRAS)[0]) == ["P01T", "P03T"]
     assert {n: (p / "rows.parquet").stat().st_mtime_ns for n, p in built.items()} == stamps
     with Store.open(home) as store:
-        store.withdraw("P01", "consent withdrawn")
+        withdraw_patient(store, "P01", "consent withdrawn")
     assert not any(p.exists() for p in built.values())
     with Store.open(home, read_only=True) as third:
         assert sorted(C.evaluate_sql(third.snapshot(), KRAS)[0]) == ["P03T"]
@@ -71,7 +72,7 @@ def test_compiled_sql_is_reused_and_a_withdrawal_compiles_afresh(store):
     assert len(keys) == 1
     C.evaluate_sql(store.snapshot(), KRAS)
     assert [k for k in M._COMPILED[store] if "KRAS" in k[2]] == keys   # the same SQL, not compiled again
-    store.withdraw("P03", "consent withdrawn")
+    withdraw_patient(store, "P03", "consent withdrawn")
     assert sorted(C.evaluate_sql(store.snapshot(), KRAS)[0]) == ["P01T"]
     assert len([k for k in M._COMPILED[store] if "KRAS" in k[2]]) == 2   # keyed by the withdrawal count
 

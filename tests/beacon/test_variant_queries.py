@@ -8,7 +8,8 @@ import pytest
 
 from onconode.access import rate_limits
 from onconode.analysis.beacon_rules import QueryBudget
-from onconode.interfaces.http.beacon_budget import BUCKET, budget_for
+from onconode.interfaces.http.beacon_budget import BUCKET
+from onconode.store.withdraw import withdraw_patient
 from tests.beacon.helpers import bearer, visa
 
 DATASET = "HMF-SYNTH"
@@ -275,7 +276,7 @@ def test_an_index_built_before_a_withdrawal_is_not_used(tmp_path):
         assert service.positions(store.snapshot("F1")) is not None
     with Store.open(home) as store:
         patient = store.con.execute("SELECT patient_id FROM sample JOIN somatic_variant USING (sample_id) LIMIT 1").fetchall()[0][0]
-        store.withdraw(patient, "test")
+        withdraw_patient(store, patient, "test")
     assert not path.exists()   # the registry dropped it with every other derived copy
     with Store.open(home, read_only=True) as store:
         assert service.positions(store.snapshot("F1")) is None   # the Beacon answers from the store meanwhile
@@ -311,7 +312,7 @@ def test_a_new_store_connection_makes_the_beacon_look_up_its_index_again(tmp_pat
             node._store.close()
             node._store = None   # what a reader does when a new store state is published to it
             with Store.open(home) as store:
-                store.withdraw(patient, "test")
+                withdraw_patient(store, patient, "test")
             assert c.get("/beacon/g_variants", params=query).json()["responseSummary"]["exists"] is False
             assert served_now(node)[1] is None   # the index was of the old key: the store answers until it is rebuilt
     finally:

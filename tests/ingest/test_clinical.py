@@ -10,6 +10,7 @@ import pytest
 
 from onconode.ingest.clinical import ingest_clinical
 from onconode.ingest.problems import IngestError
+from onconode.store.withdraw import withdraw_patient
 
 GOOD = Path(__file__).resolve().parents[1] / "data" / "clinical" / "good"
 
@@ -223,7 +224,7 @@ def test_a_patient_already_in_another_dataset_is_refused(store, tmp_path):
 
 def test_withdrawn_patients_are_skipped_and_the_report_says_so(store, tmp_path):
     ingest_clinical(store, clinical_folder(tmp_path))
-    store.withdraw("HMF000002", "REQ-1")
+    withdraw_patient(store, "HMF000002", "REQ-1")
     report = ingest_clinical(store, clinical_folder(tmp_path))
 
     assert rows(store, "SELECT DISTINCT patient_id FROM treatment WHERE _removed IS NULL") == [("HMF000001",)]

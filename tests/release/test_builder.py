@@ -20,6 +20,7 @@ from onconode.release.builder import build, built_releases, releases_root
 from onconode.release.manifest import verify
 from onconode.release.pseudonym import Pseudonymizer, release_key
 from onconode.release.trace import trace
+from onconode.store.withdraw import withdraw_patient
 
 from tests.access.helpers import dar_in_state
 from tests.release.conftest import DURING_TERM, FREEZE, Env, active_dar, release_form
@@ -117,7 +118,7 @@ def test_a_withdrawn_patient_is_never_released(store_home: Path, tmp_path: Path)
             (own / f.name).write_bytes(f.read_bytes())
     with Store.open(own) as store:
         victim = store.con.execute("SELECT patient_id FROM consent WHERE duo_code = 'DUO:0000042' ORDER BY patient_id LIMIT 1").fetchall()[0][0]
-        store.withdraw(victim, "request 17")
+        withdraw_patient(store, victim, "request 17")
     env = make_env(own, tmp_path / "node")
     try:
         app = active_dar(env)

@@ -13,6 +13,7 @@ from onconode.release import snapshot
 from onconode.release import writers as W
 from onconode.release.builder import build
 from onconode.store import Store
+from onconode.store.withdraw import withdraw_patient
 
 from tests.conftest import frozen_synthetic_store
 from tests.release.conftest import DURING_TERM, FREEZE, Env, active_dar
@@ -72,7 +73,7 @@ def test_a_withdrawal_removes_the_snapshots_and_a_rebuild_leaves_the_patient_out
         patient, sample = store.con.execute(
             "SELECT s.patient_id, s.sample_id FROM sample s JOIN somatic_variant v USING (sample_id) LIMIT 1").fetchall()[0]
         assert sample in snap.meta["samples"]
-        store.withdraw(patient, "test")
+        withdraw_patient(store, patient, "test")
         assert not snap.path.exists()
         assert snapshot.load(store, "F1") is None
         again, built = snapshot.ensure(store, "F1")

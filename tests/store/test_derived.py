@@ -11,6 +11,7 @@ import pytest
 from cohort_builder import ingest, ingest_cohort, patient_rows
 
 from onconode.store import Store, derived
+from onconode.store.withdraw import withdraw_patient
 
 HERE = Path(__file__).resolve().parent
 
@@ -41,7 +42,7 @@ def test_a_withdrawal_changes_the_key_of_every_version_and_drops_every_artifact(
     now = derived.ensure(store, COUNT.name)
     assert ((frozen / "patients.txt").read_text(), (now / "patients.txt").read_text()) == ("6", "7")
 
-    store.withdraw("P002")
+    withdraw_patient(store, "P002")
 
     assert not frozen.exists() and not now.exists()   # the patient's rows are not left on disk
     assert derived.find(store, COUNT.name, store.resolve("DR-1")) is None

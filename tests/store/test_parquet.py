@@ -15,6 +15,7 @@ from onconode.interfaces.cli.main import app
 from onconode.model import MODEL_VERSION, TABLES, TABLES_BY_NAME
 from onconode.store import Store, StoreError
 from onconode.store.parquet import ParquetSnapshot, export_parquet
+from onconode.store.withdraw import withdraw_patient
 
 
 @pytest.fixture
@@ -95,7 +96,7 @@ def test_an_export_of_another_freeze_is_not_overwritten(frozen: Store, exports: 
 
 def test_reexporting_the_same_freeze_replaces_it_for_example_after_a_withdrawal(frozen: Store, exports: Path) -> None:
     export_parquet(frozen, exports / "out", "DR-1")
-    frozen.withdraw("P004")
+    withdraw_patient(frozen, "P004")
     written = export_parquet(frozen, exports / "out", "DR-1")
     assert written["patient"] == 11
     snap = ParquetSnapshot(exports / "out")

@@ -18,6 +18,7 @@ from cohort_builder import ingest_cohort
 from onconode.store import IntegrityError, Store
 from onconode.store.publish import FOLDER, KEEP, POINTER
 from onconode.interfaces.http.node import Node
+from onconode.store.withdraw import withdraw_patient
 
 
 @pytest.fixture
@@ -54,7 +55,7 @@ def test_a_reader_opens_the_published_copy_named_by_version_and_withdrawals(home
 
 def test_a_withdrawal_publishes_a_copy_keyed_by_the_new_withdrawal_sequence(home: Path) -> None:
     with Store.open(home) as w:
-        w.withdraw(first_patient(w))
+        withdraw_patient(w, first_patient(w))
     with Store.open(home, read_only=True) as r:
         assert r.published is not None and r.published.key == (2, 1)
         assert patients(r) == 2
@@ -65,7 +66,7 @@ def test_a_reader_keeps_its_copy_and_learns_that_a_newer_one_is_published(home: 
     try:
         assert reader.is_current()
         with Store.open(home) as w:
-            w.withdraw(first_patient(w))
+            withdraw_patient(w, first_patient(w))
             assert reader.is_current(), "nothing is published before the writer closes"
         assert not reader.is_current()
         assert patients(reader) == 3, "the open copy does not change under its reader"
@@ -124,7 +125,7 @@ def test_a_writer_of_a_store_without_copies_publishes_before_it_writes(home: Pat
     shutil.rmtree(home / FOLDER)
     with Store.open(home) as w:
         assert len(copies(home)) == 1
-        w.withdraw(first_patient(w))
+        withdraw_patient(w, first_patient(w))
         with Store.open(home, read_only=True) as r:
             assert patients(r) == 3
     with Store.open(home, read_only=True) as r:
@@ -135,8 +136,9 @@ COMMIT_THEN_HANG = """
 import sys, time
 from pathlib import Path
 from onconode.store import Store
+from onconode.store.withdraw import withdraw_patient
 s = Store.open(Path(sys.argv[1]))
-s.withdraw(s.con.execute("SELECT min(patient_id) FROM patient").fetchall()[0][0])
+withdraw_patient(s, s.con.execute("SELECT min(patient_id) FROM patient").fetchall()[0][0])
 print("committed", flush=True)
 time.sleep(60)
 """
@@ -163,7 +165,7 @@ def test_a_request_finishes_on_the_version_it_started_on_and_the_next_one_starts
         with node.snapshot() as snap:
             assert snap.version == 1 and patients(node.store) == 3
             with Store.open(home) as w:
-                w.withdraw(first_patient(w))
+                withdraw_patient(w, first_patient(w))
             with node.snapshot() as inner:  # a nested use in the same request: still the request's copy
                 assert inner.version == 1
             assert patients(node.store) == 3 and snap.table("patient").count().to_pyarrow().as_py() == 3

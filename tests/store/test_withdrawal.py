@@ -7,6 +7,7 @@ from cohort_builder import arrow, cohort_rows, ingest, ingest_cohort, patient_ro
 
 from onconode.model import TABLES, TABLES_BY_NAME
 from onconode.store import Store, StoreError
+from onconode.store.withdraw import withdraw_patient
 
 
 def rows_of(store: Store, patient_id: str, sample_id: str, version: int) -> int:
@@ -49,7 +50,7 @@ def test_withdrawal_removes_the_patient_from_now_and_every_freeze(released: Stor
     assert all_rows_of(released, "P003", "P003T") == expected
     other_before = {f: released.counts(f)["patient"] for f in ("DR-1", "DR-2")}
 
-    removed = released.withdraw("P003", reason="request 2026-17")
+    removed = withdraw_patient(released, "P003", reason="request 2026-17")
 
     assert removed == expected
     assert all_rows_of(released, "P003", "P003T") == 0
@@ -61,7 +62,7 @@ def test_withdrawal_removes_the_patient_from_now_and_every_freeze(released: Stor
 
 def test_withdrawal_is_recorded_with_samples_version_and_rows(released: Store) -> None:
     version_before = released.current_version
-    removed = released.withdraw("P003", reason="request 2026-17")
+    removed = withdraw_patient(released, "P003", reason="request 2026-17")
     rows = released.con.execute(
         "SELECT patient_id, sample_ids, version, rows_removed, reason FROM withdrawal"
     ).fetchall()
@@ -72,21 +73,21 @@ def test_withdrawal_is_recorded_with_samples_version_and_rows(released: Store) -
 
 
 def test_a_second_withdrawal_is_a_clear_error(released: Store) -> None:
-    released.withdraw("P003")
+    withdraw_patient(released, "P003")
     version = released.current_version
     with pytest.raises(StoreError, match="P003 has already withdrawn consent; nothing to do"):
-        released.withdraw("P003")
+        withdraw_patient(released, "P003")
     assert released.current_version == version
 
 
 def test_an_unknown_patient_is_a_clear_error(released: Store) -> None:
     with pytest.raises(StoreError, match="no patient P999 in the store"):
-        released.withdraw("P999")
+        withdraw_patient(released, "P999")
     assert released.con.execute("SELECT count(*) FROM withdrawal").fetchall()[0][0] == 0
 
 
 def test_a_later_ingest_of_the_patient_is_skipped_with_a_warning(released: Store) -> None:
-    released.withdraw("P003")
+    withdraw_patient(released, "P003")
     rows = cohort_rows(1, first=3)  # P003 comes back from a hospital export
     more = cohort_rows(2, first=40)
     for table, extra in more.items():
@@ -108,7 +109,7 @@ def test_a_later_ingest_of_the_patient_is_skipped_with_a_warning(released: Store
 
 
 def test_a_withdrawn_sample_is_skipped_even_when_its_genomic_data_comes_alone(released: Store) -> None:
-    released.withdraw("P003")
+    withdraw_patient(released, "P003")
     with released.transaction("test", "pipeline output of a withdrawn sample") as tx:
         tx.replace("tumor_profile", arrow("tumor_profile", patient_rows("P003", 3)["tumor_profile"]), owners=["P003T"])
     assert tx.warnings == ["tumor_profile: skipped 1 row(s) of patients who withdrew consent (see `onconode withdraw`)"]

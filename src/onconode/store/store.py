@@ -21,6 +21,7 @@ nothing. A store written before published copies existed is published on first o
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import time
 from collections.abc import Callable
@@ -33,6 +34,7 @@ import duckdb
 from onconode import private
 from onconode.model import TABLES, TABLES_BY_NAME, Table
 from onconode.store import publish
+from onconode.store.transaction import IngestTransaction
 from onconode.store.writer import WriteLock, say_on_stderr
 
 if TYPE_CHECKING:  # ibis costs ~0.3 s to import; only queries need it
@@ -98,6 +100,26 @@ def withdrawal_sequence(store: "Store") -> int:
     if store.read_only:
         store._withdrawals = n
     return n
+
+
+def store_file(home: Path) -> str:
+    """The store file's real path (a node home may link its store from elsewhere)."""
+    return os.path.realpath(home / STORE_FILE)
+
+
+def files_stamp(path: str) -> tuple:
+    """(mtime, size, inode) of the store file at `path` (`store_file`) and its write-ahead
+    log. Every committed write, a consent withdrawal included, changes it, so a reader
+    that keeps something per store state can tell it is still current from a stat
+    instead of a query."""
+    out = []
+    for f in (path, path + ".wal"):
+        try:
+            st = os.stat(f)
+            out.append((st.st_mtime_ns, st.st_size, st.st_ino))
+        except FileNotFoundError:
+            out.append(None)
+    return tuple(out)
 
 
 def published_pointer(home: Path) -> bytes | None:
@@ -378,18 +400,10 @@ class Store:
         return out
 
     # -- writing -------------------------------------------------------------------
-    def transaction(self, source: str, description: str = "") -> "IngestTransaction":
-        from onconode.store.transaction import IngestTransaction
-
+    def transaction(self, source: str, description: str = "") -> IngestTransaction:
         if self.read_only:
             raise StoreError("the store is open read-only; open it for writing to ingest")
         return IngestTransaction(self, source, description)
-
-    def withdraw(self, patient_id: str, reason: str = "") -> int:
-        """Delete every row of a patient from every version; returns the rows removed."""
-        from onconode.store.withdraw import withdraw_patient
-
-        return withdraw_patient(self, patient_id, reason)
 
 
 @dataclass(frozen=True)

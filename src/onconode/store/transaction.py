@@ -10,21 +10,29 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import duckdb
 import pyarrow as pa
 
 from onconode.model import TABLES_BY_NAME
 
-if TYPE_CHECKING:
-    from onconode.store.store import Store
+
+
+class Versioned(Protocol):
+    """What a transaction needs of the store (store.py's Store, which creates transactions
+    and so sits above this module): its write connection and current version."""
+
+    con: duckdb.DuckDBPyConnection
+
+    @property
+    def current_version(self) -> int: ...
 
 MAX_EXAMPLES = 5
 
 
 class IngestTransaction:
-    def __init__(self, store: "Store", source: str, description: str) -> None:
+    def __init__(self, store: Versioned, source: str, description: str) -> None:
         self.store = store
         self.con = store.con
         self.source = source

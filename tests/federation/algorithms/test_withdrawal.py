@@ -9,6 +9,7 @@ from pathlib import Path
 from onconode.analysis.federated.data import patient_frame
 from onconode.store import Store
 from onconode.synth import load_cohort
+from onconode.store.withdraw import withdraw_patient
 
 TASK = {"cohort": {"op": "all"}}
 
@@ -28,7 +29,7 @@ def test_a_withdrawn_patient_leaves_federated_tables_of_the_current_version_and_
     gone = sorted(before["DR-1"])[3]
 
     with Store.open(home) as store:
-        store.withdraw(gone)
+        withdraw_patient(store, gone)
 
     for freeze in (None, "DR-1"):
         after = _frame_ids(home, freeze)

@@ -18,6 +18,7 @@ from onconode.federation.nodelog import NodeLog
 from onconode.federation.policy import NodePolicy
 from onconode.federation.registry import Registry, token_hash
 from onconode.store import Store
+from onconode.store.withdraw import withdraw_patient
 
 PARAMS = {"family": "binomial", "outcome": "responder", "treatment": {}, "covariates": ["age", "sex"]}
 
@@ -98,7 +99,7 @@ def test_a_consent_withdrawal_during_a_run_refuses_its_next_round(pair) -> None:
     with Store.open(home, read_only=True) as store:
         patient = store.con.execute("SELECT min(patient_id) FROM patient").fetchall()[0][0]
     with Store.open(home) as store:
-        store.withdraw(patient)
+        withdraw_patient(store, patient)
     assert _round(coord, agent) == 1
     node = coord.view(run.id)["nodes"]["NL"]
     assert node["state"] == "refused" and "data changed: patient withdrawn, resubmit" in node["reason"]
@@ -198,7 +199,7 @@ def test_a_node_that_stops_after_round_one_stops_the_run_instead_of_mixing_cohor
     round_of_both()
     assert run.status == "running" and run.round == 2
     with Store.open(tmp_path / "SE") as store:
-        store.withdraw(store.con.execute("SELECT min(patient_id) FROM patient").fetchall()[0][0])
+        withdraw_patient(store, store.con.execute("SELECT min(patient_id) FROM patient").fetchall()[0][0])
     round_of_both()
     assert run.status == "failed" and run.result is None
     assert "SE stopped taking part in round 2" in run.error and "resubmit" in run.error

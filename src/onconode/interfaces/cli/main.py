@@ -13,6 +13,9 @@ from rich.table import Table as RichTable
 from onconode import private
 from onconode.config import resolve_home
 from onconode.ingest.ecrf import ingest_ecrf as ingest_ecrf_exports
+from onconode.access import open_governance
+from onconode.release.builder import built_releases
+from onconode.release.withdrawn import after_withdrawal
 from onconode.interfaces.cli.common import (
     CHECK_FAILED,
     INVALID,
@@ -26,6 +29,7 @@ from onconode.interfaces.cli.common import (
 )
 from onconode.interfaces.cli.lazy import LazyGroups
 from onconode.interfaces.root import wire
+from onconode.store.withdraw import withdraw_patient
 
 
 class Groups(LazyGroups):
@@ -178,14 +182,11 @@ def freeze_list() -> None:
 def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="Reference of the withdrawal request.")) -> None:
     """Process a consent withdrawal: delete the patient from the store, every freeze, every
     derived copy and every release built here; list delivered releases for the office."""
-    from onconode.access import open_governance
-    from onconode.release.builder import built_releases
-    from onconode.release.withdrawn import after_withdrawal
     from onconode.store import StoreError
 
     with open_store() as store:
         try:
-            n = store.withdraw(patient_id, reason)
+            n = withdraw_patient(store, patient_id, reason)
         except StoreError as exc:
             fail(str(exc))
         out.print(f"withdrew {patient_id}: {n:,} rows removed from every version; recorded in the withdrawal log")

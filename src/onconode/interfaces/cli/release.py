@@ -21,6 +21,7 @@ from onconode.release.manifest import verify
 from onconode.release.storage import Storage
 from onconode.release.term import end_of_term, report_text
 from onconode.release.trace import trace
+from onconode.release.withdrawn import withdrawn_deliveries
 
 release_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
 
@@ -90,8 +91,6 @@ def pending_cmd(dry_run: bool = typer.Option(False, "--dry-run", help="Only list
 def withdrawn_deliveries_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON array.")) -> None:
     """Delivered releases that held a patient who has since withdrawn consent, with what
     to tell each licensee (releases not yet downloaded were rebuilt without the patient)."""
-    from onconode.release.withdrawn import withdrawn_deliveries
-
     rows = withdrawn_deliveries(_home())
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
