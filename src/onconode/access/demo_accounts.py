@@ -21,7 +21,6 @@ from onconode.access.identity import begin_mfa_enrolment, confirm_mfa, find_acco
 from onconode.access.organisations import add_organisation, get_organisation
 from onconode.access.roles import Role
 from onconode.access.schema import account as account_table
-from onconode.store.purpose import is_demo_node
 
 DEMO_PASSWORD = "onconode-demo-password"
 DEMO_ORG = ("demo-university", "Demo University Medical Center", "NL", "non-profit")
@@ -111,10 +110,13 @@ def render_accounts(accounts: list[DemoAccount], home: Path) -> str:
     return "\n".join(lines)
 
 
-def demo_totp_code(gov: Governance, email: str, at: dt.datetime | None = None) -> str:
-    """The current TOTP code of a demo account; refused on a real node or a real account."""
+def demo_totp_code(gov: Governance, email: str, *, demo_node: bool, at: dt.datetime | None = None) -> str:
+    """The current TOTP code of a demo account; refused on a real node or a real account.
+
+    Whether the node is a demo is read from its store by the caller
+    (`onconode.store.purpose.is_demo_node`): governance does not open the store itself."""
     email = email.strip().lower()
-    if not is_demo_node(gov.home):
+    if not demo_node:
         raise GovernanceError(f"{gov.home} is not a demo node: codes are printed for demo accounts only "
                               "(a real user reads the code from their authenticator app)")
     if email not in DEMO_EMAILS:

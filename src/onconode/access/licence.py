@@ -10,8 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fpdf import FPDF
-
 from onconode.access.attachments import store_attachment
 from onconode.access.identity import get_account
 from onconode.access.organisations import PRIVACY_CONFIRMATIONS, get_organisation
@@ -52,6 +50,9 @@ def _text(value: Any) -> str:
 
 def render(fields: dict[str, Any]) -> bytes:
     """The licence PDF for `fields` (deterministic bytes for equal fields)."""
+    # lazy: fpdf (~0.3 s to import) is needed only when a licence is rendered, not by every governance command
+    from fpdf import FPDF
+
     title, preamble = TEMPLATES[fields["variant"]]
     pdf = FPDF(format="A4")
     pdf.set_creation_date(dt.datetime.fromisoformat(fields["issued"]))

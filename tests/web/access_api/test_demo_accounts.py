@@ -11,6 +11,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from onconode.access.demo_accounts import DEMO_PASSWORD, ROLES, create_demo_accounts, demo_totp_code
+from onconode.store.purpose import is_demo_node
 from onconode.access.roles import GLOBAL_ROLES
 from onconode.interfaces.cli.main import app as cli
 from onconode.demo import _prepare_home
@@ -41,7 +42,7 @@ def test_every_role_has_a_demo_account_that_logs_in(demo_node: Node):
         assert r.status_code == 200, (a.role.email, r.text)
         assert r.json()["mfa_required"] is a.role.mfa
         if a.role.mfa:
-            r = client.post("/api/session/mfa", json={"code": demo_totp_code(demo_node.gov, a.role.email)})
+            r = client.post("/api/session/mfa", json={"code": demo_totp_code(demo_node.gov, a.role.email, demo_node=is_demo_node(demo_node.home))})
             assert r.status_code == 200, (a.role.email, r.text)
         assert client.get("/api/session").json()["account"]["email"] == a.role.email
 

@@ -19,6 +19,7 @@ from onconode.access.rotation import rotate
 from onconode.access.secretbox import SecretsError
 from onconode.access.workflow import list_applications
 from onconode.interfaces.cli.common import CHECK_FAILED, fail, state
+from onconode.store.purpose import is_demo_node
 
 access_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
 audit_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
@@ -98,7 +99,7 @@ def user_totp(email: str) -> None:
     """Print a DEMO account's current authenticator code (refused on a real node)."""
     with _gov() as gov:
         try:
-            code = demo_totp_code(gov, email)
+            code = demo_totp_code(gov, email, demo_node=is_demo_node(state.home))
         except GovernanceError as exc:
             fail(str(exc))
     typer.echo(code)
