@@ -1,15 +1,15 @@
-"""Build a release automatically when its application becomes releasable: a DAR's third
-licence signature (`activated`), an approved extension (`extension_decided`, approve) or
-an approved Clinical Request (`clinical_approved`).
+"""Build a release when its application becomes releasable: a DAR's third licence
+signature (`activated`), an approved extension (`extension_decided`, approve) or an
+approved Clinical Request (`clinical_approved`).
 
 The seam is `onconode.access.listeners`: access announces committed events and this
-module, registered by the release interfaces (`register()`, called by the web API and
-the CLI), reacts, so access/ never depends on release/. The build runs right after the
-command that triggered it, in the same process, from the node's store opened read-only,
-and publishes the release to the node's storage; its download contacts can list and
-download it at once. A build that cannot be made (no store, the freeze missing, no
-approved items…) does not undo the signature: the reason is written to the build log
-(`release-builds.jsonl`, field `error`) and `onconode release pending` builds it later.
+module, registered by the release interfaces (`register()`), reacts, so access/ never
+depends on release/. The reaction only *enqueues* the build (`release.jobs`): the
+signature is committed and the DAR active at once, and a job worker builds the release
+from the store and publishes it; its people are mailed when it is ready. A build that
+cannot be made (no store, the freeze missing, no approved items…) does not undo the
+signature: its job fails with the reason, which is also written to the build log
+(`release-builds.jsonl`, field `error`), and `onconode release pending` builds it later.
 
 Set the governance option `auto_release: false` (e.g. a node whose releases are built
 by a scheduled `onconode release pending`) to turn the automatic build off.
@@ -18,13 +18,12 @@ by a scheduled `onconode release pending`) to turn the automatic build off.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from onconode import private
 from onconode.release import ReleaseError
+from onconode.release.jobs import enqueue_build, record_failure
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +46,12 @@ def makes_releasable(event: Any) -> bool:
 
 
 def on_committed(gov: Any, app: Any, events: list[Any]) -> None:
-    """The listener: build `app`'s release if `events` made it releasable."""
+    """The listener: queue the build of `app`'s release if `events` made it releasable."""
     if not gov.options.get(OPTION, True):
         return
     triggers = [e for e in events if makes_releasable(e)]
     if triggers:
-        build_and_publish(gov, app.id, triggers[-1].at, built_by=f"automatic ({triggers[-1].type})")
-
-
-def _record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built_by: str) -> None:
-    from onconode.release.builder import BUILD_LOG
-
-    private.append_text(Path(home) / BUILD_LOG,
-                        json.dumps({"application": app_id, "built_at": at.isoformat(), "built_by": built_by, "error": reason}) + "\n")
+        enqueue_build(gov.engine, app.id, triggers[-1].at, built_by=f"automatic ({triggers[-1].type})")
 
 
 def build_and_publish(gov: Any, app_id: str, at: dt.datetime, built_by: str) -> Any:
@@ -78,7 +70,7 @@ def build_and_publish(gov: Any, app_id: str, at: dt.datetime, built_by: str) -> 
         return built
     except (ReleaseError, StoreError) as exc:
         log.warning("release of %s not built: %s", app_id, exc)
-        _record_failure(home, app_id, at, str(exc), built_by)
+        record_failure(home, app_id, at, str(exc), built_by)
         return None
 
 

@@ -34,6 +34,8 @@ from onconode.interfaces.cli.federation import federation_app  # noqa: E402
 app.add_typer(federation_app, name="federation")
 from onconode.interfaces.cli.beacon import beacon_app  # noqa: E402  (typer only; domain imports are lazy)
 app.add_typer(beacon_app, name="beacon")
+from onconode.interfaces.cli.jobs import jobs_app, worker_cmd  # noqa: E402
+app.add_typer(jobs_app, name="jobs")
 settings_app = typer.Typer(no_args_is_help=True, help="The node's settings: one file, <home>/onconode.toml (docs/settings.md).")
 app.add_typer(settings_app, name="settings")
 
@@ -207,10 +209,21 @@ def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="R
 def export_parquet(
     dest: Path,
     freeze: Optional[str] = typer.Option(None, "--freeze", help="Export this freeze (default: the current version)."),
+    background: bool = typer.Option(False, "--background", help="Queue the export as a job and return at once (`onconode jobs show ID`)."),
 ) -> None:
     """Write a freeze as hive-partitioned Parquet (for Spark or any Parquet reader)."""
     from onconode.store import StoreError
     from onconode.store.parquet import export_parquet as export
+
+    if background:
+        from onconode.access import open_governance
+        from onconode.store.jobs import enqueue_export
+
+        with open_governance(state.home) as gov:
+            job_id = enqueue_export(gov.engine, dest, freeze, created_by="cli")
+        out.print(f"queued job {job_id}: export to {dest}; follow it with `onconode jobs show {job_id}` "
+                  "(a worker runs it: `onconode serve` or `onconode worker`)", highlight=False)
+        return
 
     with open_store(read_only=True) as store:
         try:
@@ -398,27 +411,37 @@ def settings_docs() -> None:
     print(settings_markdown())
 
 
-def _serve(home: Path, host: str, port: int) -> None:
+def _serve(home: Path, host: str, port: int, job_workers: int | None = None) -> None:
+    from onconode.interfaces import worker as job_worker
     from onconode.interfaces.http.app import serve as run_server
 
     load_settings(home)
-
-    out.print(f"\nPortal: http://{host}:{port}/   (API: http://{host}:{port}/api/docs; stop with Ctrl-C)", highlight=False)
+    count = job_worker.worker_count_default() if job_workers is None else job_workers
+    out.print(f"\nPortal: http://{host}:{port}/   (API: http://{host}:{port}/api/docs; {count} job worker(s); stop with Ctrl-C)",
+              highlight=False)
+    procs = job_worker.start(home, count)  # children: stopped with the server, their running jobs queued again
     try:
         run_server(home, host, port)
     except KeyboardInterrupt:  # pragma: no cover - interactive stop
         pass
+    finally:
+        job_worker.stop(procs)
 
 
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on."),
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
+    job_workers: Optional[int] = typer.Option(None, "--job-workers", min=0,
+                                              help="Job worker processes started beside the server (default: one per two cores; 0 when `onconode worker` runs elsewhere)."),
 ) -> None:
     """Serve the web portal, the REST API and Beacon for this node."""
     if not (state.home / "store.duckdb").exists():
         fail(f"no node in {state.home}: run `onconode --home {state.home} init` (or `onconode demo`) first")
-    _serve(state.home, host, port)
+    _serve(state.home, host, port, job_workers)
+
+
+app.command("worker")(worker_cmd)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -115,7 +115,7 @@ def serve(home: Path, host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from onconode.analysis.warm import warm_node_in_background
 
-    node = Node(home)
+    node = Node(home, governance_options={"mail_by_job": True})  # a request queues mail; a job worker sends it
     try:
         warm_node_in_background(node)
         uvicorn.Server(server_config(create_app(node), host, port)).run()

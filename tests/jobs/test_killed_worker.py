@@ -1,0 +1,106 @@
+"""A worker process killed with SIGKILL in the middle of a release build: nothing
+half-built is ever visible, and the job is built again by the next worker once its lease
+expires; on its last attempt it fails, visibly, saying how to retry. Real processes
+(`python -m onconode worker`), a real build of a signed DAR's release."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from onconode.db import jobs
+from onconode.release import auto
+from onconode.release.builder import built_releases, releases_root
+from onconode.release.manifest import verify
+
+from tests.release.conftest import Env, active_dar, make_env
+
+LEASE = 2.0
+
+
+@pytest.fixture
+def env(store_home: Path, tmp_path: Path) -> Iterator[Env]:
+    auto.register()
+    e = make_env(store_home, tmp_path / "node", auto_release=True)
+    yield e
+    e.store.close()
+    e.gov.close()
+
+
+def _worker(home: Path, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "onconode", "--home", str(home), "worker", "--lease", str(LEASE), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _kill_while_building(engine: sa.Engine, home: Path, job_id: int) -> None:
+    """SIGKILL the worker as soon as its build has reported progress (mid-build)."""
+    proc = _worker(home)
+    deadline = time.monotonic() + 120
+    try:
+        while time.monotonic() < deadline:
+            j = jobs.get(engine, job_id)
+            assert j.state in (jobs.QUEUED, jobs.RUNNING), f"the build ended before it could be killed: {j}"
+            if j.state == jobs.RUNNING and j.progress > 0:
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the worker never started the build")
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+
+def _nothing_half_done(home: Path) -> None:
+    for manifest in built_releases(home):  # whatever is visible is complete and verifies
+        assert verify(releases_root(home) / manifest["application"]).ok
+
+
+def test_a_build_killed_mid_way_is_built_again_by_the_next_worker_after_its_lease(env: Env) -> None:
+    app_id = active_dar(env)
+    [job] = jobs.list_jobs(env.gov.engine, kind="release-build")
+
+    _kill_while_building(env.gov.engine, env.home, job.id)
+
+    killed = jobs.get(env.gov.engine, job.id)
+    assert killed.state == jobs.RUNNING and killed.attempts == 1  # until its lease runs out
+    assert built_releases(env.home) == []
+    _nothing_half_done(env.home)
+    time.sleep(LEASE + 0.5)
+    again = _worker(env.home, "--until-idle")
+    assert again.wait(120) == 0, again.stderr.read().decode()
+
+    done = jobs.get(env.gov.engine, job.id)
+    assert (done.state, done.attempts) == (jobs.DONE, 2)
+    assert [m["application"] for m in built_releases(env.home)] == [app_id]
+    _nothing_half_done(env.home)
+    assert [p.name for p in releases_root(env.home).iterdir() if p.name.startswith(".")] == []  # the killed build's temp folder is gone
+
+
+def test_a_build_killed_on_its_last_attempt_fails_visibly_and_publishes_nothing(env: Env) -> None:
+    active_dar(env)
+    [job] = jobs.list_jobs(env.gov.engine, kind="release-build")
+    with env.gov.engine.begin() as conn:
+        conn.execute(jobs.job.update().where(jobs.job.c.id == job.id).values(max_attempts=1))
+
+    _kill_while_building(env.gov.engine, env.home, job.id)
+    time.sleep(LEASE + 0.5)
+    again = _worker(env.home, "--until-idle")
+    assert again.wait(120) == 0, again.stderr.read().decode()
+
+    failed = jobs.get(env.gov.engine, job.id)
+    assert failed.state == jobs.FAILED and f"onconode jobs retry {job.id}" in failed.error
+    assert built_releases(env.home) == []
+    out = subprocess.run([sys.executable, "-m", "onconode", "--home", str(env.home), "jobs", "list", "--kind", "release-build", "--json"],
+                         capture_output=True, text=True, check=True).stdout
+    [shown] = json.loads(out)
+    assert (shown["id"], shown["kind"], shown["state"]) == (job.id, "release-build", "failed")
