@@ -21,7 +21,6 @@ from onconode.db import jobs
 from onconode.release import auto
 from onconode.release.builder import built_releases, releases_root
 from onconode.release.manifest import verify
-
 from tests.release.conftest import Env, active_dar, make_env
 
 LEASE = 2.0

@@ -32,6 +32,7 @@ def run_deadline_check(ctx: Context, _params: dict[str, Any]) -> list[str]:
 
 
 def register() -> None:
-    job_kinds.register(MAIL_JOB, run_mail, max_attempts=MAIL_ATTEMPTS, description="send a notification")
+    job_kinds.register(MAIL_JOB, run_mail, max_attempts=MAIL_ATTEMPTS, description="send a notification",
+                       private=("body",))
     job_kinds.register(DEADLINES, run_deadline_check, every_seconds=DEADLINES_EVERY_SECONDS,
                        description="decision reminders, term-end reminders and expiry")

@@ -50,15 +50,25 @@ class Kind:
     max_attempts: int = 3
     every_seconds: float | None = None  # periodic: the worker keeps one due job scheduled
     description: str = ""
+    private: tuple[str, ...] = ()  # parameters never shown and erased once the job is done (a mail's body may hold a link)
 
 
 _KINDS: dict[str, Kind] = {}
 
 
 def register(name: str, handler: Handler, *, max_attempts: int = 3, every_seconds: float | None = None,
-             description: str = "") -> None:
+             description: str = "", private: tuple[str, ...] = ()) -> None:
     """Declare a job kind (registering the same kind again replaces it: idempotent wiring)."""
-    _KINDS[name] = Kind(name, handler, max_attempts, every_seconds, description)
+    _KINDS[name] = Kind(name, handler, max_attempts, every_seconds, description, private)
+
+
+HIDDEN = "(hidden)"
+
+
+def shown_params(name: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A job's parameters as the office may see them: private ones hidden."""
+    private = _KINDS[name].private if name in _KINDS else ()
+    return {k: (HIDDEN if k in private else v) for k, v in params.items()}
 
 
 def kind(name: str) -> Kind:

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import socket
 import os
+import socket
 from dataclasses import dataclass
 from typing import Any, Iterable
 
@@ -216,13 +216,20 @@ def heartbeat(engine: sa.Engine, job_id: int, worker: str, *, progress: float | 
         return not conn.execute(sa.select(job.c.cancel_requested).where(job.c.id == job_id)).scalar_one()
 
 
-def finish(engine: sa.Engine, job_id: int, worker: str, result: Any = None, now: dt.datetime | None = None) -> bool:
-    """Mark the job done; False if it was not this worker's any more (its lease was lost)."""
+def finish(engine: sa.Engine, job_id: int, worker: str, result: Any = None, *, erase: Iterable[str] = (),
+           now: dt.datetime | None = None) -> bool:
+    """Mark the job done, erasing the `erase` parameters (private ones, no longer needed);
+    False if it was not this worker's any more (its lease was lost)."""
     at = _now(now)
     with engine.begin() as conn:
+        values: dict[str, Any] = {}
+        erase = set(erase)
+        if erase:
+            params = json.loads(conn.execute(sa.select(job.c.params).where(job.c.id == job_id)).scalar_one())
+            values["params"] = json.dumps({k: (None if k in erase else v) for k, v in params.items()}, sort_keys=True)
         res = conn.execute(job.update().where(_mine(job_id, worker)).values(
             state=DONE, progress=1.0, message="done", finished_at=at, lease_until=None,
-            result=json.dumps(result, default=str) if result is not None else None))
+            result=json.dumps(result, default=str) if result is not None else None, **values))
         return res.rowcount == 1
 
 

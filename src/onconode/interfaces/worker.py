@@ -63,6 +63,7 @@ def run_one(gov: Any, job: jobs.Job, worker: str, lease_seconds: float = jobs.LE
 
     beater = threading.Thread(target=beat, name=f"job-{job.id}-lease", daemon=True)
     beater.start()
+    kind = None
     try:
         kind = job_kinds.kind(job.kind)
         result = kind.handler(job_kinds.Context(job.id, Path(gov.home), gov, report), job.params)
@@ -79,7 +80,8 @@ def run_one(gov: Any, job: jobs.Job, worker: str, lease_seconds: float = jobs.LE
     finally:
         done.set()
         beater.join()
-    return jobs.DONE if jobs.finish(engine, job.id, worker, result) else jobs.get(engine, job.id).state
+    finished = jobs.finish(engine, job.id, worker, result, erase=kind.private)
+    return jobs.DONE if finished else jobs.get(engine, job.id).state
 
 
 def run(home: Path, *, lease_seconds: float = jobs.LEASE_SECONDS, poll_seconds: float = POLL_SECONDS,

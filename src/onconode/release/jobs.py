@@ -22,8 +22,7 @@ from onconode.access import notify
 from onconode.access.workflow import load
 from onconode.db import job_kinds, jobs
 from onconode.db.job_kinds import Context, Permanent, progress_of
-from onconode.release import ReleaseError
-from onconode.release import snapshot
+from onconode.release import ReleaseError, snapshot
 from onconode.release.builder import BUILD_LOG, build
 from onconode.release.storage import Storage
 from onconode.release.term import end_of_term

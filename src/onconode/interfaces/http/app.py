@@ -36,6 +36,8 @@ ROUTERS = (
     "onconode.interfaces.http.release_pages",
     "onconode.interfaces.http.beacon",
     "onconode.interfaces.http.federation_pages",
+    "onconode.interfaces.http.api.jobs",
+    "onconode.interfaces.http.jobs_pages",
 )
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "onconode_session"
