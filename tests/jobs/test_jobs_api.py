@@ -4,7 +4,6 @@ progress, cancel and retry; nobody else sees the queue; a mail's body is never s
 from __future__ import annotations
 
 from onconode.db import jobs
-
 from tests.release.test_delivery import client_for, login, served  # noqa: F401  (fixture)
 
 
