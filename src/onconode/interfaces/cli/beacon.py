@@ -65,7 +65,8 @@ def network(
 
 @beacon_app.command("index")
 def index(ctx: typer.Context,
-          freeze: Optional[str] = typer.Option(None, help="Freeze to index (default: the latest, which the Beacon serves)")) -> None:
+          freeze: Optional[str] = typer.Option(None, help="Freeze to index (default: the latest, which the Beacon serves)"),
+          background: bool = typer.Option(False, "--background", help="Queue the build as a job (needs --freeze) and return at once.")) -> None:
     """Build the Beacon's position index of a freeze (fast /g_variants position queries).
     Run it after `onconode freeze create`; restart `onconode serve` to pick it up."""
     import duckdb
@@ -75,6 +76,17 @@ def index(ctx: typer.Context,
     from onconode.store.store import StoreError
 
     home = resolve_home(ctx.find_root().params.get("home"))
+    if background:
+        from onconode.access import open_governance
+        from onconode.beacon.jobs import enqueue_positions
+
+        if not freeze:
+            err.print("[red]error:[/red] --background needs --freeze NAME (the freeze to index)")
+            raise typer.Exit(2)
+        with open_governance(home) as gov:
+            job_id = enqueue_positions(gov.engine, freeze, "cli")
+        out.print(f"queued job {job_id}: Beacon index of {freeze}; follow it with `onconode jobs show {job_id}`")
+        return
     try:
         name, path, n = build(home, freeze)
     except (ValueError, StoreError, OSError, duckdb.Error) as exc:

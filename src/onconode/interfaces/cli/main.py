@@ -155,7 +155,9 @@ def stats(
 
 
 @freeze_app.command("create")
-def freeze_create(freeze_id: str, description: str = typer.Option("", "--description", "-d")) -> None:
+def freeze_create(freeze_id: str, description: str = typer.Option("", "--description", "-d"),
+                  background: bool = typer.Option(False, "--background",
+                                                  help="Queue the release snapshot and the Beacon index as jobs and return at once.")) -> None:
     """Pin the current version as an immutable data release, e.g. DR-2026-11."""
     import duckdb
 
@@ -168,6 +170,16 @@ def freeze_create(freeze_id: str, description: str = typer.Option("", "--descrip
         except StoreError as exc:
             fail(str(exc))
     out.print(f"freeze {f.freeze_id} pins store version {f.version}")
+    if background:
+        from onconode.access import open_governance
+        from onconode.beacon.jobs import enqueue_positions
+        from onconode.release.jobs import enqueue_snapshot
+
+        with open_governance(state.home) as gov:
+            ids = [enqueue_snapshot(gov.engine, f.freeze_id, "cli"), enqueue_positions(gov.engine, f.freeze_id, "cli")]
+        out.print(f"queued jobs {ids[0]} (release snapshot) and {ids[1]} (Beacon index); follow them with `onconode jobs list`",
+                  highlight=False)
+        return
     with open_store(read_only=True) as store:  # ingests may write again while it is built
         try:
             snap = build_snapshot(store, f.freeze_id)  # what release builds read (onconode.release.snapshot)
