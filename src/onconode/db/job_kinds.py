@@ -83,6 +83,12 @@ def kinds() -> list[Kind]:
     return [_KINDS[k] for k in sorted(_KINDS)]
 
 
+def every_seconds(name: str) -> float | None:
+    """The period of a periodic kind; None for one-off kinds and unknown ones."""
+    found = _KINDS.get(name)
+    return found.every_seconds if found else None
+
+
 def periodic() -> list[Kind]:
     return [k for k in kinds() if k.every_seconds]
 

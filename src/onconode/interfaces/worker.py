@@ -111,6 +111,9 @@ def run(home: Path, *, lease_seconds: float = jobs.LEASE_SECONDS, poll_seconds: 
             log.info("job %s (%s) attempt %s", job.id, job.kind, job.attempts)
             run_one(gov, job, worker, lease_seconds)
             ran += 1
+            every = job_kinds.every_seconds(job.kind)
+            if schedule and every:  # the next run of a periodic check, counted from this one's end
+                jobs.schedule(gov.engine, job.kind, every)
     return ran
 
 
