@@ -103,3 +103,29 @@ def test_a_build_killed_on_its_last_attempt_fails_visibly_and_publishes_nothing(
                          capture_output=True, text=True, check=True).stdout
     [shown] = json.loads(out)
     assert (shown["id"], shown["kind"], shown["state"]) == (job.id, "release-build", "failed")
+
+
+def test_a_build_cancelled_while_running_stops_and_publishes_nothing_or_if_too_late_completes(env: Env) -> None:
+    active_dar(env)
+    [job] = jobs.list_jobs(env.gov.engine, kind="release-build")
+    proc = _worker(env.home)
+    try:
+        deadline = time.monotonic() + 120
+        while (j := jobs.get(env.gov.engine, job.id)).state != jobs.RUNNING or j.progress == 0:
+            assert j.state in (jobs.QUEUED, jobs.RUNNING) and time.monotonic() < deadline, j
+            time.sleep(0.01)
+        jobs.cancel(env.gov.engine, job.id)
+        while (j := jobs.get(env.gov.engine, job.id)).state == jobs.RUNNING:
+            assert time.monotonic() < deadline, j
+            time.sleep(0.05)
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    # A small build may reach its last step before the cancel is seen: then it is done and
+    # complete. Either way nothing is half-done: cancelled means nothing published.
+    if j.state == jobs.CANCELLED:
+        assert built_releases(env.home) == []
+    else:
+        assert j.state == jobs.DONE and j.cancel_requested, j
+        _nothing_half_done(env.home)
+    assert [p.name for p in releases_root(env.home).iterdir() if p.name.startswith(".")] == []

@@ -44,8 +44,8 @@ def run_one(gov: Any, job: jobs.Job, worker: str, lease_seconds: float = jobs.LE
     engine = gov.engine
     done, lost = threading.Event(), threading.Event()
 
-    def beat() -> None:
-        while not done.wait(lease_seconds / 3):
+    def beat() -> None:  # also how a cancel is noticed between progress reports: at least every second
+        while not done.wait(min(lease_seconds / 3, 1.0)):
             if not jobs.heartbeat(engine, job.id, worker, lease_seconds=lease_seconds):
                 lost.set()
 

@@ -73,7 +73,8 @@ def run_build(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     except ReleaseError as exc:
         record_failure(ctx.home, app_id, at, str(exc), built_by)
         raise Permanent(f"the release of {app_id} cannot be built: {exc}") from None
-    ctx.report(0.99, "publishing")
+    # No progress report (a cancel point) from here on: the build is in place, so a cancel
+    # arriving now is too late and the job ends done, its release published and announced.
     Storage.for_home(ctx.home).publish(built.path, app_id)
     _tell_ready(ctx.gov, app_id, built.manifest)
     m = built.manifest
