@@ -11,19 +11,13 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from onconode.access.identity import Account
 from onconode.access.roles import JOB_WATCHERS
 from onconode.db import job_kinds, jobs
-from onconode.interfaces.http.session import csrf_protect, node_of, require_mfa
+from onconode.interfaces.http.api.access_render import staff
+from onconode.interfaces.http.session import csrf_protect, node_of
 
 router = APIRouter(tags=["jobs"])
 
 
-def require_watcher(user: Annotated[Account, Depends(require_mfa)]) -> Account:
-    """Dependency: the office or a data manager, with MFA."""
-    if not user.roles & JOB_WATCHERS:
-        raise HTTPException(403, "only the data access office or a data manager sees the job queue")
-    return user
-
-
-Watcher = Annotated[Account, Depends(require_watcher)]
+Watcher = Annotated[Account, Depends(staff(*sorted(JOB_WATCHERS)))]  # the office or a data manager, with MFA
 
 
 def shown(job: jobs.Job) -> dict[str, Any]:
@@ -39,7 +33,8 @@ def _or_404(call, *args: Any) -> jobs.Job:
 
 
 @router.get("/api/jobs")
-def list_jobs(request: Request, user: Watcher, state: Optional[list[str]] = Query(None, description="queued, running, done, failed, cancelled"),
+def list_jobs(request: Request, user: Watcher, state: Optional[list[str]] = Query(None, max_length=len(jobs.STATES),
+                                                                  description="queued, running, done, failed, cancelled"),
               kind: Optional[str] = None, limit: int = Query(100, ge=1, le=1000)) -> list[dict[str, Any]]:
     """The newest jobs first, with state, progress (0..1), message, attempts and error."""
     unknown = sorted(set(state or []) - set(jobs.STATES))
