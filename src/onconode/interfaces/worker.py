@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 SCHEDULE_EVERY_SECONDS = 30.0
 REPORT_EVERY_SECONDS = 0.5
+PARENT_ENV = "ONCONODE_JOB_WORKER_PARENT"  # set by `start`: a worker started by serve leaves when serve is gone
 
 
 class Stopping(BaseException):
@@ -94,9 +95,9 @@ def run(home: Path, *, lease_seconds: float = jobs.LEASE_SECONDS, poll_seconds: 
     ran = 0
     next_schedule = 0.0
     with open_governance(Path(home), options={"mail_by_job": True}) as gov:
-        parent = os.getppid()
+        parent = os.environ.get(PARENT_ENV)
         while not stop.is_set():
-            if os.getppid() != parent:  # the server that started this worker is gone (killed): leave with it
+            if parent and os.getppid() != int(parent):  # the server that started this worker is gone (killed): leave with it
                 break
             if schedule and time.monotonic() >= next_schedule:
                 for k in job_kinds.periodic():
@@ -134,7 +135,8 @@ def command(home: Path, lease_seconds: float | None = None) -> list[str]:
 
 def start(home: Path, count: int, lease_seconds: float | None = None) -> list[subprocess.Popen]:
     """Start `count` worker processes (children of this one: `onconode serve` stops them with itself)."""
-    return [subprocess.Popen(command(home, lease_seconds), start_new_session=False) for _ in range(count)]
+    env = {**os.environ, PARENT_ENV: str(os.getpid())}
+    return [subprocess.Popen(command(home, lease_seconds), env=env) for _ in range(count)]
 
 
 def stop(procs: list[subprocess.Popen], timeout: float = 10.0) -> None:
