@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 POLL_SECONDS = 1.0
 SCHEDULE_EVERY_SECONDS = 30.0
 REPORT_EVERY_SECONDS = 0.5
+NICENESS = 10  # jobs are background work: on a small node the portal's requests get the CPU first
 PARENT_ENV = "ONCONODE_JOB_WORKER_PARENT"  # set by `start`: a worker started by serve leaves when serve is gone
 
 
@@ -119,8 +120,9 @@ def run(home: Path, *, lease_seconds: float = jobs.LEASE_SECONDS, poll_seconds: 
 
 
 def run_process(home: Path, lease_seconds: float = jobs.LEASE_SECONDS, poll_seconds: float = POLL_SECONDS) -> None:
-    """The body of a worker process: run until SIGTERM or Ctrl-C."""
+    """The body of a worker process: run until SIGTERM or Ctrl-C, at a lower CPU priority."""
     signal.signal(signal.SIGTERM, _on_sigterm)
+    os.nice(NICENESS)
     try:
         run(home, lease_seconds=lease_seconds, poll_seconds=poll_seconds)
     except (Stopping, KeyboardInterrupt):
