@@ -15,7 +15,6 @@ from onconode.interfaces import worker
 from onconode.interfaces.cli.main import app
 from onconode.release import snapshot
 from onconode.store import Store
-
 from tests.store.cohort_builder import ingest_cohort
 
 runner = CliRunner()

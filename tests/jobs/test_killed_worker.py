@@ -12,27 +12,16 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 import sqlalchemy as sa
 
 from onconode.db import jobs
-from onconode.release import auto
 from onconode.release.builder import built_releases, releases_root
 from onconode.release.manifest import verify
-from tests.release.conftest import Env, active_dar, make_env
+from tests.release.conftest import Env, active_dar
 
 LEASE = 2.0
-
-
-@pytest.fixture
-def env(store_home: Path, tmp_path: Path) -> Iterator[Env]:
-    auto.register()
-    e = make_env(store_home, tmp_path / "node", auto_release=True)
-    yield e
-    e.store.close()
-    e.gov.close()
 
 
 def _worker(home: Path, *extra: str) -> subprocess.Popen:
@@ -64,58 +53,58 @@ def _nothing_half_done(home: Path) -> None:
         assert verify(releases_root(home) / manifest["application"]).ok
 
 
-def test_a_build_killed_mid_way_is_built_again_by_the_next_worker_after_its_lease(env: Env) -> None:
-    app_id = active_dar(env)
-    [job] = jobs.list_jobs(env.gov.engine, kind="release-build")
+def test_a_build_killed_mid_way_is_built_again_by_the_next_worker_after_its_lease(auto_env: Env) -> None:
+    app_id = active_dar(auto_env)
+    [job] = jobs.list_jobs(auto_env.gov.engine, kind="release-build")
 
-    _kill_while_building(env.gov.engine, env.home, job.id)
+    _kill_while_building(auto_env.gov.engine, auto_env.home, job.id)
 
-    killed = jobs.get(env.gov.engine, job.id)
+    killed = jobs.get(auto_env.gov.engine, job.id)
     assert killed.state == jobs.RUNNING and killed.attempts == 1  # until its lease runs out
-    assert built_releases(env.home) == []
-    _nothing_half_done(env.home)
+    assert built_releases(auto_env.home) == []
+    _nothing_half_done(auto_env.home)
     time.sleep(LEASE + 0.5)
-    again = _worker(env.home, "--until-idle")
+    again = _worker(auto_env.home, "--until-idle")
     assert again.wait(120) == 0, again.stderr.read().decode()
 
-    done = jobs.get(env.gov.engine, job.id)
+    done = jobs.get(auto_env.gov.engine, job.id)
     assert (done.state, done.attempts) == (jobs.DONE, 2)
-    assert [m["application"] for m in built_releases(env.home)] == [app_id]
-    _nothing_half_done(env.home)
-    assert [p.name for p in releases_root(env.home).iterdir() if p.name.startswith(".")] == []  # the killed build's temp folder is gone
+    assert [m["application"] for m in built_releases(auto_env.home)] == [app_id]
+    _nothing_half_done(auto_env.home)
+    assert [p.name for p in releases_root(auto_env.home).iterdir() if p.name.startswith(".")] == []  # the killed build's temp folder is gone
 
 
-def test_a_build_killed_on_its_last_attempt_fails_visibly_and_publishes_nothing(env: Env) -> None:
-    active_dar(env)
-    [job] = jobs.list_jobs(env.gov.engine, kind="release-build")
-    with env.gov.engine.begin() as conn:
+def test_a_build_killed_on_its_last_attempt_fails_visibly_and_publishes_nothing(auto_env: Env) -> None:
+    active_dar(auto_env)
+    [job] = jobs.list_jobs(auto_env.gov.engine, kind="release-build")
+    with auto_env.gov.engine.begin() as conn:
         conn.execute(jobs.job.update().where(jobs.job.c.id == job.id).values(max_attempts=1))
 
-    _kill_while_building(env.gov.engine, env.home, job.id)
+    _kill_while_building(auto_env.gov.engine, auto_env.home, job.id)
     time.sleep(LEASE + 0.5)
-    again = _worker(env.home, "--until-idle")
+    again = _worker(auto_env.home, "--until-idle")
     assert again.wait(120) == 0, again.stderr.read().decode()
 
-    failed = jobs.get(env.gov.engine, job.id)
+    failed = jobs.get(auto_env.gov.engine, job.id)
     assert failed.state == jobs.FAILED and f"onconode jobs retry {job.id}" in failed.error
-    assert built_releases(env.home) == []
-    out = subprocess.run([sys.executable, "-m", "onconode", "--home", str(env.home), "jobs", "list", "--kind", "release-build", "--json"],
+    assert built_releases(auto_env.home) == []
+    out = subprocess.run([sys.executable, "-m", "onconode", "--home", str(auto_env.home), "jobs", "list", "--kind", "release-build", "--json"],
                          capture_output=True, text=True, check=True).stdout
     [shown] = json.loads(out)
     assert (shown["id"], shown["kind"], shown["state"]) == (job.id, "release-build", "failed")
 
 
-def test_a_build_cancelled_while_running_stops_and_publishes_nothing_or_if_too_late_completes(env: Env) -> None:
-    active_dar(env)
-    [job] = jobs.list_jobs(env.gov.engine, kind="release-build")
-    proc = _worker(env.home)
+def test_a_build_cancelled_while_running_stops_and_publishes_nothing_or_if_too_late_completes(auto_env: Env) -> None:
+    active_dar(auto_env)
+    [job] = jobs.list_jobs(auto_env.gov.engine, kind="release-build")
+    proc = _worker(auto_env.home)
     try:
         deadline = time.monotonic() + 120
-        while (j := jobs.get(env.gov.engine, job.id)).state != jobs.RUNNING or j.progress == 0:
+        while (j := jobs.get(auto_env.gov.engine, job.id)).state != jobs.RUNNING or j.progress == 0:
             assert j.state in (jobs.QUEUED, jobs.RUNNING) and time.monotonic() < deadline, j
             time.sleep(0.01)
-        jobs.cancel(env.gov.engine, job.id)
-        while (j := jobs.get(env.gov.engine, job.id)).state == jobs.RUNNING:
+        jobs.cancel(auto_env.gov.engine, job.id)
+        while (j := jobs.get(auto_env.gov.engine, job.id)).state == jobs.RUNNING:
             assert time.monotonic() < deadline, j
             time.sleep(0.05)
     finally:
@@ -124,8 +113,8 @@ def test_a_build_cancelled_while_running_stops_and_publishes_nothing_or_if_too_l
     # A small build may reach its last step before the cancel is seen: then it is done and
     # complete. Either way nothing is half-done: cancelled means nothing published.
     if j.state == jobs.CANCELLED:
-        assert built_releases(env.home) == []
+        assert built_releases(auto_env.home) == []
     else:
         assert j.state == jobs.DONE and j.cancel_requested, j
-        _nothing_half_done(env.home)
-    assert [p.name for p in releases_root(env.home).iterdir() if p.name.startswith(".")] == []
+        _nothing_half_done(auto_env.home)
+    assert [p.name for p in releases_root(auto_env.home).iterdir() if p.name.startswith(".")] == []

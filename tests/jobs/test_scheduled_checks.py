@@ -8,8 +8,7 @@ import datetime as dt
 from onconode.access.workflow import create, execute, load
 from onconode.db import jobs
 from onconode.interfaces import worker
-
-from tests.release.conftest import DAY, Env, T0, release_form
+from tests.release.conftest import DAY, T0, Env, release_form
 
 
 def test_a_worker_runs_the_deadline_and_term_checks_and_schedules_the_next(env: Env) -> None:

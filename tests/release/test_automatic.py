@@ -5,9 +5,6 @@ signature, fails its job with the reason, and `onconode release pending` builds 
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Iterator
-
 import pytest
 
 from onconode.access import listeners
@@ -18,19 +15,8 @@ from onconode.release import auto
 from onconode.release.builder import build_log, built_releases
 from onconode.release.delivery import listing
 from onconode.release.storage import Storage
-
-from tests.release.conftest import DURING_TERM, Env, active_dar, make_env
+from tests.release.conftest import DURING_TERM, Env, active_dar
 from tests.web.outbox import mails_to
-
-
-@pytest.fixture
-def auto_env(store_home: Path, tmp_path: Path) -> Iterator[Env]:
-    """A node whose governance commands build releases automatically."""
-    auto.register()
-    e = make_env(store_home, tmp_path / "node", auto_release=True)
-    yield e
-    e.store.close()
-    e.gov.close()
 
 
 def test_the_third_signature_activates_the_dar_at_once_and_only_queues_its_release_build(auto_env: Env) -> None:

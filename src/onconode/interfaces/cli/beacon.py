@@ -10,6 +10,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from onconode.access.db import open_governance
+from onconode.beacon.jobs import enqueue_positions
+
 beacon_app = typer.Typer(no_args_is_help=True, help="GA4GH Beacon v2: query a network of node Beacons.")
 out = Console()
 err = Console(stderr=True)
@@ -77,9 +80,6 @@ def index(ctx: typer.Context,
 
     home = resolve_home(ctx.find_root().params.get("home"))
     if background:
-        from onconode.access import open_governance
-        from onconode.beacon.jobs import enqueue_positions
-
         if not freeze:
             err.print("[red]error:[/red] --background needs --freeze NAME (the freeze to index)")
             raise typer.Exit(2)

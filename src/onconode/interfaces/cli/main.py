@@ -14,7 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table as RichTable
 
 from onconode import private
+from onconode.access.db import open_governance
+from onconode.beacon.jobs import enqueue_positions
 from onconode.config import resolve_home
+from onconode.interfaces import worker as job_worker
+from onconode.release.jobs import enqueue_snapshot
+from onconode.store.jobs import enqueue_export
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_show_locals=False, help="A national cancer genomics database node.")
 ingest_app = typer.Typer(no_args_is_help=True, help="Load pipeline outputs and clinical data into the store.")
@@ -171,10 +176,6 @@ def freeze_create(freeze_id: str, description: str = typer.Option("", "--descrip
             fail(str(exc))
     out.print(f"freeze {f.freeze_id} pins store version {f.version}")
     if background:
-        from onconode.access import open_governance
-        from onconode.beacon.jobs import enqueue_positions
-        from onconode.release.jobs import enqueue_snapshot
-
         with open_governance(state.home) as gov:
             ids = [enqueue_snapshot(gov.engine, f.freeze_id, "cli"), enqueue_positions(gov.engine, f.freeze_id, "cli")]
         out.print(f"queued jobs {ids[0]} (release snapshot) and {ids[1]} (Beacon index); follow them with `onconode jobs list`",
@@ -228,9 +229,6 @@ def export_parquet(
     from onconode.store.parquet import export_parquet as export
 
     if background:
-        from onconode.access import open_governance
-        from onconode.store.jobs import enqueue_export
-
         with open_governance(state.home) as gov:
             job_id = enqueue_export(gov.engine, dest, freeze, created_by="cli")
         out.print(f"queued job {job_id}: export to {dest}; follow it with `onconode jobs show {job_id}` "
@@ -424,7 +422,6 @@ def settings_docs() -> None:
 
 
 def _serve(home: Path, host: str, port: int, job_workers: int | None = None) -> None:
-    from onconode.interfaces import worker as job_worker
     from onconode.interfaces.http.app import serve as run_server
 
     load_settings(home)
