@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from onconode.access.db import create_engine, migrate
+from onconode.access.db import create_engine, migrate, resolve_url
 from onconode.db import jobs
 
 T = dt.datetime(2026, 12, 1, 12, 0, 0)
@@ -18,8 +18,9 @@ S = dt.timedelta(seconds=1)
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> sa.Engine:
-    e = create_engine(f"sqlite:///{tmp_path / 'governance.sqlite'}")
+def engine(db_url: str) -> sa.Engine:
+    """The queue on SQLite and on PostgreSQL (where claims also use FOR UPDATE SKIP LOCKED)."""
+    e = create_engine(resolve_url(Path("."), db_url))
     migrate(e)
     yield e
     e.dispose()
