@@ -118,3 +118,20 @@ def test_a_build_cancelled_while_running_stops_and_publishes_nothing_or_if_too_l
         assert j.state == jobs.DONE and j.cancel_requested, j
         _nothing_half_done(auto_env.home)
     assert [p.name for p in releases_root(auto_env.home).iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_worker_stopped_with_sigterm_hands_its_build_back_without_spending_an_attempt(auto_env: Env) -> None:
+    active_dar(auto_env)
+    [job] = jobs.list_jobs(auto_env.gov.engine, kind="release-build")
+    proc = _worker(auto_env.home)
+    deadline = time.monotonic() + 120
+    while (j := jobs.get(auto_env.gov.engine, job.id)).state != jobs.RUNNING:
+        assert time.monotonic() < deadline and proc.poll() is None, j
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 0
+
+    back = jobs.get(auto_env.gov.engine, job.id)
+    if back.state != jobs.DONE:  # a small build may finish before the signal lands
+        assert (back.state, back.attempts, back.worker) == (jobs.QUEUED, 0, None), back
+        assert built_releases(auto_env.home) == []

@@ -130,3 +130,11 @@ def test_many_workers_claiming_at_once_never_share_a_job(engine: sa.Engine) -> N
     for t in threads:
         t.join()
     assert sorted(claimed) == ids
+
+
+def test_a_worker_claims_only_the_kinds_it_can_run(engine: sa.Engine) -> None:
+    newer = jobs.enqueue(engine, "a-kind-from-a-newer-version", now=T)
+    known = jobs.enqueue(engine, "mail", now=T + S)
+    assert jobs.claim(engine, "old-worker", kinds=["mail"], now=T + 2 * S).id == known
+    assert jobs.claim(engine, "old-worker", kinds=["mail"], now=T + 2 * S) is None
+    assert jobs.get(engine, newer).state == jobs.QUEUED

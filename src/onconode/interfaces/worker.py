@@ -65,11 +65,10 @@ def run_one(gov: Any, job: jobs.Job, worker: str, lease_seconds: float = jobs.LE
 
     beater = threading.Thread(target=beat, name=f"job-{job.id}-lease", daemon=True)
     beater.start()
-    kind = None
     try:
         kind = job_kinds.kind(job.kind)
         result = kind.handler(job_kinds.Context(job.id, Path(gov.home), gov, report), job.params)
-    except Stopping:
+    except (Stopping, KeyboardInterrupt):  # SIGTERM, or Ctrl-C in the terminal of `serve`: another worker takes it
         jobs.release(engine, job.id, worker)
         raise
     except job_kinds.Cancelled as exc:
@@ -104,7 +103,8 @@ def run(home: Path, *, lease_seconds: float = jobs.LEASE_SECONDS, poll_seconds: 
                 for k in job_kinds.periodic():
                     jobs.schedule(gov.engine, k.name, k.every_seconds or 0)
                 next_schedule = time.monotonic() + SCHEDULE_EVERY_SECONDS
-            job = jobs.claim(gov.engine, worker, lease_seconds=lease_seconds)
+            # only kinds this process can run: a worker of an older version leaves newer kinds to others
+            job = jobs.claim(gov.engine, worker, kinds=[k.name for k in job_kinds.kinds()], lease_seconds=lease_seconds)
             if job is None:
                 if until_idle:
                     break
