@@ -14,10 +14,17 @@ import pytest
 from onconode.access import organisations
 from onconode.access.db import Governance, create_engine, migrate, resolve_url
 from onconode.access.roles import Role
+from onconode.interfaces.root import wire
 from onconode.store import Store
-
+from tests.access.conftest import (
+    FAST_ARGON2,
+    T0,
+    Collector,
+    World,
+    dar_form,
+    make_person,
+)
 from tests.conftest import frozen_synthetic_store
-from tests.access.conftest import FAST_ARGON2, T0, Collector, World, dar_form, make_person
 
 FREEZE = "DR-2026-01"
 DAY = dt.timedelta(days=1)
@@ -92,12 +99,21 @@ def env(store_home: Path, tmp_path: Path) -> Iterator[Env]:
     e.gov.close()
 
 
+@pytest.fixture
+def auto_env(store_home: Path, tmp_path: Path) -> Iterator[Env]:
+    """A node whose governance commands queue release builds automatically (release.auto)."""
+    wire()
+    e = make_env(store_home, tmp_path / "node", auto_release=True)
+    yield e
+    e.store.close()
+    e.gov.close()
+
+
 def active_dar(env: Env, shift_days: int = 0, approved: list[dict] | None = None, **form_over) -> str:
     """A DAR driven along the published procedure to active (term T0+23d .. +12 months).
     `shift_days` moves every step, so two DARs' MFA codes are never the same code twice;
     `approved` is the board's item list (default: everything requested)."""
     from onconode.access.workflow import create, execute
-
     from tests.access.helpers import sign_all
 
     w, g = env.world, env.gov

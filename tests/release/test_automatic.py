@@ -1,38 +1,42 @@
-"""Automatic release builds: a DAR's third licence signature builds its release at once,
-available to its download contacts; a build that cannot be made never undoes the
-signature, is recorded with its reason, and `onconode release pending` builds it later."""
+"""Automatic release builds: a DAR's third licence signature activates it at once and
+queues its release build; a job worker builds it and the release appears, available to
+its download contacts, who are mailed; a build that cannot be made never undoes the
+signature, fails its job with the reason, and `onconode release pending` builds it later."""
 
 from __future__ import annotations
-
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from onconode.access import listeners
 from onconode.access.workflow import Denied, load
+from onconode.db import jobs
+from onconode.interfaces import worker
 from onconode.interfaces.root import wire
 from onconode.release import auto
 from onconode.release.builder import build_log, built_releases
 from onconode.release.delivery import listing
 from onconode.release.storage import Storage
-
-from tests.release.conftest import DURING_TERM, Env, active_dar, make_env
-
-
-@pytest.fixture
-def auto_env(store_home: Path, tmp_path: Path) -> Iterator[Env]:
-    """A node whose governance commands build releases automatically."""
-    wire()
-    e = make_env(store_home, tmp_path / "node", auto_release=True)
-    yield e
-    e.store.close()
-    e.gov.close()
+from tests.release.conftest import DURING_TERM, Env, active_dar
+from tests.web.outbox import mails_to
 
 
-def test_a_dar_signed_by_all_three_parties_has_its_release_ready_for_its_download_contacts(auto_env: Env) -> None:
+def test_the_third_signature_activates_the_dar_at_once_and_only_queues_its_release_build(auto_env: Env) -> None:
     app_id = active_dar(auto_env)
 
+    with auto_env.gov.engine.connect() as conn:
+        assert load(conn, app_id).state_at(DURING_TERM) == "active"
+    assert built_releases(auto_env.home) == []
+    [job] = jobs.list_jobs(auto_env.gov.engine, kind="release-build")
+    assert (job.state, job.key, job.params["built_by"]) == (jobs.QUEUED, app_id, "automatic (activated)")
+
+
+def test_a_signed_dar_has_its_release_ready_for_its_download_contacts_when_its_job_finishes(auto_env: Env) -> None:
+    app_id = active_dar(auto_env)
+
+    assert worker.run(auto_env.home, until_idle=True, schedule=False) >= 1
+
+    [job] = jobs.list_jobs(auto_env.gov.engine, kind="release-build")
+    assert job.state == jobs.DONE and job.result["application"] == app_id
     files = listing(auto_env.gov, Storage.for_home(auto_env.home), auto_env.world.contact.id, app_id, DURING_TERM)
     paths = {f["path"] for f in files.files}
     assert "metadata.tsv" in paths and "somatic/somatic_variants.maf" in paths
@@ -41,10 +45,16 @@ def test_a_dar_signed_by_all_three_parties_has_its_release_ready_for_its_downloa
     assert auto.pending(auto_env.gov, DURING_TERM) == []
     with pytest.raises(Denied):
         listing(auto_env.gov, Storage.for_home(auto_env.home), auto_env.world.other.id, app_id, DURING_TERM)
+    ready = [m for m in mails_to(auto_env.home, auto_env.world.contact.email) if "release ready" in str(m["Subject"])]
+    assert len(ready) == 1 and f"/releases/{app_id}" in ready[0].get_content()
 
 
-def test_a_release_that_cannot_be_built_leaves_the_dar_active_and_due_with_the_reason(auto_env: Env) -> None:
+def test_a_release_that_cannot_be_built_fails_its_job_visibly_and_leaves_the_dar_active_and_due(auto_env: Env) -> None:
     app_id = active_dar(auto_env, freeze="DR-1999-01")
+    worker.run(auto_env.home, until_idle=True, schedule=False)
+
+    [job] = jobs.list_jobs(auto_env.gov.engine, kind="release-build")
+    assert job.state == jobs.FAILED and job.attempts == 1 and "freeze DR-1999-01" in job.error
 
     with auto_env.gov.engine.connect() as conn:
         assert load(conn, app_id).state_at(DURING_TERM) == "active"

@@ -13,6 +13,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from onconode.access.workflow import execute, load
+from onconode.interfaces import worker
 from onconode.release.builder import build
 from onconode.release.delivery import LINK_SECONDS
 from onconode.release.term import end_of_term
@@ -153,7 +154,7 @@ def test_at_the_end_of_the_term_the_contact_gets_nothing(served):
         assert c.get("/api/releases").json() == []
 
 
-def test_only_the_office_or_a_data_manager_builds(served):
+def test_only_the_office_or_a_data_manager_builds_and_the_request_only_queues_the_build(served):
     env, app_id, clock, node = served
     with client_for(node) as c:
         login(c, env.world.contact, clock)
@@ -161,5 +162,9 @@ def test_only_the_office_or_a_data_manager_builds(served):
     with client_for(node) as c:
         login(c, env.world.manager, clock)
         r = c.post(f"/api/releases/{app_id}/build")
-        assert r.status_code == 200, r.text
-        assert r.json()["patients"] > 0
+        assert r.status_code == 202, r.text
+        job = r.json()["job"]
+        assert c.get(r.json()["status"]).json()["state"] == "queued"
+        worker.run(env.home, until_idle=True, schedule=False)
+        done = c.get(f"/api/jobs/{job}").json()
+        assert done["state"] == "done" and done["result"]["patients"] > 0

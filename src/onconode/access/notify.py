@@ -22,6 +22,7 @@ from onconode.access.audit import Event
 from onconode.access.events import Application
 from onconode.access.roles import Role
 from onconode.access.schema import account, role_grant
+from onconode.db import jobs
 from onconode.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,15 +62,32 @@ def default_mailer(home: Path) -> Mailer:
     return OutboxMailer(home / "outbox", smtp.sender)
 
 
-def send(gov: Any, to: Iterable[str], subject: str, body: str) -> None:
-    recipients = sorted({t for t in to if t})
-    if not recipients or gov.mailer is None:
-        return
+MAIL_JOB = "mail"
+MAIL_ATTEMPTS = 6  # retried 5, 10, 20, 40, 80 s after an SMTP failure
+BY_JOB = "mail_by_job"
+
+
+def message(sender: str, recipients: list[str], subject: str, body: str) -> EmailMessage:
     msg = EmailMessage()
-    msg["From"] = getattr(gov.mailer, "sender", SENDER)
+    msg["From"] = sender
     msg["To"] = ", ".join(recipients)
     msg["Subject"] = subject
     msg.set_content(body + "\n\n-- \nThis message was sent by the onconode data access system.\n")
+    return msg
+
+
+def send(gov: Any, to: Iterable[str], subject: str, body: str) -> None:
+    """Mail the people concerned. On a serving node (governance option `mail_by_job`,
+    set by `onconode serve` and the workers) the message is queued as a job, so a request
+    never waits on the mail server and a failed send is retried; otherwise it is sent now."""
+    recipients = sorted({t for t in to if t})
+    if not recipients or gov.mailer is None:
+        return
+    if gov.options.get(BY_JOB):
+        jobs.enqueue(gov.engine, MAIL_JOB, {"to": recipients, "subject": subject, "body": body},
+                     max_attempts=MAIL_ATTEMPTS, created_by="notify")
+        return
+    msg = message(getattr(gov.mailer, "sender", SENDER), recipients, subject, body)
     try:
         gov.mailer.send(msg)
     except (OSError, smtplib.SMTPException) as exc:  # never undo a committed step because mail failed

@@ -30,6 +30,9 @@ MFA_REQUIRED = frozenset(
     {Role.DOWNLOAD_CONTACT, Role.SCIENTIFIC_BOARD, Role.ACCESS_BOARD, Role.ACCESS_OFFICE, Role.DATA_MANAGER, Role.ADMIN, Role.AUDITOR}
 )
 
+# Who sees and steers the job queue (release builds, exports, mail, checks).
+JOB_WATCHERS = frozenset({Role.ACCESS_OFFICE, Role.DATA_MANAGER})
+
 
 def parse_role(text: str) -> Role:
     try:

@@ -1,15 +1,16 @@
-"""Build a release automatically when its application becomes releasable: a DAR's third
-licence signature (`activated`), an approved extension (`extension_decided`, approve) or
-an approved Clinical Request (`clinical_approved`).
+"""Build a release when its application becomes releasable: a DAR's third licence
+signature (`activated`), an approved extension (`extension_decided`, approve) or an
+approved Clinical Request (`clinical_approved`).
 
 The seam is `onconode.access.listeners`: access announces committed events and this
 module's `on_committed`, registered by the composition root (`onconode.interfaces.root`)
-when the CLI or the server starts, reacts, so access/ never depends on release/. The build runs right after the
-command that triggered it, in the same process, from the node's store opened read-only,
-and publishes the release to the node's storage; its download contacts can list and
-download it at once. A build that cannot be made (no store, the freeze missing, no
-approved items…) does not undo the signature: the reason is written to the build log
-(`release-builds.jsonl`, field `error`) and `onconode release pending` builds it later.
+when the CLI or the server starts, reacts, so access/ never
+depends on release/. The reaction only *enqueues* the build (`release.jobs`): the
+signature is committed and the DAR active at once, and a job worker builds the release
+from the store and publishes it; its people are mailed when it is ready. A build that
+cannot be made (no store, the freeze missing, no approved items…) does not undo the
+signature: its job fails with the reason, which is also written to the build log
+(`release-builds.jsonl`, field `error`), and `onconode release pending` builds it later.
 
 Set the governance option `auto_release: false` (e.g. a node whose releases are built
 by a scheduled `onconode release pending`) to turn the automatic build off.
@@ -18,12 +19,10 @@ by a scheduled `onconode release pending`) to turn the automatic build off.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 from pathlib import Path
 from typing import Any
 
-from onconode import private
 from onconode.release import ReleaseError
 
 log = logging.getLogger(__name__)
@@ -39,20 +38,15 @@ def makes_releasable(event: Any) -> bool:
 
 
 def on_committed(gov: Any, app: Any, events: list[Any]) -> None:
-    """The listener: build `app`'s release if `events` made it releasable."""
+    """The listener: queue the build of `app`'s release if `events` made it releasable."""
     if not gov.options.get(OPTION, True):
         return
     triggers = [e for e in events if makes_releasable(e)]
     if triggers:
-        build_and_publish(gov, app.id, triggers[-1].at, built_by=f"automatic ({triggers[-1].type})")
+        # lazy: the job kinds load SQLAlchemy, DuckDB and the release builder; every command wires this listener, few enqueue
+        from onconode.release.jobs import enqueue_build
 
-
-def _record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built_by: str) -> None:
-    # lazy: the release builder loads DuckDB, pyarrow and fpdf (~1.5 s); every command wires this listener, few build
-    from onconode.release.builder import BUILD_LOG
-
-    private.append_text(Path(home) / BUILD_LOG,
-                        json.dumps({"application": app_id, "built_at": at.isoformat(), "built_by": built_by, "error": reason}) + "\n")
+        enqueue_build(gov.engine, app.id, triggers[-1].at, built_by=f"automatic ({triggers[-1].type})")
 
 
 def build_and_publish(gov: Any, app_id: str, at: dt.datetime, built_by: str) -> Any:
@@ -62,6 +56,7 @@ def build_and_publish(gov: Any, app_id: str, at: dt.datetime, built_by: str) -> 
     from onconode.release.builder import build
     from onconode.release.storage import Storage
     from onconode.store import Store
+    from onconode.release.jobs import record_failure
     from onconode.store.store import StoreError
 
     home = Path(gov.home)
@@ -72,7 +67,7 @@ def build_and_publish(gov: Any, app_id: str, at: dt.datetime, built_by: str) -> 
         return built
     except (ReleaseError, StoreError) as exc:
         log.warning("release of %s not built: %s", app_id, exc)
-        _record_failure(home, app_id, at, str(exc), built_by)
+        record_failure(home, app_id, at, str(exc), built_by)
         return None
 
 

@@ -11,6 +11,8 @@ from rich.console import Console
 from rich.table import Table
 import duckdb
 
+from onconode.access.db import open_governance
+from onconode.beacon.jobs import enqueue_positions
 from onconode.beacon.network import query
 from onconode.beacon.positions import build
 from onconode.config import resolve_home
@@ -67,10 +69,18 @@ def network(
 
 @beacon_app.command("index")
 def index(ctx: typer.Context,
-          freeze: Optional[str] = typer.Option(None, help="Freeze to index (default: the latest, which the Beacon serves)")) -> None:
+          freeze: Optional[str] = typer.Option(None, help="Freeze to index (default: the latest, which the Beacon serves)"),
+          background: bool = typer.Option(False, "--background", help="Queue the build as a job (needs --freeze) and return at once.")) -> None:
     """Build the Beacon's position index of a freeze (fast /g_variants position queries).
     Run it after `onconode freeze create`; restart `onconode serve` to pick it up."""
     home = resolve_home(ctx.find_root().params.get("home"))
+    if background:
+        if not freeze:
+            fail("--background needs --freeze NAME (the freeze to index)", INVALID)
+        with open_governance(home) as gov:
+            job_id = enqueue_positions(gov.engine, freeze, "cli")
+        out.print(f"queued job {job_id}: Beacon index of {freeze}; follow it with `onconode jobs show {job_id}`")
+        return
     try:
         name, path, n = build(home, freeze)
     except (ValueError, StoreError, OSError, duckdb.Error) as exc:

@@ -12,10 +12,6 @@ from rich.table import Table as RichTable
 
 from onconode import private
 from onconode.config import resolve_home
-from onconode.ingest.ecrf import ingest_ecrf as ingest_ecrf_exports
-from onconode.access import open_governance
-from onconode.release.builder import built_releases
-from onconode.release.withdrawn import after_withdrawal
 from onconode.interfaces.cli.common import (
     CHECK_FAILED,
     INVALID,
@@ -29,7 +25,6 @@ from onconode.interfaces.cli.common import (
 )
 from onconode.interfaces.cli.lazy import LazyGroups
 from onconode.interfaces.root import wire
-from onconode.store.withdraw import withdraw_patient
 
 
 class Groups(LazyGroups):
@@ -44,6 +39,8 @@ class Groups(LazyGroups):
         "release": ("onconode.interfaces.cli.release:release_app", "Licensed data releases: build, list, verify, trace."),
         "federation": ("onconode.interfaces.cli.federation:federation_app", "Federated analysis: coordinator, node agent, runs."),
         "beacon": ("onconode.interfaces.cli.beacon:beacon_app", "GA4GH Beacon v2: query a network of node Beacons."),
+        "jobs": ("onconode.interfaces.cli.jobs:jobs_app", "Background jobs: release builds, snapshots, indexes, exports, mail."),
+        "worker": ("onconode.interfaces.cli.jobs:worker_app", "Run jobs from the queue in the node's governance database (on this or another host)."),
     }
 
 
@@ -141,7 +138,9 @@ def stats(
 
 
 @freeze_app.command("create")
-def freeze_create(freeze_id: str, description: str = typer.Option("", "--description", "-d")) -> None:
+def freeze_create(freeze_id: str, description: str = typer.Option("", "--description", "-d"),
+                  background: bool = typer.Option(False, "--background",
+                                                  help="Queue the release snapshot and the Beacon index as jobs and return at once.")) -> None:
     """Pin the current version as an immutable data release, e.g. DR-2026-11."""
     import duckdb
 
@@ -154,6 +153,17 @@ def freeze_create(freeze_id: str, description: str = typer.Option("", "--descrip
         except StoreError as exc:
             fail(str(exc))
     out.print(f"freeze {f.freeze_id} pins store version {f.version}")
+    if background:
+        # lazy: SQLAlchemy, DuckDB and pyarrow load only for the command that uses them (tests/test_cli_startup.py)
+        from onconode.access.db import open_governance
+        from onconode.beacon.jobs import enqueue_positions
+        from onconode.release.jobs import enqueue_snapshot
+
+        with open_governance(state.home) as gov:
+            ids = [enqueue_snapshot(gov.engine, f.freeze_id, "cli"), enqueue_positions(gov.engine, f.freeze_id, "cli")]
+        out.print(f"queued jobs {ids[0]} (release snapshot) and {ids[1]} (Beacon index); follow them with `onconode jobs list`",
+                  highlight=False)
+        return
     with open_store(read_only=True) as store:  # ingests may write again while it is built
         try:
             snap = build_snapshot(store, f.freeze_id)  # what release builds read (onconode.release.snapshot)
@@ -182,7 +192,12 @@ def freeze_list() -> None:
 def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="Reference of the withdrawal request.")) -> None:
     """Process a consent withdrawal: delete the patient from the store, every freeze, every
     derived copy and every release built here; list delivered releases for the office."""
+    # lazy: SQLAlchemy, DuckDB and pyarrow load only for the command that uses them (tests/test_cli_startup.py)
+    from onconode.access.db import open_governance
+    from onconode.release.builder import built_releases
+    from onconode.release.withdrawn import after_withdrawal
     from onconode.store import StoreError
+    from onconode.store.withdraw import withdraw_patient
 
     with open_store() as store:
         try:
@@ -206,10 +221,22 @@ def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="R
 def export_parquet(
     dest: Path,
     freeze: Optional[str] = typer.Option(None, "--freeze", help="Export this freeze (default: the current version)."),
+    background: bool = typer.Option(False, "--background", help="Queue the export as a job and return at once (`onconode jobs show ID`)."),
 ) -> None:
     """Write a freeze as hive-partitioned Parquet (for Spark or any Parquet reader)."""
     from onconode.store import StoreError
     from onconode.store.parquet import export_parquet as export
+
+    if background:
+        # lazy: SQLAlchemy, DuckDB and pyarrow load only for the command that uses them (tests/test_cli_startup.py)
+        from onconode.access.db import open_governance
+        from onconode.store.jobs import enqueue_export
+
+        with open_governance(state.home) as gov:
+            job_id = enqueue_export(gov.engine, dest, freeze, created_by="cli")
+        out.print(f"queued job {job_id}: export to {dest}; follow it with `onconode jobs show {job_id}` "
+                  "(a worker runs it: `onconode serve` or `onconode worker`)", highlight=False)
+        return
 
     with open_store(read_only=True) as store:
         try:
@@ -290,7 +317,10 @@ def ingest_clinical(
 @ingest_app.command("ecrf")
 def ingest_ecrf(path: Path, dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset id (default: the study, e.g. CPCT2 or WIDE).")) -> None:
     """eCRF exports (ODM-XML, WIDE CSV, lims.json) with the curation tables in the same folder; re-run after extending them."""
-    run_ingest(lambda s: ingest_ecrf_exports(s, path, dataset=dataset, progress=progress_bar))
+    # lazy: lxml and the ingest modules load only for the command that uses them (tests/test_cli_startup.py)
+    from onconode.ingest.ecrf import ingest_ecrf as ingest
+
+    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=progress_bar))
 
 
 @ingest_app.command("phenopackets")
@@ -410,17 +440,23 @@ def settings_docs() -> None:
     print(settings_markdown())
 
 
-def _serve(home: Path, host: str, port: int, workers: int = 1) -> None:
+def _serve(home: Path, host: str, port: int, workers: int = 1, job_workers: int | None = None) -> None:
+    # lazy: SQLAlchemy and the web stack load only for `serve` (tests/test_cli_startup.py)
+    from onconode.interfaces import worker as job_worker
     from onconode.interfaces.http.server import serve as run_server
 
     load_settings(home)
-
+    count = job_worker.worker_count_default() if job_workers is None else job_workers
     out.print(f"\nPortal: http://{host}:{port}/   (API: http://{host}:{port}/api/docs; "
-              f"{workers} worker process{'es' if workers > 1 else ''}; stop with Ctrl-C)", highlight=False)
+              f"{workers} server worker process{'es' if workers > 1 else ''}, {count} job worker(s); stop with Ctrl-C)",
+              highlight=False)
+    procs = job_worker.start(home, count)  # children: stopped with the server, their running jobs queued again
     try:
         run_server(home, host, port, workers)
     except KeyboardInterrupt:  # pragma: no cover - interactive stop
         pass
+    finally:
+        job_worker.stop(procs)
 
 
 @app.command()
@@ -429,11 +465,14 @@ def serve(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port to listen on."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, max=64,
                                           help="Web server processes (default: the number of cores this process may use)."),
+    job_workers: Optional[int] = typer.Option(None, "--job-workers", min=0,
+                                              help="Job worker processes started beside the server (default: one per two cores; 0 when `onconode worker` runs elsewhere)."),
 ) -> None:
     """Serve the web portal, the REST API and Beacon for this node."""
     if not (state.home / "store.duckdb").exists():
         fail(f"no node in {state.home}: run `onconode --home {state.home} init` (or `onconode demo`) first")
     from onconode.interfaces.http.server import default_workers
 
-    _serve(state.home, host, port, workers or default_workers())
+    _serve(state.home, host, port, workers or default_workers(), job_workers)
+
 

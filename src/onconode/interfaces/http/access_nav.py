@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from onconode.access.identity import Account
-from onconode.access.roles import Role
+from onconode.access.roles import JOB_WATCHERS, Role
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,8 @@ def links_for(account: Account | None) -> list[Link]:
         links.append(Link("/access/queue", "Review queue"))
     if account.roles & OFFICE:
         links.append(Link("/access/office", "Access office"))
+    if account.roles & JOB_WATCHERS:
+        links.append(Link("/jobs", "Jobs"))
     if not account.mfa_enabled:
         links.append(Link("/account/mfa", "Set up MFA"))
     return links

@@ -22,6 +22,7 @@ from onconode.interfaces.http.headers import SecurityHeaders
 from onconode.interfaces.http.node import Node
 from onconode.interfaces.http.server_session import ServerSessions
 from onconode.interfaces.http.validation import add_validation_handler
+from onconode.interfaces.derived_wiring import register_derived
 from onconode.interfaces.root import wire
 from onconode.interfaces.http.templating import render
 from onconode.access.db import GovernanceError
@@ -46,6 +47,8 @@ ROUTERS = (
     "onconode.interfaces.http.release_pages",
     "onconode.interfaces.http.beacon",
     "onconode.interfaces.http.federation_pages",
+    "onconode.interfaces.http.api.jobs",
+    "onconode.interfaces.http.jobs_pages",
 )
 STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "onconode_session"
@@ -70,6 +73,7 @@ def create_app(node: Node, trusted_proxies: list[str] | None = None) -> FastAPI:
     app = FastAPI(title="onconode", version=onconode.__version__, openapi_url="/api/openapi.json", docs_url=None,
                   redoc_url=None, description="A cancer genomics database node: catalogue, analyses, data access, releases, Beacon v2.")
     wire()
+    register_derived()
     app.state.node = node
     # Middleware, innermost first: sessions in the governance database (revocable), the Beacon
     # position lane (anonymous queries skip the stack: interfaces/http/beacon_lane.py), the body-size cap,

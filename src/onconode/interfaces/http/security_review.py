@@ -30,6 +30,8 @@ NOTES: dict[str, str] = {
     "/access/new": "new applications: 10 per account per hour (429 + Retry-After)",
     "/access/office": "page: data access office only",
     "/access/queue": "page: board members only",
+    "/api/jobs": "private job parameters (a mail's body) are never shown",
+    "/jobs": "page: login + MFA (redirect); data access office and data managers only",
     "/federation": "page: logged in; runs only what the collaboration allows",
     "/static": "public files of the node (CSS, JS, vendored htmx/Vega)",
 }

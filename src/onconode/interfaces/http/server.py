@@ -43,7 +43,7 @@ def app_from_environment() -> FastAPI:
     home = os.environ.get(HOME_ENV)
     if not home:
         raise RuntimeError(f"${HOME_ENV} is not set: start the server with `onconode --home DIR serve`")
-    node = Node(Path(home))
+    node = Node(Path(home), governance_options={"mail_by_job": True})  # a request queues mail; a job worker sends it
     warm_node_in_background(node)
     app = create_app(node)
     app.add_middleware(WorkerHeader)

@@ -10,13 +10,14 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response, StreamingResponse
 
 from onconode.access.identity import Account
+from onconode.access.workflow import load
 from onconode.release import ReleaseError
 from onconode.release import delivery, service
+from onconode.release.jobs import enqueue_build
 from onconode.release.manifest import MANIFEST
 from onconode.interfaces.http.api.access_render import open_application
 from onconode.interfaces.http.downloads import content_disposition
 from onconode.interfaces.http.session import csrf_protect, node_of, require_mfa
-from onconode.release.builder import build
 
 router = APIRouter(tags=["releases"])
 Caller = Annotated[Account, Depends(require_mfa)]
@@ -70,20 +71,16 @@ def download(request: Request, app_id: str, path: str, user: Caller, link: str =
                              headers=headers, media_type=media)
 
 
-@router.post("/api/releases/{app_id}/build", dependencies=[Depends(csrf_protect)])
+@router.post("/api/releases/{app_id}/build", dependencies=[Depends(csrf_protect)], status_code=202)
 def build_release(request: Request, app_id: str, user: Caller) -> dict[str, Any]:
-    """Build (or rebuild) the release of an active application (office, data manager)."""
+    """Queue the build (or rebuild) of an application's release (office, data manager).
+    A job worker builds it; follow it at `/api/jobs/{job}`: the release appears when it is done."""
     service.require_builder(user)
     node = node_of(request)
-    with node.snapshot() as snap:
-        try:
-            built = build(node.home, snap.store, node.gov, app_id, at=node.now(), built_by=user.email)
-        except ReleaseError as exc:
-            raise HTTPException(409, f"{exc}. No release was built.") from None
-    service.storage_of(node).publish(built.path, app_id)
-    m = built.manifest
-    return {"application": app_id, "freeze": m["freeze"], "patients": m["patients"], "samples": m["samples"],
-            "excluded": m["excluded"], "files": len(m["files"])}
+    with node.gov.engine.connect() as conn:
+        load(conn, app_id)  # an unknown application is refused now (400), not by a failed job later
+    job = enqueue_build(node.gov.engine, app_id, node.now(), built_by=user.email)
+    return {"application": app_id, "job": job, "status": f"/api/jobs/{job}"}
 
 
 @router.get("/api/releases/{app_id}/downloads")

@@ -1,0 +1,99 @@
+"""Release work as jobs (onconode.db.jobs): building and publishing a release, sorting a
+freeze's variant snapshot, and the periodic end-of-term check.
+
+Why jobs: a build takes minutes at scale, so a web request (the third licence signature,
+the office's "build" button) only enqueues it; a worker builds it and the release
+appears, complete, when the job finishes, and its people are told by mail. A build is
+idempotent (it writes a hidden temporary folder and renames it into place, byte-identical
+every time), so a worker killed mid-build leaves nothing visible and the job simply runs again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from onconode import private
+from onconode.access import notify
+from onconode.access.workflow import load
+from onconode.db import job_kinds, jobs
+from onconode.db.job_kinds import Context, Permanent, progress_of
+from onconode.release import ReleaseError, snapshot
+from onconode.release.builder import BUILD_LOG, build
+from onconode.release.storage import Storage
+from onconode.release.term import end_of_term
+from onconode.store import Store
+
+BUILD = "release-build"
+SNAPSHOT = "variant-snapshot"
+TERM = "release-term"
+TERM_EVERY_SECONDS = 3600.0
+
+
+def enqueue_build(engine: sa.Engine, app_id: str, at: dt.datetime, built_by: str) -> int:
+    """Queue the build of `app_id`'s release as the application stood at `at` (one job per
+    application at a time: asking again while one is queued returns that one)."""
+    return jobs.enqueue(engine, BUILD, {"application": app_id, "at": at.isoformat(), "built_by": built_by},
+                        key=app_id, created_by=built_by)
+
+
+def enqueue_snapshot(engine: sa.Engine, freeze: str, created_by: str = "") -> int:
+    return jobs.enqueue(engine, SNAPSHOT, {"freeze": freeze}, key=freeze, created_by=created_by)
+
+
+def record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built_by: str) -> None:
+    """A build that could not be made, in the build log (`onconode release pending` lists it as due)."""
+    private.append_text(Path(home) / BUILD_LOG, json.dumps(
+        {"application": app_id, "built_at": at.isoformat(), "built_by": built_by, "error": reason}) + "\n")
+
+
+def _tell_ready(gov: Any, app_id: str, manifest: dict[str, Any]) -> None:
+    """The applicant and the download contacts learn that the release can be downloaded."""
+    with gov.engine.connect() as conn:
+        app = load(conn, app_id)
+    title = f"{app_id} {app.form.get('title', '')}".strip()
+    notify.send(gov, notify.emails_of(gov, [app.applicant]) + sorted(app.contact_emails), f"[{app_id}] release ready",
+                f"The release of {title} (freeze {manifest['freeze']}, {manifest['patients']} patients, "
+                f"{len(manifest['files'])} files) is ready. Download contacts sign in with multi-factor authentication "
+                f"and find it under Releases (/releases/{app_id}).")
+
+
+def run_build(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """Build, publish, notify. A build the data cannot make (freeze missing, nothing
+    approved) fails the job at once with the reason, also written to the build log."""
+    app_id, built_by = params["application"], params.get("built_by", "job")
+    at = dt.datetime.fromisoformat(params["at"])
+    try:
+        with Store.open(ctx.home, read_only=True) as store:
+            built = build(ctx.home, store, ctx.gov, app_id, at=at, progress=progress_of(ctx), built_by=built_by)
+    except ReleaseError as exc:
+        record_failure(ctx.home, app_id, at, str(exc), built_by)
+        raise Permanent(f"the release of {app_id} cannot be built: {exc}") from None
+    # No progress report (a cancel point) from here on: the build is in place, so a cancel
+    # arriving now is too late and the job ends done, its release published and announced.
+    Storage.for_home(ctx.home).publish(built.path, app_id)
+    _tell_ready(ctx.gov, app_id, built.manifest)
+    m = built.manifest
+    return {"application": app_id, "freeze": m["freeze"], "patients": m["patients"], "files": len(m["files"])}
+
+
+def run_snapshot(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
+    """Sort a freeze's variants once, so its releases stream them in order."""
+    ctx.report(0.0, f"sorting the variants of {params['freeze']}")
+    with Store.open(ctx.home, read_only=True) as store:
+        snap, built = snapshot.ensure(store, params["freeze"])
+    return {"freeze": params["freeze"], "built": built, "path": str(snap.file)}
+
+
+def run_term(ctx: Context, _params: dict[str, Any]) -> list[str]:
+    return end_of_term(ctx.gov, ctx.home)
+
+
+def register() -> None:
+    job_kinds.register(BUILD, run_build, description="build and publish a licensed release")
+    job_kinds.register(SNAPSHOT, run_snapshot, description="sort a freeze's variants for its releases")
+    job_kinds.register(TERM, run_term, every_seconds=TERM_EVERY_SECONDS, description="deletion reminders at licence end")
