@@ -52,6 +52,6 @@ def test_a_germline_only_variant_is_found_by_no_beacon_query(home: Path, params:
 
 
 def test_the_position_index_holds_no_germline_variant(home: Path):
-    positions.build(home, FREEZE, memory_limit="1GB")
-    index = positions.PositionIndex(positions.index_path(home, FREEZE))
+    _, path, _ = positions.build(home, FREEZE)
+    index = positions.PositionIndex(path)
     assert index.counts("13", 32914438, 32914438) == {}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from onconode.access import open_governance
-from onconode.beacon.positions import index_path
+from onconode.beacon.positions import index_of
 from onconode.db import jobs
 from onconode.interfaces import worker
 from onconode.interfaces.cli.main import app
@@ -39,7 +39,7 @@ def test_a_freeze_created_in_the_background_gets_its_snapshot_and_beacon_index_f
         assert {j.state for j in jobs.list_jobs(gov.engine)} == {jobs.DONE}
     with Store.open(home, read_only=True) as store:
         assert snapshot.load(store, "DR-BG") is not None
-    assert index_path(home, "DR-BG").is_dir()
+        assert index_of(store, "DR-BG") is not None
 
     again = runner.invoke(app, ["--home", str(home), "beacon", "index", "--background", "--freeze", "DR-BG"])
     assert again.exit_code == 0 and "queued job" in again.output

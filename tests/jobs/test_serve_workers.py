@@ -42,7 +42,7 @@ def test_serve_runs_job_workers_that_do_queued_work_and_stop_with_it(store_home:
     log = tmp_path / "serve.log"
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "onconode", "--home", str(home), "serve", "--port", str(port),
-                                 "--job-workers", "2"], stdout=out, stderr=subprocess.STDOUT)
+                                 "--workers", "1", "--job-workers", "2"], stdout=out, stderr=subprocess.STDOUT)
     workers: list[int] = []
     try:
         deadline = time.monotonic() + 60
