@@ -25,8 +25,8 @@ from onconode.ingest.hmftools.layouts import LAYOUTS
 from onconode.ingest.problems import IngestError
 from test_hmftools_support import fixture_files, read_text
 
-V3 = {kind: list(cols) for kind, layout in LAYOUTS.items() for label, cols in layout.versions.items()
-      if label.startswith(("PURPLE 4.4", "LINX 2.3", "LINX 2.0-2.3", "PURPLE 4.1-4.5", "PURPLE 4.3-4.5"))}
+V3 = {kind: list(layout.header) for kind, layouts in LAYOUTS.items() for layout in layouts
+      if layout.versions.startswith(("PURPLE 4.4", "LINX 2.3", "LINX 2.0-2.3", "PURPLE 4.1-4.5", "PURPLE 4.3-4.5"))}
 LINKS_ROWS = [  # two links of LINX's links.tsv (values as LINX writes them)
     ["28", "0", "0", "1", "4", "13", "true", "false", "1", "P", "true", "0", "1520", "1.0412", "0.1201", "", "false"],
     ["28", "0", "1;2", "2", "13", "4", "false", "true", "1", "P", "false", "1", "88", "0.9812", "0.1100", "", "false"],
@@ -226,7 +226,7 @@ def test_a_2x_germline_deletion_file_maps_its_boolean_onto_the_status(store, hmf
     folder.mkdir()
     (folder / "S.purple.purity.tsv").write_text(read_text(f["purple_purity"]))
     old = [dict(r, reported="true" if i == 0 else "false") for i, r in enumerate(tsv(f["purple_germline_amp_del"]))]
-    write(folder / "S.purple.germline.deletion.tsv", list(LAYOUTS["purple_germline_amp_del"].versions["PURPLE 4.1-4.3 (germline.deletion.tsv)"]), old)
+    write(folder / "S.purple.germline.deletion.tsv", next(list(layout.header) for layout in LAYOUTS["purple_germline_amp_del"] if layout.versions == "PURPLE 4.1-4.3 (germline.deletion.tsv)"), old)
     report = ingest_hmftools(store, folder, ref_genome="GRCh37")
     got = sorted(rows(store, "germline_amp_del"), key=lambda r: r["event_id"])
     assert [r["reported_status"] for r in got[:2]] == ["REPORTED", "NONE"]

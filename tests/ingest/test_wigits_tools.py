@@ -122,7 +122,7 @@ def test_lilac_2_reads_genes_and_class_two_alleles(store, tmp_path):
                    ("HLA-DQB1", 1, "DQB1*06:02", "HLA_DQB1"), ("HLA-DQB1", 2, "DQB1*06:02", "HLA_DQB1")]
     qc = {r["gene_group"]: (r["status"], r["low_coverage_bases"], r["unused_haplotypes"]) for r in rows(store, "hla_qc")}
     assert qc == {"HLA_CLASS_I": ("PASS", 12, 0), "HLA_DQB1": ("WARN_UNMATCHED_HAPLOTYPE", 0, 1)}
-    assert any("UnusedHaplotypeMaxFrags" in str(p) and "not stored" in str(p) for p in report.problems)
+    assert any(n["column"] == "UnusedHaplotypeMaxFrags" and "fragment count" in n["reason"] for n in report.not_stored)
 
 
 def test_a_file_of_an_unknown_layout_names_file_columns_and_known_versions(store, tmp_path):
@@ -198,9 +198,10 @@ def test_isofox_1_fixture_files_load_and_name_what_is_not_stored(store, tools_fo
     (stats,) = rows(store, "rna_statistics")
     assert (stats["total_fragments"], stats["duplicate_fragments"], stats["read_length"], stats["qc_status"]) == \
         (143741629, 105571109, 151, None)
-    said = [str(p) for p in report.problems]
-    assert any("pass_fusions.tsv:1: column FusionId: warning: not stored" in s for s in said)
-    assert any("alt_splice_junc.tsv:1: column InitialReadId: warning: not stored" in s for s in said)
+    said = report.notes()
+    assert any(s.startswith("not stored: ") and "pass_fusions.tsv: FusionId (a per-run id" in s for s in said)
+    assert any(s.startswith("not stored: ") and "alt_splice_junc.tsv: InitialReadId (a read name" in s for s in said)
+    assert [n for n in report.not_stored if "does not read" in n["reason"]] == []
 
 
 def test_isofox_2_rna_outputs_load_from_their_writers_headers(store, tmp_path):

@@ -13,13 +13,13 @@ from collections import Counter
 from pathlib import Path
 
 from onconode.ingest.hmftools.fields import FieldReader
-from onconode.ingest.hmftools.tool_layouts import Layout, Row, read_rows
+from onconode.ingest.hmftools.layouts import Layout, Row, read_rows
 from onconode.ingest.problems import Problems
 from onconode.model.tables import CUPPA_PREDICTION
 
 VIS_DATA = (Layout(
-    "CUPPA 2.x vis_data",
-    {"clf_group": "classifier_group", "clf_name": "classifier", "cancer_type": "cancer_type", "data_value": "probability",
+    "CUPPA", "CUPPA 2.x vis_data",
+    fields={"clf_group": "classifier_group", "clf_name": "classifier", "cancer_type": "cancer_type", "data_value": "probability",
      "rank": "rank"},
     required=("sample_id", "data_type", "clf_group", "clf_name", "cancer_type", "data_value", "rank"),
     derived=("data_type",),
@@ -29,8 +29,8 @@ VIS_DATA = (Layout(
                 "rank_group": "a plotting order of the classifiers"},
 ),)
 PRED_SUMM = (Layout(
-    "CUPPA 2.x pred_summ",
-    {"clf_group": "classifier_group", "clf_name": "classifier"},
+    "CUPPA", "CUPPA 2.x pred_summ",
+    fields={"clf_group": "classifier_group", "clf_name": "classifier"},
     required=("sample_id", "clf_group", "clf_name", "pred_class_1", "pred_prob_1"),
     derived=tuple(f"pred_{k}_{r}" for k in ("class", "prob") for r in (1, 2, 3)),
     not_stored={"sample_id": "the sample is the one ingested (file prefix or --as)",
@@ -45,7 +45,7 @@ def _is_probability(raw: Row) -> bool:
 
 def read_vis_data(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
     """The probability rows of a `.cuppa.vis_data.tsv`, one per classifier and cancer type."""
-    _, rows = read_rows(path, problems, CUPPA_PREDICTION, "CUPPA", VIS_DATA, keep=_is_probability)
+    _, rows = read_rows(path, problems, CUPPA_PREDICTION, VIS_DATA, keep=_is_probability)
     kept, other = [], Counter()
     for _line, raw, row in rows:
         if _is_probability(raw):
@@ -61,7 +61,7 @@ def read_vis_data(path: Path, problems: Problems, ref_genome: str | None = None)
 
 def read_pred_summ(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
     """The top three of each classifier from a `.cuppa.pred_summ.tsv`."""
-    _, rows = read_rows(path, problems, CUPPA_PREDICTION, "CUPPA", PRED_SUMM)
+    _, rows = read_rows(path, problems, CUPPA_PREDICTION, PRED_SUMM)
     reader = FieldReader(path, problems, CUPPA_PREDICTION)
     out = []
     for line, raw, row in rows:

@@ -52,11 +52,12 @@ def label(kind: str) -> str:
 
 
 PATTERNS = {kind: re.compile(rf"^(?P<prefix>.+?){tail}$", re.IGNORECASE) for kind, tail in KINDS.items()}
-TOOL_MARKERS = (".purple.", ".linx.", ".chord.", ".orange.") + tools.MARKERS
-# Output files of WiGiTS tools, `<sample>.<tool>.<...>`: those no reader takes are named in the report.
-WIGITS_FILE = re.compile(
-    r"^(?P<prefix>.+?)\.(?:purple|linx|chord|orange|cuppa|lilac|virus|sig|peach|teal|isf|qsee|amber|cobalt|sage|"
-    r"pave|esvee|cider|neo|bam_metric|virusbreakend)\.", re.IGNORECASE)
+# WiGiTS tools name their outputs `<sample>.<tool>.<...>`: a prefix holding `.<tool>.` is no sample
+# id, and an output of theirs that no reader takes is named in the report.
+WIGITS_TOOLS = ("purple", "linx", "chord", "orange", "cuppa", "cup", "lilac", "virus", "virusbreakend", "sig", "peach",
+                "teal", "isf", "qsee", "amber", "cobalt", "sage", "pave", "esvee", "cider", "neo", "bam_metric")
+TOOL_MARKERS = tuple(f".{tool}." for tool in WIGITS_TOOLS)
+WIGITS_FILE = re.compile(rf"^(?P<prefix>.+?)\.(?:{'|'.join(WIGITS_TOOLS)})\.", re.IGNORECASE)
 SKIP_DIRS = {"alignments", "logs", "pipeline_info", "work", ".git", "__pycache__"}
 MAX_DEPTH = 6
 

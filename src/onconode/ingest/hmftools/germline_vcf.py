@@ -15,6 +15,7 @@ from typing import Any
 
 from onconode.ingest.genome import canonical_contig
 from onconode.ingest.hmftools.fields import FieldReader
+from onconode.ingest.hmftools.sv_vcf import tumour_column
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import open_text
 from onconode.ingest.vcf.annotations import parse_impact, variant_type
@@ -28,10 +29,9 @@ FLOATS = {"PURPLE_AF": "adjusted_vaf", "PURPLE_CN": "copy_number", "PURPLE_VCN":
 
 def _columns(samples: list[str], tumour: str) -> tuple[str | None, str | None, str]:
     """(tumour column, reference column, problem) of the VCF's samples."""
-    t = next((s for s in samples if s.lower() == tumour.lower()), None)
-    if t is None:
-        ends_t = [s for s in samples if s.endswith("T")]
-        t = ends_t[0] if len(ends_t) == 1 else None
+    t, _ = tumour_column(samples, tumour)
+    if len(samples) == 1 and t is not None and t.lower() != tumour.lower() and not t.endswith("T"):
+        t = None   # a lone column not named as the tumour is the reference's
     refs = [s for s in samples if s != t and "rna" not in s.lower()]
     if len(refs) == 1:
         return t, refs[0], ""

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from onconode.ingest.hmftools.fields import FieldReader
-from onconode.ingest.hmftools.tool_layouts import Layout, Row, read_rows
+from onconode.ingest.hmftools.layouts import Layout, Row, read_rows
 from onconode.ingest.problems import Problems
 from onconode.model.tables import GENE_EXPRESSION, NOVEL_SPLICE_JUNCTION, RNA_FUSION, RNA_STATISTICS
 
@@ -28,8 +28,8 @@ _SUMMARY = {
 }
 _SAMPLE = {"SampleId": "the RNA sample's statistics are stored under the tumour sample it belongs to"}
 SUMMARY = (
-    Layout("Isofox 2.0", _SUMMARY, required=("SampleId", "QcStatus", "TotalFragments"), not_stored=_SAMPLE),
-    Layout("Isofox 1.x", _SUMMARY, required=("SampleId", "TotalFragments", "DuplicateFragments"), forbidden=("QcStatus",),
+    Layout("Isofox", "Isofox 2.0", fields=_SUMMARY, required=("SampleId", "QcStatus", "TotalFragments"), not_stored=_SAMPLE),
+    Layout("Isofox", "Isofox 1.x", fields=_SUMMARY, required=("SampleId", "TotalFragments", "DuplicateFragments"),
            not_stored=_SAMPLE),
 )
 _GENE = {
@@ -40,11 +40,11 @@ _GENE = {
 }
 _GENE_SET = {"GeneSetId": "Isofox's internal id of overlapping-gene sets"}
 GENE_DATA = (
-    Layout("Isofox 2.0", {**_GENE, "MedianTpmCancer": "median_tpm_cancer", "PercentileCancer": "percentile_cancer",
+    Layout("Isofox", "Isofox 2.0", fields={**_GENE, "MedianTpmCancer": "median_tpm_cancer", "PercentileCancer": "percentile_cancer",
                           "MedianTpmCohort": "median_tpm_cohort", "PercentileCohort": "percentile_cohort",
                           "ReportedStatus": "reported_status"},
            required=("GeneId", "GeneName", "AdjTPM", "ReportedStatus"), not_stored=_GENE_SET),
-    Layout("Isofox 1.x", _GENE, required=("GeneId", "GeneName", "AdjTPM"), forbidden=("ReportedStatus",), not_stored=_GENE_SET),
+    Layout("Isofox", "Isofox 1.x", fields=_GENE, required=("GeneId", "GeneName", "AdjTPM"), not_stored=_GENE_SET),
 )
 _SJ = {
     "GeneName": "gene", "Chromosome": "chromosome", "SjStart": "sj_start", "SjEnd": "sj_end", "Type": "type",
@@ -52,19 +52,19 @@ _SJ = {
     "RegionEnd": "region_end",
 }
 ALT_SJ = (
-    Layout("Isofox 2.0", {**_SJ, "BaseStart": "base_start", "BaseEnd": "base_end", "TranscriptStart": "transcript_start",
+    Layout("Isofox", "Isofox 2.0", fields={**_SJ, "BaseStart": "base_start", "BaseEnd": "base_end", "TranscriptStart": "transcript_start",
                           "TranscriptEnd": "transcript_end", "ExonStart": "exon_start", "ExonEnd": "exon_end",
                           "CohortFrequency": "cohort_frequency"},
            required=("GeneName", "Chromosome", "SjStart", "SjEnd", "CohortFrequency")),
-    Layout("Isofox 1.x", {**_SJ, "BasesStart": "base_start", "BasesEnd": "base_end", "TransStart": "transcript_start",
+    Layout("Isofox", "Isofox 1.x", fields={**_SJ, "BasesStart": "base_start", "BasesEnd": "base_end", "TransStart": "transcript_start",
                           "TransEnd": "transcript_end"},
-           required=("GeneId", "GeneName", "Chromosome", "SjStart", "SjEnd"), forbidden=("CohortFrequency",),
+           required=("GeneId", "GeneName", "Chromosome", "SjStart", "SjEnd"),
            not_stored={"GeneId": "the gene symbol is stored", "InitialReadId": "a read name, a technical identifier",
                        "NearestStartExon": "an Isofox 1.x diagnostic (2.0 writes ExonStart)",
                        "NearestEndExon": "an Isofox 1.x diagnostic (2.0 writes ExonEnd)"}),
 )
 FUSIONS = (
-    Layout("Isofox 2.0", {
+    Layout("Isofox", "Isofox 2.0", fields={
         "Name": "name", "KnownType": "known_type", "ChromosomeUp": "chromosome_up", "ChromosomeDown": "chromosome_down",
         "PositionUp": "position_up", "PositionDown": "position_down", "OrientationUp": "orientation_up",
         "OrientationDown": "orientation_down", "JunctionTypeUp": "junction_type_up", "JunctionTypeDown": "junction_type_down",
@@ -74,7 +74,7 @@ FUSIONS = (
         "MaxAnchorLengthUp": "max_anchor_length_up", "MaxAnchorLengthDown": "max_anchor_length_down",
         "CohortFrequency": "cohort_frequency"},
         required=("Name", "ChromosomeUp", "PositionUp", "OrientationUp", "ChromosomeDown", "PositionDown", "OrientationDown")),
-    Layout("Isofox 1.x", {
+    Layout("Isofox", "Isofox 1.x", fields={
         "ChrUp": "chromosome_up", "PosUp": "position_up", "OrientUp": "orientation_up", "GeneNameUp": "gene_up",
         "JuncTypeUp": "junction_type_up", "CoverageUp": "depth_up", "MaxAnchorLengthUp": "max_anchor_length_up",
         "ChrDown": "chromosome_down", "PosDown": "position_down", "OrientDown": "orientation_down", "GeneNameDown": "gene_down",
@@ -91,7 +91,7 @@ FUSIONS = (
 
 
 def read_summary(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
-    _, rows = read_rows(path, problems, RNA_STATISTICS, "Isofox summary", SUMMARY)
+    _, rows = read_rows(path, problems, RNA_STATISTICS, SUMMARY)
     if len(rows) > 1:
         FieldReader(path, problems, RNA_STATISTICS).error(rows[1][0], None, f"{len(rows)} rows where Isofox writes one per RNA sample",
                                                           "keep this sample's row only")
@@ -99,17 +99,17 @@ def read_summary(path: Path, problems: Problems, ref_genome: str | None = None) 
 
 
 def read_gene_data(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
-    _, rows = read_rows(path, problems, GENE_EXPRESSION, "Isofox gene_data", GENE_DATA, ref_genome)
+    _, rows = read_rows(path, problems, GENE_EXPRESSION, GENE_DATA, ref_genome)
     return {"gene_expression": [row for _, _, row in rows]}
 
 
 def read_alt_sj(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
-    _, rows = read_rows(path, problems, NOVEL_SPLICE_JUNCTION, "Isofox alt_splice_junc", ALT_SJ, ref_genome)
+    _, rows = read_rows(path, problems, NOVEL_SPLICE_JUNCTION, ALT_SJ, ref_genome)
     return {"novel_splice_junction": [row for _, _, row in rows]}
 
 
 def read_fusions(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
-    _, rows = read_rows(path, problems, RNA_FUSION, "Isofox pass_fusions", FUSIONS, ref_genome)
+    _, rows = read_rows(path, problems, RNA_FUSION, FUSIONS, ref_genome)
     out = []
     for _, _, row in rows:
         if row.get("name") is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from onconode.ingest.hmftools.fields import FieldReader
-from onconode.ingest.hmftools.tool_layouts import Layout, Row, read_rows
+from onconode.ingest.hmftools.layouts import Layout, Row, read_rows
 from onconode.ingest.problems import Problems
 from onconode.model.tables import HLA_ALLELE, HLA_QC
 
@@ -24,8 +24,8 @@ _ALLELE_FIELDS = {
     "SomaticSynonymous": "somatic_synonymous", "SomaticInframeIndel": "somatic_inframe_indel",
 }
 ALLELES = (
-    Layout("LILAC 2.0", {"Genes": "gene_group", **_ALLELE_FIELDS}, required=("Genes", "Allele", "RefTotal", "TumorCopyNumber")),
-    Layout("LILAC 1.x", _ALLELE_FIELDS, required=("Allele", "RefTotal", "TumorCopyNumber"), forbidden=("Genes",)),
+    Layout("LILAC", "LILAC 2.0", fields={"Genes": "gene_group", **_ALLELE_FIELDS}, required=("Genes", "Allele", "RefTotal", "TumorCopyNumber")),
+    Layout("LILAC", "LILAC 1.x", fields=_ALLELE_FIELDS, required=("Allele", "RefTotal", "TumorCopyNumber")),
 )
 _QC_FIELDS = {
     "Status": "status", "ScoreMargin": "score_margin", "NextSolutionAlleles": "next_solution_alleles",
@@ -40,9 +40,9 @@ _QC_FIELDS = {
 _MAX_FRAGS = {h: "the largest fragment count behind an unused or discarded item; the count itself is stored"
               for h in ("DiscardedIndelMaxFrags", "UnusedAminoAcidMaxFrags", "UnusedHaplotypeMaxFrags")}
 QC = (
-    Layout("LILAC 2.0", {"Genes": "gene_group", "LowCoverageBases": "low_coverage_bases", "geneTypes": "gene_types", **_QC_FIELDS},
+    Layout("LILAC", "LILAC 2.0", fields={"Genes": "gene_group", "LowCoverageBases": "low_coverage_bases", "geneTypes": "gene_types", **_QC_FIELDS},
            required=("Genes", "Status", "TotalFragments"), not_stored=_MAX_FRAGS),
-    Layout("LILAC 1.x", _QC_FIELDS, required=("Status", "TotalFragments"), forbidden=("Genes",),
+    Layout("LILAC", "LILAC 1.x", fields=_QC_FIELDS, required=("Status", "TotalFragments"),
            not_stored=_MAX_FRAGS,
            derived=("A_LowCoverageBases", "B_LowCoverageBases", "C_LowCoverageBases", "ATypes", "BTypes", "CTypes")),
 )
@@ -55,28 +55,34 @@ def gene_of(allele: str) -> str | None:
     return f"HLA-{name.removeprefix('HLA-')}" if star and name else None
 
 
-def read_alleles(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
-    """`.lilac.tsv` → hla_allele: two rows per gene, numbered in file order."""
-    _, rows = read_rows(path, problems, HLA_ALLELE, "LILAC", ALLELES)
-    reader = FieldReader(path, problems, HLA_ALLELE)
+def numbered(reader: FieldReader, alleles: list[tuple[int | None, str, Row]]) -> list[Row]:
+    """hla_allele rows (LILAC's file or ORANGE's copy: (line, where, row) each) with their gene
+    and allele_index, two per gene in the order written; a third, or a name that is no HLA
+    allele, is a problem at `where`."""
     seen: dict[str, int] = {}
     out = []
-    for line, _raw, row in rows:
+    for line, where, row in alleles:
         gene = gene_of(row.get("allele") or "")
         if gene is None:
-            reader.error(line, "Allele", f"{row.get('allele')!r} is not an HLA allele like A*01:01", "is this a LILAC file?")
+            reader.error(line, where, f"{row.get('allele')!r} is not an HLA allele like A*01:01", "is this LILAC's output?")
             continue
         seen[gene] = seen.get(gene, 0) + 1
         if seen[gene] > 2:
-            reader.error(line, "Allele", f"a third allele of {gene}; a person has two", "keep one LILAC solution per file")
+            reader.error(line, where, f"a third allele of {gene}; a person has two", "keep one LILAC solution per sample")
             continue
         out.append({**row, "gene": gene, "allele_index": seen[gene]})
-    return {"hla_allele": out}
+    return out
+
+
+def read_alleles(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
+    """`.lilac.tsv` → hla_allele: two rows per gene, numbered in file order."""
+    _, rows = read_rows(path, problems, HLA_ALLELE, ALLELES)
+    return {"hla_allele": numbered(FieldReader(path, problems, HLA_ALLELE), [(line, "Allele", row) for line, _, row in rows])}
 
 
 def read_qc(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
     """`.lilac.qc.tsv` → hla_qc, one row per gene group."""
-    layout, rows = read_rows(path, problems, HLA_QC, "LILAC", QC)
+    layout, rows = read_rows(path, problems, HLA_QC, QC)
     reader = FieldReader(path, problems, HLA_QC)
     out = []
     for line, raw, row in rows:

@@ -11,37 +11,29 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.hmftools.mapped import read_mapped, unique
+from onconode.ingest.hmftools.layouts import LAYOUTS, read_rows, unique
 from onconode.ingest.problems import Problems
+from onconode.model import Table
 from onconode.model.tables import SV_CLUSTER, SV_DRIVER, SV_LINK
 
 Row = dict[str, Any]
 
-DRIVER_FIELDS = {"clusterId": "cluster_id", "gene": "gene", "eventType": "event_type"}
-CLUSTER_FIELDS = {
-    "clusterId": "cluster_id", "category": "category", "synthetic": "synthetic", "resolvedType": "resolved_type",
-    "clusterCount": "cluster_count", "clusterDesc": "cluster_desc",
-}
-LINK_FIELDS = {
-    "clusterId": "cluster_id", "chainId": "chain_id", "chainIndex": "chain_index", "chainCount": "chain_count",
-    "lowerSvId": "lower_sv_id", "upperSvId": "upper_sv_id", "lowerBreakendIsStart": "lower_breakend_is_start",
-    "upperBreakendIsStart": "upper_breakend_is_start", "chromosome": "chromosome", "arm": "arm",
-    "assembled": "assembled", "traversedSVCount": "traversed_sv_count", "length": "length",
-    "junctionCopyNumber": "junction_copy_number", "junctionCopyNumberUncertainty": "junction_copy_number_uncertainty",
-    "pseudogeneInfo": "pseudogene_info", "ecDna": "ec_dna",
-}
+
+def _read(path: Path, problems: Problems, table: Table, kind: str, ref_genome: str | None = None) -> list[Row]:
+    """A LINX file whose columns map one to one onto `table` (layouts.LAYOUTS[kind])."""
+    return unique(path, problems, table, read_rows(path, problems, table, LAYOUTS[kind], ref_genome)[1])
 
 
 def read_sv_drivers(path: Path, problems: Problems) -> list[Row]:
-    return unique(path, problems, SV_DRIVER, read_mapped(path, problems, SV_DRIVER, DRIVER_FIELDS))
+    return _read(path, problems, SV_DRIVER, "linx_drivers")
 
 
 def read_clusters(path: Path, problems: Problems) -> list[Row]:
-    return unique(path, problems, SV_CLUSTER, read_mapped(path, problems, SV_CLUSTER, CLUSTER_FIELDS))
+    return _read(path, problems, SV_CLUSTER, "linx_clusters")
 
 
 def read_links(path: Path, problems: Problems, ref_genome: str | None) -> list[Row]:
-    return unique(path, problems, SV_LINK, read_mapped(path, problems, SV_LINK, LINK_FIELDS, ref_genome=ref_genome))
+    return _read(path, problems, SV_LINK, "linx_links", ref_genome)
 
 
 def sv_junction_copy_number(sv: Row) -> float | None:

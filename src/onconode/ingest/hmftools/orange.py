@@ -44,6 +44,7 @@ class OrangeRecord:
     pipeline_version: str | None = None  # ORANGE's pipelineVersion as written (5.0 always writes OA_V3_0)
     profile: Row = field(default_factory=dict)
     tables: dict[str, list[Row]] = field(default_factory=dict)
+    data: dict = field(default_factory=dict)   # the record, lists under their ORANGE 5.0 names (orange_tools reads it)
 
 
 # ORANGE <= 4.1 (WiGiTS 2.x, orange-datamodel 3.0) named the lists it now calls by the right-hand
@@ -73,7 +74,7 @@ def _dig(obj: Any, *keys: str) -> Any:
     return obj
 
 
-def _list(reader: FieldReader, obj: Any, where: str) -> list[dict]:
+def objects(reader: FieldReader, obj: Any, where: str) -> list[dict]:
     """The objects of a JSON list; a missing or null list is empty, anything else a problem."""
     if obj is None:
         return []
@@ -119,7 +120,7 @@ def read_orange(path: Path, problems: Problems, ref_genome: str | None) -> Orang
     version = data.get("pipelineVersion")
     record.pipeline_version = str(version) if version else None
     record.pipeline = f"hmftools pipeline {version} (ORANGE)" if version else "hmftools (ORANGE)"
-    data = _current_keys(data)
+    data = record.data = _current_keys(data)
     record.profile = _profile(FieldReader(path, problems, TUMOR_PROFILE), data)
     record.tables = {
         "driver": _drivers(FieldReader(path, problems, DRIVER), data),
@@ -132,7 +133,8 @@ def read_orange(path: Path, problems: Problems, ref_genome: str | None) -> Orang
     return record
 
 
-def _take(reader: FieldReader, obj: dict, base: str, mapping: dict[str, str]) -> Row:
+def take(reader: FieldReader, obj: dict, base: str, mapping: dict[str, str]) -> Row:
+    """The values of `obj`'s keys in `mapping` as the model columns they map onto, located at `base.key`."""
     return {col: reader.value(obj.get(key), None, f"{base}.{key}", col) for key, col in mapping.items() if key in obj}
 
 
@@ -150,9 +152,9 @@ def _profile(reader: FieldReader, data: dict) -> Row:
     chord = data.get("chord") or {}
     out: Row = {}
     if isinstance(fit, dict):
-        out |= _take(reader, fit, "purple.fit", {"purity": "purity", "ploidy": "ploidy", "fittedPurityMethod": "fit_method"})
+        out |= take(reader, fit, "purple.fit", {"purity": "purity", "ploidy": "ploidy", "fittedPurityMethod": "fit_method"})
     if isinstance(qc, dict):
-        out |= _take(reader, qc, "purple.fit.qc", {
+        out |= take(reader, qc, "purple.fit.qc", {
             "amberMeanDepth": "mean_depth", "contamination": "contamination",
             "totalCopyNumberSegments": "copy_number_segments", "deletedGenes": "deleted_genes",
         })
@@ -160,22 +162,22 @@ def _profile(reader: FieldReader, data: dict) -> Row:
         if isinstance(status, list) and status:
             out["qc_status"] = ",".join(str(s) for s in status)
     if isinstance(chars, dict):
-        out |= _take(reader, chars, "purple.characteristics", {
+        out |= take(reader, chars, "purple.characteristics", {
             "wholeGenomeDuplication": "whole_genome_duplication", "microsatelliteIndelsPerMb": "ms_indels_per_mb",
             "microsatelliteStatus": "msi_status", "tumorMutationalBurdenPerMb": "tmb_per_mb",
             "tumorMutationalBurdenStatus": "tmb_status", "tumorMutationalLoad": "tml",
             "tumorMutationalLoadStatus": "tml_status", "svTumorMutationalBurden": "sv_tmb",
         })
     if isinstance(chord, dict):
-        out |= _take(reader, chord, "chord", {"hrdValue": "hrd_score", "hrStatus": "hr_status", "hrdType": "hrd_type"})
+        out |= take(reader, chord, "chord", {"hrdValue": "hrd_score", "hrStatus": "hr_status", "hrdType": "hrd_type"})
     return out
 
 
 def _drivers(reader: FieldReader, data: dict) -> list[Row]:
     rows = []
     for key, germline in (("somaticDrivers", False), ("germlineDrivers", True)):
-        for i, d in enumerate(_list(reader, _dig(data, "purple", key), f"purple.{key}")):
-            row = _take(reader, d, f"purple.{key}[{i}]", {
+        for i, d in enumerate(objects(reader, _dig(data, "purple", key), f"purple.{key}")):
+            row = take(reader, d, f"purple.{key}[{i}]", {
                 "gene": "gene", "transcript": "transcript", "isCanonical": "is_canonical", "type": "driver",
                 "category": "category", "likelihoodMethod": "likelihood_method",
                 "reportedStatus": "reported_status", "driverLikelihood": "driver_likelihood",
@@ -188,9 +190,9 @@ def _drivers(reader: FieldReader, data: dict) -> list[Row]:
 
 def _variants(reader: FieldReader, data: dict) -> list[Row]:
     rows = []
-    for i, v in enumerate(_list(reader, _dig(data, "purple", "somaticVariants"), "purple.somaticVariants")):
+    for i, v in enumerate(objects(reader, _dig(data, "purple", "somaticVariants"), "purple.somaticVariants")):
         base = f"purple.somaticVariants[{i}]"
-        row = _take(reader, v, base, {
+        row = take(reader, v, base, {
             "chromosome": "chromosome", "position": "position", "ref": "ref", "alt": "alt", "type": "type",
             "gene": "gene", "worstCodingEffect": "worst_coding_effect", "hotspot": "hotspot",
             "adjustedVAF": "adjusted_vaf", "adjustedCopyNumber": "copy_number",
@@ -199,7 +201,7 @@ def _variants(reader: FieldReader, data: dict) -> list[Row]:
             "gnomadFrequency": "gnomad_frequency",
         })
         impact = v.get("canonicalImpact") if isinstance(v.get("canonicalImpact"), dict) else {}
-        row |= _take(reader, impact, f"{base}.canonicalImpact", {
+        row |= take(reader, impact, f"{base}.canonicalImpact", {
             "transcript": "transcript", "hgvsCodingImpact": "hgvs_coding", "hgvsProteinImpact": "hgvs_protein",
             "codingEffect": "coding_effect",
         })
@@ -207,7 +209,7 @@ def _variants(reader: FieldReader, data: dict) -> list[Row]:
         if isinstance(effects, list) and effects:
             row["canonical_effect"] = "&".join(EFFECT_TERMS.get(str(e), str(e).lower()) for e in effects)
         depth = v.get("tumorDepth") if isinstance(v.get("tumorDepth"), dict) else {}
-        row |= _take(reader, depth, f"{base}.tumorDepth", {"alleleReadCount": "allele_read_count", "totalReadCount": "total_read_count"})
+        row |= take(reader, depth, f"{base}.tumorDepth", {"alleleReadCount": "allele_read_count", "totalReadCount": "total_read_count"})
         if row.get("total_read_count") and row.get("allele_read_count") is not None:
             row["vaf"] = reader.value(row["allele_read_count"] / row["total_read_count"], None, f"{base}.tumorDepth", "vaf")
         row["filter"] = "PASS"  # ORANGE reports passing variants only
@@ -219,12 +221,12 @@ def _variants(reader: FieldReader, data: dict) -> list[Row]:
 
 def _gains_dels(reader: FieldReader, data: dict) -> list[Row]:
     rows = []
-    for i, g in enumerate(_list(reader, _dig(data, "purple", "somaticGainsDels"), "purple.somaticGainsDels")):
+    for i, g in enumerate(objects(reader, _dig(data, "purple", "somaticGainsDels"), "purple.somaticGainsDels")):
         base = f"purple.somaticGainsDels[{i}]"
         driver = g.get("driver") if isinstance(g.get("driver"), dict) else {}
         # ORANGE 3 writes gene/transcript flat; later versions nest them in a `driver` object.
-        row = _take(reader, driver, f"{base}.driver", {"gene": "gene", "transcript": "transcript", "isCanonical": "is_canonical"})
-        row |= _take(reader, g, base, {
+        row = take(reader, driver, f"{base}.driver", {"gene": "gene", "transcript": "transcript", "isCanonical": "is_canonical"})
+        row |= take(reader, g, base, {
             "gene": "gene", "transcript": "transcript", "isCanonical": "is_canonical", "chromosome": "chromosome",
             "chromosomeBand": "chromosome_band", "minCopyNumber": "min_copy_number", "maxCopyNumber": "max_copy_number",
             "minMinorAlleleCopies": "min_minor_allele_copy_number", "relativeCopyNumber": "relative_min_copy_number",
@@ -237,9 +239,9 @@ def _gains_dels(reader: FieldReader, data: dict) -> list[Row]:
 
 def _fusions(reader: FieldReader, data: dict) -> list[Row]:
     rows = []
-    for i, f in enumerate(_list(reader, _dig(data, "linx", "fusions"), "linx.fusions")):
+    for i, f in enumerate(objects(reader, _dig(data, "linx", "fusions"), "linx.fusions")):
         base = f"linx.fusions[{i}]"
-        row = _take(reader, f, base, {
+        row = take(reader, f, base, {
             "geneUp": "five_prime_gene", "geneDown": "three_prime_gene", "reported": "reported",
             "reportedType": "reported_type", "phased": "phased", "likelihood": "likelihood",
             "fusedExonUp": "fused_exon_up", "fusedExonDown": "fused_exon_down",
@@ -257,9 +259,9 @@ def _fusions(reader: FieldReader, data: dict) -> list[Row]:
 
 def _breakends(reader: FieldReader, data: dict) -> list[Row]:
     rows = []
-    for i, b in enumerate(_list(reader, _dig(data, "linx", "somaticBreakends"), "linx.somaticBreakends")):
+    for i, b in enumerate(objects(reader, _dig(data, "linx", "somaticBreakends"), "linx.somaticBreakends")):
         base = f"linx.somaticBreakends[{i}]"
-        row = _take(reader, b, base, {
+        row = take(reader, b, base, {
             "id": "breakend_id", "svId": "sv_id", "gene": "gene", "transcript": "transcript",
             "isCanonical": "is_canonical", "disruptive": "disruptive", "regionType": "region_type",
             "codingType": "coding_type", "undisruptedCopyNumber": "undisrupted_copy_number",
@@ -277,9 +279,9 @@ def _breakends(reader: FieldReader, data: dict) -> list[Row]:
 
 def _svs(reader: FieldReader, data: dict) -> list[Row]:
     rows = []
-    for i, s in enumerate(_list(reader, _dig(data, "linx", "somaticStructuralVariants"), "linx.somaticStructuralVariants")):
+    for i, s in enumerate(objects(reader, _dig(data, "linx", "somaticStructuralVariants"), "linx.somaticStructuralVariants")):
         base = f"linx.somaticStructuralVariants[{i}]"
-        row = _take(reader, s, base, {"svId": "sv_id", "clusterId": "cluster_id", "geneStart": "start_gene", "geneEnd": "end_gene"})
+        row = take(reader, s, base, {"svId": "sv_id", "clusterId": "cluster_id", "geneStart": "start_gene", "geneEnd": "end_gene"})
         _require(reader, row, base, {"svId": "sv_id"})
         rows.append(row)
     return rows

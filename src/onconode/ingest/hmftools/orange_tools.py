@@ -10,12 +10,12 @@ feature classifier's probability: `likelihood` is `combined` in WGTS mode and
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
+from onconode.ingest.hmftools import lilac, virus
 from onconode.ingest.hmftools.fields import FieldReader
-from onconode.ingest.hmftools.lilac import gene_of
+from onconode.ingest.hmftools.orange import OrangeRecord, objects, take
 from onconode.ingest.problems import Problems
 from onconode.model.tables import CUPPA_PREDICTION, HLA_ALLELE, PHARMACOGENOMIC_HAPLOTYPE, SIGNATURE_ALLOCATION, VIRUS
 
@@ -26,12 +26,11 @@ GROUPS = {"combined": "combined", "dna_combined": "dna", "snv96": "dna", "gen_po
           "alt_sj": "rna", "gene_exp": "rna"}
 
 
-def _list(value: Any) -> list[dict]:
-    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
-
-
-def _take(reader: FieldReader, obj: dict, where: str, fields: dict[str, str]) -> Row:
-    return {col: reader.value(obj.get(key), None, f"{where}.{key}", col) for key, col in fields.items() if key in obj}
+def _section(reader: FieldReader, data: dict, key: str, inner: str | None = None) -> list[dict]:
+    part = data.get(key)
+    if inner is not None:
+        part = part.get(inner) if isinstance(part, dict) else None
+    return objects(reader, part, f"{key}.{inner}" if inner else key)
 
 
 def _complete(reader: FieldReader, rows: list[Row], where: str) -> list[Row]:
@@ -53,7 +52,7 @@ def _cuppa(path: Path, problems: Problems, cuppa: Any) -> list[Row]:
     reader = FieldReader(path, problems, CUPPA_PREDICTION)
     overall = "combined" if str(cuppa.get("mode", "")).upper() == "WGTS" else "dna_combined"
     by_classifier: dict[str, list[tuple[float, str]]] = {}
-    for i, p in enumerate(_list(cuppa.get("predictions"))):
+    for i, p in enumerate(objects(reader, cuppa.get("predictions"), "cuppa.predictions")):
         cancer = reader.value(p.get("cancerType"), None, f"cuppa.predictions[{i}].cancerType", "cancer_type")
         if not cancer:
             reader.error(None, f"cuppa.predictions[{i}].cancerType", "a prediction without a cancer type", "is this an ORANGE record?")
@@ -70,63 +69,44 @@ def _cuppa(path: Path, problems: Problems, cuppa: Any) -> list[Row]:
     return rows
 
 
-def _lilac(path: Path, problems: Problems, lilac: Any) -> list[Row]:
+def _lilac(path: Path, problems: Problems, data: dict) -> list[Row]:
     reader = FieldReader(path, problems, HLA_ALLELE)
-    seen: dict[str, int] = {}
-    rows = []
-    for i, a in enumerate(_list(lilac.get("alleles") if isinstance(lilac, dict) else None)):
-        where = f"lilac.alleles[{i}]"
-        row = _take(reader, a, where, {
-            "allele": "allele", "geneClass": "gene_group", "tumorCopyNumber": "tumor_copy_number", "refFragments": "ref_total",
-            "tumorFragments": "tumor_total", "rnaFragments": "rna_total", "somaticMissense": "somatic_missense",
-            "somaticNonsenseOrFrameshift": "somatic_nonsense_or_frameshift", "somaticSplice": "somatic_splice",
-            "somaticSynonymous": "somatic_synonymous", "somaticInframeIndel": "somatic_inframe_indel"})
-        gene = gene_of(row.get("allele") or "")
-        if gene is None:
-            reader.error(None, f"{where}.allele", f"{row.get('allele')!r} is not an HLA allele like A*01:01", "is this an ORANGE record?")
-            continue
-        seen[gene] = seen.get(gene, 0) + 1
-        if seen[gene] <= 2:
-            rows.append({**row, "gene": gene, "allele_index": seen[gene]})
-    return rows
+    alleles = [(None, f"lilac.alleles[{i}].allele", take(reader, a, f"lilac.alleles[{i}]", {
+        "allele": "allele", "geneClass": "gene_group", "tumorCopyNumber": "tumor_copy_number", "refFragments": "ref_total",
+        "tumorFragments": "tumor_total", "rnaFragments": "rna_total", "somaticMissense": "somatic_missense",
+        "somaticNonsenseOrFrameshift": "somatic_nonsense_or_frameshift", "somaticSplice": "somatic_splice",
+        "somaticSynonymous": "somatic_synonymous", "somaticInframeIndel": "somatic_inframe_indel"}))
+        for i, a in enumerate(_section(reader, data, "lilac", "alleles"))]
+    return lilac.numbered(reader, alleles)
 
 
-def _viruses(path: Path, problems: Problems, data: Any) -> list[Row]:
+def _viruses(path: Path, problems: Problems, data: dict) -> list[Row]:
     reader = FieldReader(path, problems, VIRUS)
-    rows = []
-    for i, v in enumerate(_list(data.get("allViruses") if isinstance(data, dict) else None)):
-        row = _take(reader, v, f"virusInterpreter.allViruses[{i}]", {
-            "taxid": "taxid", "name": "name", "qcStatus": "qc_status", "integrations": "integrations",
-            "interpretation": "interpretation", "percentageCovered": "percentage_covered", "meanCoverage": "mean_coverage",
-            "expectedClonalCoverage": "expected_clonal_coverage", "reported": "reported",
-            "driverInterpretation": "driver_likelihood", "driverLikelihood": "driver_likelihood"})
-        if row.get("integrations") is not None:
-            row["integrated"] = row["integrations"] > 0
-        rows.append(row)
+    rows = [virus.with_integration(take(reader, v, f"virusInterpreter.allViruses[{i}]", {
+        "taxid": "taxid", "name": "name", "qcStatus": "qc_status", "integrations": "integrations",
+        "interpretation": "interpretation", "percentageCovered": "percentage_covered", "meanCoverage": "mean_coverage",
+        "expectedClonalCoverage": "expected_clonal_coverage", "reported": "reported",
+        "driverInterpretation": "driver_likelihood", "driverLikelihood": "driver_likelihood"}))
+        for i, v in enumerate(_section(reader, data, "virusInterpreter", "allViruses"))]
     return _complete(reader, rows, "virusInterpreter.allViruses")
 
 
-def read(path: Path, problems: Problems) -> dict[str, list[Row]]:
+def read(record: OrangeRecord, problems: Problems) -> dict[str, list[Row]]:
     """Rows of cuppa_prediction, hla_allele, virus, signature_allocation and
-    pharmacogenomic_haplotype from an ORANGE record (absent sections give no rows)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}   # orange.py reports an unreadable record
-    if not isinstance(data, dict):
-        return {}
+    pharmacogenomic_haplotype from an ORANGE record read by orange.read_orange (absent sections give no rows)."""
+    path, data = record.path, record.data
     sigs = FieldReader(path, problems, SIGNATURE_ALLOCATION)
     peach = FieldReader(path, problems, PHARMACOGENOMIC_HAPLOTYPE)
     out = {
         "cuppa_prediction": _cuppa(path, problems, data.get("cuppa")),
-        "hla_allele": _lilac(path, problems, data.get("lilac")),
-        "virus": _viruses(path, problems, data.get("virusInterpreter")),
+        "hla_allele": _lilac(path, problems, data),
+        "virus": _viruses(path, problems, data),
         "signature_allocation": _complete(sigs, [
-            _take(sigs, s, f"sigAllocations[{i}]", {"signature": "signature", "allocation": "allocation", "percent": "percent"})
-            for i, s in enumerate(_list(data.get("sigAllocations")))], "sigAllocations"),
+            take(sigs, s, f"sigAllocations[{i}]", {"signature": "signature", "allocation": "allocation", "percent": "percent"})
+            for i, s in enumerate(_section(sigs, data, "sigAllocations"))], "sigAllocations"),
         "pharmacogenomic_haplotype": _complete(peach, [
-            _take(peach, p, f"peach[{i}]", {"gene": "gene", "allele": "haplotype", "alleleCount": "count", "function": "function",
-                                            "linkedDrugs": "linked_drugs", "urlPrescriptionInfo": "prescription_urls"})
-            for i, p in enumerate(_list(data.get("peach")))], "peach"),
+            take(peach, p, f"peach[{i}]", {"gene": "gene", "allele": "haplotype", "alleleCount": "count", "function": "function",
+                                           "linkedDrugs": "linked_drugs", "urlPrescriptionInfo": "prescription_urls"})
+            for i, p in enumerate(_section(peach, data, "peach"))], "peach"),
     }
     return {k: v for k, v in out.items() if v}

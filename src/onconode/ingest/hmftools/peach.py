@@ -12,24 +12,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onconode.ingest.hmftools.tool_layouts import Layout, Row, read_rows
+from onconode.ingest.hmftools.layouts import Layout, Row, read_rows
 from onconode.ingest.problems import Problems
 from onconode.model.tables import PHARMACOGENOMIC_HAPLOTYPE
 
 LAYOUTS = (
-    Layout("PEACH 2.x", {"gene": "gene", "haplotype": "haplotype", "count": "count", "function": "function",
+    Layout("PEACH", "PEACH 2.x", fields={"gene": "gene", "haplotype": "haplotype", "count": "count", "function": "function",
                          "linkedDrugs": "linked_drugs", "prescriptionUrls": "prescription_urls"},
            required=("gene", "haplotype", "count", "function")),
-    Layout("PEACH 1.x", {"gene": "gene", "haplotype": "haplotype", "function": "function", "linked_drugs": "linked_drugs",
+    Layout("PEACH", "PEACH 1.x", fields={"gene": "gene", "haplotype": "haplotype", "function": "function", "linked_drugs": "linked_drugs",
                          "url_prescription_info": "prescription_urls"},
-           required=("gene", "haplotype", "function", "linked_drugs"), forbidden=("count",),
+           required=("gene", "haplotype", "function", "linked_drugs"),
            not_stored={"panel_version": "the PEACH panel's version", "repo_version": "the PEACH code version"}),
 )
 ZYGOSITY = {"HOM": 2, "HET": 1}
 
 
 def read(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
-    layout, rows = read_rows(path, problems, PHARMACOGENOMIC_HAPLOTYPE, "PEACH", LAYOUTS)
+    layout, rows = read_rows(path, problems, PHARMACOGENOMIC_HAPLOTYPE, LAYOUTS)
     out = []
     for _, _, row in rows:
         if layout is not None and layout.versions == "PEACH 1.x":

@@ -11,31 +11,18 @@ from pathlib import Path
 from typing import Any
 
 from onconode.ingest.hmftools.fields import FieldReader
-from onconode.ingest.hmftools.mapped import read_mapped, unique
+from onconode.ingest.hmftools.layouts import LAYOUTS, read_rows, unique
 from onconode.ingest.problems import Problems
 from onconode.model.tables import CHROMOSOME_ARM_COPY_NUMBER, GERMLINE_AMP_DEL
 
 Row = dict[str, Any]
 
-AMP_DEL_FIELDS = {
-    "gene": "gene", "transcript": "transcript", "chromosome": "chromosome", "chromosomeBand": "chromosome_band",
-    "regionStart": "region_start", "regionEnd": "region_end", "depthWindowCount": "depth_window_count",
-    "exonStart": "exon_start", "exonEnd": "exon_end", "isPartial": "is_partial",
-    "detectionMethod": "detection_method", "germlineStatus": "germline_status", "tumorStatus": "tumor_status",
-    "germlineCopyNumber": "germline_copy_number", "tumorCopyNumber": "tumor_copy_number", "filter": "filter",
-    "cohortFrequency": "cohort_frequency", "reportedStatus": "reported_status",
-}
-ARM_FIELDS = {
-    "chromosome": "chromosome", "arm": "arm", "meanCopyNumber": "mean_copy_number",
-    "medianCopyNumber": "median_copy_number", "minCopyNumber": "min_copy_number", "maxCopyNumber": "max_copy_number",
-}
-
 
 def read_germline_amp_del(path: Path, problems: Problems, ref_genome: str | None) -> list[Row]:
-    """germline_amp_del rows from either file name and all three layouts."""
-    rows = read_mapped(path, problems, GERMLINE_AMP_DEL, AMP_DEL_FIELDS, ref_genome=ref_genome)
+    """germline_amp_del rows from either file name and all three layouts (layouts.LAYOUTS)."""
+    _, rows = read_rows(path, problems, GERMLINE_AMP_DEL, LAYOUTS["purple_germline_amp_del"], ref_genome)
     reader = FieldReader(path, problems, GERMLINE_AMP_DEL, ref_genome)
-    for number, (line, out, raw) in enumerate(rows, start=1):
+    for number, (line, raw, out) in enumerate(rows, start=1):
         out["event_id"] = number
         if "reportedStatus" not in raw and "reported" in raw:  # PURPLE <= 4.3 wrote a boolean
             reader.mark("reported")
@@ -49,8 +36,8 @@ def read_germline_amp_del(path: Path, problems: Problems, ref_genome: str | None
 
 def read_chromosome_arms(path: Path, problems: Problems, ref_genome: str | None) -> list[Row]:
     """chromosome_arm_copy_number rows (PURPLE 4.3+)."""
-    rows = read_mapped(path, problems, CHROMOSOME_ARM_COPY_NUMBER, ARM_FIELDS, ref_genome=ref_genome)
+    _, rows = read_rows(path, problems, CHROMOSOME_ARM_COPY_NUMBER, LAYOUTS["purple_chromosome_arm"], ref_genome)
     reader = FieldReader(path, problems, CHROMOSOME_ARM_COPY_NUMBER, ref_genome)
-    for line, out, _ in rows:
+    for line, _, out in rows:
         reader.position(out.get("chromosome"), None, line, "chromosome")
     return unique(path, problems, CHROMOSOME_ARM_COPY_NUMBER, rows)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onconode.ingest.hmftools.tool_layouts import Layout, Row, read_rows
+from onconode.ingest.hmftools.layouts import Layout, Row, read_rows
 from onconode.ingest.problems import Problems
 from onconode.model.tables import QC_METRIC
 
-LAYOUTS = (Layout("QSEE 1.0", {
+LAYOUTS = (Layout("QSEE", "QSEE 1.0", fields={
     "SampleType": "sample_type", "SourceTool": "source_tool", "FeatureType": "feature_type", "FeatureName": "feature_name",
     "FeatureValue": "feature_value", "QcStatus": "qc_status", "FailCondition": "fail_condition"},
     required=("SampleId", "SampleType", "SourceTool", "FeatureType", "FeatureName", "FeatureValue", "QcStatus"),
@@ -22,7 +22,7 @@ LAYOUTS = (Layout("QSEE 1.0", {
 
 def read(path: Path, problems: Problems, ref_genome: str | None = None, samples: tuple[str, ...] = ()) -> dict[str, list[Row]]:
     """Rows of `samples` (the tumour id and, if known, the reference id); all rows when empty."""
-    _, rows = read_rows(path, problems, QC_METRIC, "QSEE", LAYOUTS)
+    _, rows = read_rows(path, problems, QC_METRIC, LAYOUTS)
     wanted = {s.lower() for s in samples}
     kept = [row for _, raw, row in rows if not wanted or (raw.get("SampleId") or "").lower() in wanted]
     if wanted and rows and not kept:

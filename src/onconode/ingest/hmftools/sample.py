@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.hmftools import chord, layouts, linx, linx_clusters, orange, purple, purple_germline, sv_vcf, tools, versions
+from onconode.ingest.hmftools import (
+    chord, layouts, linx, linx_clusters, orange, orange_tools, purple, purple_germline, sv_vcf, tools, versions)
 from onconode.ingest.hmftools.discover import SampleFiles
 from onconode.ingest.problems import Problems
 from onconode.progress import Progress, silent
@@ -41,27 +42,26 @@ class SampleData:
     layouts: dict[str, list[str]] = field(default_factory=dict)
 
 
-def check_layouts(files: SampleFiles, problems: Problems) -> dict[str, list[str]]:
-    """Each TSV's header against the layouts onconode knows (an unknown one is an error)."""
-    headers = {}
+KIND_LAYOUTS: dict[str, tuple[layouts.Layout, ...]] = {**layouts.LAYOUTS, **tools.LAYOUTS}
+
+
+def check_layouts(files: SampleFiles, problems: Problems) -> dict[str, tuple[list[str], list[layouts.Layout]]]:
+    """File kind -> (header, the layouts it fits) for each file whose header was read;
+    a header no layout fits is an error (and an empty list of layouts)."""
+    checked = {}
     for kind, path in files.files.items():
-        if kind in layouts.LAYOUTS:
-            header = layouts.read_header(path, problems)
-            if header is not None:
-                headers[kind] = header
-    return headers
+        known = KIND_LAYOUTS.get(kind.split("@")[0])
+        header = layouts.read_header(path) if known else None
+        if header is not None:
+            checked[kind] = (header, layouts.check(path, header, known, problems))
+    return checked
 
 
-def unread_columns(data: "SampleData", headers: dict[str, list[str]], problems: Problems) -> None:
-    """Per file, the columns not stored: those declared so (with their reason), and any the reader did not look at."""
-    for kind, header in headers.items():
+def unread_columns(data: "SampleData", checked: dict[str, tuple[list[str], list[layouts.Layout]]], problems: Problems) -> None:
+    """Per file, the columns not stored (layouts.not_stored) with the reason for each."""
+    for kind, (header, fits) in checked.items():
         path = data.files.get(kind)
-        if str(path) not in problems.columns_read:
-            continue  # a header without rows: no value was dropped
-        read = problems.columns_read[str(path)]
-        declared = layouts.not_stored(kind, header)
-        skipped = {c: declared.get(c, "onconode does not read this column yet (please report it)")
-                   for c in header if c not in read or c in declared}
+        skipped = layouts.not_stored(fits[0], header, problems.columns_read.get(str(path)))
         if skipped:
             data.not_stored[str(path)] = skipped
 
@@ -73,29 +73,20 @@ def _pipeline_text(rows: list[Row]) -> str:
 
 
 def _tumor_column(files: SampleFiles, header: sv_vcf.VcfHeader | None, problems: Problems, path: Path) -> str | None:
-    """The somatic VCF's tumour sample column.
-
-    The column named like the file prefix if there is one; otherwise, in a tumour/normal
-    pair following Hartwig's naming (…T tumour, …R reference), the T sample. Failing both
-    the VCF loader decides (and says so when it cannot).
-    """
+    """The somatic VCF's tumour sample column (sv_vcf.tumour_column); failing that the VCF
+    loader decides (and says so when it cannot)."""
     if header is None or not header.samples:
         return None
-    for name in header.samples:
-        if name.lower() == files.prefix.lower():
-            return name
-    if len(header.samples) == 1:
-        return header.samples[0]
-    tumours = [s for s in header.samples if s.endswith("T")]
-    refs = [s for s in header.samples if s.endswith("R")]
-    if len(tumours) == 1 and len(refs) == len(header.samples) - 1:
+    name, guessed = sv_vcf.tumour_column(header.samples, files.prefix)
+    if guessed and not all(s.endswith("R") for s in header.samples if s != name):
+        return None   # more than a tumour/normal pair: the loader's own rules decide
+    if guessed:
         problems.warning(
             str(path), None, None,
-            f"no sample column is named {files.prefix}; took {tumours[0]} as the tumour (Hartwig …T / …R naming)",
+            f"no sample column is named {files.prefix}; took {name} as the tumour (Hartwig …T / …R naming)",
             "rename the column or ingest the VCF with `onconode ingest vcf --tumor NAME` if this is wrong",
         )
-        return tumours[0]
-    return None
+    return name
 
 
 def read_sample(
@@ -108,16 +99,11 @@ def read_sample(
     progress: Progress = silent,
 ) -> SampleData:
     """Every table's rows for one sample (somatic VCF variants are loaded later, in the transaction)."""
-    tsv_headers = check_layouts(files, problems)
-    matched: dict[str, list[str]] = {}
-    for kind, header in tsv_headers.items():
-        errors_before = len(problems.errors)
-        known = layouts.check_layout(kind, files.get(kind), header, problems)
-        if len(problems.errors) == errors_before:
-            matched[str(files.get(kind))] = known
+    checked = check_layouts(files, problems)
     # A file of an unknown layout is left unread: its one error says it all, reading would repeat it per row.
-    files = SampleFiles(files.prefix, {k: v for k, v in files.files.items() if k not in tsv_headers or str(v) in matched}, files.unread)
-    tsv_headers = {k: v for k, v in tsv_headers.items() if k in files.files}
+    files = SampleFiles(files.prefix, {k: v for k, v in files.files.items() if k not in checked or checked[k][1]}, files.unread)
+    checked = {k: v for k, v in checked.items() if v[1]}
+    matched = {str(files.get(k)): [layout.versions for layout in fits] for k, (_, fits) in checked.items()}
     data = SampleData(files, sample_id, ref_genome, layouts=matched)
     get = files.get
     with progress(f"reading {files.prefix}", total=len(files.files)) as advance:
@@ -211,12 +197,15 @@ def read_sample(
                     row["cna_call"] = purple.cna_call(row.get("min_copy_number"), ploidy)
 
     tables.update(tools.read_tool_files(files, ref_genome, problems))
+    if record:   # ORANGE fills the tool tables the folder has no file for
+        for name, rows in orange_tools.read(record, problems).items():
+            tables.setdefault(name, rows)
     profile["ref_genome"] = ref_genome
     tables["tool_version"] = versions.read_versions(root, files, headers, record.pipeline_version if record else None, problems)
     profile["pipeline"] = record.pipeline if record and not get("purple_purity") and record.pipeline else _pipeline_text(tables["tool_version"])
     data.profile = profile
     data.tables = tables
-    unread_columns(data, tsv_headers, problems)
+    unread_columns(data, checked, problems)
     _check_genes(data, problems)
     return data
 

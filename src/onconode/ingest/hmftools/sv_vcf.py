@@ -87,6 +87,22 @@ def read_header(path: Path, problems: Problems) -> VcfHeader | None:
     return None
 
 
+def tumour_column(samples: list[str], prefix: str) -> tuple[str | None, bool]:
+    """(the tumour's sample column of an hmftools VCF, whether it was guessed).
+
+    The column named like the file prefix; else the only one; else, following Hartwig's
+    naming (…T tumour, …R reference, RNA columns appended by SAGE), the one …T column
+    (a guess the caller reports). None when nothing tells.
+    """
+    for name in samples:
+        if name.lower() == prefix.lower():
+            return name, False
+    if len(samples) == 1:
+        return samples[0], False
+    tumours = [s for s in samples if s.endswith("T")]
+    return (tumours[0], True) if len(tumours) == 1 else (None, False)
+
+
 @dataclass
 class Breakend:
     vcf_id: str

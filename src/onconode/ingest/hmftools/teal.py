@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from onconode.ingest.hmftools.fields import FieldReader
-from onconode.ingest.hmftools.tool_layouts import Layout, Row, read_rows
+from onconode.ingest.hmftools.layouts import Layout, Row, read_rows
 from onconode.ingest.problems import Problems
 from onconode.model.tables import TELOMERE_LENGTH
 
@@ -19,17 +19,17 @@ _SAMPLE = {"sampleId": "the tumour/normal pair is stored under the tumour sample
 _REQUIRED = ("type", "rawTelomereLength", "finalTelomereLength")
 # Earlier TEAL releases normalised by COBALT's reads per kb; WiGiTS 3.0's writes read depths.
 LAYOUTS = (
-    Layout("TEAL (read depth, WiGiTS 3.0)", {**_FIELDS, "meanReadDepth": "mean_read_depth", "gc50ReadDepth": "gc50_read_depth"},
+    Layout("TEAL", "TEAL (read depth, WiGiTS 3.0)", fields={**_FIELDS, "meanReadDepth": "mean_read_depth", "gc50ReadDepth": "gc50_read_depth"},
            required=(*_REQUIRED, "meanReadDepth"), not_stored=_SAMPLE, derived=("type",)),
-    Layout("TEAL (reads per kb, before WiGiTS 3.0)",
-           {**_FIELDS, "meanReadsPerKb": "mean_reads_per_kb", "gc50ReadsPerKb": "gc50_reads_per_kb"},
+    Layout("TEAL", "TEAL (reads per kb, before WiGiTS 3.0)",
+           fields={**_FIELDS, "meanReadsPerKb": "mean_reads_per_kb", "gc50ReadsPerKb": "gc50_reads_per_kb"},
            required=(*_REQUIRED, "meanReadsPerKb"), not_stored=_SAMPLE, derived=("type",)),
 )
 TYPES = {"tumor": "tumor", "tumour": "tumor", "ref": "ref", "reference": "ref", "normal": "ref", "germline": "ref"}
 
 
 def read(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
-    _, rows = read_rows(path, problems, TELOMERE_LENGTH, "TEAL", LAYOUTS)
+    _, rows = read_rows(path, problems, TELOMERE_LENGTH, LAYOUTS)
     reader = FieldReader(path, problems, TELOMERE_LENGTH)
     out = []
     for line, raw, row in rows:

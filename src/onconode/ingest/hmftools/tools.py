@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.hmftools import cuppa, germline_vcf, isofox, lilac, orange_tools, peach, qsee, sigs, teal, virus
+from onconode.ingest.hmftools import cuppa, germline_vcf, isofox, lilac, peach, qsee, sigs, teal, virus
+from onconode.ingest.hmftools.layouts import Layout
 from onconode.ingest.problems import Problems
 from onconode.model import TABLES_BY_NAME
 
@@ -32,6 +33,7 @@ class ToolFile:
     suffix: str                       # regular expression for everything after the sample id
     read: Callable[..., dict[str, list[Row]]]
     companion: bool = False           # may be named after the run's normal or RNA sample
+    layouts: tuple[Layout, ...] = ()  # the tool versions' layouts its header is checked against
 
 
 def _not_stored(why: str) -> Callable[..., dict[str, list[Row]]]:
@@ -43,20 +45,20 @@ def _not_stored(why: str) -> Callable[..., dict[str, list[Row]]]:
 
 
 TOOL_FILES: tuple[ToolFile, ...] = (
-    ToolFile("cuppa_vis_data", r"\.cuppa\.vis_data\.tsv", cuppa.read_vis_data),
-    ToolFile("cuppa_pred_summ", r"\.cuppa\.pred_summ\.tsv", cuppa.read_pred_summ),
-    ToolFile("lilac", r"\.lilac\.(?:tsv|csv)", lilac.read_alleles),
-    ToolFile("lilac_qc", r"\.lilac\.qc\.(?:tsv|csv)", lilac.read_qc),
-    ToolFile("virus", r"\.virus\.annotated\.tsv", virus.read),
-    ToolFile("sigs", r"\.sig\.allocation\.tsv", sigs.read),
-    ToolFile("peach", r"\.peach\.haplotypes\.best\.tsv", peach.read, companion=True),
-    ToolFile("peach_v1", r"\.peach\.genotype\.tsv", peach.read, companion=True),
-    ToolFile("teal", r"\.teal\.tellength\.tsv", teal.read, companion=True),
-    ToolFile("isofox_summary", r"\.isf\.summary\.(?:tsv|csv)", isofox.read_summary, companion=True),
-    ToolFile("isofox_gene_data", r"\.isf\.gene_data\.(?:tsv|csv)", isofox.read_gene_data, companion=True),
-    ToolFile("isofox_alt_sj", r"\.isf\.alt_splice_junc\.(?:tsv|csv)", isofox.read_alt_sj, companion=True),
-    ToolFile("isofox_fusions", r"\.isf\.pass_fusions\.(?:tsv|csv)", isofox.read_fusions, companion=True),
-    ToolFile("qsee", r"\.qsee\.status\.tsv(?:\.gz)?", qsee.read, companion=True),
+    ToolFile("cuppa_vis_data", r"\.cuppa\.vis_data\.tsv", cuppa.read_vis_data, layouts=cuppa.VIS_DATA),
+    ToolFile("cuppa_pred_summ", r"\.cuppa\.pred_summ\.tsv", cuppa.read_pred_summ, layouts=cuppa.PRED_SUMM),
+    ToolFile("lilac", r"\.lilac\.(?:tsv|csv)", lilac.read_alleles, layouts=lilac.ALLELES),
+    ToolFile("lilac_qc", r"\.lilac\.qc\.(?:tsv|csv)", lilac.read_qc, layouts=lilac.QC),
+    ToolFile("virus", r"\.virus\.annotated\.tsv", virus.read, layouts=virus.LAYOUTS),
+    ToolFile("sigs", r"\.sig\.allocation\.tsv", sigs.read, layouts=sigs.LAYOUTS),
+    ToolFile("peach", r"\.peach\.haplotypes\.best\.tsv", peach.read, companion=True, layouts=peach.LAYOUTS),
+    ToolFile("peach_v1", r"\.peach\.genotype\.tsv", peach.read, companion=True, layouts=peach.LAYOUTS),
+    ToolFile("teal", r"\.teal\.tellength\.tsv", teal.read, companion=True, layouts=teal.LAYOUTS),
+    ToolFile("isofox_summary", r"\.isf\.summary\.(?:tsv|csv)", isofox.read_summary, companion=True, layouts=isofox.SUMMARY),
+    ToolFile("isofox_gene_data", r"\.isf\.gene_data\.(?:tsv|csv)", isofox.read_gene_data, companion=True, layouts=isofox.GENE_DATA),
+    ToolFile("isofox_alt_sj", r"\.isf\.alt_splice_junc\.(?:tsv|csv)", isofox.read_alt_sj, companion=True, layouts=isofox.ALT_SJ),
+    ToolFile("isofox_fusions", r"\.isf\.pass_fusions\.(?:tsv|csv)", isofox.read_fusions, companion=True, layouts=isofox.FUSIONS),
+    ToolFile("qsee", r"\.qsee\.status\.tsv(?:\.gz)?", qsee.read, companion=True, layouts=qsee.LAYOUTS),
     ToolFile("purple_germline_vcf", r"\.purple\.germline\.vcf(?:\.gz)?", germline_vcf.read),
     # files of these tools that hold intermediate or plotting data: recognised, so that the
     # ingest says what it leaves out instead of passing over them in silence
@@ -74,9 +76,9 @@ TOOL_FILES: tuple[ToolFile, ...] = (
              companion=True),
 )
 BY_KIND = {t.kind: t for t in TOOL_FILES}
+LAYOUTS = {t.kind: t.layouts for t in TOOL_FILES if t.layouts}
 KINDS = {t.kind: t.suffix for t in TOOL_FILES}
 COMPANIONS = frozenset(t.kind for t in TOOL_FILES if t.companion)
-MARKERS = (".cuppa.", ".cup.", ".lilac.", ".virus.", ".virusbreakend.", ".sig.", ".peach.", ".teal.", ".isf.", ".qsee.")
 TABLES = ("cuppa_prediction", "hla_allele", "hla_qc", "virus", "signature_allocation", "pharmacogenomic_haplotype",
           "telomere_length", "rna_statistics", "gene_expression", "novel_splice_junction", "rna_fusion",
           "germline_variant", "qc_metric")
@@ -145,8 +147,4 @@ def read_tool_files(files: Any, ref_genome: str, problems: Problems) -> dict[str
             sources.setdefault(table, []).append(str(path))
     for table, rows in out.items():
         _check_keys(table, rows, sources[table], problems)
-    orange = files.files.get("orange")
-    if orange is not None:   # ORANGE fills the tool tables the folder has no file for
-        for table, rows in orange_tools.read(orange, problems).items():
-            out.setdefault(table, rows)
     return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from onconode.ingest.hmftools.tool_layouts import Layout, Row, read_rows
+from onconode.ingest.hmftools.layouts import Layout, Row, read_rows
 from onconode.ingest.problems import Problems
 from onconode.model.tables import VIRUS
 
@@ -19,14 +19,16 @@ _FIELDS = {
     "expectedClonalCoverage": "expected_clonal_coverage", "reported": "reported", "blacklisted": "blacklisted",
     "driverLikelihood": "driver_likelihood",
 }
-LAYOUTS = (Layout("Virus Interpreter 1.x-3.x", _FIELDS, required=("taxid", "name", "qcStatus", "integrations", "interpretation", "reported")),)
+LAYOUTS = (Layout("Virus Interpreter", "Virus Interpreter 1.x-3.x", fields=_FIELDS, required=("taxid", "name", "qcStatus", "integrations", "interpretation", "reported")),)
+
+
+def with_integration(row: Row) -> Row:
+    """The row with `integrated` (any integration site found), from the tool's file or ORANGE's copy."""
+    if row.get("integrations") is not None:
+        row["integrated"] = row["integrations"] > 0
+    return row
 
 
 def read(path: Path, problems: Problems, ref_genome: str | None = None) -> dict[str, list[Row]]:
-    _, rows = read_rows(path, problems, VIRUS, "Virus Interpreter", LAYOUTS)
-    out = []
-    for _line, _raw, row in rows:
-        if row.get("integrations") is not None:
-            row["integrated"] = row["integrations"] > 0
-        out.append(row)
-    return {"virus": out}
+    _, rows = read_rows(path, problems, VIRUS, LAYOUTS)
+    return {"virus": [with_integration(row) for _, _, row in rows]}
