@@ -71,10 +71,7 @@ FORBIDDEN: set[tuple[str, str]] = {
 #   interfaces/http/node) and in interfaces/cli/main.py, whose node commands move into
 #   group modules loaded by cli/lazy.py (as access, release... already are) once the
 #   serve/ingest/jobs changes that edit main.py have landed.
-KNOWN_UPWARD: set[tuple[str, str]] = {
-    ('access', 'analysis'),
-    ('access', 'store'),
-}
+KNOWN_UPWARD: set[tuple[str, str]] = set()
 KNOWN_CYCLES: list[set[str]] = []
 KNOWN_LAZY: set[tuple[str, str]] = {
     ('onconode.analysis.federated.data', 'ibis'),

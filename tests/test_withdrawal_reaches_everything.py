@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
@@ -28,6 +29,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from onconode.access.entitlements import licensed_patients, log_access
+from onconode.analysis.saved import selection_patients
 from onconode.analysis import cohort as cohorts
 from onconode.federation import keys
 from onconode.federation.client import CoordinatorClient
@@ -115,7 +117,8 @@ def running_node(tmp_path: Path, patients: int = 40, withdrawals: int = 1) -> It
         Storage.for_home(env.home).publish(build(env.home, env.store, env.gov, app, at=DURING_TERM).path, app)
     assert log_access(env.gov, env.world.contact.id, delivered, "download", "tables/patient.tsv", at=DURING_TERM).allowed
     pseudonyms = {app: Pseudonymizer(release_key(env.home, app)) for app in (delivered, waiting)}
-    licensed = licensed_patients(env.gov, env.world.contact.email, env.store.snapshot(FREEZE), dt.datetime.now(dt.timezone.utc))
+    licensed = licensed_patients(env.gov, env.world.contact.email, partial(selection_patients, env.store.snapshot(FREEZE)),
+                                 dt.datetime.now(dt.timezone.utc))
     cohort = _licensed_cohort(env.store, licensed)
     members = cohorts.evaluate(env.store.snapshot(FREEZE), cohort).patient_ids
     chosen = [(p, v) for p, v in _unique_variant_patients(env.store) if p in members

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 import sqlalchemy as sa
 
@@ -20,8 +20,6 @@ from onconode.access.db import Governance, GovernanceError
 from onconode.access.identity import find_account, get_account
 from onconode.access.workflow import list_applications, load
 from onconode.access.review import requester_for
-from onconode.analysis import cohort, saved
-from onconode.store.store import StoreError
 
 
 @dataclass(frozen=True)
@@ -98,31 +96,25 @@ def _account_of(conn: sa.Connection, user: str) -> Any:
     return find_account(conn, user)
 
 
-def _dar_patients(conn: sa.Connection, app: Any, snapshot: Any, at: dt.datetime) -> set[str]:
+SelectionPatients = Callable[[dict[str, Any]], "tuple[Any, set[str]] | None"]
+"""For a DAR's form: (the store snapshot at its freeze, the patients of its saved cohort or
+else its datasets), or None when that data is not on this node. Passed in by the caller
+(analysis answers it: `saved.selection_patients`), so access never reads genomic data itself."""
+
+
+def _dar_patients(conn: sa.Connection, app: Any, selection: SelectionPatients, at: dt.datetime) -> set[str]:
     """The patients a DAR's licence covers: its saved cohort (else its datasets) at its
     freeze, minus patients whose consent does not cover the purpose (never released)."""
-    store, freeze = snapshot.store, app.form.get("freeze")
-    try:
-        snap = store.snapshot(freeze) if freeze else snapshot
-    except StoreError:
-        return set()  # the licensed release is not on this node
-    if app.form.get("cohort"):
-        try:
-            patients = set(cohort.evaluate(snap, saved.load(store, app.form["cohort"]).definition).patient_ids)
-        except saved.CohortNotFound:
-            return set()
-    else:
-        t = snap.table("patient")
-        rows = t.filter(t.dataset_id.isin(list(app.form.get("datasets") or []))).select("patient_id").to_pyarrow().to_pylist()
-        patients = {r["patient_id"] for r in rows}
-    if not patients:
+    found = selection(app.form)
+    if not found or not found[1]:
         return set()
-    excluded = duo.excluded_patients(store, duo.Purpose.from_form(app.form.get("purpose") or {}),
+    snap, patients = found
+    excluded = duo.excluded_patients(snap.store, duo.Purpose.from_form(app.form.get("purpose") or {}),
                                      requester_for(conn, app, at), freeze=snap.freeze, patients=patients)
     return patients - set(excluded)
 
 
-def licensed_patients(gov: Governance, user: str, snapshot: Any, at: dt.datetime | None = None) -> set[str]:
+def licensed_patients(gov: Governance, user: str, selection: SelectionPatients, at: dt.datetime | None = None) -> set[str]:
     """Patient ids the user's licences cover now: the disclosure gate's `licensed_scope`.
 
     Only applications for which `check_download` allows this user count (approved, all
@@ -140,5 +132,5 @@ def licensed_patients(gov: Governance, user: str, snapshot: Any, at: dt.datetime
             d = check_download(conn, account.id, app.id, at)
             if not d:
                 continue
-            scope |= set(d.patients or []) if app.kind == "clinical" else _dar_patients(conn, app, snapshot, at)
+            scope |= set(d.patients or []) if app.kind == "clinical" else _dar_patients(conn, app, selection, at)
     return scope

@@ -21,7 +21,7 @@ from typing import Any
 
 from onconode.analysis import cohort
 from onconode.store import Store
-from onconode.store.store import StoreSnapshot
+from onconode.store.store import StoreError, StoreSnapshot
 
 COHORT_ID = re.compile(r"^[a-z0-9]{12}$")
 
@@ -91,3 +91,22 @@ def snapshot_of(store: Store, saved: SavedCohort) -> StoreSnapshot:
 def evaluate(store: Store, cohort_id: str) -> cohort.Cohort:
     saved = load(store, cohort_id)
     return cohort.evaluate(snapshot_of(store, saved), saved.definition)
+
+
+def selection_patients(snapshot: StoreSnapshot, form: dict[str, Any]) -> tuple[StoreSnapshot, set[str]] | None:
+    """A data request's selection, as its form names it: (the snapshot at its `freeze`,
+    the patients of its saved `cohort`, else of its `datasets`), or None when the freeze or
+    the cohort is not on this node. The licensed scope of the disclosure gate asks here."""
+    store, freeze = snapshot.store, form.get("freeze")
+    try:
+        snap = store.snapshot(freeze) if freeze else snapshot
+    except StoreError:
+        return None   # the licensed release is not on this node
+    if form.get("cohort"):
+        try:
+            return snap, set(cohort.evaluate(snap, load(store, form["cohort"]).definition).patient_ids)
+        except CohortNotFound:
+            return None
+    t = snap.table("patient")
+    rows = t.filter(t.dataset_id.isin(list(form.get("datasets") or []))).select("patient_id").to_pyarrow().to_pylist()
+    return snap, {r["patient_id"] for r in rows}

@@ -12,11 +12,12 @@ import datetime as dt
 import secrets
 import threading
 from contextlib import contextmanager
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from onconode import private
+from onconode.analysis.saved import selection_patients
 from onconode.settings import Settings
 
 SECRET_FILE = "server-secret.key"
@@ -86,7 +87,7 @@ class Node:
         of the user's (email's) approved, signed, in-term licences."""
         from onconode.access.entitlements import licensed_patients
 
-        return licensed_patients(self.gov, user, snapshot, self.now())
+        return licensed_patients(self.gov, user, partial(selection_patients, snapshot), self.now())
 
     @contextmanager
     def snapshot(self, freeze: str | None = None) -> Iterator[Any]:
