@@ -62,52 +62,6 @@ FORBIDDEN: set[tuple[str, str]] = {
     ("access", "ingest"),
 }
 
-# Known violations while the house is being put in order. The goal is an empty list; an
-# entry that no longer occurs fails the test so the list only shrinks. What is left:
-# - store -> beacon/release and the cycle through store.withdraw: the per-version caches
-#   that the derived-data registry in store/ replaces (issue 16, item 3);
-# - in-function imports in the store, derived-data and node modules being rewritten in the
-#   same issue (store/, beacon/positions, release/snapshot, analysis/federated/data,
-#   interfaces/http/node) and in interfaces/cli/main.py, whose node commands move into
-#   group modules loaded by cli/lazy.py (as access, release... already are) once the
-#   serve/ingest/jobs changes that edit main.py have landed.
-KNOWN_UPWARD: set[tuple[str, str]] = set()
-KNOWN_CYCLES: list[set[str]] = []
-KNOWN_LAZY: set[tuple[str, str]] = {
-    ('onconode.analysis.federated.data', 'ibis'),
-    ('onconode.analysis.federated.data', 'onconode.analysis.survival_data'),
-    ('onconode.analysis.federated.data', 'onconode.analysis.treatments'),
-    ('onconode.analysis.federated.data', 'pyarrow'),
-    ('onconode.analysis.federated.data', 'pyarrow.compute'),
-    ('onconode.interfaces.cli.main', 'duckdb'),
-    ('onconode.interfaces.cli.main', 'onconode.access.secretbox'),
-    ('onconode.interfaces.cli.main', 'onconode.analysis.quality'),
-    ('onconode.interfaces.cli.main', 'onconode.demo'),
-    ('onconode.interfaces.cli.main', 'onconode.federation.demo'),
-    ('onconode.interfaces.cli.main', 'onconode.ingest.arrow_start'),
-    ('onconode.interfaces.cli.main', 'onconode.ingest.cbioportal'),
-    ('onconode.interfaces.cli.main', 'onconode.ingest.clinical'),
-    ('onconode.interfaces.cli.main', 'onconode.ingest.hmftools'),
-    ('onconode.interfaces.cli.main', 'onconode.ingest.maf'),
-    ('onconode.interfaces.cli.main', 'onconode.ingest.phenopackets'),
-    ('onconode.interfaces.cli.main', 'onconode.ingest.problems'),
-    ('onconode.interfaces.cli.main', 'onconode.ingest.vcf'),
-    ('onconode.interfaces.cli.main', 'onconode.ingest.vcf.body'),
-    ('onconode.interfaces.cli.main', 'onconode.interfaces.http.server'),
-    ('onconode.interfaces.cli.main', 'onconode.model.dictionary'),
-    ('onconode.interfaces.cli.main', 'onconode.release.snapshot'),
-    ('onconode.interfaces.cli.main', 'onconode.settings'),
-    ('onconode.interfaces.cli.main', 'onconode.store'),
-    ('onconode.interfaces.cli.main', 'onconode.store.parquet'),
-    ('onconode.interfaces.cli.main', 'onconode.synth'),
-    ('onconode.interfaces.http.node', 'onconode.access'),
-    ('onconode.interfaces.http.node', 'onconode.access.entitlements'),
-    ('onconode.interfaces.http.node', 'onconode.analysis.disclosure'),
-    ('onconode.interfaces.http.node', 'onconode.store'),
-    ('onconode.store.store', 'ibis'),
-}
-
-
 def module_name(path: Path) -> str:
     rel = path.relative_to(SRC).with_suffix("")
     parts = list(rel.parts)
@@ -248,11 +202,8 @@ def upward_arrows() -> dict[tuple[str, str], list[str]]:
 
 def test_no_module_imports_a_layer_above_it():
     found = upward_arrows()
-    new = {k: v for k, v in found.items() if k not in KNOWN_UPWARD}
-    assert not new, "upward arrows (DESIGN.md's layer table):\n" + "\n".join(
-        line for k in sorted(new) for line in new[k])
-    gone = KNOWN_UPWARD - set(found)
-    assert not gone, f"fixed, take them off KNOWN_UPWARD: {sorted(gone)}"
+    assert not found, "upward arrows (DESIGN.md's layer table):\n" + "\n".join(
+        line for k in sorted(found) for line in found[k])
 
 
 def cycles() -> list[set[str]]:
@@ -261,16 +212,13 @@ def cycles() -> list[set[str]]:
 
 def test_no_import_cycles():
     found = cycles()
-    new = [c for c in found if c not in KNOWN_CYCLES]
     g = graph()
     report = []
-    for c in new:
+    for c in found:
         cycle = nx.find_cycle(g.subgraph(c))
         report.append(" -> ".join(f"{a} (line {g.edges[a, b]['line']})" for a, b in cycle) + f" -> {cycle[0][0]}")
         report.append(f"   component of {len(c)}: {sorted(c)}")
-    assert not new, "import cycles:\n" + "\n".join(report)
-    gone = [c for c in KNOWN_CYCLES if c not in found]
-    assert not gone, f"fixed, take them off KNOWN_CYCLES: {gone}"
+    assert not found, "import cycles:\n" + "\n".join(report)
 
 
 def _says_why(visitor: Imports, line: int) -> bool:
@@ -302,15 +250,12 @@ def test_imports_sit_at_module_top():
     defer an optional or heavy third-party dependency, with a comment on the line or the
     line above that contains 'lazy' and names the dependency; the arrow still counts for
     the cycle and layer tests above."""
-    found = lazy_imports()
-    new = [f"{m}:{line} -> {t}" for m, t, line in found if (m, t) not in KNOWN_LAZY]
-    assert not new, f"{len(new)} imports inside functions (move them to the top; if the arrow " \
-        "then makes a cycle, move the shared definition down or pass a function in):\n" + "\n".join(new)
-    gone = KNOWN_LAZY - {(m, t) for m, t, _ in found}
-    assert not gone, f"fixed, take them off KNOWN_LAZY: {sorted(gone)}"
+    found = [f"{m}:{line} -> {t}" for m, t, line in lazy_imports()]
+    assert not found, f"{len(found)} imports inside functions (move them to the top; if the arrow " \
+        "then makes a cycle, move the shared definition down or pass a function in):\n" + "\n".join(found)
 
 
-if __name__ == "__main__":  # a report for whoever shrinks the known lists
+if __name__ == "__main__":  # a report of every finding at once
     for (a, b), lines in sorted(upward_arrows().items()):
         print(f"UP {a} -> {b}: {len(lines)}")
         for line in lines:

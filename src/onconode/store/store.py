@@ -366,7 +366,7 @@ class Store:
     @property
     def ibis(self) -> "ibis.BaseBackend":
         if self._ibis is None:
-            import ibis
+            import ibis  # lazy: ibis costs ~0.3 s to import; only queries need it
 
             self._ibis = ibis.duckdb.from_connection(self.con)
         return self._ibis

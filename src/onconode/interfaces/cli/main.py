@@ -65,6 +65,7 @@ def main(
 
 def run_ingest(call: Callable[..., object]) -> None:
     """Run a reader, turning validation problems into a clear, complete report."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.ingest.problems import IngestError
     from onconode.store import IntegrityError, StoreError
 
@@ -91,6 +92,7 @@ def init() -> None:
     """Create an empty node store in the home folder, owner-only, with its at-rest key.
 
     On an existing home it also removes group and other permissions left by an older version."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.access.secretbox import load as load_secrets
     from onconode.store import Store
 
@@ -104,6 +106,7 @@ def init() -> None:
 @app.command()
 def schema(as_json: bool = typer.Option(False, "--json", help="Print the dictionary as JSON.")) -> None:
     """Print the data dictionary of the harmonized model."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.model.dictionary import data_dictionary_json, data_dictionary_markdown
 
     if as_json:
@@ -118,6 +121,7 @@ def stats(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Row counts per table."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.store import StoreError
 
     with open_store(read_only=True) as store:
@@ -142,8 +146,10 @@ def freeze_create(freeze_id: str, description: str = typer.Option("", "--descrip
                   background: bool = typer.Option(False, "--background",
                                                   help="Queue the release snapshot and the Beacon index as jobs and return at once.")) -> None:
     """Pin the current version as an immutable data release, e.g. DR-2026-11."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     import duckdb
 
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.release.snapshot import build as build_snapshot
     from onconode.store import StoreError
 
@@ -224,6 +230,7 @@ def export_parquet(
     background: bool = typer.Option(False, "--background", help="Queue the export as a job and return at once (`onconode jobs show ID`)."),
 ) -> None:
     """Write a freeze as hive-partitioned Parquet (for Spark or any Parquet reader)."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.store import StoreError
     from onconode.store.parquet import export_parquet as export
 
@@ -262,6 +269,7 @@ def ingest_hmftools(
              "patient; default: a samplesheet*.csv in PATH, else the clinical data already stored."),
 ) -> None:
     """A per-sample hmftools / nf-core/oncoanalyser output folder (or a folder of them)."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.ingest.hmftools import ingest_hmftools as ingest
 
     run_ingest(lambda s: ingest(s, path, sample=sample, sample_id=sample_id, ref_genome=ref_genome,
@@ -276,12 +284,15 @@ def ingest_vcf(
     ref_genome: Optional[str] = typer.Option(None, "--ref-genome", help=REF_HELP),
 ) -> None:
     """A somatic VCF from any caller (PURPLE/SAGE annotations are used when present)."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.ingest.vcf.body import prefetch
 
     with prefetch(path):  # the file inflates while the libraries load and the store opens
+        # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
         from onconode.ingest.arrow_start import without_pandas_probe
 
         without_pandas_probe()
+        # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
         from onconode.ingest.vcf import ingest_vcf as ingest
 
         run_ingest(lambda s: ingest(s, path, sample_id=sample_id, tumor=tumor, ref_genome=ref_genome, progress=progress_bar))
@@ -290,6 +301,7 @@ def ingest_vcf(
 @ingest_app.command("maf")
 def ingest_maf(path: Path, ref_genome: Optional[str] = typer.Option(None, "--ref-genome", help=REF_HELP)) -> None:
     """A MAF file (GDC or cBioPortal columns)."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.ingest.maf import ingest_maf as ingest
 
     run_ingest(lambda s: ingest(s, path, ref_genome=ref_genome, progress=progress_bar))
@@ -298,6 +310,7 @@ def ingest_maf(path: Path, ref_genome: Optional[str] = typer.Option(None, "--ref
 @ingest_app.command("cbioportal")
 def ingest_cbioportal(path: Path, dataset: Optional[str] = typer.Option(None, "--dataset", help="Dataset id (default: the study id).")) -> None:
     """A cBioPortal study folder (meta files, clinical, MAF, CNA, SV, timeline, case lists)."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.ingest.cbioportal import ingest_cbioportal as ingest
 
     run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=progress_bar))
@@ -309,6 +322,7 @@ def ingest_clinical(
     curation: Optional[Path] = typer.Option(None, "--curation", help="Folder with tumour-location and treatment mapping tables (default: the embedded ones)."),
 ) -> None:
     """Clinical TSVs (patients, biopsies, treatments, responses, consents) in the documented layout."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.ingest.clinical import ingest_clinical as ingest
 
     run_ingest(lambda s: ingest(s, path, curation=curation, progress=progress_bar))
@@ -326,6 +340,7 @@ def ingest_ecrf(path: Path, dataset: Optional[str] = typer.Option(None, "--datas
 @ingest_app.command("phenopackets")
 def ingest_phenopackets(path: Path, dataset: str = typer.Option("phenopackets", "--dataset", help="Dataset id for the patients.")) -> None:
     """GA4GH Phenopackets v2 JSON (a file or a folder of them)."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.ingest.phenopackets import ingest_phenopackets as ingest
 
     run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=progress_bar))
@@ -341,6 +356,7 @@ def synth(
     variants: Optional[int] = typer.Option(None, "--variants-per-sample", help="Median somatic variants per sample (default ~20,000)."),
 ) -> None:
     """Generate a realistic synthetic cohort with planted, documented biomarker effects."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.synth import load_cohort, write_cohort
 
     if (out_dir is None) == (not into_store):
@@ -360,6 +376,7 @@ def quality(
     as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
 ) -> None:
     """Data-quality report: completeness, QC pass rates, curation findings, per hospital and month."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.analysis.quality import quality_report, render_text
     from onconode.store import StoreError
 
@@ -383,9 +400,11 @@ def demo(
     port: int = typer.Option(8000, "--port", min=1, max=65535, help="Port of the portal on 127.0.0.1."),
 ) -> None:
     """Build a demo node (synthetic cohort, the COLO829 sample, a freeze), print a summary, serve the portal."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.demo import build_demo, render_summary
 
     if federation:
+        # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
         from onconode.federation.demo import run_demo
 
         try:
@@ -396,6 +415,7 @@ def demo(
         if view["status"] != "done":
             fail(f"the demo run ended {view['status']}, without a result; each node's state is shown above", CHECK_FAILED)
         return
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.store import StoreError
 
     try:
@@ -409,6 +429,7 @@ def demo(
 
 def load_settings(home: Path, file: Optional[Path] = None):
     """The node's settings, or a clear error and exit: checked before anything starts."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.settings import Settings, SettingsError
 
     try:
@@ -420,6 +441,7 @@ def load_settings(home: Path, file: Optional[Path] = None):
 @settings_app.command("check")
 def settings_check(file: Optional[Path] = typer.Argument(None, help="The file to check (default <home>/onconode.toml or $ONCONODE_CONFIG).")) -> None:
     """Validate the settings file: exit 0 when the node can start with it, 2 with what to fix."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.settings import config_path
 
     load_settings(state.home, file)
@@ -435,6 +457,7 @@ def settings_show() -> None:
 @settings_app.command("docs")
 def settings_docs() -> None:
     """Print docs/settings.md: every section and key with its default (generated from the model)."""
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.settings import settings_markdown
 
     print(settings_markdown())
@@ -471,6 +494,7 @@ def serve(
     """Serve the web portal, the REST API and Beacon for this node."""
     if not (state.home / "store.duckdb").exists():
         fail(f"no node in {state.home}: run `onconode --home {state.home} init` (or `onconode demo`) first")
+    # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.interfaces.http.server import default_workers
 
     _serve(state.home, host, port, workers or default_workers(), job_workers)

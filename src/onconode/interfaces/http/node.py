@@ -17,8 +17,12 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from onconode import private
+from onconode.access import open_governance
+from onconode.access.entitlements import licensed_patients
+from onconode.analysis.disclosure import Gate
 from onconode.analysis.saved import selection_patients
 from onconode.settings import Settings
+from onconode.store import Store
 
 SECRET_FILE = "server-secret.key"
 
@@ -57,8 +61,6 @@ class Node:
 
     @cached_property
     def gov(self):
-        from onconode.access import open_governance
-
         return open_governance(self.home, self.governance_url, mailer=self.mailer, options=self.governance_options)
 
     @property
@@ -69,15 +71,11 @@ class Node:
         if self._store is None:
             with self._store_lock:
                 if self._store is None:
-                    from onconode.store import Store
-
                     self._store = Store.open(self.home, read_only=True)
         return self._store
 
     @cached_property
     def gate(self):
-        from onconode.analysis.disclosure import Gate
-
         return Gate.for_home(self.home, licensed_scope=self.licensed_scope)
 
     def licensed_scope(self, user: str, snapshot: Any) -> set[str]:
@@ -85,8 +83,6 @@ class Node:
 
         The hook of analysis/disclosure.py, answered by access governance: the patients
         of the user's (email's) approved, signed, in-term licences."""
-        from onconode.access.entitlements import licensed_patients
-
         return licensed_patients(self.gov, user, partial(selection_patients, snapshot), self.now())
 
     @contextmanager
@@ -106,8 +102,6 @@ class Node:
         """A write was published since the store was opened: read the new copy from this
         request on. Called under the lock with no request using the store, so closing the
         old connection cuts nobody off (a request keeps the copy it started with)."""
-        from onconode.store import Store
-
         old, self._store = self._store, Store.open(self.home, read_only=True)
         old.close()
 
