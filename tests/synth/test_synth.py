@@ -174,6 +174,9 @@ AGGREGATES = {
                             "FROM signature_allocation WHERE _removed IS NULL",
     "tool_version": "SELECT md5(string_agg(sample_id || tool || version, ';' ORDER BY sample_id, tool)) FROM tool_version "
                     "WHERE _removed IS NULL",
+    "haematological": "SELECT md5(string_agg(sample_id || tissue_source || coalesce(normal_tissue_source, '') || "
+                      "coalesce(haematological_diagnosis_code, '') || coalesce(eln_risk, ''), ';' ORDER BY sample_id)) "
+                      "FROM sample WHERE _removed IS NULL",
     "run_mode": "SELECT md5(string_agg(sample_id || run_mode, ';' ORDER BY sample_id)) FROM tumor_profile WHERE _removed IS NULL",
     "sample": "SELECT md5(string_agg(primary_tumor_location || coalesce(primary_tumor_doids, ''), ';' ORDER BY sample_id)) "
               "FROM sample WHERE _removed IS NULL",
@@ -208,3 +211,13 @@ def test_out_folder_ingested_by_the_real_readers_equals_into_store(tmp_path: Pat
     finally:
         via_files.close()
         direct.close()
+
+
+def test_leukaemia_samples_come_from_blood_or_marrow_with_skin_or_saliva_normals_and_an_eln_risk():
+    samples = clinical_tables(build(600, 3))["sample"].to_pylist()
+    aml = [s for s in samples if s["haematological_diagnosis"]]
+    assert len(aml) >= 3
+    assert {s["tissue_source"] for s in aml} == {"blood", "bone_marrow"}
+    assert {s["normal_tissue_source"] for s in aml} <= {"skin", "saliva"}
+    assert all(s["eln_risk"] in ("favorable", "intermediate", "adverse") and s["haematological_diagnosis_code"].endswith("/3")
+               for s in aml)

@@ -227,7 +227,7 @@ def _consents(r: np.random.Generator, pid: str, t: TumourType, when: dt.date) ->
 def _biopsy(r: np.random.Generator, p: SampleParams, t: TumourType, arrival_from: dt.date) -> dict:
     site = _weighted(r, [s for s, _ in BIOPSY_SITES], [w for _, w in BIOPSY_SITES])
     blood = t.tissue_source != "tissue"
-    return {
+    out = {
         "sample_id": p.sample_id, "patient_id": p.patient_id, "sampling_date": p.sampling_date,
         "arrival_date": _date(p.sampling_date, float(r.integers(1, 14))),
         "tissue_source": t.tissue_source, "biopsy_site": "Bone marrow" if blood else site,
@@ -235,6 +235,30 @@ def _biopsy(r: np.random.Generator, p: SampleParams, t: TumourType, arrival_from
         "primary_tumor_location": t.locations[int(r.integers(len(t.locations)))],
         "pathology_tumor_percentage": float(min(100, max(10, round(p.purity * 100 + r.normal(0, 10))))),
     }
+    if blood:
+        out.update(_haematological(p))
+    return out
+
+
+# (ICD-O-3 morphology, diagnosis, ELN 2022 risk) by the AML's defining driver; NOS otherwise
+AML_CLASSES = {"NPM1": ("9877/3", "Acute myeloid leukaemia with mutated NPM1", "favorable"),
+               "TP53": ("9895/3", "Acute myeloid leukaemia, myelodysplasia-related", "adverse")}
+AML_NOS = ("9861/3", "Acute myeloid leukaemia, NOS", "intermediate")
+
+
+def _haematological(p: SampleParams) -> dict:
+    """Where a leukaemia sample's tumour and normal came from, its diagnosis and ELN risk.
+    Chosen from the sample index, not drawn, so the other fields of the cohort stay as they were:
+    a third of the tumours are peripheral blood, the rest bone marrow; the normal is skin
+    (saliva for a quarter), since blood would carry tumour cells."""
+    genes = {e.gene for e in p.events}
+    code, diagnosis, risk = next((AML_CLASSES[g] for g in ("TP53", "NPM1") if g in genes), AML_NOS)
+    in_blood = p.index % 3 == 0
+    return {"tissue_source": "blood" if in_blood else "bone_marrow",
+            "biopsy_site": "Peripheral blood" if in_blood else "Bone marrow",
+            "biopsy_location": "peripheral blood draw" if in_blood else "bone marrow aspirate",
+            "normal_tissue_source": "saliva" if p.index % 4 == 0 else "skin",
+            "haematological_diagnosis": diagnosis, "haematological_diagnosis_code": code, "eln_risk": risk}
 
 
 def _treatments(r: np.random.Generator, t: TumourType, pid: str, p: SampleParams, marks: dict[str, bool],
