@@ -177,6 +177,8 @@ AGGREGATES = {
     "haematological": "SELECT md5(string_agg(sample_id || tissue_source || coalesce(normal_tissue_source, '') || "
                       "coalesce(haematological_diagnosis_code, '') || coalesce(eln_risk, ''), ';' ORDER BY sample_id)) "
                       "FROM sample WHERE _removed IS NULL",
+    "germline_variant": "SELECT md5(string_agg(sample_id || gene || position || coalesce(pathogenicity, '') || genotype, ';' "
+                        "ORDER BY sample_id, position)) FROM germline_variant WHERE _removed IS NULL",
     "run_mode": "SELECT md5(string_agg(sample_id || run_mode, ';' ORDER BY sample_id)) FROM tumor_profile WHERE _removed IS NULL",
     "sample": "SELECT md5(string_agg(primary_tumor_location || coalesce(primary_tumor_doids, ''), ';' ORDER BY sample_id)) "
               "FROM sample WHERE _removed IS NULL",
@@ -199,7 +201,8 @@ def test_out_folder_ingested_by_the_real_readers_equals_into_store(tmp_path: Pat
         assert not genomic.warnings and not clinical.warnings
         load_cohort(direct, patients=8, seed=9, median_variants=200, generation=generation)
         assert via_files.counts() == direct.counts()
-        for table in ("cuppa_prediction", "hla_allele", "signature_allocation", "pharmacogenomic_haplotype", "telomere_length"):
+        for table in ("cuppa_prediction", "hla_allele", "signature_allocation", "pharmacogenomic_haplotype", "telomere_length",
+                      "germline_variant", "qc_metric" if generation == "3.0" else "tool_version"):
             assert direct.counts()[table] > 0, table
         (wigits,), = direct.con.execute("SELECT DISTINCT version FROM tool_version WHERE tool = 'wigits'").fetchall()
         assert wigits == generation
@@ -221,3 +224,23 @@ def test_leukaemia_samples_come_from_blood_or_marrow_with_skin_or_saliva_normals
     assert {s["normal_tissue_source"] for s in aml} <= {"skin", "saliva"}
     assert all(s["eln_risk"] in ("favorable", "intermediate", "adverse") and s["haematological_diagnosis_code"].endswith("/3")
                for s in aml)
+
+
+def test_germline_pathogenic_variants_are_rare_and_mostly_brca_behind_brca_type_hr_deficiency():
+    from onconode.synth.mode import mode
+    from onconode.synth.tools import germline_vcf
+    from onconode.synth.cohort import rng
+
+    c = build(3000, 5)
+    carriers: dict[str, str] = {}
+    for p in c.params:
+        if mode(5, p).normal_id:
+            text = germline_vcf(rng(5, 99, p.index), p, f"{p.sample_id}R")
+            genes = [line.split("IMPACT=")[1].split(",")[0] for line in text.splitlines() if "PATH=PATHOGENIC" in line
+                     or "PATH=LIKELY_PATHOGENIC" in line]
+            if genes:
+                carriers[p.sample_id] = genes[0]
+    assert 0.01 < len(carriers) / len(c.params) < 0.08
+    brca_hrd = [p for p in c.params if p.hrd and p.hrd_type in ("BRCA1_type", "BRCA2_type") and p.sample_id in carriers]
+    matching = [p for p in brca_hrd if carriers[p.sample_id] == p.hrd_type.split("_")[0]]
+    assert brca_hrd and len(matching) >= 0.8 * len(brca_hrd)

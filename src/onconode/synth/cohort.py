@@ -28,7 +28,7 @@ FIRST_ASSESSMENT_DAY = 56            # RECIST assessments from 8 weeks after a l
 MEDIAN_VARIANTS = 20_000
 BIOPSY_SITES = (("Liver", 0.35), ("Lymph node", 0.18), ("Primary", 0.12), ("Lung", 0.08), ("Bone", 0.07),
                 ("Soft tissue", 0.08), ("Peritoneum", 0.06), ("Skin", 0.06))
-GRU, HMB, DS, NPU = "DUO:0000042", "DUO:0000006", "DUO:0000007", "DUO:0000045"
+GRU, HMB, DS, NPU, GENETIC = "DUO:0000042", "DUO:0000006", "DUO:0000007", "DUO:0000045", "DUO:0000038"
 DOIDS = {"breast": "1612", "colorectal": "9256", "nsclc": "3908", "sclc": "5409", "prostate": "10283",
          "melanoma": "8923", "sarcoma": "1115", "ovarian": "2394", "pancreatic": "1793"}
 
@@ -192,7 +192,7 @@ def build(patients: int, seed: int) -> Cohort:
             "diagnosis_date": diagnosis, "death_date": None if alive else death,
             "last_follow_up_date": end, "informed_consent_date": registration,
         })
-        c.consents.extend(_consents(r, pid, t, registration))
+        c.consents.extend(_consents(r, pid, t, registration, i))
         c.samples.append(_biopsy(r, params, t, registration))
         c.params.append(params)
         # A second biopsy for some patients, after their first line.
@@ -211,7 +211,9 @@ def build(patients: int, seed: int) -> Cohort:
     return c
 
 
-def _consents(r: np.random.Generator, pid: str, t: TumourType, when: dt.date) -> list[dict]:
+def _consents(r: np.random.Generator, pid: str, t: TumourType, when: dt.date, index: int) -> list[dict]:
+    """The patient's consent terms; 70 % also consent to genetic research (their germline
+    data may be used), chosen by index so the other draws stay as they were."""
     u = r.random()
     if u < 0.80:
         rows = [(GRU, None)]
@@ -221,6 +223,8 @@ def _consents(r: np.random.Generator, pid: str, t: TumourType, when: dt.date) ->
         rows = [(DS, f"DOID:{DOIDS.get(t.key, '162')}")]
     if r.random() < 0.04:
         rows.append((NPU, None))
+    if index % 10 < 7:
+        rows.append((GENETIC, None))
     return [{"patient_id": pid, "duo_code": code, "modifier": mod, "consent_date": when} for code, mod in rows]
 
 

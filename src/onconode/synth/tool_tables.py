@@ -62,7 +62,8 @@ def tool_tables(seed: int, p: SampleParams, mode: Mode, generation: str) -> dict
             path = Path(tmp) / Path(rel).name
             path.write_text(text, encoding="utf-8")
             tool = next(t for t, pattern in _SUFFIXES if pattern.match(path.name))
-            for name, found in tool.read(path, problems, REF_GENOME).items():
+            extra = {"tumour": p.sample_id} if tool.kind == "purple_germline_vcf" else {}
+            for name, found in tool.read(path, problems, REF_GENOME, **extra).items():
                 rows[name].extend({**r, "sample_id": p.sample_id} for r in found)
     problems.raise_if_errors()   # a synthetic file its reader refuses is a bug in tools.py
     out = {name: pa.Table.from_pylist(r, schema=table(name, {}).schema) for name, r in rows.items()}

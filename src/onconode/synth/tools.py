@@ -16,6 +16,7 @@ import numpy as np
 from onconode.ingest.genes import gene as lookup_gene
 from onconode.synth.cohort import SampleParams, rng
 from onconode.synth.mode import Mode
+from onconode.synth.tumours import TRANSCRIPTS
 
 TOOL_STREAM = 13
 RNA_SHARE = 0.3           # samples with a tumour RNA run (Isofox)
@@ -66,6 +67,25 @@ PEACH = {
     "UGT1A1": ((("*1", .65, "Normal Function"), ("*28", .33, "Reduced Function"), ("*6", .02, "Reduced Function")),
                "Irinotecan"),
 }
+# Germline calls (GRCh37): (gene, chrom, pos, ref, alt, effect, coding effect, hgvs c., hgvs p., PATH, CLNSIG)
+GERMLINE_PATHOGENIC = {
+    "BRCA1": ("17", 41276044, "ACT", "A", "frameshift_variant", "NONSENSE_OR_FRAMESHIFT", "c.68_69delAG", "p.Glu23fs",
+              "PATHOGENIC", "Pathogenic"),
+    "BRCA2": ("13", 32914437, "GT", "G", "frameshift_variant", "NONSENSE_OR_FRAMESHIFT", "c.5946delT", "p.Ser1982fs",
+              "PATHOGENIC", "Pathogenic"),
+    "CHEK2": ("22", 29091856, "AG", "A", "frameshift_variant", "NONSENSE_OR_FRAMESHIFT", "c.1100delC", "p.Thr367fs",
+              "PATHOGENIC", "Pathogenic"),
+    "ATM": ("11", 108198384, "T", "G", "missense_variant", "MISSENSE", "c.7271T>G", "p.Val2424Gly",
+            "PATHOGENIC", "Pathogenic"),
+    "MUTYH": ("1", 45798475, "T", "C", "missense_variant", "MISSENSE", "c.536A>G", "p.Tyr179Cys",
+              "LIKELY_PATHOGENIC", "Pathogenic/Likely_pathogenic"),
+}
+GERMLINE_COMMON = (   # benign polymorphisms most germline VCFs carry
+    ("BRCA2", "13", 32929387, "T", "C", "missense_variant", "MISSENSE", "c.7397T>C", "p.Val2466Ala", "BENIGN", "Benign", .95),
+    ("BRCA1", "17", 41244936, "T", "C", "missense_variant", "MISSENSE", "c.3113A>G", "p.Glu1038Gly", "BENIGN", "Benign", .35),
+)
+BRCA_CARRIER = 0.4       # HR-deficient BRCA-type tumours carrying the germline variant
+OTHER_CARRIER = 0.03     # any patient carrying one of the other pathogenic variants
 ISOFOX_GENES = ("ERBB2", "ESR1", "AR", "MYC", "EGFR", "KRAS", "CD274", "TP53", "PTEN", "CDKN2A", "MET", "ALK")
 TUMOUR_EXPRESSION = {"breast": {"ESR1": 40.0, "ERBB2": 3.0}, "prostate": {"AR": 30.0}, "nsclc": {"EGFR": 3.0, "CD274": 2.0},
                      "melanoma": {"CD274": 2.0}}
@@ -197,6 +217,31 @@ def isofox(r: np.random.Generator, p: SampleParams, rna: str, sep: str, v3: bool
     return summary, gene
 
 
+def germline_vcf(r: np.random.Generator, p: SampleParams, normal: str) -> str:
+    """PURPLE's germline VCF: common benign calls, and for a few patients one pathogenic
+    variant in a predisposition gene (BRCA1/2 behind most BRCA-type HR deficiency)."""
+    calls = [c for c in GERMLINE_COMMON if r.random() < c[-1]]
+    carried = []
+    if p.hrd and p.hrd_type in ("BRCA1_type", "BRCA2_type") and r.random() < BRCA_CARRIER:
+        carried.append(p.hrd_type.split("_")[0])
+    elif r.random() < OTHER_CARRIER:
+        carried.append(("CHEK2", "ATM", "MUTYH")[int(r.integers(3))])
+    calls += [(g, *GERMLINE_PATHOGENIC[g], 0) for g in carried]
+    lines = ["##fileformat=VCFv4.2\n",
+             '##INFO=<ID=PATH,Number=1,Type=String,Description="Pathogenicity (PAVE, ClinVar-based)">\n',
+             f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{normal}\t{p.sample_id}\n"]
+    for gene, chrom, pos, ref, alt, effect, coding, hgvs_c, hgvs_p, path, clnsig, _ in sorted(calls, key=lambda c: (int(c[1]), c[2])):
+        hom = path == "BENIGN" and r.random() < 0.3
+        impact = ",".join([gene, TRANSCRIPTS.get(gene, ""), effect, coding, "false", hgvs_c, hgvs_p, "", coding, "1"])
+        info = f"CLNSIG={clnsig};IMPACT={impact};PATH={path};PURPLE_AF=0.5;PURPLE_CN=2.0;PURPLE_MACN=1.0;PURPLE_VCN=1.0"
+        if path != "BENIGN":
+            info += ";REPORTED"
+        gt = "1/1" if hom else "0/1"
+        lines.append(f"{chrom}\t{pos}\t.\t{ref}\t{alt}\t500\tPASS\t{info}\tGT:AD:DP\t{gt}:{0 if hom else 18},{36 if hom else 18}:36"
+                     f"\t{gt}:{0 if hom else 40},{80 if hom else 40}:80\n")
+    return "".join(lines)
+
+
 def qsee(r: np.random.Generator, p: SampleParams, normal: str | None) -> str:
     rows = [[p.sample_id, "TUMOR", "PURPLE", "SUMMARY_TABLE", "PURITY", round(p.purity, 3), "FAIL" if p.qc_fail else "PASS",
              "<0.195" if p.qc_fail else ""],
@@ -210,7 +255,8 @@ def qsee(r: np.random.Generator, p: SampleParams, normal: str | None) -> str:
 def tool_files(seed: int, p: SampleParams, mode: Mode, v3: bool) -> dict[str, str]:
     """Relative path (oncoanalyser's folder per tool) -> text of every tool file the sample's
     run writes: targeted runs have no CUPPA, SIGS, virus or TEAL; tumour-only runs no PEACH
-    or normal TEAL; QSEE is new in WiGiTS 3.0 (its status file is gzipped, see writers)."""
+    or normal TEAL or germline VCF; QSEE is new in WiGiTS 3.0 (writers gzip its status file
+    and the VCF)."""
     r = rng(seed, TOOL_STREAM, p.index)
     t, normal = p.sample_id, mode.normal_id
     out: dict[str, str] = {f"lilac/{t}.lilac.tsv": lilac(r, p)}
@@ -223,6 +269,7 @@ def tool_files(seed: int, p: SampleParams, mode: Mode, v3: bool) -> dict[str, st
             out[f"teal/{normal}.teal.tellength.tsv"] = teal(r, p, normal, "ref")
     if normal:
         out[f"peach/{normal}.peach.haplotypes.best.tsv"] = peach(r)
+        out[f"purple/{t}.purple.germline.vcf"] = germline_vcf(r, p, normal)
     if r.random() < RNA_SHARE:
         ext, sep = (".tsv", "\t") if v3 else (".csv", ",")
         summary, gene = isofox(r, p, f"{t}_RNA", sep, v3)

@@ -137,7 +137,7 @@ def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table], tool
         (folder / FOLDER[tool]).mkdir(parents=True, exist_ok=True)
         (folder / FOLDER[tool] / f"{tool}.version").write_text(f"version={versions[tool]}\n", encoding="utf-8")
     for rel, text in tool_text.items():
-        if rel.endswith(".qsee.status.tsv"):   # QSEE writes its status file gzipped
+        if rel.endswith((".qsee.status.tsv", ".vcf")):   # QSEE's status file and VCFs are gzipped
             (folder / f"{rel}.gz").write_bytes(bgzf(text.encode()))
         else:
             (folder / rel).write_text(text, encoding="utf-8")
