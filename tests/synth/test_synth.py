@@ -244,3 +244,33 @@ def test_germline_pathogenic_variants_are_rare_and_mostly_brca_behind_brca_type_
     brca_hrd = [p for p in c.params if p.hrd and p.hrd_type in ("BRCA1_type", "BRCA2_type") and p.sample_id in carriers]
     matching = [p for p in brca_hrd if carriers[p.sample_id] == p.hrd_type.split("_")[0]]
     assert brca_hrd and len(matching) >= 0.8 * len(brca_hrd)
+
+
+ECRF_SAME = {
+    "sample": "SELECT sample_id, patient_id, sampling_date, arrival_date, primary_tumor_location, primary_tumor_doids, "
+              "biopsy_site, pathology_tumor_percentage FROM sample WHERE _removed IS NULL ORDER BY sample_id",
+    "patient": "SELECT patient_id, sex, birth_year, registration_date, death_date FROM patient WHERE _removed IS NULL ORDER BY 1",
+    "treatment": "SELECT patient_id, sample_id, start_date, end_date, regimen, mechanism FROM treatment WHERE _removed IS NULL "
+                 "ORDER BY patient_id, start_date, regimen",
+    "treatment_response": "SELECT patient_id, response_date, response, measurement_done FROM treatment_response "
+                          "WHERE _removed IS NULL ORDER BY 1, 2, 3",
+}
+
+
+def test_ecrf_export_ingests_without_uncurated_values_into_the_clinical_tsv_records(tmp_path: Path):
+    from onconode.ingest.clinical import ingest_clinical
+    from onconode.ingest.ecrf import ingest_ecrf
+    from onconode.store import Store
+
+    write_cohort(tmp_path / "out", patients=40, seed=9, median_variants=50)
+    via_ecrf, via_tsv = Store.init(tmp_path / "ecrf"), Store.init(tmp_path / "tsv")
+    try:
+        report = ingest_ecrf(via_ecrf, tmp_path / "out" / "ecrf")
+        assert not report.problems and not report.warnings
+        ingest_clinical(via_tsv, tmp_path / "out" / "clinical")
+        for table, query in ECRF_SAME.items():
+            got, expected = via_ecrf.con.execute(query).fetchall(), via_tsv.con.execute(query).fetchall()
+            assert got and got == expected, table
+    finally:
+        via_ecrf.close()
+        via_tsv.close()

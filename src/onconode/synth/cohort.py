@@ -201,7 +201,10 @@ def build(patients: int, seed: int) -> Cohort:
             if when < end:
                 p2 = _genome(rng(seed, 4, i), t, f"{pid}B", pid, sample_index, params.gender, when, params.events)
                 sample_index += 1
-                c.samples.append(_biopsy(r, p2, t, when))
+                second = _biopsy(r, p2, t, when)
+                # the hospital records the patient's tumour once (as the eCRF's FRM.CARCINOMA does)
+                second["primary_tumor_location"] = c.samples[-1]["primary_tumor_location"]
+                c.samples.append(second)
                 c.params.append(p2)
                 for ln in lines[1:]:
                     if ln["start_date"] >= when:

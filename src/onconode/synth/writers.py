@@ -10,6 +10,7 @@ from onconode.synth.genome import DEFAULT_GENERATION, sample_tables
 from onconode.synth.mode import mode
 from onconode.synth.tools import tool_files
 from onconode.synth.writers_clinical import write_clinical
+from onconode.synth.writers_ecrf import write_ecrf
 from onconode.synth.writers_hmftools import write_sample
 
 
@@ -18,6 +19,7 @@ def write_cohort(out_dir: Path, *, patients: int, seed: int, median_variants: in
     out_dir = Path(out_dir)
     cohort = build(patients, seed)
     write_clinical(out_dir / "clinical", cohort)
+    write_ecrf(out_dir / "ecrf", cohort)
     variants = 0
     with progress("writing samples", len(cohort.params)) as advance:
         for p in cohort.params:
@@ -28,4 +30,4 @@ def write_cohort(out_dir: Path, *, patients: int, seed: int, median_variants: in
             variants += tables["somatic_variant"].num_rows
             advance(1)
     return (f"{len(cohort.patients):,} patients, {len(cohort.params):,} samples, {variants:,} somatic variants, "
-            f"{len(cohort.treatments):,} treatments to {out_dir} (hmftools/ and clinical/)")
+            f"{len(cohort.treatments):,} treatments to {out_dir} (hmftools/, clinical/ and the same records as an eCRF export in ecrf/)")
