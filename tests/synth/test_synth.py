@@ -274,3 +274,17 @@ def test_ecrf_export_ingests_without_uncurated_values_into_the_clinical_tsv_reco
     finally:
         via_ecrf.close()
         via_tsv.close()
+
+
+def test_cli_synth_writes_the_wigits_generation_asked_for(tmp_path: Path):
+    runner = CliRunner()
+    for generation, purple, qsee in (("3.0", "4.4", True), ("2.x", "4.1", False)):
+        out = tmp_path / generation
+        result = runner.invoke(app, ["synth", "--patients", "2", "--out", str(out), "--variants-per-sample", "20",
+                                     "--wigits", generation])
+        assert result.exit_code == 0, result.output
+        run = out / "hmftools" / "HMF000001A"
+        assert (run / "purple" / "purple.version").read_text() == f"version={purple}\n"
+        assert (run / "qsee").is_dir() == qsee
+    refused = runner.invoke(app, ["synth", "--patients", "2", "--out", str(tmp_path / "x"), "--wigits", "4.0"])
+    assert refused.exit_code != 0 and "3.0, 2.x" in refused.output
