@@ -18,13 +18,13 @@ from onconode.synth.mode import Mode
 from onconode.synth.reference import REF_GENOME, table
 from onconode.synth.tools import tool_files
 
+# The hmftools releases behind WiGiTS 3.0 (R3.0) and oncoanalyser 2.2 (R2.2), reference/wigits-outputs.md;
+# CHORD, Virus Interpreter, SIGS and PEACH are not in those release lists.
 VERSIONS = {
-    "3.0": {"oncoanalyser": "3.0.0", "purple": "4.4", "linx": "2.3", "sage": "5.0", "pave": "1.9", "orange": "5.0",
-            "chord": "2.1", "cuppa": "2.3.2", "lilac": "1.7", "virusinterpreter": "3.9", "sigs": "1.2", "peach": "2.0",
-            "teal": "1.3", "isofox": "2.0", "qsee": "1.0"},
-    "2.x": {"oncoanalyser": "2.1.0", "purple": "4.1", "linx": "2.0", "sage": "4.0", "pave": "1.7", "orange": "3.8",
-            "chord": "2.0", "cuppa": "2.3.1", "lilac": "1.6", "virusinterpreter": "3.5", "sigs": "1.2", "peach": "2.0",
-            "teal": "1.3", "isofox": "1.7", "qsee": "1.0"},
+    "3.0": {"purple": "4.4", "linx": "2.3", "sage": "5.0", "pave": "1.9", "chord": "2.1", "cuppa": "2.5", "lilac": "2.0",
+            "virusinterpreter": "3.9", "sigs": "1.2", "peach": "2.0", "teal": "1.4", "isofox": "2.0", "qsee": "1.0"},
+    "2.x": {"purple": "4.2", "linx": "2.1", "sage": "4.1", "pave": "1.8", "chord": "2.0", "cuppa": "2.3", "lilac": "1.6",
+            "virusinterpreter": "3.5", "sigs": "1.2", "peach": "2.0", "teal": "1.3", "isofox": "1.7.2"},
 }
 GENERATIONS = tuple(VERSIONS)
 # the folder (under the sample's group folder) each tool writes to, oncoanalyser's layout

@@ -95,6 +95,11 @@ HEADERS = {
     "lilac": "Genes Allele RefTotal RefUnique RefShared RefWild TumorTotal TumorUnique TumorShared TumorWild RnaTotal "
              "RnaUnique RnaShared RnaWild TumorCopyNumber SomaticMissense SomaticNonsenseOrFrameshift SomaticSplice "
              "SomaticSynonymous SomaticInframeIndel",
+    "lilac_qc": "Genes Status ScoreMargin NextSolutionAlleles MedianBaseQuality HlaYAllele DiscardedIndels "
+                "DiscardedIndelMaxFrags DiscardedAlignmentFragments LowCoverageBases geneTypes TotalFragments FittedFragments "
+                "UnmatchedFragments UninformativeFragments HlaYFragments PercentUnique PercentShared PercentWildcard "
+                "UnusedAminoAcids UnusedAminoAcidMaxFrags UnusedHaplotypes UnusedHaplotypeMaxFrags SomaticVariantsMatched "
+                "SomaticVariantsUnmatched",
     "virus": "taxid name qcStatus integrations interpretation percentageCovered meanCoverage expectedClonalCoverage "
              "reported blacklisted driverLikelihood",
     "sigs": "signature allocation percent",
@@ -140,7 +145,8 @@ def cuppa(r: np.random.Generator, p: SampleParams) -> str:
     return _tsv("cuppa", rows)
 
 
-def lilac(r: np.random.Generator, p: SampleParams) -> str:
+def lilac(r: np.random.Generator, p: SampleParams, v3: bool) -> str:
+    """LILAC's alleles; LILAC 2.0 (WiGiTS 3.0) adds the leading Genes column."""
     rows = []
     for gene, freqs in HLA.items():
         for allele in sorted(_pick(r, freqs, 2)):
@@ -148,7 +154,16 @@ def lilac(r: np.random.Generator, p: SampleParams) -> str:
             rows.append([f"HLA-{gene}", allele, total, total // 3, total // 2, total - total // 3 - total // 2,
                          total // 2, total // 6, total // 4, total // 2 - total // 6 - total // 4, 0, 0, 0, 0,
                          round(float(r.uniform(0.6, 1.4)), 2), 0, 0, 0, 0, 0])
-    return _tsv("lilac", rows)
+    text = _tsv("lilac", rows)
+    return text if v3 else "".join(line.split("\t", 1)[1] + "\n" for line in text.splitlines())
+
+
+def lilac_qc(r: np.random.Generator) -> str:
+    """LILAC 2.0's QC line for the class I genes."""
+    total = int(r.integers(4000, 9000))
+    return _tsv("lilac_qc", [["HLA_CLASS_I", "PASS", round(float(r.uniform(5, 60)), 2), 0, 37, "NONE", 0, 0, 0, 0,
+                              "A;B;C", total, int(total * .97), int(total * .01), int(total * .02), 0, .6, .35, .05,
+                              0, 0, 0, 0, 0, 0]])
 
 
 def viruses(r: np.random.Generator, p: SampleParams) -> str | None:
@@ -259,7 +274,9 @@ def tool_files(seed: int, p: SampleParams, mode: Mode, v3: bool) -> dict[str, st
     and the VCF)."""
     r = rng(seed, TOOL_STREAM, p.index)
     t, normal = p.sample_id, mode.normal_id
-    out: dict[str, str] = {f"lilac/{t}.lilac.tsv": lilac(r, p)}
+    out: dict[str, str] = {f"lilac/{t}.lilac.tsv": lilac(r, p, v3)}
+    if v3:
+        out[f"lilac/{t}.lilac.qc.tsv"] = lilac_qc(r)
     if not mode.targeted:
         out[f"cuppa/{t}.cuppa.vis_data.tsv"] = cuppa(r, p)
         out[f"virusinterpreter/{t}.virus.annotated.tsv"] = viruses(r, p)

@@ -20,7 +20,7 @@ CNV_HEADER = ("chromosome start end copyNumber bafCount observedBAF baf segmentS
               "depthWindowCount gcContent minStart maxStart minorAlleleCopyNumber majorAlleleCopyNumber").split()
 GENE_HEADER_2X = ("chromosome start end gene minCopyNumber maxCopyNumber somaticRegions transcriptId isCanonical "
                   "chromosomeBand minRegions minRegionStart minRegionEnd minRegionStartSupport minRegionEndSupport "
-                  "minRegionMethod minMinorAlleleCopyNumber depthWindowCount").split()   # PURPLE 4.1
+                  "minRegionMethod minMinorAlleleCopyNumber depthWindowCount gcContent").split()   # PURPLE 4.2-4.3
 GENE_HEADER = ("chromosome start end gene minCopyNumber maxCopyNumber somaticRegions transcriptId isCanonical chromosomeBand "
                "minRegions minRegionStart minRegionEnd minRegionStartSupport minRegionEndSupport minRegionMethod "
                "minMinorAlleleCopyNumber relativeMinCopyNumber depthWindowCount gcContent reportedStatus driverType").split()
@@ -162,7 +162,7 @@ def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table], tool
         "TELOMERE" if s["start"] == 1 else "BND", "TELOMERE" if s["end"] == LENGTHS["GRCh37"][s["chromosome"]] else "BND",
         s["method"], 1000, 0.4, s["start"], s["start"], s["minor_allele_copy_number"], s["major_allele_copy_number"]] for s in seg])
     _tsv(Path(f"{base}.purple.cnv.gene.tsv"), GENE_HEADER if v3 else GENE_HEADER_2X, [
-        [*_gene_41(g), g["relative_min_copy_number"], 100, 0.4, "NONE", ""] if v3 else [*_gene_41(g), 100]
+        [*_gene_41(g), g["relative_min_copy_number"], 100, 0.4, "NONE", ""] if v3 else [*_gene_41(g), 100, 0.4]
         for g in tables["gene_copy_number"].to_pylist()])
     # LINX's catalogue is PURPLE's plus its disruption drivers; the synthetic genomes have
     # no disruptions, so both files list the same drivers (the reader merges them).
@@ -171,7 +171,7 @@ def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table], tool
         d["likelihood_method"], d["reported_status"], d["driver_likelihood"], d["missense"], d["nonsense"], d["splice"],
         d["inframe"], d["frameshift"], d["biallelic"], d["min_copy_number"], d["max_copy_number"]]
         for d in tables["driver"].to_pylist()]
-    if not v3:   # PURPLE 4.1 catalogues have no reportedStatus (the reader takes every row as reported)
+    if not v3:   # PURPLE 4.2 catalogues have no reportedStatus (the reader takes every row as reported)
         drivers = [d[:8] + d[9:] for d in drivers]
     header = DRIVER_HEADER if v3 else DRIVER_HEADER_2X
     _tsv(Path(f"{base}.purple.driver.catalog.somatic.tsv"), header, drivers)
