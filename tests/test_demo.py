@@ -30,6 +30,9 @@ def test_demo_builds_a_frozen_node_with_the_synthetic_cohort_and_colo829(tmp_pat
     assert stats["patient"] == 13  # 12 synthetic + COLO829
     assert stats["somatic_variant"] > 12 * 50
     assert stats["treatment"] > 0 and stats["treatment_response"] > 0 and stats["driver"] > 0
+    # the WiGiTS tools behind the portal's CUPPA, HLA and signature charts
+    assert stats["cuppa_prediction"] > 0 and stats["hla_allele"] > 0 and stats["signature_allocation"] > 0
+    assert "CUPPA predictions" in result.output
 
 
 def test_demo_without_the_shared_fixtures_still_builds_and_says_why_colo829_is_missing(tmp_path: Path, monkeypatch):

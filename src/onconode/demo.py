@@ -131,6 +131,9 @@ def render_summary(s: DemoSummary) -> str:
         f"  {c['patient']:,} patients, {c['sample']:,} samples, {c['somatic_variant']:,} somatic variants, "
         f"{c['driver']:,} drivers, {c['fusion']:,} fusions, {c['treatment']:,} treatments, "
         f"{c['treatment_response']:,} responses",
+        f"  WiGiTS tools: {c['cuppa_prediction']:,} CUPPA predictions, {c['hla_allele']:,} HLA alleles, {c['virus']:,} viruses, "
+        f"{c['signature_allocation']:,} signature allocations, {c['tool_version']:,} tool versions "
+        "(cohort summary charts in the portal)",
         f"  {s.colo829}",
         "",
         f"  {'tumour location':<28}{'patients':>10}{'samples':>10}{'variants':>14}",

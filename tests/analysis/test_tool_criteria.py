@@ -67,7 +67,8 @@ def world(tmp_path_factory):
         tables["gene_expression"].append({"sample_id": sid, "gene_id": "ENSG00000141736", "gene": "ERBB2", "adjusted_tpm": t["erbb2"]})
     patients = sorted({p for _, p in pairs})
     consenting = set(patients[::2])
-    consent = [{k: v for k, v in r.items() if not k.startswith("_")} for r in store.con.sql("SELECT * FROM consent").to_arrow_table().to_pylist()]
+    consent = [{k: v for k, v in r.items() if not k.startswith("_")} for r in store.con.sql("SELECT * FROM consent").to_arrow_table().to_pylist()
+               if r["duo_code"] != GERMLINE_CONSENT]   # the test decides who consents to germline use, not synth
     consent += [{"patient_id": p, "duo_code": GERMLINE_CONSENT} for p in sorted(consenting)]
     with store.transaction("test", "tool rows") as tx:
         tx.replace("consent", to_arrow(TABLES_BY_NAME["consent"], consent), owners=patients)

@@ -27,13 +27,15 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("beacon-germline")
     with Store.init(home) as store:
         load_cohort(store, patients=10, seed=3, median_variants=10, workers=1)
-        (sample,) = store.con.execute("SELECT min(sample_id) FROM sample").fetchone()
+        samples = [s for (s,) in store.con.execute("SELECT sample_id FROM sample ORDER BY 1").fetchall()]
+        sample = samples[0]
         assert not store.con.execute("SELECT count(*) FROM somatic_variant WHERE gene = 'BRCA2' AND chromosome = '13' "
                                      "AND position = 32914438").fetchone()[0]
         row = {"sample_id": sample, "chromosome": "13", "position": 32914438, "ref": "T", "alt": "TG", "gene": "BRCA2",
                "filter": "PASS", "pathogenicity": "PATHOGENIC", "pathogenic": True}
         with store.transaction("test", "a germline variant") as tx:
-            tx.replace("germline_variant", to_arrow(TABLES_BY_NAME["germline_variant"], [row]), owners=[sample])
+            # the only germline row of the cohort (synth's own germline calls are replaced)
+            tx.replace("germline_variant", to_arrow(TABLES_BY_NAME["germline_variant"], [row]), owners=samples)
         store.create_freeze(FREEZE, "germline beacon test")
     return home
 

@@ -37,7 +37,8 @@ def store_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patients = sorted({p for _, p in samples})
         consenting = patients[::2]
         consent = store.con.sql("SELECT * FROM consent").to_arrow_table().to_pylist()
-        consent = [{k: v for k, v in r.items() if not k.startswith("_")} for r in consent]
+        # the test decides who consents to germline use: synth's own genetic-research consents are dropped
+        consent = [{k: v for k, v in r.items() if not k.startswith("_")} for r in consent if r["duo_code"] != GERMLINE_CONSENT]
         consent += [{"patient_id": p, "duo_code": GERMLINE_CONSENT} for p in consenting]
         germline = [{"sample_id": s, "chromosome": "13", "position": 32914438, "ref": "T", "alt": "TG", "gene": "BRCA2",
                      "filter": "PASS", "pathogenicity": "PATHOGENIC", "pathogenic": True} for s, _ in samples]

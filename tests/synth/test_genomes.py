@@ -119,8 +119,8 @@ def test_linx_driver_catalogue_lists_the_sample_drivers(tmp_path: Path):
     folders = sorted((tmp_path / "hmftools").iterdir())
     with_drivers = 0
     for folder in folders:
-        purple = (folder / f"{folder.name}.purple.driver.catalog.somatic.tsv").read_text().splitlines()
-        linx = (folder / f"{folder.name}.linx.driver.catalog.tsv").read_text().splitlines()
+        purple = (folder / "purple" / f"{folder.name}.purple.driver.catalog.somatic.tsv").read_text().splitlines()
+        linx = (folder / "linx" / "somatic_annotations" / f"{folder.name}.linx.driver.catalog.tsv").read_text().splitlines()
         assert linx == purple
         with_drivers += len(linx) > 1
     assert with_drivers > 0

@@ -167,25 +167,45 @@ AGGREGATES = {
     "tumor_profile": "SELECT sum(purity), sum(tml), sum(tmb_per_mb), count(*) FILTER (WHERE hr_status = 'HR_DEFICIENT') "
                      "FROM tumor_profile WHERE _removed IS NULL",
     "treatment": "SELECT md5(string_agg(regimen || coalesce(mechanism, ''), ';' ORDER BY treatment_id)) FROM treatment WHERE _removed IS NULL",
+    "cuppa_prediction": "SELECT md5(string_agg(sample_id || classifier || cancer_type || rank || round(probability, 4), ';' "
+                        "ORDER BY sample_id, classifier, rank)) FROM cuppa_prediction WHERE _removed IS NULL",
+    "hla_allele": "SELECT md5(string_agg(sample_id || allele, ';' ORDER BY sample_id, allele)) FROM hla_allele WHERE _removed IS NULL",
+    "signature_allocation": "SELECT md5(string_agg(sample_id || signature || percent, ';' ORDER BY sample_id, signature)) "
+                            "FROM signature_allocation WHERE _removed IS NULL",
+    "tool_version": "SELECT md5(string_agg(sample_id || tool || version, ';' ORDER BY sample_id, tool)) FROM tool_version "
+                    "WHERE _removed IS NULL",
+    "haematological": "SELECT md5(string_agg(sample_id || tissue_source || coalesce(normal_tissue_source, '') || "
+                      "coalesce(haematological_diagnosis_code, '') || coalesce(eln_risk, ''), ';' ORDER BY sample_id)) "
+                      "FROM sample WHERE _removed IS NULL",
+    "germline_variant": "SELECT md5(string_agg(sample_id || gene || position || coalesce(pathogenicity, '') || genotype, ';' "
+                        "ORDER BY sample_id, position)) FROM germline_variant WHERE _removed IS NULL",
+    "run_mode": "SELECT md5(string_agg(sample_id || run_mode, ';' ORDER BY sample_id)) FROM tumor_profile WHERE _removed IS NULL",
     "sample": "SELECT md5(string_agg(primary_tumor_location || coalesce(primary_tumor_doids, ''), ';' ORDER BY sample_id)) "
               "FROM sample WHERE _removed IS NULL",
 }
 
 
-def test_out_folder_ingested_by_the_real_readers_equals_into_store(tmp_path: Path):
+@pytest.mark.parametrize("generation", ["3.0", "2.x"])
+def test_out_folder_ingested_by_the_real_readers_equals_into_store(tmp_path: Path, generation: str):
     from onconode.ingest.clinical import ingest_clinical
     from onconode.ingest.hmftools import ingest_hmftools
     from onconode.store import Store
 
-    write_cohort(tmp_path / "out", patients=8, seed=9, median_variants=200)
+    write_cohort(tmp_path / "out", patients=8, seed=9, median_variants=200, generation=generation)
     via_files, direct = Store.init(tmp_path / "files"), Store.init(tmp_path / "direct")
     try:
         genomic = ingest_hmftools(via_files, tmp_path / "out" / "hmftools")
         clinical = ingest_clinical(via_files, tmp_path / "out" / "clinical")
-        assert not genomic.problems and not clinical.problems
+        # the tools' columns onconode keeps no place for are named ("not stored: why"), nothing else
+        assert [p for p in genomic.problems if not p.message.startswith("not stored:")] == [] and not clinical.problems
         assert not genomic.warnings and not clinical.warnings
-        load_cohort(direct, patients=8, seed=9, median_variants=200)
+        load_cohort(direct, patients=8, seed=9, median_variants=200, generation=generation)
         assert via_files.counts() == direct.counts()
+        for table in ("cuppa_prediction", "hla_allele", "signature_allocation", "pharmacogenomic_haplotype", "telomere_length",
+                      "germline_variant", *(("qc_metric", "hla_qc") if generation == "3.0" else ())):
+            assert direct.counts()[table] > 0, table
+        (wigits,), = direct.con.execute("SELECT DISTINCT version FROM tool_version WHERE tool = 'wigits'").fetchall()
+        assert wigits == generation
         for query in AGGREGATES.values():
             (got,), (expected,) = via_files.con.execute(query).fetchall(), direct.con.execute(query).fetchall()
             # a float sum depends on the order rows are added in, which the store does not fix
@@ -194,3 +214,77 @@ def test_out_folder_ingested_by_the_real_readers_equals_into_store(tmp_path: Pat
     finally:
         via_files.close()
         direct.close()
+
+
+def test_leukaemia_samples_come_from_blood_or_marrow_with_skin_or_saliva_normals_and_an_eln_risk():
+    samples = clinical_tables(build(600, 3))["sample"].to_pylist()
+    aml = [s for s in samples if s["haematological_diagnosis"]]
+    assert len(aml) >= 3
+    assert {s["tissue_source"] for s in aml} == {"blood", "bone_marrow"}
+    assert {s["normal_tissue_source"] for s in aml} <= {"skin", "saliva"}
+    assert all(s["eln_risk"] in ("favorable", "intermediate", "adverse") and s["haematological_diagnosis_code"].endswith("/3")
+               for s in aml)
+
+
+def test_germline_pathogenic_variants_are_rare_and_mostly_brca_behind_brca_type_hr_deficiency():
+    from onconode.synth.mode import mode
+    from onconode.synth.tools import germline_vcf
+    from onconode.synth.cohort import rng
+
+    c = build(3000, 5)
+    carriers: dict[str, str] = {}
+    for p in c.params:
+        if mode(5, p).normal_id:
+            text = germline_vcf(rng(5, 99, p.index), p, f"{p.sample_id}R")
+            genes = [line.split("IMPACT=")[1].split(",")[0] for line in text.splitlines() if "PATH=PATHOGENIC" in line
+                     or "PATH=LIKELY_PATHOGENIC" in line]
+            if genes:
+                carriers[p.sample_id] = genes[0]
+    assert 0.01 < len(carriers) / len(c.params) < 0.08
+    brca_hrd = [p for p in c.params if p.hrd and p.hrd_type in ("BRCA1_type", "BRCA2_type") and p.sample_id in carriers]
+    matching = [p for p in brca_hrd if carriers[p.sample_id] == p.hrd_type.split("_")[0]]
+    assert brca_hrd and len(matching) >= 0.8 * len(brca_hrd)
+
+
+ECRF_SAME = {
+    "sample": "SELECT sample_id, patient_id, sampling_date, arrival_date, primary_tumor_location, primary_tumor_doids, "
+              "biopsy_site, pathology_tumor_percentage FROM sample WHERE _removed IS NULL ORDER BY sample_id",
+    "patient": "SELECT patient_id, sex, birth_year, registration_date, death_date FROM patient WHERE _removed IS NULL ORDER BY 1",
+    "treatment": "SELECT patient_id, sample_id, start_date, end_date, regimen, mechanism FROM treatment WHERE _removed IS NULL "
+                 "ORDER BY patient_id, start_date, regimen",
+    "treatment_response": "SELECT patient_id, response_date, response, measurement_done FROM treatment_response "
+                          "WHERE _removed IS NULL ORDER BY 1, 2, 3",
+}
+
+
+def test_ecrf_export_ingests_without_uncurated_values_into_the_clinical_tsv_records(tmp_path: Path):
+    from onconode.ingest.clinical import ingest_clinical
+    from onconode.ingest.ecrf import ingest_ecrf
+    from onconode.store import Store
+
+    write_cohort(tmp_path / "out", patients=40, seed=9, median_variants=50)
+    via_ecrf, via_tsv = Store.init(tmp_path / "ecrf"), Store.init(tmp_path / "tsv")
+    try:
+        report = ingest_ecrf(via_ecrf, tmp_path / "out" / "ecrf")
+        assert not report.problems and not report.warnings
+        ingest_clinical(via_tsv, tmp_path / "out" / "clinical")
+        for table, query in ECRF_SAME.items():
+            got, expected = via_ecrf.con.execute(query).fetchall(), via_tsv.con.execute(query).fetchall()
+            assert got and got == expected, table
+    finally:
+        via_ecrf.close()
+        via_tsv.close()
+
+
+def test_cli_synth_writes_the_wigits_generation_asked_for(tmp_path: Path):
+    runner = CliRunner()
+    for generation, purple, qsee in (("3.0", "4.4", True), ("2.x", "4.2", False)):
+        out = tmp_path / generation
+        result = runner.invoke(app, ["synth", "--patients", "2", "--out", str(out), "--variants-per-sample", "20",
+                                     "--wigits", generation])
+        assert result.exit_code == 0, result.output
+        run = out / "hmftools" / "HMF000001A"
+        assert (run / "purple" / "purple.version").read_text() == f"version={purple}\n"
+        assert (run / "qsee").is_dir() == qsee
+    refused = runner.invoke(app, ["synth", "--patients", "2", "--out", str(tmp_path / "x"), "--wigits", "4.0"])
+    assert refused.exit_code != 0 and "3.0, 2.x" in refused.output

@@ -21,6 +21,15 @@ from onconode.analysis.versions import tmb_note
 
 AGE_GROUPS = ((0, 40, "<40"), (40, 50, "40-49"), (50, 60, "50-59"), (60, 70, "60-69"), (70, 80, "70-79"), (80, 200, "80+"))
 # Histogram edges: fixed, so a histogram reveals nothing about where values lie within a bin.
+# Every chart's heading, the one place the portal (and any other reader) takes it from.
+TITLES = {
+    "tumour_type": "Tumour type", "sex": "Sex (patients)", "age_group": "Age at biopsy", "biopsy_site": "Biopsy site",
+    "tmb_per_mb": "TMB (mutations / Mb)", "purity": "Tumour purity", "ploidy": "Ploidy",
+    "cuppa_top_prediction": "CUPPA top prediction (tissue of origin)", "cuppa_top_likelihood": "CUPPA top prediction likelihood",
+    "hla_alleles": "HLA class I alleles", "viruses": "Viruses (integration)", "signatures": "Mutational signatures (≥ 10 % of SNVs)",
+    "germline_pathogenic": "Germline pathogenic variants (predisposition genes)",
+}
+
 EDGES = {
     "tmb_per_mb": [0, 1, 2, 5, 10, 20, 50, 100, float("inf")],
     "purity": [0, .2, .3, .4, .5, .6, .7, .8, .9, 1.0001],

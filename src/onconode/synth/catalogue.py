@@ -42,20 +42,6 @@ def drivers(p: SampleParams, gcn: pa.Table) -> pa.Table:
     })
 
 
-# The versions the synthetic somatic VCF header names (writers_hmftools), and the generation they make.
-TOOL_VERSIONS = {"pave": "1.6", "purple": "4.0", "sage": "3.4"}
-GENERATION = "2.x"
-
-
-def tool_versions(p: SampleParams) -> pa.Table:
-    """The tool_version rows an ingest of the sample's written folder derives (its VCF header)."""
-    tools = [*TOOL_VERSIONS, "wigits"]
-    return table("tool_version", {
-        "sample_id": [p.sample_id] * len(tools), "tool": tools,
-        "version": [*TOOL_VERSIONS.values(), GENERATION], "source": ["synthetic"] * len(tools),
-    })
-
-
 def tumor_profile(p: SampleParams, seg: Segments, gcn: pa.Table, n_sv: int) -> pa.Table:
     """PURPLE purity / QC and CHORD values of the sample (TMB, MSI, TML of the full genome)."""
     tml = int(round(p.burden * 0.0066))

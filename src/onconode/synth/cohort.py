@@ -28,7 +28,7 @@ FIRST_ASSESSMENT_DAY = 56            # RECIST assessments from 8 weeks after a l
 MEDIAN_VARIANTS = 20_000
 BIOPSY_SITES = (("Liver", 0.35), ("Lymph node", 0.18), ("Primary", 0.12), ("Lung", 0.08), ("Bone", 0.07),
                 ("Soft tissue", 0.08), ("Peritoneum", 0.06), ("Skin", 0.06))
-GRU, HMB, DS, NPU = "DUO:0000042", "DUO:0000006", "DUO:0000007", "DUO:0000045"
+GRU, HMB, DS, NPU, GENETIC = "DUO:0000042", "DUO:0000006", "DUO:0000007", "DUO:0000045", "DUO:0000038"
 DOIDS = {"breast": "1612", "colorectal": "9256", "nsclc": "3908", "sclc": "5409", "prostate": "10283",
          "melanoma": "8923", "sarcoma": "1115", "ovarian": "2394", "pancreatic": "1793"}
 
@@ -192,7 +192,7 @@ def build(patients: int, seed: int) -> Cohort:
             "diagnosis_date": diagnosis, "death_date": None if alive else death,
             "last_follow_up_date": end, "informed_consent_date": registration,
         })
-        c.consents.extend(_consents(r, pid, t, registration))
+        c.consents.extend(_consents(r, pid, t, registration, i))
         c.samples.append(_biopsy(r, params, t, registration))
         c.params.append(params)
         # A second biopsy for some patients, after their first line.
@@ -201,7 +201,10 @@ def build(patients: int, seed: int) -> Cohort:
             if when < end:
                 p2 = _genome(rng(seed, 4, i), t, f"{pid}B", pid, sample_index, params.gender, when, params.events)
                 sample_index += 1
-                c.samples.append(_biopsy(r, p2, t, when))
+                second = _biopsy(r, p2, t, when)
+                # the hospital records the patient's tumour once (as the eCRF's FRM.CARCINOMA does)
+                second["primary_tumor_location"] = c.samples[-1]["primary_tumor_location"]
+                c.samples.append(second)
                 c.params.append(p2)
                 for ln in lines[1:]:
                     if ln["start_date"] >= when:
@@ -211,7 +214,9 @@ def build(patients: int, seed: int) -> Cohort:
     return c
 
 
-def _consents(r: np.random.Generator, pid: str, t: TumourType, when: dt.date) -> list[dict]:
+def _consents(r: np.random.Generator, pid: str, t: TumourType, when: dt.date, index: int) -> list[dict]:
+    """The patient's consent terms; 70 % also consent to genetic research (their germline
+    data may be used), chosen by index so the other draws stay as they were."""
     u = r.random()
     if u < 0.80:
         rows = [(GRU, None)]
@@ -221,13 +226,15 @@ def _consents(r: np.random.Generator, pid: str, t: TumourType, when: dt.date) ->
         rows = [(DS, f"DOID:{DOIDS.get(t.key, '162')}")]
     if r.random() < 0.04:
         rows.append((NPU, None))
+    if index % 10 < 7:
+        rows.append((GENETIC, None))
     return [{"patient_id": pid, "duo_code": code, "modifier": mod, "consent_date": when} for code, mod in rows]
 
 
 def _biopsy(r: np.random.Generator, p: SampleParams, t: TumourType, arrival_from: dt.date) -> dict:
     site = _weighted(r, [s for s, _ in BIOPSY_SITES], [w for _, w in BIOPSY_SITES])
     blood = t.tissue_source != "tissue"
-    return {
+    out = {
         "sample_id": p.sample_id, "patient_id": p.patient_id, "sampling_date": p.sampling_date,
         "arrival_date": _date(p.sampling_date, float(r.integers(1, 14))),
         "tissue_source": t.tissue_source, "biopsy_site": "Bone marrow" if blood else site,
@@ -235,6 +242,30 @@ def _biopsy(r: np.random.Generator, p: SampleParams, t: TumourType, arrival_from
         "primary_tumor_location": t.locations[int(r.integers(len(t.locations)))],
         "pathology_tumor_percentage": float(min(100, max(10, round(p.purity * 100 + r.normal(0, 10))))),
     }
+    if blood:
+        out.update(_haematological(p))
+    return out
+
+
+# (ICD-O-3 morphology, diagnosis, ELN 2022 risk) by the AML's defining driver; NOS otherwise
+AML_CLASSES = {"NPM1": ("9877/3", "Acute myeloid leukaemia with mutated NPM1", "favorable"),
+               "TP53": ("9895/3", "Acute myeloid leukaemia, myelodysplasia-related", "adverse")}
+AML_NOS = ("9861/3", "Acute myeloid leukaemia, NOS", "intermediate")
+
+
+def _haematological(p: SampleParams) -> dict:
+    """Where a leukaemia sample's tumour and normal came from, its diagnosis and ELN risk.
+    Chosen from the sample index, not drawn, so the other fields of the cohort stay as they were:
+    a third of the tumours are peripheral blood, the rest bone marrow; the normal is skin
+    (saliva for a quarter), since blood would carry tumour cells."""
+    genes = {e.gene for e in p.events}
+    code, diagnosis, risk = next((AML_CLASSES[g] for g in ("TP53", "NPM1") if g in genes), AML_NOS)
+    in_blood = p.index % 3 == 0
+    return {"tissue_source": "blood" if in_blood else "bone_marrow",
+            "biopsy_site": "Peripheral blood" if in_blood else "Bone marrow",
+            "biopsy_location": "peripheral blood draw" if in_blood else "bone marrow aspirate",
+            "normal_tissue_source": "saliva" if p.index % 4 == 0 else "skin",
+            "haematological_diagnosis": diagnosis, "haematological_diagnosis_code": code, "eln_risk": risk}
 
 
 def _treatments(r: np.random.Generator, t: TumourType, pid: str, p: SampleParams, marks: dict[str, bool],

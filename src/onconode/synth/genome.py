@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from onconode.synth.catalogue import drivers, tool_versions, tumor_profile
+from onconode.ingest.hmftools.tools import TABLES as TOOL_TABLES
+from onconode.synth.catalogue import drivers, tumor_profile
 from onconode.synth.cohort import MEDIAN_VARIANTS, SampleParams, rng
 from onconode.synth.copynumber import gene_copy_numbers, segment_table, segments
 from onconode.synth.structural import structural
+from onconode.synth.mode import mode
+from onconode.synth.tool_tables import tool_tables
 from onconode.synth.variants import somatic_variants
 
 VARIANT_STREAM, CN_STREAM, SV_STREAM = 10, 11, 12
 SMALL_TABLES = ("copy_number_segment", "gene_copy_number", "driver", "structural_variant", "sv_breakend", "fusion",
-                "tumor_profile", "tool_version")
+                "tumor_profile", "tool_version", *TOOL_TABLES)
+DEFAULT_GENERATION = "3.0"
 
 
 def scaled_count(p: SampleParams, median_variants: int | None) -> int:
@@ -29,8 +33,10 @@ def scaled_count(p: SampleParams, median_variants: int | None) -> int:
     return max(1, int(round(p.burden * median_variants / MEDIAN_VARIANTS)))
 
 
-def sample_tables(seed: int, p: SampleParams, median_variants: int | None, *, variants: bool = True) -> dict[str, pa.Table]:
-    """Every genomic table of one sample (somatic variants only when `variants`)."""
+def sample_tables(seed: int, p: SampleParams, median_variants: int | None, *, variants: bool = True,
+                  generation: str = DEFAULT_GENERATION) -> dict[str, pa.Table]:
+    """Every genomic table of one sample (somatic variants only when `variants`), as an
+    ingest of its WiGiTS `generation` ("3.0" or "2.x") folder stores them."""
     seg = segments(rng(seed, CN_STREAM, p.index), p)
     gcn = gene_copy_numbers(p, seg)
     sv = structural(rng(seed, SV_STREAM, p.index), p)
@@ -38,8 +44,11 @@ def sample_tables(seed: int, p: SampleParams, median_variants: int | None, *, va
     if variants:
         out["somatic_variant"] = somatic_variants(rng(seed, VARIANT_STREAM, p.index), p, seg.at,
                                                   scaled_count(p, median_variants))
-    out["tumor_profile"] = tumor_profile(p, seg, gcn, sv["structural_variant"].num_rows)
-    out["tool_version"] = tool_versions(p)
+    m = mode(seed, p)
+    profile = tumor_profile(p, seg, gcn, sv["structural_variant"].num_rows)
+    out["tumor_profile"] = profile.set_column(profile.schema.get_field_index("run_mode"), "run_mode",
+                                              pa.array([m.run_mode], pa.string()))
+    out.update(tool_tables(seed, p, m, generation))
     return out
 
 

@@ -20,21 +20,22 @@ from onconode.progress import Progress, silent
 from onconode.store import Store
 from onconode.synth.clinical import clinical_tables
 from onconode.synth.cohort import build
-from onconode.synth.genome import SMALL_TABLES
+from onconode.synth.genome import DEFAULT_GENERATION, SMALL_TABLES
 from onconode.synth.parallel import Chunk, genomes
 
 STORE_MEMORY_LIMIT = "3GB"   # DuckDB's share; workers and Arrow chunks come on top
 
 
 def load_cohort(store: Store, *, patients: int, seed: int, median_variants: int | None,
-                progress: Progress = silent, workers: int | None = None) -> IngestReport:
+                progress: Progress = silent, workers: int | None = None,
+                generation: str = DEFAULT_GENERATION) -> IngestReport:
     """Build the cohort and load every table in one version. `workers` processes generate
     the genomes (default one per core); the rows do not depend on it."""
     cohort = build(patients, seed)
     report = IngestReport(source="synth")
     report.patients = [p["patient_id"] for p in cohort.patients]
     report.samples = [p.sample_id for p in cohort.params]
-    with _memory_limit(store, STORE_MEMORY_LIMIT), genomes(seed, cohort.params, median_variants, workers) as chunks, \
+    with _memory_limit(store, STORE_MEMORY_LIMIT), genomes(seed, cohort.params, median_variants, workers, generation) as chunks, \
             store.transaction("synth", f"synthetic cohort: {patients} patients, seed {seed}") as tx:
         for name, table in clinical_tables(cohort).items():
             report.rows[name] = tx.replace(name, table)

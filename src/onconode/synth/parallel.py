@@ -24,7 +24,7 @@ from typing import Iterator, Sequence
 import pyarrow as pa
 
 from onconode.synth.cohort import SampleParams
-from onconode.synth.genome import SMALL_TABLES, sample_tables, scaled_count
+from onconode.synth.genome import DEFAULT_GENERATION, SMALL_TABLES, sample_tables, scaled_count
 from onconode.synth.copynumber import panel
 from onconode.synth.reference import layout
 
@@ -57,18 +57,19 @@ def chunks(params: Sequence[SampleParams], median_variants: int | None,
     return out
 
 
-def generate(seed: int, params: Sequence[SampleParams], median_variants: int | None) -> Chunk:
+def generate(seed: int, params: Sequence[SampleParams], median_variants: int | None,
+             generation: str = DEFAULT_GENERATION) -> Chunk:
     """Every genomic table of the samples, one table each (what a worker computes)."""
     parts: dict[str, list[pa.Table]] = {}
     for p in params:
-        for name, t in sample_tables(seed, p, median_variants).items():
+        for name, t in sample_tables(seed, p, median_variants, generation=generation).items():
             parts.setdefault(name, []).append(t)
     tables = {name: pa.concat_tables(parts[name]) for name in SMALL_TABLES}
     return Chunk(len(params), tables, pa.concat_tables(parts["somatic_variant"]).combine_chunks())
 
 
-def _work(seed: int, params: Sequence[SampleParams], median_variants: int | None) -> tuple[int, dict, pa.Buffer]:
-    c = generate(seed, params, median_variants)
+def _work(seed: int, params: Sequence[SampleParams], median_variants: int | None, generation: str) -> tuple[int, dict, pa.Buffer]:
+    c = generate(seed, params, median_variants, generation)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, c.variants.schema) as writer:
         writer.write_table(c.variants)
@@ -87,7 +88,7 @@ def default_workers() -> int:
 
 @contextmanager
 def genomes(seed: int, params: Sequence[SampleParams], median_variants: int | None,
-            workers: int | None = None) -> Iterator[Iterator[Chunk]]:
+            workers: int | None = None, generation: str = DEFAULT_GENERATION) -> Iterator[Iterator[Chunk]]:
     """Chunks of generated genomes in cohort order, on `workers` processes (default: one
     per core; small cohorts, and platforms without fork, are generated in this process).
 
@@ -100,28 +101,29 @@ def genomes(seed: int, params: Sequence[SampleParams], median_variants: int | No
     serial = (n <= 1 or len(groups) <= 1 or (workers is None and total < SERIAL_BELOW_ROWS)
               or "fork" not in mp.get_all_start_methods())
     if serial:
-        yield (generate(seed, g, median_variants) for g in groups)
+        yield (generate(seed, g, median_variants, generation) for g in groups)
         return
     _warm()   # the children inherit the loaded reference
     pool = mp.get_context("fork").Pool(n)
     try:
-        yield _ordered(pool, n, seed, groups, median_variants)
+        yield _ordered(pool, n, seed, groups, median_variants, generation)
     finally:
         pool.terminate()
         pool.join()
 
 
-def _ordered(pool, n: int, seed: int, groups: list[list[SampleParams]], median_variants: int | None) -> Iterator[Chunk]:
+def _ordered(pool, n: int, seed: int, groups: list[list[SampleParams]], median_variants: int | None,
+             generation: str) -> Iterator[Chunk]:
     """Results in submission order, with at most 2n chunks in flight."""
     todo = iter(groups)
     pending: deque = deque()
     for g in todo:
-        pending.append(pool.apply_async(_work, (seed, g, median_variants)))
+        pending.append(pool.apply_async(_work, (seed, g, median_variants, generation)))
         if len(pending) >= 2 * n:
             break
     while pending:
         samples, tables, buf = pending.popleft().get()
         nxt = next(todo, None)
         if nxt is not None:
-            pending.append(pool.apply_async(_work, (seed, nxt, median_variants)))
+            pending.append(pool.apply_async(_work, (seed, nxt, median_variants, generation)))
         yield Chunk(samples, tables, pa.ipc.open_stream(buf).read_all())

@@ -13,7 +13,8 @@ FILES = {
                      "diagnosis_date", "death_date", "last_follow_up_date", "informed_consent_date"),
     "consents.tsv": ("patient_id", "duo_code", "modifier", "consent_date"),
     "biopsies.tsv": ("sample_id", "patient_id", "sampling_date", "arrival_date", "tissue_source", "biopsy_site",
-                     "biopsy_location", "primary_tumor_location", "pathology_tumor_percentage"),
+                     "biopsy_location", "primary_tumor_location", "pathology_tumor_percentage", "normal_tissue_source",
+                     "haematological_diagnosis", "haematological_diagnosis_code", "eln_risk"),
     "treatments.tsv": ("treatment_id", "patient_id", "sample_id", "line", "start_date", "end_date", "drugs", "pre_biopsy"),
     "responses.tsv": ("patient_id", "treatment_id", "response_date", "response", "measurement_done", "bone_only_disease"),
 }

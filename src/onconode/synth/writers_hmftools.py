@@ -10,16 +10,22 @@ from pathlib import Path
 import pyarrow as pa
 
 from onconode.ingest.genome import LENGTHS
-from onconode.synth.catalogue import TOOL_VERSIONS
+from onconode.synth.mode import Mode
+from onconode.synth.tool_tables import FOLDER, VERSIONS, run_tools
 
 PURITY_HEADER = ("purity normFactor score diploidProportion ploidy gender status polyclonalProportion minPurity maxPurity "
                  "minPloidy maxPloidy minDiploidProportion maxDiploidProportion somaticPenalty wholeGenomeDuplication "
                  "msIndelsPerMb msStatus tml tmlStatus tmbPerMb tmbStatus svTumorMutationalBurden runMode targeted").split()
 CNV_HEADER = ("chromosome start end copyNumber bafCount observedBAF baf segmentStartSupport segmentEndSupport method "
               "depthWindowCount gcContent minStart maxStart minorAlleleCopyNumber majorAlleleCopyNumber").split()
+GENE_HEADER_2X = ("chromosome start end gene minCopyNumber maxCopyNumber somaticRegions transcriptId isCanonical "
+                  "chromosomeBand minRegions minRegionStart minRegionEnd minRegionStartSupport minRegionEndSupport "
+                  "minRegionMethod minMinorAlleleCopyNumber depthWindowCount gcContent").split()   # PURPLE 4.2-4.3
 GENE_HEADER = ("chromosome start end gene minCopyNumber maxCopyNumber somaticRegions transcriptId isCanonical chromosomeBand "
                "minRegions minRegionStart minRegionEnd minRegionStartSupport minRegionEndSupport minRegionMethod "
                "minMinorAlleleCopyNumber relativeMinCopyNumber depthWindowCount gcContent reportedStatus driverType").split()
+DRIVER_HEADER_2X = ("chromosome chromosomeBand gene transcript isCanonical driver category likelihoodMethod "
+                    "driverLikelihood missense nonsense splice inframe frameshift biallelic minCopyNumber maxCopyNumber").split()
 DRIVER_HEADER = ("chromosome chromosomeBand gene transcript isCanonical driver category likelihoodMethod reportedStatus "
                  "driverLikelihood missense nonsense splice inframe frameshift biallelic minCopyNumber maxCopyNumber").split()
 SVS_HEADER = ("vcfIdStart vcfIdEnd svId coordsStart coordsEnd type clusterId clusterReason fragileSiteStart fragileSiteEnd "
@@ -54,7 +60,7 @@ VCF_HEADER = """##fileformat=VCFv4.2
 ##PaveVersion=%(pave)s
 ##purpleVersion=%(purple)s
 ##sageVersion=%(sage)s
-""" % TOOL_VERSIONS
+"""
 
 
 def _v(x: object, fmt: str = "{:.4f}") -> str:
@@ -87,9 +93,11 @@ def bgzf(data: bytes) -> bytes:
     return bytes(out)
 
 
-def write_vcf(path: Path, sample_id: str, t: pa.Table) -> None:
+def write_vcf(path: Path, sample_id: str, t: pa.Table, normal_id: str | None, versions: dict[str, str]) -> None:
+    """PURPLE's somatic VCF; tumour-only runs have no normal column."""
     contigs = "".join(f"##contig=<ID={c},length={n}>\n" for c, n in LENGTHS["GRCh37"].items())
-    lines = [VCF_HEADER + contigs + f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{sample_id}R\t{sample_id}\n"]
+    samples = f"{normal_id}\t{sample_id}" if normal_id else sample_id
+    lines = [VCF_HEADER % versions + contigs + f"#CHROM\tPOS\tID\tREF\tALT\tQUAL\tFILTER\tINFO\tFORMAT\t{samples}\n"]
     d = t.to_pydict()
     for i in range(t.num_rows):
         info = []
@@ -112,36 +120,49 @@ def write_vcf(path: Path, sample_id: str, t: pa.Table) -> None:
         info.append(f"SUBCL={d['subclonal_likelihood'][i]:.2f}")
         info.append(f"TIER={d['tier'][i]}")
         alt_n, dp = d["allele_read_count"][i], d["total_read_count"][i]
-        normal_dp = 38
+        normal = "\t0/0:38,0:0.0000:38" if normal_id else ""
         lines.append(
             f"{d['chromosome'][i]}\t{d['position'][i]}\t.\t{d['ref'][i]}\t{d['alt'][i]}\t{max(50, alt_n * 20)}\t{d['filter'][i]}\t"
-            f"{';'.join(info)}\tGT:AD:AF:DP\t0/0:{normal_dp},0:0.0000:{normal_dp}\t0/1:{dp - alt_n},{alt_n}:{d['vaf'][i]:.4f}:{dp}\n")
+            f"{';'.join(info)}\tGT:AD:AF:DP{normal}\t0/1:{dp - alt_n},{alt_n}:{d['vaf'][i]:.4f}:{dp}\n")
     path.write_bytes(bgzf("".join(lines).encode()))
 
 
-def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table]) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    base = folder / sample_id
+def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table], tool_text: dict[str, str], mode: Mode,
+                 generation: str) -> None:
+    """The run's group folder as oncoanalyser lays it out (a folder per tool, LINX's under
+    linx/somatic_annotations), with each tool's `<tool>.version` file."""
+    v3 = generation == "3.0"
+    versions = VERSIONS[generation]
+    for tool in run_tools(tool_text):
+        (folder / FOLDER[tool]).mkdir(parents=True, exist_ok=True)
+        (folder / FOLDER[tool] / f"{tool}.version").write_text(f"version={versions[tool]}\n", encoding="utf-8")
+    for rel, text in tool_text.items():
+        if rel.endswith((".qsee.status.tsv", ".vcf")):   # QSEE's status file and VCFs are gzipped
+            (folder / f"{rel}.gz").write_bytes(bgzf(text.encode()))
+        else:
+            (folder / rel).write_text(text, encoding="utf-8")
+    base = folder / "purple" / sample_id
+    linx = folder / FOLDER["linx"] / sample_id
+    chord = folder / "chord" / sample_id
     tp = tables["tumor_profile"].to_pylist()[0]
     _tsv(Path(f"{base}.purple.purity.tsv"), PURITY_HEADER, [[
         tp["purity"], 1.0, 0.5, 0.1, tp["ploidy"], tp["gender"], tp["fit_method"], 0.0, tp["purity"], tp["purity"],
         tp["ploidy"], tp["ploidy"], 0.1, 0.1, 0.0, tp["whole_genome_duplication"], tp["ms_indels_per_mb"], tp["msi_status"],
-        tp["tml"], tp["tml_status"], tp["tmb_per_mb"], tp["tmb_status"], tp["sv_tmb"], "TUMOR_GERMLINE", False]])
+        tp["tml"], tp["tml_status"], tp["tmb_per_mb"], tp["tmb_status"], tp["sv_tmb"], mode.run_mode, False]])
     with open(f"{base}.purple.qc", "w", encoding="utf-8", newline="\n") as fh:
         for k, v in (("QCStatus", tp["qc_status"]), ("Method", tp["fit_method"]), ("CopyNumberSegments", tp["copy_number_segments"]),
                      ("UnsupportedCopyNumberSegments", 0), ("Purity", f"{tp['purity']:.4f}"), ("AmberGender", tp["gender"]),
                      ("CobaltGender", tp["gender"]), ("DeletedGenes", tp["deleted_genes"]), ("Contamination", tp["contamination"]),
-                     ("GermlineAberrations", "NONE"), ("AmberMeanDepth", int(tp["mean_depth"])), ("LohPercent", "0.1000")):
+                     ("GermlineAberrations", "NONE"), ("AmberMeanDepth", int(tp["mean_depth"])), ("LohPercent", "0.1000"),
+                     *((("TincLevel", "0.0000"),) if v3 else ())):
             fh.write(f"{k}\t{v}\n")
     seg = tables["copy_number_segment"].to_pylist()
     _tsv(Path(f"{base}.purple.cnv.somatic.tsv"), CNV_HEADER, [[
         s["chromosome"], s["start"], s["end"], s["copy_number"], 100, 0.5, 0.5,
         "TELOMERE" if s["start"] == 1 else "BND", "TELOMERE" if s["end"] == LENGTHS["GRCh37"][s["chromosome"]] else "BND",
         s["method"], 1000, 0.4, s["start"], s["start"], s["minor_allele_copy_number"], s["major_allele_copy_number"]] for s in seg])
-    _tsv(Path(f"{base}.purple.cnv.gene.tsv"), GENE_HEADER, [[
-        g["chromosome"], g["start"], g["end"], g["gene"], g["min_copy_number"], g["max_copy_number"], g["somatic_regions"],
-        g["transcript"], g["is_canonical"], g["chromosome_band"], 1, g["start"], g["end"], "BND", "BND", g["min_region_method"],
-        g["min_minor_allele_copy_number"], g["relative_min_copy_number"], 100, 0.4, "NONE", ""]
+    _tsv(Path(f"{base}.purple.cnv.gene.tsv"), GENE_HEADER if v3 else GENE_HEADER_2X, [
+        [*_gene_41(g), g["relative_min_copy_number"], 100, 0.4, "NONE", ""] if v3 else [*_gene_41(g), 100, 0.4]
         for g in tables["gene_copy_number"].to_pylist()])
     # LINX's catalogue is PURPLE's plus its disruption drivers; the synthetic genomes have
     # no disruptions, so both files list the same drivers (the reader merges them).
@@ -150,24 +171,34 @@ def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table]) -> N
         d["likelihood_method"], d["reported_status"], d["driver_likelihood"], d["missense"], d["nonsense"], d["splice"],
         d["inframe"], d["frameshift"], d["biallelic"], d["min_copy_number"], d["max_copy_number"]]
         for d in tables["driver"].to_pylist()]
-    _tsv(Path(f"{base}.purple.driver.catalog.somatic.tsv"), DRIVER_HEADER, drivers)
-    write_vcf(Path(f"{base}.purple.somatic.vcf.gz"), sample_id, tables["somatic_variant"])
-    _tsv(Path(f"{base}.linx.svs.tsv"), SVS_HEADER, [[
+    if not v3:   # PURPLE 4.2 catalogues have no reportedStatus (the reader takes every row as reported)
+        drivers = [d[:8] + d[9:] for d in drivers]
+    header = DRIVER_HEADER if v3 else DRIVER_HEADER_2X
+    _tsv(Path(f"{base}.purple.driver.catalog.somatic.tsv"), header, drivers)
+    write_vcf(Path(f"{base}.purple.somatic.vcf.gz"), sample_id, tables["somatic_variant"], mode.normal_id, versions)
+    _tsv(Path(f"{linx}.linx.svs.tsv"), SVS_HEADER, [[
         s["sv_id"], s["sv_id"], s["sv_id"], f"{s['start_chromosome']}:{s['start_position']}:{s['start_orientation']}",
         f"{s['end_chromosome']}:{s['end_position']}:{s['end_orientation']}", s["type"], s["cluster_id"], "", False, False,
         False, "NONE", "NONE", 0.9, 1.1, s["start_gene"] or "", s["end_gene"] or "", 0, 0, "DSB", "DSB", 0, 0]
         for s in tables["structural_variant"].to_pylist()])
-    _tsv(Path(f"{base}.linx.breakend.tsv"), BREAKEND_HEADER, [[
+    _tsv(Path(f"{linx}.linx.breakend.tsv"), BREAKEND_HEADER, [[
         b["breakend_id"], b["sv_id"], b["sv_id"], "", b["is_start"], b["gene"], b["transcript"], b["is_canonical"],
         "Upstream" if b["is_start"] else "Downstream", b["disruptive"], "REPORTED" if b["reported"] else "NOT_REPORTED",
         b["undisrupted_copy_number"], b["region_type"], b["coding_type"], "protein_coding", -1, 2, -1, 100, 10, 1, 2]
         for b in tables["sv_breakend"].to_pylist()])
-    _tsv(Path(f"{base}.linx.fusion.tsv"), FUSION_HEADER, [[
+    _tsv(Path(f"{linx}.linx.fusion.tsv"), FUSION_HEADER, [[
         f["five_prime_breakend_id"], f["three_prime_breakend_id"], f["name"], f["reported"], f["reported_type"], "KNOWN_PAIR",
         f["phased"], f["likelihood"], "", "", "", "", f["chain_length"], 0, False, "", "", 0, 0, f["fused_exon_up"],
         f["fused_exon_down"]] for f in tables["fusion"].to_pylist()])
-    _tsv(Path(f"{base}.linx.driver.catalog.tsv"), DRIVER_HEADER, drivers)
+    _tsv(Path(f"{linx}.linx.driver.catalog.tsv"), header, drivers)
     hrd = tp["hr_status"] == "HR_DEFICIENT"
-    _tsv(Path(f"{base}.chord.prediction.tsv"), CHORD_HEADER, [[
+    _tsv(Path(f"{chord}.chord.prediction.tsv"), CHORD_HEADER, [[
         sample_id, 0.85 if tp["hrd_type"] == "BRCA1_type" else 0.01, 0.85 if tp["hrd_type"] == "BRCA2_type" else 0.02,
         tp["hrd_score"], "HR_deficient" if hrd else "HR_proficient", tp["hrd_type"], "", ""]])
+
+
+def _gene_41(g: dict) -> list[object]:
+    """The first 17 columns of a gene copy-number row, the same in PURPLE 4.1 and 4.4."""
+    return [g["chromosome"], g["start"], g["end"], g["gene"], g["min_copy_number"], g["max_copy_number"], g["somatic_regions"],
+            g["transcript"], g["is_canonical"], g["chromosome_band"], 1, g["start"], g["end"], "BND", "BND",
+            g["min_region_method"], g["min_minor_allele_copy_number"]]

@@ -54,6 +54,14 @@ def test_summary_shows_counts_and_distributions_with_small_cells_as_under_five(c
     assert "Figures: controlled" in page
 
 
+def test_every_summary_chart_has_its_heading(client):
+    everyone = save(client, "Everyone", freeze=FREEZE)
+    html = client.get(f"/cohorts/{everyone}/summary").text
+    headings = dict(re.findall(r'<h3 id="h-(\w+)">([^<]*)</h3>', html))
+    assert {"cuppa_top_prediction", "cuppa_top_likelihood", "hla_alleles", "viruses", "signatures"} <= set(headings)
+    assert all(text.strip() and text != key for key, text in headings.items()), headings
+
+
 def test_frequency_lists_altered_over_profiled_samples(client, crc):
     html = client.get(f"/cohorts/{crc}/frequency?kind=MUTATION&genes=APC+KRAS+TP53").text
     assert_exportable(html)

@@ -354,19 +354,25 @@ def synth(
     out_dir: Optional[Path] = typer.Option(None, "--out", help="Write hmftools-format folders and clinical TSVs here."),
     into_store: bool = typer.Option(False, "--into-store", help="Load directly into the store (fast, at scale)."),
     variants: Optional[int] = typer.Option(None, "--variants-per-sample", help="Median somatic variants per sample (default ~20,000)."),
+    wigits: str = typer.Option("3.0", "--wigits", help="WiGiTS generation of the written files and tool versions: 3.0 or 2.x."),
 ) -> None:
     """Generate a realistic synthetic cohort with planted, documented biomarker effects."""
     # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.synth import load_cohort, write_cohort
+    from onconode.synth.tool_tables import GENERATIONS
 
     if (out_dir is None) == (not into_store):
         fail("choose exactly one of --out DIR or --into-store")
+    if wigits not in GENERATIONS:
+        fail(f"--wigits {wigits} is not a generation synth writes: use one of {', '.join(GENERATIONS)}")
     if out_dir is not None:
-        summary = write_cohort(out_dir, patients=patients, seed=seed, median_variants=variants, progress=progress_bar)
+        summary = write_cohort(out_dir, patients=patients, seed=seed, median_variants=variants, progress=progress_bar,
+                               generation=wigits)
         out.print(f"wrote {summary}", highlight=False)
         return
     with open_store() as store:
-        report = load_cohort(store, patients=patients, seed=seed, median_variants=variants, progress=progress_bar)
+        report = load_cohort(store, patients=patients, seed=seed, median_variants=variants, progress=progress_bar,
+                             generation=wigits)
     out.print(f"version {report.version}: " + ", ".join(f"{n:,} {t}" for t, n in report.rows.items() if n), highlight=False)
 
 

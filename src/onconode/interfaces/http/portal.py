@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
 from onconode.analysis import saved, service
+from onconode.analysis.summary import TITLES
 from onconode.analysis.disclosure import DisclosureRefused
 from onconode.interfaces.http import cohort_form, portal_charts as charts
 from onconode.interfaces.http.researcher import gate_user
@@ -174,7 +175,8 @@ def cohort_page(request: Request, cohort_id: str) -> Response:
 @router.get("/cohorts/{cohort_id}/summary", response_class=HTMLResponse)
 def summary_page(request: Request, cohort_id: str) -> Response:
     node = node_of(request)
-    return _page(request, cohort_id, "summary", lambda snap, c, user, p: service.summary(node.gate, user, snap, c.definition))
+    return _page(request, cohort_id, "summary", lambda snap, c, user, p: service.summary(node.gate, user, snap, c.definition),
+                 titles=TITLES)
 
 
 def _scope(p: QueryParams) -> dict[str, bool]:
