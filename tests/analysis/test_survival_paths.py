@@ -27,6 +27,11 @@ from onconode.store import Store
 from onconode.synth import load_cohort
 
 
+def records(frame: pd.DataFrame) -> list[dict]:
+    """Rows for the store: pandas holds an integer column with empty cells as float NaN."""
+    return frame.astype(object).where(frame.notna(), None).to_dict("records")
+
+
 @pytest.fixture(scope="module")
 def snap(tmp_path_factory):
     store = Store.init(tmp_path_factory.mktemp("survival-paths") / "node")
@@ -43,9 +48,9 @@ def snap(tmp_path_factory):
     extra["sample_id"] = later.sample_id.to_numpy()
     extra["purity"] = 1 - extra.purity
     with store.transaction("unknown covariates, second biopsies") as tx:
-        tx.replace("patient", to_arrow(TABLES_BY_NAME["patient"], patient.to_dict("records")))
-        tx.replace("sample", to_arrow(TABLES_BY_NAME["sample"], pd.concat([sample, later]).to_dict("records")))
-        tx.replace("tumor_profile", to_arrow(TABLES_BY_NAME["tumor_profile"], pd.concat([tumor, extra]).to_dict("records")))
+        tx.replace("patient", to_arrow(TABLES_BY_NAME["patient"], records(patient)))
+        tx.replace("sample", to_arrow(TABLES_BY_NAME["sample"], records(pd.concat([sample, later]))))
+        tx.replace("tumor_profile", to_arrow(TABLES_BY_NAME["tumor_profile"], records(pd.concat([tumor, extra]))))
     yield store.snapshot()
     store.close()
 
