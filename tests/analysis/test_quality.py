@@ -124,8 +124,8 @@ def test_findings_are_broken_down_per_hospital(planted: Store) -> None:
     assert (h1["patients_without_consent"], h1["GRCh37"], h1["GRCh38"]) == (1, 1, 1)
     assert (h["H2"]["unmapped_tumor_locations"], h["H2"]["clinical_samples_without_genomic"]) == (1, 1)
     assert h["H2"]["qc_pass_rate_pct"] is None  # nothing sequenced yet
-    # B1 (4 of 10 patient fields) + B1T (5 of 14 sample fields)
-    assert h["H2"]["field_completeness_pct"] == 37.5
+    # B1 (4 of 10 patient fields) + B1T (5 of 15 sample fields; the haematological-only ones are not counted)
+    assert h["H2"]["field_completeness_pct"] == 36.0
     assert (h["(no hospital)"]["patients"], h["(no hospital)"]["qc_pass"]) == (1, 1)
     orphan = h["(no clinical record)"]
     assert (orphan["genomic_samples_without_clinical"], orphan["qc_assessed"], orphan["qc_pass"], orphan["patients"]) == (1, 1, 0, 0)

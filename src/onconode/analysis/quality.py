@@ -29,6 +29,9 @@ NO_HOSPITAL = "(no hospital)"
 NO_CLINICAL = "(no clinical record)"
 NO_MONTH = "(unknown)"
 # The counts in every per-hospital / per-month row, in the order they are shown.
+# Sample fields that only a haematological sample has: a solid tumour's sample is not
+# incomplete without them, so the per-group field completeness does not count them.
+HAEMATOLOGICAL_ONLY = ("haematological_diagnosis", "haematological_diagnosis_code", "eln_risk")
 GROUP_FIELDS = (
     "patients", "samples", "field_completeness_pct", "qc_pass", "qc_assessed", "unmapped_tumor_locations",
     "unmapped_drugs", "responses_without_treatment", "clinical_samples_without_genomic",
@@ -131,7 +134,7 @@ def quality_report(store: Store, freeze: str | None = None) -> dict[str, Any]:
 
     g = _Groups()
     patient_fields = TABLES_BY_NAME["patient"].column_names
-    sample_fields = TABLES_BY_NAME["sample"].column_names
+    sample_fields = [c for c in TABLES_BY_NAME["sample"].column_names if c not in HAEMATOLOGICAL_ONLY]
     for pid, p in patients.items():
         g.add(*patient_keys(pid), "patients")
         g.add_fields(*patient_keys(pid), sum(_filled(p[c]) for c in patient_fields), len(patient_fields))
