@@ -37,6 +37,7 @@ import numpy as np
 import pyarrow as pa
 
 from onconode.store import Store, derived
+from onconode.store.store import duckdb_settings
 
 FORMAT = 2
 MAX_POSITION = 2**32 - 1
@@ -70,41 +71,10 @@ def _build(store: Store, key: derived.Key, tmp: Path, memory_limit: str = "4GB")
     t0, version = time.perf_counter(), key.version
     sql = {t: store.relation_sql(t, version) for t in ("somatic_variant", "sample", "patient")}
     con = store.con.cursor()
-    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     try:
-        con.execute(f"SET memory_limit = '{memory_limit}'")
-        v = (f"(SELECT v.chromosome, v.position, v.ref, v.alt, p.dataset_id FROM ({sql['somatic_variant']}) v "
-             f"JOIN ({sql['sample']}) s USING (sample_id) JOIN ({sql['patient']}) p USING (patient_id)) v")
-        bad = con.execute(f"SELECT count(*) FROM ({sql['somatic_variant']}) WHERE position < 1 OR position > ?",
-                          [MAX_POSITION]).fetchone()[0]
-        if bad:
-            raise ValueError(f"{bad} variants have a position outside 1..{MAX_POSITION}; fix the store before indexing")
-        alleles = sorted((a for (a,) in con.execute(f"SELECT ref FROM ({sql['somatic_variant']}) UNION "
-                                                     f"SELECT alt FROM ({sql['somatic_variant']})").fetchall()),
-                         key=lambda a: a.encode())
-        chroms = sorted(r[0] for r in con.execute(f"SELECT DISTINCT chromosome FROM ({sql['somatic_variant']})").fetchall())
-        datasets = sorted(r[0] for r in con.execute(f"SELECT DISTINCT dataset_id FROM ({sql['patient']})").fetchall())
-        if len(datasets) > np.iinfo(np.uint16).max:
-            raise ValueError(f"{len(datasets)} datasets: the position index holds at most 65,535")
-        for name, values in (("allele_id", alleles), ("chrom_id", chroms), ("dataset_id_", datasets)):
-            con.register(name, pa.table({"value": pa.array(values, pa.string()), "id": pa.array(range(len(values)), pa.int32())}))
-        reader = con.sql(
-            f"SELECT DISTINCT c.id AS chrom, v.position, r.id AS ref, a.id AS alt, d.id AS dataset FROM {v} "
-            "JOIN chrom_id c ON v.chromosome = c.value JOIN allele_id r ON v.ref = r.value "
-            "JOIN allele_id a ON v.alt = a.value JOIN dataset_id_ d ON v.dataset_id = d.value "
-            "ORDER BY chrom, v.position, ref, alt, dataset").to_arrow_reader(1 << 21)
-        per_chrom = np.zeros(len(chroms), dtype=np.int64)
-        files = {c: open(tmp / f"{c}.{np.dtype(t).str[1:]}", "wb") for c, t in COLUMNS.items()}
-        try:
-            for batch in reader:
-                per_chrom += np.bincount(batch.column("chrom").to_numpy(), minlength=len(chroms))
-                for col, dtype in COLUMNS.items():
-                    batch.column(col).to_numpy().astype(dtype).tofile(files[col])
-        finally:
-            for f in files.values():
-                f.close()
+        with duckdb_settings(con, {"memory_limit": memory_limit}):
+            alleles, chroms, datasets, per_chrom = _write_columns(con, sql, tmp)
     finally:
-        con.execute(f"SET memory_limit = '{before}'")
         con.close()
     blobs = [a.encode() for a in alleles]
     (tmp / "alleles.bin").write_bytes(b"".join(blobs))
@@ -116,6 +86,42 @@ def _build(store: Store, key: derived.Key, tmp: Path, memory_limit: str = "4GB")
             "built": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
             "build_seconds": round(time.perf_counter() - t0, 1)}
     (tmp / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+
+
+def _write_columns(con: Any, sql: dict[str, str], tmp: Path) -> tuple[list[str], list[str], list[str], np.ndarray]:
+    """The sorted distinct positions as column files in `tmp`; returns the alleles,
+    chromosomes, datasets and rows per chromosome the meta file describes."""
+    v = (f"(SELECT v.chromosome, v.position, v.ref, v.alt, p.dataset_id FROM ({sql['somatic_variant']}) v "
+         f"JOIN ({sql['sample']}) s USING (sample_id) JOIN ({sql['patient']}) p USING (patient_id)) v")
+    bad = con.execute(f"SELECT count(*) FROM ({sql['somatic_variant']}) WHERE position < 1 OR position > ?",
+                      [MAX_POSITION]).fetchone()[0]
+    if bad:
+        raise ValueError(f"{bad} variants have a position outside 1..{MAX_POSITION}; fix the store before indexing")
+    alleles = sorted((a for (a,) in con.execute(f"SELECT ref FROM ({sql['somatic_variant']}) UNION "
+                                                 f"SELECT alt FROM ({sql['somatic_variant']})").fetchall()),
+                     key=lambda a: a.encode())
+    chroms = sorted(r[0] for r in con.execute(f"SELECT DISTINCT chromosome FROM ({sql['somatic_variant']})").fetchall())
+    datasets = sorted(r[0] for r in con.execute(f"SELECT DISTINCT dataset_id FROM ({sql['patient']})").fetchall())
+    if len(datasets) > np.iinfo(np.uint16).max:
+        raise ValueError(f"{len(datasets)} datasets: the position index holds at most 65,535")
+    for name, values in (("allele_id", alleles), ("chrom_id", chroms), ("dataset_id_", datasets)):
+        con.register(name, pa.table({"value": pa.array(values, pa.string()), "id": pa.array(range(len(values)), pa.int32())}))
+    reader = con.sql(
+        f"SELECT DISTINCT c.id AS chrom, v.position, r.id AS ref, a.id AS alt, d.id AS dataset FROM {v} "
+        "JOIN chrom_id c ON v.chromosome = c.value JOIN allele_id r ON v.ref = r.value "
+        "JOIN allele_id a ON v.alt = a.value JOIN dataset_id_ d ON v.dataset_id = d.value "
+        "ORDER BY chrom, v.position, ref, alt, dataset").to_arrow_reader(1 << 21)
+    per_chrom = np.zeros(len(chroms), dtype=np.int64)
+    files = {c: open(tmp / f"{c}.{np.dtype(t).str[1:]}", "wb") for c, t in COLUMNS.items()}
+    try:
+        for batch in reader:
+            per_chrom += np.bincount(batch.column("chrom").to_numpy(), minlength=len(chroms))
+            for col, dtype in COLUMNS.items():
+                batch.column(col).to_numpy().astype(dtype).tofile(files[col])
+    finally:
+        for f in files.values():
+            f.close()
+    return alleles, chroms, datasets, per_chrom
 
 
 derived.register(derived.Artifact(NAME, ("somatic_variant", "sample", "patient"), _build,

@@ -35,7 +35,7 @@ from onconode.release.manifest import Digests, read_manifest, write_manifest
 from onconode.release.pseudonym import Pseudonymizer, release_key
 from onconode.release.readme import readme
 from onconode.release.selection import Selection, select
-from onconode.store.store import Store
+from onconode.store.store import Store, duckdb_settings
 from onconode.access.licence import PUBLICATION_ACKNOWLEDGEMENT
 from onconode.access import audit
 from onconode.access.workflow import load
@@ -111,17 +111,6 @@ def _register_maps(store: Store, sel: Selection, key: bytes, version: int, tag: 
         store.con.register(view, pa.table({"real_id": pa.array(list(m), pa.string()), "pseudo": pa.array(list(m.values()), pa.string())}))
     store.con.register(maps.chrom, W.chromosome_ranks())
     return maps
-
-
-@contextmanager
-def _memory_limit(store: Store, limit: str) -> Iterator[None]:
-    """DuckDB's memory limit for the build (its sorts spill to disk beyond it), restored after."""
-    before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    store.con.execute(f"SET memory_limit = '{limit}'")
-    try:
-        yield
-    finally:
-        store.con.execute(f"SET memory_limit = '{before}'")
 
 
 def _variant_snapshot(store: Store, sel: Selection, stages: Stages) -> "snapshot.VariantSnapshot | None":
@@ -311,7 +300,7 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
     stages = Stages()
     digests = Digests()
     try:
-        with _memory_limit(store, BUILD_MEMORY_LIMIT):
+        with duckdb_settings(store.con, {"memory_limit": BUILD_MEMORY_LIMIT}):  # its sorts spill to disk beyond it
             maps = _register_maps(store, sel, key, sel.version, tag)
             tables, vcf, maf, variants = _write_files(store, sel, maps, work, progress, stages, digests)
         meta = {

@@ -35,7 +35,7 @@ import pyarrow.parquet as pq
 from onconode.model import TABLES_BY_NAME
 from onconode.release.writers import CHROM_RANK, _q, chromosome_ranks
 from onconode.store import derived
-from onconode.store.store import Store
+from onconode.store.store import Store, duckdb_settings
 
 FORMAT = 1
 NAME = "release.variants"
@@ -142,14 +142,17 @@ def ensure(store: Store, freeze: str) -> tuple[VariantSnapshot, bool]:
 def _build(store: Store, key: derived.Key, tmp: Path) -> None:
     """The registry's builder: sort the variants at `key.version` into `tmp` (the
     registry moves it into place when complete); the store is only read."""
+    with duckdb_settings(store.con, {"memory_limit": BUILD_MEMORY_LIMIT}):  # the sort spills to disk beyond it
+        _write_sorted(store, key, tmp)
+
+
+def _write_sorted(store: Store, key: derived.Key, tmp: Path) -> None:
     t0 = time.perf_counter()
     version = key.version
     rank_table = f"_snapshot_rank_{os.getpid()}"
-    before = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     store.con.register(rank_table, chromosome_ranks())
     samples: dict[str, list[int]] = {}
     try:
-        store.con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
         reader = store.con.sql(sorted_sql(store, version, rank_table)).to_arrow_reader(BATCH_ROWS)
         with pq.ParquetWriter(tmp / FILE, reader.schema, compression="zstd") as writer:
             state: dict[str, Any] = {"group": 0, "sample": None}
@@ -192,7 +195,6 @@ def _build(store: Store, key: derived.Key, tmp: Path) -> None:
         (tmp / "meta.json").write_text(json.dumps(meta) + "\n")
     finally:
         store.con.unregister(rank_table)
-        store.con.execute(f"SET memory_limit = '{before}'")
 
 
 derived.register(derived.Artifact(NAME, (TABLE,), _build, "a freeze's variants sorted by sample, as releases read them"))

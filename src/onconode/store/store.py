@@ -24,7 +24,8 @@ import datetime as dt
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -127,6 +128,36 @@ def published_pointer(home: Path) -> bytes | None:
     ingest, a freeze, a withdrawal) changes it, so a reader that keeps something per store
     state can tell it is still current by reading one small file instead of opening the store."""
     return publish.read_pointer(publish.folder_of(store_file(home)))
+
+
+_DEFAULTS: dict[str, str] = {}
+
+
+def _default_setting(name: str) -> str:
+    """DuckDB's default of a setting, as `current_setting` shows it on a fresh database."""
+    if name not in _DEFAULTS:
+        with duckdb.connect() as fresh:
+            _DEFAULTS[name] = str(fresh.execute(f"SELECT current_setting('{name}')").fetchall()[0][0])
+    return _DEFAULTS[name]
+
+
+@contextmanager
+def duckdb_settings(con: duckdb.DuckDBPyConnection, values: dict[str, str]) -> Iterator[None]:
+    """DuckDB settings for one heavy read (an export, a release build, an index), restored
+    after: settings belong to the database, so the readers that share it must get theirs
+    back. A setting that was at its default is RESET (`current_setting` shows a memory
+    limit rounded, so writing it back would not restore it exactly)."""
+    before = {k: str(con.execute(f"SELECT current_setting('{k}')").fetchall()[0][0]) for k in values}
+    for k, v in values.items():
+        con.execute(f"SET {k} = '{str(v).replace(chr(39), chr(39) * 2)}'")
+    try:
+        yield
+    finally:
+        for k, v in before.items():
+            if v == _default_setting(k):
+                con.execute(f"RESET {k}")
+            else:
+                con.execute(f"SET {k} = '{v.replace(chr(39), chr(39) * 2)}'")
 
 
 def version_filter(version: int) -> str:
