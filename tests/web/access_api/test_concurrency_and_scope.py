@@ -87,11 +87,20 @@ def test_inside_the_licence_figures_are_exact_outside_controlled(world, node, li
         assert scope == covered and 0 < len(scope) < 300  # consent excludes some patients
         three = set(sorted(scope)[:3])
         assert node.gate.admit(world.contact.email, snap, {"cohort": three}).exact
-        with pytest.raises(DisclosureRefused):  # the applicant is not a download contact
-            node.gate.admit(world.applicant.email, snap, {"cohort": three})
+        # the applicant is not a download contact: controlled (refused, or shown perturbed
+        # when the node's noise lifts the three to five or more)
+        assert _controlled(lambda: node.gate.admit(world.applicant.email, snap, {"cohort": three}))
         outside = next(p for p in sorted(_all(snap)) if p not in scope)
-        with pytest.raises(DisclosureRefused):  # one patient outside the licence: controlled
-            node.gate.admit(world.contact.email, snap, {"cohort": set(sorted(scope)[3:5]) | {outside}})
+        # one patient outside the licence: the whole cohort is controlled
+        assert _controlled(lambda: node.gate.admit(world.contact.email, snap, {"cohort": set(sorted(scope)[3:5]) | {outside}}))
+
+
+def _controlled(admit) -> bool:
+    """True when the gate does not give exact figures: it refuses, or admits perturbed."""
+    try:
+        return not admit().exact
+    except DisclosureRefused:
+        return True
 
 
 def _all(snap) -> set[str]:
