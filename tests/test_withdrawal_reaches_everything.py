@@ -193,6 +193,20 @@ def _answers(c: Any, cookie: dict[str, str], csrf: str, variant: tuple, cohort: 
     return out
 
 
+def _differences(a: dict[str, Any], b: dict[str, Any]) -> str:
+    """Where two workers' answers differ, down to the JSON leaves (a summary is one long text)."""
+    def leaves(value: Any, path: str = "") -> dict[str, Any]:
+        if isinstance(value, str) and value[:1] in "{[":
+            value = json.loads(value)
+        if isinstance(value, dict):
+            return {k: v for key, sub in value.items() for k, v in leaves(sub, f"{path}.{key}").items()}
+        if isinstance(value, (list, tuple)):
+            return {k: v for i, sub in enumerate(value) for k, v in leaves(sub, f"{path}[{i}]").items()}
+        return {path: value}
+    la, lb = leaves(a), leaves(b)
+    return "\n".join(f"  {k}: {la.get(k)!r} != {lb.get(k)!r}" for k in sorted(set(la) | set(lb)) if la.get(k) != lb.get(k))
+
+
 def _federated(coordinator: str, freeze: str | None, dar: str) -> int:
     params = {"freeze": freeze} if freeze else {}
     with CoordinatorClient(coordinator, False, TOKENS[dar]) as c:
@@ -229,7 +243,8 @@ def withdraw_and_measure(node: dict[str, Any], round_: int = 0) -> dict[str, flo
     servers = [httpx.Client(base_url=f"http://127.0.0.1:{p}", timeout=60) for p in run.ports * 2]
     before = [_answers(c, cookie, csrf, variant, cohort) for c in servers]
     fed_before = {f: _federated(run.coordinator, f, asker) for f in (None, FREEZE)}
-    assert before[0]["beacon exists"] is True and before[0] == before[1]
+    assert before[0]["beacon exists"] is True
+    assert before[0] == before[1], "the two workers answer differently:\n" + _differences(before[0], before[1])
     for analysis in ("count", "summary", "frequency"):   # the licensee's exact view
         assert all("exact" in (before[0][f"{analysis} {w}"][1] or "") for w in ("current", FREEZE)), before[0]
 
