@@ -196,7 +196,7 @@ def _answers(c: Any, cookie: dict[str, str], csrf: str, variant: tuple, cohort: 
 def _differences(a: dict[str, Any], b: dict[str, Any]) -> str:
     """Where two workers' answers differ, down to the JSON leaves (a summary is one long text)."""
     def leaves(value: Any, path: str = "") -> dict[str, Any]:
-        if isinstance(value, str) and value[:1] in "{[":
+        if isinstance(value, str) and value.startswith(("{", "[")):
             value = json.loads(value)
         if isinstance(value, dict):
             return {k: v for key, sub in value.items() for k, v in leaves(sub, f"{path}.{key}").items()}
@@ -273,7 +273,7 @@ def withdraw_and_measure(node: dict[str, Any], round_: int = 0) -> dict[str, flo
         wrong = []
         for c in servers:
             now = _answers(c, cookie, csrf, variant, cohort)
-            wrong += [f"{k} on {c.base_url}" for k in now if now[k] != reference[k]]
+            wrong += [f"{k} on {c.base_url}:\n{_differences({k: now[k]}, {k: reference[k]})}" for k in now if now[k] != reference[k]]
         wrong += [f"federated count on {f or 'the current version'}" for f in (None, FREEZE)
                   if _federated(run.coordinator, f, checker) != fed_before[f] - 1]
         wrong += [f"release {app}" for app, p in gone.items() if p in _release_patients(env.home, app)]
