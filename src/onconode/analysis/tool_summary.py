@@ -15,10 +15,11 @@ from collections.abc import Callable
 import ibis.expr.types as ir
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from onconode.analysis import germline
 from onconode.analysis.cohort import Cohort
-from onconode.analysis.materialized import execute_with_members
+from onconode.analysis.materialized import execute_with_members, materialized_arrow
 from onconode.analysis.snapshot import Snapshot
 from onconode.analysis.tool_criteria import cuppa_top
 
@@ -28,17 +29,21 @@ LIKELIHOOD_EDGES = [0, .5, .6, .7, .8, .9, 1.0001]
 
 
 def _rows(snap: Snapshot, chart: str, table: Callable[[], ir.Table], cohort: Cohort, *columns: str) -> list[dict]:
-    """The chart's rows of the cohort's samples. The cohort joins as a table of ids, never as
-    a literal list in the SQL: compiling a 2,000-id IN list took about a second per chart."""
-    ids = sorted(cohort.sample_ids)
-    if not ids:
+    """The chart's rows of the cohort's samples. Every sample's rows are read once per store
+    version and withdrawal count and the cohort picked from them in memory; the SQL path
+    (where the snapshot is not kept) joins the cohort as a table of ids, never as a literal
+    list: compiling a 2,000-id IN list took about a second per chart."""
+    ids = pa.array(sorted(cohort.sample_ids), pa.string())
+    if not len(ids):
         return []
-    members = pa.table({"sample_id": pa.array(ids, pa.string())})
 
-    def build(m: ir.Table) -> ir.Table:
-        t = table()
-        return t.join(m, "sample_id").select("sample_id", *columns).distinct()
-    return execute_with_members(snap, f"tool-summary:{chart}", build, members).to_pylist()
+    def every_sample() -> ir.Table:
+        return table().select("sample_id", *columns).distinct()
+    kept = materialized_arrow(snap, f"tool_chart_{chart}", every_sample)
+    if kept is not None:
+        return kept.filter(pc.is_in(kept["sample_id"], value_set=ids)).to_pylist()
+    return execute_with_members(snap, f"tool-summary:{chart}", lambda m: every_sample().join(m, "sample_id"),
+                                pa.table({"sample_id": ids})).to_pylist()
 
 
 def count_units(snap: Snapshot, cohort: Cohort) -> dict[str, tuple[list[str], list[str]]]:
@@ -65,7 +70,7 @@ def count_units(snap: Snapshot, cohort: Cohort) -> dict[str, tuple[list[str], li
 
 def distribution_values(snap: Snapshot, cohort: Cohort) -> dict[str, tuple[np.ndarray, list[str], list[float]]]:
     """Chart name -> (values, sample id per value, histogram edges)."""
-    top = _rows(snap, "cuppa-likelihood", lambda: cuppa_top(snap), cohort, "probability")
+    top = _rows(snap, "cuppa_likelihood", lambda: cuppa_top(snap), cohort, "probability")
     top = [r for r in top if r["probability"] is not None]
     if not top:
         return {}
