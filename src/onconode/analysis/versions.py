@@ -15,6 +15,10 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
+import ibis.expr.types as ir
+import pyarrow as pa
+
+from onconode.analysis.materialized import materialized_arrow
 from onconode.analysis.snapshot import Snapshot
 
 TMB_VAF_RAISED_IN = (4, 4)
@@ -36,17 +40,26 @@ def tmb_definition(purple_version: str | None) -> str:
     return NEW_TMB if mm >= TMB_VAF_RAISED_IN else OLD_TMB
 
 
+def _purple_table(snap: Snapshot) -> ir.Table:
+    tv = snap.table("tool_version")
+    return tv.filter(tv.tool == "purple").select("sample_id", "version")
+
+
 def purple_versions(snap: Snapshot) -> dict[str, str]:
     """sample_id → the PURPLE version that produced it (samples without one are absent)."""
-    tv = snap.table("tool_version")
-    rows = tv.filter(tv.tool == "purple").select("sample_id", "version").to_pyarrow().to_pylist()
-    return {r["sample_id"]: r["version"] for r in rows}
+    return {r["sample_id"]: r["version"] for r in _purple_table(snap).to_pyarrow().to_pylist()}
+
+
+def _definitions_of(rows: pa.Table) -> dict[str, str]:
+    return {r["sample_id"]: tmb_definition(r["version"]) for r in rows.to_pylist()}
 
 
 def tmb_definitions(snap: Snapshot, sample_ids: Iterable[str]) -> set[str]:
-    """The TMB/TML definitions the given samples' values follow."""
-    versions = purple_versions(snap)
-    return {tmb_definition(versions.get(s)) for s in sample_ids}
+    """The TMB/TML definitions the given samples' values follow. Each sample's definition is
+    worked out once per store version and withdrawal count: every cohort summary asks."""
+    kept = materialized_arrow(snap, "tmb_definitions", lambda: _purple_table(snap), _definitions_of)
+    definitions = kept if kept is not None else _definitions_of(_purple_table(snap).to_pyarrow())
+    return {definitions.get(s, UNKNOWN) for s in sample_ids}
 
 
 def tmb_note(snap: Snapshot, sample_ids: Iterable[str]) -> str | None:
