@@ -21,7 +21,9 @@ sequence query (hits drawn from the freeze, and misses). Cohorts vary (all patie
 one tumour location, MSI high). Latency is per request as the client sees it (send to
 last byte); an error is any answer other than 200, or a failed request. A warm-up of
 `--warmup` seconds (not reported) comes first for each configuration: each worker warms
-its analysis tables at start. Results go to benchmarks/results/mixed_load.json.
+its analysis tables at start. Results go to benchmarks/results/mixed_load.json (with `--think T`: mixed_load_thinkTs.json). `--think T`:
+each client waits a think time (exponential, mean T seconds) between an answer and its next
+request, as people do; without it the clients send back to back, a saturation test.
 """
 
 from __future__ import annotations
@@ -81,8 +83,9 @@ async def open_session(base: str) -> dict[str, str]:
 
 
 async def client(base: str, headers: dict[str, str], seed: int, until: float, beacon_paths: list[str],
-                 out: list[tuple[str, float, int]]) -> None:
-    """One researcher's client: its own connection and session, requests back to back."""
+                 out: list[tuple[str, float, int]], think: float = 0.0) -> None:
+    """One researcher's client: its own connection and session, requests back to back, or
+    after a think time drawn from an exponential distribution of mean `think` seconds."""
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=1)) as http:
         k = rng.randrange(len(KINDS))
@@ -96,12 +99,15 @@ async def client(base: str, headers: dict[str, str], seed: int, until: float, be
                 status = 0  # no answer (timeout, connection refused or reset)
             out.append((kind, time.perf_counter() - t0, status))
             k += 1
+            if think:
+                await asyncio.sleep(min(rng.expovariate(1 / think), max(0.0, until - time.monotonic())))
 
 
-async def load(base: str, sessions: list[dict[str, str]], seconds: float, beacon_paths: list[str]) -> list[tuple[str, float, int]]:
+async def load(base: str, sessions: list[dict[str, str]], seconds: float, beacon_paths: list[str],
+               think: float = 0.0) -> list[tuple[str, float, int]]:
     out: list[tuple[str, float, int]] = []
     until = time.monotonic() + seconds
-    await asyncio.gather(*(client(base, headers, i, until, beacon_paths, out) for i, headers in enumerate(sessions)))
+    await asyncio.gather(*(client(base, headers, i, until, beacon_paths, out, think) for i, headers in enumerate(sessions)))
     return out
 
 
@@ -137,15 +143,16 @@ def worker_rss_mb(pid: int, workers: int) -> list[float]:
     return [rss(p) for p in answering if Path(f"/proc/{p}").exists()]
 
 
-def measure(home: Path, workers: int, clients: int, seconds: float, warmup: float, beacon_paths: list[str]) -> dict[str, Any]:
+def measure(home: Path, workers: int, clients: int, seconds: float, warmup: float, beacon_paths: list[str],
+            think: float = 0.0) -> dict[str, Any]:
     port = free_port()
     server = serve(home, port, workers, None)
     base = f"http://127.0.0.1:{port}"
     try:
         sessions = asyncio.run(open_sessions(base, clients))
-        asyncio.run(load(base, sessions, warmup, beacon_paths))
+        asyncio.run(load(base, sessions, warmup, beacon_paths, think))
         before, load0 = resource.getrusage(resource.RUSAGE_SELF), os.getloadavg()
-        samples = asyncio.run(load(base, sessions, seconds, beacon_paths))
+        samples = asyncio.run(load(base, sessions, seconds, beacon_paths, think))
         after = resource.getrusage(resource.RUSAGE_SELF)
         rss = worker_rss_mb(server.pid, workers)
     finally:
@@ -172,6 +179,8 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=100)
     ap.add_argument("--duration", type=float, default=10.0, help="seconds of measured load per configuration")
     ap.add_argument("--warmup", type=float, default=10.0, help="seconds of load before measuring (not reported)")
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="mean seconds a client waits between an answer and its next request (exponential); 0: back to back")
     ap.add_argument("--configs", default="workers=1,workers=2", help="comma-separated workers=N")
     args = ap.parse_args()
     home = args.home.resolve() if args.home else store_for(args.patients)
@@ -184,23 +193,25 @@ def main() -> None:
     os.environ["ONCONODE_BEACON_BUDGET"] = json.dumps({"limit": 1_000_000_000, "window_seconds": 1})  # inherited by serve
     runs = []
     for config in args.configs.split(","):
-        runs.append(measure(home, int(config.split("=")[1]), args.clients, args.duration, args.warmup, beacon_paths))
+        runs.append(measure(home, int(config.split("=")[1]), args.clients, args.duration, args.warmup, beacon_paths, args.think))
         print(json.dumps({k: v for k, v in runs[-1].items() if k != "by_kind"}), flush=True)
+    results = RESULTS if not args.think else RESULTS.with_name(f"mixed_load_think{args.think:g}s.json")
     previous = None
-    if RESULTS.exists():
-        previous = json.loads(RESULTS.read_text()).get("runs")
+    if results.exists():
+        previous = json.loads(results.read_text()).get("runs")
     result = {
         "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "host": platform.node(),
         "cpus": len(os.sched_getaffinity(0)), "load_average_after": [round(x, 2) for x in os.getloadavg()],
         "home": str(home), "freeze": freeze, "patients": patients_in(home, version), "variants": variants,
-        "position_index_rows": index["rows"], "clients": args.clients, "seconds_per_run": args.duration,
+        "position_index_rows": index["rows"], "clients": args.clients, "seconds_per_run": args.duration, "think_seconds_mean": args.think,
         "warmup_seconds": args.warmup, "mix": list(KINDS), "command": " ".join([Path(sys.executable).name, *sys.argv]),
         "load_generator": "httpx asyncio in this process, one keep-alive connection per client",
         "target": {"p99_ms_with_2_workers": 1000, "errors": 0}, "runs": runs, "previous_runs": previous,
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=2) + "\n")
-    print(f"\n{result['patients']} patients, {variants:,} variants, freeze {freeze}; {args.clients} clients, {args.duration:.0f} s per run")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\n{result['patients']} patients, {variants:,} variants, freeze {freeze}; {args.clients} clients, "
+          f"{'back to back' if not args.think else f'think time {args.think:g} s'}, {args.duration:.0f} s per run")
     print(f"{'workers':>7} {'requests':>9} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'errors':>7}")
     for r in runs:
         print(f"{r['workers']:>7} {r['requests']:>9} {r['requests_per_second']:>7} {r['p50_ms']:>8} {r['p99_ms']:>8} "
