@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from onconode.ingest.ecrf.consents import PIF_VERSION_ITEM, QUESTION_ITEMS
 from onconode.ingest.ecrf.odm import Group, Item, Odm
 from onconode.ingest.ecrf.patients import (
     Biopsy,
@@ -95,6 +96,8 @@ def read_cpct(odm: Odm, problems: Problems) -> list[EcrfPatient]:
         p.birth_year = born.year if born else None
         p.consent_date = r.date(consent, "FLD.INFORMEDCONSENT.ICDTC") or r.date(elig, "FLD.ELIGIBILITY.ICDTCES")
         p.consented = p.consent_date is not None
+        p.pif_version = r.text(consent, PIF_VERSION_ITEM)
+        p.consent_answers = {oid: v for oid in QUESTION_ITEMS if (v := r.text(consent, oid)) is not None}
         p.death_date = r.date(death, "FLD.DEATH.DDEATHDTC")
         tumor = r.text(carcinoma, "FLD.CARCINOMA.PTUMLOC")
         if tumor is None or tumor.text.strip().lower() in OTHER:
