@@ -33,6 +33,7 @@ from onconode.ingest.curation import (
 )
 from onconode.ingest.ecrf.consents import CONSENT_FILE, read_consent_config
 from onconode.ingest.ecrf.cpct import read_cpct
+from onconode.ingest.ecrf.drup import is_drup, read_drup
 from onconode.ingest.ecrf.harmonize import Options, harmonize
 from onconode.ingest.ecrf.lims import read_lims
 from onconode.ingest.ecrf.odm import looks_like_odm, read_odm
@@ -79,7 +80,8 @@ def read_ecrf_folder(folder: Path, store: Store, findings: Findings, *, dataset:
             if looks_like_odm(path):
                 odm = read_odm(path, findings)
                 if odm is not None and odm.subjects:
-                    sources.append((dataset or odm.study or path.stem, odm.protocol or odm.study or path.stem, read_cpct(odm, findings)))
+                    read = read_drup if is_drup(odm) else read_cpct
+                    sources.append((dataset or odm.study or path.stem, odm.protocol or odm.study or path.stem, read(odm, findings)))
             else:
                 findings.warning(str(path), None, None, "not an ODM-XML export (the root element is not <ODM>); it is ignored",
                                  "export the study forms as CDISC ODM-XML")
