@@ -19,7 +19,7 @@ from onconode.ingest.clinical_bundle import Bundle, Findings, Record
 from onconode.ingest.curation import Curation, TumorCuration, Unmapped, normalize
 from onconode.ingest.ecrf.consents import CONSENT_FILE, ConsentConfig, Decision, decide, duo_terms
 from onconode.ingest.ecrf.lims import LimsSample
-from onconode.ingest.ecrf.patients import Biopsy, EcrfPatient, Source, Therapy
+from onconode.ingest.ecrf.patients import Biopsy, EcrfPatient, Source, Therapy, Value
 from onconode.model.codes import RESPONSE_ALIASES, RESPONSES
 
 ROMAN = ("", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
@@ -100,6 +100,8 @@ def harmonize(patients: list[EcrfPatient], curation: Curation, lims: list[LimsSa
         }, p.at, {"sex": p.sex.at.field} if p.sex else {}))
         for duo, modifier in duo_terms(decision, options.consent_duo):
             bundle.add("consent", _record({"patient_id": p.patient_id, "duo_code": duo, "modifier": modifier, "consent_date": p.consent_date}, p.at))
+        if p.tumor is None:
+            p.tumor = _lims_tumor(p.patient_id, lims)
         tumor = _tumor(p, curation, tumors)
         samples = _sample_ids(p, lims, findings)
         for sample_id, biopsy, lims_sample in samples:
@@ -134,6 +136,15 @@ def _consent(p: EcrfPatient, options: Options, findings: Findings, unknown: dict
                          "does not permit the database; not loaded",
                          "nothing to do if the patient declined; otherwise correct the form in the eCRF")
     return decision
+
+
+def _lims_tumor(patient_id: str, lims: list[LimsSample] | None) -> Value | None:
+    """The tumour the LIMS records for the patient's first sample (`ptum`): what patient-db
+    curates for WIDE patients, whose forms name no primary tumour."""
+    for s in sorted((s for s in lims or () if s.patient_id == patient_id and s.primary_tumor),
+                    key=lambda s: (s.sampling_date or dt.date.min, s.sample_id)):
+        return Value(s.primary_tumor, Source(s.file, None, f"samples.{s.barcode}.ptum"))  # type: ignore[arg-type]
+    return None
 
 
 def _sex(p: EcrfPatient) -> str | None:
