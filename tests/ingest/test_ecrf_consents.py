@@ -115,3 +115,30 @@ def test_a_wrong_consent_file_is_an_error_with_file_line_and_column_and_nothing_
     [problem] = [p for p in caught.value.problems if p.file.endswith("informed_consents.tsv")]
     assert (problem.line, problem.column) == (line, column) and says in problem.message
     assert store.current_version == 0
+
+
+def test_the_consent_commands_in_the_guide_print_what_the_guide_shows(tmp_path, clinical):
+    """docs/ingest-ecrf.md, "Informed consent": its commands, run in a shell as written."""
+    import os
+    import re
+    import shlex
+    import subprocess
+    import sys
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "ingest-ecrf.md").read_text(encoding="utf-8")
+    section = guide.split("## Informed consent", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```console\n(.*?)```", section, re.S)
+    assert len(blocks) == 2
+    _link(tmp_path / "exports", clinical, *WIDE)
+    onconode = f"{shlex.quote(sys.executable)} -m onconode"
+    subprocess.run(f"{onconode} --home node init", shell=True, cwd=tmp_path, check=True, capture_output=True)
+    for block in blocks:
+        lines = block.strip().splitlines()
+        commands = [line[2:] for line in lines if line.startswith("$ ")]
+        shown = [line for line in lines if not line.startswith("$ ")]
+        output = []
+        for command in commands:
+            done = subprocess.run(["bash", "-c", command.replace("onconode ", f"{onconode} ", 1)], cwd=tmp_path,
+                                  capture_output=True, text=True, env={**os.environ, "COLUMNS": "400"})
+            output += [" ".join(line.split()) for line in (done.stdout + done.stderr).splitlines() if line.strip()]
+        assert sorted(output) == sorted(" ".join(line.split()) for line in shown)

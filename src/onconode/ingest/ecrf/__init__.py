@@ -93,7 +93,7 @@ def read_ecrf_folder(folder: Path, store: Store, findings: Findings, *, dataset:
     for other in sorted(p for p in folder.iterdir() if p.is_file()):
         if other.name not in used and other.name != LIMS_FILE and not other.name.endswith(CURATION_FILES):
             findings.warning(str(other), None, None, "not a file `ingest ecrf` reads; it is ignored",
-                             "see docs/ingest-ecrf.md for the files it reads (ODM-XML, wide_*.csv, lims.json, curation tables)")
+                             "see docs/ingest-ecrf.md for the files it reads (ODM-XML, wide_*.csv, lims.json, informed_consents.tsv, curation tables)")
     if not sources:
         findings.error(str(folder), None, None, "no eCRF export in the folder (no ODM-XML with subjects, no wide_*.csv)",
                        "put the study's ODM-XML export and/or the WIDE CSV exports in the folder")
