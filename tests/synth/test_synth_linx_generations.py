@@ -6,7 +6,6 @@ ids point into. Ingest reads either generation into the same rows."""
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from onconode.ingest.hmftools import ingest_hmftools

@@ -1,4 +1,4 @@
-"""CPCT-02 / DRUP study forms (ODM-XML) → `EcrfPatient`s.
+"""CPCT-02 study forms (ODM-XML) → `EcrfPatient`s (DRUP's forms: drup.py).
 
 The items read are those Hartwig's patient-db reads (BaselineReader, BiopsyReader,
 BiopsyTreatmentReader, BiopsyTreatmentResponseReader, PreTreatmentReader): registration,
@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from onconode.ingest.ecrf.consents import PIF_VERSION_ITEM, QUESTION_ITEMS
-from onconode.ingest.ecrf.odm import Group, Item, Odm
+from onconode.ingest.ecrf.odm import Group, Item, Odm, Subject
 from onconode.ingest.ecrf.patients import (
     Biopsy,
     EcrfPatient,
@@ -75,15 +75,21 @@ def merge(groups: list[Group]) -> Group:
     return merged
 
 
+def subject_patient(odm: Odm, subject: Subject) -> EcrfPatient:
+    """A subject's patient: the study number as pseudonym, the hospital its third part
+    (CPCT-02-25-2500 → CPCT02252500, hospital 25), as CPCT and DRUP number patients."""
+    p = EcrfPatient(study_pseudonym(subject.key), Source(odm.file, subject.line, f"SubjectKey {subject.key}"))
+    parts = subject.key.split("-")
+    p.hospital_code = parts[2] if len(parts) >= 4 else None
+    return p
+
+
 def read_cpct(odm: Odm, problems: Problems) -> list[EcrfPatient]:
-    """The patients of a CPCT/DRUP-style ODM export."""
+    """The patients of a CPCT-style ODM export (a DRUP one: drup.read_drup)."""
     r = FormReader(odm, problems)
     patients = []
     for subject in odm.subjects:
-        pid = study_pseudonym(subject.key)
-        p = EcrfPatient(pid, Source(odm.file, subject.line, f"SubjectKey {subject.key}"))
-        parts = subject.key.split("-")
-        p.hospital_code = parts[2] if len(parts) >= 4 else None
+        p = subject_patient(odm, subject)
         elig = merge(r.forms(subject, BASELINE, "FRM.ELIGIBILITY"))
         demo = merge(r.forms(subject, BASELINE, "FRM.DEMOGRAPHY"))
         consent = merge(r.forms(subject, BASELINE, "FRM.INFORMEDCONSENT"))

@@ -21,9 +21,9 @@ DRUP reader reads none), so no treatment or response is read from a DRUP export.
 
 from __future__ import annotations
 
-from onconode.ingest.ecrf.cpct import FormReader, merge
+from onconode.ingest.ecrf.cpct import FormReader, merge, subject_patient
 from onconode.ingest.ecrf.odm import Odm, Subject
-from onconode.ingest.ecrf.patients import Biopsy, EcrfPatient, Source, Value, study_pseudonym
+from onconode.ingest.ecrf.patients import Biopsy, EcrfPatient, Value
 from onconode.ingest.problems import Problems
 
 REGISTRATION, BASELINE, COHORTS, END, BIOPSY = "SE.REG", "SE.BAS", "SE.COHORTS", "SE.EOT", "SE.BIOPBL"
@@ -36,14 +36,10 @@ def is_drup(odm: Odm) -> bool:
     return any(key[0] in EVENTS for subject in odm.subjects for key in subject.groups)
 
 
-def _group(subject: Subject, event: str, form: str) -> list:
-    return [g for k, g in subject.groups.items() if k[0] == event and k[2] == form]
-
-
 def _tumor(r: FormReader, subject: Subject) -> Value | None:
-    csf = merge(_group(subject, REGISTRATION, "FRM.CSF"))
-    base = merge(_group(subject, BASELINE, "FRM.BAS"))
-    cohort = r.text(merge(_group(subject, COHORTS, "FRM.COHORTDATA")), "FLD.ICD10Descr")
+    csf = merge(r.forms(subject, REGISTRATION, "FRM.CSF"))
+    base = merge(r.forms(subject, BASELINE, "FRM.BAS"))
+    cohort = r.text(merge(r.forms(subject, COHORTS, "FRM.COHORTDATA")), "FLD.ICD10Descr")
     registration = r.text(csf, "FLD.TTYPE")
     baseline = r.text(base, "FLD.BASTTYP")
     if baseline is not None and baseline.text.strip().lower().startswith("other"):
@@ -62,13 +58,11 @@ def read_drup(odm: Odm, problems: Problems) -> list[EcrfPatient]:
     r = FormReader(odm, problems)
     patients = []
     for subject in odm.subjects:
-        pid = study_pseudonym(subject.key)
-        p = EcrfPatient(pid, Source(odm.file, subject.line, f"SubjectKey {subject.key}"))
-        csf = merge(_group(subject, REGISTRATION, "FRM.CSF"))
-        base = merge(_group(subject, BASELINE, "FRM.BAS"))
-        parts = subject.key.split("-")
-        institute = r.text(merge(_group(subject, REGISTRATION, "FRM.REG")), "FLD.INST")
-        p.hospital_code = parts[2] if len(parts) >= 4 else (institute.text if institute else None)
+        p = subject_patient(odm, subject)
+        csf = merge(r.forms(subject, REGISTRATION, "FRM.CSF"))
+        base = merge(r.forms(subject, BASELINE, "FRM.BAS"))
+        institute = r.text(merge(r.forms(subject, REGISTRATION, "FRM.REG")), "FLD.INST")
+        p.hospital_code = p.hospital_code or (institute.text if institute else None)
         p.sex = r.text(csf, "FLD.GEN")
         year = r.text(csf, "FLD.YOB")
         if year is not None:
@@ -79,7 +73,7 @@ def read_drup(odm: Odm, problems: Problems) -> list[EcrfPatient]:
                                "correct the year of birth in the eCRF and export again")
         p.consent_date = r.date(base, "FLD.ICDTC")
         p.consented = p.consent_date is not None
-        p.death_date = r.date(merge(_group(subject, END, "FRM.EOT")), "FLD.DEATHDTC")
+        p.death_date = r.date(merge(r.forms(subject, END, "FRM.EOT")), "FLD.DEATHDTC")
         p.tumor = _tumor(r, subject)
         for g in subject.find(BIOPSY, "FRM.BIOPT", "GRP.TB"):
             date_item = g.item("FLD.TBDAT")
