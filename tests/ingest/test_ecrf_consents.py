@@ -105,6 +105,7 @@ def test_without_the_file_the_default_consent_is_loaded_as_before(tmp_path, stor
     ("PIF version\tcohort\tinHMF\toutsideEU\tPIF26HMF\tPIF26HMFvalues\n1\tCPCT\t\t\tja\tyes/no\n", 2, "PIF26HMF",
      "the consenting answer 'ja' is not one of the question's answers yes/no"),
     ("PIF version\tcohort\n1\tCPCT\textra\n", 2, None, "3 fields where the header has 2"),
+    ("PIF version\tcohort\n1\tCP\0CT\n", 2, "cohort", "a NUL byte"),
 ])
 def test_a_wrong_consent_file_is_an_error_with_file_line_and_column_and_nothing_loads(
         tmp_path, store, clinical, content, line, column, says):

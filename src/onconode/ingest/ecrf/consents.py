@@ -122,6 +122,11 @@ def read_consent_config(path: Path, problems: Problems) -> ConsentConfig | None:
         if len(raw) > len(header):
             problems.error(shown, line, None, f"{len(raw)} fields where the header has {len(header)}", "check for an extra tab on this line")
             continue
+        nul = next((h for h, cell in zip(header, raw) if "\0" in cell), None)
+        if nul is not None:
+            problems.error(shown, line, nul, "a NUL byte (\\x00) in the value; text files never hold NUL bytes",
+                           "the file is damaged or binary: save it again as plain UTF-8 text")
+            continue
         cells = dict(zip(names, [*raw, *[""] * (len(header) - len(raw))]))   # trailing empty cells may be left off
         shown_col = {n: h for n, h in zip(names, header)}
         version = cells["PIF version"].strip()
