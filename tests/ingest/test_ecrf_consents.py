@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from onconode.analysis import germline
 from onconode.ingest.ecrf import ingest_ecrf
 from onconode.ingest.problems import IngestError
 from onconode.store import Store
@@ -54,6 +55,13 @@ def test_a_form_consenting_to_the_database_but_not_outside_the_eu_gives_research
     report = ingest_ecrf(store, folder)
     assert _consents(store) == [(PID, "DUO:0000022", "EU"), (PID, "DUO:0000038", None), (PID, "DUO:0000042", None)]
     assert not [w for w in report.problems if "informed_consents.tsv" in w.file or "consent" in w.message]
+
+
+def test_only_a_patient_whose_form_consents_to_the_database_counts_for_germline_analyses(tmp_path, store, clinical):
+    ingest_ecrf(store, _cpct(tmp_path / "yes", clinical, AMCONS="1", PIF26HMF="ja"))
+    assert germline.consented_patients(store.snapshot()).to_pyarrow().column("patient_id").to_pylist() == [PID]
+    ingest_ecrf(store, _cpct(tmp_path / "unknown", clinical, AMCONS="9", PIF26HMF="ja"))   # re-run: the form version is unknown
+    assert germline.consented_patients(store.snapshot()).to_pyarrow().num_rows == 0
 
 
 def test_a_form_consenting_to_both_has_no_geographical_restriction(tmp_path, store, clinical):
