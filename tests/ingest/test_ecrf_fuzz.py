@@ -50,3 +50,26 @@ def test_wide_exports_with_any_cell_text_load_clean_rows_or_refuse(tmp_path_fact
     with Store.init(folder / "node") as store:
         if ingest_only_refuses(store, ingest_ecrf, folder):
             loaded_text_is_clean(store)
+
+
+CONSENT_HEADER = "PIF version\tcohort\tinHMF\toutsideEU\tPIF26HMF\tPIF26HMFvalues\tPIF26BUG\tPIF26BUGvalues"
+
+
+@FUZZ
+@given(cells=st.lists(st.lists(CELL, min_size=1, max_size=9), min_size=1, max_size=4),
+       answer=st.sampled_from(["ja", "nee", "", "Ja ", "misschien"]), version=st.sampled_from(["1", "2", "", "x"]))
+def test_a_consent_file_and_form_answers_of_any_text_load_clean_rows_or_refuse(tmp_path_factory, cells, answer, version):
+    """informed_consents.tsv with cells of any text (short rows, extra fields, tabs inside),
+    against a form whose version and answer vary."""
+    folder = tmp_path_factory.mktemp("consent")
+    rows = [CONSENT_HEADER] + ["\t".join(row) for row in cells]
+    (folder / "informed_consents.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    odm = ODM.format(date="2020-01-01", tumour="Melanoma").replace(
+        '<ItemData ItemOID="FLD.INFORMEDCONSENT.ICDTC" Value="2020-01-01"/>',
+        '<ItemData ItemOID="FLD.INFORMEDCONSENT.ICDTC" Value="2020-01-01"/>'
+        f'<ItemData ItemOID="FLD.INFORMEDCONSENT.AMCONS" Value="{version}"/>'
+        f'<ItemData ItemOID="FLD.INFORMEDCONSENT.PIF26HMF" Value="{answer}"/>')
+    (folder / "export.xml").write_text(odm, encoding="utf-8")
+    with Store.init(folder / "node") as store:
+        if ingest_only_refuses(store, ingest_ecrf, folder):
+            loaded_text_is_clean(store)

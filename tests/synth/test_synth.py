@@ -249,7 +249,10 @@ def test_germline_pathogenic_variants_are_rare_and_mostly_brca_behind_brca_type_
 ECRF_SAME = {
     "sample": "SELECT sample_id, patient_id, sampling_date, arrival_date, primary_tumor_location, primary_tumor_doids, "
               "biopsy_site, pathology_tumor_percentage FROM sample WHERE _removed IS NULL ORDER BY sample_id",
-    "patient": "SELECT patient_id, sex, birth_year, registration_date, death_date FROM patient WHERE _removed IS NULL ORDER BY 1",
+    "patient": "SELECT patient_id, sex, birth_year FROM patient WHERE _removed IS NULL ORDER BY 1",
+    # the WIDE forms record no registration or death date
+    "patient_dates": "SELECT patient_id, registration_date, death_date FROM patient WHERE _removed IS NULL "
+                     "AND patient_id NOT IN (SELECT unnest(?)) ORDER BY 1",
     "treatment": "SELECT patient_id, sample_id, start_date, end_date, regimen, mechanism FROM treatment WHERE _removed IS NULL "
                  "ORDER BY patient_id, start_date, regimen",
     "treatment_response": "SELECT patient_id, response_date, response, measurement_done FROM treatment_response "
@@ -258,18 +261,27 @@ ECRF_SAME = {
 
 
 def test_ecrf_export_ingests_without_uncurated_values_into_the_clinical_tsv_records(tmp_path: Path):
+    """The ODM-XML share and the WIDE CSV share (writers_wide.py) together hold every patient."""
     from onconode.ingest.clinical import ingest_clinical
     from onconode.ingest.ecrf import ingest_ecrf
     from onconode.store import Store
+    from onconode.synth.writers_wide import wide_patients
 
     write_cohort(tmp_path / "out", patients=40, seed=9, median_variants=50)
+    wide = sorted(wide_patients(build(40, 9)))
+    assert len(wide) >= 5
+    five_days = (tmp_path / "out" / "ecrf" / "wide_five_days.csv").read_text(encoding="utf-8")
+    assert all(f",{pid}," in five_days for pid in wide)
     via_ecrf, via_tsv = Store.init(tmp_path / "ecrf"), Store.init(tmp_path / "tsv")
     try:
         report = ingest_ecrf(via_ecrf, tmp_path / "out" / "ecrf")
         assert not report.problems and not report.warnings
         ingest_clinical(via_tsv, tmp_path / "out" / "clinical")
+        loaded_wide = via_ecrf.con.execute("SELECT patient_id FROM patient WHERE dataset_id = 'WIDE' ORDER BY 1").fetchall()
+        assert [r[0] for r in loaded_wide] == wide
         for table, query in ECRF_SAME.items():
-            got, expected = via_ecrf.con.execute(query).fetchall(), via_tsv.con.execute(query).fetchall()
+            params = [wide] if "?" in query else []
+            got, expected = via_ecrf.con.execute(query, params).fetchall(), via_tsv.con.execute(query, params).fetchall()
             assert got and got == expected, table
     finally:
         via_ecrf.close()

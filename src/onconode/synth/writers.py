@@ -8,10 +8,12 @@ from onconode.progress import Progress, silent
 from onconode.synth.cohort import build
 from onconode.synth.genome import DEFAULT_GENERATION, sample_tables
 from onconode.synth.mode import mode
+from onconode.synth.tool_tables import VERSIONS
 from onconode.synth.tools import tool_files
 from onconode.synth.writers_clinical import write_clinical
 from onconode.synth.writers_ecrf import write_ecrf
 from onconode.synth.writers_hmftools import write_sample
+from onconode.synth.writers_linx import write_linx
 
 
 def write_cohort(out_dir: Path, *, patients: int, seed: int, median_variants: int | None,
@@ -27,6 +29,7 @@ def write_cohort(out_dir: Path, *, patients: int, seed: int, median_variants: in
             m = mode(seed, p)
             write_sample(out_dir / "hmftools" / p.sample_id, p.sample_id, tables, tool_files(seed, p, m, generation == "3.0"),
                          m, generation)
+            write_linx(out_dir / "hmftools" / p.sample_id, p.sample_id, tables, m, generation, VERSIONS[generation])
             variants += tables["somatic_variant"].num_rows
             advance(1)
     return (f"{len(cohort.patients):,} patients, {len(cohort.params):,} samples, {variants:,} somatic variants, "

@@ -1,5 +1,6 @@
 """The cohort's clinical records as a hospital eCRF export folder (docs/ingest-ecrf.md): a
-CPCT-02-style CDISC ODM-XML export of the study forms, Hartwig's LIMS file naming the
+CPCT-02-style CDISC ODM-XML export of the study forms, WIDE-style CSV exports for a share
+of the patients (writers_wide.py), Hartwig's LIMS file naming the
 sequenced tumour samples, and the curation tables (tumour locations and treatments as
 embedded in onconode, biopsy sites in Hartwig's layout built from the cohort's own terms).
 
@@ -21,6 +22,7 @@ from xml.sax.saxutils import quoteattr
 from onconode.ingest.curation import BIOPSY_SITE_FILE, DRUG_FILE, TUMOR_FILE, _embedded, default_tumor_table
 from onconode.synth.clinical import DATASET
 from onconode.synth.cohort import Cohort
+from onconode.synth.writers_wide import wide_patients, write_wide
 
 ODM_FILE = "synthetic_cpct_ecrf.xml"
 
@@ -77,7 +79,8 @@ def _subject(patient: dict, samples: list[dict], treatments: list[dict], respons
     return f"<SubjectData SubjectKey={quoteattr(patient['patient_id'])}>{''.join(events)}</SubjectData>\n"
 
 
-def write_odm(path: Path, c: Cohort) -> None:
+def write_odm(path: Path, c: Cohort, exclude: set[str] | frozenset[str] = frozenset()) -> None:
+    """The CPCT-style export of every patient but those in `exclude` (sent in another export)."""
     by_patient: dict[str, tuple[list, list, list]] = {p["patient_id"]: ([], [], []) for p in c.patients}
     for s in c.samples:
         by_patient[s["patient_id"]][0].append(s)
@@ -92,7 +95,8 @@ def write_odm(path: Path, c: Cohort) -> None:
                  f'{DATASET["title"]}</StudyName></GlobalVariables></Study>\n<ClinicalData StudyOID={study} '
                  'MetaDataVersionOID="synthetic">\n')
         for p in c.patients:
-            fh.write(_subject(p, *by_patient[p["patient_id"]]))
+            if p["patient_id"] not in exclude:
+                fh.write(_subject(p, *by_patient[p["patient_id"]]))
         fh.write("</ClinicalData>\n</ODM>\n")
 
 
@@ -101,7 +105,7 @@ def write_lims(path: Path, c: Cohort) -> None:
     samples = {f"FR{i:08d}": {"sample_name": s["sample_id"], "sample_id": f"FR{i:08d}", "patient": s["patient_id"],
                               "analysis_type": "Somatic_T", "sampling_date": s["sampling_date"].isoformat(),
                               "arrival_date": s["arrival_date"].isoformat(), "tumor_perc": s["pathology_tumor_percentage"],
-                              "submission": "SYNTH", "label": "SYNTH", "shallowseq": False}
+                              "ptum": s["primary_tumor_location"], "submission": "SYNTH", "label": "SYNTH", "shallowseq": False}
                for i, s in enumerate(c.samples, start=1)}
     path.write_text(json.dumps({"samples": samples}, indent=1) + "\n", encoding="utf-8")
 
@@ -116,7 +120,8 @@ def write_biopsy_sites(path: Path, c: Cohort) -> None:
     keys = set()
     for s in c.samples:
         cur = tumours.lookup(first[s["patient_id"]])
-        keys.add((cur.location or "NULL", cur.sub_type or "NULL", s["biopsy_site"], s["biopsy_location"] or "NULL"))
+        for location in {s["biopsy_location"] or "NULL", "NULL"}:   # WIDE exports record no biopsy location
+            keys.add((cur.location or "NULL", cur.sub_type or "NULL", s["biopsy_site"], location))
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write("Primary Tumor Location\tCancer Sub Type\teCRF Biopsy Site\teCRF Biopsy Location\tCurated Biopsy Type\n")
         for k in sorted(keys):
@@ -125,7 +130,9 @@ def write_biopsy_sites(path: Path, c: Cohort) -> None:
 
 def write_ecrf(folder: Path, c: Cohort) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    write_odm(folder / ODM_FILE, c)
+    wide = wide_patients(c)
+    write_odm(folder / ODM_FILE, c, exclude=wide)
+    write_wide(folder, c, wide)
     write_lims(folder / "lims.json", c)
     for name in (TUMOR_FILE, DRUG_FILE):   # the curation tables this export was curated with
         shutil.copyfile(_embedded(name), folder / name)

@@ -28,15 +28,6 @@ DRIVER_HEADER_2X = ("chromosome chromosomeBand gene transcript isCanonical drive
                     "driverLikelihood missense nonsense splice inframe frameshift biallelic minCopyNumber maxCopyNumber").split()
 DRIVER_HEADER = ("chromosome chromosomeBand gene transcript isCanonical driver category likelihoodMethod reportedStatus "
                  "driverLikelihood missense nonsense splice inframe frameshift biallelic minCopyNumber maxCopyNumber").split()
-SVS_HEADER = ("vcfIdStart vcfIdEnd svId coordsStart coordsEnd type clusterId clusterReason fragileSiteStart fragileSiteEnd "
-              "isFoldback lineTypeStart lineTypeEnd junctionCopyNumberMin junctionCopyNumberMax geneStart geneEnd "
-              "localTopologyIdStart localTopologyIdEnd localTopologyStart localTopologyEnd localTICountStart localTICountEnd").split()
-BREAKEND_HEADER = ("id svId vcfId coords isStart gene transcriptId canonical geneOrientation disruptive reportedStatus "
-                   "undisruptedCopyNumber regionType codingType biotype exonicBasePhase nextSpliceExonRank nextSpliceExonPhase "
-                   "nextSpliceDistance totalExonCount exonUp exonDown").split()
-FUSION_HEADER = ("fivePrimeBreakendId threePrimeBreakendId name reported reportedType reportableReasons phased likelihood "
-                 "fivePrimeVcfId threePrimeVcfId fivePrimeCoords threePrimeCoords chainLength chainLinks chainTerminated "
-                 "domainsKept domainsLost skippedExonsUp skippedExonsDown fusedExonUp fusedExonDown").split()
 CHORD_HEADER = "sample p_BRCA1 p_BRCA2 p_hrd hr_status hrd_type remarks_hr_status remarks_hrd_type".split()
 VCF_HEADER = """##fileformat=VCFv4.2
 ##FILTER=<ID=PASS,Description="All filters passed">
@@ -176,20 +167,6 @@ def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table], tool
     header = DRIVER_HEADER if v3 else DRIVER_HEADER_2X
     _tsv(Path(f"{base}.purple.driver.catalog.somatic.tsv"), header, drivers)
     write_vcf(Path(f"{base}.purple.somatic.vcf.gz"), sample_id, tables["somatic_variant"], mode.normal_id, versions)
-    _tsv(Path(f"{linx}.linx.svs.tsv"), SVS_HEADER, [[
-        s["sv_id"], s["sv_id"], s["sv_id"], f"{s['start_chromosome']}:{s['start_position']}:{s['start_orientation']}",
-        f"{s['end_chromosome']}:{s['end_position']}:{s['end_orientation']}", s["type"], s["cluster_id"], "", False, False,
-        False, "NONE", "NONE", 0.9, 1.1, s["start_gene"] or "", s["end_gene"] or "", 0, 0, "DSB", "DSB", 0, 0]
-        for s in tables["structural_variant"].to_pylist()])
-    _tsv(Path(f"{linx}.linx.breakend.tsv"), BREAKEND_HEADER, [[
-        b["breakend_id"], b["sv_id"], b["sv_id"], "", b["is_start"], b["gene"], b["transcript"], b["is_canonical"],
-        "Upstream" if b["is_start"] else "Downstream", b["disruptive"], "REPORTED" if b["reported"] else "NOT_REPORTED",
-        b["undisrupted_copy_number"], b["region_type"], b["coding_type"], "protein_coding", -1, 2, -1, 100, 10, 1, 2]
-        for b in tables["sv_breakend"].to_pylist()])
-    _tsv(Path(f"{linx}.linx.fusion.tsv"), FUSION_HEADER, [[
-        f["five_prime_breakend_id"], f["three_prime_breakend_id"], f["name"], f["reported"], f["reported_type"], "KNOWN_PAIR",
-        f["phased"], f["likelihood"], "", "", "", "", f["chain_length"], 0, False, "", "", 0, 0, f["fused_exon_up"],
-        f["fused_exon_down"]] for f in tables["fusion"].to_pylist()])
     _tsv(Path(f"{linx}.linx.driver.catalog.tsv"), header, drivers)
     hrd = tp["hr_status"] == "HR_DEFICIENT"
     _tsv(Path(f"{chord}.chord.prediction.tsv"), CHORD_HEADER, [[

@@ -1,7 +1,8 @@
 """`onconode ingest ecrf DIR`: hospital eCRF exports as they arrive, curated into the model.
 
 DIR holds any of: CDISC ODM-XML exports of the study forms (CPCT-02 / DRUP style),
-WIDE CSV exports (wide_*.csv), the LIMS export (lims.json) and the curation tables
+WIDE CSV exports (wide_*.csv), the LIMS export (lims.json), the consent-form
+configuration (informed_consents.tsv) and the curation tables
 (*tumor_location_mapping.tsv, *treatment_mapping.tsv, *biopsy_site_mapping.tsv,
 *tumor_location_overrides.tsv). One run is one store version that replaces the clinical
 rows of the patients it holds and nothing else, so a data manager who extends a curation
@@ -30,7 +31,9 @@ from onconode.ingest.curation import (
     default_tumor_table,
     load_curation,
 )
+from onconode.ingest.ecrf.consents import CONSENT_FILE, read_consent_config
 from onconode.ingest.ecrf.cpct import read_cpct
+from onconode.ingest.ecrf.drup import is_drup, read_drup
 from onconode.ingest.ecrf.harmonize import Options, harmonize
 from onconode.ingest.ecrf.lims import read_lims
 from onconode.ingest.ecrf.odm import looks_like_odm, read_odm
@@ -66,7 +69,9 @@ def read_ecrf_folder(folder: Path, store: Store, findings: Findings, *, dataset:
     curation = _curation(folder, findings)
     lims_path = folder / LIMS_FILE
     lims = read_lims(lims_path, findings) if lims_path.is_file() else None
-    used: set[str] = set(CURATION_FILES)
+    consents_path = folder / CONSENT_FILE
+    consents = read_consent_config(consents_path, findings) if consents_path.is_file() else None
+    used: set[str] = {*CURATION_FILES, CONSENT_FILE}
     sources = []
     xmls = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() == ".xml")
     with progress("reading eCRF exports", len(xmls) + 1) as advance:
@@ -75,7 +80,8 @@ def read_ecrf_folder(folder: Path, store: Store, findings: Findings, *, dataset:
             if looks_like_odm(path):
                 odm = read_odm(path, findings)
                 if odm is not None and odm.subjects:
-                    sources.append((dataset or odm.study or path.stem, odm.protocol or odm.study or path.stem, read_cpct(odm, findings)))
+                    read = read_drup if is_drup(odm) else read_cpct
+                    sources.append((dataset or odm.study or path.stem, odm.protocol or odm.study or path.stem, read(odm, findings)))
             else:
                 findings.warning(str(path), None, None, "not an ODM-XML export (the root element is not <ODM>); it is ignored",
                                  "export the study forms as CDISC ODM-XML")
@@ -87,14 +93,14 @@ def read_ecrf_folder(folder: Path, store: Store, findings: Findings, *, dataset:
     for other in sorted(p for p in folder.iterdir() if p.is_file()):
         if other.name not in used and other.name != LIMS_FILE and not other.name.endswith(CURATION_FILES):
             findings.warning(str(other), None, None, "not a file `ingest ecrf` reads; it is ignored",
-                             "see docs/ingest-ecrf.md for the files it reads (ODM-XML, wide_*.csv, lims.json, curation tables)")
+                             "see docs/ingest-ecrf.md for the files it reads (ODM-XML, wide_*.csv, lims.json, informed_consents.tsv, curation tables)")
     if not sources:
         findings.error(str(folder), None, None, "no eCRF export in the folder (no ODM-XML with subjects, no wide_*.csv)",
                        "put the study's ODM-XML export and/or the WIDE CSV exports in the folder")
         return bundle
     stored = {row[0] for row in current_rows(store, "dataset", ["dataset_id"], "dataset_id", [s[0] for s in sources])}
     for dataset_id, title, patients in sources:
-        harmonize(patients, curation, lims, Options(dataset_id, consent_duo, hint), findings, bundle)
+        harmonize(patients, curation, lims, Options(dataset_id, consent_duo, hint, consents), findings, bundle)
         loaded = any(r["dataset_id"] == dataset_id for r in bundle.records["patient"])
         if loaded and dataset_id not in stored and all(r["dataset_id"] != dataset_id for r in bundle.records["dataset"]):
             bundle.add("dataset", Record({"dataset_id": dataset_id, "title": f"{title} eCRF", "description": f"Clinical data from the {title} eCRF export",

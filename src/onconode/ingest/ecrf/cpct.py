@@ -1,4 +1,4 @@
-"""CPCT-02 / DRUP study forms (ODM-XML) → `EcrfPatient`s.
+"""CPCT-02 study forms (ODM-XML) → `EcrfPatient`s (DRUP's forms: drup.py).
 
 The items read are those Hartwig's patient-db reads (BaselineReader, BiopsyReader,
 BiopsyTreatmentReader, BiopsyTreatmentResponseReader, PreTreatmentReader): registration,
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from onconode.ingest.ecrf.odm import Group, Item, Odm
+from onconode.ingest.ecrf.consents import PIF_VERSION_ITEM, QUESTION_ITEMS
+from onconode.ingest.ecrf.odm import Group, Item, Odm, Subject
 from onconode.ingest.ecrf.patients import (
     Biopsy,
     EcrfPatient,
@@ -29,7 +30,7 @@ BASELINE, BIOPSY, AFTER, TREATMENT, END = "SE.BASELINE", "SE.BIOPSY", "SE.AFTERB
 OTHER = ("other", "other, please specify")
 
 
-class _Reader:
+class FormReader:
     def __init__(self, odm: Odm, problems: Problems) -> None:
         self.odm = odm
         self.problems = problems
@@ -65,7 +66,7 @@ class _Reader:
         return [g for k, g in subject.groups.items() if k[0] == event and k[2] == form]
 
 
-def _merge(groups: list[Group]) -> Group:
+def merge(groups: list[Group]) -> Group:
     merged = Group()
     for g in groups:
         for oid, item in g.items.items():
@@ -74,27 +75,35 @@ def _merge(groups: list[Group]) -> Group:
     return merged
 
 
+def subject_patient(odm: Odm, subject: Subject) -> EcrfPatient:
+    """A subject's patient: the study number as pseudonym, the hospital its third part
+    (CPCT-02-25-2500 → CPCT02252500, hospital 25), as CPCT and DRUP number patients."""
+    p = EcrfPatient(study_pseudonym(subject.key), Source(odm.file, subject.line, f"SubjectKey {subject.key}"))
+    parts = subject.key.split("-")
+    p.hospital_code = parts[2] if len(parts) >= 4 else None
+    return p
+
+
 def read_cpct(odm: Odm, problems: Problems) -> list[EcrfPatient]:
-    """The patients of a CPCT/DRUP-style ODM export."""
-    r = _Reader(odm, problems)
+    """The patients of a CPCT-style ODM export (a DRUP one: drup.read_drup)."""
+    r = FormReader(odm, problems)
     patients = []
     for subject in odm.subjects:
-        pid = study_pseudonym(subject.key)
-        p = EcrfPatient(pid, Source(odm.file, subject.line, f"SubjectKey {subject.key}"))
-        parts = subject.key.split("-")
-        p.hospital_code = parts[2] if len(parts) >= 4 else None
-        elig = _merge(r.forms(subject, BASELINE, "FRM.ELIGIBILITY"))
-        demo = _merge(r.forms(subject, BASELINE, "FRM.DEMOGRAPHY"))
-        consent = _merge(r.forms(subject, BASELINE, "FRM.INFORMEDCONSENT"))
-        carcinoma = _merge(r.forms(subject, BASELINE, "FRM.CARCINOMA"))
-        death = _merge(r.forms(subject, END, "FRM.DEATH"))
-        dna = _merge(r.forms(subject, BASELINE, "FRM.DNA"))
+        p = subject_patient(odm, subject)
+        elig = merge(r.forms(subject, BASELINE, "FRM.ELIGIBILITY"))
+        demo = merge(r.forms(subject, BASELINE, "FRM.DEMOGRAPHY"))
+        consent = merge(r.forms(subject, BASELINE, "FRM.INFORMEDCONSENT"))
+        carcinoma = merge(r.forms(subject, BASELINE, "FRM.CARCINOMA"))
+        death = merge(r.forms(subject, END, "FRM.DEATH"))
+        dna = merge(r.forms(subject, BASELINE, "FRM.DNA"))
         p.registration_date = r.date(elig, "FLD.ELIGIBILITY.REGDTC")
         p.sex = r.text(demo, "FLD.DEMOGRAPHY.SEX")
         born = r.date(demo, "FLD.DEMOGRAPHY.BIRTHDTC") or r.date(elig, "FLD.ELIGIBILITY.BIRTHDTCES")
         p.birth_year = born.year if born else None
         p.consent_date = r.date(consent, "FLD.INFORMEDCONSENT.ICDTC") or r.date(elig, "FLD.ELIGIBILITY.ICDTCES")
         p.consented = p.consent_date is not None
+        p.pif_version = r.text(consent, PIF_VERSION_ITEM)
+        p.consent_answers = {oid: v for oid in QUESTION_ITEMS if (v := r.text(consent, oid)) is not None}
         p.death_date = r.date(death, "FLD.DEATH.DDEATHDTC")
         tumor = r.text(carcinoma, "FLD.CARCINOMA.PTUMLOC")
         if tumor is None or tumor.text.strip().lower() in OTHER:
@@ -110,7 +119,7 @@ def read_cpct(odm: Odm, problems: Problems) -> list[EcrfPatient]:
     return patients
 
 
-def _biopsies(r: _Reader, subject, p: EcrfPatient) -> None:
+def _biopsies(r: FormReader, subject, p: EcrfPatient) -> None:
     for g in subject.find(BIOPSY, "FRM.BIOPS", "GRP.BIOPS.BIOPSIES"):
         date_item = g.item("FLD.BIOPS.BIOPTDT")
         site = r.text(g, "FLD.BIOPS.BILESSITE")
@@ -122,7 +131,7 @@ def _biopsies(r: _Reader, subject, p: EcrfPatient) -> None:
         p.biopsies.append(Biopsy(r.date(g, "FLD.BIOPS.BIOPTDT"), at, site, r.text(g, "FLD.BIOPS.BILESLOC")))
 
 
-def _pre_treatments(r: _Reader, subject, p: EcrfPatient) -> None:
+def _pre_treatments(r: FormReader, subject, p: EcrfPatient) -> None:
     for g in subject.find(BASELINE, "FRM.PRETHERAPY", "GRP.PRETHERAPY.SYSTEMICTRT"):
         drugs = r.text(g, "FLD.PRETHERAPY.SYSTEMICREG")
         if drugs is None:
@@ -130,7 +139,7 @@ def _pre_treatments(r: _Reader, subject, p: EcrfPatient) -> None:
         p.therapies.append(Therapy(r.date(g, "FLD.PRETHERAPY.SYSTEMICSTDTC"), r.date(g, "FLD.PRETHERAPY.SYSTEMICENDTC"), drugs, True, drugs.at))
 
 
-def _treatments(r: _Reader, subject, p: EcrfPatient) -> None:
+def _treatments(r: FormReader, subject, p: EcrfPatient) -> None:
     for k, g in subject.groups.items():
         if k[0] != AFTER or k[2] != "FRM.TRTAFTER":
             continue
@@ -140,13 +149,13 @@ def _treatments(r: _Reader, subject, p: EcrfPatient) -> None:
         p.therapies.append(Therapy(r.date(g, "FLD.TRTAFTER.SYSSTDT"), r.date(g, "FLD.TRTAFTER.SYSENDT"), drugs, False, drugs.at))
 
 
-def _responses(r: _Reader, subject, p: EcrfPatient) -> None:
+def _responses(r: FormReader, subject, p: EcrfPatient) -> None:
     forms: dict[tuple[str, str], list[Group]] = {}
     for k, g in subject.groups.items():
         if k[0] == TREATMENT and k[2] == "FRM.TUMORMEASUREMENT":
             forms.setdefault((k[1], k[3]), []).append(g)
     for groups in forms.values():
-        g = _merge(groups)
+        g = merge(groups)
         response = r.text(g, "FLD.TUMORMEASUREMENT.BESTRESPON")
         date_item = g.item("FLD.TUMORMEASUREMENT.RESPONSEDTC")
         if response is None and date_item is None:

@@ -17,8 +17,9 @@ from typing import Any
 from onconode.ingest.clinical import add_treatment
 from onconode.ingest.clinical_bundle import Bundle, Findings, Record
 from onconode.ingest.curation import Curation, TumorCuration, Unmapped, normalize
+from onconode.ingest.ecrf.consents import CONSENT_FILE, ConsentConfig, Decision, decide, duo_terms
 from onconode.ingest.ecrf.lims import LimsSample
-from onconode.ingest.ecrf.patients import Biopsy, EcrfPatient, Source, Therapy
+from onconode.ingest.ecrf.patients import Biopsy, EcrfPatient, Source, Therapy, Value
 from onconode.model.codes import RESPONSE_ALIASES, RESPONSES
 
 ROMAN = ("", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X")
@@ -30,6 +31,7 @@ class Options:
     dataset_id: str
     consent_duo: str
     hint: str
+    consents: ConsentConfig | None = None   # informed_consents.tsv, when the folder has one
 
 
 def _record(values: dict[str, Any], at: Source, fields: dict[str, str] | None = None) -> Record:
@@ -81,18 +83,25 @@ def harmonize(patients: list[EcrfPatient], curation: Curation, lims: list[LimsSa
     tumors = Unmapped("tumour location", curation.tumors.source, options.hint)
     drugs = Unmapped("drug", curation.drugs.source, options.hint)
     sites = Unmapped("biopsy site", curation.biopsy_sites.source if curation.biopsy_sites else "", options.hint)
+    unknown_consents: dict[str, tuple[Source, int]] = {}
     for p in patients:
         if not p.consented:
             findings.warning(*_where(p.at, "patient_id").where("patient_id"),
                              f"patient {p.patient_id} has no informed consent (or may not be shared); not loaded",
                              "record the informed consent in the eCRF if the patient gave it")
             continue
+        decision = _consent(p, options, findings, unknown_consents)
+        if decision is not None and decision.in_database is False:
+            continue
         bundle.add("patient", _record({
             "patient_id": p.patient_id, "dataset_id": options.dataset_id, "sex": _sex(p), "birth_year": p.birth_year,
             "hospital_code": p.hospital_code, "registration_date": p.registration_date, "death_date": p.death_date,
             "informed_consent_date": p.consent_date,
         }, p.at, {"sex": p.sex.at.field} if p.sex else {}))
-        bundle.add("consent", _record({"patient_id": p.patient_id, "duo_code": options.consent_duo, "modifier": None, "consent_date": p.consent_date}, p.at))
+        for duo, modifier in duo_terms(decision, options.consent_duo):
+            bundle.add("consent", _record({"patient_id": p.patient_id, "duo_code": duo, "modifier": modifier, "consent_date": p.consent_date}, p.at))
+        if p.tumor is None:
+            p.tumor = _lims_tumor(p.patient_id, lims)
         tumor = _tumor(p, curation, tumors)
         samples = _sample_ids(p, lims, findings)
         for sample_id, biopsy, lims_sample in samples:
@@ -100,6 +109,42 @@ def harmonize(patients: list[EcrfPatient], curation: Curation, lims: list[LimsSa
         _therapies(p, samples, curation, drugs, findings, bundle)
     for unmapped in (tumors, drugs, sites):
         unmapped.report(findings)
+    for message, (at, n) in unknown_consents.items():
+        findings.warning(at.file, at.line, at.field, f"{message}{f' ({n} patients; first here)' if n > 1 else ''}; "
+                         f"loaded with the default consent ({options.consent_duo}) only: no germline use, which needs DUO:0000038",
+                         f"add the form version or answer to {CONSENT_FILE} and run `onconode ingest ecrf` again (only the clinical rows are replaced)")
+
+
+def _consent(p: EcrfPatient, options: Options, findings: Findings, unknown: dict[str, tuple[Source, int]]) -> Decision | None:
+    """The patient's consent under informed_consents.tsv (None without one). A patient who
+    did not consent to the database is reported here; what the file cannot decide is
+    collected into `unknown` (one warning per kind, not per patient)."""
+    if options.consents is None:
+        return None
+    decision = decide(options.consents, p.cohort, p.pif_version, p.consent_answers)
+    for value, message in decision.unknown:
+        at = value.at if value is not None else p.at
+        first, n = unknown.get(message, (at, 0))
+        unknown[message] = (first, n + 1)
+    if decision.unknown:
+        return Decision(None, None, decision.unknown)
+    if decision.in_database is False:
+        answers = ", ".join(f"{oid.rsplit('.', 1)[-1]} = {v.text!r}" for oid, v in p.consent_answers.items()) or "no answers"
+        version = p.pif_version.text if p.pif_version else "-"
+        findings.warning(*_where(p.at, "patient_id").where("patient_id"),
+                         f"patient {p.patient_id}'s informed consent (PIF version {version}, {answers}) "
+                         "does not permit the database; not loaded",
+                         "nothing to do if the patient declined; otherwise correct the form in the eCRF")
+    return decision
+
+
+def _lims_tumor(patient_id: str, lims: list[LimsSample] | None) -> Value | None:
+    """The tumour the LIMS records for the patient's first sample (`ptum`): what patient-db
+    curates for WIDE patients, whose forms name no primary tumour."""
+    for s in sorted((s for s in lims or () if s.patient_id == patient_id and s.primary_tumor),
+                    key=lambda s: (s.sampling_date or dt.date.min, s.sample_id)):
+        return Value(s.primary_tumor, Source(s.file, None, f"samples.{s.barcode}.ptum"))  # type: ignore[arg-type]
+    return None
 
 
 def _sex(p: EcrfPatient) -> str | None:

@@ -28,6 +28,8 @@ class LimsSample:
     arrival_date: dt.date | None
     tumor_percentage: float | None
     barcode: str
+    primary_tumor: str | None = None   # `ptum`: the tumour the hospital named when sending the sample
+    file: str = ""
 
 
 def _date(raw: object, shown: str, where: str, problems: Problems) -> dt.date | None:
@@ -72,5 +74,6 @@ def read_lims(path: Path, problems: Problems) -> list[LimsSample]:
         found.append(LimsSample(
             str(name), str(patient), _date(s.get("sampling_date"), shown, f"{where}.sampling_date", problems),
             _date(s.get("arrival_date"), shown, f"{where}.arrival_date", problems), tumor_percentage, str(barcode),
+            None if is_missing(str(s.get("ptum") or "")) else str(s["ptum"]).strip(), shown,
         ))
     return found

@@ -64,6 +64,9 @@ class EcrfPatient:
     registration_date: dt.date | None = None
     consent_date: dt.date | None = None
     consented: bool = True
+    cohort: str = ""                   # the study the patient is in (CPCT, DRUP, WIDE ...): study_cohort
+    pif_version: Value | None = None   # the version of the patient information form signed
+    consent_answers: dict[str, Value] = field(default_factory=dict)   # consent question item OID → answer
     death_date: dt.date | None = None
     tumor: Value | None = None
     normal_source: str | None = None
@@ -71,8 +74,21 @@ class EcrfPatient:
     therapies: list[Therapy] = field(default_factory=list)
     responses: list[Response] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self.cohort = self.cohort or study_cohort(self.patient_id)
+
 
 def study_pseudonym(subject_key: str) -> str:
     """Hartwig's patient identifier: the study number without dashes (CPCT-02-01-0001 →
     CPCT02010001), which is also how LIMS names the patient and its samples."""
     return "".join(ch for ch in subject_key.strip() if ch.isalnum())
+
+
+def study_cohort(patient_id: str) -> str:
+    """The study a Hartwig patient identifier names: its leading letters (CPCT02010001 → CPCT)."""
+    letters = ""
+    for ch in patient_id:
+        if not ch.isalpha():
+            break
+        letters += ch
+    return letters.upper()

@@ -118,7 +118,9 @@ def read_breakends(path: Path, problems: Problems) -> list[Row]:
         if "coords" in row:
             out["chromosome"], out["position"], out["orientation"] = _coords(reader, row, line, "coords", ("chromosome", "position", "orientation"))
         if "reportedStatus" in row:
-            out["reported_status"] = reader.get(row, line, "reportedStatus", "reported_status")
+            # NONE is a status of its own here (no driver reports the breakend), not a missing value
+            status = row["reportedStatus"].strip()
+            out["reported_status"] = status if status == "NONE" else reader.get(row, line, "reportedStatus", "reported_status")
         else:  # LINX <= 2.2: a boolean, which is REPORTED or not
             flag = reader.get(row, line, "reportedDisruption", "reported")
             out["reported_status"] = None if flag is None else ("REPORTED" if flag else "NONE")
@@ -172,3 +174,35 @@ def read_fusions(path: Path, problems: Problems, breakend_genes: dict[int, str])
         out["five_prime_gene"], out["three_prime_gene"] = five, three
         rows.append((line, out))
     return check_unique(reader, rows, ("name", "five_prime_breakend_id", "three_prime_breakend_id"))
+
+
+def fill_breakends_from_svs(breakends: list[Row], svs: list[Row]) -> int:
+    """Give each breakend its VCF id and position from its SV's start or end where the file
+    has none: LINX 2.3 writes them on the breakend (`vcfId`, `coords`), LINX <= 2.2 only on
+    the SV (and PURPLE's SV VCF), so both generations load the same breakend rows."""
+    by_id = {str(s["sv_id"]): s for s in svs if s.get("sv_id") is not None}
+    filled = 0
+    for b in breakends:
+        sv = by_id.get(str(b.get("sv_id")))
+        if sv is None or b.get("is_start") is None:
+            continue
+        end = "start" if b["is_start"] else "end"
+        if b.get("vcf_id") is None:
+            b["vcf_id"] = sv.get(f"_vcf_{end}")
+        if b.get("position") is None and sv.get(f"{end}_position") is not None:
+            b["chromosome"], b["position"], b["orientation"] = sv[f"{end}_chromosome"], sv[f"{end}_position"], sv[f"{end}_orientation"]
+            filled += 1
+    return filled
+
+
+def fill_fusion_transcripts(fusions: list[Row], breakends: list[Row]) -> int:
+    """A fusion's 5' and 3' transcripts are its breakends' (LINX <= 2.2 repeated them in
+    fusion.tsv as transcriptStart / transcriptEnd; 2.3 leaves them to breakend.tsv)."""
+    transcript = {b["breakend_id"]: b.get("transcript") for b in breakends if b.get("breakend_id") is not None}
+    filled = 0
+    for f in fusions:
+        for end in ("five_prime", "three_prime"):
+            if f.get(f"{end}_transcript") is None and transcript.get(f.get(f"{end}_breakend_id")) is not None:
+                f[f"{end}_transcript"] = transcript[f[f"{end}_breakend_id"]]
+                filled += 1
+    return filled

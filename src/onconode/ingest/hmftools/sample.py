@@ -175,6 +175,7 @@ def read_sample(
             svs = linx.read_svs(get("linx_svs"), problems, ref_genome)
             if breakends is not None:
                 sv_vcf.enrich_from_vcf(get("linx_svs"), get("purple_sv_vcf"), svs, breakends, problems)
+            linx.fill_breakends_from_svs(tables.get("sv_breakend", []), svs)
             tables["structural_variant"] = [{k: v for k, v in r.items() if not k.startswith("_")} for r in svs]
             advance(1)
         elif breakends is not None:
@@ -182,6 +183,7 @@ def read_sample(
         if tables.get("fusion"):
             linx_clusters.rebuild_fusion_junction_copy_numbers(
                 tables["fusion"], tables.get("sv_breakend", []), tables.get("structural_variant", []))
+            linx.fill_fusion_transcripts(tables["fusion"], tables.get("sv_breakend", []))
 
         if get("purple_somatic_vcf"):
             data.somatic_vcf = get("purple_somatic_vcf")

@@ -269,7 +269,11 @@ def enrich_from_vcf(
             "filter": start.filter, "qual": start.qual,
             "junction_copy_number": _first(start.info.get("PURPLE_JCN")), "start_af": _first(af),
         })
+        if row.get("type") is None and start.info.get("SVTYPE"):   # LINX <= 2.2 left the type to the VCF
+            row["type"] = str(start.info["SVTYPE"])
         if end is not None:
+            row.setdefault("_vcf_end", None)
+            row["_vcf_end"] = row["_vcf_end"] or end.vcf_id   # LINX <= 2.2 named the start breakend only
             row.update({
                 "end_chromosome": end.chrom, "end_position": end.pos, "end_orientation": end.orientation,
                 "end_af": _first(af, 1) or _first(end.info.get("PURPLE_AF")),
