@@ -81,6 +81,8 @@ def test_a_targeted_run_is_registered_as_profiled_by_its_panel_with_the_panels_g
     assert sorted(r["gene"] for r in rows(store, "gene_panel") if r["panel_id"] == "TSO500") == sorted(PANEL_GENES)
     [profile] = rows(store, "tumor_profile")
     assert profile["targeted"] is True
+    # PURPLE's panel estimates land where WGS values do; `targeted` tells them apart (data dictionary)
+    assert (profile["tmb_per_mb"], profile["tml"], profile["tmb_status"]) == (13.7219, 184, "HIGH")
     assert report.rows["gene_panel"] == len(PANEL_GENES)
 
 
