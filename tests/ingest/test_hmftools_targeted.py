@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from onconode.analysis import cohort as cohorts
-from onconode.analysis import frequency
+from onconode.analysis import compare, frequency
 from onconode.ingest.hmftools import ingest_hmftools
 from onconode.ingest.problems import IngestError
 from onconode.interfaces.cli.main import app
@@ -175,4 +175,11 @@ def test_frequencies_over_whole_genomes_and_panels_count_a_panel_sample_only_for
     assert table[("EGFR", "MUTATION")] == (2, 2)
     assert table[("SF3B1", "MUTATION")][1] == 1
     assert got["profiled"]["MUTATION"] == 2
+    # a comparison of the two patients: the panel patient is no PTEN wild type, it is not profiled for PTEN
+    wgs = cohorts.evaluate(snap, {"op": "hrd", "status": ["HR_PROFICIENT"]})   # CHORD ran on the whole genome only
+    panel = everyone.without(wgs)
+    res = compare.compare(snap, {"wgs": wgs, "panel": panel}, ["PTEN", "EGFR"], kinds=("MUTATION", "DEL")).exact()
+    rows = {(r["gene"], r["kind"]): (r["altered"], r["profiled"]) for r in res["alterations"]}
+    assert rows[("PTEN", "DEL")] == ([1, 0], [1, 0])
+    assert rows[("EGFR", "MUTATION")] == ([1, 1], [1, 1])
 
