@@ -6,6 +6,8 @@ and TMB/TML status can flip at 10/Mb and 140. Each sample's PURPLE version is in
 `tool_version`; this module tells which definition a sample's TMB follows, writes the note
 an answer carries when a cohort mixes them, and counts samples per tool version for the
 quality report. A cohort is split by version with the `tool_version` criterion (cohort.py).
+A targeted-panel sample's TMB/TML are PURPLE's panel estimates, a definition of their own
+whatever the version (split with the `targeted` criterion).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from onconode.analysis.snapshot import Snapshot
 TMB_VAF_RAISED_IN = (4, 4)
 OLD_TMB = "TMB/TML counted variants with VAF >= 0.02 (PURPLE <= 4.3, WiGiTS 2.x)"
 NEW_TMB = "TMB/TML counted variants with VAF >= 0.05 (PURPLE >= 4.4, WiGiTS 3.0)"
+PANEL_TMB = ("TMB/TML estimated from a targeted panel (PURPLE targeted mode: the panel's coding SNVs scaled to a genome "
+             "by target_tmb_ratio / target_tml_ratio)")
 UNKNOWN = "PURPLE version unknown"
 
 
@@ -43,10 +47,18 @@ def purple_versions(snap: Snapshot) -> dict[str, str]:
     return {r["sample_id"]: r["version"] for r in rows}
 
 
+def sample_tmb_definitions(snap: Snapshot, sample_ids: Iterable[str]) -> dict[str, str]:
+    """sample_id → the TMB/TML definition its values follow: a targeted-panel sample's is the
+    panel estimate whatever its PURPLE version; a whole genome's depends on the version."""
+    versions = purple_versions(snap)
+    tp = snap.table("tumor_profile")
+    panel = set(tp.filter(tp.targeted.fill_null(False)).select("sample_id").to_pyarrow()["sample_id"].to_pylist())
+    return {s: PANEL_TMB if s in panel else tmb_definition(versions.get(s)) for s in sample_ids}
+
+
 def tmb_definitions(snap: Snapshot, sample_ids: Iterable[str]) -> set[str]:
     """The TMB/TML definitions the given samples' values follow."""
-    versions = purple_versions(snap)
-    return {tmb_definition(versions.get(s)) for s in sample_ids}
+    return set(sample_tmb_definitions(snap, sample_ids).values())
 
 
 def tmb_note(snap: Snapshot, sample_ids: Iterable[str]) -> str | None:
@@ -59,11 +71,12 @@ def tmb_note(snap: Snapshot, sample_ids: Iterable[str]) -> str | None:
     known = found - {UNKNOWN}
     if len(known) < 2:
         return None
-    return ("TMB and TML mix two definitions: " + "; ".join(sorted(known))
+    return (f"TMB and TML mix {'two' if len(known) == 2 else len(known)} definitions: " + "; ".join(sorted(known))
             + (f"; and some samples with {UNKNOWN}" if UNKNOWN in found else "")
             + ". Values are not comparable across them: stratify with the cohort criterion "
-              "{\"op\": \"tool_version\", \"tool\": \"purple\", ...} or {\"tool\": \"wigits\"}, or recompute TMB "
-              "from the somatic VCF with one threshold.")
+              "{\"op\": \"tool_version\", \"tool\": \"purple\", ...} or {\"tool\": \"wigits\"}"
+            + (" and panels from whole genomes with {\"op\": \"targeted\", \"value\": true}" if PANEL_TMB in known else "")
+            + ", or recompute TMB from the somatic VCF with one threshold.")
 
 
 def version_counts(snap: Snapshot) -> dict[str, dict[str, int]]:
