@@ -41,6 +41,7 @@ DATA_TYPES: dict[str, tuple[str, str]] = {
     "germline small variants (consent and approval needed)": ("germline_variant", "samples"),
     "pharmacogenomics (PEACH; germline, consent and approval needed)": ("pharmacogenomic_haplotype", "samples"),
     "sequencing QC (QSEE)": ("qc_metric", "samples"),
+    "targeted-panel sequencing (counted only for its panel's genes)": ("sample_gene_panel", "samples"),
     "treatments": ("treatment", "patients"),
     "treatment responses (RECIST)": ("treatment_response", "patients"),
 }

@@ -27,7 +27,7 @@ from onconode.analysis import alterations, cohort_memory, tool_criteria
 from onconode.analysis.materialized import execute_compiled
 from onconode.analysis.cohort_definition import (  # noqa: F401  (the definition language, re-exported)
     AgeAtBiopsy, All, And, BestResponse, BiopsySite, CohortError, Dataset, GeneAltered, Hrd, Msi, Not, Or,
-    Purity, SexIs, Tmb, ToolVersion, Treatment, TreatmentCriteria, TumourLocation, TumourType, Wgd, parse, to_json,
+    Purity, SexIs, Targeted, Tmb, ToolVersion, Treatment, TreatmentCriteria, TumourLocation, TumourType, Wgd, parse, to_json,
 )
 from onconode.analysis.treatments import best_responses, matching_treatments
 from onconode.analysis.queries import Snapshot
@@ -132,6 +132,8 @@ def _leaf(snap: Snapshot, n: Any) -> ir.Table:
         return tp.filter(tp.msi_status.isin(n.status)).select("sample_id")
     if isinstance(n, Hrd):
         return tp.filter(tp.hr_status.isin(n.status)).select("sample_id")
+    if isinstance(n, Targeted):
+        return tp.filter(tp.targeted.fill_null(False) == n.value).select("sample_id")
     if isinstance(n, Wgd):
         return tp.filter(tp.whole_genome_duplication == n.value).select("sample_id")
     if isinstance(n, Purity):

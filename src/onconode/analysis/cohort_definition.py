@@ -181,6 +181,14 @@ class ToolVersion(_Node):
     versions: list[str] = Field(min_length=1)
 
 
+class Targeted(_Node):
+    """Samples sequenced with a targeted panel (PURPLE targeted mode; value false: whole genomes).
+    A panel sample's TMB/TML are PURPLE's panel estimates, another definition than a genome's,
+    so such cohorts are compared per kind of sequencing."""
+    op: Literal["targeted"]
+    value: bool
+
+
 class And(_Node):
     op: Literal["and"]
     args: list["Node"] = Field(min_length=1)
@@ -203,7 +211,7 @@ class All(_Node):
 
 Node = Annotated[
     Union[And, Or, Not, All, Dataset, TumourType, TumourLocation, BiopsySite, SexIs, AgeAtBiopsy, Treatment,
-          BestResponse, GeneAltered, Tmb, Msi, Hrd, Wgd, Purity, ToolVersion, *tool_criteria.TOOL_NODES],
+          BestResponse, GeneAltered, Tmb, Msi, Hrd, Wgd, Purity, ToolVersion, Targeted, *tool_criteria.TOOL_NODES],
     Field(discriminator="op"),
 ]
 for _m in (And, Or, Not):
@@ -228,7 +236,7 @@ def _path(loc: tuple[Any, ...]) -> str:
 
 _OPS = {"and", "or", "not", "all", "dataset", "tumour_type", "tumour_location", "biopsy_site", "sex",
         "age_at_biopsy", "treatment", "best_response", "gene_altered", "tmb", "msi", "hrd", "wgd", "purity",
-        "tool_version"} | tool_criteria.TOOL_OPS
+        "tool_version", "targeted"} | tool_criteria.TOOL_OPS
 
 
 def parse(definition: Any) -> Any:

@@ -19,7 +19,7 @@ from typing import Any
 
 import ibis
 
-from onconode.analysis.versions import UNKNOWN, purple_versions, tmb_definition, version_counts
+from onconode.analysis.versions import UNKNOWN, purple_versions, sample_tmb_definitions, version_counts
 from onconode.model import TABLES, TABLES_BY_NAME
 from onconode.store.store import Store
 
@@ -220,7 +220,7 @@ def quality_report(store: Store, freeze: str | None = None) -> dict[str, Any]:
 def _versions(snap: Any, genomic: set[str]) -> dict[str, Any]:
     """Samples per tool version, and per TMB/TML definition (PURPLE 4.4 changed it)."""
     purple = purple_versions(snap)
-    definitions = Counter(tmb_definition(purple.get(s)) for s in genomic)
+    definitions = Counter(sample_tmb_definitions(snap, genomic).values())
     known = [d for d in definitions if d != UNKNOWN]
     return {
         "tools": version_counts(snap),

@@ -135,9 +135,12 @@ TUMOR_PROFILE = Table(
         col("msi_status", S, "Microsatellite status (MSI if > 4 indels/Mb).", codes=C.MSI_STATUS),
         col("tmb_per_mb", F, "Tumour mutational burden: PASS SNV/MNV/indels per Mb (2,859 Mb genome). Version-dependent: "
             "PURPLE <= 4.3 (WiGiTS 2.x) counts variants with VAF >= 0.02, PURPLE >= 4.4 (WiGiTS 3.0) VAF >= 0.05; "
-            "the sample's PURPLE version is in tool_version.", unit="/Mb", minimum=0),
+            "the sample's PURPLE version is in tool_version. Targeted (panel) runs (targeted = true): PURPLE's estimate from the "
+            "panel's coding, non-hotspot SNVs absent from gnomAD, scaled to the genome by the panel's target_tmb_ratio: "
+            "another definition, so stratify by `targeted`.", unit="/Mb", minimum=0),
         col("tmb_status", S, "TMB status (HIGH if > 10/Mb).", codes=C.BURDEN_STATUS),
-        col("tml", I, "Tumour mutational load: missense variant count (the same VAF floor as tmb_per_mb, so version-dependent).", minimum=0),
+        col("tml", I, "Tumour mutational load: missense variant count (the same VAF floor as tmb_per_mb, so version-dependent). "
+            "Targeted (panel) runs: the panel's missense count scaled to a genome by the panel's target_tml_ratio.", minimum=0),
         col("tml_status", S, "TML status (HIGH if > 140).", codes=C.BURDEN_STATUS),
         col("sv_tmb", I, "Structural-variant burden.", minimum=0),
         col("hrd_score", F, "CHORD homologous-recombination-deficiency probability.", minimum=0, maximum=1),
@@ -156,7 +159,7 @@ TUMOR_PROFILE = Table(
         col("tinc_level", F, "Tumour-in-normal contamination SAGE estimated (PURPLE .qc TincLevel; PURPLE 4.3+): WARN_TINC above 0, FAIL_TINC at 0.25 and above.", minimum=0, maximum=1),
         col("chimerism_percentage", F, "Donor chimerism after a transplant (PURPLE .qc ChimerismPercentage; written up to PURPLE 4.3, removed in 4.4).", minimum=0, maximum=100),
         col("run_mode", S, "PURPLE run mode: TUMOR_GERMLINE (tumour/normal), TUMOR (tumour-only) or GERMLINE.", codes=("TUMOR_GERMLINE", "TUMOR", "GERMLINE")),
-        col("targeted", B, "PURPLE ran in targeted (panel) mode."),
+        col("targeted", B, "PURPLE ran in targeted (panel) mode (oncoanalyser --mode targeted); the panel is in sample_gene_panel."),
         col("profiled", S, "Data types the sample was profiled for, comma-separated (mutations, cna, structural_variants): the denominators of alteration frequencies, as cBioPortal's case lists define them. Empty for whole-genome samples, which are profiled for every type; 'none' for a sequenced sample profiled for no type (NA in a gene panel matrix). Which genes a targeted panel covers: sample_gene_panel."),
     ),
 )
@@ -168,7 +171,7 @@ GENE_PANEL = Table(
     owner="panel_id",
     key=("panel_id", "gene"),
     level="dataset",
-    source="cBioPortal data_gene_panel_<id>.txt (stable_id, description, gene_list)",
+    source="cBioPortal data_gene_panel_<id>.txt (stable_id, description, gene_list), for cBioPortal studies and hmftools targeted runs",
     columns=(
         col("panel_id", S, "Panel identifier (cBioPortal stable_id), e.g. IMPACT468.", required=True),
         col("gene", S, "Gene symbol covered by the panel.", required=True),
@@ -182,7 +185,7 @@ SAMPLE_GENE_PANEL = Table(
     "denominators only when its panel covers it. No row for a profiled sample and type: every gene (whole genome or exome).",
     owner="sample_id",
     key=("sample_id", "profile"),
-    source="cBioPortal data_gene_panel_matrix.txt, or a profile meta file's gene_panel",
+    source="cBioPortal data_gene_panel_matrix.txt, or a profile meta file's gene_panel; an hmftools targeted run's panel (oncoanalyser --panel)",
     columns=(
         SAMPLE_ID,
         col("profile", S, "Data type the panel was used for.", required=True, codes=("mutations", "cna", "structural_variants")),

@@ -17,12 +17,13 @@ from onconode.synth.cohort import MEDIAN_VARIANTS, SampleParams, rng
 from onconode.synth.copynumber import gene_copy_numbers, segment_table, segments
 from onconode.synth.structural import structural
 from onconode.synth.mode import mode
+from onconode.synth.panel import on_panel, sample_gene_panel_table
 from onconode.synth.tool_tables import tool_tables
 from onconode.synth.variants import somatic_variants
 
 VARIANT_STREAM, CN_STREAM, SV_STREAM = 10, 11, 12
 SMALL_TABLES = ("copy_number_segment", "gene_copy_number", "driver", "structural_variant", "sv_breakend", "fusion",
-                "tumor_profile", "tool_version", *TOOL_TABLES)
+                "tumor_profile", "tool_version", "sample_gene_panel", *TOOL_TABLES)
 DEFAULT_GENERATION = "3.0"
 
 
@@ -46,8 +47,17 @@ def sample_tables(seed: int, p: SampleParams, median_variants: int | None, *, va
                                                   scaled_count(p, median_variants))
     m = mode(seed, p)
     profile = tumor_profile(p, seg, gcn, sv["structural_variant"].num_rows)
-    out["tumor_profile"] = profile.set_column(profile.schema.get_field_index("run_mode"), "run_mode",
-                                              pa.array([m.run_mode], pa.string()))
+    profile = profile.set_column(profile.schema.get_field_index("run_mode"), "run_mode", pa.array([m.run_mode], pa.string()))
+    out["tumor_profile"] = profile.set_column(profile.schema.get_field_index("targeted"), "targeted", pa.array([m.targeted]))
+    out["sample_gene_panel"] = sample_gene_panel_table(p.sample_id, m.targeted)
+    if m.targeted:   # a panel calls in its genes only, and CHORD does not run
+        out["driver"] = on_panel(out["driver"])
+        if variants:
+            out["somatic_variant"] = on_panel(out["somatic_variant"])
+        for name in ("hrd_score", "hr_status", "hrd_type"):
+            i = out["tumor_profile"].schema.get_field_index(name)
+            out["tumor_profile"] = out["tumor_profile"].set_column(
+                i, name, pa.nulls(1, out["tumor_profile"].schema.field(name).type))
     out.update(tool_tables(seed, p, m, generation))
     return out
 

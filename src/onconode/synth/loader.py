@@ -21,6 +21,8 @@ from onconode.store import Store
 from onconode.synth.clinical import clinical_tables
 from onconode.synth.cohort import build
 from onconode.synth.genome import DEFAULT_GENERATION, SMALL_TABLES
+from onconode.synth.mode import mode
+from onconode.synth.panel import gene_panel_table
 from onconode.synth.parallel import Chunk, genomes
 
 STORE_MEMORY_LIMIT = "3GB"   # DuckDB's share; workers and Arrow chunks come on top
@@ -52,6 +54,8 @@ def load_cohort(store: Store, *, patients: int, seed: int, median_variants: int 
                 raise
         for name in SMALL_TABLES:
             report.rows[name] = tx.replace(name, pa.concat_tables(small.pop(name)))
+        if any(mode(seed, p).targeted for p in cohort.params):   # the panel's genes, as an ingest of --out stores them
+            report.rows["gene_panel"] = tx.replace("gene_panel", gene_panel_table())
     report.version = tx.version
     report.warnings.extend(tx.warnings)
     return report

@@ -1,12 +1,14 @@
 """How a synthetic sample was sequenced: tumour/normal WGS or tumour-only (oncoanalyser
-`--mode wgts` without a normal). Tumour-only runs have no normal sample, so no PEACH,
-normal TEAL or germline files, and PURPLE writes runMode TUMOR."""
+`--mode wgts` without a normal), and whole genome or targeted panel (`--mode targeted`:
+panel.py). Tumour-only runs have no normal sample, so no PEACH, normal TEAL or germline
+files, and PURPLE writes runMode TUMOR."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from onconode.synth.cohort import SampleParams, rng
+from onconode.synth.panel import is_targeted
 
 MODE_STREAM = 14
 TUMOUR_ONLY_SHARE = 0.08
@@ -24,4 +26,4 @@ class Mode:
 
 def mode(seed: int, p: SampleParams) -> Mode:
     tumour_only = rng(seed, MODE_STREAM, p.index).random() < TUMOUR_ONLY_SHARE
-    return Mode(None if tumour_only else f"{p.sample_id}R")
+    return Mode(None if tumour_only else f"{p.sample_id}R", targeted=is_targeted(seed, p))

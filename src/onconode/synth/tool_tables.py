@@ -35,15 +35,16 @@ VCF_TOOLS = ("pave", "sage")   # named only by the somatic VCF's header
 _SUFFIXES = [(t, re.compile(rf"^.+?{t.suffix}$", re.IGNORECASE)) for t in TOOL_FILES]
 
 
-def run_tools(files: dict[str, str]) -> list[str]:
-    """The tools whose output is in the run: PURPLE, LINX and CHORD always, then the tool folders."""
-    return ["purple", "linx", "chord", *sorted({f.split("/")[0] for f in files} - {"purple", "linx", "chord"})]
+def run_tools(files: dict[str, str], targeted: bool = False) -> list[str]:
+    """The tools whose output is in the run: PURPLE, LINX and CHORD (not in targeted runs), then the tool folders."""
+    return ["purple", "linx", *(() if targeted else ("chord",)),
+            *sorted({f.split("/")[0] for f in files} - {"purple", "linx", "chord"})]
 
 
-def tool_version_table(sample_id: str, files: dict[str, str], generation: str) -> pa.Table:
+def tool_version_table(sample_id: str, files: dict[str, str], generation: str, targeted: bool = False) -> pa.Table:
     """The tool_version rows an ingest derives from the run's `<tool>.version` files (what
     writers_hmftools writes) and the WiGiTS generation they imply."""
-    tools = run_tools(files)
+    tools = run_tools(files, targeted)
     versions = VERSIONS[generation]
     names = [*tools, *VCF_TOOLS, "wigits"]
     return table("tool_version", {"sample_id": [sample_id] * len(names), "tool": names,
@@ -67,5 +68,5 @@ def tool_tables(seed: int, p: SampleParams, mode: Mode, generation: str) -> dict
                 rows[name].extend({**r, "sample_id": p.sample_id} for r in found)
     problems.raise_if_errors()   # a synthetic file its reader refuses is a bug in tools.py
     out = {name: pa.Table.from_pylist(r, schema=table(name, {}).schema) for name, r in rows.items()}
-    out["tool_version"] = tool_version_table(p.sample_id, files, generation)
+    out["tool_version"] = tool_version_table(p.sample_id, files, generation, mode.targeted)
     return out

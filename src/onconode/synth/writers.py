@@ -8,6 +8,7 @@ from onconode.progress import Progress, silent
 from onconode.synth.cohort import build
 from onconode.synth.genome import DEFAULT_GENERATION, sample_tables
 from onconode.synth.mode import mode
+from onconode.synth.panel import DEFINITION_FILE, definition_text
 from onconode.synth.tool_tables import VERSIONS
 from onconode.synth.tools import tool_files
 from onconode.synth.writers_clinical import write_clinical
@@ -23,6 +24,8 @@ def write_cohort(out_dir: Path, *, patients: int, seed: int, median_variants: in
     write_clinical(out_dir / "clinical", cohort)
     write_ecrf(out_dir / "ecrf", cohort)
     variants = 0
+    (out_dir / "hmftools").mkdir(parents=True, exist_ok=True)   # the targeted samples' panel, as the data manager gives it
+    (out_dir / "hmftools" / DEFINITION_FILE).write_text(definition_text(), encoding="utf-8")
     with progress("writing samples", len(cohort.params)) as advance:
         for p in cohort.params:
             tables = sample_tables(seed, p, median_variants, generation=generation)

@@ -11,6 +11,7 @@ import pyarrow as pa
 
 from onconode.ingest.genome import LENGTHS
 from onconode.synth.mode import Mode
+from onconode.synth.panel import PARAMS_FILE, params_text, target_region_cn_text
 from onconode.synth.tool_tables import FOLDER, VERSIONS, run_tools
 
 PURITY_HEADER = ("purity normFactor score diploidProportion ploidy gender status polyclonalProportion minPurity maxPurity "
@@ -124,7 +125,7 @@ def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table], tool
     linx/somatic_annotations), with each tool's `<tool>.version` file."""
     v3 = generation == "3.0"
     versions = VERSIONS[generation]
-    for tool in run_tools(tool_text):
+    for tool in run_tools(tool_text, mode.targeted):
         (folder / FOLDER[tool]).mkdir(parents=True, exist_ok=True)
         (folder / FOLDER[tool] / f"{tool}.version").write_text(f"version={versions[tool]}\n", encoding="utf-8")
     for rel, text in tool_text.items():
@@ -139,7 +140,11 @@ def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table], tool
     _tsv(Path(f"{base}.purple.purity.tsv"), PURITY_HEADER, [[
         tp["purity"], 1.0, 0.5, 0.1, tp["ploidy"], tp["gender"], tp["fit_method"], 0.0, tp["purity"], tp["purity"],
         tp["ploidy"], tp["ploidy"], 0.1, 0.1, 0.0, tp["whole_genome_duplication"], tp["ms_indels_per_mb"], tp["msi_status"],
-        tp["tml"], tp["tml_status"], tp["tmb_per_mb"], tp["tmb_status"], tp["sv_tmb"], mode.run_mode, False]])
+        tp["tml"], tp["tml_status"], tp["tmb_per_mb"], tp["tmb_status"], tp["sv_tmb"], mode.run_mode, mode.targeted]])
+    if mode.targeted:   # PURPLE's target-region copy number, and the run's parameters naming the panel
+        Path(f"{base}.purple.target_region_cn.tsv").write_text(target_region_cn_text(tables["gene_copy_number"]), encoding="utf-8")
+        (folder / PARAMS_FILE).parent.mkdir(parents=True, exist_ok=True)
+        (folder / PARAMS_FILE).write_text(params_text(), encoding="utf-8")
     with open(f"{base}.purple.qc", "w", encoding="utf-8", newline="\n") as fh:
         for k, v in (("QCStatus", tp["qc_status"]), ("Method", tp["fit_method"]), ("CopyNumberSegments", tp["copy_number_segments"]),
                      ("UnsupportedCopyNumberSegments", 0), ("Purity", f"{tp['purity']:.4f}"), ("AmberGender", tp["gender"]),
@@ -168,6 +173,8 @@ def write_sample(folder: Path, sample_id: str, tables: dict[str, pa.Table], tool
     _tsv(Path(f"{base}.purple.driver.catalog.somatic.tsv"), header, drivers)
     write_vcf(Path(f"{base}.purple.somatic.vcf.gz"), sample_id, tables["somatic_variant"], mode.normal_id, versions)
     _tsv(Path(f"{linx}.linx.driver.catalog.tsv"), header, drivers)
+    if mode.targeted:   # CHORD does not run on panels
+        return
     hrd = tp["hr_status"] == "HR_DEFICIENT"
     _tsv(Path(f"{chord}.chord.prediction.tsv"), CHORD_HEADER, [[
         sample_id, 0.85 if tp["hrd_type"] == "BRCA1_type" else 0.01, 0.85 if tp["hrd_type"] == "BRCA2_type" else 0.02,

@@ -36,6 +36,7 @@ class GenePanel:
     description: str
     genes: tuple[str, ...]
     path: Path
+    line: int | None = None    # the stable_id line, where a repeated panel is reported
 
 
 @dataclass
@@ -47,6 +48,24 @@ class PanelMatrix:
         return {s for s, p in self.panel.get(data_type, {}).items() if p is None}
 
 
+def read_gene_panel(path: Path, problems: Problems) -> GenePanel | None:
+    """One gene panel file (`stable_id`, `description`, `gene_list` of tab-separated symbols),
+    or None with a problem. The hmftools ingest reads the panel definitions of targeted
+    (panel) runs in this format too."""
+    parsed = parse_key_values(path, problems, what="gene panel")
+    if parsed is None:
+        return None
+    fields, lines = parsed
+    missing = [k for k in ("stable_id", "gene_list") if not fields.get(k, "").strip()]
+    for key in missing:
+        problems.error(str(path), None, key, f"required field '{key}' is missing from the gene panel file",
+                       f"add a line `{key}: ...`" + (" with the genes separated by tabs" if key == "gene_list" else ""))
+    if missing:
+        return None
+    genes = tuple(dict.fromkeys(g.strip() for g in fields["gene_list"].split("\t") if g.strip()))
+    return GenePanel(fields["stable_id"].strip(), fields.get("description", "").strip(), genes, path, lines.get("stable_id"))
+
+
 def read_gene_panels(root: Path, problems: Problems) -> dict[str, GenePanel]:
     """Every `data_gene_panel_<id>.txt` of the study folder (the matrix excluded)."""
     panels: dict[str, GenePanel] = {}
@@ -55,23 +74,14 @@ def read_gene_panels(root: Path, problems: Problems) -> dict[str, GenePanel]:
     for path in sorted(root.iterdir()):
         if not path.is_file() or not path.name.startswith(PANEL_FILE) or path.name.startswith(PANEL_FILE + "matrix"):
             continue
-        parsed = parse_key_values(path, problems, what="gene panel")
-        if parsed is None:
+        panel = read_gene_panel(path, problems)
+        if panel is None:
             continue
-        fields, lines = parsed
-        missing = [k for k in ("stable_id", "gene_list") if not fields.get(k, "").strip()]
-        for key in missing:
-            problems.error(str(path), None, key, f"required field '{key}' is missing from the gene panel file",
-                           f"add a line `{key}: ...`" + (" with the genes separated by tabs" if key == "gene_list" else ""))
-        if missing:
+        if panel.panel_id in panels:
+            problems.error(str(path), panel.line, "stable_id",
+                           f"gene panel {panel.panel_id} is also defined in {panels[panel.panel_id].path.name}", "give each panel one file")
             continue
-        panel_id = fields["stable_id"].strip()
-        if panel_id in panels:
-            problems.error(str(path), lines["stable_id"], "stable_id",
-                           f"gene panel {panel_id} is also defined in {panels[panel_id].path.name}", "give each panel one file")
-            continue
-        genes = tuple(dict.fromkeys(g.strip() for g in fields["gene_list"].split("\t") if g.strip()))
-        panels[panel_id] = GenePanel(panel_id, fields.get("description", "").strip(), genes, path)
+        panels[panel.panel_id] = panel
     return panels
 
 

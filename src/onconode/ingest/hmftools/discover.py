@@ -31,6 +31,7 @@ KINDS: dict[str, str] = {
     "purple_chromosome_arm": r"\.purple\.chromosome_arm\.tsv",
     "purple_somatic_vcf": r"\.purple\.somatic\.vcf(?:\.gz)?",
     "purple_sv_vcf": r"\.purple\.sv\.vcf(?:\.gz)?",
+    "purple_target_region_cn": r"\.purple\.target_region_cn\.tsv",   # targeted (panel) mode only: targeted.py
     "linx_svs": r"\.linx\.svs\.tsv",
     "linx_breakend": r"\.linx\.breakend\.tsv",
     "linx_fusion": r"\.linx\.fusion\.tsv",

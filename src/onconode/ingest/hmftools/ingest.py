@@ -7,10 +7,11 @@ transaction that writes every sample. A problem anywhere means nothing is loaded
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from onconode.ingest.genome import normalize_ref_genome
-from onconode.ingest.hmftools import orange, register, sv_vcf
+from onconode.ingest.hmftools import gene_panels, orange, register, sv_vcf
 from onconode.ingest.hmftools.discover import SampleFiles, discover
 from onconode.ingest.hmftools.sample import GENOMIC_TABLES, SampleData, read_sample
 from onconode.ingest.problems import Problems
@@ -100,6 +101,8 @@ def ingest_hmftools(
     sample_id: str | None = None,
     ref_genome: str | None = None,
     sample_sheet: Path | None = None,
+    panel: str | None = None,
+    gene_panel_files: Sequence[Path] = (),
     progress: Progress = silent,
 ) -> IngestReport:
     """Load the hmftools / oncoanalyser outputs under `path` (or one ORANGE JSON) into `store`.
@@ -108,7 +111,9 @@ def ingest_hmftools(
     prefix or `sample_id`; re-ingesting a sample replaces all its rows in every genomic
     table this reader writes. Samples not yet in the store are registered (a `sample` row
     with the patient from `sample_sheet`, a samplesheet*.csv in `path`, or the stored
-    clinical data). Raises IngestError listing every problem, loading nothing.
+    clinical data). A targeted (panel) run gets its panel's genes (gene_panels.py): `panel`
+    names it where the run's pipeline_info does not, `gene_panel_files` give definitions
+    (cBioPortal gene panel files). Raises IngestError listing every problem, loading nothing.
     """
     path = Path(path)
     problems = Problems()
@@ -135,6 +140,8 @@ def ingest_hmftools(
         if s.sample_id in seen:
             problems.error(str(path), None, None, f"two samples would be stored as {s.sample_id} ({seen[s.sample_id]} and {s.files.prefix})", "ingest them separately with --sample and --as")
         seen[s.sample_id] = s.files.prefix
+    root = path if path.is_dir() else path.parent
+    panel_rows = gene_panels.assign(store, samples, root, panel, gene_panel_files, problems)
     problems.raise_if_errors()
     _check_store_builds(store, samples, problems)
     problems.raise_if_errors()
@@ -168,6 +175,9 @@ def ingest_hmftools(
                 rows.extend({**row, "sample_id": s.sample_id} for row in source)
             inserted = tx.replace(name, to_arrow(table, rows), owners=owners) if rows else tx.replace(name, None, owners=owners)
             report.rows[name] = inserted + (variants if name == "somatic_variant" else 0)
+        if panel_rows:
+            panels = sorted({r["panel_id"] for r in panel_rows})
+            report.rows["gene_panel"] = tx.replace("gene_panel", to_arrow(TABLES_BY_NAME["gene_panel"], panel_rows), owners=panels)
         report.registered, report.unregistered, report.without_clinical = register.register(
             store, tx, [(s.sample_id, s.files.prefix) for s in samples], sheet, problems)
         if report.registered:

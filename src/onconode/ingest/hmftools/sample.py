@@ -12,15 +12,15 @@ from pathlib import Path
 from typing import Any
 
 from onconode.ingest.hmftools import (
-    chord, layouts, linx, linx_clusters, orange, orange_tools, purple, purple_germline, sv_vcf, tools, versions)
+    chord, layouts, linx, linx_clusters, orange, orange_tools, purple, purple_germline, sv_vcf, targeted, tools, versions)
 from onconode.ingest.hmftools.discover import SampleFiles
 from onconode.ingest.problems import Problems
 from onconode.progress import Progress, silent
 from onconode.ingest.genes import is_known_gene
 
 Row = dict[str, Any]
-# sample_gene_panel has no hmftools source: a whole genome has no panel, so (re-)ingesting
-# a sample clears any panel an earlier panel import gave it (it covers every gene).
+# sample_gene_panel: a whole genome has no panel, so (re-)ingesting one clears any panel an
+# earlier import gave it (it covers every gene); a targeted run gets its panel (gene_panels.py).
 GENOMIC_TABLES = (
     "tumor_profile", "somatic_variant", "copy_number_segment", "gene_copy_number",
     "structural_variant", "sv_breakend", "fusion", "driver", "sample_gene_panel",
@@ -42,7 +42,7 @@ class SampleData:
     layouts: dict[str, list[str]] = field(default_factory=dict)
 
 
-KIND_LAYOUTS: dict[str, tuple[layouts.Layout, ...]] = {**layouts.LAYOUTS, **tools.LAYOUTS}
+KIND_LAYOUTS: dict[str, tuple[layouts.Layout, ...]] = {**layouts.LAYOUTS, **tools.LAYOUTS, targeted.KIND: targeted.LAYOUTS}
 
 
 def check_layouts(files: SampleFiles, problems: Problems) -> dict[str, tuple[list[str], list[layouts.Layout]]]:

@@ -54,13 +54,19 @@ def ingest_hmftools(
         None, "--sample-sheet",
         help="oncoanalyser sample sheet (CSV: group_id, subject_id, sample_id, sample_type ...) naming each sample's "
              "patient; default: a samplesheet*.csv in PATH, else the clinical data already stored."),
+    panel: Optional[str] = typer.Option(
+        None, "--panel", help="Panel of targeted runs (oncoanalyser's --panel, e.g. tso500); default: the run's "
+                              "pipeline_info/params_*.json."),
+    gene_panel: list[Path] = typer.Option(
+        [], "--gene-panel", help="A panel's gene list as a cBioPortal gene panel file (stable_id, description, gene_list); "
+                                 "repeatable. Default: data_gene_panel_*.txt in PATH, else the panels the store holds."),
 ) -> None:
     """A per-sample hmftools / nf-core/oncoanalyser output folder (or a folder of them)."""
     # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.ingest.hmftools import ingest_hmftools as ingest
 
     run_ingest(lambda s: ingest(s, path, sample=sample, sample_id=sample_id, ref_genome=ref_genome,
-                                sample_sheet=sample_sheet, progress=progress_bar))
+                                sample_sheet=sample_sheet, panel=panel, gene_panel_files=gene_panel, progress=progress_bar))
 
 
 @ingest_app.command("vcf")
