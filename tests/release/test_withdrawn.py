@@ -1,6 +1,7 @@
-"""A consent withdrawal reaches releases: one not yet downloaded is rebuilt without the
-patient; one already downloaded is rebuilt too and listed for the office with what to
-tell the licensee."""
+"""A consent withdrawal reaches releases: every release holding the patient is off download
+the moment the command returns, and a job rebuilds it without them, makes it available
+again and mails its people; one already downloaded is rebuilt too and listed for the
+office with what to tell the licensee."""
 
 from __future__ import annotations
 
@@ -11,13 +12,16 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
+from onconode.access.db import open_governance
 from onconode.access.entitlements import log_access
+from onconode.db import jobs
 from onconode.release.builder import build
 from onconode.release.pseudonym import Pseudonymizer, release_key
 from onconode.release.storage import Storage
 
 from tests.conftest import frozen_synthetic_store
 from tests.release.conftest import DURING_TERM, FREEZE, active_dar, make_env
+from tests.web.outbox import mails_to
 
 
 def _patients(home: Path, app: str) -> set[str]:
@@ -43,8 +47,22 @@ def test_withdrawal_rebuilds_releases_and_lists_the_delivered_ones_for_the_offic
     assert out.returncode == 0, out.stderr
     assert f"already downloaded: {delivered}" in " ".join(out.stdout.split())
 
-    for app in (delivered, waiting):   # the next download gets files without the patient
-        assert pseudo[app] not in _patients(env.home, app)
+    storage = Storage.for_home(env.home)
+    for app in (delivered, waiting):   # off download before any rebuild ran: never served with the patient
+        assert storage.manifest(app) is None and not (env.home / "releases" / app).exists()
+    with open_governance(env.home) as gov:
+        queued = [j for j in jobs.list_jobs(gov.engine, kind="release-build") if j.state == jobs.QUEUED]
+    assert sorted(j.params["application"] for j in queued) == sorted([delivered, waiting])
+    assert {j.params["built_by"] for j in queued} == {"consent withdrawal"}
+    ready_before = len([m for m in mails_to(env.home, env.world.contact.email) if "release ready" in str(m["Subject"])])
+
+    work = subprocess.run(cli + ["worker", "--until-idle"], capture_output=True, text=True, timeout=300)
+    assert work.returncode == 0, work.stderr
+    for app in (delivered, waiting):   # rebuilt by the job: the next download gets files without the patient
+        assert storage.manifest(app) is not None
+        assert pseudo[app] not in _patients(env.home, app) and len(_patients(env.home, app)) > 0
+    ready = [m for m in mails_to(env.home, env.world.contact.email) if "release ready" in str(m["Subject"])]
+    assert len(ready) - ready_before == 2, "its people are told, as for a new build"
     listed = subprocess.run(cli + ["release", "withdrawn-deliveries", "--json"], capture_output=True, text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr
     rows = json.loads(listed.stdout)

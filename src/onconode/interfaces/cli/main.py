@@ -170,31 +170,37 @@ def freeze_list() -> None:
 
 @app.command()
 def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="Reference of the withdrawal request.")) -> None:
-    """Process a consent withdrawal: delete the patient from the store, every freeze, every
-    derived copy and every release built here; list delivered releases for the office."""
+    """Process a consent withdrawal: delete the patient from the store, every freeze and every
+    derived copy; take each release holding them off download and queue its rebuild as a
+    job; list delivered releases for the office."""
     # lazy: SQLAlchemy, DuckDB and pyarrow load only for the command that uses them (tests/test_cli_startup.py)
     from onconode.access.db import open_governance
     from onconode.release.builder import built_releases
-    from onconode.release.withdrawn import after_withdrawal
+    from onconode.release.withdrawn import after_withdrawal, rebuild
     from onconode.store import StoreError
+    from onconode.store.store import withdrawal_sequence
     from onconode.store.withdraw import withdraw_patient
 
+    done: dict[str, list[str]] = {"withheld": [], "delivered": []}
     with open_store() as store:
         try:
             n = withdraw_patient(store, patient_id, reason)
         except StoreError as exc:
             fail(str(exc))
-        out.print(f"withdrew {patient_id}: {n:,} rows removed from every version; recorded in the withdrawal log")
-        if built_releases(state.home):
+        withdrawals = withdrawal_sequence(store)
+        if built_releases(state.home):   # before the store is published (on leaving this block)
             with open_governance(state.home) as gov:
                 done = after_withdrawal(state.home, store, gov, patient_id)
-            for app_id in done["rebuilt"]:
-                out.print(f"release {app_id} held the patient: rebuilt without them")
-            for app_id in done["removed"]:
-                out.print(f"release {app_id} held the patient and its licence allows no rebuild: removed")
-            if done["delivered"]:
-                out.print(f"already downloaded: {', '.join(done['delivered'])}; the office must tell the licensees "
-                          "(`onconode release withdrawn-deliveries`)")
+    out.print(f"withdrew {patient_id}: {n:,} rows removed from every version; recorded in the withdrawal log")
+    if done["withheld"]:
+        with open_governance(state.home) as gov:
+            queued = rebuild(gov, done["withheld"], withdrawals)
+        for app_id, job_id in queued.items():
+            out.print(f"release {app_id} held the patient: off download now; job {job_id} rebuilds it without them and "
+                      f"makes it available again (`onconode jobs show {job_id}`)", highlight=False)
+    if done["delivered"]:
+        out.print(f"already downloaded: {', '.join(done['delivered'])}; the office must tell the licensees "
+                  "(`onconode release withdrawn-deliveries`)")
 
 
 @app.command("export-parquet")
