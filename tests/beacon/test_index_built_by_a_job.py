@@ -11,12 +11,12 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from onconode.access.db import open_governance
-from onconode.beacon.jobs import enqueue_positions
+from onconode.beacon.positions import NAME
 from onconode.db import jobs
 from onconode.interfaces.http.app import create_app
 from onconode.interfaces.http.beacon import served_now
 from onconode.interfaces.http.node import Node
-from onconode.store import Store
+from onconode.store import Store, derived_jobs
 from tests.conftest import frozen_synthetic_store
 from tests.web.conftest import FAST_ARGON2
 
@@ -33,8 +33,8 @@ def test_an_index_built_by_a_job_while_serving_answers_the_next_beacon_query(tmp
             assert c.get("/beacon/g_variants", params=query).json()["responseSummary"]["exists"] is True
             assert served_now(node)[1] is None   # no index yet: the store answered
 
-            with open_governance(home) as gov:
-                job_id = enqueue_positions(gov.engine, "F1", "test")
+            with open_governance(home) as gov, Store.open(home, read_only=True) as store:
+                job_id = derived_jobs.enqueue(gov.engine, store, NAME, store.resolve("F1"), "test")
             worker = subprocess.run([sys.executable, "-m", "onconode", "--home", str(home), "worker", "--until-idle"],
                                     capture_output=True, text=True, timeout=300)
             assert worker.returncode == 0, worker.stderr

@@ -1,5 +1,6 @@
-"""Release work as jobs (onconode.db.jobs): building and publishing a release, sorting a
-freeze's variant snapshot, and the periodic end-of-term check.
+"""Release work as jobs (onconode.db.jobs): building and publishing a release, and the
+periodic end-of-term check (a freeze's variant snapshot is a derived artifact, built by
+the store's `derived-build` jobs).
 
 Why jobs: a build takes minutes at scale, so a web request (the third licence signature,
 the office's "build" button) only enqueues it; a worker builds it and the release
@@ -23,7 +24,7 @@ from onconode.access import notify
 from onconode.access.workflow import load
 from onconode.db import job_kinds, jobs
 from onconode.db.job_kinds import Context, Permanent, progress_of
-from onconode.release import ReleaseError, snapshot
+from onconode.release import ReleaseError
 from onconode.release.builder import BUILD_LOG, build, releases_root
 from onconode.release.manifest import MANIFEST
 from onconode.release.storage import Storage
@@ -32,7 +33,6 @@ from onconode.store import Store
 from onconode.store.store import withdrawal_sequence
 
 BUILD = "release-build"
-SNAPSHOT = "variant-snapshot"
 TERM = "release-term"
 TERM_EVERY_SECONDS = 3600.0
 WITHDRAWAL_RACES = 3  # builds in one job when consent withdrawals commit while it reads the store
@@ -44,10 +44,6 @@ def enqueue_build(engine: sa.Engine, app_id: str, at: dt.datetime, built_by: str
     again while one is queued or running returns that one)."""
     return jobs.enqueue(engine, BUILD, {"application": app_id, "at": at.isoformat(), "built_by": built_by},
                         key=key or app_id, created_by=built_by)
-
-
-def enqueue_snapshot(engine: sa.Engine, freeze: str, created_by: str = "") -> int:
-    return jobs.enqueue(engine, SNAPSHOT, {"freeze": freeze}, key=freeze, created_by=created_by)
 
 
 def record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built_by: str) -> None:
@@ -112,19 +108,10 @@ def withhold(home: Path, app_id: str) -> None:
     shutil.rmtree(releases_root(home) / app_id, ignore_errors=True)
 
 
-def run_snapshot(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    """Sort a freeze's variants once, so its releases stream them in order."""
-    ctx.report(0.0, f"sorting the variants of {params['freeze']}")
-    with Store.open(ctx.home, read_only=True) as store:
-        snap, built = snapshot.ensure(store, params["freeze"])
-    return {"freeze": params["freeze"], "built": built, "path": str(snap.file)}
-
-
 def run_term(ctx: Context, _params: dict[str, Any]) -> list[str]:
     return end_of_term(ctx.gov, ctx.home)
 
 
 def register() -> None:
     job_kinds.register(BUILD, run_build, description="build and publish a licensed release")
-    job_kinds.register(SNAPSHOT, run_snapshot, description="sort a freeze's variants for its releases")
     job_kinds.register(TERM, run_term, every_seconds=TERM_EVERY_SECONDS, description="deletion reminders at licence end")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, NoReturn
+from typing import Any, Callable, Iterator, NoReturn
 
 import typer
 from rich.console import Console
@@ -63,11 +63,24 @@ def progress_bar(description: str, total: float | None = None) -> Iterator[Calla
         yield lambda n=1: bar.advance(task, n)
 
 
-def open_store(read_only: bool = False):
+@contextmanager
+def open_store(read_only: bool = False, queue_derived: bool = True) -> Iterator[Any]:
+    """The node's store for one command. A writer publishes it on leaving (`Store.close`) and
+    then queues the builds of the derived data its new state needs (analysis tables, the
+    Beacon index, the federation tables: `derived_wiring.queue_builds`), so the job workers
+    make them before the first request asks (`queue_derived=False`: the command queues
+    them itself, after work that must come first)."""
     # lazy: onconode.store loads DuckDB and Ibis (~0.3 s), which governance commands and --help do not need
     from onconode.store import Store, StoreError
 
     try:
-        return Store.open(state.home, read_only=read_only)
+        store = Store.open(state.home, read_only=read_only)
     except StoreError as exc:
         fail(str(exc))
+    with store:
+        yield store
+    if not read_only and queue_derived:
+        # lazy: the registry's artifacts load DuckDB, Ibis, pyarrow and SQLAlchemy (tests/test_cli_startup.py)
+        from onconode.interfaces.derived_wiring import queue_builds
+
+        queue_builds(state.home)

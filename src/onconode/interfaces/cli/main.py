@@ -136,11 +136,12 @@ def freeze_create(freeze_id: str, description: str = typer.Option("", "--descrip
     if background:
         # lazy: SQLAlchemy, DuckDB and pyarrow load only for the command that uses them (tests/test_cli_startup.py)
         from onconode.access.db import open_governance
-        from onconode.beacon.jobs import enqueue_positions
-        from onconode.release.jobs import enqueue_snapshot
+        from onconode.beacon.positions import NAME as POSITIONS
+        from onconode.release.snapshot import NAME as SNAPSHOT
+        from onconode.store import derived_jobs
 
-        with open_governance(state.home) as gov:
-            ids = [enqueue_snapshot(gov.engine, f.freeze_id, "cli"), enqueue_positions(gov.engine, f.freeze_id, "cli")]
+        with open_store(read_only=True) as store, open_governance(state.home) as gov:
+            ids = [derived_jobs.enqueue(gov.engine, store, name, f.version, "cli") for name in (SNAPSHOT, POSITIONS)]
         out.print(f"queued jobs {ids[0]} (release snapshot) and {ids[1]} (Beacon index); follow them with `onconode jobs list`",
                   highlight=False)
         return
@@ -175,6 +176,7 @@ def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="R
     job; list delivered releases for the office."""
     # lazy: SQLAlchemy, DuckDB and pyarrow load only for the command that uses them (tests/test_cli_startup.py)
     from onconode.access.db import open_governance
+    from onconode.interfaces.derived_wiring import queue_builds
     from onconode.release.builder import built_releases
     from onconode.release.withdrawn import after_withdrawal, rebuild
     from onconode.store import StoreError
@@ -182,7 +184,7 @@ def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="R
     from onconode.store.withdraw import withdraw_patient
 
     done: dict[str, list[str]] = {"withheld": [], "delivered": []}
-    with open_store() as store:
+    with open_store(queue_derived=False) as store:
         try:
             n = withdraw_patient(store, patient_id, reason)
         except StoreError as exc:
@@ -198,6 +200,7 @@ def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="R
         for app_id, job_id in queued.items():
             out.print(f"release {app_id} held the patient: off download now; job {job_id} rebuilds it without them and "
                       f"makes it available again (`onconode jobs show {job_id}`)", highlight=False)
+    queue_builds(state.home)   # after the release builds: a release off download waits on no index
     if done["delivered"]:
         out.print(f"already downloaded: {', '.join(done['delivered'])}; the office must tell the licensees "
                   "(`onconode release withdrawn-deliveries`)")
