@@ -1,7 +1,8 @@
 """Derived data is built by jobs: after every publish (a freeze, a withdrawal, an ingest) a
-writer queues one `derived-build` job per artifact the node serves (the registry's
-`prebuild` declarations), and a job worker builds them, so the first request after a new
-version finds them built. Real commands and a real worker process."""
+writer queues a `derived-prebuild` job, which a worker turns into one `derived-build` job
+per artifact the node serves (the registry's `prebuild` declarations) and builds them, so
+the first request after a new version finds them built. Real commands and a real worker
+process."""
 
 from __future__ import annotations
 
@@ -27,9 +28,13 @@ def _onconode(home: Path, *args: str) -> subprocess.CompletedProcess:
     return done
 
 
-def _queued(home: Path) -> list[jobs.Job]:
+def _jobs(home: Path, kind: str, state: str) -> list[jobs.Job]:
     with open_governance(home) as gov:
-        return [j for j in jobs.list_jobs(gov.engine, kind="derived-build") if j.state == jobs.QUEUED]
+        return [j for j in jobs.list_jobs(gov.engine, kind=kind) if j.state == state]
+
+
+def _built_by_jobs(home: Path) -> set[tuple[str, int]]:
+    return {(j.params["name"], j.params["version"]) for j in _jobs(home, "derived-build", jobs.DONE)}
 
 
 def _served_now(home: Path) -> dict[tuple[str, str], Path | None]:
@@ -49,19 +54,21 @@ def test_a_publish_queues_the_builds_of_the_artifacts_the_node_serves_and_a_work
         wanted = set(derived.wanted(store))
         versions = {"current": store.current_version, "freeze": store.resolve("F2")}
     assert {(n, versions[w]) for n, w in SERVED} <= wanted, "the registry names what the node serves"
-    assert {(j.params["name"], j.params["version"]) for j in _queued(home)} == wanted
+    assert len(_jobs(home, "derived-prebuild", jobs.QUEUED)) == 1
     assert all(path is None for path in _served_now(home).values())   # not built in the command
 
     _onconode(home, "worker", "--until-idle")
-    assert _queued(home) == [] and all(path is not None for path in _served_now(home).values())
+    assert _built_by_jobs(home) == wanted and all(path is not None for path in _served_now(home).values())
 
     with Store.open(home, read_only=True) as store:
         patient = store.con.execute("SELECT min(patient_id) FROM patient").fetchall()[0][0]
     _onconode(home, "withdraw", patient)   # a new withdrawal sequence: every key changes
     assert all(path is None for path in _served_now(home).values())
     with Store.open(home, read_only=True) as store:
-        assert {(j.params["name"], j.params["version"]) for j in _queued(home)} == set(derived.wanted(store))
+        wanted |= set(derived.wanted(store))
+    assert len(_jobs(home, "derived-prebuild", jobs.QUEUED)) == 1
     _onconode(home, "worker", "--until-idle")
+    assert _built_by_jobs(home) == wanted
     built = _served_now(home)
     assert all(path is not None and path.name.endswith("-w1") for path in built.values()), built
 

@@ -67,7 +67,7 @@ def progress_bar(description: str, total: float | None = None) -> Iterator[Calla
 def open_store(read_only: bool = False, queue_derived: bool = True) -> Iterator[Any]:
     """The node's store for one command. A writer publishes it on leaving (`Store.close`) and
     then queues the builds of the derived data its new state needs (analysis tables, the
-    Beacon index, the federation tables: `derived_wiring.queue_builds`), so the job workers
+    Beacon index, the federation tables: `queue_derived_builds`), so the job workers
     make them before the first request asks (`queue_derived=False`: the command queues
     them itself, after work that must come first)."""
     # lazy: onconode.store loads DuckDB and Ibis (~0.3 s), which governance commands and --help do not need
@@ -80,7 +80,19 @@ def open_store(read_only: bool = False, queue_derived: bool = True) -> Iterator[
     with store:
         yield store
     if not read_only and queue_derived:
-        # lazy: the registry's artifacts load DuckDB, Ibis, pyarrow and SQLAlchemy (tests/test_cli_startup.py)
-        from onconode.interfaces.derived_wiring import queue_builds
+        queue_derived_builds(state.home)
 
-        queue_builds(state.home)
+
+def queue_derived_builds(home: Path) -> int | None:
+    """After a writer published the store: queue the job that has the derived data its new
+    state lacks built (`store.derived_jobs`); its id. A home without a governance database
+    (a store only, never served) has no queue and no worker: nothing is queued (None), and
+    the first use builds what it needs."""
+    # lazy: SQLAlchemy and DuckDB load only for the commands that write (tests/test_cli_startup.py)
+    from onconode.access.db import DB_FILE, open_governance, resolve_url
+    from onconode.store.derived_jobs import enqueue_prebuild
+
+    if resolve_url(home) == f"sqlite:///{Path(home) / DB_FILE}" and not (Path(home) / DB_FILE).exists():
+        return None
+    with open_governance(home) as gov:
+        return enqueue_prebuild(gov.engine)

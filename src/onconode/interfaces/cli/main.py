@@ -17,6 +17,7 @@ from onconode.interfaces.cli.common import (
     INVALID,
     fail,
     open_store,
+    queue_derived_builds,
     out,
     progress_bar,
     state,
@@ -176,7 +177,6 @@ def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="R
     job; list delivered releases for the office."""
     # lazy: SQLAlchemy, DuckDB and pyarrow load only for the command that uses them (tests/test_cli_startup.py)
     from onconode.access.db import open_governance
-    from onconode.interfaces.derived_wiring import queue_builds
     from onconode.release.builder import built_releases
     from onconode.release.withdrawn import after_withdrawal, rebuild
     from onconode.store import StoreError
@@ -200,7 +200,7 @@ def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="R
         for app_id, job_id in queued.items():
             out.print(f"release {app_id} held the patient: off download now; job {job_id} rebuilds it without them and "
                       f"makes it available again (`onconode jobs show {job_id}`)", highlight=False)
-    queue_builds(state.home)   # after the release builds: a release off download waits on no index
+    queue_derived_builds(state.home)   # after the release builds: a release off download waits on no index
     if done["delivered"]:
         out.print(f"already downloaded: {', '.join(done['delivered'])}; the office must tell the licensees "
                   "(`onconode release withdrawn-deliveries`)")
