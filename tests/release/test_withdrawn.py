@@ -15,7 +15,9 @@ import pyarrow.parquet as pq
 from onconode.access.db import open_governance
 from onconode.access.entitlements import log_access
 from onconode.db import jobs
+from onconode.db.job_kinds import Context
 from onconode.release.builder import build
+from onconode.release.jobs import run_build
 from onconode.release.pseudonym import Pseudonymizer, release_key
 from onconode.release.storage import Storage
 
@@ -70,3 +72,27 @@ def test_withdrawal_rebuilds_releases_and_lists_the_delivered_ones_for_the_offic
     assert rows[0]["patient"] == pseudo[delivered] and patient not in listed.stdout   # pseudonyms only
     assert rows[0]["downloaded_by"] == [env.world.contact.email]
     assert f"Delete every row of patient {pseudo[delivered]}" in rows[0]["tell_licensee"]
+
+
+def test_a_build_that_read_the_store_before_a_withdrawal_committed_is_made_again_without_the_patient(tmp_path: Path) -> None:
+    """A release-build job already running when a withdrawal commits read the store with
+    the patient; it notices before publishing and builds again from the new store."""
+    store_home = frozen_synthetic_store(tmp_path / "store", patients=12, seed=4, median_variants=20, freeze=FREEZE)
+    env = make_env(store_home, tmp_path / "node")
+    app = active_dar(env)
+    patient = env.store.con.execute("SELECT min(patient_id) FROM patient").fetchall()[0][0]
+    env.store.close()
+    withdrawn: list[str] = []
+
+    def report(_fraction: float, _message: str) -> None:   # mid-build: the data manager withdraws the patient
+        if not withdrawn:
+            done = subprocess.run([sys.executable, "-m", "onconode", "--home", str(env.home), "withdraw", patient],
+                                  capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr
+            withdrawn.append(patient)
+
+    result = run_build(Context(1, env.home, env.gov, report),
+                       {"application": app, "at": DURING_TERM.isoformat(), "built_by": "test"})
+
+    assert withdrawn and result["application"] == app
+    assert Pseudonymizer(release_key(env.home, app))("patient", patient) not in _patients(env.home, app)
