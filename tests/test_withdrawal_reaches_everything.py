@@ -3,8 +3,11 @@
 processes that keep running throughout; `onconode withdraw ID`; then, within
 10 s, the patient is gone from every answer — Beacon (boolean, and the counts a
 registered user sees), analyses on the licensee's exact view, catalogue counts, federated
-tasks on the current version and on a freeze, and every release not yet downloaded — and
-the delivered release is listed for the office.
+tasks on the current version and on a freeze, and every release (off download the moment
+the command returns) — and the delivered release is listed for the office. Then each
+release comes back, rebuilt without the patient by a job of serve's job worker: that is
+measured (`withdraw_to_releases_back_s`) with a deadline of its own, since the builds take
+as long as a build takes on the machine, one after the other.
 
 The server workers read published copies of the store and move to the copy the
 withdrawal publishes between requests (store/publish.py), so nothing is stopped.
@@ -52,6 +55,7 @@ from tests.release.conftest import DURING_TERM, FREEZE, active_dar, make_env
 # Each withdrawal measured (the benchmark does five) uses a fresh pair.
 TOKENS = {f"DAR-{i}": f"token-of-dar-{i}" for i in range(1, 13)}
 DEADLINE = 10.0
+REBUILD_DEADLINE = 120.0   # releases off download at once come back when their rebuild jobs finish
 
 
 @dataclass
@@ -101,9 +105,13 @@ def _licensed_cohort(store: Store, licensed: set[str]) -> dict[str, Any]:
     return {"op": "tumour_location", "locations": places}
 
 
-def _release_patients(home: Path, app: str) -> set[str]:
-    folder = Storage.for_home(home).path(app, "tables/patient.parquet")
-    return set(pq.read_table(folder, columns=["patient_id"]).column("patient_id").to_pylist())
+def _release_patients(home: Path, app: str) -> set[str] | None:
+    """The pseudonyms in a release as the next download gets it; None while it is off
+    download (a withdrawal takes it off at once, and its rebuild job brings it back)."""
+    storage = Storage.for_home(home)
+    if storage.manifest(app) is None:
+        return None
+    return set(pq.read_table(storage.path(app, "tables/patient.parquet"), columns=["patient_id"]).column("patient_id").to_pylist())
 
 
 @contextmanager
@@ -253,6 +261,9 @@ def withdraw_and_measure(node: dict[str, Any], round_: int = 0) -> dict[str, flo
                          capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     t1 = time.monotonic()
+    gone = {app: ps("patient", patient) for app, ps in node["pseudonyms"].items()}
+    for app, p in gone.items():   # never served with the patient, not even before its rebuild job ran
+        assert p not in (_release_patients(env.home, app) or set()), f"release {app} is served with the patient"
 
     # What a node that only ever saw the store after the withdrawal answers: a fresh app in
     # this process (the perturbed catalogue and the rounded Beacon counts need not move by
@@ -267,7 +278,6 @@ def withdraw_and_measure(node: dict[str, Any], round_: int = 0) -> dict[str, flo
     for w in ("current", FREEZE):
         assert reference[f"count {w}"] == (before[0][f"count {w}"][0] - 1, before[0][f"count {w}"][1])
         assert reference[f"frequency {w}"] != before[0][f"frequency {w}"] and reference[f"summary {w}"] != before[0][f"summary {w}"]
-    gone = {app: ps("patient", patient) for app, ps in node["pseudonyms"].items()}
 
     def still_there() -> list[str]:
         wrong = []
@@ -276,15 +286,24 @@ def withdraw_and_measure(node: dict[str, Any], round_: int = 0) -> dict[str, flo
             wrong += [f"{k} on {c.base_url}:\n{_differences({k: now[k]}, {k: reference[k]})}" for k in now if now[k] != reference[k]]
         wrong += [f"federated count on {f or 'the current version'}" for f in (None, FREEZE)
                   if _federated(run.coordinator, f, checker) != fed_before[f] - 1]
-        wrong += [f"release {app}" for app, p in gone.items() if p in _release_patients(env.home, app)]
+        wrong += [f"release {app}" for app, p in gone.items() if p in (_release_patients(env.home, app) or set())]
         return wrong
 
+    def releases_not_back() -> list[str]:
+        return [f"release {app} is not available again" for app in gone if _release_patients(env.home, app) is None]
+
     took = _within(DEADLINE, still_there)
+    # Then each release comes back, rebuilt without the patient by a release-build job of
+    # serve's job worker (one by default: the builds run one after the other, each as long
+    # as a build takes on this machine), so this has a deadline of its own.
+    back = t1 - t0 + took + _within(REBUILD_DEADLINE, releases_not_back)
+    assert all(p not in _release_patients(env.home, app) for app, p in gone.items())
     listed = subprocess.run([sys.executable, "-m", "onconode", "--home", str(env.home), "release", "withdrawn-deliveries",
                              "--json"], capture_output=True, text=True, timeout=120)
     rows = json.loads(listed.stdout)
     assert rows[-1]["application"] == node["delivered"] and gone[node["delivered"]] in rows[-1]["tell_licensee"]
-    return {"withdraw_command_s": round(t1 - t0, 2), "every_answer_after_command_s": round(took, 2), "withdraw_to_every_answer_s": round(t1 - t0 + took, 2)}
+    return {"withdraw_command_s": round(t1 - t0, 2), "every_answer_after_command_s": round(took, 2),
+            "withdraw_to_every_answer_s": round(t1 - t0 + took, 2), "withdraw_to_releases_back_s": round(back, 2)}
 
 
 def test_a_withdrawn_patient_is_gone_from_every_answer_within_ten_seconds(tmp_path: Path) -> None:

@@ -299,13 +299,15 @@ def protein_change_forms(change: str) -> list[str]:
 
 
 # The costly selections live as derived artifacts of the store (Parquet every server
-# worker reads, built once): materialized.selection.
+# worker reads, built once): materialized.selection. The default scope's (what the portal
+# asks first) are built by a job after each publish; the others on first use.
 _EVENT_READS = ("somatic_variant", "gene_copy_number", "driver", "fusion", "tumor_profile", "sample_gene_panel", "gene_panel")
 for _all in (False, True):
     _s = Scope(all_mutations=_all)
     selection("passing_mutations" + ("_allmut" if _all else ""), ("somatic_variant",),
-              lambda snap, scope=_s: passing_mutations(snap, scope).select(*MUTATION_COLUMNS))
+              lambda snap, scope=_s: passing_mutations(snap, scope).select(*MUTATION_COLUMNS), prebuild=not _all)
     for _qc in (False, True):
         _s = Scope(all_mutations=_all, failed_qc=_qc)
-        selection("alteration_events" + _s.suffix, _EVENT_READS, lambda snap, scope=_s: _sorted_events(snap, scope))
+        selection("alteration_events" + _s.suffix, _EVENT_READS, lambda snap, scope=_s: _sorted_events(snap, scope),
+                  prebuild=not (_all or _qc))
 

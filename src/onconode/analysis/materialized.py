@@ -127,11 +127,13 @@ def _build_selection(expr: Callable[[Any], ir.Table]) -> derived.Builder:
     return build
 
 
-def selection(name: str, reads: tuple[str, ...], expr: Callable[[Any], ir.Table]) -> None:
+def selection(name: str, reads: tuple[str, ...], expr: Callable[[Any], ir.Table], prebuild: bool = False) -> None:
     """Declare selection `name` (of `expr(snapshot)`) a derived artifact: on a DuckDB
     store, `materialized(snap, name, ...)` then reads it from Parquet files shared by
-    every process instead of building a temporary table per connection."""
-    derived.register(derived.Artifact(_artifact(name), reads, _build_selection(expr), f"analysis selection {name}"))
+    every process instead of building a temporary table per connection. `prebuild`: a job
+    builds it for the current version and the latest freeze after each publish."""
+    derived.register(derived.Artifact(_artifact(name), reads, _build_selection(expr), f"analysis selection {name}",
+                                      prebuild=(derived.CURRENT, derived.LATEST_FREEZE) if prebuild else ()))
 
 
 def materialized(snap: Any, name: str, build: Callable[[], ir.Table]) -> ir.Table:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from onconode.analysis import float_order
 from onconode.analysis.alterations import passing_mutations   # the one mutation definition
 from onconode.analysis.snapshot import Snapshot
 
@@ -65,7 +66,7 @@ def tmb_by_tumor_type(snap: Snapshot) -> ir.Table:
         j.group_by(location=j.primary_tumor_location)
         .aggregate(
             samples=j.sample_id.nunique(),
-            mean_tmb=j.tmb_per_mb.mean(),
+            mean_tmb=float_order.mean(j.tmb_per_mb),   # the same to the last bit in any row order
             min_tmb=j.tmb_per_mb.min(),
             max_tmb=j.tmb_per_mb.max(),
             tmb_high=(j.tmb_per_mb > TMB_HIGH_PER_MB).sum(),

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from onconode.analysis import tool_summary
+from onconode.analysis import float_order, tool_summary
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.cellkey import KEY_RANGE
 from onconode.analysis.disclosure import WITHHELD, Rules
@@ -161,7 +161,7 @@ def _bin_labels(values: np.ndarray, edges: list[float]) -> list[str]:
 def _distribution(values: np.ndarray, edges: list[float]) -> dict[str, Any]:
     """Bins and moments of `values`, the same to the last bit whatever order the rows came
     in (SQL gives no order; a float sum depends on it, so two server workers disagreed)."""
-    values = np.sort(np.asarray(values, dtype=float))
+    values = float_order.ascending(values)
     counts, _ = np.histogram(values, bins=edges)
     labels = _labels(edges)
     out: dict[str, Any] = {"n": int(len(values)), "bins": dict(zip(labels, counts.astype(int).tolist()))}

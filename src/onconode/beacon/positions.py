@@ -125,7 +125,8 @@ def _write_columns(con: Any, sql: dict[str, str], tmp: Path) -> tuple[list[str],
 
 
 derived.register(derived.Artifact(NAME, ("somatic_variant", "sample", "patient"), _build,
-                                  "a freeze's distinct variant positions per dataset, for the Beacon"))
+                                  "a freeze's distinct variant positions per dataset, for the Beacon",
+                                  prebuild=(derived.LATEST_FREEZE,)))
 
 
 def _column(path: Path, col: str) -> np.ndarray:

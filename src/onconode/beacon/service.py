@@ -17,7 +17,7 @@ from onconode.analysis.beacon_rules import ORDER, QueryBudget, Requester, allowe
 from onconode.analysis.disclosure import DisclosureSettings
 from onconode.beacon import fast, records, responses, search
 from onconode.beacon.info import BY_PATH, BeaconInfo
-from onconode.beacon.positions import PositionIndex, index_of
+from onconode.beacon.positions import NAME, PositionIndex, index_of
 from onconode.beacon.request import BeaconQuery
 from onconode.beacon.search import Scope
 from onconode.store import derived
@@ -51,6 +51,13 @@ class BeaconService:
                 del self._positions[old]   # another key's index: stale
             self._positions[path] = PositionIndex(path)
         return self._positions[path]
+
+    def index_location(self, snap: Any) -> Path | None:
+        """Where the registry keeps the freeze's position index for the snapshot's key,
+        built or not (None: the Beacon serves no freeze, or has no home)."""
+        if self.home is None or snap.freeze is None:
+            return None
+        return derived.location(snap.store.home, NAME, derived.key(snap.store, snap.version))
 
     def served(self, snap: Any) -> tuple[list[str], PositionIndex | None]:
         """(every dataset id, the position index) of the snapshot, looked up once: what the

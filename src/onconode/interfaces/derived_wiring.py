@@ -17,3 +17,4 @@ def register_derived() -> list[str]:
     """Declare every package's derived artifacts; returns their names."""
     return [name for package in (analysis_artifacts, release_artifacts, beacon_artifacts, federation_artifacts)
             for name in package.register_all()]
+

@@ -1,5 +1,6 @@
-"""Release work as jobs (onconode.db.jobs): building and publishing a release, sorting a
-freeze's variant snapshot, and the periodic end-of-term check.
+"""Release work as jobs (onconode.db.jobs): building and publishing a release, and the
+periodic end-of-term check (a freeze's variant snapshot is a derived artifact, built by
+the store's `derived-build` jobs).
 
 Why jobs: a build takes minutes at scale, so a web request (the third licence signature,
 the office's "build" button) only enqueues it; a worker builds it and the release
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -22,27 +24,26 @@ from onconode.access import notify
 from onconode.access.workflow import load
 from onconode.db import job_kinds, jobs
 from onconode.db.job_kinds import Context, Permanent, progress_of
-from onconode.release import ReleaseError, snapshot
-from onconode.release.builder import BUILD_LOG, build
+from onconode.release import ReleaseError
+from onconode.release.builder import BUILD_LOG, build, releases_root
+from onconode.release.manifest import MANIFEST
 from onconode.release.storage import Storage
 from onconode.release.term import end_of_term
 from onconode.store import Store
+from onconode.store.store import withdrawal_sequence
 
 BUILD = "release-build"
-SNAPSHOT = "variant-snapshot"
 TERM = "release-term"
 TERM_EVERY_SECONDS = 3600.0
+WITHDRAWAL_RACES = 3  # builds in one job when consent withdrawals commit while it reads the store
 
 
-def enqueue_build(engine: sa.Engine, app_id: str, at: dt.datetime, built_by: str) -> int:
+def enqueue_build(engine: sa.Engine, app_id: str, at: dt.datetime, built_by: str, key: str | None = None) -> int:
     """Queue the build of `app_id`'s release as the application stood at `at` (one job per
-    application at a time: asking again while one is queued returns that one)."""
+    application and `key` at a time, the key being the application by default: asking
+    again while one is queued or running returns that one)."""
     return jobs.enqueue(engine, BUILD, {"application": app_id, "at": at.isoformat(), "built_by": built_by},
-                        key=app_id, created_by=built_by)
-
-
-def enqueue_snapshot(engine: sa.Engine, freeze: str, created_by: str = "") -> int:
-    return jobs.enqueue(engine, SNAPSHOT, {"freeze": freeze}, key=freeze, created_by=created_by)
+                        key=key or app_id, created_by=built_by)
 
 
 def record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built_by: str) -> None:
@@ -67,12 +68,22 @@ def run_build(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     approved) fails the job at once with the reason, also written to the build log."""
     app_id, built_by = params["application"], params.get("built_by", "job")
     at = dt.datetime.fromisoformat(params["at"])
-    try:
-        with Store.open(ctx.home, read_only=True) as store:
-            built = build(ctx.home, store, ctx.gov, app_id, at=at, progress=progress_of(ctx), built_by=built_by)
-    except ReleaseError as exc:
-        record_failure(ctx.home, app_id, at, str(exc), built_by)
-        raise Permanent(f"the release of {app_id} cannot be built: {exc}") from None
+    for _ in range(WITHDRAWAL_RACES):
+        try:
+            with Store.open(ctx.home, read_only=True) as store:
+                withdrawals = withdrawal_sequence(store)
+                built = build(ctx.home, store, ctx.gov, app_id, at=at, progress=progress_of(ctx), built_by=built_by)
+        except ReleaseError as exc:
+            record_failure(ctx.home, app_id, at, str(exc), built_by)
+            raise Permanent(f"the release of {app_id} cannot be built: {exc}") from None
+        if _withdrawals_now(ctx.home) == withdrawals:
+            break
+        # A consent withdrawal committed while this build read the store before it: the
+        # build may hold the patient, so it is taken down and made again from the new store.
+        withhold(ctx.home, app_id)
+    else:
+        raise RuntimeError(f"consent withdrawals kept arriving while the release of {app_id} was built; "
+                           "the job is tried again")
     # No progress report (a cancel point) from here on: the build is in place, so a cancel
     # arriving now is too late and the job ends done, its release published and announced.
     Storage.for_home(ctx.home).publish(built.path, app_id)
@@ -81,12 +92,20 @@ def run_build(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
     return {"application": app_id, "freeze": m["freeze"], "patients": m["patients"], "files": len(m["files"])}
 
 
-def run_snapshot(ctx: Context, params: dict[str, Any]) -> dict[str, Any]:
-    """Sort a freeze's variants once, so its releases stream them in order."""
-    ctx.report(0.0, f"sorting the variants of {params['freeze']}")
-    with Store.open(ctx.home, read_only=True) as store:
-        snap, built = snapshot.ensure(store, params["freeze"])
-    return {"freeze": params["freeze"], "built": built, "path": str(snap.file)}
+def _withdrawals_now(home: Path) -> int:
+    with Store.open(home, read_only=True) as store:
+        return withdrawal_sequence(store)
+
+
+def withhold(home: Path, app_id: str) -> None:
+    """Take a release off download at once (its manifest first: delivery serves only files
+    a manifest lists), and its build folder with it: after a consent withdrawal it must not
+    be served until a build without the patient replaces it."""
+    storage = Storage.for_home(home)
+    for path in (storage.path(app_id, MANIFEST), storage.path(app_id)):
+        if storage.fs.exists(path):
+            storage.fs.rm(path, recursive=True)
+    shutil.rmtree(releases_root(home) / app_id, ignore_errors=True)
 
 
 def run_term(ctx: Context, _params: dict[str, Any]) -> list[str]:
@@ -95,5 +114,4 @@ def run_term(ctx: Context, _params: dict[str, Any]) -> list[str]:
 
 def register() -> None:
     job_kinds.register(BUILD, run_build, description="build and publish a licensed release")
-    job_kinds.register(SNAPSHOT, run_snapshot, description="sort a freeze's variants for its releases")
     job_kinds.register(TERM, run_term, every_seconds=TERM_EVERY_SECONDS, description="deletion reminders at licence end")

@@ -3,11 +3,13 @@ patient, and the office learns which licensees already have them.
 
 The store forgets a withdrawn patient at once (`store/withdraw.py`), and every derived
 copy with it (`store/derived.py`); a release is not derived data but a licensed
-delivery, with its own pseudonyms. So after a withdrawal each release folder that holds
-the patient is rebuilt from the store (which no longer has them) and published again —
-the next download gets files without the patient — or removed when its licence no
-longer allows a build. A release someone has already downloaded cannot be called back:
-it is recorded in `release-withdrawals.jsonl` with what the office must tell the
+delivery, with its own pseudonyms. So after a withdrawal each release that holds the
+patient is taken off download at once (never served with the patient, not even in the
+seconds before its rebuild) and a release-build job is queued for it: a job worker
+rebuilds it from the store (which no longer has them), makes it available again and
+mails its people as for any new build; when its licence no longer allows a build, the
+job fails with the reason and the release stays unavailable. A release someone has
+already downloaded cannot be called back: it is recorded in `release-withdrawals.jsonl` with what the office must tell the
 licensee (the patient's and samples' pseudonyms in that release, delete them, confirm in
 writing), listed by `onconode release withdrawn-deliveries`.
 """
@@ -16,7 +18,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,14 +26,14 @@ import pyarrow.parquet as pq
 
 from onconode import private
 from onconode.access import audit
-from onconode.release import ReleaseError
-from onconode.release.builder import build, built_releases, releases_root
+from onconode.release.builder import built_releases, releases_root
 from onconode.release.delivery import downloads
+from onconode.release.jobs import enqueue_build, withhold
 from onconode.release.pseudonym import Pseudonymizer, release_key
-from onconode.release.storage import Storage
 from onconode.store.store import Store
 
 LOG = "release-withdrawals.jsonl"
+REBUILT_BY = "consent withdrawal"
 
 
 @dataclass(frozen=True)
@@ -86,11 +87,13 @@ def tell_licensee(h: Holding) -> str:
 
 
 def after_withdrawal(home: Path, store: Store, gov: Any, patient_id: str, at: dt.datetime | None = None) -> dict[str, list[str]]:
-    """Rebuild (and publish again) or remove every release that holds the withdrawn
-    patient; record the ones already downloaded for the office. `store` must already be
-    without the patient (`Store.withdraw`)."""
+    """Take every release that holds the withdrawn patient off download at once, and
+    record the ones already downloaded for the office; returns the applications withheld
+    and the delivered ones. Called by the writer that withdrew the patient before it
+    publishes the store, so no reader ever sees the store without the patient and a
+    release with them; `rebuild` then queues the builds, once the store is published."""
     at = audit.utc(at)
-    done: dict[str, list[str]] = {"rebuilt": [], "removed": [], "delivered": []}
+    done: dict[str, list[str]] = {"withheld": [], "delivered": []}
     for h in holding(home, patient_id, _withdrawn_samples(store, patient_id)):
         delivered = [d for d in downloads(gov, h.application) if d["allowed"]]
         if delivered:
@@ -100,17 +103,20 @@ def after_withdrawal(home: Path, store: Store, gov: Any, patient_id: str, at: dt
                 "downloaded_by": sorted({d["who"] for d in delivered}), "first_download": min(d["at"] for d in delivered),
                 "tell_licensee": tell_licensee(h)}) + "\n")
             done["delivered"].append(h.application)
-        try:
-            built = build(home, store, gov, h.application, at=at, built_by="consent withdrawal")
-            Storage.for_home(home).publish(built.path, h.application)
-            done["rebuilt"].append(h.application)
-        except ReleaseError:   # the licence no longer allows a build: the files must not stay available
-            storage = Storage.for_home(home)
-            if storage.fs.exists(storage.path(h.application)):
-                storage.fs.rm(storage.path(h.application), recursive=True)
-            shutil.rmtree(h.path, ignore_errors=True)
-            done["removed"].append(h.application)
+        withhold(home, h.application)
+        done["withheld"].append(h.application)
     return done
+
+
+def rebuild(gov: Any, applications: list[str], withdrawals: int, at: dt.datetime | None = None) -> dict[str, int]:
+    """Queue a release-build job per withheld release (application -> job id): a job worker
+    builds it from the published store without the patient, makes it available again and
+    mails its people. Each job has its own key: a build of the application already running
+    may have read the store before the withdrawal, so the rebuild must not be folded into it
+    (that build notices the withdrawal itself, `jobs.run_build`)."""
+    at = audit.utc(at)
+    return {app: enqueue_build(gov.engine, app, at, built_by=REBUILT_BY, key=f"{app}@withdrawal-{withdrawals}")
+            for app in applications}
 
 
 def withdrawn_deliveries(home: Path) -> list[dict[str, Any]]:

@@ -57,17 +57,31 @@ class Key:
 
 Builder = Callable[[Store, Key, Path], None]
 
+# The versions an artifact is built ahead for, by a job after each publish (`prebuild`):
+CURRENT = "current"              # the store's current version (the portal's and the agent's default)
+LATEST_FREEZE = "latest-freeze"  # the newest freeze's version (what the Beacon serves)
+PREBUILD_VERSIONS = (CURRENT, LATEST_FREEZE)
+
 
 @dataclass(frozen=True)
 class Artifact:
     """One kind of derived data. `build(store, key, folder)` writes the artifact of
     `key.version` into the empty `folder` (reading only the store tables in `reads`);
-    the registry moves it into place when it returns."""
+    the registry moves it into place when it returns. `prebuild` names the versions
+    (CURRENT, LATEST_FREEZE) the node serves it for: a job builds those after every
+    publish, so no first request pays for the build; others are built on first use
+    (`ensure`), which stays the fallback for all."""
 
     name: str
     reads: tuple[str, ...]
     build: Builder
     description: str = ""
+    prebuild: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.prebuild) - set(PREBUILD_VERSIONS)
+        if unknown:
+            raise ValueError(f"derived artifact {self.name!r}: prebuild {sorted(unknown)} is not one of {PREBUILD_VERSIONS}")
 
 
 _REGISTRY: dict[str, Artifact] = {}
@@ -118,6 +132,19 @@ def current_keys(store: Store) -> set[Key]:
     at the current withdrawal sequence. Anything else on disk is stale."""
     seq = withdrawal_sequence(store)
     return {Key(v, seq) for v in {store.current_version, *(f.version for f in store.freezes())}}
+
+
+def wanted(store: Store) -> list[tuple[str, int]]:
+    """(name, version) of every registered artifact the node serves (`prebuild`) that is not
+    built for the store's current key: what the build jobs queued after a publish make."""
+    freezes = store.freezes()
+    versions = {CURRENT: [store.current_version], LATEST_FREEZE: [freezes[-1].version] if freezes else []}
+    out = []
+    for spec in artifacts():
+        for version in sorted({v for which in spec.prebuild for v in versions[which]}):
+            if find(store, spec.name, version) is None:
+                out.append((spec.name, version))
+    return out
 
 
 def find(store: Store, name: str, version: int | None = None) -> Path | None:
@@ -205,5 +232,5 @@ def drop_stale(store: Store) -> list[Path]:
     return dropped
 
 
-__all__ = ["Artifact", "Key", "artifact", "artifacts", "current_keys", "drop_stale", "ensure", "find",
-           "key", "location", "register", "root", "stale"]
+__all__ = ["CURRENT", "LATEST_FREEZE", "Artifact", "Key", "artifact", "artifacts", "current_keys", "drop_stale", "ensure",
+           "find", "key", "location", "register", "root", "stale", "wanted"]

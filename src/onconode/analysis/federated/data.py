@@ -155,7 +155,8 @@ def _build_node_tables(store: Store, key: derived.Key, out: Path) -> None:
 
 derived.register(derived.Artifact(NODE_TABLES, ("sample", "patient", "tumor_profile", "treatment", "treatment_response",
                                                 "treatment_drug"), _build_node_tables,
-                                  "whole-store patient, sample, line and drug tables of federated tasks"))
+                                  "whole-store patient, sample, line and drug tables of federated tasks",
+                                  prebuild=(derived.CURRENT, derived.LATEST_FREEZE)))
 
 # The tables read into this process, by snapshot key (which carries the registry key): a
 # task's rounds read them again. Views that change tables (a node's harmonized codes) are

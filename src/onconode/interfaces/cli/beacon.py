@@ -12,11 +12,11 @@ from rich.table import Table
 import duckdb
 
 from onconode.access.db import open_governance
-from onconode.beacon.jobs import enqueue_positions
 from onconode.beacon.network import query
-from onconode.beacon.positions import build
+from onconode.beacon.positions import NAME, build
 from onconode.config import resolve_home
-from onconode.store.store import StoreError
+from onconode.store import derived_jobs
+from onconode.store.store import Store, StoreError
 from onconode.interfaces.cli.common import INVALID, fail
 
 beacon_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
@@ -72,13 +72,19 @@ def index(ctx: typer.Context,
           freeze: Optional[str] = typer.Option(None, help="Freeze to index (default: the latest, which the Beacon serves)"),
           background: bool = typer.Option(False, "--background", help="Queue the build as a job (needs --freeze) and return at once.")) -> None:
     """Build the Beacon's position index of a freeze (fast /g_variants position queries).
-    Run it after `onconode freeze create`; restart `onconode serve` to pick it up."""
+    A job builds it after every freeze and withdrawal already (`onconode jobs list`); a
+    running `onconode serve` uses it from the next query."""
     home = resolve_home(ctx.find_root().params.get("home"))
     if background:
         if not freeze:
             fail("--background needs --freeze NAME (the freeze to index)", INVALID)
-        with open_governance(home) as gov:
-            job_id = enqueue_positions(gov.engine, freeze, "cli")
+        try:
+            store = Store.open(home, read_only=True)
+            version = store.resolve(freeze)
+        except StoreError as exc:
+            fail(str(exc))
+        with store, open_governance(home) as gov:
+            job_id = derived_jobs.enqueue(gov.engine, store, NAME, version, "cli")
         out.print(f"queued job {job_id}: Beacon index of {freeze}; follow it with `onconode jobs show {job_id}`")
         return
     try:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator, NoReturn
+from typing import Any, Callable, Iterator, NoReturn
 
 import typer
 from rich.console import Console
@@ -63,11 +63,36 @@ def progress_bar(description: str, total: float | None = None) -> Iterator[Calla
         yield lambda n=1: bar.advance(task, n)
 
 
-def open_store(read_only: bool = False):
+@contextmanager
+def open_store(read_only: bool = False, queue_derived: bool = True) -> Iterator[Any]:
+    """The node's store for one command. A writer publishes it on leaving (`Store.close`) and
+    then queues the builds of the derived data its new state needs (analysis tables, the
+    Beacon index, the federation tables: `queue_derived_builds`), so the job workers
+    make them before the first request asks (`queue_derived=False`: the command queues
+    them itself, after work that must come first)."""
     # lazy: onconode.store loads DuckDB and Ibis (~0.3 s), which governance commands and --help do not need
     from onconode.store import Store, StoreError
 
     try:
-        return Store.open(state.home, read_only=read_only)
+        store = Store.open(state.home, read_only=read_only)
     except StoreError as exc:
         fail(str(exc))
+    with store:
+        yield store
+    if not read_only and queue_derived:
+        queue_derived_builds(state.home)
+
+
+def queue_derived_builds(home: Path) -> int | None:
+    """After a writer published the store: queue the job that has the derived data its new
+    state lacks built (`store.derived_jobs`); its id. A home without a governance database
+    (a store only, never served) has no queue and no worker: nothing is queued (None), and
+    the first use builds what it needs."""
+    # lazy: SQLAlchemy and DuckDB load only for the commands that write (tests/test_cli_startup.py)
+    from onconode.access.db import DB_FILE, open_governance, resolve_url
+    from onconode.store.derived_jobs import enqueue_prebuild
+
+    if resolve_url(home) == f"sqlite:///{Path(home) / DB_FILE}" and not (Path(home) / DB_FILE).exists():
+        return None
+    with open_governance(home) as gov:
+        return enqueue_prebuild(gov.engine)

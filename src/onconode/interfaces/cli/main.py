@@ -17,6 +17,7 @@ from onconode.interfaces.cli.common import (
     INVALID,
     fail,
     open_store,
+    queue_derived_builds,
     out,
     progress_bar,
     state,
@@ -136,11 +137,12 @@ def freeze_create(freeze_id: str, description: str = typer.Option("", "--descrip
     if background:
         # lazy: SQLAlchemy, DuckDB and pyarrow load only for the command that uses them (tests/test_cli_startup.py)
         from onconode.access.db import open_governance
-        from onconode.beacon.jobs import enqueue_positions
-        from onconode.release.jobs import enqueue_snapshot
+        from onconode.beacon.positions import NAME as POSITIONS
+        from onconode.release.snapshot import NAME as SNAPSHOT
+        from onconode.store import derived_jobs
 
-        with open_governance(state.home) as gov:
-            ids = [enqueue_snapshot(gov.engine, f.freeze_id, "cli"), enqueue_positions(gov.engine, f.freeze_id, "cli")]
+        with open_store(read_only=True) as store, open_governance(state.home) as gov:
+            ids = [derived_jobs.enqueue(gov.engine, store, name, f.version, "cli") for name in (SNAPSHOT, POSITIONS)]
         out.print(f"queued jobs {ids[0]} (release snapshot) and {ids[1]} (Beacon index); follow them with `onconode jobs list`",
                   highlight=False)
         return
@@ -170,31 +172,38 @@ def freeze_list() -> None:
 
 @app.command()
 def withdraw(patient_id: str, reason: str = typer.Option("", "--reason", help="Reference of the withdrawal request.")) -> None:
-    """Process a consent withdrawal: delete the patient from the store, every freeze, every
-    derived copy and every release built here; list delivered releases for the office."""
+    """Process a consent withdrawal: delete the patient from the store, every freeze and every
+    derived copy; take each release holding them off download and queue its rebuild as a
+    job; list delivered releases for the office."""
     # lazy: SQLAlchemy, DuckDB and pyarrow load only for the command that uses them (tests/test_cli_startup.py)
     from onconode.access.db import open_governance
     from onconode.release.builder import built_releases
-    from onconode.release.withdrawn import after_withdrawal
+    from onconode.release.withdrawn import after_withdrawal, rebuild
     from onconode.store import StoreError
+    from onconode.store.store import withdrawal_sequence
     from onconode.store.withdraw import withdraw_patient
 
-    with open_store() as store:
+    done: dict[str, list[str]] = {"withheld": [], "delivered": []}
+    with open_store(queue_derived=False) as store:
         try:
             n = withdraw_patient(store, patient_id, reason)
         except StoreError as exc:
             fail(str(exc))
-        out.print(f"withdrew {patient_id}: {n:,} rows removed from every version; recorded in the withdrawal log")
-        if built_releases(state.home):
+        withdrawals = withdrawal_sequence(store)
+        if built_releases(state.home):   # before the store is published (on leaving this block)
             with open_governance(state.home) as gov:
                 done = after_withdrawal(state.home, store, gov, patient_id)
-            for app_id in done["rebuilt"]:
-                out.print(f"release {app_id} held the patient: rebuilt without them")
-            for app_id in done["removed"]:
-                out.print(f"release {app_id} held the patient and its licence allows no rebuild: removed")
-            if done["delivered"]:
-                out.print(f"already downloaded: {', '.join(done['delivered'])}; the office must tell the licensees "
-                          "(`onconode release withdrawn-deliveries`)")
+    out.print(f"withdrew {patient_id}: {n:,} rows removed from every version; recorded in the withdrawal log")
+    if done["withheld"]:
+        with open_governance(state.home) as gov:
+            queued = rebuild(gov, done["withheld"], withdrawals)
+        for app_id, job_id in queued.items():
+            out.print(f"release {app_id} held the patient: off download now; job {job_id} rebuilds it without them and "
+                      f"makes it available again (`onconode jobs show {job_id}`)", highlight=False)
+    queue_derived_builds(state.home)   # after the release builds: a release off download waits on no index
+    if done["delivered"]:
+        out.print(f"already downloaded: {', '.join(done['delivered'])}; the office must tell the licensees "
+                  "(`onconode release withdrawn-deliveries`)")
 
 
 @app.command("export-parquet")

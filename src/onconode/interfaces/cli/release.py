@@ -90,7 +90,8 @@ def pending_cmd(dry_run: bool = typer.Option(False, "--dry-run", help="Only list
 @release_app.command("withdrawn-deliveries")
 def withdrawn_deliveries_cmd(as_json: bool = typer.Option(False, "--json", help="One JSON array.")) -> None:
     """Delivered releases that held a patient who has since withdrawn consent, with what
-    to tell each licensee (releases not yet downloaded were rebuilt without the patient)."""
+    to tell each licensee (every release holding the patient went off download at once and
+    a job rebuilds it without them)."""
     rows = withdrawn_deliveries(_home())
     if as_json:
         typer.echo(json.dumps(rows, indent=2))

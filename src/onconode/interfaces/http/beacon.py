@@ -22,6 +22,7 @@ import json
 from onconode.analysis.beacon_rules import BudgetExceeded, Requester
 from onconode.beacon import auth, fast, info as docs
 from onconode.beacon.info import BY_PATH, BeaconInfo
+from onconode.beacon.positions import PositionIndex
 from onconode.beacon.request import BeaconQuery, BeaconRequestError, from_body, from_get
 from onconode.beacon.responses import error
 from onconode.beacon.search import Scope
@@ -103,9 +104,17 @@ async def _query(request: Request) -> BeaconQuery:
 
 def served_now(node: Any) -> Any:
     """The served snapshot's dataset ids and position index if they were looked up on the
-    store copy that is published now (a read of the small pointer file), else None."""
+    store copy that is published now (a read of the small pointer file), else None. An
+    index not built at the lookup is looked for again in the registry on every request
+    (one stat of its folder), so one a job builds later answers the next query, without
+    waiting for the next publish."""
     fresh = node.__dict__.get("beacon_served_on") == published_pointer(node.home)
-    return node.__dict__.get("beacon_served") if fresh else None
+    served = node.__dict__.get("beacon_served") if fresh else None
+    if served is not None and served[1] is None:
+        path = node.__dict__.get("beacon_index_at")
+        if path is not None and path.is_dir():   # complete: the registry renames a finished build into place
+            served = node.__dict__["beacon_served"] = (served[0], PositionIndex(path))
+    return served
 
 
 def _served(node: Any, svc: BeaconService) -> tuple[list[str], Any]:
@@ -115,6 +124,7 @@ def _served(node: Any, svc: BeaconService) -> tuple[list[str], Any]:
     served = served_now(node)
     if served is None:
         with _snapshot(node) as snap:
+            node.__dict__["beacon_index_at"] = svc.index_location(snap)   # before the tuple that makes it used
             served = node.__dict__["beacon_served"] = svc.served(snap)
             node.__dict__["beacon_served_on"] = snap.store.published.pointer if snap.store.published else None
     return served
