@@ -1,0 +1,43 @@
+"""Every small variant a Beacon returns carries its GA4GH VRS 2.0 identifier (or says why
+it has none), and the answer still validates against the Beacon v2 schemas."""
+
+from __future__ import annotations
+
+from onconode.model import vrs
+from tests.beacon.helpers import bearer, visa
+from tests.beacon.test_variant_queries import DATASET, sql, tp53  # noqa: F401  (fixture)
+from tests.test_vrs import spec_allele_id
+
+
+def records(client, node, **params) -> tuple[dict, list[dict]]:
+    r = client.get("/beacon/g_variants", params={"requestedGranularity": "record", "limit": 100, **params},
+                   headers=bearer(visa(node, DATASET)))
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert doc["meta"]["returnedGranularity"] == "record"
+    return doc, [rec for rs in doc["response"]["resultSets"] for rec in rs["results"]]
+
+
+def vrs_ids(rec: dict) -> list[dict]:
+    return [x for x in rec["identifiers"]["variantAlternativeIds"] if "vrs.ga4gh.org" in x.get("reference", "")]
+
+
+def test_a_returned_snv_carries_its_vrs_identifier_computed_from_the_grch37_digest(client, node, schemas, tp53):
+    chrom, pos, ref, alt, *_ = tp53
+    doc, recs = records(client, node, referenceName=chrom, start=pos - 1, alternateBases=alt)
+    assert schemas.errors("record", doc) == []
+    [rec] = recs
+    assert schemas.record_errors("genomicVariant", rec) == []
+    digest = vrs.contig("GRCh37", chrom).refget_accession
+    assert [x["id"] for x in vrs_ids(rec)] == [spec_allele_id(digest, pos - 1, pos, alt)]
+
+
+def test_a_returned_indel_says_why_it_has_no_vrs_identifier(client, node, schemas):
+    [(chrom, pos, ref, alt)] = sql(node, "SELECT chromosome, position, ref, alt FROM ({v}) WHERE length(ref) <> length(alt) "
+                                         "ORDER BY chromosome, position LIMIT 1", [])
+    doc, recs = records(client, node, referenceName=chrom, start=pos - 1, alternateBases=alt)
+    assert schemas.errors("record", doc) == []
+    [rec] = [r for r in recs if r["variation"]["referenceBases"] == ref]
+    assert schemas.record_errors("genomicVariant", rec) == []
+    [entry] = vrs_ids(rec)
+    assert "id" not in entry and vrs.INDEL_NEEDS_REFERENCE in entry["notes"]
