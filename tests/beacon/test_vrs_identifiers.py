@@ -41,3 +41,20 @@ def test_a_returned_indel_says_why_it_has_no_vrs_identifier(client, node, schema
     assert schemas.record_errors("genomicVariant", rec) == []
     [entry] = vrs_ids(rec)
     assert "id" not in entry and vrs.INDEL_NEEDS_REFERENCE in entry["notes"]
+
+
+def test_a_network_merge_tells_which_members_hold_the_same_variant_by_its_vrs_identifier(client, node, schemas, tp53):
+    from onconode.beacon import network
+
+    chrom, pos, ref, alt, *_ = tp53
+    doc, recs = records(client, node, referenceName=chrom, start=pos - 1, alternateBases=alt)
+    # The same answer from two members that name the variant differently internally.
+    renamed = {**doc, "meta": {**doc["meta"], "beaconId": "org.example.other"},
+               "response": {"resultSets": [{**rs, "results": [{**r, "variantInternalId": "their-own-id"} for r in rs["results"]]}
+                                           for rs in doc["response"]["resultSets"]]}}
+    answers = [network.MemberAnswer("http://a/beacon", "ok", 0.1, 200, doc),
+               network.MemberAnswer("http://b/beacon", "ok", 0.1, 200, renamed)]
+    merged = network.merge(answers, "g_variants", requested="record")
+    assert schemas.errors("record", merged) == []
+    [vid] = [x["id"] for x in vrs_ids(recs[0])]
+    assert merged["info"]["vrsAlleles"] == {vid: sorted([doc["meta"]["beaconId"], "org.example.other"])}
