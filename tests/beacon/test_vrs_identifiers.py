@@ -58,3 +58,23 @@ def test_a_network_merge_tells_which_members_hold_the_same_variant_by_its_vrs_id
     assert schemas.errors("record", merged) == []
     [vid] = [x["id"] for x in vrs_ids(recs[0])]
     assert merged["info"]["vrsAlleles"] == {vid: sorted([doc["meta"]["beaconId"], "org.example.other"])}
+
+
+def test_every_stored_small_variant_has_its_vrs_identifier_or_the_reason_in_the_derived_table(node):
+    import pyarrow.parquet as pq
+
+    from onconode.beacon import vrs_alleles
+    from onconode.store import derived
+
+    store = node.store
+    version = store.resolve("DR-TEST")
+    table = pq.read_table(vrs_alleles.table_path(store, version)).to_pylist()
+    [(distinct,)] = sql(node, "SELECT count(*) FROM (SELECT DISTINCT chromosome, position, ref, alt FROM ({v}))", [])
+    assert len(table) == distinct  # one build per sample here (GRCh37), so one row per distinct variant
+    for row in table:
+        got = vrs.allele_id(row["ref_genome"], row["chromosome"], row["position"], row["ref"], row["alt"])
+        assert (row["vrs_id"], row["vrs_note"]) == (got.id, got.reason)
+    snvs = [r for r in table if len(r["ref"]) == len(r["alt"]) == 1]
+    assert snvs and all(r["vrs_id"] for r in snvs)
+    assert {r["vrs_note"] for r in table if r["vrs_id"] is None} <= {vrs.INDEL_NEEDS_REFERENCE, vrs.DIGEST_UNKNOWN}
+    assert derived.find(store, vrs_alleles.NAME, version) is not None  # kept under the registry's key
