@@ -78,3 +78,14 @@ def test_every_stored_small_variant_has_its_vrs_identifier_or_the_reason_in_the_
     assert snvs and all(r["vrs_id"] for r in snvs)
     assert {r["vrs_note"] for r in table if r["vrs_id"] is None} <= {vrs.INDEL_NEEDS_REFERENCE, vrs.DIGEST_UNKNOWN}
     assert derived.find(store, vrs_alleles.NAME, version) is not None  # kept under the registry's key
+
+
+def test_the_cli_computes_a_freezes_vrs_identifiers_and_says_how_many_have_none(web_home, node):
+    import os
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "onconode", "--home", str(web_home), "beacon", "vrs", "--freeze", "DR-TEST"],
+                       capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"})
+    assert r.returncode == 0, r.stderr
+    assert "identified" in r.stdout and "VOCA" in r.stdout and "alleles.parquet" in r.stdout

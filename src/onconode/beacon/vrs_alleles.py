@@ -36,6 +36,21 @@ def table_path(store: Store, version: int | None = None) -> Path:
     return derived.ensure(store, NAME, version) / FILE
 
 
+def build(home: Path, freeze: str | None = None) -> tuple[str, Path, dict[str, int]]:
+    """The identifiers of `freeze` (default: the latest), built now unless built for the
+    store's current key; returns (freeze, path, distinct variants per outcome: "identified"
+    or the reason for no identifier)."""
+    with Store.open(Path(home), read_only=True) as store:
+        freezes = store.freezes()
+        if not freezes:
+            raise ValueError(f"no freeze in {home}: create one with `onconode freeze create NAME`")
+        freeze = freeze or freezes[-1].freeze_id
+        path = table_path(store, store.resolve(freeze))
+        rows = store.con.execute("SELECT coalesce(vrs_note, 'identified'), count(*) FROM read_parquet(?) GROUP BY 1 "
+                                 "ORDER BY 2 DESC", [str(path)]).fetchall()
+    return freeze, path, {note: int(n) for note, n in rows}
+
+
 def _build(store: Store, key: derived.Key, tmp: Path) -> None:
     """The registry's builder: distinct variants of `key.version` with their identifiers."""
     t0 = time.perf_counter()

@@ -15,6 +15,7 @@ from onconode.access.db import open_governance
 from onconode.beacon.jobs import enqueue_positions
 from onconode.beacon.network import query
 from onconode.beacon.positions import build
+from onconode.beacon import vrs_alleles
 from onconode.config import resolve_home
 from onconode.store.store import StoreError
 from onconode.interfaces.cli.common import INVALID, fail
@@ -86,3 +87,20 @@ def index(ctx: typer.Context,
     except (ValueError, StoreError, OSError, duckdb.Error) as exc:
         fail(str(exc))
     out.print(f"indexed {n:,} variants of freeze {name} in {path}")
+
+
+@beacon_app.command("vrs")
+def vrs(ctx: typer.Context,
+        freeze: Optional[str] = typer.Option(None, help="Freeze whose variants to identify (default: the latest)")) -> None:
+    """Compute the GA4GH VRS 2.0 identifier of every distinct small variant of a freeze
+    (offline), print how many got one and why the others did not."""
+    home = resolve_home(ctx.find_root().params.get("home"))
+    try:
+        name, path, outcomes = vrs_alleles.build(home, freeze)
+    except (ValueError, StoreError, OSError, duckdb.Error) as exc:
+        fail(str(exc))
+    t = Table("outcome", "distinct variants", title=f"VRS identifiers of freeze {name}")
+    for note, n in outcomes.items():
+        t.add_row(note, f"{n:,}")
+    out.print(t)
+    out.print(f"table: {path}")
