@@ -32,12 +32,17 @@ def spec_allele_id(refget: str, start: int, end: int, alt: str) -> str:
                                                "type": "Allele"}))
 
 
-# Published identifiers: vrs-python tests/extras/test_allele_translator.py (hgvs_tests,
-# NC_000007.14:g.55181320A>T) and the VRS specification's rs7412 example
-# (NC_000019.10:g.44908822C>T), both GRCh38.
+# Published identifiers, all GRCh38: vrs-python tests/extras/test_allele_translator.py
+# (hgvs_tests, NC_000007.14:g.55181320A>T), the VRS specification's rs7412 example
+# (NC_000019.10:g.44908822C>T), and the VCF annotator's expected output in vrs-python
+# tests/extras/data/test_vcf_expected_output.vcf (VRS 2.0.1; the ALT allele's id).
 PUBLISHED = [
     (("GRCh38", "7", 55181320, "A", "T"), "ga4gh:VA.Hy2XU_-rp4IMh6I_1NXNecBo8Qx8n0oE"),
     (("GRCh38", "chr19", 44908822, "C", "T"), "ga4gh:VA.0AePZIWZUNsUlQTamyLrjm2HWUw2opLt"),
+    (("GRCh38", "chr19", 82664, "C", "T"), "ga4gh:VA.b9AIUegs1SOYO7nKY8l01yllkyUns-u4"),
+    (("GRCh38", "chr19", 28946400, "T", "C"), "ga4gh:VA.uV5O4M9zpiwk6sftOd-EDvtw_pkSAvdf"),
+    (("GRCh38", "chr19", 54220024, "G", "A"), "ga4gh:VA.I7J3i1B36BACEUINcTwEh7uMv3I-PXT1"),
+    (("GRCh38", "chr19", 54221654, "T", "A"), "ga4gh:VA.Zzlc24htmBV1HZZzWYgPD2_GfMInkrZu"),
 ]
 
 
