@@ -11,7 +11,10 @@ put right:
   boolean-only member's "yes" got lost) and `numTotalResults` the sum of the counts the
   members chose to show (blurring happens at each member, so the sum stays blurred);
 - `returnedGranularity` is the least any answering member returned, not the requested one;
-- `/filtering_terms` are merged by term id, with their scopes united.
+- `/filtering_terms` are merged by term id, with their scopes united;
+- variant records are matched across members by their GA4GH VRS 2.0 identifier
+  (`info.vrsAlleles`: identifier → the beaconIds returning it), since members' own
+  `variantInternalId`s need not agree.
 The bearer token is forwarded only when asked (members must trust the same visa issuer).
 """
 
@@ -144,7 +147,24 @@ def merge(answers: list[MemberAnswer], path: str, *, include: str = "HIT", reque
             if _keep(include, bool(rs.get("exists"))):
                 sets.append({**rs, "beaconId": rs.get("beaconId", a.beacon_id)})
     out["response"] = {"resultSets": sets}
+    held = vrs_holders(sets)
+    if held:
+        out["info"]["vrsAlleles"] = held
     return out
+
+
+def vrs_holders(sets: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """GA4GH VRS identifier → sorted beaconIds whose result sets return that variant
+    (`identifiers.variantAlternativeIds` entries with a `ga4gh:VA.` id): the same variant at
+    two nodes has one identifier, whatever each calls it internally."""
+    held: dict[str, set[str]] = {}
+    for rs in sets:
+        for rec in rs.get("results", []):
+            for ref in rec.get("identifiers", {}).get("variantAlternativeIds", []) if isinstance(rec, dict) else []:
+                vid = ref.get("id", "") if isinstance(ref, dict) else ""
+                if vid.startswith("ga4gh:VA."):
+                    held.setdefault(vid, set()).add(str(rs.get("beaconId")))
+    return {vid: sorted(ids) for vid, ids in sorted(held.items())}
 
 
 def query(members: list[str], path: str, *, params: dict[str, str] | None = None, body: Any = None,

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from onconode.analysis import doid
-from onconode.beacon.search import REFSEQ, variant_id
+from onconode.beacon.search import ASSEMBLY, REFSEQ, variant_id
+from onconode.model import vrs
 
 SEX_CODES = {"female": ("NCIT:C16576", "female"), "male": ("NCIT:C20197", "male"),
              "other": ("NCIT:C17649", "other"), "unknown": ("NCIT:C17998", "unknown")}
@@ -14,6 +15,7 @@ TUMOUR_SAMPLE = {"id": "EFO:0009656", "label": "neoplastic sample"}
 ORIGIN = {"tissue": ("UBERON:0000479", "tissue"), "blood": ("UBERON:0000178", "blood"),
           "bone_marrow": ("UBERON:0002371", "bone marrow"), "lymph_node": ("UBERON:0000029", "lymph node")}
 PIPELINE = "hmftools (oncoanalyser)"
+VRS_SPEC = "https://vrs.ga4gh.org/en/2.0/conventions/computed_identifiers.html"
 
 
 def individual(row: dict[str, Any]) -> dict[str, Any]:
@@ -57,12 +59,23 @@ def run(row: dict[str, Any]) -> dict[str, Any]:
             "platform": "Illumina"}
 
 
+def vrs_reference(chromosome: str, position: int, ref: str, alt: str) -> dict[str, str]:
+    """The variant's GA4GH VRS 2.0 Allele identifier as a Beacon `externalReference`, so
+    another node (or a network merging answers) can tell it holds the same variant; when
+    there is none, the entry says why instead (`notes`), never a guessed id."""
+    got = vrs.allele_id(ASSEMBLY, chromosome, position, ref, alt)
+    if got.id is None:
+        return {"notes": f"GA4GH VRS 2.0: {got.reason}", "reference": VRS_SPEC}
+    return {"id": got.id, "notes": "GA4GH VRS 2.0 computed identifier (Allele)", "reference": VRS_SPEC}
+
+
 def genomic_variation(row: dict[str, Any]) -> dict[str, Any]:
     start = int(row["position"]) - 1
     ref, alt = row["ref"], row["alt"]
     kind = "SNP" if len(ref) == len(alt) == 1 else ("MNP" if len(ref) == len(alt) else "INDEL")
     return {
         "variantInternalId": variant_id(row["chromosome"], int(row["position"]), ref, alt),
+        "identifiers": {"variantAlternativeIds": [vrs_reference(row["chromosome"], int(row["position"]), ref, alt)]},
         "variation": {
             "referenceBases": ref, "alternateBases": alt, "variantType": kind,
             "location": {"type": "SequenceLocation", "sequence_id": f"refseq:{REFSEQ[row['chromosome']]}",

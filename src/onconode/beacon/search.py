@@ -22,6 +22,7 @@ import ibis.expr.types as ir
 from onconode.analysis import doid
 from onconode.beacon.request import BeaconQuery, BeaconRequestError, Filter, VariantParams
 
+ASSEMBLY = "GRCh37"  # the one build this Beacon serves (variant ids, VRS identifiers)
 ASSEMBLIES = {"grch37", "hg19", "grch37.p13", "gcf_000001405.25"}
 # GRCh37 RefSeq accessions (the CURIE form the spec recommends for referenceName).
 REFSEQ = {"1": "NC_000001.10", "2": "NC_000002.11", "3": "NC_000003.11", "4": "NC_000004.11", "5": "NC_000005.9",
@@ -68,7 +69,7 @@ def chromosome(name: str) -> str:
 
 def variant_id(chrom: str, position: int, ref: str, alt: str) -> str:
     """`variantInternalId`: assembly, chromosome, VCF position, ref and alt."""
-    return f"GRCh37-{chrom}-{position}-{ref}-{alt}"
+    return f"{ASSEMBLY}-{chrom}-{position}-{ref}-{alt}"
 
 
 def parse_variant_id(vid: str) -> tuple[str, int, str, str]:

@@ -6,18 +6,19 @@ import json
 import sys
 from typing import Optional
 
+import duckdb
 import typer
 from rich.console import Console
 from rich.table import Table
-import duckdb
 
 from onconode.access.db import open_governance
+from onconode.beacon import vrs_alleles
 from onconode.beacon.network import query
 from onconode.beacon.positions import NAME, build
 from onconode.config import resolve_home
+from onconode.interfaces.cli.common import INVALID, fail
 from onconode.store import derived_jobs
 from onconode.store.store import Store, StoreError
-from onconode.interfaces.cli.common import INVALID, fail
 
 beacon_app = typer.Typer(no_args_is_help=True)  # its help: LazyGroups.lazy in main.py
 out = Console()
@@ -92,3 +93,20 @@ def index(ctx: typer.Context,
     except (ValueError, StoreError, OSError, duckdb.Error) as exc:
         fail(str(exc))
     out.print(f"indexed {n:,} variants of freeze {name} in {path}")
+
+
+@beacon_app.command("vrs")
+def vrs(ctx: typer.Context,
+        freeze: Optional[str] = typer.Option(None, help="Freeze whose variants to identify (default: the latest)")) -> None:
+    """Compute the GA4GH VRS 2.0 identifier of every distinct small variant of a freeze
+    (offline), print how many got one and why the others did not."""
+    home = resolve_home(ctx.find_root().params.get("home"))
+    try:
+        name, path, outcomes = vrs_alleles.build(home, freeze)
+    except (ValueError, StoreError, OSError, duckdb.Error) as exc:
+        fail(str(exc))
+    t = Table("outcome", "distinct variants", title=f"VRS identifiers of freeze {name}")
+    for note, n in outcomes.items():
+        t.add_row(note, f"{n:,}")
+    out.print(t)
+    out.print(f"table: {path}")
