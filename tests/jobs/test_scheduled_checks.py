@@ -28,3 +28,14 @@ def test_a_worker_runs_the_deadline_and_term_checks_and_schedules_the_next(env: 
     upcoming = {j.kind: j for j in jobs.list_jobs(g.engine, states=[jobs.QUEUED])}
     for kind, done in runs.items():
         assert upcoming[kind].run_after >= done.finished_at + dt.timedelta(minutes=59)
+
+
+def test_a_job_of_a_retired_kind_left_queued_by_an_older_onconode_fails_with_what_to_do_instead(env: Env) -> None:
+    g = env.gov
+    left = jobs.enqueue(g.engine, "beacon-positions", {"freeze": "DR-1"})   # queued before the upgrade
+
+    worker.run(env.home, until_idle=True, schedule=True)
+
+    j = jobs.get(g.engine, left)
+    assert j.state == jobs.FAILED
+    assert "beacon index --freeze NAME --background" in j.error

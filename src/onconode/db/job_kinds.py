@@ -55,6 +55,15 @@ class Kind:
 
 _KINDS: dict[str, Kind] = {}
 
+# Kinds an earlier onconode queued and this one no longer runs: a worker fails their queued
+# jobs with the reason (a node upgraded with such jobs waiting would otherwise keep them forever).
+RETIRED = {
+    "variant-snapshot": "retired: a release's variant snapshot is a derived artifact now, built by derived-build jobs "
+                        "after every write (`onconode jobs list --kind derived-build`); nothing to do",
+    "beacon-positions": "retired: the Beacon position index is built by derived-build jobs after every freeze and "
+                        "withdrawal; to build one now: `onconode beacon index --freeze NAME --background`",
+}
+
 
 def register(name: str, handler: Handler, *, max_attempts: int = 3, every_seconds: float | None = None,
              description: str = "", private: tuple[str, ...] = ()) -> None:

@@ -297,6 +297,19 @@ def retry(engine: sa.Engine, job_id: int, now: dt.datetime | None = None) -> Job
         return get(conn, job_id)
 
 
+def fail_retired(engine: sa.Engine, retired: dict[str, str], now: dt.datetime | None = None) -> int:
+    """Fail the queued jobs of kinds no onconode runs any more, each with the reason
+    `retired[kind]`: left queued, nothing would ever take them and nobody would be told."""
+    if not retired:
+        return 0
+    at, failed = _now(now), 0
+    with engine.begin() as conn:
+        for name, reason in retired.items():
+            failed += conn.execute(job.update().where(job.c.kind == name, job.c.state == QUEUED).values(
+                state=FAILED, finished_at=at, message="this kind of job is retired", error=reason)).rowcount
+    return failed
+
+
 def last_finished(engine: sa.Engine, kind: str) -> dt.datetime | None:
     """When the last job of `kind` finished (done or failed): the schedule counts from it."""
     with engine.connect() as conn:

@@ -102,6 +102,7 @@ def run(home: Path, *, lease_seconds: float = jobs.LEASE_SECONDS, poll_seconds: 
             if schedule and time.monotonic() >= next_schedule:
                 for k in job_kinds.periodic():
                     jobs.schedule(gov.engine, k.name, k.every_seconds or 0)
+                jobs.fail_retired(gov.engine, job_kinds.RETIRED)
                 next_schedule = time.monotonic() + SCHEDULE_EVERY_SECONDS
             # only kinds this process can run: a worker of an older version leaves newer kinds to others
             job = jobs.claim(gov.engine, worker, kinds=[k.name for k in job_kinds.kinds()], lease_seconds=lease_seconds)
