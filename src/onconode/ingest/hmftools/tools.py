@@ -76,6 +76,8 @@ TOOL_FILES: tuple[ToolFile, ...] = (
              _not_stored("QSEE's plotting data; the QC verdicts (qsee.status.tsv.gz) are stored"), companion=True),
     ToolFile("cuppa_v1", r"\.cup\.data\.csv",
              _not_stored("CUPPA v1 output (before WiGiTS 2.0); onconode reads CUPPA v2's vis_data / pred_summ files")),
+    ToolFile("chord_other", r"\.chord\.mutation_contexts\.tsv",
+             _not_stored("CHORD's mutation contexts, the input of its model; its prediction (chord.prediction.tsv) is stored")),
     ToolFile("linx_germline_other", r"\.linx\.germline\.(?:svs|clusters|links)\.tsv",
              _not_stored("LINX's clustering annotations of germline SVs; each germline SV with its gene, cluster and "
                          "resolved type (germline.disruption.tsv) and its gene breakends (germline.breakend.tsv) are stored")),
