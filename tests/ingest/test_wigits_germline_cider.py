@@ -141,3 +141,17 @@ def test_a_v3_run_with_germline_annotations_and_cider_drops_nothing_the_model_co
     counts = json.loads(subprocess.run(cmd + ["stats", "--json"], check=True, capture_output=True, text=True).stdout)
     assert (counts["germline_sv_breakend"], counts["germline_structural_variant"], counts["cdr3_sequence"],
             counts["cdr3_locus_summary"]) == (105, 1, 1, 1)
+
+
+def test_an_orange_record_fills_germline_breakends_when_the_folder_has_no_linx_germline_file(store, hmftools_fixtures, tmp_path):
+    """ORANGE 5.0's linx.germlineBreakends (orange-datamodel LinxBreakend, as its somaticBreakends): the real
+    record has none, so two of its somatic breakends are written there."""
+    record = json.loads((hmftools_fixtures / "orange" / "real.orange.json").read_text())
+    record["linx"]["germlineBreakends"] = [dict(b, reportedStatus="REPORTED") for b in record["linx"]["somaticBreakends"][:2]]
+    path = tmp_path / "S.orange.json"
+    path.write_text(json.dumps(record))
+    ingest_hmftools(store, path, sample_id="S")
+    got = rows(store, "germline_sv_breakend")
+    wanted = record["linx"]["germlineBreakends"]
+    assert sorted((r["breakend_id"], r["gene"], r["reported_status"]) for r in got) == sorted(
+        (b["id"], b["gene"], "REPORTED") for b in wanted)

@@ -16,7 +16,9 @@ from typing import Any
 from onconode.ingest.hmftools.fields import FieldReader
 from onconode.ingest.json_input import read_json
 from onconode.ingest.problems import Problems
-from onconode.model.tables import DRIVER, FUSION, GENE_COPY_NUMBER, SOMATIC_VARIANT, STRUCTURAL_VARIANT, SV_BREAKEND, TUMOR_PROFILE
+from onconode.model.tables import (
+    DRIVER, FUSION, GENE_COPY_NUMBER, GERMLINE_SV_BREAKEND, SOMATIC_VARIANT, STRUCTURAL_VARIANT, SV_BREAKEND, TUMOR_PROFILE,
+)
 
 Row = dict[str, Any]
 REF_GENOMES = {"V37": "GRCh37", "V38": "GRCh38"}
@@ -128,6 +130,7 @@ def read_orange(path: Path, problems: Problems, ref_genome: str | None) -> Orang
         "gene_copy_number": _gains_dels(FieldReader(path, problems, GENE_COPY_NUMBER, ref_genome), data),
         "fusion": _fusions(FieldReader(path, problems, FUSION), data),
         "sv_breakend": _breakends(FieldReader(path, problems, SV_BREAKEND), data),
+        "germline_sv_breakend": _breakends(FieldReader(path, problems, GERMLINE_SV_BREAKEND), data, "germlineBreakends"),
         "structural_variant": _svs(FieldReader(path, problems, STRUCTURAL_VARIANT), data),
     }
     return record
@@ -257,10 +260,11 @@ def _fusions(reader: FieldReader, data: dict) -> list[Row]:
     return rows
 
 
-def _breakends(reader: FieldReader, data: dict) -> list[Row]:
+def _breakends(reader: FieldReader, data: dict, key: str = "somaticBreakends") -> list[Row]:
+    """sv_breakend rows of `linx.<key>` (germlineBreakends: the germline_sv_breakend rows, same fields)."""
     rows = []
-    for i, b in enumerate(objects(reader, _dig(data, "linx", "somaticBreakends"), "linx.somaticBreakends")):
-        base = f"linx.somaticBreakends[{i}]"
+    for i, b in enumerate(objects(reader, _dig(data, "linx", key), f"linx.{key}")):
+        base = f"linx.{key}[{i}]"
         row = take(reader, b, base, {
             "id": "breakend_id", "svId": "sv_id", "gene": "gene", "transcript": "transcript",
             "isCanonical": "is_canonical", "disruptive": "disruptive", "regionType": "region_type",
