@@ -155,3 +155,16 @@ def test_an_orange_record_fills_germline_breakends_when_the_folder_has_no_linx_g
     wanted = record["linx"]["germlineBreakends"]
     assert sorted((r["breakend_id"], r["gene"], r["reported_status"]) for r in got) == sorted(
         (b["id"], b["gene"], "REPORTED") for b in wanted)
+
+
+def test_orange_5_profile_keeps_the_loh_fraction_germline_aberrations_and_unsupported_segments(store, hmftools_fixtures, tmp_path):
+    """orange-datamodel 5.0 PurpleCharacteristics.lohPercentage is PURPLE's qc().lohPercent() (a fraction, as the
+    .purple.qc LohPercent); PurpleQC writes germlineAberrations as a list and unsupportedCopyNumberSegments."""
+    record = json.loads((hmftools_fixtures / "orange" / "real.orange.json").read_text())
+    record["purple"]["characteristics"]["lohPercentage"] = 0.193
+    record["purple"]["fit"]["qc"].update(germlineAberrations=["KLINEFELTER", "MOSAIC_X"], unsupportedCopyNumberSegments=7)
+    path = tmp_path / "S.orange.json"
+    path.write_text(json.dumps(record))
+    ingest_hmftools(store, path, sample_id="S")
+    [p] = rows(store, "tumor_profile")
+    assert (p["loh_percent"], p["germline_aberrations"], p["unsupported_copy_number_segments"]) == (0.193, "KLINEFELTER,MOSAIC_X", 7)

@@ -160,16 +160,20 @@ def _profile(reader: FieldReader, data: dict) -> Row:
         out |= take(reader, qc, "purple.fit.qc", {
             "amberMeanDepth": "mean_depth", "contamination": "contamination",
             "totalCopyNumberSegments": "copy_number_segments", "deletedGenes": "deleted_genes",
+            "unsupportedCopyNumberSegments": "unsupported_copy_number_segments",
         })
-        status = qc.get("status")
-        if isinstance(status, list) and status:
-            out["qc_status"] = ",".join(str(s) for s in status)
+        for key, column in (("status", "qc_status"), ("germlineAberrations", "germline_aberrations")):
+            values = qc.get(key)   # lists of enum names, as PURPLE's .qc joins them
+            if isinstance(values, list) and values:
+                out[column] = ",".join(str(v) for v in values)
     if isinstance(chars, dict):
         out |= take(reader, chars, "purple.characteristics", {
             "wholeGenomeDuplication": "whole_genome_duplication", "microsatelliteIndelsPerMb": "ms_indels_per_mb",
             "microsatelliteStatus": "msi_status", "tumorMutationalBurdenPerMb": "tmb_per_mb",
             "tumorMutationalBurdenStatus": "tmb_status", "tumorMutationalLoad": "tml",
             "tumorMutationalLoadStatus": "tml_status", "svTumorMutationalBurden": "sv_tmb",
+            # ORANGE 5.0: PURPLE's qc().lohPercent(), a fraction like the .qc LohPercent (orange PurpleConversion)
+            "lohPercentage": "loh_percent",
         })
     if isinstance(chord, dict):
         out |= take(reader, chord, "chord", {"hrdValue": "hrd_score", "hrStatus": "hr_status", "hrdType": "hrd_type"})
