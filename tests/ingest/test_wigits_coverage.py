@@ -171,7 +171,7 @@ def test_a_synth_wigits_3_run_reports_no_column_dropped_that_the_model_could_hol
     import subprocess
     import sys
 
-    cmd = [sys.executable, "-m", "onconode", "--home", str(tmp_path / "node")]
+    cmd = [sys.executable, "-m", "onconode", "--home", str(tmp_path / "cli-node")]
     subprocess.run(cmd[:3] + ["synth", "--patients", "3", "--seed", "2", "--variants-per-sample", "40", "--out",
                               str(tmp_path / "syn")], check=True, capture_output=True)
     subprocess.run(cmd + ["init"], check=True, capture_output=True)

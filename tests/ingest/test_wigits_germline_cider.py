@@ -132,7 +132,7 @@ def test_a_v3_run_with_germline_annotations_and_cider_drops_nothing_the_model_co
     _table(germline / "COLO829T.linx.germline.disruption.tsv", list(DISRUPTION[0].header), DISRUPTION_ROW)
     _table(out / "COLO829" / "cider" / "COLO829T.cider.vdj.tsv.gz", list(VDJ_12.header), CLONE)
     _table(out / "COLO829" / "cider" / "COLO829T.cider.locus_stats.tsv", LOCUS_HEADER, dict(zip(LOCUS_HEADER, ["IGH", 7, 9, "false", 1, 1])))
-    home = str(tmp_path / "node")
+    home = str(tmp_path / "cli-node")   # not the store fixture's node, whose write lock this process holds
     cmd = [sys.executable, "-m", "onconode", "--home", home]
     subprocess.run(cmd + ["init"], check=True, capture_output=True)
     done = subprocess.run(cmd + ["ingest", "hmftools", str(out), "--ref-genome", "GRCh37"], capture_output=True, text=True)
