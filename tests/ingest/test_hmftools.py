@@ -95,6 +95,8 @@ def test_every_row_of_every_file_is_loaded(loaded, hmftools_fixtures):
         "sv_cluster": data_lines(files["linx_clusters"]),
         "sv_link": 0,             # no links.tsv among the fixtures
         "tool_version": 3,        # the SV VCF's ##esveeVersion / ##purpleVersion, and the derived generation
+        "germline_sv_breakend": data_lines(files["linx_germline_breakend"]),
+        "germline_structural_variant": 0, "cdr3_sequence": 0, "cdr3_locus_summary": 0,   # no such fixtures
     }
     assert expected["germline_amp_del"] == 229 and expected["sv_cluster"] == 60
     assert expected["copy_number_segment"] == 222 and expected["structural_variant"] == 92 and expected["fusion"] == 12

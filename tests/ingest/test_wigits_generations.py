@@ -313,7 +313,7 @@ def test_orange_breakend_reported_status_is_kept_as_written(store, hmftools_fixt
 def test_wigits_files_no_reader_takes_are_named_in_the_report(store, hmftools_fixtures):
     report = ingest_hmftools(store, hmftools_fixtures, sample="tumor_sample", sample_id="COLO829T")
     names = {Path(f).name for f in report.files_not_read}
-    assert "tumor_sample.linx.germline.breakend.tsv" in names
+    assert "tumor_sample.linx.germline.breakend.tsv" not in names   # read into germline_sv_breakend since LINX germline support
     assert "tumor_sample.purple.purity.range.EXCERPT.tsv" in names
     assert not any(n.endswith((".purple.purity.tsv", ".linx.svs.tsv")) for n in names)
     assert any(line.startswith("files not read (") for line in report.notes())

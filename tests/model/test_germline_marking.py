@@ -7,7 +7,8 @@ from onconode.model.tables import GERMLINE_TABLES, is_germline
 
 
 def test_germline_tables_are_marked_in_the_model_and_the_dictionary():
-    assert set(GERMLINE_TABLES) == {"germline_variant", "pharmacogenomic_haplotype"}
+    assert set(GERMLINE_TABLES) == {"germline_variant", "pharmacogenomic_haplotype", "germline_amp_del",
+                                    "germline_sv_breakend", "germline_structural_variant"}
     assert not is_germline("somatic_variant") and not is_germline("hla_allele")
     marked = {t["name"] for t in data_dictionary_json()["tables"] if t["germline"]}
     assert marked == set(GERMLINE_TABLES)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from onconode.model import MODEL_VERSION, TABLES, Table
+from onconode.model.history import added_in
 
 
 def _table_markdown(t: Table) -> list[str]:
     lines = [f"## `{t.name}`", "", t.description, ""]
-    lines.append(f"One row per `{', '.join(t.key)}`; replaced as a whole per `{t.owner}` on re-ingest.")
+    lines.append(f"One row per `{', '.join(t.key)}`; replaced as a whole per `{t.owner}` on re-ingest. "
+                 f"In the model since version {added_in(t.name)}.")
     if t.source:
         lines.append(f"Sources: {t.source}.")
     if "germline" in t.extra:
@@ -48,6 +50,7 @@ def data_dictionary_json() -> dict:
                 "description": t.description,
                 "key": list(t.key),
                 "owner": t.owner,
+                "added_in": added_in(t.name),
                 "germline": "germline" in t.extra,
                 "columns": [
                     {

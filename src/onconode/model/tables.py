@@ -8,6 +8,8 @@ hospital identifiers never enter the store.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from onconode.model import codes as C
 from onconode.model.columns import PATIENT_ID, SAMPLE_ID, B, D, F, I, S
 from onconode.model.schema import Kind as K
@@ -36,6 +38,8 @@ from onconode.model.tool_tables import (  # noqa: F401  (re-exported: readers im
     TOOL_VERSION,
     WIGITS_TABLES,
 )
+from onconode.model.cider_tables import CDR3_LOCUS_SUMMARY, CDR3_SEQUENCE, CIDER_TABLES  # noqa: F401  (re-exported)
+from onconode.model.linx_germline_tables import GERMLINE_STRUCTURAL_VARIANT, LINX_GERMLINE_TABLES  # noqa: F401  (re-exported)
 
 DATASET = Table(
     "dataset",
@@ -368,6 +372,13 @@ SV_BREAKEND = Table(
     ),
 )
 
+# LINX germline mode writes the same breakend layout for the normal's SVs (patient-db svBreakendGermline).
+GERMLINE_SV_BREAKEND = replace(
+    SV_BREAKEND, name="germline_sv_breakend",
+    description="LINX gene-level annotations of the breakends of germline (inherited) structural variants. "
+                "Identifying: released and analysed only with germline consent and an approval naming it.",
+    source="LINX linx.germline.breakend.tsv", extra=GERMLINE)
+
 FUSION = Table(
     "fusion",
     "Gene fusions (LINX, cBioPortal SV file).",
@@ -525,7 +536,7 @@ TABLES: tuple[Table, ...] = (
     DATASET, PATIENT, CONSENT, SAMPLE, TUMOR_PROFILE, TREATMENT, TREATMENT_DRUG,
     TREATMENT_RESPONSE, SURVIVAL_ENDPOINT, GENE_PANEL, SAMPLE_GENE_PANEL, SOMATIC_VARIANT, COPY_NUMBER_SEGMENT, GENE_COPY_NUMBER,
     STRUCTURAL_VARIANT, SV_BREAKEND, FUSION, DRIVER,
-) + TOOL_TABLES + WIGITS_TABLES
+) + TOOL_TABLES + WIGITS_TABLES + (GERMLINE_SV_BREAKEND,) + LINX_GERMLINE_TABLES + CIDER_TABLES
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 

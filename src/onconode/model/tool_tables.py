@@ -399,6 +399,7 @@ GERMLINE_AMP_DEL = Table(
         col("cohort_frequency", I, "Samples of the reference cohort with the same event.", minimum=0),
         col("reported_status", S, "Reporting status (PURPLE 4.4 reportedStatus; from the boolean `reported` before).", codes=C.REPORTED_STATUS),
     ),
+    extra=GERMLINE,
 )
 
 CHROMOSOME_ARM_COPY_NUMBER = Table(

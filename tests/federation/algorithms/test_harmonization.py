@@ -11,6 +11,7 @@ from onconode.analysis import cohort as cohorts
 from onconode.analysis.disclosure import DisclosureSettings, Rules
 from onconode.analysis.federated import run_local
 from onconode.federation import harmonization as h
+from onconode.model import MODEL_VERSION
 from onconode.store import Store
 from onconode.synth import load_cohort
 
@@ -79,7 +80,7 @@ def test_a_federated_model_over_localized_nodes_equals_the_model_before_localiza
 
 def test_each_node_publishes_its_model_version_code_systems_and_coverage(nodes):
     cov = h.coverage(nodes["SE"][2].snapshot())
-    assert cov["model_version"] == "1.0" and cov["tumour_codes"] == "ICD-10" and cov["drug_codes"] == "names"
+    assert cov["model_version"] == MODEL_VERSION and cov["tumour_codes"] == "ICD-10" and cov["drug_codes"] == "names"
     assert "1324" in cov["doids"] and "3908" not in cov["doids"]  # C34 is lung cancer, not NSCLC
     assert cov["unmapped"] == {"tumour_codes": [], "drug_names": []}
     assert set(h.covered_doids("DOID")) >= {"3908", "1324", "9256"}

@@ -10,6 +10,7 @@ a per-record reader is fast enough and keeps every problem located.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +20,15 @@ from onconode.ingest.hmftools.sv_vcf import tumour_column
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import open_text
 from onconode.ingest.vcf.annotations import parse_impact, variant_type
+from onconode.ingest.vcf.fields import per_allele
 from onconode.model import codes as C
 from onconode.model.tables import GERMLINE_VARIANT
 
 Row = dict[str, Any]
 FLOATS = {"PURPLE_AF": "adjusted_vaf", "PURPLE_CN": "copy_number", "PURPLE_VCN": "variant_copy_number",
           "PURPLE_MACN": "minor_allele_copy_number", "GND_FREQ": "gnomad_frequency"}
+# `##INFO=<ID=X,Number=A,...>` / `##FORMAT=...`: how many values a field holds (per ALT, per allele, ...)
+DECLARED = re.compile(r"^##(INFO|FORMAT)=<ID=([^,>]+),Number=([^,>]+)")
 
 
 def _columns(samples: list[str], tumour: str) -> tuple[str | None, str | None, str]:
@@ -39,12 +43,13 @@ def _columns(samples: list[str], tumour: str) -> tuple[str | None, str | None, s
                      f" (tumour: {t or 'not found'})")
 
 
-def _genotype(gt: str) -> str:
+def _genotype(gt: str, allele: int) -> str:
+    """The sample's zygosity for ALT `allele` (1-based): GT 1/2 is heterozygous for each ALT."""
     alleles = gt.replace("|", "/").split("/")
     if "." in alleles or not alleles:
         return "UNKNOWN"
-    alts = sum(1 for a in alleles if a != "0")
-    return "HOM_REF" if alts == 0 else "HOM_ALT" if alts == len(alleles) else "HET"
+    carried = sum(1 for a in alleles if a == str(allele))
+    return "HOM_REF" if carried == 0 else "HOM_ALT" if carried == len(alleles) else "HET"
 
 
 def read(path: Path, problems: Problems, ref_genome: str | None = None, tumour: str = "") -> dict[str, list[Row]]:
@@ -53,11 +58,15 @@ def read(path: Path, problems: Problems, ref_genome: str | None = None, tumour: 
     seen: dict[tuple, int] = {}
     samples: list[str] | None = None
     t_col = r_col = None
+    numbers: dict[tuple[str, str], str] = {}   # (INFO|FORMAT, id) -> header Number
     try:
         with open_text(path) as fh:
             for line_no, raw in enumerate(fh, start=1):
                 line = raw.rstrip("\r\n")
                 if line.startswith("##") or not line.strip():
+                    declared = DECLARED.match(line)
+                    if declared:
+                        numbers[(declared.group(1), declared.group(2))] = declared.group(3)
                     continue
                 if line.startswith("#CHROM"):
                     samples = line.split("\t")[9:]
@@ -79,15 +88,16 @@ def read(path: Path, problems: Problems, ref_genome: str | None = None, tumour: 
                     info[k] = v if eq else None
                 chrom = canonical_contig(f[0])
                 pos = reader.value(f[1], line_no, "POS", "position")
-                for alt in f[4].split(","):
+                for allele, alt in enumerate(f[4].split(","), start=1):
                     row: Row = {"chromosome": chrom, "position": pos, "ref": f[3], "alt": alt,
                                 "type": variant_type(f[3], alt), "filter": f[6] if f[6] != "." else "PASS"}
                     impact = parse_impact(info.get("IMPACT"))
                     for k in ("gene", "transcript", "canonical_effect", "coding_effect", "hgvs_coding", "hgvs_protein"):
                         row[k] = impact.get(k)
                     for key, column in FLOATS.items():
-                        if info.get(key) not in (None, "", "."):
-                            row[column] = reader.value(info[key].split(",")[0], line_no, key, column)
+                        value = per_allele(info.get(key), numbers.get(("INFO", key), "1"), allele)
+                        if value not in (None, "", "."):
+                            row[column] = reader.value(value, line_no, key, column)
                     row["biallelic"] = "BIALLELIC" in info
                     row["reported"] = "REPORTED" in info
                     row["hotspot"] = "HOTSPOT" if "HOTSPOT" in info else "NEAR_HOTSPOT" if "NEAR_HOTSPOT" in info else "NON_HOTSPOT"
@@ -102,13 +112,13 @@ def read(path: Path, problems: Problems, ref_genome: str | None = None, tumour: 
                             if column is None:
                                 continue
                             values = dict(zip(keys, f[9 + samples.index(column)].split(":")))
-                            ad = [a for a in (values.get("AD") or "").split(",") if a not in ("", ".")]
-                            if len(ad) > 1:
-                                row[f"{prefix}_allele_read_count"] = reader.value(ad[1], line_no, f"{column}:AD", f"{prefix}_allele_read_count")
+                            ad = per_allele(values.get("AD"), numbers.get(("FORMAT", "AD"), "R"), allele)
+                            if ad not in (None, "", "."):
+                                row[f"{prefix}_allele_read_count"] = reader.value(ad, line_no, f"{column}:AD", f"{prefix}_allele_read_count")
                             if values.get("DP") not in (None, "", "."):
                                 row[f"{prefix}_total_read_count"] = reader.value(values["DP"], line_no, f"{column}:DP", f"{prefix}_total_read_count")
                             if prefix == "germline" and values.get("GT"):
-                                row["genotype"] = _genotype(values["GT"])
+                                row["genotype"] = _genotype(values["GT"], allele)
                     reader.position(chrom, pos, line_no, "POS", "CHROM")
                     key = (chrom, pos, f[3], alt)
                     if key in seen:

@@ -14,6 +14,7 @@ from onconode.ingest.hmftools.fields import FieldReader, check_unique
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import read_tsv
 from onconode.ingest.values import is_missing
+from onconode.model import Table
 from onconode.model.tables import FUSION, STRUCTURAL_VARIANT, SV_BREAKEND
 
 Row = dict[str, Any]
@@ -96,9 +97,10 @@ def read_svs(path: Path, problems: Problems, ref_genome: str | None) -> list[Row
     return check_unique(reader, rows, ("sv_id",))
 
 
-def read_breakends(path: Path, problems: Problems) -> list[Row]:
-    """`.linx.breakend.tsv` (old `reportedDisruption` or new `reportedStatus`) → sv_breakend rows."""
-    reader = FieldReader(path, problems, SV_BREAKEND)
+def read_breakends(path: Path, problems: Problems, table: Table = SV_BREAKEND) -> list[Row]:
+    """`.linx.breakend.tsv` (old `reportedDisruption` or new `reportedStatus`) → sv_breakend rows
+    (`table`: germline_sv_breakend for LINX germline mode's file of the same layout)."""
+    reader = FieldReader(path, problems, table)
     rows = []
     for line, row in read_tsv(path, problems, required=("id", "svId", "gene")):
         out: Row = {

@@ -16,7 +16,9 @@ from typing import Any
 from onconode.ingest.hmftools.fields import FieldReader
 from onconode.ingest.json_input import read_json
 from onconode.ingest.problems import Problems
-from onconode.model.tables import DRIVER, FUSION, GENE_COPY_NUMBER, SOMATIC_VARIANT, STRUCTURAL_VARIANT, SV_BREAKEND, TUMOR_PROFILE
+from onconode.model.tables import (
+    DRIVER, FUSION, GENE_COPY_NUMBER, GERMLINE_SV_BREAKEND, SOMATIC_VARIANT, STRUCTURAL_VARIANT, SV_BREAKEND, TUMOR_PROFILE,
+)
 
 Row = dict[str, Any]
 REF_GENOMES = {"V37": "GRCh37", "V38": "GRCh38"}
@@ -128,6 +130,7 @@ def read_orange(path: Path, problems: Problems, ref_genome: str | None) -> Orang
         "gene_copy_number": _gains_dels(FieldReader(path, problems, GENE_COPY_NUMBER, ref_genome), data),
         "fusion": _fusions(FieldReader(path, problems, FUSION), data),
         "sv_breakend": _breakends(FieldReader(path, problems, SV_BREAKEND), data),
+        "germline_sv_breakend": _breakends(FieldReader(path, problems, GERMLINE_SV_BREAKEND), data, "germlineBreakends"),
         "structural_variant": _svs(FieldReader(path, problems, STRUCTURAL_VARIANT), data),
     }
     return record
@@ -157,16 +160,20 @@ def _profile(reader: FieldReader, data: dict) -> Row:
         out |= take(reader, qc, "purple.fit.qc", {
             "amberMeanDepth": "mean_depth", "contamination": "contamination",
             "totalCopyNumberSegments": "copy_number_segments", "deletedGenes": "deleted_genes",
+            "unsupportedCopyNumberSegments": "unsupported_copy_number_segments",
         })
-        status = qc.get("status")
-        if isinstance(status, list) and status:
-            out["qc_status"] = ",".join(str(s) for s in status)
+        for key, column in (("status", "qc_status"), ("germlineAberrations", "germline_aberrations")):
+            values = qc.get(key)   # lists of enum names, as PURPLE's .qc joins them
+            if isinstance(values, list) and values:
+                out[column] = ",".join(str(v) for v in values)
     if isinstance(chars, dict):
         out |= take(reader, chars, "purple.characteristics", {
             "wholeGenomeDuplication": "whole_genome_duplication", "microsatelliteIndelsPerMb": "ms_indels_per_mb",
             "microsatelliteStatus": "msi_status", "tumorMutationalBurdenPerMb": "tmb_per_mb",
             "tumorMutationalBurdenStatus": "tmb_status", "tumorMutationalLoad": "tml",
             "tumorMutationalLoadStatus": "tml_status", "svTumorMutationalBurden": "sv_tmb",
+            # ORANGE 5.0: PURPLE's qc().lohPercent(), a fraction like the .qc LohPercent (orange PurpleConversion)
+            "lohPercentage": "loh_percent",
         })
     if isinstance(chord, dict):
         out |= take(reader, chord, "chord", {"hrdValue": "hrd_score", "hrStatus": "hr_status", "hrdType": "hrd_type"})
@@ -257,10 +264,11 @@ def _fusions(reader: FieldReader, data: dict) -> list[Row]:
     return rows
 
 
-def _breakends(reader: FieldReader, data: dict) -> list[Row]:
+def _breakends(reader: FieldReader, data: dict, key: str = "somaticBreakends") -> list[Row]:
+    """sv_breakend rows of `linx.<key>` (germlineBreakends: the germline_sv_breakend rows, same fields)."""
     rows = []
-    for i, b in enumerate(objects(reader, _dig(data, "linx", "somaticBreakends"), "linx.somaticBreakends")):
-        base = f"linx.somaticBreakends[{i}]"
+    for i, b in enumerate(objects(reader, _dig(data, "linx", key), f"linx.{key}")):
+        base = f"linx.{key}[{i}]"
         row = take(reader, b, base, {
             "id": "breakend_id", "svId": "sv_id", "gene": "gene", "transcript": "transcript",
             "isCanonical": "is_canonical", "disruptive": "disruptive", "regionType": "region_type",

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from onconode.ingest.hmftools import cuppa, germline_vcf, isofox, lilac, peach, qsee, sigs, teal, virus
+from onconode.ingest.hmftools import cider, cuppa, germline_vcf, isofox, lilac, linx_germline, peach, qsee, sigs, teal, virus
 from onconode.ingest.hmftools.layouts import Layout
 from onconode.ingest.problems import Problems
 from onconode.model import TABLES_BY_NAME
@@ -60,6 +60,13 @@ TOOL_FILES: tuple[ToolFile, ...] = (
     ToolFile("isofox_fusions", r"\.isf\.pass_fusions\.(?:tsv|csv)", isofox.read_fusions, companion=True, layouts=isofox.FUSIONS),
     ToolFile("qsee", r"\.qsee\.status\.tsv(?:\.gz)?", qsee.read, companion=True, layouts=qsee.LAYOUTS),
     ToolFile("purple_germline_vcf", r"\.purple\.germline\.vcf(?:\.gz)?", germline_vcf.read),
+    ToolFile("linx_germline_breakend", r"\.linx\.germline\.breakend\.tsv", linx_germline.read_breakends,
+             layouts=linx_germline.BREAKEND),
+    ToolFile("linx_germline_disruption", r"\.linx\.germline\.disruption\.tsv", linx_germline.read_disruptions,
+             layouts=linx_germline.DISRUPTION),
+    ToolFile("cider_vdj", r"\.cider\.vdj\.tsv(?:\.gz)?", cider.read_vdj, companion=True, layouts=cider.VDJ),
+    ToolFile("cider_locus_stats", r"\.cider\.locus_stats\.tsv", cider.read_locus_stats, companion=True,
+             layouts=cider.LOCUS_STATS),
     # files of these tools that hold intermediate or plotting data: recognised, so that the
     # ingest says what it leaves out instead of passing over them in silence
     ToolFile("peach_other", r"\.peach\.(?:haplotypes\.all|events|gene\.events|qc|calls)\.tsv",
@@ -69,6 +76,14 @@ TOOL_FILES: tuple[ToolFile, ...] = (
              _not_stored("QSEE's plotting data; the QC verdicts (qsee.status.tsv.gz) are stored"), companion=True),
     ToolFile("cuppa_v1", r"\.cup\.data\.csv",
              _not_stored("CUPPA v1 output (before WiGiTS 2.0); onconode reads CUPPA v2's vis_data / pred_summ files")),
+    ToolFile("chord_other", r"\.chord\.mutation_contexts\.tsv",
+             _not_stored("CHORD's mutation contexts, the input of its model; its prediction (chord.prediction.tsv) is stored")),
+    ToolFile("linx_germline_other", r"\.linx\.germline\.(?:svs|clusters|links)\.tsv",
+             _not_stored("LINX's clustering annotations of germline SVs; each germline SV with its gene, cluster and "
+                         "resolved type (germline.disruption.tsv) and its gene breakends (germline.breakend.tsv) are stored")),
+    ToolFile("cider_other", r"\.cider\.(?:alignment_match\.tsv|blastn_match\.tsv|vdj_primer_match\.tsv|layout)(?:\.gz)?",
+             _not_stored("CIDER's per-read alignments and read layouts; the assembled CDR3 sequences (cider.vdj.tsv.gz) "
+                         "and the per-locus counts (cider.locus_stats.tsv) are stored"), companion=True),
     ToolFile("virusbreakend", r"\.virusbreakend\.vcf\.summary\.tsv",
              _not_stored("VIRUSBreakend's raw calls; Virus Interpreter's interpretation (virus.annotated.tsv) is stored")),
     ToolFile("isofox_other", r"\.isf\.(?:transcript_data|pass_fusions_unfiltered|fusions|alt_sj_cohort|retained_intron)\.(?:tsv|csv)",
@@ -81,7 +96,8 @@ KINDS = {t.kind: t.suffix for t in TOOL_FILES}
 COMPANIONS = frozenset(t.kind for t in TOOL_FILES if t.companion)
 TABLES = ("cuppa_prediction", "hla_allele", "hla_qc", "virus", "signature_allocation", "pharmacogenomic_haplotype",
           "telomere_length", "rna_statistics", "gene_expression", "novel_splice_junction", "rna_fusion",
-          "germline_variant", "qc_metric")
+          "germline_variant", "qc_metric", "germline_sv_breakend", "germline_structural_variant", "cdr3_sequence",
+          "cdr3_locus_summary")
 MULTISAMPLE = "multisample"
 
 

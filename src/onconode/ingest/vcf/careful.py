@@ -13,7 +13,7 @@ from typing import Any
 from onconode.ingest import genome
 from onconode.ingest.problems import Problems
 from onconode.ingest.vcf import annotations as ann
-from onconode.ingest.vcf.fields import BASES, FLOAT, FLOAT_INFO, NUMBER, STRING_INFO, TIERS, flag_columns, read_counts
+from onconode.ingest.vcf.fields import BASES, FLOAT, FLOAT_INFO, NUMBER, STRING_INFO, TIERS, flag_columns, per_allele, read_counts
 from onconode.ingest.vcf.header import VcfHeader
 
 
@@ -46,17 +46,6 @@ def _info_values(info: str) -> dict[str, str | None]:
         key, eq, value = item.partition("=")
         out.setdefault(key, value if eq else None)
     return out
-
-
-def _per_allele(raw: str | None, number: str, allele: int) -> str | None:
-    """The value of a Number=A/R field for one ALT allele (1-based); other fields whole."""
-    if raw is None:
-        return None
-    if number in ("A", "R"):
-        parts = raw.split(",")
-        i = allele - 1 if number == "A" else allele
-        return parts[i] if i < len(parts) else None
-    return raw
 
 
 def convert(line: str, line_no: int, ctx: Context) -> list[dict[str, Any]]:
@@ -122,7 +111,7 @@ def convert(line: str, line_no: int, ctx: Context) -> list[dict[str, Any]]:
         row: dict[str, Any] = {"sample_id": ctx.sample_id, "chromosome": chrom, "position": pos, "ref": ref, "alt": alt,
                                "type": ann.variant_type(ref, alt), "filter": None if filt == "." else filt, **base}
         for key, col in FLOAT_INFO.items():
-            raw = ann.decode(_per_allele(values.get(key), infos.get(key, ("1",))[0], i))
+            raw = ann.decode(per_allele(values.get(key), infos.get(key, ("1",))[0], i))
             if raw in (None, "", "."):
                 row[col] = None
                 continue
@@ -132,7 +121,7 @@ def convert(line: str, line_no: int, ctx: Context) -> list[dict[str, Any]]:
                 p.error(shown, line_no, f"INFO/{key}", f"{key}={raw!r} is not a number", "fix the value or remove the key")
                 return []
         for key, col in STRING_INFO.items():
-            raw = ann.decode(_per_allele(values.get(key), infos.get(key, ("1",))[0], i))
+            raw = ann.decode(per_allele(values.get(key), infos.get(key, ("1",))[0], i))
             row[col] = raw if raw not in ("", ".") else None
         if row["tier"] is not None and row["tier"] not in TIERS:
             row["tier"] = "UNKNOWN"

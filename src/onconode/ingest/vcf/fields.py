@@ -54,3 +54,16 @@ def read_counts(ad: list[int | None] | None, dp: int | None, allele: int) -> tup
         total = dp if dp is not None else ad_sum
     vaf = alt / total if alt is not None and total else None
     return alt, total, vaf
+
+
+def per_allele(raw: str | None, number: str, allele: int) -> str | None:
+    """The value of a field for one ALT allele (1-based) by its header `Number`: Number=A holds
+    one value per ALT, Number=R one per allele with the reference first; other fields are
+    the record's, whole. Every VCF reader of the product splits multi-allelic records this way."""
+    if raw is None:
+        return None
+    if number in ("A", "R"):
+        parts = raw.split(",")
+        i = allele - 1 if number == "A" else allele
+        return parts[i] if i < len(parts) else None
+    return raw
