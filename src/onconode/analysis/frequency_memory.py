@@ -124,6 +124,9 @@ def _arrays(profiles: pa.Table, rows: pa.Table) -> _Arrays | None:
     ev_by_gene = np.argsort(ev_gene, kind="stable")
     pair_by_gene = np.argsort(pair_gene, kind="stable")
     kind_profile = profiled[:, [_PROFILE_COLUMNS.index(alterations.PROFILE_OF_KIND[k]) for k in _EVENT_KINDS]]
+    # Kept in every server worker for the store version's life: codes as int32 (samples,
+    # genes and kind × gene cells number far below 2**31) halve ~150 MB at 5,000 patients.
+    ev_sample, ev_cell, pair_sample, pair_gene = (x.astype(np.int32) for x in (ev_sample, ev_cell, pair_sample, pair_gene))
     return _Arrays(rows_of_ids, profiled, profiled.all(axis=1), kind_profile, names, rank,
                    {g: i for i, g in enumerate(names.tolist())},
                    _offsets(ev_sample, len(ids)), ev_sample, ev_cell,

@@ -11,9 +11,14 @@ lock and then finds them built.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import logging
 import threading
 from typing import Any
+
+import pyarrow as pa
+
 from onconode.analysis import alterations, cohort_memory, frequency_memory, summary, survival_data
 
 log = logging.getLogger(__name__)
@@ -31,6 +36,20 @@ def warm(snap: Any) -> None:
     frequency_memory.warm(snap)
 
 
+_LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None)
+
+
+def release_freed_memory() -> None:
+    """Hand memory that Python, NumPy and Arrow have freed back to the operating system.
+    Building the per-snapshot tables allocates and frees a few hundred MB of temporary
+    arrays; glibc's malloc and Arrow's memory pool keep freed memory for reuse, so without
+    this a server worker stays that much larger (benchmarks/memory_at_scale.py)."""
+    pa.default_memory_pool().release_unused()
+    trim = getattr(_LIBC, "malloc_trim", None)   # glibc only (not musl, macOS)
+    if trim is not None:
+        trim(0)
+
+
 def warm_node_in_background(node: Any) -> threading.Thread:
     """Warm the node's latest freeze and current version on a daemon thread."""
     def run() -> None:
@@ -40,6 +59,7 @@ def warm_node_in_background(node: Any) -> threading.Thread:
             for freeze in [None] + [f.freeze_id for f in freezes[-1:]]:
                 with node.snapshot(freeze) as snap:
                     warm(snap)
+            release_freed_memory()
         except Exception:  # a node without data, or a store being replaced: the first question builds them instead
             log.warning("warming the analysis tables failed; the first question will build them", exc_info=True)
 

@@ -20,11 +20,20 @@ from onconode import private
 from onconode.access import open_governance
 from onconode.access.entitlements import licensed_patients
 from onconode.analysis.disclosure import Gate
+from onconode.analysis.warm import release_freed_memory
 from onconode.analysis.saved import selection_patients
 from onconode.settings import Settings
 from onconode.store import Store
 
 SECRET_FILE = "server-secret.key"
+# DuckDB settings of a server worker's store connection. DuckDB's default memory limit is
+# 80 % of RAM per process, and it keeps what it has read and built (the analysis
+# selections' temporary tables, a derived table's build) until that limit presses: at
+# 5,000 patients / 100M variants a worker grew to 1.9 GB (benchmarks/memory_at_scale.py).
+# Within this limit DuckDB evicts and spills (to `<published copy>.tmp`), so each worker
+# stays within the issue's 600 MB; the store file's pages stay in the OS page cache, which
+# the workers share.
+WORKER_DUCKDB = {"memory_limit": "160MB", "allocator_flush_threshold": "32MB"}
 
 
 class Node:
@@ -71,8 +80,14 @@ class Node:
         if self._store is None:
             with self._store_lock:
                 if self._store is None:
-                    self._store = Store.open(self.home, read_only=True)
+                    self._store = self._open_store()
         return self._store
+
+    def _open_store(self) -> Store:
+        store = Store.open(self.home, read_only=True)
+        for name, value in WORKER_DUCKDB.items():
+            store.con.execute(f"SET {name} = '{value}'")
+        return store
 
     @cached_property
     def gate(self):
@@ -97,12 +112,14 @@ class Node:
                 yield self.store.snapshot(freeze)
             finally:
                 self._store_users -= 1
+                if self._store_users == 0:   # a question's temporary arrays go back to the system
+                    release_freed_memory()
 
     def _move_to_newest_copy(self) -> None:
         """A write was published since the store was opened: read the new copy from this
         request on. Called under the lock with no request using the store, so closing the
         old connection cuts nobody off (a request keeps the copy it started with)."""
-        old, self._store = self._store, Store.open(self.home, read_only=True)
+        old, self._store = self._store, self._open_store()
         old.close()
 
     def close(self) -> None:
