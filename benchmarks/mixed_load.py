@@ -83,7 +83,7 @@ async def open_session(base: str) -> dict[str, str]:
 
 
 async def client(base: str, headers: dict[str, str], seed: int, until: float, beacon_paths: list[str],
-                 out: list[tuple[str, float, int]], think: float = 0.0) -> None:
+                 out: list[tuple[str, float, int | str]], think: float = 0.0) -> None:
     """One researcher's client: its own connection and session, requests back to back, or
     after a think time drawn from an exponential distribution of mean `think` seconds."""
     rng = random.Random(seed)
@@ -95,8 +95,8 @@ async def client(base: str, headers: dict[str, str], seed: int, until: float, be
             t0 = time.perf_counter()
             try:
                 status = (await http.request(method, path, json=body, headers=headers)).status_code
-            except httpx.HTTPError:
-                status = 0  # no answer (timeout, connection refused or reset)
+            except httpx.HTTPError as exc:
+                status = f"no answer: {type(exc).__name__}"  # timeout, connection refused or reset
             out.append((kind, time.perf_counter() - t0, status))
             k += 1
             if think:
@@ -104,8 +104,8 @@ async def client(base: str, headers: dict[str, str], seed: int, until: float, be
 
 
 async def load(base: str, sessions: list[dict[str, str]], seconds: float, beacon_paths: list[str],
-               think: float = 0.0) -> list[tuple[str, float, int]]:
-    out: list[tuple[str, float, int]] = []
+               think: float = 0.0) -> list[tuple[str, float, int | str]]:
+    out: list[tuple[str, float, int | str]] = []
     until = time.monotonic() + seconds
     await asyncio.gather(*(client(base, headers, i, until, beacon_paths, out, think) for i, headers in enumerate(sessions)))
     return out
@@ -115,11 +115,11 @@ async def open_sessions(base: str, clients: int) -> list[dict[str, str]]:
     return list(await asyncio.gather(*(open_session(base) for _ in range(clients))))
 
 
-def figures(samples: list[tuple[str, float, int]], seconds: float) -> dict[str, Any]:
+def figures(samples: list[tuple[str, float, int | str]], seconds: float) -> dict[str, Any]:
     ms = np.array([s[1] for s in samples]) * 1000
     failed = [s[2] for s in samples if s[2] != 200]
     return {"requests": len(samples), "errors": len(failed),
-            "errors_by_status": {str(code): failed.count(code) for code in sorted(set(failed))},
+            "errors_by_status": {str(code): failed.count(code) for code in sorted(set(failed), key=str)},
             "requests_per_second": round(len(samples) / seconds, 1),
             "p50_ms": round(float(np.percentile(ms, 50)), 1), "p99_ms": round(float(np.percentile(ms, 99)), 1),
             "max_ms": round(float(ms.max()), 1)} if samples else {"requests": 0}
