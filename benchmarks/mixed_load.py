@@ -89,6 +89,8 @@ async def client(base: str, headers: dict[str, str], seed: int, until: float, be
     rng = random.Random(seed)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=httpx.Limits(max_connections=1)) as http:
         k = rng.randrange(len(KINDS))
+        if think:   # people arrive at their own moments: a first think time, not 100 requests in the same millisecond
+            await asyncio.sleep(rng.expovariate(1 / think))
         while time.monotonic() < until:
             kind = KINDS[k % len(KINDS)]
             method, path, body = request_for(kind, rng.randrange(1 << 30), beacon_paths)
