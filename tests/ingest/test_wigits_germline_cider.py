@@ -137,7 +137,7 @@ def test_a_v3_run_with_germline_annotations_and_cider_drops_nothing_the_model_co
     subprocess.run(cmd + ["init"], check=True, capture_output=True)
     done = subprocess.run(cmd + ["ingest", "hmftools", str(out), "--ref-genome", "GRCh37"], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
-    assert "does not read" not in done.stdout and "files not read" not in done.stdout
+    assert "does not read" not in done.stdout and "files not read" not in done.stdout, done.stdout
     counts = json.loads(subprocess.run(cmd + ["stats", "--json"], check=True, capture_output=True, text=True).stdout)
     assert (counts["germline_sv_breakend"], counts["germline_structural_variant"], counts["cdr3_sequence"],
             counts["cdr3_locus_summary"]) == (105, 1, 1, 1)

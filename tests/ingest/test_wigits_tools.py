@@ -234,9 +234,9 @@ def test_isofox_2_rna_outputs_load_from_their_writers_headers(store, tmp_path):
            "DEL", 12, 3, 8, 40, 35, 60, 70, 1])
     ingest(store, folder)
     assert rows(store, "rna_statistics")[0]["qc_status"] == "PASS"
-    # ReportedStatus NONE reads as empty (ingest/values.py: "none" is a missing-value spelling)
+    # ReportedStatus NONE is a code of the column (nothing reports it), kept as written (test_coded_values.py)
     expr = {r["gene"]: (r["adjusted_tpm"], r["percentile_cancer"], r["chromosome"], r["reported_status"]) for r in rows(store, "gene_expression")}
-    assert expr == {"TP53": (55.2, 72.0, "17", None), "EGFR": (420.0, 99.0, "7", "REPORTED")}
+    assert expr == {"TP53": (55.2, 72.0, "17", "NONE"), "EGFR": (420.0, 99.0, "7", "REPORTED")}
     (sj,) = rows(store, "novel_splice_junction")
     assert (sj["gene"], sj["type"], sj["frag_count"], sj["cohort_frequency"]) == ("MET", "SKIPPED_EXONS", 40, 3)
     (f,) = rows(store, "rna_fusion")

@@ -48,7 +48,12 @@ def parse_date(raw: str) -> dt.date:
 
 
 def coerce(raw: Any, column: Column) -> Any:
-    """The typed value of `raw` for `column`, None for a missing value; raises BadValue."""
+    """The typed value of `raw` for `column`, None for a missing value; raises BadValue.
+
+    A code of the column's own list is a value even where it reads like a missing one: PAVE's
+    coding effect and LINX/PURPLE's reportedStatus `NONE`, a fusion likelihood `NA`."""
+    if isinstance(raw, str) and column.codes and raw.strip() in column.codes:
+        return raw.strip()
     if is_missing(raw):
         return None
     kind = column.kind

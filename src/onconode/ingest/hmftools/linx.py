@@ -119,10 +119,8 @@ def read_breakends(path: Path, problems: Problems, table: Table = SV_BREAKEND) -
             out[column] = reader.get(row, line, header, column)
         if "coords" in row:
             out["chromosome"], out["position"], out["orientation"] = _coords(reader, row, line, "coords", ("chromosome", "position", "orientation"))
-        if "reportedStatus" in row:
-            # NONE is a status of its own here (no driver reports the breakend), not a missing value
-            status = row["reportedStatus"].strip()
-            out["reported_status"] = status if status == "NONE" else reader.get(row, line, "reportedStatus", "reported_status")
+        if "reportedStatus" in row:   # NONE is a status of its own (a code of the column), not a missing value
+            out["reported_status"] = reader.get(row, line, "reportedStatus", "reported_status")
         else:  # LINX <= 2.2: a boolean, which is REPORTED or not
             flag = reader.get(row, line, "reportedDisruption", "reported")
             out["reported_status"] = None if flag is None else ("REPORTED" if flag else "NONE")
