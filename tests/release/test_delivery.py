@@ -16,6 +16,7 @@ from onconode.access.workflow import execute, load
 from onconode.interfaces import worker
 from onconode.release.builder import build
 from onconode.release.delivery import LINK_SECONDS
+from onconode.release.jobs import enqueue_build, withhold
 from onconode.release.term import end_of_term
 from onconode.interfaces.http.app import create_app
 from onconode.interfaces.http.node import Node
@@ -168,3 +169,20 @@ def test_only_the_office_or_a_data_manager_builds_and_the_request_only_queues_th
         worker.run(env.home, until_idle=True, schedule=False)
         done = c.get(f"/api/jobs/{job}").json()
         assert done["state"] == "done" and done["result"]["patients"] > 0
+
+
+def test_while_a_job_rebuilds_the_release_its_page_and_the_api_say_it_is_being_built(served):
+    env, app_id, clock, node = served
+    withhold(env.home, app_id)   # as a consent withdrawal does, before it queues the rebuild
+    job = enqueue_build(env.gov.engine, app_id, DURING_TERM, built_by="consent withdrawal", key=f"{app_id}@withdrawal-1")
+    with client_for(node) as c:
+        login(c, env.world.contact, clock)
+        page = c.get(f"/releases/{app_id}")
+        assert page.status_code == 200 and "Being built" in page.text and f"job {job}, queued" in page.text
+        api = c.get(f"/api/releases/{app_id}")
+        assert api.status_code == 404 and f"job {job}" in api.json()["detail"]
+    worker.run(env.home, until_idle=True, schedule=False)
+    with client_for(node) as c:
+        login(c, env.world.contact, clock)
+        assert c.get(f"/api/releases/{app_id}").status_code == 200
+        assert "Being built" not in c.get(f"/releases/{app_id}").text

@@ -46,6 +46,12 @@ def enqueue_build(engine: sa.Engine, app_id: str, at: dt.datetime, built_by: str
                         key=key or app_id, created_by=built_by)
 
 
+def build_underway(engine: sa.Engine, app_id: str) -> jobs.Job | None:
+    """The newest queued or running build of the application's release, None when none is."""
+    return next((j for j in jobs.list_jobs(engine, states=jobs.ACTIVE, kind=BUILD)
+                 if j.params.get("application") == app_id), None)
+
+
 def record_failure(home: Path, app_id: str, at: dt.datetime, reason: str, built_by: str) -> None:
     """A build that could not be made, in the build log (`onconode release pending` lists it as due)."""
     private.append_text(Path(home) / BUILD_LOG, json.dumps(

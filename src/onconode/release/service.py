@@ -9,8 +9,10 @@ from typing import Any
 from onconode.access.identity import Account
 from onconode.access.roles import Role
 from onconode.access.workflow import Denied
+from onconode.release import ReleaseError
 from onconode.release.builder import built_releases
 from onconode.release.delivery import LINK_SECONDS, listing, make_link
+from onconode.release.jobs import build_underway
 from onconode.release.storage import Storage
 from onconode.access.entitlements import can_download
 
@@ -31,9 +33,26 @@ def my_releases(node: Any, account: Account) -> list[dict[str, Any]]:
     return out
 
 
+class ReleaseBeingBuilt(ReleaseError):
+    """No release to download yet, but a job is building it (its first build, or a rebuild
+    after a consent withdrawal took it off download): say so, not "no release"."""
+
+    def __init__(self, app_id: str, job_id: int, state: str, progress: float) -> None:
+        super().__init__(f"the release of {app_id} is being built (job {job_id}, {state}, {round(progress * 100)} % done): "
+                         "it appears here when the job finishes, and its download contacts are mailed then")
+        self.job_id, self.state, self.progress = job_id, state, progress
+
+
 def release_files(node: Any, account: Account, app_id: str, base: str = "") -> dict[str, Any]:
-    """A release's files with sizes, checksums and links for this account (Denied if not entitled)."""
-    lst = listing(node.gov, storage_of(node), account.id, app_id, node.now())
+    """A release's files with sizes, checksums and links for this account (Denied if not
+    entitled; ReleaseBeingBuilt while a job builds it)."""
+    try:
+        lst = listing(node.gov, storage_of(node), account.id, app_id, node.now())
+    except ReleaseError:
+        underway = build_underway(node.gov.engine, app_id)
+        if underway is None:
+            raise
+        raise ReleaseBeingBuilt(app_id, underway.id, underway.state, underway.progress) from None
     files = []
     for f in [*lst.files, {"path": "manifest.json", "bytes": None, "sha256": None}]:
         token = make_link(node.secret_key, account.id, app_id, f["path"], node.now())

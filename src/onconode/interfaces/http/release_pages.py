@@ -54,6 +54,8 @@ def release_page(request: Request, app_id: str) -> Response:
                       reason=f"no release {app_id} that you may download; your releases are listed at /releases")
     try:
         release = service.release_files(node_of(request), user, app_id)
+    except service.ReleaseBeingBuilt as exc:
+        return render(request, "release/building.html", app_id=app_id, reason=str(exc), job=exc)
     except (Denied, ReleaseError) as exc:
         return render(request, "release/denied.html", status_code=403 if isinstance(exc, Denied) else 404, app_id=app_id, reason=str(exc))
     return render(request, "release/detail.html", release=release)
