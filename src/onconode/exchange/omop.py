@@ -1,0 +1,172 @@
+"""OMOP CDM 5.4 export with the oncology extension: one CSV per OMOP table, in the column
+order of the official PostgreSQL DDL (`omop_ddl`), so `COPY table FROM 'table.csv' CSV
+HEADER` loads each file into a schema created with that DDL and its constraints.
+
+Patients stream through one at a time and their rows are appended to the open files, so
+memory holds one patient whatever the freeze's size. What goes where is declared below
+(`MAPPING`, `REQUIRED`) as data: the generated mapping docs and the quality coverage read
+it. The per-patient mapping lives in `omop_rows`, the concept ids in `omop_concepts`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from onconode.exchange.omop_concepts import ConceptMap, shipped
+from onconode.exchange.omop_ddl import Column, columns
+from onconode.exchange.omop_rows import Ids, PatientMapper, Rows
+from onconode.exchange.patients import PatientRecord
+from onconode.exchange.report import ExportReport
+
+FORMAT = "omop"
+TABLES = ("person", "observation_period", "condition_occurrence", "drug_exposure", "episode", "episode_event",
+          "measurement", "death", "specimen", "cdm_source")
+CDM_VERSION = "5.4"
+VOCABULARY_VERSION = "onconode concepts 1"
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    """One harmonized-model column and where the OMOP export writes it."""
+
+    source: str   # model table.column
+    target: str   # OMOP table.field
+    codes: str    # the code system of the written value, or how it is derived
+
+
+MAPPING: tuple[FieldMap, ...] = (
+    FieldMap("patient.patient_id", "person.person_source_value", "node pseudonym (person_id is a sequence number)"),
+    FieldMap("patient.sex", "person.gender_concept_id", "OMOP Gender (8507 MALE, 8532 FEMALE; other → 0)"),
+    FieldMap("patient.sex", "person.gender_source_value", "model code list"),
+    FieldMap("patient.birth_year", "person.year_of_birth", "year"),
+    FieldMap("patient.registration_date", "observation_period.observation_period_start_date", "earliest date held"),
+    FieldMap("patient.last_follow_up_date", "observation_period.observation_period_end_date", "latest date held"),
+    FieldMap("patient.death_date", "death.death_date", "date"),
+    FieldMap("patient.diagnosis_date", "condition_occurrence.condition_start_date", "date (else earliest sampling date)"),
+    FieldMap("sample.primary_tumor_doids", "condition_occurrence.condition_concept_id",
+             "DOID → SNOMED condition concept (shipped table; nearest mapped DOID ancestor, else 0)"),
+    FieldMap("sample.primary_tumor_doids", "condition_occurrence.condition_source_value", "DOID:n"),
+    FieldMap("sample.primary_tumor_doids", "episode.episode_object_concept_id",
+             "Disease First Occurrence episode (32528) of the condition"),
+    FieldMap("sample.haematological_diagnosis_code", "condition_occurrence.condition_source_value",
+             "ICDO3:morphology, when no DOID"),
+    FieldMap("sample.sample_id", "specimen.specimen_source_id", "node pseudonym"),
+    FieldMap("sample.sampling_date", "specimen.specimen_date", "date (else arrival date)"),
+    FieldMap("sample.tissue_source", "specimen.specimen_source_value", "model code list (specimen_concept_id 0)"),
+    FieldMap("sample.biopsy_site", "specimen.anatomic_site_source_value", "curated site text"),
+    FieldMap("treatment.line", "episode.episode_number", "Treatment Regimen episode (32531)"),
+    FieldMap("treatment.start_date", "episode.episode_start_date", "date; also drug_exposure_start_date"),
+    FieldMap("treatment.end_date", "episode.episode_end_date", "date; also drug_exposure_end_date / verbatim_end_date"),
+    FieldMap("treatment.regimen", "episode.episode_object_concept_id", "HemOnc regimen by drug set (shipped table), else 0"),
+    FieldMap("treatment.regimen", "episode.episode_source_value", "drug names joined with '/'"),
+    FieldMap("treatment_drug.drug", "drug_exposure.drug_concept_id", "RxNorm ingredient (shipped table), else 0"),
+    FieldMap("treatment_drug.drug", "drug_exposure.drug_source_value", "canonical drug name"),
+    FieldMap("treatment_drug.drug", "episode_event.event_id", "drug_exposure_id (field 1147094) under its regimen episode"),
+    FieldMap("treatment_response.response", "episode.episode_concept_id",
+             "disease-dynamic episode: CR 32946, PR 32947, SD 32948, PD and clinical progression 32949"),
+    FieldMap("treatment_response.response_date", "episode.episode_start_date", "date"),
+    FieldMap("tumor_profile.purity", "measurement.value_as_number", "fraction; measurement_source_value tumor_profile.purity"),
+    FieldMap("tumor_profile.ploidy", "measurement.value_as_number", "copies; measurement_source_value tumor_profile.ploidy"),
+    FieldMap("tumor_profile.tmb_per_mb", "measurement.value_as_number", "/Mb; value_source_value tmb_status"),
+    FieldMap("tumor_profile.ms_indels_per_mb", "measurement.value_as_number", "/Mb; value_source_value msi_status"),
+    FieldMap("tumor_profile.hrd_score", "measurement.value_as_number", "CHORD probability; value_source_value hr_status"),
+    FieldMap("somatic_variant.reported", "measurement.measurement_source_value",
+             "reported variants only: 'GENE p.HGVS' (value_as_concept_id 9191 Positive)"),
+    FieldMap("somatic_variant.vaf", "measurement.value_as_number", "variant allele fraction"),
+    FieldMap("somatic_variant.position", "measurement.value_source_value", "GA4GH VRS 2.0 id (else assembly:chrom:pos:ref>alt)"),
+    FieldMap("driver.driver", "measurement.measurement_source_value", "reported copy-number drivers: 'GENE AMP|DEL|...'"),
+    FieldMap("fusion.reported", "measurement.measurement_source_value", "reported fusions: 'FIVE::THREE fusion'"),
+)
+
+REQUIRED: tuple[str, ...] = (
+    "patient.birth_year",       # person.year_of_birth is NOT NULL: a patient without it is not exported
+    "patient.sex",              # person.gender_concept_id (0 when missing)
+    "patient.diagnosis_date",   # condition_start_date (falls back to the sampling date)
+    "sample.primary_tumor_doids",
+    "sample.sampling_date",     # specimen_date and measurement_date
+    "treatment.start_date",
+    "treatment_drug.drug",
+    "treatment_response.response",
+    "tumor_profile.purity",
+    "tumor_profile.tmb_per_mb",
+    "tumor_profile.msi_status",
+    "tumor_profile.hrd_score",
+)
+
+
+class _Sink:
+    """The open CSV files, one per OMOP table, written in the DDL's column order. It checks
+    each row against the DDL: an unknown or missing required field is a bug in the mapping
+    (raised), a value longer than its varchar is cut and counted in the report."""
+
+    def __init__(self, out_dir: Path, report: ExportReport, stack: ExitStack) -> None:
+        self.report = report
+        self.cols: dict[str, tuple[Column, ...]] = {t: columns(t) for t in TABLES}
+        self.writers: dict[str, Any] = {}
+        for t in TABLES:
+            fh: IO[str] = stack.enter_context((out_dir / f"{t}.csv").open("w", newline="", encoding="utf-8"))
+            w = csv.writer(fh, lineterminator="\n")
+            w.writerow([c.name for c in self.cols[t]])
+            self.writers[t] = w
+
+    def write(self, rows: Rows) -> None:
+        for table, items in rows.items():
+            cols = self.cols[table]
+            names = {c.name for c in cols}
+            for row in items:
+                unknown = set(row) - names
+                if unknown:
+                    raise ValueError(f"OMOP {table} has no field(s) {', '.join(sorted(unknown))}")
+                self.writers[table].writerow([self._cell(table, c, row.get(c.name)) for c in cols])
+            self.report.wrote(f"{table}.csv", len(items))
+
+    def _cell(self, table: str, col: Column, value: Any) -> str:
+        if value is None:
+            if col.required:
+                raise ValueError(f"OMOP {table}.{col.name} is required but the mapping left it empty")
+            return ""
+        text = value.isoformat() if isinstance(value, dt.date) else repr(value) if isinstance(value, float) else str(value)
+        limit = col.max_length
+        if limit is not None and len(text) > limit:
+            self.report.skip(f"{table}.{col.name}", f"longer than {limit} characters: cut to {limit}")
+            text = text[:limit]
+        return text
+
+
+def cdm_source_row(datasets: dict[str, dict[str, Any]], latest: dt.date | None, concepts: ConceptMap) -> dict[str, Any]:
+    """CDM_SOURCE for the export. Its dates are the latest date in the data, not today, so
+    exporting the same freeze twice gives identical files."""
+    day = latest or dt.date(1970, 1, 1)
+    title = "; ".join(d.get("title") or i for i, d in sorted(datasets.items())) or "onconode export"
+    holder = "; ".join(sorted({d.get("node") or "onconode node" for d in datasets.values()})) or "onconode node"
+    return {"cdm_source_name": title, "cdm_source_abbreviation": "onconode", "cdm_holder": holder,
+            "source_description": "Harmonized cancer WGS and clinical data exported by onconode",
+            "source_release_date": day, "cdm_release_date": day, "cdm_version": CDM_VERSION,
+            "cdm_version_concept_id": concepts.id("cdm_version", CDM_VERSION), "vocabulary_version": VOCABULARY_VERSION}
+
+
+def write_omop(patients: Iterable[PatientRecord], out_dir: Path, report: ExportReport) -> None:
+    """Write the OMOP CSVs of `patients` into `out_dir` (created), counting in `report`
+    every file row and every value the CDM could not hold."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    concepts = shipped()
+    ids = Ids()
+    datasets: dict[str, dict[str, Any]] = {}
+    latest: dt.date | None = None
+    with ExitStack() as stack:
+        sink = _Sink(out_dir, report, stack)
+        for record in patients:
+            mapper = PatientMapper(record, ids, concepts, report)
+            sink.write(mapper.rows())
+            report.patients += 1
+            for d in record.rows("dataset"):
+                datasets.setdefault(d["dataset_id"], d)
+            if mapper.period_end and (latest is None or mapper.period_end > latest):
+                latest = mapper.period_end
+        sink.write({"cdm_source": [cdm_source_row(datasets, latest, concepts)]})
