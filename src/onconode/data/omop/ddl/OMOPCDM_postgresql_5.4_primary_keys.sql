@@ -23,7 +23,7 @@ ALTER TABLE @cdmDatabaseSchema.condition_era  ADD CONSTRAINT xpk_condition_era P
 ALTER TABLE @cdmDatabaseSchema.episode  ADD CONSTRAINT xpk_episode PRIMARY KEY (episode_id);
 ALTER TABLE @cdmDatabaseSchema.metadata  ADD CONSTRAINT xpk_metadata PRIMARY KEY (metadata_id);
 ALTER TABLE @cdmDatabaseSchema.concept  ADD CONSTRAINT xpk_concept PRIMARY KEY (concept_id);
+ALTER TABLE @cdmDatabaseSchema.vocabulary  ADD CONSTRAINT xpk_vocabulary PRIMARY KEY (vocabulary_id);
 ALTER TABLE @cdmDatabaseSchema.domain  ADD CONSTRAINT xpk_domain PRIMARY KEY (domain_id);
 ALTER TABLE @cdmDatabaseSchema.concept_class  ADD CONSTRAINT xpk_concept_class PRIMARY KEY (concept_class_id);
 ALTER TABLE @cdmDatabaseSchema.relationship  ADD CONSTRAINT xpk_relationship PRIMARY KEY (relationship_id);
-
