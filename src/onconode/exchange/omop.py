@@ -84,6 +84,10 @@ MAPPING: tuple[FieldMap, ...] = (
     FieldMap("fusion.reported", "measurement.measurement_source_value", "reported fusions: 'FIVE::THREE fusion'"),
 )
 
+SOURCE_TABLES: tuple[str, ...] = tuple(sorted({m.source.split(".")[0] for m in MAPPING} | {"dataset"}))
+"""The model tables the export reads: pass only these to `freeze_relations` (reading every
+table of a freeze takes about three times as long for the same files)."""
+
 REQUIRED: tuple[str, ...] = (
     "patient.birth_year",       # person.year_of_birth is NOT NULL: a patient without it is not exported
     "patient.sex",              # person.gender_concept_id (0 when missing)
