@@ -188,6 +188,28 @@ def test_unmapped_unexpressible_and_overlong_values_are_counted_not_dropped(tmp_
     assert report.files["person.csv"] == 1 and report.patients == 2
 
 
+def test_a_release_without_the_dates_still_exports_what_it_can_and_says_what_not(tmp_path: Path) -> None:
+    """A release carries only the approved columns: keys always, dates and genes maybe not."""
+    record = PatientRecord("PX", {
+        "patient": [{"patient_id": "PX", "sex": "male", "birth_year": 1960}],
+        "sample": [{"sample_id": "PXA", "patient_id": "PX"}],
+        "treatment": [{"treatment_id": "T1", "patient_id": "PX"}],
+        "treatment_drug": [{"treatment_id": "T1", "patient_id": "PX", "drug": "Cisplatin"}],
+        "treatment_response": [{"patient_id": "PX", "treatment_id": "T1", "response_date": None, "response": "PD"}],
+        "fusion": [{"sample_id": "PXA", "name": "TMPRSS2_ERG", "reported": True}],
+    })
+    report = ExportReport("omop")
+    write_omop([record], tmp_path, report)
+    con = load_duckdb(tmp_path)
+    assert con.execute("SELECT count(*) FROM person").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM episode").fetchone()[0] == 0
+    n = report.not_expressed
+    assert n["treatment.start_date: missing: no Treatment Regimen episode or drug exposure for the line"] == 1
+    assert n["treatment_response.response_date: missing: assessment not exported"] == 1
+    assert n["patient: no dates at all: no OBSERVATION_PERIOD"] == 1
+    assert n["fusion: no sampling or arrival date of the sample: MEASUREMENT not written"] == 1
+
+
 def test_the_mapping_names_real_model_columns_and_omop_fields() -> None:
     for m in MAPPING:
         table, column = m.source.split(".")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -105,6 +104,5 @@ def test_every_row_refers_to_an_existing_person_episode_event_and_concept(cdm) -
 
 def test_a_row_pointing_at_a_missing_person_is_refused_by_the_constraints(cdm) -> None:
     con, s, _ = cdm
-    with pytest.raises(psycopg.errors.ForeignKeyViolation):
-        with con.transaction():
-            con.execute(f"INSERT INTO {s}.death (person_id, death_date) VALUES (999999, DATE '2020-01-01')")
+    with pytest.raises(psycopg.errors.ForeignKeyViolation), con.transaction():
+        con.execute(f"INSERT INTO {s}.death (person_id, death_date) VALUES (999999, DATE '2020-01-01')")

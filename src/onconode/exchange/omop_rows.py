@@ -64,6 +64,12 @@ def _tumour_key(sample: Row) -> tuple[str, str]:
     return (sample.get("primary_tumor_doids") or "", sample.get("haematological_diagnosis_code") or "")
 
 
+def fusion_name(f: Row) -> str:
+    """HGVS-style `FIVE::THREE fusion` (the model's name joins the genes with '_')."""
+    five, three = f.get("five_prime_gene"), f.get("three_prime_gene")
+    return f"{five}::{three} fusion" if five and three else f"{f['name']} fusion"
+
+
 def _sample_date(sample: Row) -> dt.date | None:
     return sample.get("sampling_date") or sample.get("arrival_date")
 
@@ -202,6 +208,9 @@ class PatientMapper:
         for d in self.r.rows("treatment_drug"):
             drugs.setdefault(d["treatment_id"], []).append(d)
         for t in self.r.rows("treatment"):
+            if t.get("start_date") is None:  # a release may not carry the dates
+                self.skip("treatment.start_date", "missing: no Treatment Regimen episode or drug exposure for the line")
+                continue
             its = drugs.get(t["treatment_id"], [])
             code = "+".join(sorted(d["drug"].lower() for d in its))
             regimen = self.c.get("regimen", code)
@@ -243,10 +252,13 @@ class PatientMapper:
     def _responses(self) -> None:
         lines = {t["treatment_id"]: t for t in self.r.rows("treatment")}
         for x in self.r.rows("treatment_response"):
-            concept = self.c.get("response", x["response"])
+            concept = self.c.get("response", x.get("response"))
             if concept is None:
                 self.skip("treatment_response.response",
-                          f"{x['response']} has no OMOP disease-dynamic episode concept: assessment not exported")
+                          f"{x.get('response')} has no OMOP disease-dynamic episode concept: assessment not exported")
+                continue
+            if x.get("response_date") is None:
+                self.skip("treatment_response.response_date", "missing: assessment not exported")
                 continue
             t = lines.get(x["treatment_id"], {})
             parent = self._condition_of(t.get("sample_id"))
@@ -344,5 +356,5 @@ class PatientMapper:
             if not f.get("reported"):
                 self.skip("fusion", "not a reported fusion: not exported")
                 continue
-            self._measurement(f["sample_id"], "fusion", "variant", f"{f['five_prime_gene']}::{f['three_prime_gene']} fusion",
+            self._measurement(f["sample_id"], "fusion", "variant", fusion_name(f),
                               value_as_concept_id=positive)
