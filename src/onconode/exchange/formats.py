@@ -12,4 +12,6 @@ from onconode.exchange.report import ExportReport
 
 Writer = Callable[[Iterable[PatientRecord], Path, ExportReport], None]
 
-FORMATS: dict[str, Writer] = {"omop": write_omop}
+FORMATS: dict[str, Writer] = {
+    "omop": write_omop,
+}
