@@ -198,6 +198,14 @@ class SecretsSection(Section):
                                           "Keep it on another disk or a mounted secret (docs/node-operator-security.md).")
 
 
+# The [catalogue] values with a fixed form: (pattern, what the value must be).
+CATALOGUE_PATTERNS = {
+    "country": (r"[A-Z]{3}", "an ISO 3166-1 alpha-3 country code in capitals (e.g. NLD, SWE, DEU)"),
+    "contact_email": (r"[^@\s]+@[^@\s]+\.[^@\s]+", "an e-mail address (name@domain.tld)"),
+    "hdab_url": (r"https?://\S+", "an http(s) URL"),
+}
+
+
 class CatalogueSection(Section):
     """What the published catalogue (DCAT-AP / HealthDCAT-AP, FAIR Data Point) says about the
     node that the data cannot: the EHDS minimum metadata a data holder declares
@@ -223,25 +231,12 @@ class CatalogueSection(Section):
                                             "Infrastructure assigned it (GDI-CC-NNN or GOE-CC-NNN), published as dct:identifier; "
                                             "a dataset not listed is published under its own id.")
 
-    @field_validator("country")
+    @field_validator("country", "contact_email", "hdab_url")
     @classmethod
-    def _alpha3(cls, value: str) -> str:
-        if not re.fullmatch(r"[A-Z]{3}", value):
-            raise ValueError(f"{value!r} is not an ISO 3166-1 alpha-3 country code in capitals (e.g. NLD, SWE, DEU)")
-        return value
-
-    @field_validator("contact_email")
-    @classmethod
-    def _email(cls, value: str) -> str:
-        if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-            raise ValueError(f"{value!r} is not an e-mail address (name@domain.tld)")
-        return value
-
-    @field_validator("hdab_url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not re.fullmatch(r"https?://\S+", value):
-            raise ValueError(f"{value!r} is not an http(s) URL")
+    def _pattern(cls, value: str, info: Any) -> str:
+        pattern, what = CATALOGUE_PATTERNS[info.field_name]
+        if not re.fullmatch(pattern, value):
+            raise ValueError(f"{value!r} is not {what}")
         return value
 
     @field_validator("health_categories")
