@@ -102,3 +102,8 @@ def test_an_unknown_fdp_resource_is_404_pointing_at_the_root(client):
 
 def test_the_fdp_is_read_only(client):
     assert client.post("/fdp", content=b"").status_code == 405
+
+
+def test_the_catalogue_page_links_the_fdp_for_people_who_look(client):
+    page = client.get("/catalogue", headers={"accept": "text/html"}).text
+    assert '<a href="/fdp">FAIR Data Point</a>' in page
