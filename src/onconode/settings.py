@@ -23,6 +23,7 @@ Beacon, the federation agent) imports its model from here.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from contextvars import ContextVar
 from pathlib import Path
@@ -41,6 +42,12 @@ RETIRED_FILES = {
     "federation/policy.toml": "[federation] (its [disclosure] table moves to the top-level [disclosure])",
     "federation/portal.toml": "[federation.portal]",
 }
+
+
+# The codes of the HealthDCAT-AP Health Categories vocabulary (EHDS Art. 51), as in the
+# vendored data/shacl/healthdcat-ap/healthcategories-en.ttl (a test keeps the two equal).
+HEALTH_CATEGORIES = frozenset({"HRAD", "RQSH", "RMMD", "EINS", "NRPE", "PGEH", "HPML", "IDHP", "EHRS", "RPDG", "PHDR", "EMRD",
+                               "DIOH", "WELA", "MRMR", "HGPD", "EHCT"})
 
 
 class SettingsError(ValueError):
@@ -191,6 +198,66 @@ class SecretsSection(Section):
                                           "Keep it on another disk or a mounted secret (docs/node-operator-security.md).")
 
 
+# The [catalogue] values with a fixed form: (pattern, what the value must be).
+CATALOGUE_PATTERNS = {
+    "country": (r"[A-Z]{3}", "an ISO 3166-1 alpha-3 country code in capitals (e.g. NLD, SWE, DEU)"),
+    "contact_email": (r"[^@\s]+@[^@\s]+\.[^@\s]+", "an e-mail address (name@domain.tld)"),
+    "hdab_url": (r"https?://\S+", "an http(s) URL"),
+}
+
+
+class CatalogueSection(Section):
+    """What the published catalogue (DCAT-AP / HealthDCAT-AP, FAIR Data Point) says about the
+    node that the data cannot: the EHDS minimum metadata a data holder declares
+    (docs/catalogue.md)."""
+
+    country: str = Field("NLD", description="Geographical coverage: the ISO 3166-1 alpha-3 code of the country the data cover "
+                                            "(published as the EU Country authority IRI).")
+    contact_email: str = Field("dataaccess@example.org", description="E-mail address of the data access office, published as the "
+                                                                     "contact point of the publisher, the custodian and the datasets.")
+    custodian: str = Field("", description="The data holder (geodcatap:custodian) named in the catalogue; empty: the node's name.")
+    hdab_name: str = Field("National health data access body", description="The health data access body (EHDS Art. 55) that "
+                                                                          "grants access to this node's data.")
+    hdab_url: str = Field("https://example.org/health-data-access-body", description="The health data access body's web page "
+                                                                                    "(its contact page in the catalogue).")
+    health_categories: list[str] = Field(default_factory=lambda: ["HGPD"], description="EHDS health categories of the data, as codes "
+                                         "of the HealthDCAT-AP Health Categories vocabulary (HGPD: human genetic, epigenomic and "
+                                         "genomic data; EHRS, MRMR, RQSH...).")
+    provenance: str = Field("Tumour whole-genome sequencing pipeline outputs and clinical and treatment data from the treating "
+                            "hospitals, pseudonymised before ingest, validated and harmonized by onconode into one data model; "
+                            "consent withdrawals are removed from every later freeze.",
+                            description="How the data were collected and processed (dct:provenance).")
+    gdi_identifiers: dict[str, str] = Field(default_factory=dict, description="Dataset id -> the identifier the Genomic Data "
+                                            "Infrastructure assigned it (GDI-CC-NNN or GOE-CC-NNN), published as dct:identifier; "
+                                            "a dataset not listed is published under its own id.")
+
+    @field_validator("country", "contact_email", "hdab_url")
+    @classmethod
+    def _pattern(cls, value: str, info: Any) -> str:
+        pattern, what = CATALOGUE_PATTERNS[info.field_name]
+        if not re.fullmatch(pattern, value):
+            raise ValueError(f"{value!r} is not {what}")
+        return value
+
+    @field_validator("health_categories")
+    @classmethod
+    def _categories(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("give at least one health category (EHDS minimum metadata), e.g. [\"HGPD\"]")
+        bad = [c for c in value if c not in HEALTH_CATEGORIES]
+        if bad:
+            raise ValueError(f"{bad} not in the HealthDCAT-AP Health Categories vocabulary; use some of {sorted(HEALTH_CATEGORIES)}")
+        return value
+
+    @field_validator("gdi_identifiers")
+    @classmethod
+    def _gdi(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = {k: v for k, v in value.items() if not re.fullmatch(r"(GOE|GDI)-[A-Z]{2}-[0-9]+", v)}
+        if bad:
+            raise ValueError(f"{bad}: a GDI identifier is GDI-CC-NNN or GOE-CC-NNN (CC the two-letter country code, NNN digits)")
+        return value
+
+
 class WebSection(Section):
     trusted_proxies: list[str] = Field(default_factory=list,
                                        description="Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For / -Proto "
@@ -226,6 +293,7 @@ class Settings(BaseSettings):
     release: ReleaseSection = Field(default_factory=ReleaseSection)
     secrets: SecretsSection = Field(default_factory=SecretsSection)
     web: WebSection = Field(default_factory=WebSection)
+    catalogue: CatalogueSection = Field(default_factory=CatalogueSection)
 
     @classmethod
     def settings_customise_sources(cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,

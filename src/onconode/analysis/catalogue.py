@@ -12,6 +12,8 @@ counts. The data dictionary comes from the model.
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -146,6 +148,19 @@ def _released_figures(gate: Gate, user: str, snap: Snapshot, dataset_id: str) ->
         return gate.release(user, snap, fig, {f"dataset {dataset_id}": patients})
     except DisclosureRefused as exc:
         return {"analysis": "catalogue_counts", "withheld": str(exc), "disclosure": "controlled"}
+
+
+def sampling_period(snap: Snapshot, dataset_id: str) -> tuple[dt.date, dt.date] | None:
+    """The months the dataset's samples were taken in, as (first day of the earliest month,
+    last day of the latest month): the catalogue's temporal coverage. Whole months, so no
+    patient's sampling date shows; None when no sample has a date."""
+    _, samples = _members(snap, dataset_id)
+    s = snap.table("sample").semi_join(samples, "sample_id")
+    row = s.aggregate(first=s.sampling_date.min(), last=s.sampling_date.max()).to_pyarrow().to_pylist()[0]
+    if row["first"] is None:
+        return None
+    first, last = row["first"], row["last"]
+    return first.replace(day=1), last.replace(day=calendar.monthrange(last.year, last.month)[1])
 
 
 def overview(gate: Gate, user: str, snap: Snapshot) -> list[dict[str, Any]]:

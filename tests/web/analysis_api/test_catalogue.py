@@ -4,10 +4,12 @@ pages, and the DCAT-AP / HealthDCAT-AP JSON-LD that data-discovery portals harve
 from __future__ import annotations
 
 from pyld import jsonld
+from rdflib import Graph
 
 from onconode.analysis.catalogue import DatasetFigures
 from onconode.analysis.cellkey import RecordKeys
 from onconode.analysis.disclosure import DisclosureSettings, Rules
+from onconode.exchange.catalogue_shacl import validate
 from tests.web.analysis_api.test_analysis_api import anonymous, small_cells, small_location
 from tests.web.conftest import FREEZE
 
@@ -88,24 +90,33 @@ def test_the_dcat_catalogue_is_json_ld_that_expands(client):
     assert isinstance(doc["@context"], dict)
     expanded = jsonld.expand(doc)
     (catalog,) = [n for n in expanded if f"{DCAT}Catalog" in n.get("@type", [])]
-    (dataset,) = catalog[f"{DCAT}dataset"]
+    (ref,) = catalog[f"{DCAT}dataset"]
+    assert ref["@id"] == f"https://testserver/fdp/dataset/{DATASET}"     # its FAIR Data Point address
+    (dataset,) = [n for n in expanded if n["@id"] == ref["@id"]]
     assert f"{DCAT}Dataset" in dataset["@type"]
     assert dataset[f"{DCT}identifier"][0]["@value"] == DATASET
     assert dataset[f"{DCT}title"][0]["@value"] == "Synthetic metastatic cancer WGS cohort"
     assert dataset[f"{DCT}accessRights"][0]["@id"] == "http://publications.europa.eu/resource/authority/access-right/RESTRICTED"
     assert dataset[f"{DCAT}theme"][0]["@id"] == "http://publications.europa.eu/resource/authority/data-theme/HEAL"
     assert {x["@id"] for x in dataset["http://data.europa.eu/r5r/applicableLegislation"]} >= {
-        "http://data.europa.eu/eli/reg/2016/679/oj"}
+        "http://data.europa.eu/eli/reg/2016/679/oj", "http://data.europa.eu/eli/reg/2025/327/oj"}
     individuals = dataset[f"{HEALTH}numberOfUniqueIndividuals"][0]
     shown = client.get("/api/catalogue").json()["datasets"][0]["counts"]["patients"]   # 300, perturbed
-    assert individuals == {"@type": "http://www.w3.org/2001/XMLSchema#nonNegativeInteger", "@value": shown}
-    assert dataset[f"{DCAT}distribution"][0][f"{DCAT}accessURL"][0]["@id"] == "https://testserver/access"
-    assert dataset[f"{DCAT}contactPoint"][0]["http://www.w3.org/2006/vcard/ns#hasURL"][0]["@id"] == "https://testserver/access"
-    assert dataset[f"{DCT}publisher"][0]["http://xmlns.com/foaf/0.1/name"][0]["@value"]
+    assert individuals == {"@type": "http://www.w3.org/2001/XMLSchema#nonNegativeInteger", "@value": str(shown)}  # lexical form
+    (dist,) = [n for n in expanded if n["@id"] == dataset[f"{DCAT}distribution"][0]["@id"]]
+    assert dist[f"{DCAT}accessURL"][0]["@id"] == "https://testserver/access"
+    (kind,) = [n for n in expanded if n["@id"] == dataset[f"{DCAT}contactPoint"][0]["@id"]]
+    assert kind["http://www.w3.org/2006/vcard/ns#hasURL"][0]["@id"] == "https://testserver/access"
+    assert dataset[f"{DCT}publisher"][0]["@id"] == "https://testserver/"
 
 
 def test_the_dcat_catalogue_converts_to_rdf(client):
     quads = jsonld.normalize(client.get("/catalog.jsonld").json(), {"algorithm": "URDNA2015", "format": "application/n-quads"})
     shown = client.get("/api/catalogue").json()["datasets"][0]["counts"]["patients"]   # 300, perturbed
-    assert f"<https://testserver/catalogue/{DATASET}> <{HEALTH}numberOfUniqueIndividuals> " \
+    assert f"<https://testserver/fdp/dataset/{DATASET}> <{HEALTH}numberOfUniqueIndividuals> " \
            f'"{shown}"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in quads
+
+
+def test_the_served_catalogue_conforms_to_the_healthdcat_ap_shapes(client):
+    graph = Graph().parse(data=client.get("/catalog.jsonld").text, format="json-ld")
+    assert validate(graph, "healthdcat-ap") == []

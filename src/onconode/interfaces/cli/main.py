@@ -40,6 +40,7 @@ class Groups(LazyGroups):
         "beacon": ("onconode.interfaces.cli.beacon:beacon_app", "GA4GH Beacon v2: query a network of node Beacons."),
         "ingest": ("onconode.interfaces.cli.ingest:ingest_app", "Load pipeline outputs and clinical data into the store."),
         "jobs": ("onconode.interfaces.cli.jobs:jobs_app", "Background jobs: release builds, snapshots, indexes, exports, mail."),
+        "catalogue": ("onconode.interfaces.cli.catalogue:catalogue_app", "The catalogue harvesters read (HealthDCAT-AP, FAIR Data Point): validate, show."),
         "worker": ("onconode.interfaces.cli.jobs:worker_app", "Run jobs from the queue in the node's governance database (on this or another host)."),
     }
 

@@ -41,6 +41,7 @@ ROUTERS = (
     "onconode.interfaces.http.access_pages",
     "onconode.interfaces.http.api.analysis",
     "onconode.interfaces.http.api.catalogue",
+    "onconode.interfaces.http.api.fdp",
     "onconode.interfaces.http.catalogue_pages",
     "onconode.interfaces.http.portal",
     "onconode.interfaces.http.api.release",

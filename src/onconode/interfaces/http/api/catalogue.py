@@ -1,17 +1,19 @@
 """REST API of the data catalogue (`/api/catalogue`, `/api/catalogue/{dataset}`) and its
 DCAT-AP / HealthDCAT-AP JSON-LD (`/catalog.jsonld`). Open to everyone: the counts are
-disclosure-controlled by `analysis.catalogue`."""
+disclosure-controlled by `analysis.catalogue`; the RDF is `exchange.catalogue_rdf`'s."""
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
 from fastapi import APIRouter, HTTPException, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
+from rdflib import Graph
 
 from onconode.analysis import catalogue
-from onconode.interfaces.http.api import dcat
+from onconode.exchange import catalogue_rdf
 from onconode.interfaces.http.api.freeze import freeze_snapshot
+from onconode.interfaces.http.api.rdf import JSONLD, rdf_response
 from onconode.interfaces.http.researcher import gate_user
 from onconode.interfaces.http.session import node_of
 
@@ -31,6 +33,21 @@ def on_freeze(request: Request, freeze: str | None, user: str, compute: Callable
         except catalogue.DatasetNotFound as exc:
             raise HTTPException(404, str(exc)) from None
 
+
+def public_base(request: Request) -> str:
+    """The node's public address: `[node] public_url`, else the address the request reached."""
+    return node_of(request).settings.node.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+
+
+def harvested_graph(request: Request, freeze: str | None) -> Graph:
+    """The catalogue graph of a freeze as harvesters see it (one public user for the gate)."""
+    settings = node_of(request).settings
+    base = public_base(request)
+    graph, _ = on_freeze(request, freeze, HARVESTER, lambda gate, user, snap: catalogue_rdf.catalogue_graph(
+        gate, user, snap, base, settings.node.name, settings.catalogue))
+    return graph
+
+
 @router.get("/api/catalogue", summary="Datasets of this node with disclosure-controlled counts")
 def list_datasets(request: Request, freeze: str | None = FreezeQuery) -> dict[str, Any]:
     found, where = on_freeze(request, freeze, gate_user(request), catalogue.overview)
@@ -44,8 +61,6 @@ def get_dataset(request: Request, dataset_id: str, freeze: str | None = FreezeQu
     return {**where, **found}
 
 
-@router.get("/catalog.jsonld", summary="The catalogue as DCAT-AP / HealthDCAT-AP JSON-LD")
-def catalog_jsonld(request: Request, freeze: str | None = FreezeQuery) -> JSONResponse:
-    found, where = on_freeze(request, freeze, HARVESTER, catalogue.overview)
-    base = str(request.base_url).rstrip("/")
-    return JSONResponse(dcat.catalog(found, base, node_of(request).settings.node.name, where["freeze"]), media_type="application/ld+json")
+@router.get("/catalog.jsonld", summary="The catalogue as DCAT-AP / HealthDCAT-AP JSON-LD", response_class=Response)
+def catalog_jsonld(request: Request, freeze: str | None = FreezeQuery) -> Response:
+    return rdf_response(harvested_graph(request, freeze), JSONLD)
