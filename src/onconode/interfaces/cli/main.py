@@ -314,17 +314,22 @@ def quality(
     """Data-quality report: completeness, QC pass rates, curation findings, per hospital and month."""
     # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.analysis.quality import quality_report, render_text
+    from onconode.exchange.coverage import coverage, render_coverage
+    from onconode.exchange.patients import freeze_relations
     from onconode.store import StoreError
 
     with open_store(read_only=True) as store:
         try:
             report = quality_report(store, freeze)
+            report["exports"] = coverage(store.con, freeze_relations(store, store.resolve(freeze)))
         except StoreError as exc:
             fail(str(exc))
     if as_json:
         sys.stdout.write(json.dumps(report, default=str, indent=2) + "\n")
     else:
         out.print(render_text(report), highlight=False, soft_wrap=True)
+        out.print("\nRequired content of each export (docs/exchange/)\n" + render_coverage(report["exports"]),
+                  highlight=False, soft_wrap=True)
 
 
 @app.command()
