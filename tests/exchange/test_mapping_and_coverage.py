@@ -24,6 +24,9 @@ def test_every_format_declares_a_mapping_and_required_content_from_real_model_co
         assert mapping and required, f"{name} declares no MAPPING or REQUIRED"
         for item in (*mapping, *required):
             split(item.source)  # raises for a column the model does not have
+        for r in required:
+            if r.among:
+                split(f"{r.source.split('.')[0]}.{r.among}")
 
 
 def test_the_committed_mapping_tables_are_regenerated_from_the_declarations() -> None:
@@ -41,6 +44,9 @@ def test_coverage_is_the_share_of_rows_that_hold_each_required_column(tmp_path: 
         cov = coverage(store.con, freeze_relations(store, store.resolve("F")))
     birth = next(i for i in cov["mds"] if i["source"] == "patient.birth_year")
     assert (birth["present"], birth["total"], birth["share_pct"]) == (6, 8, 75.0)
+    hgvs = next(i for i in cov["phenopackets"] if i["source"] == "somatic_variant.hgvs_coding")
+    with Store.open(home, read_only=True) as store:
+        assert hgvs["total"] == store.con.execute("SELECT count(*) FROM somatic_variant WHERE reported").fetchone()[0]
 
 
 def test_quality_reports_each_exports_required_content(frozen_home: Path) -> None:

@@ -28,7 +28,8 @@ def coverage(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> dict[
         items = []
         for req in declared(name)[1]:
             table, column = split(req.source)
-            total, present = con.execute(f'SELECT count(*), count("{column}") FROM ({relations[table]})').fetchone()
+            where = f'WHERE "{split(f"{table}.{req.among}")[1]}"' if req.among else ""
+            total, present = con.execute(f'SELECT count(*), count("{column}") FROM ({relations[table]}) {where}').fetchone()
             items.append({"what": req.what, "source": req.source, "present": present, "total": total,
                           "share_pct": round(100 * present / total, 1) if total else None})
         out[name] = items
@@ -56,5 +57,5 @@ def mapping_markdown(name: str) -> str:
     lines += [f"| `{m.source}` | {m.target} | {m.system} | {m.note} |" for m in mapping]
     lines += ["", "## Required content (checked by `onconode quality`)", "",
               "| required | filled from |", "|---|---|"]
-    lines += [f"| {r.what} | `{r.source}` |" for r in required]
+    lines += [f"| {r.what} | `{r.source}`{f' (rows where `{r.among}`)' if r.among else ''} |" for r in required]
     return "\n".join(lines) + "\n"

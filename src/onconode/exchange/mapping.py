@@ -34,6 +34,7 @@ class Required:
 
     what: str
     source: str
+    among: str = ""  # a boolean column of the same table: only its true rows count (e.g. "reported")
 
 
 def split(source: str) -> tuple[str, str]:

@@ -108,6 +108,7 @@ REQUIRED = (
     Required("samples have an anatomical sample location", "sample.biopsy_site"),
     Required("sequenced samples have an average depth", "tumor_profile.mean_depth"),
     Required("sequenced samples name their pipeline (digital resource)", "tumor_profile.pipeline"),
+    Required("reported variants have a coding HGVS besides the genomic one", "somatic_variant.hgvs_coding", among="reported"),
     Required("treatments have a type", "treatment.type"),
     Required("drugs have an ATC code (treatmentCode)", "treatment_drug.atc_code"),
 )

@@ -110,7 +110,7 @@ REQUIRED = (
     Required("biosamples have a collection date", "sample.sampling_date"),
     Required("biosamples have a histological diagnosis (DOID)", "sample.primary_tumor_doids"),
     Required("tumour profiles have a purity measurement", "tumor_profile.purity"),
-    Required("reported variants have an HGVS expression", "somatic_variant.hgvs_coding"),
+    Required("reported variants have an HGVS expression", "somatic_variant.hgvs_coding", among="reported"),
     Required("treatments have an end date (for the response's time)", "treatment.end_date"),
 )
 
