@@ -86,3 +86,12 @@ def test_export_runs_as_a_job_that_a_worker_completes(frozen_home: Path, tmp_pat
     shown = onconode(home, "jobs", "show", job_id)
     assert "done" in shown.stdout, shown.stdout
     assert len(list(out.glob("*.json"))) == 12 + 1  # one per patient and report.json
+
+
+def test_a_format_reads_only_the_rows_it_declares_and_the_report_counts_the_rest(frozen_home: Path, tmp_path: Path) -> None:
+    with Store.open(frozen_home, read_only=True) as store:
+        report = export_freeze(store, "phenopackets", "DR-1", tmp_path / "out")
+        unreported, segments = store.con.execute(
+            "SELECT (SELECT count(*) FROM somatic_variant WHERE NOT reported), (SELECT count(*) FROM copy_number_segment)").fetchone()
+    assert report.not_expressed["somatic_variant (rows not reported): phenopackets writes only rows where reported"] == unreported > 0
+    assert report.not_expressed["copy_number_segment: not written to phenopackets"] == segments > 0

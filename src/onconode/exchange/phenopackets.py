@@ -65,6 +65,11 @@ RESOURCES = (
     ("atc", "Anatomical Therapeutic Chemical Classification", "ATC", "https://www.whocc.no/atc_ddd_index/", "https://www.whocc.no/atc_ddd_index/?code="),
 )
 
+# The rows this format reads (exchange.run counts the others in the report): reported variants
+# only, and no copy number, structural variants or fusions (only small variants are interpreted).
+READS = {"dataset": "", "patient": "", "sample": "", "tumor_profile": "", "somatic_variant": "reported",
+         "treatment": "", "treatment_drug": "", "treatment_response": ""}
+
 MAPPING = (
     Mapping("patient.patient_id", "subject.id, Phenopacket.id"),
     Mapping("patient.sex", "subject.sex", "Phenopackets Sex enum"),
@@ -212,19 +217,9 @@ def _interpretation(pid: str, samples: list[Row], record: PatientRecord, disease
                     report: ExportReport) -> dict[str, Any] | None:
     assembly = {p["sample_id"]: p.get("ref_genome") for p in record.rows("tumor_profile")}
     sample_ids = {s["sample_id"] for s in samples}
-    found = []
-    left_out = 0
-    for v in record.rows("somatic_variant"):
-        if v["sample_id"] not in sample_ids:
-            continue
-        if not v.get("reported"):
-            left_out += 1
-            continue
-        found.append({"subjectOrBiosampleId": v["sample_id"], "interpretationStatus": "CONTRIBUTORY",
-                      "variantInterpretation": {"variationDescriptor": _descriptor(v, assembly.get(v["sample_id"]), report)}})
-    if left_out:
-        report.skip("somatic_variant (not reported)", "a phenopacket interprets the case: only reported (driver catalogue) variants are written; "
-                    "the others are in the release's VCF", left_out)
+    found = [{"subjectOrBiosampleId": v["sample_id"], "interpretationStatus": "CONTRIBUTORY",
+              "variantInterpretation": {"variationDescriptor": _descriptor(v, assembly.get(v["sample_id"]), report)}}
+             for v in record.rows("somatic_variant") if v["sample_id"] in sample_ids]
     if not found:
         return None
     diagnosis: dict[str, Any] = {"genomicInterpretations": found}
@@ -304,9 +299,6 @@ def phenopacket(record: PatientRecord, created: str, report: ExportReport) -> di
                for t in sorted(record.rows("treatment"), key=lambda t: (t["start_date"], t["treatment_id"]))]
     if actions:
         packet["medicalActions"] = actions
-    for table in ("copy_number_segment", "gene_copy_number", "structural_variant", "fusion", "driver"):
-        if record.rows(table):
-            report.skip(table, "not written to Phenopackets (only small variants are interpreted)", len(record.rows(table)))
     packet["metaData"] = {
         "created": created, "createdBy": f"onconode (model {MODEL_VERSION})", "phenopacketSchemaVersion": SCHEMA_VERSION,
         "resources": [{"id": i, "name": n, "namespacePrefix": ns, "url": u, "iriPrefix": iri, "version": ""} for i, n, ns, u, iri in RESOURCES],

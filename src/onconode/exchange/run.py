@@ -8,6 +8,7 @@ renamed to OUT only when complete, so a failed or killed export leaves no half O
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import shutil
@@ -34,10 +35,42 @@ def check_format(name: str) -> None:
         raise ExportError(f"unknown export format {name!r}: choose one of {', '.join(sorted(FORMATS))}")
 
 
+def reads(name: str) -> dict[str, str] | None:
+    """The rows format `name` reads, as its module declares them in READS (table -> SQL
+    condition on the table's columns, "" for every row); None: every table, every row."""
+    return getattr(inspect.getmodule(FORMATS[name]), "READS", None)
+
+
+def _narrowed(con: duckdb.DuckDBPyConnection, relations: dict[str, str], name: str, report: ExportReport) -> dict[str, str]:
+    """Only the rows the format reads (so a phenopacket export of 6 million variants holds
+    the few hundred reported ones in memory, not every variant); the rows left out are
+    counted in the report per table."""
+    wanted = reads(name)
+    if wanted is None:
+        return relations
+    out = {}
+    for table, sql in relations.items():
+        if table in ("patient", "sample") and table not in wanted:
+            out[table] = sql
+        elif table not in wanted:
+            n = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
+            if n:
+                report.skip(table, f"not written to {name}", n)
+        elif wanted[table]:
+            n = con.execute(f"SELECT count(*) FROM ({sql}) WHERE NOT coalesce({wanted[table]}, FALSE)").fetchone()[0]
+            if n:
+                report.skip(f"{table} (rows not {wanted[table]})", f"{name} writes only rows where {wanted[table]}", n)
+            out[table] = f"SELECT * FROM ({sql}) WHERE {wanted[table]}"
+        else:
+            out[table] = sql
+    return out
+
+
 def write_format(con: duckdb.DuckDBPyConnection, relations: dict[str, str], name: str, folder: Path,
                  report: ExportReport, progress: Progress = silent) -> ExportReport:
     """Format `name`'s files and report.json in `folder` (which exists), from `relations`."""
     check_format(name)
+    relations = _narrowed(con, relations, name, report)
     total = con.execute(f"SELECT count(*) FROM ({relations['patient']})").fetchone()[0]
     with progress(f"exporting {name}", total) as advance:
         def stream():
