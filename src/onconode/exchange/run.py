@@ -20,6 +20,7 @@ import duckdb
 from onconode.exchange.formats import FORMATS
 from onconode.exchange.patients import freeze_relations, iter_patients
 from onconode.exchange.report import ExportReport
+from onconode.model import TABLES_BY_NAME
 from onconode.progress import Progress, silent
 from onconode.store.store import Store
 
@@ -53,6 +54,8 @@ def _narrowed(con: duckdb.DuckDBPyConnection, relations: dict[str, str], name: s
         if table in ("patient", "sample") and table not in wanted:
             out[table] = sql
         elif table not in wanted:
+            if not {"patient_id", "sample_id"} & set(TABLES_BY_NAME[table].column_names):
+                continue  # not patient data (e.g. gene panels): nothing of a patient is left out
             n = con.execute(f"SELECT count(*) FROM ({sql})").fetchone()[0]
             if n:
                 report.skip(table, f"not written to {name}", n)
