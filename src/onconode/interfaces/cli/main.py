@@ -251,7 +251,7 @@ def export_model(
     try:
         check_format(fmt)
     except ExportError as exc:
-        fail(str(exc))
+        fail(str(exc), INVALID)
     if background:
         # lazy: SQLAlchemy loads only for the command that uses it (tests/test_cli_startup.py)
         from onconode.access.db import open_governance
