@@ -27,7 +27,7 @@ def read(path: Path) -> list[dict[str, str]]:
 
 
 def test_every_class_is_a_csv_whose_mandatory_items_are_a_value_or_a_null_flavor(mds) -> None:
-    out, report = mds
+    out, _ = mds
     for name, items in CLASSES.items():
         rows = read(out / name)
         assert rows, name

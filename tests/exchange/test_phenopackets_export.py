@@ -4,12 +4,10 @@ carries what the model holds in the right elements, and reads back through
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 from google.protobuf import json_format
 from phenopackets.schema.v2 import Phenopacket

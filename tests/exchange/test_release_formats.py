@@ -4,7 +4,6 @@ release's pseudonyms, and only the approved columns' values."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest

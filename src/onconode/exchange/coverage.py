@@ -50,9 +50,9 @@ def mapping_markdown(name: str) -> str:
     """docs/exchange/<name>.md: the format's mapping and required content, as the writer declares them."""
     mapping, required = declared(name)
     lines = [f"# Export `{name}`: mapping from the harmonized model", "",
-             f"Generated from `{inspect.getmodule(FORMATS[name]).__name__}` (MAPPING, REQUIRED) by "
-             "`python -m onconode.exchange.docs docs/exchange`; do not edit by hand. "
-             "How to run the export and what it cannot express: [../exchange.md](../exchange.md).", "",
+             (f"Generated from `{inspect.getmodule(FORMATS[name]).__name__}` (MAPPING, REQUIRED) by "
+              "`python -m onconode.exchange.docs docs/exchange`; do not edit by hand. "
+              "How to run the export and what it cannot express: [../exchange.md](../exchange.md)."), "",
              "| model column | target element | code system | note |", "|---|---|---|---|"]
     lines += [f"| `{m.source}` | {m.target} | {m.system} | {m.note} |" for m in mapping]
     lines += ["", "## Required content (checked by `onconode quality`)", "",

@@ -22,7 +22,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from onconode.exchange.mapping import Mapping, Required
+from onconode.exchange.mapping import CLINICAL_AND_REPORTED_VARIANTS, Mapping, Required
 from onconode.exchange.patients import PatientRecord, Row
 from onconode.exchange.report import ExportReport
 from onconode.model.vrs import allele_id, contig, trim
@@ -69,8 +69,7 @@ CLASSES: dict[str, tuple[tuple[str, bool], ...]] = {
 
 # The rows this format reads (exchange.run counts the others in the report): the minimal
 # dataset lists reported (driver catalogue) variants; it has no class for copy number or SVs.
-READS = {"dataset": "", "patient": "", "sample": "", "tumor_profile": "", "somatic_variant": "reported",
-         "treatment": "", "treatment_drug": "", "treatment_response": ""}
+READS = CLINICAL_AND_REPORTED_VARIANTS
 
 MAPPING = (
     Mapping("patient.patient_id", "Subject: Subject ID"),
@@ -149,7 +148,7 @@ class _Files:
         self.report = report
         self.writers: dict[str, csv.DictWriter] = {}
         for name, items in CLASSES.items():
-            handle = stack.enter_context(open(out_dir / name, "w", newline="", encoding="utf-8"))
+            handle = stack.enter_context(open(out_dir / name, "w", newline="", encoding="utf-8"))  # noqa: SIM115 (closed by the stack)
             w = csv.DictWriter(handle, fieldnames=[c for c, _ in items], lineterminator="\n")
             w.writeheader()
             self.writers[name] = w
@@ -219,13 +218,8 @@ def _patient(files: _Files, record: PatientRecord, datasets: dict[str, Row], cou
             "variant_type": SO.get(v.get("type") or ""), "variant_origin": "somatic",
             "ga4gh_vrs_id": allele_id(assembly or "", v["chromosome"], int(v["position"]), v["ref"], v["alt"]).id,
         }, {"hgvs": UNK})
-    drugs: dict[str, list[Row]] = {}
-    for d in record.rows("treatment_drug"):
-        drugs.setdefault(d["treatment_id"], []).append(d)
-    last: dict[str, Row] = {}
-    for r in record.rows("treatment_response"):
-        if r["treatment_id"] not in last or r["response_date"] > last[r["treatment_id"]]["response_date"]:
-            last[r["treatment_id"]] = r
+    drugs = record.grouped("treatment_drug", "treatment_id")
+    last = {t: max(rs, key=lambda r: r["response_date"]) for t, rs in record.grouped("treatment_response", "treatment_id").items()}
     for t in record.rows("treatment"):
         codes = [f"{ATC}{d['atc_code']}" for d in drugs.get(t["treatment_id"], []) if d.get("atc_code")]
         response = last.get(t["treatment_id"], {}).get("response")

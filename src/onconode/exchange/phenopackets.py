@@ -25,7 +25,7 @@ from typing import Any
 from google.protobuf import json_format
 from phenopackets.schema.v2 import Phenopacket
 
-from onconode.exchange.mapping import Mapping, Required
+from onconode.exchange.mapping import CLINICAL_AND_REPORTED_VARIANTS, Mapping, Required
 from onconode.exchange.patients import PatientRecord, Row
 from onconode.exchange.report import ExportReport
 from onconode.ingest.curation import TumorCuration, default_tumor_table
@@ -67,8 +67,7 @@ RESOURCES = (
 
 # The rows this format reads (exchange.run counts the others in the report): reported variants
 # only, and no copy number, structural variants or fusions (only small variants are interpreted).
-READS = {"dataset": "", "patient": "", "sample": "", "tumor_profile": "", "somatic_variant": "reported",
-         "treatment": "", "treatment_drug": "", "treatment_response": ""}
+READS = CLINICAL_AND_REPORTED_VARIANTS
 
 MAPPING = (
     Mapping("patient.patient_id", "subject.id, Phenopacket.id"),
@@ -289,12 +288,8 @@ def phenopacket(record: PatientRecord, created: str, report: ExportReport) -> di
     interpretation = _interpretation(pid, samples, record, disease, report)
     if interpretation:
         packet["interpretations"] = [interpretation]
-    drugs: dict[str, list[Row]] = {}
-    for d in record.rows("treatment_drug"):
-        drugs.setdefault(d["treatment_id"], []).append(d)
-    responses: dict[str, list[Row]] = {}
-    for r in record.rows("treatment_response"):
-        responses.setdefault(r["treatment_id"], []).append(r)
+    drugs = record.grouped("treatment_drug", "treatment_id")
+    responses = record.grouped("treatment_response", "treatment_id")
     actions = [_action(t, drugs.get(t["treatment_id"], []), responses.get(t["treatment_id"], []), report)
                for t in sorted(record.rows("treatment"), key=lambda t: (t["start_date"], t["treatment_id"]))]
     if actions:
@@ -309,9 +304,9 @@ def phenopacket(record: PatientRecord, created: str, report: ExportReport) -> di
 def write(patients: Iterable[PatientRecord], out_dir: Path, report: ExportReport) -> None:
     """One `<patient>.json` per patient; each is parsed by the official schema before it is
     written, so a file that would not load is never delivered."""
-    when = report.as_of or dt.datetime.now(dt.timezone.utc)
-    when = when if when.tzinfo else when.replace(tzinfo=dt.timezone.utc)
-    created = when.astimezone(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    when = report.as_of or dt.datetime.now(dt.UTC)
+    when = when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    created = when.astimezone(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
     for record in patients:
         packet = phenopacket(record, created, report)
         json_format.ParseDict(packet, Phenopacket())
