@@ -145,5 +145,6 @@ def render_summary(s: DemoSummary) -> str:
         "Next:",
         f"  onconode --home {s.home} stats --freeze {s.freeze}",
         f"  onconode --home {s.home} quality",
+        f"  onconode --home {s.home} export phenopackets --freeze {s.freeze} exports/phenopackets   (or mds, omop, fhir: docs/exchange.md)",
     ]
     return "\n".join(lines + s.notes)

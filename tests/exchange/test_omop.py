@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from onconode.exchange.formats import FORMATS
-from onconode.exchange.omop import MAPPING, REQUIRED, SOURCE_TABLES, TABLES, write_omop
+from onconode.exchange.omop import MAPPING, READS, REQUIRED, TABLES, write_omop
 from onconode.exchange.omop_concepts import shipped
 from onconode.exchange.omop_ddl import columns, ddl_sql, tables
 from onconode.exchange.patients import PatientRecord, freeze_relations, iter_patients
@@ -147,7 +147,7 @@ def test_exporting_the_same_freeze_twice_gives_identical_files(exported, tmp_pat
 
 def test_the_declared_source_tables_are_all_the_export_reads(exported, tmp_path: Path) -> None:
     home, out, first = exported
-    second = export(home, tmp_path / "narrow", list(SOURCE_TABLES))
+    second = export(home, tmp_path / "narrow", list(READS))
     for t in TABLES:
         assert (out / f"{t}.csv").read_bytes() == (tmp_path / "narrow" / f"{t}.csv").read_bytes(), t
     assert first.as_dict() == second.as_dict()
@@ -217,8 +217,8 @@ def test_the_mapping_names_real_model_columns_and_omop_fields() -> None:
         omop_table, field = m.target.split(".")
         assert field in [c.name for c in columns(omop_table)], m.target
     for r in REQUIRED:
-        table, column = r.split(".")
-        assert column in TABLES_BY_NAME[table].column_names, r
+        table, column = r.source.split(".")
+        assert column in TABLES_BY_NAME[table].column_names, r.source
 
 
 def test_the_vendored_ddl_declares_the_oncology_tables_and_their_constraints() -> None:

@@ -12,7 +12,7 @@ Two profiles:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 
 from pyshacl import validate as shacl_validate
@@ -41,7 +41,7 @@ class Problem:
         return f"[{self.profile}] {where}: {self.message}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def shapes(profile: str) -> Graph:
     """The profile's shapes graph. A property shape without sh:path (the restricted set's
     'hasStructuredData true needs hasVariables' rule, written as an sh:or) stops pySHACL:

@@ -14,10 +14,10 @@ import csv
 import datetime as dt
 from collections.abc import Iterable
 from contextlib import ExitStack
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from onconode.exchange.mapping import Mapping, Required
 from onconode.exchange.omop_concepts import ConceptMap, shipped
 from onconode.exchange.omop_ddl import Column, columns
 from onconode.exchange.omop_rows import Ids, PatientMapper, Rows
@@ -31,76 +31,67 @@ CDM_VERSION = "5.4"
 VOCABULARY_VERSION = "onconode concepts 1"
 
 
-@dataclass(frozen=True)
-class FieldMap:
-    """One harmonized-model column and where the OMOP export writes it."""
-
-    source: str   # model table.column
-    target: str   # OMOP table.field
-    codes: str    # the code system of the written value, or how it is derived
-
-
-MAPPING: tuple[FieldMap, ...] = (
-    FieldMap("patient.patient_id", "person.person_source_value", "node pseudonym (person_id is a sequence number)"),
-    FieldMap("patient.sex", "person.gender_concept_id", "OMOP Gender (8507 MALE, 8532 FEMALE; other → 0)"),
-    FieldMap("patient.sex", "person.gender_source_value", "model code list"),
-    FieldMap("patient.birth_year", "person.year_of_birth", "year"),
-    FieldMap("patient.registration_date", "observation_period.observation_period_start_date", "earliest date held"),
-    FieldMap("patient.last_follow_up_date", "observation_period.observation_period_end_date", "latest date held"),
-    FieldMap("patient.death_date", "death.death_date", "date"),
-    FieldMap("patient.diagnosis_date", "condition_occurrence.condition_start_date", "date (else earliest sampling date)"),
-    FieldMap("sample.primary_tumor_doids", "condition_occurrence.condition_concept_id",
+MAPPING: tuple[Mapping, ...] = (
+    Mapping("patient.patient_id", "person.person_source_value", "node pseudonym (person_id is a sequence number)"),
+    Mapping("patient.sex", "person.gender_concept_id", "OMOP Gender (8507 MALE, 8532 FEMALE; other → 0)"),
+    Mapping("patient.sex", "person.gender_source_value", "model code list"),
+    Mapping("patient.birth_year", "person.year_of_birth", "year"),
+    Mapping("patient.registration_date", "observation_period.observation_period_start_date", "earliest date held"),
+    Mapping("patient.last_follow_up_date", "observation_period.observation_period_end_date", "latest date held"),
+    Mapping("patient.death_date", "death.death_date", "date"),
+    Mapping("patient.diagnosis_date", "condition_occurrence.condition_start_date", "date (else earliest sampling date)"),
+    Mapping("sample.primary_tumor_doids", "condition_occurrence.condition_concept_id",
              "DOID → SNOMED condition concept (shipped table; nearest mapped DOID ancestor, else 0)"),
-    FieldMap("sample.primary_tumor_doids", "condition_occurrence.condition_source_value", "DOID:n"),
-    FieldMap("sample.primary_tumor_doids", "episode.episode_object_concept_id",
+    Mapping("sample.primary_tumor_doids", "condition_occurrence.condition_source_value", "DOID:n"),
+    Mapping("sample.primary_tumor_doids", "episode.episode_object_concept_id",
              "Disease First Occurrence episode (32528) of the condition"),
-    FieldMap("sample.haematological_diagnosis_code", "condition_occurrence.condition_source_value",
+    Mapping("sample.haematological_diagnosis_code", "condition_occurrence.condition_source_value",
              "ICDO3:morphology, when no DOID"),
-    FieldMap("sample.sample_id", "specimen.specimen_source_id", "node pseudonym"),
-    FieldMap("sample.sampling_date", "specimen.specimen_date", "date (else arrival date)"),
-    FieldMap("sample.tissue_source", "specimen.specimen_source_value", "model code list (specimen_concept_id 0)"),
-    FieldMap("sample.biopsy_site", "specimen.anatomic_site_source_value", "curated site text"),
-    FieldMap("treatment.line", "episode.episode_number", "Treatment Regimen episode (32531)"),
-    FieldMap("treatment.start_date", "episode.episode_start_date", "date; also drug_exposure_start_date"),
-    FieldMap("treatment.end_date", "episode.episode_end_date", "date; also drug_exposure_end_date / verbatim_end_date"),
-    FieldMap("treatment.regimen", "episode.episode_object_concept_id", "HemOnc regimen by drug set (shipped table), else 0"),
-    FieldMap("treatment.regimen", "episode.episode_source_value", "drug names joined with '/'"),
-    FieldMap("treatment_drug.drug", "drug_exposure.drug_concept_id", "RxNorm ingredient (shipped table), else 0"),
-    FieldMap("treatment_drug.drug", "drug_exposure.drug_source_value", "canonical drug name"),
-    FieldMap("treatment_drug.drug", "episode_event.event_id", "drug_exposure_id (field 1147094) under its regimen episode"),
-    FieldMap("treatment_response.response", "episode.episode_concept_id",
+    Mapping("sample.sample_id", "specimen.specimen_source_id", "node pseudonym"),
+    Mapping("sample.sampling_date", "specimen.specimen_date", "date (else arrival date)"),
+    Mapping("sample.tissue_source", "specimen.specimen_source_value", "model code list (specimen_concept_id 0)"),
+    Mapping("sample.biopsy_site", "specimen.anatomic_site_source_value", "curated site text"),
+    Mapping("treatment.line", "episode.episode_number", "Treatment Regimen episode (32531)"),
+    Mapping("treatment.start_date", "episode.episode_start_date", "date; also drug_exposure_start_date"),
+    Mapping("treatment.end_date", "episode.episode_end_date", "date; also drug_exposure_end_date / verbatim_end_date"),
+    Mapping("treatment.regimen", "episode.episode_object_concept_id", "HemOnc regimen by drug set (shipped table), else 0"),
+    Mapping("treatment.regimen", "episode.episode_source_value", "drug names joined with '/'"),
+    Mapping("treatment_drug.drug", "drug_exposure.drug_concept_id", "RxNorm ingredient (shipped table), else 0"),
+    Mapping("treatment_drug.drug", "drug_exposure.drug_source_value", "canonical drug name"),
+    Mapping("treatment_drug.drug", "episode_event.event_id", "drug_exposure_id (field 1147094) under its regimen episode"),
+    Mapping("treatment_response.response", "episode.episode_concept_id",
              "disease-dynamic episode: CR 32946, PR 32947, SD 32948, PD and clinical progression 32949"),
-    FieldMap("treatment_response.response_date", "episode.episode_start_date", "date"),
-    FieldMap("tumor_profile.purity", "measurement.value_as_number", "fraction; measurement_source_value tumor_profile.purity"),
-    FieldMap("tumor_profile.ploidy", "measurement.value_as_number", "copies; measurement_source_value tumor_profile.ploidy"),
-    FieldMap("tumor_profile.tmb_per_mb", "measurement.value_as_number", "/Mb; value_source_value tmb_status"),
-    FieldMap("tumor_profile.ms_indels_per_mb", "measurement.value_as_number", "/Mb; value_source_value msi_status"),
-    FieldMap("tumor_profile.hrd_score", "measurement.value_as_number", "CHORD probability; value_source_value hr_status"),
-    FieldMap("somatic_variant.reported", "measurement.measurement_source_value",
+    Mapping("treatment_response.response_date", "episode.episode_start_date", "date"),
+    Mapping("tumor_profile.purity", "measurement.value_as_number", "fraction; measurement_source_value tumor_profile.purity"),
+    Mapping("tumor_profile.ploidy", "measurement.value_as_number", "copies; measurement_source_value tumor_profile.ploidy"),
+    Mapping("tumor_profile.tmb_per_mb", "measurement.value_as_number", "/Mb; value_source_value tmb_status"),
+    Mapping("tumor_profile.ms_indels_per_mb", "measurement.value_as_number", "/Mb; value_source_value msi_status"),
+    Mapping("tumor_profile.hrd_score", "measurement.value_as_number", "CHORD probability; value_source_value hr_status"),
+    Mapping("somatic_variant.reported", "measurement.measurement_source_value",
              "reported variants only: 'GENE p.HGVS' (value_as_concept_id 9191 Positive)"),
-    FieldMap("somatic_variant.vaf", "measurement.value_as_number", "variant allele fraction"),
-    FieldMap("somatic_variant.position", "measurement.value_source_value", "GA4GH VRS 2.0 id (else assembly:chrom:pos:ref>alt)"),
-    FieldMap("driver.driver", "measurement.measurement_source_value", "reported copy-number drivers: 'GENE AMP|DEL|...'"),
-    FieldMap("fusion.reported", "measurement.measurement_source_value", "reported fusions: 'FIVE::THREE fusion'"),
+    Mapping("somatic_variant.vaf", "measurement.value_as_number", "variant allele fraction"),
+    Mapping("somatic_variant.position", "measurement.value_source_value", "GA4GH VRS 2.0 id (else assembly:chrom:pos:ref>alt)"),
+    Mapping("driver.driver", "measurement.measurement_source_value", "reported copy-number drivers: 'GENE AMP|DEL|...'"),
+    Mapping("fusion.reported", "measurement.measurement_source_value", "reported fusions: 'FIVE::THREE fusion'"),
 )
 
-SOURCE_TABLES: tuple[str, ...] = tuple(sorted({m.source.split(".")[0] for m in MAPPING} | {"dataset"}))
-"""The model tables the export reads: pass only these to `freeze_relations` (reading every
-table of a freeze takes about three times as long for the same files)."""
+READS: dict[str, str] = {table: "" for table in sorted({m.source.split(".")[0] for m in MAPPING} | {"dataset"})}
+"""The model tables the export reads (exchange.run narrows a freeze to them and counts the
+rest): reading every table of a freeze takes about three times as long for the same files."""
 
-REQUIRED: tuple[str, ...] = (
-    "patient.birth_year",       # person.year_of_birth is NOT NULL: a patient without it is not exported
-    "patient.sex",              # person.gender_concept_id (0 when missing)
-    "patient.diagnosis_date",   # condition_start_date (falls back to the sampling date)
-    "sample.primary_tumor_doids",
-    "sample.sampling_date",     # specimen_date and measurement_date
-    "treatment.start_date",
-    "treatment_drug.drug",
-    "treatment_response.response",
-    "tumor_profile.purity",
-    "tumor_profile.tmb_per_mb",
-    "tumor_profile.msi_status",
-    "tumor_profile.hrd_score",
+REQUIRED: tuple[Required, ...] = (
+    Required("persons have a year of birth", "patient.birth_year"),  # person.year_of_birth is NOT NULL: a patient without it is not exported
+    Required("persons have a gender", "patient.sex"),  # person.gender_concept_id (0 when missing)
+    Required("conditions have a start date", "patient.diagnosis_date"),  # condition_start_date (falls back to the sampling date)
+    Required("conditions have a diagnosis code", "sample.primary_tumor_doids"),
+    Required("specimens and measurements have a date", "sample.sampling_date"),  # specimen_date and measurement_date
+    Required("treatment episodes have a start date", "treatment.start_date"),
+    Required("drug exposures name a drug", "treatment_drug.drug"),
+    Required("response episodes have a RECIST response", "treatment_response.response"),
+    Required("purity measurements have a value", "tumor_profile.purity"),
+    Required("TMB measurements have a value", "tumor_profile.tmb_per_mb"),
+    Required("MSI measurements have a status", "tumor_profile.msi_status"),
+    Required("HRD measurements have a value", "tumor_profile.hrd_score"),
 )
 
 

@@ -34,6 +34,13 @@ class PatientRecord:
         rows = self.rows(table)
         return rows[0] if rows else None
 
+    def grouped(self, table: str, column: str) -> dict[Any, list[Row]]:
+        """The table's rows by the value of `column` (e.g. a treatment's drugs by treatment_id)."""
+        out: dict[Any, list[Row]] = {}
+        for row in self.rows(table):
+            out.setdefault(row[column], []).append(row)
+        return out
+
 
 def freeze_relations(store: Store, version: int, tables: list[str] | None = None) -> dict[str, str]:
     """The store's tables at `version` (a withdrawal deletes the patient's rows from every

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,6 +15,9 @@ class ExportReport:
 
     format: str
     patients: int = 0
+    # the time written into files that need one (the freeze's creation): the same freeze
+    # exports to the same bytes, and a release rebuilt from it stays byte-identical
+    as_of: dt.datetime | None = None
     files: Counter[str] = field(default_factory=Counter)
     not_expressed: Counter[str] = field(default_factory=Counter)
 
@@ -24,5 +28,5 @@ class ExportReport:
         self.not_expressed[f"{what}: {why}"] += count
 
     def as_dict(self) -> dict[str, Any]:
-        return {"format": self.format, "patients": self.patients, "files": dict(sorted(self.files.items())),
+        return {"format": self.format, "as_of": self.as_of.isoformat() if self.as_of else None, "patients": self.patients, "files": dict(sorted(self.files.items())),
                 "not_expressed": dict(sorted(self.not_expressed.items()))}

@@ -50,9 +50,13 @@ MAX_PACKET_BYTES = 64 << 20  # one patient's phenopacket is kilobytes; anything 
 NOT_HELD_ACTION = ("treatmentTarget", "treatmentIntent", "adverseEvents", "treatmentTerminationReason")
 
 
+EXPORT_REPORT = "report.json"  # what `onconode export phenopackets` writes beside the packets; not a phenopacket
+TUMOR_PERCENTAGE = "onconode:pathology_tumor_percentage"  # the biosample measurement `onconode export` writes
+
+
 def _files(path: Path, findings: Findings) -> list[Path]:
     if path.is_dir():
-        found = sorted(p for p in path.glob("*.json") if p.is_file())
+        found = sorted(p for p in path.glob("*.json") if p.is_file() and p.name != EXPORT_REPORT)
         if not found:
             findings.error(str(path), None, None, "no *.json files in the folder", "point the command at a phenopacket JSON file or a folder of them")
         return found
@@ -216,13 +220,20 @@ class _Reader:
             if b.individual_id and b.individual_id != pid:
                 self.findings.error(self.file, None, f"{at}.individualId", f"biosample {b.id} belongs to {b.individual_id}, not the subject {pid}", "one phenopacket describes one patient")
                 continue
-            self.not_held += [f"{at}.{f}" for f in NOT_HELD_BIOSAMPLE if _has(raw, f)]
+            self.not_held += [f"{at}.{f}" for f in NOT_HELD_BIOSAMPLE if _has(raw, f) and f != "measurements"]
+            percentage = None
+            for m, measurement in enumerate(b.measurements):
+                if measurement.assay.id == TUMOR_PERCENTAGE and measurement.value.HasField("quantity"):
+                    percentage = measurement.value.quantity.value
+                else:
+                    self.not_held.append(f"{at}.measurements[{m}] ({measurement.assay.label or measurement.assay.id})")
             tissue = " ".join(t.label.lower() for t in (b.sampled_tissue, b.sample_type))
             source = "bone_marrow" if "bone marrow" in tissue else "blood" if "blood" in tissue else "lymph_node" if "lymph node" in tissue else "tissue"
             values: dict[str, Any] = {
                 "sample_id": b.id, "patient_id": pid, "tissue_source": source,
                 "sampling_date": self._time(b.time_of_collection, b.HasField("time_of_collection"), f"{at}.timeOfCollection"),
                 "biopsy_site": b.sampled_tissue.label or None, "biopsy_location": b.procedure.body_site.label or None,
+                "pathology_tumor_percentage": percentage,
             }
             if disease is not None:
                 values |= self._tumor(disease.term, "diseases[0].term")

@@ -29,6 +29,7 @@ from onconode.model import MODEL_VERSION, TABLES_BY_NAME
 from onconode.model.tables import GERMLINE_TABLES
 from onconode.progress import Progress, silent
 from onconode.release import ReleaseError
+from onconode.release import formats as F
 from onconode.release import snapshot, variant_text
 from onconode.release import writers as W
 from onconode.release.manifest import Digests, read_manifest, write_manifest
@@ -281,8 +282,10 @@ def _swap_into_place(work: Path, dest: Path) -> None:
 
 
 def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | None = None,
-          progress: Progress = silent, built_by: str = "") -> Built:
-    """Build (or rebuild) the release of one application; refuses with ReleaseError."""
+          progress: Progress = silent, built_by: str = "", formats: tuple[str, ...] | None = None) -> Built:
+    """Build (or rebuild) the release of one application; refuses with ReleaseError.
+    `formats`: standard models to deliver it in as well (release.formats); default: those
+    of the release this build replaces."""
     started = time.perf_counter()
     at = audit.utc(at)
     with gov.engine.connect() as conn:
@@ -291,6 +294,8 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
     key = release_key(home, app_id)
     assert key is not None
     root = releases_root(home)
+    formats = F.delivery_formats(root / app_id) if formats is None else tuple(formats)
+    F.check_formats(formats)
     private.node_home(Path(home))
     private.make_dir(root)
     _remove_stale_partials(root, app_id)
@@ -303,6 +308,9 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
         with duckdb_settings(store.con, {"memory_limit": BUILD_MEMORY_LIMIT}):  # its sorts spill to disk beyond it
             maps = _register_maps(store, sel, key, sel.version, tag)
             tables, vcf, maf, variants = _write_files(store, sel, maps, work, progress, stages, digests)
+            if formats:
+                with stages("standard-model formats"):
+                    reports = F.write_formats(store, sel, maps, work, formats, progress)
         meta = {
             "application": app_id, "kind": sel.kind, "freeze": sel.freeze, "store_version": sel.version,
             "model_version": MODEL_VERSION, "patients": len(sel.patients), "samples": len(sel.samples),
@@ -312,6 +320,9 @@ def build(home: Path, store: Store, gov: Any, app_id: str, at: dt.datetime | Non
         }
         if any(t in GERMLINE_TABLES for t in sel.items):
             meta["excluded"]["germline_without_consent"] = len(sel.excluded_germline)
+        if formats:
+            meta["formats"] = {name: {"folder": f"{name}/", "not_expressed": sum(r["not_expressed"].values())}
+                               for name, r in reports.items()}
         ack = _acknowledgement(gov, app_id)
         (work / "ACKNOWLEDGEMENT.txt").write_text(ack + "\n")
         (work / "README.md").write_text(readme(meta, sel.items, vcf, maf, ack))

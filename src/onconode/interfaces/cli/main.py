@@ -237,6 +237,46 @@ def export_parquet(
     out.print(f"wrote {sum(written.values()):,} rows in {len(written)} tables to {dest}")
 
 
+@app.command("export")
+def export_model(
+    fmt: str = typer.Argument(..., metavar="FORMAT", help="mds (1+MG / GDI minimal dataset), omop, fhir or phenopackets."),
+    out_dir: Path = typer.Argument(..., metavar="OUT", help="A new or empty folder for the files and report.json."),
+    freeze: str = typer.Option(..., "--freeze", help="The freeze to export, e.g. DR-2026-11."),
+    background: bool = typer.Option(False, "--background", help="Queue the export as a job and return at once (`onconode jobs show ID`)."),
+) -> None:
+    """Export a freeze in a standard model, patient by patient, with a report of what it could not express (docs/exchange.md)."""
+    # lazy: the export formats load protobuf, DuckDB and their schemas only for this command (tests/test_cli_startup.py)
+    from onconode.exchange.run import ExportError, check_format, export_freeze
+    from onconode.store import StoreError
+
+    try:
+        check_format(fmt)
+    except ExportError as exc:
+        fail(str(exc), INVALID)
+    if background:
+        # lazy: SQLAlchemy loads only for the command that uses it (tests/test_cli_startup.py)
+        from onconode.access.db import open_governance
+        from onconode.exchange.jobs import enqueue_export
+
+        with open_governance(state.home) as gov:
+            job_id = enqueue_export(gov.engine, fmt, freeze, out_dir, created_by="cli")
+        out.print(f"queued job {job_id}: {fmt} export of {freeze} to {out_dir}; follow it with `onconode jobs show {job_id}` "
+                  "(a worker runs it: `onconode serve` or `onconode worker`)", highlight=False)
+        return
+    with open_store(read_only=True) as store:
+        try:
+            report = export_freeze(store, fmt, freeze, out_dir, progress=progress_bar)
+        except (ExportError, StoreError) as exc:
+            fail(f"{exc}\nNothing was exported.")
+    files = ", ".join(f"{name} ({n:,})" for name, n in sorted(report.files.items()))
+    out.print(f"exported {report.patients:,} patients of {freeze} as {fmt} to {out_dir}: {files}; report in {out_dir / 'report.json'}",
+              highlight=False, soft_wrap=True)
+    if report.not_expressed:
+        out.print(f"not expressed in {fmt} ({sum(report.not_expressed.values()):,} values):", highlight=False)
+        for what, n in sorted(report.not_expressed.items()):
+            out.print(f"  {n:>8,}  {what}", highlight=False, soft_wrap=True)
+
+
 # -- synthetic data, quality, demo ---------------------------------------------------------
 @app.command()
 def synth(
@@ -275,17 +315,22 @@ def quality(
     """Data-quality report: completeness, QC pass rates, curation findings, per hospital and month."""
     # lazy: DuckDB, pyarrow, Ibis or SQLAlchemy load only for the command that runs (tests/test_cli_startup.py)
     from onconode.analysis.quality import quality_report, render_text
+    from onconode.exchange.coverage import coverage, render_coverage
+    from onconode.exchange.patients import freeze_relations
     from onconode.store import StoreError
 
     with open_store(read_only=True) as store:
         try:
             report = quality_report(store, freeze)
+            report["exports"] = coverage(store.con, freeze_relations(store, store.resolve(freeze)))
         except StoreError as exc:
             fail(str(exc))
     if as_json:
         sys.stdout.write(json.dumps(report, default=str, indent=2) + "\n")
     else:
         out.print(render_text(report), highlight=False, soft_wrap=True)
+        out.print("\nRequired content of each export (docs/exchange/)\n" + render_coverage(report["exports"]),
+                  highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -33,12 +33,14 @@ def _home() -> Path:
 
 
 @release_app.command("build")
-def build_cmd(app_id: str = typer.Argument(..., help="Application id, e.g. DAR-2026-0001 or CR-2026-0001.")) -> None:
+def build_cmd(app_id: str = typer.Argument(..., help="Application id, e.g. DAR-2026-0001 or CR-2026-0001."),
+              formats: list[str] = typer.Option([], "--format", help="Also deliver it as mds, omop, fhir or phenopackets "
+                                                "(repeatable; default: the formats the approval names).")) -> None:
     """Build the release of an active DAR (or approved Clinical Request) from its freeze."""
     home = _home()
     with open_governance(home) as gov, open_store(read_only=True) as store:
         try:
-            built = builder.build(home, store, gov, app_id, progress=progress_bar, built_by="cli")
+            built = builder.build(home, store, gov, app_id, progress=progress_bar, built_by="cli", formats=tuple(formats) or None)
             Storage.for_home(home).publish(built.path, app_id)
         except (ReleaseError, GovernanceError) as exc:
             fail(f"{exc}\nNo release was built.")
