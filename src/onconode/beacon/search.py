@@ -19,8 +19,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from onconode.analysis import doid
-from onconode.beacon import structural
+from onconode.beacon import structural, tumour_types
 from onconode.beacon.request import BeaconQuery, BeaconRequestError, Filter, VariantParams
 
 ASSEMBLY = "GRCh37"  # the one build this Beacon serves (variant ids, VRS identifiers)
@@ -222,13 +221,8 @@ def _variants(snap: Any, v: VariantParams, scope: Scope) -> tuple[ir.Table | Non
 
 def _filter_pred(base: ir.Table, f: Filter) -> tuple[str, ir.BooleanValue]:
     """(field, predicate) of one filtering term; terms on one field are OR-ed (spec FAQ)."""
-    if f.id.upper().startswith("DOID:"):
-        code = f.id[5:]
-        if not code.isdigit() or not doid.known(code):
-            raise BeaconRequestError(f"filter {f.id!r} is not a Disease Ontology term of this node; see /beacon/filtering_terms")
-        codes = sorted(doid.descendants(code) if f.include_descendants else {code})
-        pattern = r"(^|,)\s*(" + "|".join(codes) + r")\s*(,|$)"  # codes are digits (checked above)
-        return "doid", base.primary_tumor_doids.re_search(pattern)
+    if tumour_types.is_term(f.id):
+        return tumour_types.FIELD, tumour_types.predicate(base, f)
     if f.id in SEX_TERMS:
         return "sex", base.sex == SEX_TERMS[f.id]
     if f.id in ALPHANUMERIC and f.value is not None:
@@ -238,7 +232,8 @@ def _filter_pred(base: ir.Table, f: Filter) -> tuple[str, ir.BooleanValue]:
         pred = col == f.value.lower() if "%" not in f.value else col.like(f.value.lower())
         return f.id, pred if f.operator == "=" else ~pred
     raise BeaconRequestError(f"filter {f.as_request()!r} is not a filtering term of this node; "
-                             "GET /beacon/filtering_terms lists them (DOID:..., NCIT sex terms, primaryTumorLocation=...)")
+                             "GET /beacon/filtering_terms lists them (DOID:..., OncoTree:..., ICDO3:..., NCIT sex terms, "
+                             "primaryTumorLocation=...)")
 
 
 def base(snap: Any, q: BeaconQuery, scope: Scope = Scope()) -> ir.Table:
