@@ -85,8 +85,9 @@ class BeaconService:
         levels = {d: granted(q.granularity, who, d) for d in datasets}
         shown = max(levels.values(), key=ORDER.__getitem__, default="boolean")
         rel = None
-        if path == "g_variants" and shown != "record" and fast.applies(q, scope):
-            found = fast.variant_counts(snap, q, self.positions(snap))
+        index = self.positions(snap) if path == "g_variants" and shown != "record" and fast.applies(q, scope) else None
+        if index is not None:
+            found = fast.indexed_counts(index, q)
         else:
             rel = search.matches(snap, "biosamples" if path in ("analyses", "runs") else path, q, scope)
             found = search.counts(rel)
