@@ -145,3 +145,18 @@ def test_copy_number_and_structural_answers_follow_the_requesters_granularity(cl
 def test_malformed_structural_queries_are_refused_with_the_reason(client, params, message):
     r = client.get("/beacon/g_variants", params=params)
     assert r.status_code == 400 and message in r.json()["error"]["errorMessage"], r.text
+
+
+def test_a_del_query_answers_small_deletions_structural_deletions_and_copy_losses_together(client, node, schemas):
+    where = {"referenceName": "17", "start": 0, "end": 81_195_210}
+
+    def total(**params) -> int:
+        return ask(client, node, granularity="count", **where, **params)["responseSummary"]["numTotalResults"]
+
+    together = total(variantType="DEL")
+    assert together == total(variantType="INDEL") + total(variantType="SO:0000159") + total(variantType="EFO:0030067") > 0
+    doc = ask(client, node, **where, variantType="DEL")
+    validate(schemas, doc)
+    shapes = {r["variation"].get("variantType") or r["variation"].get("copy_change")
+              for rs in doc["response"]["resultSets"] for r in rs["results"]}
+    assert "DEL" in shapes and shapes & {"efo:0030068", "efo:0030069"} and shapes & {"INDEL"}
