@@ -160,3 +160,22 @@ def test_a_del_query_answers_small_deletions_structural_deletions_and_copy_losse
     shapes = {r["variation"].get("variantType") or r["variation"].get("copy_change")
               for rs in doc["response"]["resultSets"] for r in rs["results"]}
     assert "DEL" in shapes and shapes & {"efo:0030068", "efo:0030069"} and shapes & {"INDEL"}
+
+
+def test_a_withdrawn_patients_structural_variants_leave_the_beacon(tmp_path):
+    from onconode.beacon import search
+    from onconode.beacon.request import from_get
+    from onconode.store import Store
+    from onconode.store.withdraw import withdraw_patient
+    from tests.conftest import frozen_synthetic_store
+
+    home = frozen_synthetic_store(tmp_path / "node", patients=12, seed=3, median_variants=20, freeze="F1")
+    q = from_get({"variantType": "CNV"})
+    with Store.open(home, read_only=True) as store:
+        found = search.matches(store.snapshot("F1"), "individuals", q).to_pyarrow().column("id").to_pylist()
+    assert found
+    with Store.open(home) as store:
+        withdraw_patient(store, found[0], "test")
+    with Store.open(home, read_only=True) as store:
+        after = search.matches(store.snapshot("F1"), "individuals", q).to_pyarrow().column("id").to_pylist()
+    assert found[0] not in after and set(after) == set(found) - {found[0]}

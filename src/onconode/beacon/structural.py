@@ -25,7 +25,10 @@ Each variant's identity (`variant_id`, the Beacon `variantInternalId`) is built 
 store's 1-based coordinates like a small variant's, but its fourth part is the end
 coordinate (digits), never bases: `GRCh37-17-37844167-37886679-EFO:0030072-ERBB2`.
 
-The relation is materialised once per store snapshot (analysis/materialized.py).
+The relation is a derived artifact (`analysis.beacon_structural_events`: Parquet under
+`<home>/derived/`, analysis/materialized.py `selection`), built by a job after every publish
+for the current version and the latest freeze, shared by every server process, dropped
+when a withdrawal makes it stale.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from onconode.analysis.materialized import materialized
+from onconode.analysis.materialized import materialized, selection
 from onconode.model import copy_number as cn
 
 ASSEMBLY = "GRCh37"
@@ -199,9 +202,15 @@ def _events(snap: Any) -> ir.Table:
     return out.distinct()
 
 
+NAME = "beacon_structural_events"
+ARTIFACT = f"analysis.{NAME}"  # the registry's name of a `selection`
+READS = ("gene_copy_number", "driver", "copy_number_segment", "tumor_profile", "structural_variant", "sv_breakend", "fusion")
+selection(NAME, READS, _events, prebuild=True)
+
+
 def events(snap: Any) -> ir.Table:
     """Every copy-number and structural event of the snapshot (`COLUMNS`)."""
-    return materialized(snap, "beacon_structural_events", lambda: _events(snap))
+    return materialized(snap, NAME, lambda: _events(snap))
 
 
 def record(row: dict[str, Any], location: Any) -> dict[str, Any]:
