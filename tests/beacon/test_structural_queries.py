@@ -179,3 +179,17 @@ def test_a_withdrawn_patients_structural_variants_leave_the_beacon(tmp_path):
     with Store.open(home, read_only=True) as store:
         after = search.matches(store.snapshot("F1"), "individuals", q).to_pyarrow().column("id").to_pylist()
     assert found[0] not in after and set(after) == set(found) - {found[0]}
+
+
+def test_small_variant_queries_over_an_amplified_gene_answer_small_variants_only(client, node, amplified):
+    gene, _ = amplified
+    chrom, start1, end1 = sql(node, "SELECT chromosome, start, \"end\" FROM {gcn} WHERE gene = ? LIMIT 1", [gene])[0]
+    store = node.store
+    small = store.relation_sql("somatic_variant", store.resolve("DR-TEST"))
+    truth = store.con.execute(f"SELECT count(*) FROM (SELECT DISTINCT position, ref, alt FROM ({small}) WHERE chromosome = ? "
+                              "AND position - 1 < ? AND position - 1 + length(ref) > ?)", [chrom, end1, start1 - 1]).fetchone()[0]
+    doc = ask(client, node, granularity="count", referenceName=chrom, start=start1 - 1, end=end1)
+    assert doc["responseSummary"]["numTotalResults"] == truth
+    genes = store.con.execute(f"SELECT count(*) FROM (SELECT DISTINCT chromosome, position, ref, alt FROM ({small}) "
+                              "WHERE gene = ?)", [gene]).fetchone()[0]
+    assert ask(client, node, granularity="count", geneId=gene)["responseSummary"]["numTotalResults"] == genes
