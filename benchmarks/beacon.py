@@ -9,7 +9,7 @@ Target (issue 6): p50 <= 20 ms and p99 <= 100 ms at 100M variants, 16 concurrent
 load from a second process on loopback.
 
 Set-up (not timed): the node home (`--home`: an existing store, which must hold a freeze;
-else a synthetic store of `--patients` in benchmarks/work/), a beacon.toml there lifting
+else a synthetic store of `--patients` in benchmarks/work/), an onconode.toml there lifting
 the query budget (the load comes from one address), and the freeze's position index
 (`onconode beacon index`, built if missing or with `--rebuild-index`; its build time and
 size are reported). The node runs as the operator runs it, `onconode serve` in its own
@@ -183,7 +183,7 @@ def main() -> None:
     home = args.home.resolve() if args.home else store_for(args.patients)
     freeze, version, total = latest_freeze(home)
     index = index_for(home, freeze, args.rebuild_index)
-    (home / "beacon.toml").write_text("[budget]\nlimit = 1000000000\nwindow_seconds = 1\n")
+    (home / "onconode.toml").write_text("[beacon.budget]\nlimit = 1000000000\nwindow_seconds = 1\n")  # settings.py: one file
     hits = sample_variants(home, version, args.queries // 2)
     queries = [f"/beacon/g_variants?referenceName={c}&start={p - 1}&referenceBases={r}&alternateBases={a}"
                for c, p, r, a in hits]

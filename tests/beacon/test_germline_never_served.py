@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from onconode.beacon import fast, positions, search
+from onconode.beacon import positions, search
 from onconode.beacon.request import from_get
 from onconode.ingest.values import to_arrow
 from onconode.model import TABLES_BY_NAME
@@ -49,8 +49,6 @@ def test_a_germline_only_variant_is_found_by_no_beacon_query(home: Path, params:
         assert snap.table("germline_variant").count().execute() == 1
         q = from_get(params)
         assert search.counts(search.matches(snap, entry, q)) == {}
-        if entry == "g_variants" and fast.applies(q, search.Scope()):
-            assert not any(fast.variant_counts(snap, q).values())
 
 
 def test_the_position_index_holds_no_germline_variant(home: Path):

@@ -1,16 +1,17 @@
 """The hot path: per-dataset counts of a position query (sequence or range, optionally with
-bases) as one parameterised SQL statement.
+bases) from the freeze's position index (positions.py), with no store and no lock.
 
-Profiling showed building and compiling the general Ibis expression costs ~10x the query
-itself on DuckDB; position queries are what networks and membership probes send most, so
-they skip it. The SQL text is fixed (only `?` values come from the request) and the
-versioned relations come from the store's own `relation_sql`. Anything else (filters,
-gene or protein queries, path scopes, record pages) goes through search.py.
+Position queries are what networks and membership probes send most; building and
+compiling the general Ibis expression costs ~10x the query itself, and an index lookup
+costs microseconds. There is one position-query path: the index when it is built for
+the served freeze (whoever asks: the anonymous lane, the route, the service), else the
+general query (search.py), which also answers everything else (filters, gene or protein
+queries, path scopes, record pages, copy-number and structural variants). A second
+hand-written SQL statement for position counts without an index is gone: the index is
+built by a job after every freeze, and the general query gives the same counts meanwhile.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from onconode.beacon.positions import PositionIndex
 from onconode.beacon.request import BeaconQuery
@@ -18,6 +19,7 @@ from onconode.beacon.search import MAX_REF_LENGTH, Scope, chromosome
 
 
 def applies(q: BeaconQuery, scope: Scope) -> bool:
+    """Whether the position index can answer `q`: a plain sequence or range query."""
     v = q.variant
     others = (v.variant_type, v.min_length, v.max_length, v.gene_id, v.amino_acid_change, v.allele)
     sequence = len(v.start) == 1 and not v.end and v.alternate_bases is not None
@@ -27,41 +29,9 @@ def applies(q: BeaconQuery, scope: Scope) -> bool:
             and not q.filters and not q.dataset_ids and scope == Scope())
 
 
-def _where(q: BeaconQuery) -> tuple[list[str], list[Any]]:
-    v = q.variant
-    where = ["chromosome = ?"]
-    params: list[Any] = [chromosome(v.reference_name or "")]
-    if not v.end:
-        where.append("position = ?")
-        params.append(v.start[0] + 1)
-    else:
-        where += ["position BETWEEN ? AND ?", "position - 1 < ?", "position - 1 + length(ref) > ?"]
-        params += [max(v.start[0] + 1 - MAX_REF_LENGTH, 0), v.end[0], v.end[0], v.start[0]]
-    for col, bases in (("ref", v.reference_bases), ("alt", v.alternate_bases)):
-        if bases and bases != "N":
-            where.append(f"{col} = ?")
-            params.append(bases)
-    return where, params
-
-
-def variant_counts(snap: Any, q: BeaconQuery, index: PositionIndex | None = None) -> dict[str, int]:
-    """Distinct matching variants per dataset (same semantics as search.matches), from the
-    freeze's position index when there is one, else from the store."""
-    if index is not None:
-        return indexed_counts(index, q)
-    where, params = _where(q)
-    cond = " AND ".join(where)
-    store, version = snap.store, snap.version
-    rows = store.con.execute(
-        f"SELECT p.dataset_id, count(DISTINCT (v.chromosome, v.position, v.ref, v.alt)) "
-        f"FROM (SELECT * FROM ({store.relation_sql('somatic_variant', version)}) WHERE {cond}) v "
-        f"JOIN ({store.relation_sql('sample', version)}) s USING (sample_id) "
-        f"JOIN ({store.relation_sql('patient', version)}) p USING (patient_id) GROUP BY 1", params).fetchall()
-    return {d: int(n) for d, n in rows}
-
-
 def indexed_counts(index: PositionIndex, q: BeaconQuery) -> dict[str, int]:
-    """The same counts as `_where` selects, from the position index (no store, no lock)."""
+    """Distinct matching variants per dataset, the same counts as search.matches gives for
+    the query (`applies`), from the position index (no store, no lock)."""
     v = q.variant
     bases = [b if b and b != "N" else None for b in (v.reference_bases, v.alternate_bases)]
     chrom = chromosome(v.reference_name or "")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from onconode import __version__
-from onconode.analysis import doid
+from onconode.beacon import tumour_types
 from onconode.beacon.request import API_VERSION
 from onconode.beacon.search import ALPHANUMERIC, SEX_TERMS
 from onconode.settings import BeaconSection
@@ -129,19 +129,16 @@ def entry_types_response(b: BeaconInfo) -> dict[str, Any]:
     return {"meta": b.meta(), "response": {"entryTypes": entry_types()}}
 
 
-def filtering_terms(b: BeaconInfo, doids_in_store: list[str]) -> dict[str, Any]:
-    """The terms this node can filter on: sex (NCIT), tumour DOIDs present in the store
-    (descendants included when queried), and a few alphanumeric sample fields."""
+def filtering_terms(b: BeaconInfo, doids_in_store: list[str], icdo_in_store: dict[str, str] | None = None) -> dict[str, Any]:
+    """The terms this node can filter on: sex (NCIT), the tumour types its samples hold
+    (DOID with descendants, OncoTree through its DOID, ICD-O-3: tumour_types.py), and a few
+    alphanumeric sample fields."""
     terms: list[dict[str, Any]] = [{"type": "ontologyTerm", "id": k, "label": v, "scopes": ["individual"]}
                                    for k, v in SEX_TERMS.items()]
-    for code in sorted(set(doids_in_store), key=int):
-        terms.append({"type": "ontologyTerm", "id": f"DOID:{code}", "label": doid.name(code) or f"DOID:{code}",
-                      "scopes": ["biosample", "individual"]})
+    terms += tumour_types.terms(doids_in_store, icdo_in_store or {})
     terms += [{"type": "alphanumeric", "id": k, "scopes": ["biosample"]} for k in ALPHANUMERIC]
     return {"meta": b.meta(), "response": {
-        "resources": [
-            {"id": "DOID", "name": "Human Disease Ontology", "url": "http://purl.obolibrary.org/obo/doid.owl",
-             "nameSpacePrefix": "DOID", "iriPrefix": "http://purl.obolibrary.org/obo/DOID_"},
+        "resources": tumour_types.RESOURCES + [
             {"id": "NCIT", "name": "NCI Thesaurus", "url": "http://purl.obolibrary.org/obo/ncit.owl",
              "nameSpacePrefix": "NCIT", "iriPrefix": "http://purl.obolibrary.org/obo/NCIT_"}],
         "filteringTerms": terms}}

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from onconode.analysis import doid
+from onconode.beacon import structural
 from onconode.beacon.search import ASSEMBLY, REFSEQ, variant_id
 from onconode.model import vrs
 
@@ -69,7 +70,16 @@ def vrs_reference(chromosome: str, position: int, ref: str, alt: str) -> dict[st
     return {"id": got.id, "notes": "GA4GH VRS 2.0 computed identifier (Allele)", "reference": VRS_SPEC}
 
 
+def sequence_location(chromosome: str, start: int, end: int) -> dict[str, Any]:
+    """A VRS 1.3 SequenceLocation of [start, end) (0-based interbase) on a GRCh37 chromosome."""
+    return {"type": "SequenceLocation", "sequence_id": f"refseq:{REFSEQ[chromosome]}",
+            "interval": {"type": "SequenceInterval", "start": {"type": "Number", "value": start},
+                         "end": {"type": "Number", "value": end}}}
+
+
 def genomic_variation(row: dict[str, Any]) -> dict[str, Any]:
+    if row.get("variant_class"):
+        return structural.record(row, sequence_location)
     start = int(row["position"]) - 1
     ref, alt = row["ref"], row["alt"]
     kind = "SNP" if len(ref) == len(alt) == 1 else ("MNP" if len(ref) == len(alt) else "INDEL")
@@ -78,9 +88,7 @@ def genomic_variation(row: dict[str, Any]) -> dict[str, Any]:
         "identifiers": {"variantAlternativeIds": [vrs_reference(row["chromosome"], int(row["position"]), ref, alt)]},
         "variation": {
             "referenceBases": ref, "alternateBases": alt, "variantType": kind,
-            "location": {"type": "SequenceLocation", "sequence_id": f"refseq:{REFSEQ[row['chromosome']]}",
-                         "interval": {"type": "SequenceInterval", "start": {"type": "Number", "value": start},
-                                      "end": {"type": "Number", "value": start + len(ref)}}},
+            "location": sequence_location(row["chromosome"], start, start + len(ref)),
         },
     }
 

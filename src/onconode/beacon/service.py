@@ -79,18 +79,16 @@ class BeaconService:
                 and (scope.dataset_id is None or r["dataset_id"] == scope.dataset_id)]
 
     def entries(self, snap: Any, path: str, q: BeaconQuery, who: Requester, scope: Scope = Scope()) -> dict[str, Any]:
-        """An entry-type query (/individuals, /g_variants, ... and their id sub-paths)."""
+        """An entry-type query (/individuals, /g_variants, ... and their id sub-paths), by the
+        general query (search.py). A position query the freeze's index can answer never gets
+        here: the route (and the anonymous lane) answer it with `position_counts`, the one
+        index path."""
         self.budget.spend(who)
         datasets = [d["dataset_id"] for d in self.datasets(snap, q, scope)]
         levels = {d: granted(q.granularity, who, d) for d in datasets}
         shown = max(levels.values(), key=ORDER.__getitem__, default="boolean")
-        rel = None
-        if path == "g_variants" and shown != "record" and fast.applies(q, scope):
-            found = fast.variant_counts(snap, q, self.positions(snap))
-        else:
-            rel = search.matches(snap, "biosamples" if path in ("analyses", "runs") else path, q, scope)
-            found = search.counts(rel)
-        return self._answer(path, q, who, datasets, levels, shown, found, rel)
+        rel = search.matches(snap, "biosamples" if path in ("analyses", "runs") else path, q, scope)
+        return self._answer(path, q, who, datasets, levels, shown, search.counts(rel), rel)
 
     def position_counts(self, served: tuple[list[str], PositionIndex | None], q: BeaconQuery,
                         who: Requester) -> dict[str, Any] | None:

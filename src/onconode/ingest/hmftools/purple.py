@@ -13,6 +13,7 @@ from typing import Any
 from onconode.ingest.hmftools.fields import FieldReader, check_unique
 from onconode.ingest.problems import Problems
 from onconode.ingest.tsv import open_text, read_tsv, refuse_nul
+from onconode.model import copy_number
 from onconode.model import codes as C
 from onconode.model.tables import COPY_NUMBER_SEGMENT, DRIVER, GENE_COPY_NUMBER, TUMOR_PROFILE
 
@@ -131,28 +132,10 @@ def _check_span(reader: FieldReader, out: Row, line: int) -> None:
 
 
 def cna_call(min_copy_number: float | None, ploidy: float | None) -> str | None:
-    """A discrete GISTIC-style call for a gene's minimum copy number.
-
-    AMP and HOMDEL follow PURPLE's own driver rules (min exonic CN > 3 × sample ploidy;
-    min CN < 0.5). The others compare CN / ploidy with the half-way points between copy
-    states of a diploid genome, scaled to the sample: below 0.75 (1.5 of 2 copies) is
-    HETLOSS, above 1.25 (2.5 of 2) is GAIN, in between DIPLOID. Without a ploidy only
-    HOMDEL can be called.
-    """
-    if min_copy_number is None:
-        return None
-    if min_copy_number < 0.5:
-        return "HOMDEL"
-    if not ploidy:
-        return None
-    if min_copy_number > 3 * ploidy:
-        return "AMP"
-    relative = min_copy_number / ploidy
-    if relative < 0.75:
-        return "HETLOSS"
-    if relative > 1.25:
-        return "GAIN"
-    return "DIPLOID"
+    """A discrete GISTIC-style call for a gene's minimum copy number, by the model's
+    thresholds (model/copy_number.py: PURPLE's AMP and HOMDEL driver rules, HETLOSS and
+    GAIN relative to the ploidy)."""
+    return copy_number.call(min_copy_number, ploidy)
 
 
 def read_gene_copy_numbers(path: Path, problems: Problems, ref_genome: str | None, ploidy: float | None) -> list[Row]:

@@ -205,9 +205,10 @@ def filtering_terms(request: Request, collection: str = "datasets", id: str | No
         s = snap.table("sample")
         if id is not None:
             s = s.filter(s.patient_id.isin(snap.table("patient").filter(lambda p: p.dataset_id == id).patient_id))
-        rows = s.select("primary_tumor_doids").distinct().to_pyarrow().column(0).to_pylist()
-    codes = {c.strip() for r in rows if r for c in r.split(",") if c.strip().isdigit()}
-    return docs.filtering_terms(_service(request).info, sorted(codes))
+        rows = s.select("primary_tumor_doids", "haematological_diagnosis_code", "haematological_diagnosis").distinct().to_pyarrow().to_pylist()
+    codes = {c.strip() for r in rows if r["primary_tumor_doids"] for c in r["primary_tumor_doids"].split(",") if c.strip().isdigit()}
+    icdo = {r["haematological_diagnosis_code"]: r["haematological_diagnosis"] or "" for r in rows if r["haematological_diagnosis_code"]}
+    return docs.filtering_terms(_service(request).info, sorted(codes), icdo)
 
 
 # -- entry-type endpoints ------------------------------------------------------------
