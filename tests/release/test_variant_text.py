@@ -1,7 +1,7 @@
-"""The variants' text files of a release (release.variant_text, written by DuckDB's CSV
-writer and string expressions, compressed and indexed by htslib) hold exactly the bytes
-of the reference queries below, the release's contract since before the C formatter
-(release/_text.c, now gone) and while it stood."""
+"""The variants' text files of a release (release.variant_text: DuckDB's CSV writer and
+string expressions on slices of rows in two threads, VCFs cut per sample, compressed and
+indexed by htslib) hold exactly the bytes one DuckDB query over all rows gives: the TSV
+and MAF as its CSV writer writes them, the VCF lines with every INFO string encoded."""
 
 from __future__ import annotations
 
@@ -15,59 +15,10 @@ import pyarrow as pa
 import pytest
 
 from onconode.model import TABLES_BY_NAME, Kind
-from onconode.release.variant_text import MAF_OPTIONAL, info_columns, write_text
+from onconode.release.variant_text import maf_sql, vcf_lines_sql, write_text
 
 COLUMNS = TABLES_BY_NAME["somatic_variant"].column_names
-INFO_RESERVED = (("%", "%25"), (";", "%3B"), ("=", "%3D"), (" ", "%20"), (",", "%2C"), ("\t", "%09"), ("\r", "%0D"), ("\n", "%0A"))
 AWKWARD = ["", "plain", "a b", "tab\there", 'say "hi"', "line\nbreak", "cr\rhere", "x;y=z,w%", "ünï", " lead", "trail "]
-
-
-def _q(name: str) -> str:
-    return '"' + name + '"'
-
-
-def reference_vcf_lines(rows_sql: str, columns: list[str]) -> str:
-    """The VCF lines as DuckDB wrote them before the C formatter."""
-    parts = []
-    for c in TABLES_BY_NAME["somatic_variant"].columns:
-        if c.name not in info_columns(columns):
-            continue
-        key = c.name.upper()
-        if c.kind == Kind.BOOL:
-            parts.append(f"CASE WHEN t.{_q(c.name)} THEN '{key}' END")
-        elif c.kind in (Kind.INT, Kind.FLOAT):
-            parts.append(f"'{key}=' || CAST(t.{_q(c.name)} AS VARCHAR)")
-        else:
-            enc = f"t.{_q(c.name)}"
-            for ch, code in INFO_RESERVED:
-                enc = f"replace({enc}, '{ch}', '{code}')"
-            parts.append(f"'{key}=' || {enc}")
-    info = f"coalesce(nullif(concat_ws(';', {', '.join(parts)}), ''), '.')" if parts else "'.'"
-    filt = "coalesce(t.filter, '.')" if "filter" in columns else "'.'"
-    return (f"SELECT t.chromosome || chr(9) || CAST(t.position AS VARCHAR) || chr(9) || '.' || chr(9) || t.ref || chr(9) "
-            f"|| t.alt || chr(9) || '.' || chr(9) || {filt} || chr(9) || {info} || chr(10) AS line FROM ({rows_sql}) t")
-
-
-def reference_maf(rows_sql: str, columns: list[str]) -> str:
-    """The MAF rows as DuckDB wrote them before the C formatter."""
-    optional = [f"t.{_q(c)} AS {name}" for c, name in MAF_OPTIONAL if c in columns]
-    return f"""
-    WITH v AS (
-      SELECT t.*, length(t.ref) AS lr, length(t.alt) AS la,
-             lr <> la AND lr >= 1 AND la >= 1 AND substr(t.ref, 1, 1) = substr(t.alt, 1, 1) AS padded
-      FROM ({rows_sql}) t)
-    SELECT t.sample_id AS Tumor_Sample_Barcode, t.chromosome AS Chromosome,
-      CASE WHEN t.padded AND t.la > t.lr THEN t.position WHEN t.padded THEN t.position + 1 ELSE t.position END AS Start_Position,
-      CASE WHEN t.padded AND t.la > t.lr THEN t.position + 1 WHEN t.padded THEN t.position + t.lr - 1 ELSE t.position + t.lr - 1 END AS End_Position,
-      '+' AS Strand,
-      CASE WHEN t.lr = t.la THEN (CASE t.lr WHEN 1 THEN 'SNP' WHEN 2 THEN 'DNP' WHEN 3 THEN 'TNP' ELSE 'ONP' END)
-           WHEN t.la > t.lr THEN 'INS' ELSE 'DEL' END AS Variant_Type,
-      CASE WHEN t.padded THEN coalesce(nullif(substr(t.ref, 2), ''), '-') ELSE t.ref END AS Reference_Allele,
-      CASE WHEN t.padded THEN coalesce(nullif(substr(t.ref, 2), ''), '-') ELSE t.ref END AS Tumor_Seq_Allele1,
-      CASE WHEN t.padded THEN coalesce(nullif(substr(t.alt, 2), ''), '-') ELSE t.alt END AS Tumor_Seq_Allele2
-      {''.join(', ' + o for o in optional)}
-    FROM v t
-    """
 
 
 def awkward_variants(rows: int, seed: int, dictionary: bool) -> pa.Table:
@@ -119,9 +70,9 @@ def test_tsv_and_vcf_text_are_the_bytes_duckdb_gave(tmp_path: Path, dictionary: 
     con = duckdb.connect()
     con.register("rows", table)
     con.execute(f"COPY (SELECT * FROM rows) TO '{tmp_path / 'ref.tsv'}' (FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')")
-    con.execute(f"COPY ({reference_maf('SELECT * FROM rows', columns)}) TO '{tmp_path / 'ref.maf'}' "
+    con.execute(f"COPY ({maf_sql('SELECT * FROM rows', columns)}) TO '{tmp_path / 'ref.maf'}' "
                 "(FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')")
-    expected_vcf = "".join(con.execute(reference_vcf_lines("SELECT * FROM rows", columns)).fetchnumpy()["line"]).encode()
+    expected_vcf = "".join(con.execute(vcf_lines_sql("SELECT * FROM rows", columns)).fetchnumpy()["line"]).encode()
 
     counts = write_text(iter(table.to_batches(max_chunksize=700)), columns, tmp_path / "out.tsv", tmp_path / "out.maf",
                         tmp_path / "vcf", {}, ["PASS"])

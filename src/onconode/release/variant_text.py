@@ -363,35 +363,37 @@ def write_text(batches: Iterator[pa.RecordBatch], columns: list[str], tsv: Path,
     formatter = _Formatter(columns, tsv.parent)
     outputs = [_HashedFile(tsv, on_file), _HashedFile(maf, on_file)]
     complete = False
-    with ThreadPoolExecutor(COMPRESS_WORKERS, thread_name_prefix="vcf") as pool, \
-            ThreadPoolExecutor(FORMAT_WORKERS, thread_name_prefix="text") as formatting:
-        vcfs = _Vcfs(pool, folder, columns, filters, ref_genomes, on_file)
-        ahead: deque[Future] = deque()
-        try:
-            table_out, maf_out = outputs
-            table_out.write(tsv_header(columns))
-            maf_out.write(maf_header(columns))
+    try:  # the formatter's connection closes once its threads have stopped (the pool's exit waits for them)
+        with ThreadPoolExecutor(COMPRESS_WORKERS, thread_name_prefix="vcf") as pool, \
+                ThreadPoolExecutor(FORMAT_WORKERS, thread_name_prefix="text") as formatting:
+            vcfs = _Vcfs(pool, folder, columns, filters, ref_genomes, on_file)
+            ahead: deque[Future] = deque()
+            try:
+                table_out, maf_out = outputs
+                table_out.write(tsv_header(columns))
+                maf_out.write(maf_header(columns))
 
-            def write(done: _Formatted) -> None:
-                table_out.write(done.tsv)
-                maf_out.write(done.maf)
-                for a, b in _runs(done.samples):
-                    vcfs.sample(done.samples[a].as_py()).add(_text_of(done.lines, a, b), done.chroms.slice(a, b - a))
+                def write(done: _Formatted) -> None:
+                    table_out.write(done.tsv)
+                    maf_out.write(done.maf)
+                    for a, b in _runs(done.samples):
+                        vcfs.sample(done.samples[a].as_py()).add(_text_of(done.lines, a, b), done.chroms.slice(a, b - a))
 
-            for batch in _slices(batches):
-                if len(batch):
-                    ahead.append(formatting.submit(formatter, batch))
-                if len(ahead) > 2 * FORMAT_WORKERS:
+                for batch in _slices(batches):
+                    if len(batch):
+                        ahead.append(formatting.submit(formatter, batch))
+                    if len(ahead) > 2 * FORMAT_WORKERS:
+                        write(ahead.popleft().result())
+                while ahead:
                     write(ahead.popleft().result())
-            while ahead:
-                write(ahead.popleft().result())
-            vcfs.flush()
-            complete = True
-        finally:
-            for job in ahead:
-                job.cancel()
-            for out in outputs:
-                out.close(complete)
-            vcfs.wait()
-            formatter.close()
+                vcfs.flush()
+                complete = True
+            finally:
+                for job in ahead:
+                    job.cancel()
+                for out in outputs:
+                    out.close(complete)
+                vcfs.wait()
+    finally:
+        formatter.close()
     return vcfs.counts
