@@ -45,17 +45,4 @@ class BuildWithAssets(build_py):
 
 # The VCF bulk path's tokenizer (plain C, no dependencies): see src/onconode/ingest/vcf/_scan.c.
 SCAN = Extension("onconode.ingest.vcf._scan", ["src/onconode/ingest/vcf/_scan.c"], extra_compile_args=["-O2"])
-# A release's variant text (TSV rows, VCF lines) from Arrow columns: src/onconode/release/_text.c.
-TEXT = Extension("onconode.release._text", ["src/onconode/release/_text.c"], extra_compile_args=["-O2"])
-# The per-contig body of a release VCF's tabix index: src/onconode/release/_tabix.c.
-TABIX = Extension("onconode.release._tabix", ["src/onconode/release/_tabix.c"], extra_compile_args=["-O2"])
-# The survival curves' inner loops (risk table, log-rank sums, step records): src/onconode/analysis/_survival.c.
-SURVIVAL = Extension("onconode.analysis._survival", ["src/onconode/analysis/_survival.c"], extra_compile_args=["-O2"],
-                     depends=["src/onconode/analysis/_buffers.h"])
-# The Cox model's whole fit, in a thread of its own: src/onconode/analysis/_coxph.c.
-COXPH = Extension("onconode.analysis._coxph", ["src/onconode/analysis/_coxph.c"], extra_compile_args=["-O2"],
-                  depends=["src/onconode/analysis/_buffers.h"])
-# An OncoPrint's matrix rows (the answer's ~1,700 dicts): src/onconode/analysis/_oncoprint.c.
-ONCOPRINT = Extension("onconode.analysis._oncoprint", ["src/onconode/analysis/_oncoprint.c"], extra_compile_args=["-O2"])
-
-setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN, TEXT, TABIX, SURVIVAL, COXPH, ONCOPRINT])
+setup(cmdclass={"build_py": BuildWithAssets}, ext_modules=[SCAN])

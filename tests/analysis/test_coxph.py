@@ -1,4 +1,4 @@
-"""The numbers at risk, the Efron pass (`_survival.c`) and the Cox fit give lifelines' answers
+"""The numbers at risk, the Efron terms and the Cox fit (NumPy) give lifelines' answers
 (to 1e-6) on data with delayed entry and many tied event times, and say why when a model
 cannot be fitted."""
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from onconode.analysis import coxph, survival
-from onconode.analysis.risk_sets import risk_table, stable_order
+from onconode.analysis.risk_sets import risk_table
 
 TOL = 1e-6
 
@@ -88,13 +88,6 @@ def test_the_fit_and_its_ph_test_equal_the_definition_with_a_risk_set_mask_per_d
     v = dt @ np.array(residuals) @ fit.variance * len(residuals)
     stat = v ** 2 / (len(residuals) * np.diag(fit.variance) * (dt ** 2).sum())
     assert np.allclose(ph_p, stats.chi2.sf(stat, 1), rtol=1e-9)
-
-
-def test_stable_order_is_numpys_stable_argsort_for_whole_days_and_anything_else():
-    rng = np.random.default_rng(2)
-    for v in (rng.integers(0, 40, 2000).astype(float), rng.integers(-9, 9, 50).astype(float), rng.random(50) * 10,
-              np.array([]), np.array([1e12, 0.0, 1e12]), np.array([np.nan, 2.0, 2.0, -np.inf])):
-        assert (stable_order(v) == np.argsort(v, kind="stable")).all()
 
 
 @pytest.mark.parametrize("ties", [False, True])

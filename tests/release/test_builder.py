@@ -229,16 +229,16 @@ def test_a_writer_failing_mid_build_fails_the_build_and_keeps_the_previous_relea
     first = build(env.home, env.store, env.gov, app, at=DURING_TERM)
     before = (first.path / "manifest.json").read_bytes()
     calls = {"n": 0}
-    real_format = variant_text._format
+    real_format = variant_text._Formatter.__call__
 
-    def failing(batch, layout):
+    def failing(self, batch):
         calls["n"] += 1
         if calls["n"] == 2:
             raise ValueError("disk trouble while formatting")
-        return real_format(batch, layout)
+        return real_format(self, batch)
 
     monkeypatch.setattr(variant_text, "SLICE_ROWS", 64)  # several slices, so the failure is mid-pass
-    monkeypatch.setattr(variant_text, "_format", failing)
+    monkeypatch.setattr(variant_text._Formatter, "__call__", failing)
     with pytest.raises(ValueError, match="disk trouble"):
         build(env.home, env.store, env.gov, app, at=DURING_TERM)
     root = releases_root(env.home)

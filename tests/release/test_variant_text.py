@@ -1,6 +1,7 @@
-"""The variants' text files of a release (release.variant_text, formatted in C by
-release._text) hold exactly the bytes DuckDB's CSV writer and VCF string expressions gave:
-the reference queries below are the ones the release used before the C formatter."""
+"""The variants' text files of a release (release.variant_text: DuckDB's CSV writer and
+string expressions on slices of rows in two threads, VCFs cut per sample, compressed and
+indexed by htslib) hold exactly the bytes one DuckDB query over all rows gives: the TSV
+and MAF as its CSV writer writes them, the VCF lines with every INFO string encoded."""
 
 from __future__ import annotations
 
@@ -14,60 +15,10 @@ import pyarrow as pa
 import pytest
 
 from onconode.model import TABLES_BY_NAME, Kind
-from onconode.release import _text
-from onconode.release.variant_text import MAF_OPTIONAL, info_columns, write_text
+from onconode.release.variant_text import maf_sql, vcf_lines_sql, write_text
 
 COLUMNS = TABLES_BY_NAME["somatic_variant"].column_names
-INFO_RESERVED = (("%", "%25"), (";", "%3B"), ("=", "%3D"), (" ", "%20"), (",", "%2C"), ("\t", "%09"))
 AWKWARD = ["", "plain", "a b", "tab\there", 'say "hi"', "line\nbreak", "cr\rhere", "x;y=z,w%", "ünï", " lead", "trail "]
-
-
-def _q(name: str) -> str:
-    return '"' + name + '"'
-
-
-def reference_vcf_lines(rows_sql: str, columns: list[str]) -> str:
-    """The VCF lines as DuckDB wrote them before the C formatter."""
-    parts = []
-    for c in TABLES_BY_NAME["somatic_variant"].columns:
-        if c.name not in info_columns(columns):
-            continue
-        key = c.name.upper()
-        if c.kind == Kind.BOOL:
-            parts.append(f"CASE WHEN t.{_q(c.name)} THEN '{key}' END")
-        elif c.kind in (Kind.INT, Kind.FLOAT):
-            parts.append(f"'{key}=' || CAST(t.{_q(c.name)} AS VARCHAR)")
-        else:
-            enc = f"t.{_q(c.name)}"
-            for ch, code in INFO_RESERVED:
-                enc = f"replace({enc}, '{ch}', '{code}')"
-            parts.append(f"'{key}=' || {enc}")
-    info = f"coalesce(nullif(concat_ws(';', {', '.join(parts)}), ''), '.')" if parts else "'.'"
-    filt = "coalesce(t.filter, '.')" if "filter" in columns else "'.'"
-    return (f"SELECT t.chromosome || chr(9) || CAST(t.position AS VARCHAR) || chr(9) || '.' || chr(9) || t.ref || chr(9) "
-            f"|| t.alt || chr(9) || '.' || chr(9) || {filt} || chr(9) || {info} || chr(10) AS line FROM ({rows_sql}) t")
-
-
-def reference_maf(rows_sql: str, columns: list[str]) -> str:
-    """The MAF rows as DuckDB wrote them before the C formatter."""
-    optional = [f"t.{_q(c)} AS {name}" for c, name in MAF_OPTIONAL if c in columns]
-    return f"""
-    WITH v AS (
-      SELECT t.*, length(t.ref) AS lr, length(t.alt) AS la,
-             lr <> la AND lr >= 1 AND la >= 1 AND substr(t.ref, 1, 1) = substr(t.alt, 1, 1) AS padded
-      FROM ({rows_sql}) t)
-    SELECT t.sample_id AS Tumor_Sample_Barcode, t.chromosome AS Chromosome,
-      CASE WHEN t.padded AND t.la > t.lr THEN t.position WHEN t.padded THEN t.position + 1 ELSE t.position END AS Start_Position,
-      CASE WHEN t.padded AND t.la > t.lr THEN t.position + 1 WHEN t.padded THEN t.position + t.lr - 1 ELSE t.position + t.lr - 1 END AS End_Position,
-      '+' AS Strand,
-      CASE WHEN t.lr = t.la THEN (CASE t.lr WHEN 1 THEN 'SNP' WHEN 2 THEN 'DNP' WHEN 3 THEN 'TNP' ELSE 'ONP' END)
-           WHEN t.la > t.lr THEN 'INS' ELSE 'DEL' END AS Variant_Type,
-      CASE WHEN t.padded THEN coalesce(nullif(substr(t.ref, 2), ''), '-') ELSE t.ref END AS Reference_Allele,
-      CASE WHEN t.padded THEN coalesce(nullif(substr(t.ref, 2), ''), '-') ELSE t.ref END AS Tumor_Seq_Allele1,
-      CASE WHEN t.padded THEN coalesce(nullif(substr(t.alt, 2), ''), '-') ELSE t.alt END AS Tumor_Seq_Allele2
-      {''.join(', ' + o for o in optional)}
-    FROM v t
-    """
 
 
 def awkward_variants(rows: int, seed: int, dictionary: bool) -> pa.Table:
@@ -98,6 +49,9 @@ def awkward_variants(rows: int, seed: int, dictionary: bool) -> pa.Table:
         elif c.kind == Kind.BOOL:
             data[c.name] = pa.array([None if rng.random() < 0.2 else rng.random() < 0.5 for _ in range(rows)], pa.bool_())
             continue
+        elif c.name == "filter":  # a line break in FILTER has no encoding in VCF: htslib refuses the file (below)
+            values = [None if rng.random() < 0.2 else rng.choice([a for a in AWKWARD if "\n" not in a and "\r" not in a])
+                      for _ in range(rows)]
         else:
             values = [None if rng.random() < 0.2 else rng.choice(AWKWARD) for _ in range(rows)]
         data[c.name] = pa.array(values, pa.string())
@@ -116,9 +70,9 @@ def test_tsv_and_vcf_text_are_the_bytes_duckdb_gave(tmp_path: Path, dictionary: 
     con = duckdb.connect()
     con.register("rows", table)
     con.execute(f"COPY (SELECT * FROM rows) TO '{tmp_path / 'ref.tsv'}' (FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')")
-    con.execute(f"COPY ({reference_maf('SELECT * FROM rows', columns)}) TO '{tmp_path / 'ref.maf'}' "
+    con.execute(f"COPY ({maf_sql('SELECT * FROM rows', columns)}) TO '{tmp_path / 'ref.maf'}' "
                 "(FORMAT csv, DELIMITER '\t', HEADER true, NULLSTR '')")
-    expected_vcf = "".join(con.execute(reference_vcf_lines("SELECT * FROM rows", columns)).fetchnumpy()["line"]).encode()
+    expected_vcf = "".join(con.execute(vcf_lines_sql("SELECT * FROM rows", columns)).fetchnumpy()["line"]).encode()
 
     counts = write_text(iter(table.to_batches(max_chunksize=700)), columns, tmp_path / "out.tsv", tmp_path / "out.maf",
                         tmp_path / "vcf", {}, ["PASS"])
@@ -131,37 +85,11 @@ def test_tsv_and_vcf_text_are_the_bytes_duckdb_gave(tmp_path: Path, dictionary: 
     assert sum(counts.values()) == 3000
 
 
-def test_doubles_are_written_as_duckdb_casts_them_and_read_back_exactly():
-    """Python's repr: the shortest text that reads back as the same double. DuckDB's CAST
-    gives the same, except where its text reads back as another double (DuckDB 2.0 writes
-    2**81 as 4.835703278458517e+24, which is 2**82, and some huge values with a letter for
-    a digit): there the release is right and DuckDB is not."""
-    rng = np.random.default_rng(7)
-    values = list(rng.random(20_000) * 10.0 ** rng.integers(-320, 300, 20_000)) + [2.0 ** k for k in range(-1074, 1024)]
-    values += list(rng.integers(0, 2**63, 20_000, dtype=np.int64).view(np.float64)) + [5e-324, 1e15, 1e16, 1e-4, 1e-5]
-    values = [float(v) for v in values]
-    con = duckdb.connect()
-    con.register("v", pa.table({"x": pa.array(values, pa.float64())}))  # as the release's rows reach DuckDB
-    cast = [c for (c,) in con.execute("SELECT CAST(x AS VARCHAR) FROM v").fetchall()]
-    ours = [_text.double_text(v) for v in values]
-    assert ours == [repr(v) for v in values]
-    differ = [(v, c) for v, o, c in zip(values, ours, cast) if o != c]
-    assert not any(_reads_back(c, v) for v, c in differ), differ[:5]
-    assert len(differ) < len(values) // 1000
-
-
-def _reads_back(text: str, value: float) -> bool:
-    try:
-        return float(text) == value
-    except ValueError:
-        return False
-
-
 def test_info_values_with_reserved_characters_are_percent_encoded_and_others_left_as_they_are(tmp_path: Path):
     columns = ["sample_id", "chromosome", "position", "ref", "alt", "gene", "hgvs_protein", "vaf"]
     rows = pa.table({
         "sample_id": ["S1", "S1"], "chromosome": ["1", "2"], "position": pa.array([10, 20], pa.int64()),
-        "ref": ["A", "C"], "alt": ["T", "G"], "gene": ["A B;C=D,E%F\tG", "TP53"],
+        "ref": ["A", "C"], "alt": ["T", "G"], "gene": ["A B;C=D,E%F\tG\r\nH", "TP53"],
         "hgvs_protein": ["p.V600E", None], "vaf": [0.5, 0.25],
     })
     counts = write_text(iter(rows.to_batches()), columns, tmp_path / "v.tsv", tmp_path / "v.maf", tmp_path / "out", {"S1": "GRCh37"}, [])
@@ -169,7 +97,7 @@ def test_info_values_with_reserved_characters_are_percent_encoded_and_others_lef
     body = [line for line in gzip.decompress((tmp_path / "out" / "S1.somatic.vcf.gz").read_bytes()).decode().splitlines()
             if not line.startswith("#")]
     assert body == [
-        "1\t10\t.\tA\tT\t.\t.\tGENE=A%20B%3BC%3DD%2CE%25F%09G;HGVS_PROTEIN=p.V600E;VAF=0.5",
+        "1\t10\t.\tA\tT\t.\t.\tGENE=A%20B%3BC%3DD%2CE%25F%09G%0D%0AH;HGVS_PROTEIN=p.V600E;VAF=0.5",
         "2\t20\t.\tC\tG\t.\t.\tGENE=TP53;VAF=0.25",
     ]
 
@@ -177,4 +105,13 @@ def test_info_values_with_reserved_characters_are_percent_encoded_and_others_lef
 def test_a_variant_without_its_position_fails_with_a_clear_error(tmp_path: Path):
     rows = pa.table({"sample_id": ["S1"], "chromosome": ["1"], "position": pa.array([None], pa.int64()), "ref": ["A"], "alt": ["T"]})
     with pytest.raises(ValueError, match="lacks its chromosome, position, REF or ALT"):
+        write_text(iter(rows.to_batches()), list(rows.column_names), tmp_path / "v.tsv", tmp_path / "v.maf", tmp_path / "out", {}, [])
+
+
+def test_a_line_break_where_vcf_cannot_encode_it_fails_the_build_with_a_clear_error(tmp_path: Path):
+    """INFO values are percent-encoded, but FILTER has no encoding: a record split in two
+    by a line break would be a corrupt VCF, and htslib's indexer refuses it."""
+    rows = pa.table({"sample_id": ["S1", "S1"], "chromosome": ["1", "1"], "position": pa.array([10, 20], pa.int64()),
+                     "ref": ["A", "C"], "alt": ["T", "G"], "filter": ["PASS", "bad\nfilter"]})
+    with pytest.raises(ValueError, match="tabix cannot index the VCF of sample S1"):
         write_text(iter(rows.to_batches()), list(rows.column_names), tmp_path / "v.tsv", tmp_path / "v.maf", tmp_path / "out", {}, [])

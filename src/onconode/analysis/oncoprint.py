@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from onconode.analysis import _oncoprint, alterations, cohort_memory, frequency_memory, panels
+from onconode.analysis import alterations, cohort_memory, frequency_memory, panels
 from onconode.analysis.alterations import DEFAULT_SCOPE, Scope
 from onconode.analysis.cellkey import KEY_RANGE, RecordKeys
 from onconode.analysis.cohort import Cohort
@@ -109,6 +109,17 @@ def oncoprint(snap: Snapshot, cohort: Cohort, genes: list[str], scope: Scope = D
     return found
 
 
+def matrix_rows(sample_ids: list[str], first: np.ndarray, end: np.ndarray, pairs: list[tuple[str, list[str]]],
+                cells: np.ndarray) -> list[dict[str, Any]]:
+    """The matrix rows: sample i with the (gene, labels) pairs[cells[j]] for j in
+    [first[i], end[i]) as its alterations (an empty run: none). The labels lists are
+    shared between rows, not copied. (A C builder stood here, `_oncoprint.c`: ~0.6 ms
+    of a ~1 ms question at 834 samples; issue 19 measured what users wait for.)"""
+    runs = cells.tolist()
+    return [{"sample_id": s, "alterations": dict(pairs[c] for c in runs[f:e])}
+            for s, f, e in zip(sample_ids, first.tolist(), end.tolist())]
+
+
 def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint | None:
     """The OncoPrint of a cohort evaluated in memory, from the sample index's per-gene
     event arrays (`cohort_memory`): a mask selects the events, one sort groups them into
@@ -164,7 +175,7 @@ def _by_position(snap: Snapshot, cohort: Cohort, wanted: list[str]) -> OncoPrint
         altered = np.zeros((len(genes), index.size), bool)
         altered[cell_gene, cell_pos] = True
         order = profiled[np.lexsort([profiled] + [~altered[genes.index(g), profiled] for g in reversed(wanted)])]
-    matrix = _oncoprint.matrix(index.sample_ids[order].tolist(), first[order], end[order], pairs, cells)   # the rows, built in C
+    matrix = matrix_rows(index.sample_ids[order].tolist(), first[order], end[order], pairs, cells)
     return OncoPrint(wanted, matrix, len(profiled))
 
 

@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from onconode.analysis import _survival, cellkey, coxph, survival_data as sd
-from onconode.analysis.risk_sets import Orders, RiskTable, risk_table
+from onconode.analysis import cellkey, coxph, survival_data as sd
+from onconode.analysis.risk_sets import RiskTable, risk_table
 from onconode.analysis.summary import sample_attributes
 
 Z95 = float(stats.norm.ppf(0.975))
@@ -53,10 +53,15 @@ def _product_limit(times: np.ndarray, n: np.ndarray, d: np.ndarray) -> dict[str,
     return {"time": times, "at_risk": n, "events": d, "survival": s, "ci_low": lo, "ci_high": hi}
 
 
+STEP_COLUMNS = (("time", float), ("at_risk", np.int64), ("events", np.int64), ("survival", float), ("ci_low", float),
+                ("ci_high", float))
+
+
 def _steps(km: dict[str, np.ndarray]) -> list[dict[str, Any]]:
-    """The curve as records (Python ints and floats, as `DataFrame.to_dict("records")`), built in C."""
-    return _survival.steps(*(np.ascontiguousarray(km[c], t) for c, t in (
-        ("time", float), ("at_risk", np.int64), ("events", np.int64), ("survival", float), ("ci_low", float), ("ci_high", float))))
+    """The curve as records (Python ints and floats, as `DataFrame.to_dict("records")`)."""
+    names = [c for c, _ in STEP_COLUMNS]
+    columns = [np.asarray(km[c], t).tolist() for c, t in STEP_COLUMNS]
+    return [dict(zip(names, row)) for row in zip(*columns)]
 
 
 def median_survival(km: pd.DataFrame | dict[str, np.ndarray]) -> float | None:
@@ -84,9 +89,13 @@ def logrank_counts(at_risk: np.ndarray, deaths: np.ndarray) -> dict[str, float]:
     """The log-rank test from numbers at risk and deaths per time (rows) and group
     (columns): also what a controlled answer computes from its perturbed risk table."""
     k = at_risk.shape[1]
-    nj, dj = (np.ascontiguousarray(t, float) for t in (at_risk, deaths))
-    o_e, var = np.empty(k), np.empty((k, k))
-    _survival.logrank(nj, dj, o_e, var)   # Σ over times with ≥ 2 at risk and a death of O − E and its covariance
+    nj, dj = np.asarray(at_risk, float), np.asarray(deaths, float)
+    n, d = nj.sum(axis=1), dj.sum(axis=1)
+    keep = (n >= 2) & (d > 0)   # Σ over times with ≥ 2 at risk and a death of O − E and its (hypergeometric) covariance
+    nj, dj, n, d = nj[keep], dj[keep], n[keep], d[keep]
+    f = d * (n - d) / (n - 1) / n
+    o_e = (dj - (d / n)[:, None] * nj).sum(axis=0)
+    var = np.diag((f[:, None] * nj).sum(axis=0)) - (nj * (f / n)[:, None]).T @ nj
     stat = float(o_e[:-1] @ np.linalg.pinv(var[:-1, :-1]) @ o_e[:-1]) if k > 1 else 0.0
     return {"statistic": stat, "df": k - 1, "p": float(special.chdtrc(k - 1, stat))}
 
@@ -106,12 +115,12 @@ def _cox(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray |
 
 
 def _cox_model(X: np.ndarray, time: np.ndarray, event: np.ndarray, entry: np.ndarray | None,
-               covariates: list[str], orders: Orders | None = None) -> Callable[[], dict[str, Any]]:
+               covariates: list[str]) -> Callable[[], dict[str, Any]]:
     """Start the fit (`coxph.start`, in its own thread) and return what waits for it and
     shapes the answer: the caller computes the curves meanwhile."""
     out: dict[str, Any] = {"n": int(len(time)), "events": int(event.sum()), "parameters": len(covariates)}
     try:
-        pending = coxph.start(X, time, event, entry, orders=orders)
+        pending = coxph.start(X, time, event, entry)
     except Exception as exc:  # noqa: BLE001 (shapes, no patients: reported like the fit's own failures)
         failure = exc   # `exc` is unbound after the block: the lambda keeps its own name
         return lambda: _cox_failed(out, failure)
@@ -146,7 +155,6 @@ class Times:
     entry: np.ndarray
     time: np.ndarray
     event: np.ndarray
-    orders: Orders | None = None   # by entry and by time, when sorted already
 
 
 @dataclass
@@ -187,7 +195,7 @@ class SurvivalResult:
         return d[self.cox_rows].reset_index(drop=True)
 
     def _table(self, t: Times) -> RiskTable:
-        return risk_table(t.entry, t.time, t.event, t.group, len(self.groups), t.orders)
+        return risk_table(t.entry, t.time, t.event, t.group, len(self.groups))
 
     def _curves(self, t: Times, table: RiskTable) -> list[dict[str, Any]]:
         events = np.bincount(t.group[t.event == 1], minlength=len(self.groups)).tolist()
@@ -346,8 +354,7 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
     left_truncation = left_truncation and not sd.is_given(endpoint)   # a given endpoint has no entry times
     pts = _patients(snap, groups, endpoint, treatment, left_truncation)
     group, entry, time, covariates = pts.group, pts.entry, pts.time, pts.covariates
-    orders = Orders.of(entry, time)
-    times = Times(group, entry, time, pts.event, orders)
+    times = Times(group, entry, time, pts.event)
     result = SurvivalResult(endpoint, left_truncation, times, names, pts.excluded, list(cox_covariates or []), covariates)
     if len(names) > 1 or covs:
         rows = np.ones(len(group), bool)
@@ -363,7 +370,7 @@ def survival_analysis(snap: Any, groups: dict[str, Any], endpoint: str = "os", t
         X = np.column_stack([(g == i).astype(float) for i in range(1, len(names))] + [covariates[c][rows] for c in covs])
         result.cox_rows = rows
         result.cox_model = _cox_model(X, time[rows], event, entry[rows] if left_truncation else None,
-                                      [f"group[{n}]" for n in names[1:]] + covs, orders.subset(rows))
+                                      [f"group[{n}]" for n in names[1:]] + covs)
     ends = np.searchsorted(group, np.arange(1, len(names)))   # the groups' patients follow one another (the fit runs)
     result.analysed = {g: frozenset(ids.tolist()) for g, ids in zip(names, np.split(pts.patient_ids, ends))}
     result.ids = pts.patient_ids

@@ -7,7 +7,7 @@ Arrow stream in the release's order (release.snapshot, or the sorted query), and
 writers read them at once, each on its own DuckDB cursor (release.builder): DuckDB's
 Parquet writer, its CSV writer for TSV and MAF, and DuckDB string expressions for the VCF
 lines, which are cut per sample from the Arrow buffers (no Python object per variant)
-and BGZF-compressed and indexed in a worker pool (release.bgzf, release.tabix).
+and BGZF-compressed and tabix-indexed by htslib (pysam) in a worker pool (release.variant_text).
 """
 
 from __future__ import annotations
