@@ -6,9 +6,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from onconode.exchange import fhir
 from onconode.exchange.patients import PatientRecord
 from onconode.exchange.report import ExportReport
 
 Writer = Callable[[Iterable[PatientRecord], Path, ExportReport], None]
 
-FORMATS: dict[str, Writer] = {}
+FORMATS: dict[str, Writer] = {
+    "fhir": fhir.write,
+}
