@@ -139,6 +139,16 @@ def test_the_report_counts_what_fhir_cannot_hold(exported) -> None:
     assert any(k.startswith("copy_number_segment: ") for k in held)
     assert any(k.startswith("treatment_response.measurement_done") or k.startswith("patient.last_follow_up_date") for k in held)
     assert sum(report.files.values()) > report.patients
+    assert any(k.startswith("somatic_variant: not written: filtered") for k in held)
+
+
+def test_only_passing_reported_or_protein_changing_somatic_variants_are_written() -> None:
+    base = {"filter": "PASS", "reported": False, "coding_effect": "MISSENSE"}
+    assert fhir.written_variant(base)
+    assert not fhir.written_variant(base | {"filter": "PON"})
+    assert not fhir.written_variant(base | {"coding_effect": "SYNONYMOUS"})
+    assert not fhir.written_variant(base | {"coding_effect": "NONE"})
+    assert fhir.written_variant(base | {"coding_effect": "NONE", "reported": True})
 
 
 def test_mapping_names_only_model_columns_and_the_writer_carries_each_of_them() -> None:

@@ -29,6 +29,7 @@ from onconode.exchange.report import ExportReport
 from onconode.model import fhir_terms as T
 
 Row = dict[str, Any]
+PROTEIN_CHANGING = ("MISSENSE", "NONSENSE_OR_FRAMESHIFT", "SPLICE")
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 MALIGNANT_NEOPLASM = ("363346000", "Malignant neoplastic disease (disorder)")
 TUMOR_COLUMNS = ("primary_tumor_location", "primary_tumor_sub_location", "primary_tumor_type", "primary_tumor_sub_type",
@@ -67,7 +68,8 @@ MAPPING: tuple[Mapping, ...] = (
     Mapping("tumor_profile.hrd_score", "Observation(mcode-tumor-marker-test).valueQuantity", "onconode (no LOINC code)"),
     Mapping("tumor_profile.hr_status", "Observation(hrd).component[hr-status]", "onconode hr-status"),
     Mapping("tumor_profile.hrd_type", "Observation(hrd).component[hrd-type]", "onconode"),
-    Mapping("somatic_variant.gene", f"{_V}[gene-studied 48018-6]", "HGNC symbol (display), Ensembl gene"),
+    Mapping("somatic_variant.gene", f"{_V}[gene-studied 48018-6]", "HGNC symbol (display), Ensembl gene",
+            "passing variants that are reported or protein-changing only (written_variant)"),
     Mapping("somatic_variant.chromosome", f"{_V}[genomic-ref-seq 48013-7]", "RefSeq NC_ accession"),
     Mapping("somatic_variant.position", f"{_V}[exact-start-end 81254-5].valueRange.low", "1-based (LA30102-0)"),
     Mapping("somatic_variant.ref", f"{_V}[ref-allele 69547-8]; genomic-hgvs 81290-9", "HGVS g."),
@@ -260,11 +262,23 @@ def resources(rec: PatientRecord, report: ExportReport) -> Iterator[Json]:
     yield from _sample_genomics(rec, pid, report)
 
 
+def written_variant(v: Row) -> bool:
+    """Whether a somatic variant goes into the genomics report: a passing call that is in
+    the driver catalogue or changes a protein (missense, nonsense/frameshift, splice).
+    A whole genome holds ~30,000 somatic variants per patient; as FHIR Observations that
+    is 60-270 MB per patient (measured), and mCODE / GR report clinically relevant
+    variants, not genome-wide lists (those are in the VCF / Parquet deliveries)."""
+    return v.get("filter") in (None, "PASS") and bool(v.get("reported") or v.get("coding_effect") in PROTEIN_CHANGING)
+
+
 def _sample_genomics(rec: PatientRecord, pid: str, report: ExportReport) -> Iterator[Json]:
     profiles = {t["sample_id"]: t for t in rec.rows("tumor_profile")}
     by_sample: dict[str, dict[str, list[Row]]] = {}
     for table in ("somatic_variant", "germline_variant", "gene_copy_number"):
         for row in rec.rows(table):
+            if table == "somatic_variant" and not written_variant(row):
+                report.skip("somatic_variant", "not written: filtered, or neither reported nor protein-changing (genome-wide lists: VCF / Parquet)")
+                continue
             by_sample.setdefault(row["sample_id"], {}).setdefault(table, []).append(row)
     patient = uid("Patient", pid)
     for s in rec.rows("sample"):
