@@ -187,7 +187,7 @@ def test_a_variant_position_that_is_not_an_integer_is_refused(exported, tmp_path
 
 def test_haematological_samples_edge_codes_and_a_patient_without_samples_round_trip(tmp_path: Path) -> None:
     """Values the synthetic cohort lacks: an ICD-O-3 haematological diagnosis, blood as the
-    tumour, GRCh38, UNKNOWN MSI/TMB status, NE and non-CR/non-PD responses, an ongoing line,
+    tumour, GRCh38, a second sample that names no tumour, UNKNOWN MSI/TMB status, NE and non-CR/non-PD responses, an ongoing line,
     and a patient known only by a diagnosis date."""
     import datetime as dt
 
@@ -197,7 +197,8 @@ def test_haematological_samples_edge_codes_and_a_patient_without_samples_round_t
     p1 = {"patient": [{"patient_id": "P1", "dataset_id": "D", "sex": "other", "birth_year": 1950, "death_date": None, "diagnosis_date": d(2020, 1, 2)}],
           "sample": [{"sample_id": "P1A", "patient_id": "P1", "sampling_date": d(2020, 2, 1), "tissue_source": "bone_marrow",
                       "primary_tumor_location": "Bone marrow", "primary_tumor_type": "Leukemia", "primary_tumor_doids": "9119",
-                      "haematological_diagnosis": "AML with mutated NPM1", "haematological_diagnosis_code": "9861/3"}],
+                      "haematological_diagnosis": "AML with mutated NPM1", "haematological_diagnosis_code": "9861/3"},
+                     {"sample_id": "P1B", "patient_id": "P1", "sampling_date": d(2020, 9, 1), "tissue_source": "blood"}],
           "tumor_profile": [{"sample_id": "P1A", "ref_genome": "GRCh38", "msi_status": "UNKNOWN", "tmb_status": "UNKNOWN", "tmb_per_mb": None}],
           "somatic_variant": [{"sample_id": "P1A", "chromosome": "5", "position": 171410539, "ref": "C", "alt": "CTCTG", "type": "INDEL",
                                "gene": "NPM1", "vaf": 0.41, "coding_effect": "NONSENSE_OR_FRAMESHIFT", "filter": "PASS"}],

@@ -151,7 +151,8 @@ class _Reader:
             for ev in c.get("evidence", []):
                 for d in ev.get("detail", []):
                     tumor_of[self.target(d)] = self._tumor(c)
-        alone = self._tumor(conditions[0][1]) if len(conditions) == 1 else {}
+        # a bundle whose one Condition links no Specimen (other systems): that is every sample's tumour
+        alone = self._tumor(conditions[0][1]) if len(conditions) == 1 and not tumor_of else {}
         for i, s in self.of("Specimen"):
             sid = _identifier(s, T.SID["sample"])
             if not sid:
