@@ -214,3 +214,10 @@ def test_haematological_samples_edge_codes_and_a_patient_without_samples_round_t
         for table in ("patient", "sample", "tumor_profile", "somatic_variant", "treatment", "treatment_drug", "treatment_response"):
             want = sorted((tuple(r.get(c) for c in ROUND_TRIP[table]) for rec in (p1, p2) for r in rec.get(table, [])), key=repr)
             assert _rows(fresh, table, fresh.current_version) == want, table
+
+
+def test_a_missing_path_or_an_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    assert "no *.json files in the folder" in _refused(tmp_path / "empty", tmp_path)
+    with Store.init(tmp_path / "other") as store, pytest.raises(IngestError, match="no such file or folder"):
+        ingest_fhir(store, tmp_path / "nowhere")

@@ -22,7 +22,7 @@ from typing import Any
 from onconode.ingest.clinical_bundle import Bundle, Findings, Record, current_rows
 from onconode.ingest.clinical_checks import check_bundle, check_values
 from onconode.ingest.fhir_checks import mcode, structure
-from onconode.ingest.json_input import read_json
+from onconode.ingest.json_input import json_files, read_json
 from onconode.ingest.report import IngestReport
 from onconode.ingest.values import to_arrow
 from onconode.model import TABLES_BY_NAME
@@ -290,18 +290,6 @@ class _Reader:
         self.genomic["somatic_variant"].append(row)
 
 
-def _files(path: Path, findings: Findings) -> list[Path]:
-    if path.is_dir():
-        found = sorted(p for p in path.glob("*.json") if p.is_file())
-        if not found:
-            findings.error(str(path), None, None, "no *.json bundles in the folder", "point the command at an exported FHIR folder or one bundle")
-        return found
-    if not path.is_file():
-        findings.error(str(path), None, None, "no such file or folder", "check the path")
-        return []
-    return [path]
-
-
 def _check(file: Path, findings: Findings) -> Json | None:
     raw = read_json(file, findings, "export the FHIR bundle again")
     if raw is None:
@@ -324,7 +312,7 @@ def ingest_fhir(store: Store, path: Path, *, dataset: str = "fhir", progress: Pr
     genomic: dict[str, list[Json]] = {t: [] for t in GENOMIC_TABLES}
     sequenced: set[str] = set()
     germline: set[str] = set()
-    files = _files(path, findings)
+    files = json_files(path, findings, "a folder `onconode export fhir` wrote, or one bundle")
     with progress("reading FHIR bundles", len(files)) as advance:
         for file in files:
             raw = _check(file, findings)
