@@ -91,7 +91,7 @@ class _Reader:
     def __init__(self, file: str, raw: Json, dataset: str, bundle: Bundle, genomic: dict[str, list[Json]], findings: Findings) -> None:
         self.file, self.dataset, self.bundle, self.genomic, self.findings = file, dataset, bundle, genomic, findings
         self.entries = [(i, e["resource"]) for i, e in enumerate(raw["entry"])]
-        self.by_url = {e.get("fullUrl"): (i, e["resource"]) for i, e in enumerate(raw["entry"])}
+        self.urls = [e.get("fullUrl") for e in raw["entry"]]
         self.specimens: dict[str, str] = {}  # fullUrl → sample id
         self.sequenced: set[str] = set()
         self.germline: set[str] = set()
@@ -158,7 +158,7 @@ class _Reader:
             if not sid:
                 self.error(i, "identifier", "the Specimen has no identifier to use as the sample id", "give it an identifier")
                 continue
-            url = next(u for u, (j, _) in self.by_url.items() if j == i)
+            url = self.urls[i]
             self.specimens[url] = sid
             collection = s.get("collection") or {}
             source = _code(s.get("type"), T.CS_TISSUE) or _TISSUE_BY_V2.get(_code(s.get("type"), T.V2_0487) or "")
