@@ -158,7 +158,7 @@ def markers(sample: Row, profile: Row, patient: str, specimen: str, when: str | 
         o = _observation("tmb", uid("TMB", sid), loinc(T.TMB_CODE), patient, specimen, when)
         o["meta"]["profile"].append(T.PROFILE["tumor-marker"])
         if profile.get("tmb_per_mb") is not None:
-            o["valueQuantity"] = quantity(profile["tmb_per_mb"], "mutations/Mb")
+            o["valueQuantity"] = quantity(profile["tmb_per_mb"], "mutations/Mb", "1/1000000{Base}")  # GR 2.0.0 tmb example unit
         else:
             o["dataAbsentReason"] = cc("http://terminology.hl7.org/CodeSystem/data-absent-reason", "unknown")
         if profile.get("tmb_status") in T.BURDEN:
