@@ -164,3 +164,18 @@ def test_a_patient_id_that_is_no_file_name_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot be a file name"):
         fhir.write([rec], tmp_path, ExportReport("fhir"))
     assert not list(tmp_path.parent.glob("HMF1.json"))
+
+
+def test_the_rows_the_export_reads_are_the_rows_it_writes(exported) -> None:
+    """READS narrows the source in SQL (so 30,000 variants a patient are never read into
+    Python); it must keep exactly the variants written_variant keeps, and the CNAs written."""
+    home, _, _ = exported
+    with Store.open(home, read_only=True) as store:
+        rel = freeze_relations(store, store.resolve("f1"))
+        cur = store.con.execute(f"SELECT *, ({fhir.READS['somatic_variant']}) AS _read FROM ({rel['somatic_variant']})")
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        cnas = store.con.execute(f"SELECT count(*) FROM ({rel['gene_copy_number']}) WHERE {fhir.READS['gene_copy_number']}").fetchone()[0]
+    assert {r["_read"] for r in rows} == {True, False}
+    assert all(bool(r["_read"]) == fhir.written_variant(r) for r in rows)
+    assert cnas > 0

@@ -119,6 +119,13 @@ REQUIRED: tuple[Required, ...] = (
     Required("variants have a VAF (sample-allelic-frequency)", "somatic_variant.vaf"),
     Required("sequenced samples have a reference assembly (RegionStudied)", "tumor_profile.ref_genome"),
 )
+# The rows the writer reads (exchange.run narrows the source to them and counts the rest):
+# table -> SQL condition, "" for every row. `written_variant` is the same rule in Python (the
+# writer applies it too, to records from anywhere); a test holds the two equal.
+READS = {"dataset": "", "patient": "", "sample": "", "tumor_profile": "", "treatment": "", "treatment_drug": "",
+         "treatment_response": "", "germline_variant": "", "gene_copy_number": "cna_call IN ('AMP', 'HOMDEL')",
+         "somatic_variant": "coalesce(\"filter\", 'PASS') = 'PASS' AND (coalesce(reported, FALSE) "
+                            "OR coalesce(coding_effect IN ('MISSENSE', 'NONSENSE_OR_FRAMESHIFT', 'SPLICE'), FALSE))"}
 # every column a resource carries, besides those the mapping names (the owners' keys)
 CARRIED = {m.source for m in MAPPING} | {f"{t}.sample_id" for t in ("tumor_profile", "somatic_variant", "germline_variant", "gene_copy_number")} | {
     "treatment.patient_id", "treatment_drug.patient_id", "treatment_drug.treatment_id", "treatment_response.patient_id",

@@ -34,6 +34,7 @@ class Required:
 
     what: str
     source: str
+    among: str = ""  # a boolean column of the same table: only its true rows count (e.g. "reported")
 
 
 def split(source: str) -> tuple[str, str]:
@@ -43,3 +44,9 @@ def split(source: str) -> tuple[str, str]:
         raise ValueError(f"{source!r} is not a column of the model (see docs/data-dictionary.md)")
     return table, column
 
+
+
+# What a format that interprets a case reads (exchange.run narrows to it and counts the rest):
+# the clinical tables, tumour profiles and the reported (driver catalogue) small variants.
+CLINICAL_AND_REPORTED_VARIANTS = {"dataset": "", "patient": "", "sample": "", "tumor_profile": "", "somatic_variant": "reported",
+                                  "treatment": "", "treatment_drug": "", "treatment_response": ""}
