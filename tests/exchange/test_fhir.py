@@ -140,6 +140,7 @@ def test_the_report_counts_what_fhir_cannot_hold(exported) -> None:
     assert any(k.startswith("treatment_response.measurement_done") or k.startswith("patient.last_follow_up_date") for k in held)
     assert sum(report.files.values()) > report.patients
     assert any(k.startswith("somatic_variant: not written: filtered") for k in held)
+    assert any(k.startswith("gene_copy_number: not written: only amplified") for k in held)
 
 
 def test_only_passing_reported_or_protein_changing_somatic_variants_are_written() -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from onconode.exchange.fhir_datatypes import Json, cc, coding, day, extension, meta, ref, uid
-from onconode.exchange.fhir_genomics import pathology, sample_resources
+from onconode.exchange.fhir_genomics import CNA_CALLS, pathology, sample_resources
 from onconode.exchange.mapping import Mapping, Required
 from onconode.exchange.patients import PatientRecord
 from onconode.exchange.report import ExportReport
@@ -305,8 +305,8 @@ def _not_expressed(rec: PatientRecord, variants: list[Row], report: ExportReport
     """Count, per model column, the values no written resource carries (tables no profile
     takes are counted as whole rows), so the report says what the export left behind."""
     for table, rows in rec.tables.items():
-        if table == "somatic_variant":  # the rows not written at all are counted as rows (write_bundle)
-            rows = variants
+        if table in ("somatic_variant", "gene_copy_number"):  # rows not written at all are counted as rows (write_bundle)
+            rows = variants if table == "somatic_variant" else [g for g in rows if g.get("cna_call") in CNA_CALLS]
             if not rows:
                 continue
         columns = [c for c in rows[0] if f"{table}.{c}" not in CARRIED]
@@ -329,6 +329,9 @@ def write_bundle(fh: TextIO, rec: PatientRecord, report: ExportReport) -> int:
     left = len(rec.rows("somatic_variant")) - len(variants)
     if left:
         report.skip("somatic_variant", "not written: filtered, or neither reported nor protein-changing (genome-wide lists: VCF / Parquet)", left)
+    genes = rec.rows("gene_copy_number")
+    if left := sum(1 for g in genes if g.get("cna_call") not in CNA_CALLS):
+        report.skip("gene_copy_number", "not written: only amplified (AMP) and homozygously deleted (HOMDEL) genes are Variants", left)
     _not_expressed(rec, variants, report)
     dump = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     head = {"resourceType": "Bundle", "id": uid("Bundle", rec.patient_id), "meta": meta(T.PROFILE["Bundle"]),
