@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from onconode.exchange import mds, phenopackets
+from onconode.exchange import fhir, mds, phenopackets
 from onconode.exchange.omop import write_omop
 from onconode.exchange.patients import PatientRecord
 from onconode.exchange.report import ExportReport
@@ -14,6 +14,7 @@ from onconode.exchange.report import ExportReport
 Writer = Callable[[Iterable[PatientRecord], Path, ExportReport], None]
 
 FORMATS: dict[str, Writer] = {
+    "fhir": fhir.write,
     "mds": mds.write,
     "omop": write_omop,
     "phenopackets": phenopackets.write,

@@ -111,3 +111,20 @@ def read_json(path: Path, problems: Problems, hint: str, max_depth: int = MAX_DE
         problems.error(shown, None, where, "a NUL character (\\u0000) in the text; text in the store never holds NUL",
                        "remove it: the exporting system wrote binary or padding into the field")
     return None if bad else data
+
+
+EXPORT_REPORT = "report.json"  # what `onconode export` writes beside the files it exports; not an input
+
+
+def json_files(path: Path, problems: Problems, what: str) -> list[Path]:
+    """`path` itself, or the `*.json` files of the folder `path` in name order; a missing
+    path or a folder without any is a located problem (`what` names what to point at)."""
+    if path.is_dir():
+        found = sorted(p for p in path.glob("*.json") if p.is_file() and p.name != EXPORT_REPORT)
+        if not found:
+            problems.error(str(path), None, None, "no *.json files in the folder", f"point the command at {what}")
+        return found
+    if not path.is_file():
+        problems.error(str(path), None, None, "no such file or folder", "check the path")
+        return []
+    return [path]

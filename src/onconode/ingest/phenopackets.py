@@ -24,7 +24,7 @@ from phenopackets.schema.v2.core import individual_pb2
 from onconode.ingest.clinical_bundle import Bundle, Findings, Record, current_rows, load_bundle
 from onconode.ingest.clinical_checks import check_bundle, check_values
 from onconode.ingest.curation import Curation, load_curation
-from onconode.ingest.json_input import read_json
+from onconode.ingest.json_input import json_files, read_json
 from onconode.ingest.report import IngestReport
 from onconode.model.codes import RESPONSE_ALIASES
 from onconode.progress import Progress, silent
@@ -50,20 +50,7 @@ MAX_PACKET_BYTES = 64 << 20  # one patient's phenopacket is kilobytes; anything 
 NOT_HELD_ACTION = ("treatmentTarget", "treatmentIntent", "adverseEvents", "treatmentTerminationReason")
 
 
-EXPORT_REPORT = "report.json"  # what `onconode export phenopackets` writes beside the packets; not a phenopacket
 TUMOR_PERCENTAGE = "onconode:pathology_tumor_percentage"  # the biosample measurement `onconode export` writes
-
-
-def _files(path: Path, findings: Findings) -> list[Path]:
-    if path.is_dir():
-        found = sorted(p for p in path.glob("*.json") if p.is_file() and p.name != EXPORT_REPORT)
-        if not found:
-            findings.error(str(path), None, None, "no *.json files in the folder", "point the command at a phenopacket JSON file or a folder of them")
-        return found
-    if not path.is_file():
-        findings.error(str(path), None, None, "no such file or folder", "check the path")
-        return []
-    return [path]
 
 
 def _parse(path: Path, findings: Findings) -> tuple[Phenopacket | None, dict]:
@@ -305,7 +292,7 @@ def ingest_phenopackets(store: Store, path: Path, *, dataset: str, progress: Pro
     curation = load_curation(None, findings)
     bundle = Bundle("phenopackets", f"GA4GH Phenopackets v2 from {path}", str(path))
     bundle.sent |= {"patient", "sample", "treatment", "treatment_drug", "treatment_response"}
-    files = _files(path, findings)
+    files = json_files(path, findings, "a phenopacket JSON file or a folder of them")
     with progress("reading phenopackets", len(files)) as advance:
         for file in files:
             packet, raw = _parse(file, findings)

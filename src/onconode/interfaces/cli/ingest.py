@@ -137,3 +137,12 @@ def ingest_phenopackets(path: Path, dataset: str = typer.Option("phenopackets", 
     from onconode.ingest.phenopackets import ingest_phenopackets as ingest
 
     run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=progress_bar))
+
+
+@ingest_app.command("fhir")
+def ingest_fhir(path: Path, dataset: str = typer.Option("fhir", "--dataset", help="Dataset id for patients whose bundle names none.")) -> None:
+    """FHIR R4 mCODE patient bundles (a file or a folder of them, as `onconode export fhir` writes)."""
+    # lazy: DuckDB, pyarrow, fhir.resources (pydantic models) load only for the command that runs (tests/test_cli_startup.py)
+    from onconode.ingest.fhir import ingest_fhir as ingest
+
+    run_ingest(lambda s: ingest(s, path, dataset=dataset, progress=progress_bar))
