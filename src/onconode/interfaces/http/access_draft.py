@@ -4,7 +4,7 @@ and problems shown next to their fields.
 - A DAR gets its number on its FIRST SAVE (`POST /access/new/dar`), not when the empty form
   is opened: an opened-and-abandoned form spends no number. After that the form posts to
   its application (`/access/applications/{id}/form`).
-- static/dar-form.js saves a moment after each change (`action=autosave`, answered in JSON);
+- static/access-form.js saves a moment after each change (`action=autosave`, answered in JSON);
   without it, Save, Attach and Submit post the whole form.
 - Attaching a document posts the whole form too (multipart), so what was typed is saved
   with the document instead of being lost to a second form.

@@ -1,11 +1,41 @@
-// The DAR form keeps work: it saves itself a moment after each change (the first save gives the
-// draft its number and moves the address to it), and the data dictionary picker is searchable.
-// Without this script the form still works: Save, Attach and Submit post it whole.
+// The application forms keep work: the DAR form saves itself a moment after each change (the first
+// save gives the draft its number and moves the address to it), and the data dictionary picker is
+// searchable and opens a table's columns when the table is ticked.
+// Without this script the forms still work: Save, Attach and Submit post them whole.
 (function () {
+  const search = document.getElementById("items-search");
+  const picker = document.getElementById("items");
+  if (picker) {
+    picker.addEventListener("change", (e) => {
+      if (e.target.name && e.target.name.startsWith("item_") && e.target.checked) {
+        const group = e.target.closest("details");
+        if (group) group.open = true;
+      }
+    });
+  }
+  if (search && picker) {
+    const note = document.getElementById("items-search-status");
+    search.addEventListener("input", () => {
+      const q = search.value.trim().toLowerCase();
+      let shown = 0;
+      picker.querySelectorAll("details.item-group").forEach((group) => {
+        let hits = 0;
+        group.querySelectorAll("li[data-search]").forEach((li) => {
+          const hit = !q || li.dataset.search.includes(q);
+          li.classList.toggle("hidden-by-search", !hit);
+          if (hit) hits += 1;
+        });
+        group.classList.toggle("hidden-by-search", q !== "" && hits === 0);
+        if (q) group.open = hits > 0;
+        shown += q && hits ? hits : 0;
+      });
+      if (note) note.textContent = q ? shown + " data items match “" + search.value.trim() + "”" : "";
+    });
+  }
+
   const form = document.querySelector("form[data-autosave]");
   if (!form) return;
   const status = document.getElementById("autosave-status");
-  const search = document.getElementById("items-search");
   let timer = null, inflight = null, again = false;
 
   function say(text) { if (status) status.textContent = text; }
@@ -55,23 +85,4 @@
     }
   });
 
-  if (search) {
-    const note = document.getElementById("items-search-status");
-    search.addEventListener("input", () => {
-      const q = search.value.trim().toLowerCase();
-      let shown = 0;
-      form.querySelectorAll("details.item-group").forEach((group) => {
-        let hits = 0;
-        group.querySelectorAll("li[data-search]").forEach((li) => {
-          const hit = !q || li.dataset.search.includes(q);
-          li.classList.toggle("hidden-by-search", !hit);
-          if (hit) hits += 1;
-        });
-        group.classList.toggle("hidden-by-search", q !== "" && hits === 0);
-        if (q) group.open = hits > 0;
-        shown += q && hits ? hits : 0;
-      });
-      if (note) note.textContent = q ? shown + " data items match “" + search.value.trim() + "”" : "";
-    });
-  }
 })();
