@@ -97,6 +97,7 @@ def application_page(request: Request, app_id: str, actor: Account, status_code:
                            "field_errors": field_errors or {},
                            "confirmation": confirmation(done, app, request.query_params.get("file", "")) if done else None,
                            "contacts_text": contacts_text(app.form.get("contacts")), "now": node.now(),
+                           "foundation": node.gov.foundation,
                            "items_by_table": {i.get("table"): i for i in app.form.get("items") or [] if isinstance(i, dict)},
                            "sign_parties": [p for p, role in SIGNING_PARTY.items() if role in roles and p not in app.signatures]}
     with node.gov.engine.connect() as conn:

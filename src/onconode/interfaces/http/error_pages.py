@@ -30,6 +30,7 @@ TITLES = {
     429: "Too many requests",
     500: "Something went wrong on the node",
 }
+GENERIC = frozenset({"Not Found", "Method Not Allowed", "Internal Server Error"})
 NEXT_STEP = {
     401: "Log in, then open the page again.",
     403: "If you think you should have access, ask the data access office; your roles are on your account.",
@@ -49,7 +50,8 @@ def error_response(request: Request, status: int, message: str, headers: dict[st
     if not wants_html(request):
         return JSONResponse({"detail": message}, status_code=status, headers=headers)
     try:
-        page = render(request, "error.html", status_code=status, error=message, status=status,
+        detail = None if message in GENERIC else message  # Starlette's bare "Not Found" only repeats the heading
+        page = render(request, "error.html", status_code=status, error=detail, status=status,
                       heading=TITLES.get(status, "Cannot do that"), next_step=NEXT_STEP.get(status))
     except Exception:  # the page itself failed (e.g. the session store is down): still answer, in plain text
         LOG.exception("the error page could not be rendered")
