@@ -5,11 +5,12 @@ dashboard offers only actions it can take."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 from onconode.access.workflow import list_applications
 from tests.web.access_pages.steps import dar_fields, do, login_as, post, state_of
-from tests.web.access_pages.test_board_and_office_pages import approved_dar, sign, submitted_dar
+from tests.web.access_pages.test_board_and_office_pages import active_dar, submitted_dar
 
 
 def test_opening_an_empty_dar_form_spends_no_number_and_the_first_save_assigns_it(client, cast, clock, node):
@@ -65,7 +66,7 @@ def test_every_action_ends_with_what_happens_next_and_when(client, cast, clock):
     app_id = submitted_dar(client, cast, clock)
     page = client.get(f"/access/applications/{app_id}?done=submit").text
     note = page.split('id="confirmation">')[1].split("</p>")[0]
-    due = (clock() + __import__("datetime").timedelta(weeks=6)).strftime("%d %B %Y")
+    due = (clock() + dt.timedelta(weeks=6)).strftime("%d %B %Y")
     assert note.startswith("Submitted.") and "assigns Scientific Board members" in note and due in note
     csrf = login_as(client, cast.office, clock)
     r = do(client, csrf, app_id, "assign", members=str(cast.sb.id))
@@ -86,11 +87,7 @@ def test_reviewers_see_the_scientific_summary_the_applicant_the_institution_and_
 
 
 def test_the_office_dashboard_lists_only_actions_it_can_take_and_confirms_a_contact_there(client, cast, clock):
-    app_id = approved_dar(client, cast, clock)
-    csrf = login_as(client, cast.office, clock)
-    do(client, csrf, app_id, "issue_licence")
-    for person, party in ((cast.applicant, "researcher"), (cast.signatory, "licensee"), (cast.office, "foundation")):
-        sign(client, person, clock, app_id, party)
+    app_id = active_dar(client, cast, clock)
     csrf = login_as(client, cast.signatory, clock)
     do(client, csrf, app_id, "request_contact", name="Bo Bio", position="postdoc", email="bo@umcu.nl")
     csrf = login_as(client, cast.office, clock)

@@ -4,30 +4,21 @@ from __future__ import annotations
 
 import re
 import zlib
-from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from onconode.interfaces.http.node import Node
 from tests.web.access_pages.steps import do, login_as
 from tests.web.access_pages.test_board_and_office_pages import approved_dar
-from tests.web.conftest import FAST_ARGON2
 
 FOUNDATION = "the Example Cancer Genomics Foundation"
 
 
 @pytest.fixture
-def node(web_home: Path, tmp_path: Path, clock) -> Iterator[Node]:  # the access pages' node, with a foundation set in its settings
-    home = tmp_path / "node"
-    home.mkdir()
-    (home / "onconode.toml").write_text(f'[node]\nfoundation = "{FOUNDATION}"\n')
-    for f in web_home.iterdir():
-        if f.name.startswith("store.duckdb"):
-            (home / f.name).symlink_to(f)
-    n = Node(home, governance_options=FAST_ARGON2, clock=clock)
-    yield n
-    n.close()
+def node(node: Node) -> Node:
+    """The access pages' node, with the foundation named in its settings before anything reads them."""
+    (node.home / "onconode.toml").write_text(f'[node]\nfoundation = "{FOUNDATION}"\n')
+    return node
 
 
 def pdf_text(pdf: bytes) -> str:

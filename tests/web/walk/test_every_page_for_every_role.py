@@ -9,27 +9,22 @@ from pathlib import Path
 
 import pytest
 
+from onconode.interfaces.http.app import create_app
 from tests.conftest import ROOT
 from tests.web.access_pages.conftest import totp
 from tests.web.access_pages.steps import login_as, post
-from tests.web.access_pages.test_board_and_office_pages import approved_dar, sign
+from tests.web.access_pages.test_board_and_office_pages import active_dar
 from tests.web.access_pages.test_browser_procedures import log_in
 from tests.web.conftest import make_person
-from tests.web.access_pages.steps import do
 from tests.web.walk.screens import page_paths, walk_roles
-from onconode.interfaces.http.app import create_app
 
 pytestmark = pytest.mark.slow
 OUT = Path(os.environ.get("ONCONODE_SCREENSHOTS", ROOT / "build" / "screenshots"))
 
 
 def test_every_page_is_shot_for_every_role(page, live_server, client, cast, clock, node):
-    # Content on every page: an active DAR with a confirmed contact, a draft, and a saved cohort.
-    app_id = approved_dar(client, cast, clock)
-    csrf = login_as(client, cast.office, clock)
-    do(client, csrf, app_id, "issue_licence")
-    for person, party in ((cast.applicant, "researcher"), (cast.signatory, "licensee"), (cast.office, "foundation")):
-        sign(client, person, clock, app_id, party)
+    # Content on every page: an active DAR (analyst@umcu.nl its download contact), a draft, and a saved cohort.
+    app_id = active_dar(client, cast, clock)
     contact = make_person(node, "analyst@umcu.nl")
     csrf = login_as(client, cast.applicant, clock)
     post(client, csrf, "/access/new/dar", {"title": "A second project, still a draft", "action": "save"})

@@ -14,9 +14,9 @@ and problems shown next to their fields.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
 from types import SimpleNamespace
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -28,9 +28,14 @@ from onconode.access.forms import FormIncomplete
 from onconode.access.identity import Account
 from onconode.access.organisations import PRIVACY_CONFIRMATIONS
 from onconode.access.workflow import Denied, create, execute
+from onconode.interfaces.http.access_applications import (
+    application_page,
+    form_page_context,
+    open_application,
+    patients_of,
+)
 from onconode.interfaces.http.access_field_errors import field_errors, sentence
 from onconode.interfaces.http.access_forms import clinical_fields, dar_fields
-from onconode.interfaces.http.access_applications import application_page, form_page_context, open_application, patients_of
 from onconode.interfaces.http.application_limits import count_new_application
 from onconode.interfaces.http.session import csrf_protect, node_of, require_account
 from onconode.interfaces.http.templating import render
