@@ -65,6 +65,8 @@ def add_error_pages(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code in (204, 304):  # no body allowed, as Starlette's own handler does
+            return Response(status_code=exc.status_code, headers=getattr(exc, "headers", None))
         return error_response(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
