@@ -1,4 +1,4 @@
-"""Build hook: vendor the front-end assets (htmx, Vega, Vega-Lite, vega-embed, vega-interpreter) from npm
+"""Build hook: vendor the front-end assets (htmx, Vega, Vega-Lite, vega-embed, vega-interpreter, Swagger UI) from npm
 into the package's static folder, so the portal never loads anything from a CDN.
 
 Runs on every `pip install` (editable installs too). Needs Node.js/npm and the npm
@@ -22,6 +22,9 @@ ASSETS = {
     "vega-embed.min.js": "vega-embed/build/vega-embed.min.js",
     # Vega expressions without eval, so the Content-Security-Policy needs no 'unsafe-eval'
     "vega-interpreter.min.js": "vega-interpreter/build/vega-interpreter.min.js",
+    # /api/docs: Swagger UI served by the node itself, so the API documentation works offline
+    "swagger-ui-bundle.js": "swagger-ui-dist/swagger-ui-bundle.js",
+    "swagger-ui.css": "swagger-ui-dist/swagger-ui.css",
 }
 
 

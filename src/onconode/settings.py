@@ -61,6 +61,9 @@ class Section(BaseModel):
 class NodeSection(Section):
     name: str = Field("demo-node", description="The node's name, shown on its pages and as the catalogue's publisher.")
     public_url: str = Field("", description="The address users reach the node at (links in e-mails); empty: taken from each request.")
+    foundation: str = Field("the onconode data access foundation",
+                            description="The legal body that governs data access: a party to every licence and the name in "
+                                        "its publication acknowledgement (e.g. \"the Hartwig Medical Foundation\").")
 
 
 DISCLOSURE_DEFAULTS: dict[str, Any] = {

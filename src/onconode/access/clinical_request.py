@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from onconode.access import events as S
 from onconode.access.audit import NewEvent
 from onconode.access.db import GovernanceError
-from onconode.access.forms import check_fields, term_problems
+from onconode.access.forms import FormIncomplete, check_fields, term_problems
 from onconode.access.identity import Account, find_account
 from onconode.access.items import parse_items
 from onconode.access.roles import Role
@@ -124,7 +124,7 @@ def submit(ctx: Context) -> list[NewEvent]:
         raise GovernanceError("submitting a Clinical Request needs the store's patient list (patients_of)")
     problems = submission_problems(ctx.app.form, patients_of)
     if problems:
-        raise Denied("the request is not complete: " + "; ".join(problems))
+        raise FormIncomplete("request", problems)
     return [NewEvent("submitted", {"patients": len(ctx.app.form["patients"])})]
 
 

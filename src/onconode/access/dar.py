@@ -17,7 +17,7 @@ from onconode.access import events as S
 from onconode.access.attachments import store_attachment
 from onconode.access.audit import NewEvent
 from onconode.access.db import GovernanceError
-from onconode.access.forms import EMAIL, check_fields, contact_problems, term_problems
+from onconode.access.forms import EMAIL, FormIncomplete, check_fields, contact_problems, term_problems
 from onconode.access.identity import get_account, verify_mfa, AuthenticationError
 from onconode.access.items import approve_subset, parse_items
 from onconode.access.licence import PUBLICATION_ACKNOWLEDGEMENT, issue  # noqa: F401  (re-exported)
@@ -89,7 +89,7 @@ def submit(ctx: Context) -> list[NewEvent]:
     """Submit the completed form; the six-week decision clock starts now."""
     problems = submission_problems(ctx.conn, ctx.app.form)
     if problems:
-        raise Denied("the form is not complete: " + "; ".join(problems))
+        raise FormIncomplete("form", problems)
     return [NewEvent("submitted", {})]
 
 

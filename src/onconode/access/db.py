@@ -114,7 +114,7 @@ class Governance:
     engine: sa.Engine
     home: Path
     issuer: str = "https://onconode.example.org"
-    foundation: str = "the Foundation"
+    foundation: str = "the onconode data access foundation"  # open_governance sets it from [node] foundation
     mailer: Any = None
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -143,4 +143,5 @@ def open_governance(home: Path, url: str | None = None, mailer: Any = None, **kw
     private.node_home(Path(home))
     engine = create_engine(resolve_url(home, url))
     migrate(engine, home=Path(home))
+    kw.setdefault("foundation", Settings.load(home).node.foundation)  # the licence's party, from the node's settings
     return Governance(engine=engine, home=Path(home), mailer=mailer or default_mailer(Path(home)), **kw)

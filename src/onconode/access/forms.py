@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from onconode.access.commands import Denied
 from onconode.access.db import GovernanceError
 
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[A-Za-z]{2,}$")
@@ -24,6 +25,16 @@ CLINICAL_FIELDS = {
 }
 FIELDS = {"dar": DAR_FIELDS, "clinical": CLINICAL_FIELDS}
 MAX_TERM_MONTHS = 60
+
+
+class FormIncomplete(Denied):
+    """Submit refused because the form is incomplete or wrong; `problems` keeps each one
+    (`field: what to change`) so a page can show it next to its field. A Denied, because
+    the command is refused, but the web answers it 422: the form, not the person, is at fault."""
+
+    def __init__(self, what: str, problems: list[str]) -> None:
+        self.problems = list(problems)
+        super().__init__(f"the {what} is not complete: " + "; ".join(self.problems))
 
 
 def check_fields(kind: str, fields: dict[str, Any]) -> dict[str, Any]:

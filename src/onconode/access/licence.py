@@ -39,7 +39,7 @@ GENERAL_TERMS = (
     "2. Only the data items listed in this Licence are provided; no attempt shall be made to identify any person.",
     "3. Access ends automatically at the end of the Term unless an extension is approved in writing.",
     "4. At the end of the Term the Licensee deletes the Data and confirms the deletion.",
-    "5. Publications acknowledge the Foundation with the acknowledgement text below.",
+    "5. Publications acknowledge {foundation} with the acknowledgement text below.",
 )
 
 
@@ -81,12 +81,12 @@ def render(fields: dict[str, Any]) -> bytes:
         para("Data use obligations (DUO)", "\n".join(f"- {o}" for o in fields["obligations"]))
     if fields["variant"] == "non-EEA" and fields.get("privacy_confirmations"):
         para("Privacy confirmations given by the Licensee", "\n".join(f"- {c}" for c in fields["privacy_confirmations"]))
-    para("General terms", "\n".join(GENERAL_TERMS))
+    para("General terms", "\n".join(t.format(foundation=fields["foundation"]) for t in GENERAL_TERMS))
     if fields.get("amendments"):
         para("Amendments", fields["amendments"])
     para("Publication acknowledgement", fields["acknowledgement"])
     para("Signatures", "Signed electronically by each party with multi-factor authentication; each signature is bound to the "
-         "SHA-256 of this document and recorded in the Foundation's audit trail.")
+         f"SHA-256 of this document and recorded in the audit trail of {fields['foundation']}.")
     return bytes(pdf.output())
 
 
@@ -113,6 +113,7 @@ def licence_fields(ctx: Any) -> dict[str, Any]:
         "obligations": list(ctx.args.get("obligations") or []),
         "privacy_confirmations": list(PRIVACY_CONFIRMATIONS) if org.needs_privacy_confirmations else [],
         "amendments": ctx.args.get("amendments") or "",
+        "foundation": ctx.gov.foundation,
         "acknowledgement": PUBLICATION_ACKNOWLEDGEMENT.format(foundation=ctx.gov.foundation, dar=app.id),
     }
 

@@ -38,8 +38,8 @@ def test_html_svg_and_script_uploads_are_refused_naming_the_accepted_types(as_, 
 
 def test_the_page_upload_refuses_them_too(as_, world, draft):
     me = as_(world.applicant)
-    r = me.post(f"/access/applications/{draft}/attach", files={"file": ("a.pdf", SVG, "application/pdf")},
-                data={"csrf": me.headers["X-CSRF-Token"]})
+    r = me.post(f"/access/applications/{draft}/form", files={"file": ("a.pdf", SVG, "application/pdf")},
+                data={"csrf": me.headers["X-CSRF-Token"], "action": "attach"})
     assert r.status_code == 400 and "PDF, PNG or JPEG" in r.text
 
 

@@ -138,7 +138,7 @@ def test_a_clinical_request_selects_only_its_hospitals_patients(app, node, world
     assert created["route"]["scenario"] == 3 and created["application"]["form"]["hospital_code"] == "HOSP01"
     c = created["application"]["id"]
     r = doc.post(f"/api/applications/{c}/commands/submit", json={})
-    assert r.status_code == 403 and f"{foreign[0]} is not a patient of hospital HOSP01" in r.json()["detail"]
+    assert r.status_code == 422 and f"{foreign[0]} is not a patient of hospital HOSP01" in r.json()["detail"]
     ok(doc.post(f"/api/applications/{c}/commands/save_draft", json={"fields": {"patients": own}}))
     assert ok(doc.post(f"/api/applications/{c}/commands/submit", json={}))["state"] == "submitted"
 

@@ -48,9 +48,13 @@ def post(client: TestClient, csrf: str, url: str, data: dict | None = None, **kw
 
 
 def new_application(client: TestClient, csrf: str, kind: str = "dar", **data: str) -> str:
-    r = post(client, csrf, "/access/new", {"kind": kind, **data})
+    """A new draft: a DAR gets its number at its first save (here, of its title), a Clinical Request when opened."""
+    if kind == "dar":
+        r = post(client, csrf, "/access/new/dar", {"title": "A draft", "action": "save", **data})
+    else:
+        r = post(client, csrf, "/access/new", {"kind": kind, **data})
     assert r.status_code == 303, r.text
-    return re.search(r"/access/applications/(\S+)$", r.headers["location"]).group(1)
+    return re.search(r"/access/applications/([^?\s]+)", r.headers["location"]).group(1)
 
 
 def do(client: TestClient, csrf: str, app_id: str, command: str, **data: str):

@@ -57,15 +57,33 @@ def test_registration_without_the_csrf_token_is_refused(client, cast):
     assert r.status_code == 403
 
 
-def test_an_incomplete_form_is_saved_and_every_problem_is_listed_at_once(client, cast, clock):
+def test_an_incomplete_form_is_saved_and_answered_422_with_each_problem_in_plain_words_beside_its_field(client, cast, clock):
     csrf = login_as(client, cast.applicant, clock)
     app_id = new_application(client, csrf)
-    r = post(client, csrf, f"/access/applications/{app_id}/form", {"title": "Only a title", "action": "submit"})
-    assert r.status_code == 403
-    for problem in ("lay_summary: missing", "licensee: missing", "items: request at least one data item", "contacts: name at least one"):
-        assert problem in r.text
+    r = post(client, csrf, f"/access/applications/{app_id}/form", {"title": "Only a title", "contacts": "Ann; analyst; not-an-email",
+                                                                     "action": "submit"})
+    assert r.status_code == 422, r.text
+    html = r.text
+    # Each problem sits right before its field, tied to it, in the form's words, not field codes.
+    lay = html.split('id="lay_summary-error">')[1].split("</p>")[0]
+    assert lay == "Write a short summary for the public register."
+    assert 'id="lay_summary" name="lay_summary" rows="3" aria-invalid="true" aria-describedby="lay_summary-error"' in html
+    assert "Choose the institution that signs the licence." in html.split('id="licensee-error">')[1].split("</p>")[0]
+    assert "Request at least one data item" in html.split('id="items-error">')[1].split("</p>")[0]
+    assert "&#39;not-an-email&#39; is not an email address" in html.split('id="contacts-error">')[1].split("</p>")[0]
+    assert 'href="#term_months">Licence term</a>' in html  # the summary links to each field
+    for code in ("lay_summary: missing", "licensee: missing", "term_months:", "purpose.primary"):
+        assert code not in html
     assert 'value="Only a title"' in client.get(f"/access/applications/{app_id}").text
     assert state_of(client, app_id) == "draft"
+
+
+def test_the_api_keeps_its_json_problem_for_an_incomplete_form_with_422(client, cast, clock):
+    csrf = login_as(client, cast.applicant, clock)
+    client.headers["X-CSRF-Token"] = csrf
+    app_id = client.post("/api/applications", json={"own_hospital_only": False, "purpose": "other"}).json()["application"]["id"]
+    r = client.post(f"/api/applications/{app_id}/commands/submit", json={})
+    assert r.status_code == 422 and "lay_summary: missing" in r.json()["detail"]
 
 
 def test_a_complete_form_is_submitted_and_the_history_shows_it(client, cast, clock):
@@ -83,19 +101,22 @@ def test_a_licensee_without_adequacy_needs_the_privacy_confirmations(client, cas
     csrf = login_as(client, cast.applicant, clock)
     app_id = new_application(client, csrf)
     r = post(client, csrf, f"/access/applications/{app_id}/form", {**dar_fields(licensee="uni-br"), "action": "submit"})
-    assert r.status_code == 403 and "privacy_confirmations: BR is outside the EEA" in r.text
+    assert r.status_code == 422 and "BR is outside the EEA without an EU adequacy decision" in r.text.split('id="privacy_confirmations-error">')[1]
     all_given = {**dar_fields(licensee="uni-br"), "action": "submit"}
     r = client.post(f"/access/applications/{app_id}/form", data={**all_given, "csrf": csrf, "privacy_confirmation": [str(i) for i in range(6)]},
                     follow_redirects=False)
     assert r.status_code == 303, r.text
 
 
-def test_an_ethics_approval_is_attached_and_served_by_its_hash(client, cast, clock):
+def test_an_ethics_approval_is_attached_in_the_form_with_the_typed_answers_and_served_by_its_hash(client, cast, clock):
     csrf = login_as(client, cast.applicant, clock)
     app_id = new_application(client, csrf)
-    r = post(client, csrf, f"/access/applications/{app_id}/attach", files={"file": ("ethics.pdf", b"%PDF-1.4 approval", "application/pdf")})
-    assert r.status_code == 303
-    page = client.get(f"/access/applications/{app_id}").text
+    typed = {"title": "Typed before attaching", "lay_summary": "Also typed", "action": "attach"}
+    r = post(client, csrf, f"/access/applications/{app_id}/form", typed,
+             files={"file": ("ethics.pdf", b"%PDF-1.4 approval", "application/pdf")})
+    assert r.status_code == 303 and "done=attach" in r.headers["location"]
+    page = client.get(r.headers["location"]).text
+    assert "ethics.pdf is attached to" in page and 'value="Typed before attaching"' in page and ">Also typed<" in page
     href = page.split('ethics: <a href="')[1].split('"')[0]
     assert client.get(href).content == b"%PDF-1.4 approval"
 

@@ -42,6 +42,16 @@ def approved_dar(client, cast, clock) -> str:
     return app_id
 
 
+def active_dar(client, cast, clock) -> str:
+    """An approved DAR whose licence the office issued and all three parties signed: active."""
+    app_id = approved_dar(client, cast, clock)
+    csrf = login_as(client, cast.office, clock)
+    do(client, csrf, app_id, "issue_licence")
+    for person, party in ((cast.applicant, "researcher"), (cast.signatory, "licensee"), (cast.office, "foundation")):
+        sign(client, person, clock, app_id, party)
+    return app_id
+
+
 def sign(client, person, clock, app_id: str, party: str):
     csrf = login_as(client, person, clock)
     page = client.get(f"/access/applications/{app_id}").text
@@ -120,11 +130,7 @@ def test_licence_signatures_with_totp_activate_the_dar_and_a_wrong_code_is_refus
 
 
 def test_the_signatory_adds_a_contact_and_extends_and_the_term_then_expires(client, cast, clock, node):
-    app_id = approved_dar(client, cast, clock)
-    csrf = login_as(client, cast.office, clock)
-    do(client, csrf, app_id, "issue_licence")
-    for person, party in ((cast.applicant, "researcher"), (cast.signatory, "licensee"), (cast.office, "foundation")):
-        sign(client, person, clock, app_id, party)
+    app_id = active_dar(client, cast, clock)
     csrf = login_as(client, cast.applicant, clock)
     assert "Add a download contact" not in client.get(f"/access/applications/{app_id}").text  # signatory only
     csrf = login_as(client, cast.signatory, clock)
@@ -174,11 +180,7 @@ def test_a_command_without_the_csrf_token_is_refused(client, cast, clock):
 
 
 def test_the_office_revokes_an_active_dar_with_reasons_and_it_leaves_the_register(client, cast, clock):
-    app_id = approved_dar(client, cast, clock)
-    csrf = login_as(client, cast.office, clock)
-    do(client, csrf, app_id, "issue_licence")
-    for person, party in ((cast.applicant, "researcher"), (cast.signatory, "licensee"), (cast.office, "foundation")):
-        sign(client, person, clock, app_id, party)
+    app_id = active_dar(client, cast, clock)
     csrf = login_as(client, cast.office, clock)
     assert do(client, csrf, app_id, "revoke", reasons="").status_code == 403
     assert do(client, csrf, app_id, "revoke", reasons="Data shared outside the licence.").status_code == 303

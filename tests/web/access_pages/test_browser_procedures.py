@@ -81,16 +81,18 @@ def test_a_dar_from_registration_through_boards_and_signatures_to_active_extensi
     page.get_by_role("button", name="Find the procedure").click()
     assert "Scenario 1: Data Access Request" in page.locator("#route-answer").inner_text()
     page.get_by_role("button", name="Start a Data Access Request").click()
-    page.wait_for_url("**/access/applications/DAR-*")
-    app_id = page.url.rsplit("/", 1)[1]
+    page.wait_for_url("**/access/new/dar")  # an empty form: no number yet
     page.get_by_label("Project title").fill("Biomarkers of immunotherapy response")
+    page.wait_for_url("**/access/applications/DAR-*")  # saved as she types: now it has its number
+    app_id = page.url.rsplit("/", 1)[1]
     page.get_by_label("Lay summary").fill("Which tumour DNA changes predict who benefits from immunotherapy.")
     page.get_by_label("Purpose (GA4GH Data Use Ontology)").select_option("HMB")
     page.get_by_label("HMF-SYNTH", exact=False).check()
     page.get_by_label("Data freeze").select_option("DR-TEST")
     page.locator('input[name="item_somatic_variant"]').check()
-    page.get_by_label("columns of somatic_variant").fill("sample_id, gene, canonical_effect")
-    page.get_by_label("justification for somatic_variant").fill("Driver mutations are the candidate biomarkers we test.")
+    for column in ("sample_id", "gene", "canonical_effect"):
+        page.locator(f'input[name="columns_somatic_variant"][value="{column}"]').check()
+    page.get_by_label("Why the project needs somatic_variant").fill("Driver mutations are the candidate biomarkers we test.")
     page.get_by_label("Licensee institution").select_option("umcu")
     page.get_by_label("Signatory of the licensee (name)").fill("Dr. Director")
     page.get_by_label("Signatory's institutional email").fill("director@umcu.nl")
@@ -180,13 +182,13 @@ def test_a_clinical_request_from_the_physician_to_prepared_data(page, live_serve
     page.get_by_role("button", name="Start a Clinical Request").click()
     page.wait_for_url("**/access/applications/CR-*")
     app_id = page.url.rsplit("/", 1)[1]
-    page.get_by_label("Title").fill("Treatment options for two patients")
+    page.get_by_label("Title", exact=True).fill("Treatment options for two patients")
     page.get_by_label("Summary of the clinical question").fill("Actionable variants for the tumour board.")
     boxes = page.locator('input[name="patients"]')
     boxes.nth(0).check()
     boxes.nth(1).check()
     page.locator('input[name="item_driver"]').check()
-    page.get_by_label("justification for driver").fill("The tumour board needs the driver events.")
+    page.get_by_label("Why the project needs driver").fill("The tumour board needs the driver events.")
     page.get_by_role("button", name="Save and submit").click()
     assert state(page) == "submitted"
     for pi in (cast.central_pi, cast.local_pi):

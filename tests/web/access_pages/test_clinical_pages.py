@@ -27,7 +27,7 @@ def test_the_form_offers_only_the_physicians_hospital_and_refuses_other_patients
         t = snap.table("patient")
         foreign = t.filter(t.hospital_code != "HOSP01").select("patient_id").limit(1).to_pyarrow().to_pylist()[0]["patient_id"]
     r = clinical_form(client, csrf, app_id, [mine[0], foreign])
-    assert r.status_code == 403 and f"{foreign} is not a patient of hospital HOSP01" in r.text
+    assert r.status_code == 422 and f"{foreign} is not a patient of hospital HOSP01" in r.text
     assert state_of(client, app_id) == "draft"
 
 

@@ -12,22 +12,26 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from onconode.access import events as S
-from onconode.access.attachments import MAX_BYTES, read_attachment
+from onconode.access.attachments import read_attachment
 from onconode.access.clinical_request import hospital_patients
 from onconode.access.dar import SIGNING_PARTY
 from onconode.access.db import GovernanceError
 from onconode.access.events import Application
 from onconode.access.identity import Account, accounts_with_role, get_account
-from onconode.access.organisations import PRIVACY_CONFIRMATIONS, list_organisations
+from onconode.access.items import quasi_identifiers
+from onconode.access.organisations import PRIVACY_CONFIRMATIONS, get_organisation, list_organisations
 from onconode.access.roles import Role
 from onconode.access.visibility import may_view, sees_internal
 from onconode.access.workflow import Denied, application_roles, check, commands, create, execute, list_applications, load
 from onconode.model import TABLES_BY_NAME
-from onconode.interfaces.http.access_forms import FormProblem, clinical_fields, command_args, contacts_text, dar_fields
+from onconode.model.tables import GERMLINE_TABLES
+from onconode.interfaces.http.access_forms import FormProblem, command_args, contacts_text
+from onconode.interfaces.http.access_field_errors import field_anchor, field_label
+from onconode.interfaces.http.access_next import confirmation
 from onconode.interfaces.http.application_limits import count_new_application
 from onconode.interfaces.http.downloads import document_response
 from onconode.interfaces.http.session import csrf_protect, node_of, require_account
@@ -59,7 +63,7 @@ def store_choices(request: Request) -> dict[str, Any]:
     return {"freezes": freezes, "datasets": rows}
 
 
-def _patients_of(request: Request, freeze: str | None):
+def patients_of(request: Request, freeze: str | None):
     node = node_of(request)
 
     def patients(hospital: str) -> set[str]:
@@ -70,21 +74,44 @@ def _patients_of(request: Request, freeze: str | None):
     return patients
 
 
-def _page(request: Request, app_id: str, actor: Account, status_code: int = 200, error: str | None = None) -> Response:
+def form_page_context(request: Request, app: Any) -> dict[str, Any]:
+    """What the application form shows: the store's freezes and datasets, the licensees, and
+    the data dictionary for the data items (with each column's quasi-identifier flag)."""
+    node = node_of(request)
+    ctx: dict[str, Any] = {"tables": TABLES_BY_NAME, "confirmations": PRIVACY_CONFIRMATIONS, "quasi_of": quasi_identifiers,
+                           "germline_tables": GERMLINE_TABLES, "contacts_text": contacts_text(app.form.get("contacts")),
+                           "items_by_table": {i.get("table"): i for i in app.form.get("items") or [] if isinstance(i, dict)},
+                           "organisations": list_organisations(node.gov), "field_label": field_label, "field_anchor": field_anchor,
+                           **store_choices(request)}
+    return ctx
+
+
+def application_page(request: Request, app_id: str, actor: Account, status_code: int = 200, error: str | None = None,
+                     field_errors: dict[str, list[str]] | None = None) -> Response:
+    """The application's page; after an action (`?done=<command>`) it opens with the confirmation
+    of what happened and what happens next (interfaces/http/access_next.py)."""
     node = node_of(request)
     app, roles, allowed = open_application(request, app_id, actor)
-    ctx: dict[str, Any] = {"app": app, "roles": {r.value for r in roles}, "allowed": allowed, "S": S,
-                           "tables": TABLES_BY_NAME, "confirmations": PRIVACY_CONFIRMATIONS, "error": error,
+    done = request.query_params.get("done") if status_code == 200 else None
+    ctx: dict[str, Any] = {"app": app, "roles": {r.value for r in roles}, "allowed": allowed, "S": S, "error": error,
+                           "field_errors": field_errors or {},
+                           "confirmation": confirmation(done, app, request.query_params.get("file", "")) if done else None,
                            "contacts_text": contacts_text(app.form.get("contacts")), "now": node.now(),
+                           "foundation": node.gov.foundation,
                            "items_by_table": {i.get("table"): i for i in app.form.get("items") or [] if isinstance(i, dict)},
                            "sign_parties": [p for p, role in SIGNING_PARTY.items() if role in roles and p not in app.signatures]}
     with node.gov.engine.connect() as conn:
-        ids = {i for _, _, i in app.history if i is not None} | set(app.assigned)
+        ids = {i for _, _, i in app.history if i is not None} | set(app.assigned) | {app.applicant}
         ctx["people"] = {i: get_account(conn, i) for i in ids}
+        if app.form.get("licensee"):
+            try:
+                ctx["licensee"] = get_organisation(conn, app.form["licensee"])
+            except GovernanceError:
+                ctx["licensee"] = None
     if "save_draft" in allowed:
-        ctx.update(store_choices(request), organisations=list_organisations(node.gov))
+        ctx.update(form_page_context(request, app))
         if app.kind == "clinical":
-            ctx["hospital_patients"] = sorted(_patients_of(request, app.form.get("freeze"))(app.form["hospital_code"]))
+            ctx["hospital_patients"] = sorted(patients_of(request, app.form.get("freeze"))(app.form["hospital_code"]))
     ctx["internal"] = sees_internal(app, actor)
     if ctx["internal"]:
         ctx.update(review_context(request, app))
@@ -109,8 +136,11 @@ def my_applications(request: Request, actor: Actor) -> Response:
 @router.post("/access/new", dependencies=[Depends(csrf_protect)])
 def new_application(request: Request, actor: Actor, kind: Annotated[str, Form()],
                     physician_email: Annotated[str, Form()] = "") -> Response:
-    """Open a draft DAR or Clinical Request and go to its form."""
+    """A DAR: go to the empty form (its number comes with its first save, interfaces/http/access_draft.py).
+    A Clinical Request: open the draft now (its physician and hospital are fixed at creation)."""
     node = node_of(request)
+    if kind == "dar":
+        return RedirectResponse("/access/new/dar", status_code=303)
     form = {"physician_email": physician_email.strip().lower()} if kind == "clinical" and physician_email.strip() else {}
     count_new_application(request, actor)
     app = create(node.gov, kind, actor.id, at=node.now(), form=form)
@@ -118,39 +148,8 @@ def new_application(request: Request, actor: Actor, kind: Annotated[str, Form()]
 
 
 @router.get("/access/applications/{app_id}")
-def application_page(request: Request, app_id: str, actor: Actor) -> Response:
-    return _page(request, app_id, actor)
-
-
-@router.post("/access/applications/{app_id}/form", dependencies=[Depends(csrf_protect)])
-async def save_form(request: Request, app_id: str, actor: Actor) -> Response:
-    """Save the draft; with action=submit, submit it too (problems are listed all at once)."""
-    node = node_of(request)
-    form = await request.form()
-    app, _, _ = open_application(request, app_id, actor)
-    fields = dar_fields(form, len(PRIVACY_CONFIRMATIONS)) if app.kind == "dar" else clinical_fields(form)
-    try:
-        app = execute(node.gov, app_id, "save_draft", actor.id, at=node.now(), fields=fields)
-        if form.get("action") == "submit":
-            extra = {"patients_of": _patients_of(request, app.form.get("freeze"))} if app.kind == "clinical" else {}
-            execute(node.gov, app_id, "submit", actor.id, at=node.now(), **extra)
-    except GovernanceError as exc:
-        return _page(request, app_id, actor, status_code=400 if not isinstance(exc, Denied) else 403, error=str(exc))
-    return RedirectResponse(f"/access/applications/{app_id}", status_code=303)
-
-
-@router.post("/access/applications/{app_id}/attach", dependencies=[Depends(csrf_protect)])
-async def attach(request: Request, app_id: str, actor: Actor, file: Annotated[UploadFile, File()],
-                 kind: Annotated[str, Form()] = "ethics") -> Response:
-    """Attach a document (the ethics approval); it is stored and referred to by SHA-256."""
-    node = node_of(request)
-    content = await file.read(MAX_BYTES + 1)
-    try:
-        execute(node.gov, app_id, "attach", actor.id, at=node.now(), filename=file.filename or "attachment",
-                content=content, media_type=file.content_type or "application/octet-stream", kind=kind)
-    except GovernanceError as exc:
-        return _page(request, app_id, actor, status_code=400, error=str(exc))
-    return RedirectResponse(f"/access/applications/{app_id}", status_code=303)
+def show_application(request: Request, app_id: str, actor: Actor) -> Response:
+    return application_page(request, app_id, actor)
 
 
 @router.post("/access/applications/{app_id}/do/{command}", dependencies=[Depends(csrf_protect)])
@@ -161,17 +160,17 @@ async def run_command(request: Request, app_id: str, command: str, actor: Actor)
     try:
         args = command_args(command, form)
     except KeyError:
-        return _page(request, app_id, actor, status_code=404, error=f"there is no page form for {command!r}")
+        return application_page(request, app_id, actor, status_code=404, error=f"there is no page form for {command!r}")
     except FormProblem as exc:
-        return _page(request, app_id, actor, status_code=400, error=str(exc))
+        return application_page(request, app_id, actor, status_code=400, error=str(exc))
     app, _, _ = open_application(request, app_id, actor)
     if command == "submit" and app.kind == "clinical":
-        args["patients_of"] = _patients_of(request, app.form.get("freeze"))
+        args["patients_of"] = patients_of(request, app.form.get("freeze"))
     try:
         execute(node.gov, app_id, command, actor.id, at=node.now(), **args)
     except GovernanceError as exc:
-        return _page(request, app_id, actor, status_code=403 if isinstance(exc, Denied) else 400, error=str(exc))
-    return RedirectResponse(f"/access/applications/{app_id}", status_code=303)
+        return application_page(request, app_id, actor, status_code=403 if isinstance(exc, Denied) else 400, error=str(exc))
+    return RedirectResponse(f"/access/applications/{app_id}?done={command}", status_code=303)
 
 
 @router.get("/access/applications/{app_id}/documents/{sha256}")

@@ -44,13 +44,13 @@ def _int_or_text(value: str) -> int | str | None:
 
 
 def items_from(form: Form) -> list[dict[str, Any]]:
-    """One item per ticked table: `item_<table>` ticked, `columns_<table>` (comma list,
-    empty = all columns) and `justification_<table>`."""
+    """One item per ticked table: `item_<table>` ticked, `columns_<table>` (the page's one
+    checkbox per dictionary column, or a comma list; none = all columns) and `justification_<table>`."""
     items = []
     for table in TABLES_BY_NAME:
         if not form.get(f"item_{table}"):
             continue
-        cols = [c.strip() for c in _text(form, f"columns_{table}").split(",") if c.strip()]
+        cols = [c.strip() for v in _list(form, f"columns_{table}") for c in v.split(",") if c.strip()]
         items.append({"table": table, "columns": cols or "all", "justification": _text(form, f"justification_{table}")})
     return items
 

@@ -22,11 +22,17 @@ REVIEWERS = frozenset({Role.SCIENTIFIC_BOARD, Role.ACCESS_BOARD, Role.CENTRAL_PI
 OFFICE = frozenset({Role.ACCESS_OFFICE, Role.DATA_MANAGER, Role.ADMIN, Role.AUDITOR})
 
 
+# Every page's first links, the same for everyone (logged in or not).
+PUBLIC = (Link("/catalogue", "Catalogue"), Link("/cohorts", "Cohorts & analyses"), Link("/access", "Apply for data"),
+          Link("/register", "Register of approved requests"))
+
+
 def links_for(account: Account | None) -> list[Link]:
-    """Everyone logged in has their applications; reviewers a queue; staff the dashboard."""
+    """Everyone logged in has their applications and the releases (a download contact's
+    data; the page says what a person may fetch); reviewers a queue; staff the dashboard."""
     if account is None:
         return []
-    links = [Link("/access/mine", "My applications")]
+    links = [Link("/access/mine", "My applications"), Link("/releases", "Releases")]
     if account.roles & REVIEWERS:
         links.append(Link("/access/queue", "Review queue"))
     if account.roles & OFFICE:

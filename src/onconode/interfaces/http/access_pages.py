@@ -18,11 +18,12 @@ from onconode.access.db import GovernanceError
 from onconode.access.organisations import list_organisations
 from onconode.access.register import public_register
 from onconode.access.registration import register_applicant
-from onconode.interfaces.http import access_applications, access_review
+from onconode.interfaces.http import access_applications, access_draft, access_review
 from onconode.interfaces.http.session import csrf_protect, node_of
 from onconode.interfaces.http.templating import render
 
 router = APIRouter(include_in_schema=False)
+router.include_router(access_draft.router)
 router.include_router(access_applications.router)
 router.include_router(access_review.router)
 

@@ -28,7 +28,13 @@ router = APIRouter(include_in_schema=False)
 Actor = Annotated[Account, Depends(require_account)]
 REVIEW_COMMANDS = ("assess", "vote", "decide", "decide_extension", "approve_purpose", "reject")
 OFFICE_ROLES = frozenset({Role.ACCESS_OFFICE, Role.DATA_MANAGER, Role.ADMIN, Role.AUDITOR})
-OFFICE_COMMANDS = ("assign", "issue_licence", "sign", "confirm_contact", "mark_prepared")
+# What waits for the office, each with the words of the link that leads to its form (the
+# dashboard lists only actions it can take: confirm_contact right there, the others on the
+# application's page, where their forms need the application's details).
+OFFICE_ACTIONS = {"assign": "Assign Scientific Board members", "issue_licence": "Issue the licence",
+                  "sign": "Sign the licence for the foundation", "confirm_contact": "Confirm a download contact",
+                  "mark_prepared": "Mark the data as prepared"}
+OFFICE_COMMANDS = tuple(OFFICE_ACTIONS)
 
 
 def review_context(request: Request, app: Application) -> dict[str, Any]:
@@ -81,6 +87,7 @@ def office(request: Request, actor: Actor) -> Response:
             due = app.decided_at + CLINICAL_TARGET
             done = app.prepared_at
             clinical.append({"app": app, "due": due, "prepared": done, "late": (done or now) > due})
-    contacts = [(r["app"], c) for r in rows for c in r["app"].contact_requests if c.get("status") == "requested"]
+    contacts = [(r["app"], c, "confirm_contact" in r["todo"]) for r in rows for c in r["app"].contact_requests
+                if c.get("status") == "requested"]
     return render(request, "access/office.html", rows=rows, by_state=Counter(r["app"].state for r in rows),
-                  states=S.STATES, clinical=clinical, contacts=contacts, now=now)
+                  states=S.STATES, clinical=clinical, contacts=contacts, now=now, office_actions=OFFICE_ACTIONS)

@@ -11,13 +11,14 @@ import importlib
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 import onconode
 from onconode.interfaces.http.body_limit import BodyLimit
 from onconode.interfaces.http.docs import add_api_docs
+from onconode.interfaces.http.error_pages import add_error_pages, error_response
 from onconode.interfaces.http.headers import SecurityHeaders
 from onconode.interfaces.http.node import Node
 from onconode.interfaces.http.server_session import ServerSessions
@@ -26,6 +27,7 @@ from onconode.interfaces.derived_wiring import register_derived
 from onconode.interfaces.root import wire
 from onconode.interfaces.http.templating import render
 from onconode.access.db import GovernanceError
+from onconode.access.forms import FormIncomplete
 from onconode.access.workflow import Denied
 from onconode.analysis.cohort import CohortError
 from onconode.analysis.compare import GroupError
@@ -55,17 +57,13 @@ STATIC = Path(__file__).parent / "static"
 SESSION_COOKIE = "onconode_session"
 
 
-def _error(request: Request, status: int, message: str) -> Response:
-    if request.url.path.startswith(("/api/", "/beacon", "/.well-known")) or "text/html" not in request.headers.get("accept", ""):
-        return JSONResponse({"detail": message}, status_code=status)
-
-    return render(request, "error.html", status_code=status, error=message)
-
-
 def _add_error_handlers(app: FastAPI) -> None:
-    for exc_type, status in ((Denied, 403), (DisclosureRefused, 403), (GovernanceError, 400), (CohortError, 422),
-                             (GroupError, 422), (CohortNotFound, 404), (StoreError, 409)):
-        app.add_exception_handler(exc_type, lambda request, exc, status=status: _error(request, status, str(exc)))
+    # The most specific class wins (handlers are looked up along the exception's MRO): an
+    # incomplete form is a Denied command, but it is the form's fault, so 422, not 403.
+    add_error_pages(app)
+    for exc_type, status in ((FormIncomplete, 422), (Denied, 403), (DisclosureRefused, 403), (GovernanceError, 400),
+                             (CohortError, 422), (GroupError, 422), (CohortNotFound, 404), (StoreError, 409)):
+        app.add_exception_handler(exc_type, lambda request, exc, status=status: error_response(request, status, str(exc)))
 
 
 def create_app(node: Node, trusted_proxies: list[str] | None = None) -> FastAPI:
@@ -93,6 +91,11 @@ def create_app(node: Node, trusted_proxies: list[str] | None = None) -> FastAPI:
     add_api_docs(app)
     for name in ROUTERS:
         app.include_router(importlib.import_module(name).router)
+
+    @app.get("/favicon.ico", include_in_schema=False)
+    def favicon() -> Response:
+        """Browsers ask for /favicon.ico whatever the page says; the node's one icon is an SVG."""
+        return FileResponse(STATIC / "favicon.svg", media_type="image/svg+xml")
 
     @app.get("/", include_in_schema=False)
     def home(request: Request) -> Response:

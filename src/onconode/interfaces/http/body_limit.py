@@ -2,7 +2,7 @@
 
 Why: without it a client can make the server read, parse and keep in memory (and echo in
 a validation error) a body of any size. Forms, JSON and Beacon queries fit in 1 MiB; only
-the two attachment uploads may carry a document (the attachment limit plus room for the
+the attachment uploads (the API's, and the DAR form that carries a document with its answers) may carry one (the attachment limit plus room for the
 multipart envelope). The answer is 413 saying the limit, whether the body announced its
 length (refused before reading) or streams it in chunks (refused when the count passes it).
 """
@@ -19,7 +19,7 @@ from onconode.access.attachments import MAX_BYTES
 
 MAX_BODY = 1024 * 1024
 MAX_UPLOAD = MAX_BYTES + MAX_BODY
-UPLOADS = re.compile(r"^/(api/applications/[^/]+/attachments|access/applications/[^/]+/attach)$")
+UPLOADS = re.compile(r"^/(api/applications/[^/]+/attachments|access/applications/[^/]+/form|access/new/dar)$")
 
 
 def limit_for(path: str) -> int:

@@ -33,7 +33,7 @@ NOTES: dict[str, str] = {
     "/api/jobs": "private job parameters (a mail's body) are never shown",
     "/jobs": "page: login + MFA (redirect); data access office and data managers only",
     "/federation": "page: logged in; runs only what the collaboration allows",
-    "/static": "public files of the node (CSS, JS, vendored htmx/Vega)",
+    "/static": "public files of the node (CSS, JS, vendored htmx/Vega/Swagger UI)",
 }
 
 
