@@ -21,9 +21,8 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 
-from onconode.analysis import alterations, cohort_memory, tool_criteria
+from onconode.analysis import alterations, tool_criteria
 from onconode.analysis.materialized import execute_compiled
 from onconode.analysis.cohort_definition import (  # noqa: F401  (the definition language, re-exported)
     AgeAtBiopsy, All, And, BestResponse, BiopsySite, CohortError, Dataset, GeneAltered, Hrd, Msi, Not, Or,
@@ -166,80 +165,34 @@ def select(snap: Snapshot, definition: Any) -> ir.Table:
 
 
 class Cohort:
-    """An evaluated cohort: which samples and patients, on which store version.
-
-    A cohort evaluated in memory holds its samples as positions in the snapshot's sample
-    index (`cohort_memory.SampleIndex`); the id sets are built the first time something
-    asks for them, since a count, a comparison or a survival curve of 5,000 samples
-    mostly needs only the positions."""
+    """An evaluated cohort: which samples and patients (with which sample belongs to which
+    patient), on which store version."""
 
     def __init__(self, sample_ids: frozenset[str], patient_ids: frozenset[str], version: int | None,
                  members: frozenset[tuple[str, str]] = frozenset()) -> None:
-        self._sample_ids, self._patient_ids, self._members = sample_ids, patient_ids, members
+        self.sample_ids, self.patient_ids, self.members = sample_ids, patient_ids, members
         self.version = version
-        self.index: Any = None            # cohort_memory.SampleIndex, when evaluated in memory
-        self.codes: np.ndarray | None = None   # the samples' positions in it, sorted
-
-    @classmethod
-    def of_codes(cls, index: Any, codes: np.ndarray, version: int | None) -> "Cohort":
-        c = cls(None, None, version, None)  # type: ignore[arg-type]
-        c.index, c.codes = index, codes
-        return c
-
-    @property
-    def sample_ids(self) -> frozenset[str]:
-        if self._sample_ids is None:
-            self._sample_ids = frozenset(self.index.sample_list(self.codes))
-        return self._sample_ids
-
-    @property
-    def patient_ids(self) -> frozenset[str]:
-        if self._patient_ids is None:
-            self._patient_ids = frozenset(self.index.patient_ids[self.index.patient_codes(self.codes)].tolist())
-        return self._patient_ids
-
-    @property
-    def members(self) -> frozenset[tuple[str, str]]:
-        """(sample_id, patient_id) pairs."""
-        if self._members is None:
-            self._members = frozenset(zip(self.index.sample_list(self.codes), self.index.patient_list(self.codes)))
-        return self._members
 
     @property
     def samples(self) -> int:
-        return len(self.codes) if self.codes is not None else len(self.sample_ids)
+        return len(self.sample_ids)
 
     @property
     def patients(self) -> int:
-        return len(self.index.patient_codes(self.codes)) if self.codes is not None else len(self.patient_ids)
-
-    def _same_index(self, other: "Cohort") -> bool:
-        """Both evaluated in memory on one sample index: compared by position."""
-        return self.codes is not None and other.codes is not None and other.index is self.index
+        return len(self.patient_ids)
 
     def shared_samples(self, other: "Cohort") -> int:
         """How many samples both cohorts hold."""
-        if self._same_index(other):
-            return len(np.intersect1d(self.codes, other.codes, assume_unique=True))
         return len(self.sample_ids & other.sample_ids)
 
     def shares_patients(self, other: "Cohort") -> bool:
         """Whether a patient has samples in both cohorts."""
-        if self._same_index(other):
-            mine = np.zeros(len(self.index.patient_ids), bool)
-            mine[self.index.patient_code[self.codes]] = True
-            mine[self.index.no_patient] = False   # samples without a patient share nobody
-            return bool(mine[self.index.patient_code[other.codes]].any())
         return bool((self.patient_ids & other.patient_ids) - {None})
 
     def without(self, other: "Cohort") -> "Cohort":
         """This cohort minus every patient of `other` (with all their samples): the
         disjoint "rest" group that comparisons and survival need, where a sample-level NOT
         would keep a patient whose other biopsy is in `other`."""
-        if self._same_index(other):   # a patient-less sample goes when `other` has one, as with the ids (None in both)
-            taken = np.zeros(len(self.index.patient_ids), bool)
-            taken[self.index.patient_code[other.codes]] = True
-            return Cohort.of_codes(self.index, self.codes[~taken[self.index.patient_code[self.codes]]], self.version)
         keep = self.patient_ids - other.patient_ids
         pairs = frozenset((s, p) for s, p in self.members if p in keep)
         if self.sample_ids and not self.members:
@@ -260,16 +213,10 @@ class Cohort:
 
 
 def evaluate(snap: Snapshot, definition: Any) -> Cohort:
-    """The cohort's samples and patients on `snap`: in memory when every criterion allows
-    (`cohort_memory`), else by the definition's SQL, compiled once per store snapshot
-    (`materialized.execute_compiled`)."""
-    tree = parse(definition)
-    version = getattr(snap, "version", None)
-    fast = cohort_memory.evaluate(snap, tree)
-    if fast is not None:
-        return Cohort.of_codes(*fast, version)
-    samples, patients = evaluate_sql(snap, tree)
-    return Cohort(frozenset(samples), frozenset(patients), version, frozenset(zip(samples, patients)))
+    """The cohort's samples and patients on `snap`, by the definition's SQL, compiled once
+    per store snapshot (`materialized.execute_compiled`)."""
+    samples, patients = evaluate_sql(snap, definition)
+    return Cohort(frozenset(samples), frozenset(patients), getattr(snap, "version", None), frozenset(zip(samples, patients)))
 
 
 def evaluate_sql(snap: Snapshot, definition: Any) -> tuple[list[str], list[str]]:

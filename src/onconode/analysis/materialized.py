@@ -194,8 +194,10 @@ _ARROW: "weakref.WeakKeyDictionary[Any, dict[str, Any]]" = weakref.WeakKeyDictio
 def materialized_arrow(snap: Any, name: str, build: Callable[[], ir.Table],
                        derive: Callable[[pa.Table], Any] = lambda t: t, known_withdrawals: int | None = None) -> Any | None:
     """`derive(rows)` of the rows of `materialized(snap, name, build)`, read into Arrow once
-    per store, version and withdrawal count and kept in this process: for lookups that
-    need microseconds, not a SQL round trip (e.g. one gene's events out of ~1 million).
+    per store, version and withdrawal count and kept in this process: for per-sample tables
+    (a row per sample: attributes, dates) that statistics read as arrays. Never for tables
+    with a row per alteration: every server worker would hold its own copy (those stay in
+    DuckDB, read from the derived files the workers share).
     `known_withdrawals`: the count `withdrawals(snap)` gave the caller, so every table of
     one answer is read at the same count. None for snapshots `materialized` does not cache (the caller takes its
     SQL path)."""
