@@ -219,16 +219,34 @@ def materialized_arrow(snap: Any, name: str, build: Callable[[], ir.Table],
 _COMPILED: "weakref.WeakKeyDictionary[Any, dict[tuple[int, int, str], str]]" = weakref.WeakKeyDictionary()
 
 
-def execute_compiled(snap: Any, key: str, build: Callable[[], ir.Table]) -> pa.Table:
-    """Run `build()` (an expression that depends only on the snapshot and `key`), compiling
-    it to SQL only the first time for this store, version and withdrawal count.
+def compiled_sql(snap: Any, key: str, build: Callable[[], ir.Table]) -> str | None:
+    """The SQL of `build()` (an expression that depends only on the snapshot and `key`),
+    compiled only the first time for this store, version and withdrawal count; None for a
+    snapshot that is not the store's own rows on DuckDB (the caller runs the expression).
 
-    Ibis needs 50–150 ms of Python to compile a cohort definition's expression, several
-    times what DuckDB needs to run it; a researcher's questions repeat definitions (the
-    same cohort for its frequency, OncoPrint and survival), so the SQL is kept. A
-    withdrawal changes the key: the temporary tables the SQL reads are rebuilt under new
-    names and the SQL compiled again. Snapshots not on a DuckDB store run `build()`."""
-    return execute_with_members(snap, key, lambda _: build(), None)
+    Ibis needs 50–300 ms of Python to compile a cohort definition's expression, several
+    times what DuckDB needs to run it; questions repeat definitions and their criteria, so
+    the SQL is kept (only SQL text, never a result). A withdrawal changes the key: the
+    temporary tables the SQL reads are rebuilt under new names and the SQL compiled again."""
+    store = None if _changed(snap) else _store_of(snap)
+    return None if store is None else _compiled(store, snap.version, key, build)
+
+
+def run_sql(snap: Any, sql: str) -> pa.Table:
+    """Run SQL made of `compiled_sql` parts on the snapshot's store connection."""
+    return snap.store.con.sql(sql).to_arrow_table()
+
+
+def _compiled(store: Any, version: int, key: str, build: Callable[[], ir.Table]) -> str:
+    cache = _COMPILED.setdefault(store, {})
+    k = (version, _withdrawals(store), key)
+    sql = cache.get(k)
+    if sql is None:
+        sql = ibis.to_sql(build(), dialect="duckdb")
+        while len(cache) >= _MAX_COMPILED:   # a long-running server sees many definitions: drop the oldest
+            cache.pop(next(iter(cache)))
+        cache[k] = sql
+    return sql
 
 
 _MEMBERS = "_onconode_members_placeholder_"
@@ -236,24 +254,18 @@ _MAX_COMPILED = 2000   # SQL texts kept per store (a few kB each)
 
 
 def execute_with_members(snap: Any, key: str, build: Callable[[ir.Table], ir.Table], members: pa.Table | None) -> pa.Table:
-    """`execute_compiled` for an expression over an in-memory table of `members` (e.g. a
-    cohort's samples): compiled once against a placeholder table of the same schema, run
+    """Run `build(members)` (an expression that depends only on the snapshot and `key`) over
+    an in-memory table of `members` (e.g. a cohort's samples), or `build(None)` without:
+    compiled once (`compiled_sql`) against a placeholder table of the same schema, run
     with the members registered under a name of their own (concurrent questions on one
     connection never see each other's). A view that changes tables runs `build()` each
     time (its expression may hold in-memory mapping tables the SQL text cannot)."""
     store = None if _changed(snap) else _store_of(snap)
     if store is None:
         return build(ibis.memtable(members) if members is not None else None).to_pyarrow()
-    cache = _COMPILED.setdefault(store, {})
-    schema = "" if members is None else str(members.schema)
-    k = (snap.version, _withdrawals(store), f"{key}|{schema}")
-    sql = cache.get(k)
-    if sql is None:
-        placeholder = None if members is None else ibis.table(ibis.Schema.from_pyarrow(members.schema), name=_MEMBERS)
-        sql = ibis.to_sql(build(placeholder), dialect="duckdb")
-        while len(cache) >= _MAX_COMPILED:   # a long-running server sees many definitions: drop the oldest
-            cache.pop(next(iter(cache)))
-        cache[k] = sql
+    schema = None if members is None else members.schema
+    placeholder = None if members is None else ibis.table(ibis.Schema.from_pyarrow(members.schema), name=_MEMBERS)
+    sql = _compiled(store, snap.version, f"{key}|{'' if schema is None else str(schema)}", lambda: build(placeholder))
     if members is None:
         return store.con.sql(sql).to_arrow_table()
     name = f"_onconode_members_{uuid.uuid4().hex}"
