@@ -122,3 +122,21 @@ def test_questions_read_the_shared_derived_tables_and_keep_no_copy_of_the_events
         assert {"_onconode_cache_alteration_events_v1_w0", "_onconode_cache_gene_pairs_v1_w0"} <= set(views)
         kept = list(M._ARROW.get(store, {}))
         assert not [n for n in kept if "alteration_events" in n or "gene_pairs" in n or "cohort_" in n], kept
+
+
+def test_a_new_definition_of_known_criteria_compiles_nothing(store, monkeypatch):
+    """Ibis' compilation of a definition costs several times its run; each criterion is
+    compiled once and definitions combine the kept parts."""
+    import ibis
+
+    ab.load(store)
+    snap = store.snapshot()
+    crc = {"op": "tumour_type", "doids": ["9256"]}
+    C.evaluate(snap, crc)
+    C.evaluate(snap, {"op": "not", "arg": KRAS})
+    compiled: list[str] = []
+    to_sql = ibis.to_sql
+    monkeypatch.setattr(ibis, "to_sql", lambda *a, **k: compiled.append("sql") or to_sql(*a, **k))
+    assert C.evaluate(snap, {"op": "and", "args": [crc, {"op": "not", "arg": KRAS}]}).sample_ids == {"P02T", "P03U", "P11T"}
+    assert C.evaluate(snap, {"op": "or", "args": [KRAS, crc]}).sample_ids == {"P01T", "P02T", "P03T", "P03U", "P11T"}
+    assert compiled == []
