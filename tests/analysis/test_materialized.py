@@ -131,12 +131,14 @@ def test_a_new_definition_of_known_criteria_compiles_nothing(store, monkeypatch)
 
     ab.load(store)
     snap = store.snapshot()
-    crc = {"op": "tumour_type", "doids": ["9256"]}
-    C.evaluate(snap, crc)
-    C.evaluate(snap, {"op": "not", "arg": KRAS})
+    men, msi = {"op": "sex", "values": ["male"]}, {"op": "msi", "status": ["MSI"]}
+    C.evaluate(snap, men)
+    C.evaluate(snap, {"op": "not", "arg": msi})
     compiled: list[str] = []
     to_sql = ibis.to_sql
     monkeypatch.setattr(ibis, "to_sql", lambda *a, **k: compiled.append("sql") or to_sql(*a, **k))
-    assert C.evaluate(snap, {"op": "and", "args": [crc, {"op": "not", "arg": KRAS}]}).sample_ids == {"P02T", "P03U", "P11T"}
-    assert C.evaluate(snap, {"op": "or", "args": [KRAS, crc]}).sample_ids == {"P01T", "P02T", "P03T", "P03U", "P11T"}
+    assert C.evaluate(snap, {"op": "and", "args": [men, {"op": "not", "arg": msi}]}).patient_ids == {
+        "P01", "P04", "P08", "P09", "P10", "P12"}
+    assert C.evaluate(snap, {"op": "or", "args": [msi, men]}).sample_ids == {
+        "P01T", "P02T", "P03U", "P04T", "P08T", "P09T", "P10T", "P12T"}
     assert compiled == []
