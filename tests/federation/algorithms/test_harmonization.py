@@ -67,7 +67,7 @@ def test_a_harmonized_view_shares_the_store_caches_of_unmapped_tables_and_bypass
         # the alteration events read no mapped table: the view uses the store's own table
         events_of_view = alterations.events(view)
         assert events_of_view.get_name() == alterations.events(raw).get_name()
-        assert events_of_view.get_name().startswith("_onconode_cache_alteration_events_")
+        assert "_onconode_cache_alteration_events_" in events_of_view.get_name()
         # the samples and drugs are mapped: never served from (or kept under) the store's key
         samples = materialized.materialized(view, "harmonized_samples", lambda: view.table("sample").select("sample_id"))
         assert "_onconode_cache_" not in ibis.to_sql(samples, dialect="duckdb")
