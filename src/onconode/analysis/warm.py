@@ -4,8 +4,8 @@ Every analysis reads a few small tables derived once per store version (`materia
 the alteration events and the per-(sample, gene) table frequencies count — derived
 artifacts on disk (Parquet), built once for all processes by a job after each publish, of
 which a worker keeps only a DuckDB view (the file's pages are shared through the page
-cache) — the drivers and profiled flags (small temporary tables of the worker's
-connection), and the per-sample attribute and date arrays (one row per sample). At
+cache) — the drivers, profiled flags and the frequency table's sample and gene codes
+(small temporary tables of the worker's connection), and the per-sample attribute and date arrays (one row per sample). At
 Hartwig scale building the derived files takes ~20 s, which the first researcher after a
 server start would otherwise wait through. `onconode serve` opens them in the background
 at start for the versions researchers ask about (the latest freeze and the current
@@ -34,6 +34,7 @@ def warm(snap: Any) -> None:
     alterations.drivers(snap)
     alterations.profiles(snap)
     alterations.gene_pairs(snap)
+    alterations.gene_codes(snap)
     summary.all_sample_attributes_frame(snap)
     survival_data.all_sample_dates_frame(snap)
     survival_data.sample_days(snap)
