@@ -32,12 +32,22 @@ def test_mutation_analyses_share_one_selection_per_snapshot(store):
 
 
 def test_a_withdrawal_is_never_hidden_by_the_kept_selection(store):
+    from onconode.analysis import frequency as F
+
+    def kras_mutated() -> int:
+        snap = store.snapshot()
+        return F.alteration_frequency(snap, C.evaluate(snap, {"op": "all"}), ["KRAS"], ("MUTATION",)).rows[0]["altered"]
+
     ab.load(store)
     assert "P01T" in C.evaluate(store.snapshot(), KRAS).sample_ids
+    assert kras_mutated() == 2
     withdraw_patient(store, "P01", "consent withdrawn")
     assert sorted(C.evaluate(store.snapshot(), KRAS).sample_ids) == ["P03T"]
+    assert kras_mutated() == 1   # the frequency table's file of before the withdrawal is let go, not read
     tables = _cache_tables(store)
     assert tables and all(t.endswith("_w1") for t in tables)   # the stale copies were dropped
+    attached = [r[0] for r in store.con.execute("SELECT database_name FROM duckdb_databases()").fetchall()]
+    assert not [d for d in attached if "_w0" in d], attached
 
 
 def test_the_costly_selections_are_parquet_files_every_process_shares_and_a_withdrawal_deletes(tmp_path):
@@ -116,8 +126,8 @@ def test_questions_read_the_shared_derived_tables_and_keep_no_copy_of_the_events
         assert F.alteration_frequency(snap, everyone, ["KRAS"], ("MUTATION",)).rows[0]["altered"] == 2
         assert O.oncoprint(snap, everyone, ["KRAS"]).cells["P01T"] == {"KRAS": ["HOTSPOT_MISSENSE"]}
         assert C.evaluate(snap, KRAS).sample_ids == {"P01T", "P03T"}
-        for name in ("analysis.alteration_events", "analysis.gene_pairs"):
-            assert (derived.location(home, name, derived.Key(1, 0)) / "rows.parquet").is_file(), name
+        for name, form in (("analysis.alteration_events", "rows.parquet"), ("analysis.gene_pairs", "rows.duckdb")):
+            assert (derived.location(home, name, derived.Key(1, 0)) / form).is_file(), name
         views = [r[0] for r in store.con.execute("SELECT view_name FROM duckdb_views() WHERE temporary").fetchall()]
         assert {"_onconode_cache_alteration_events_v1_w0", "_onconode_cache_gene_pairs_v1_w0"} <= set(views)
         kept = list(M._ARROW.get(store, {}))

@@ -36,7 +36,7 @@ from typing import Literal
 import ibis
 import ibis.expr.types as ir
 
-from onconode.analysis.materialized import materialized, selection
+from onconode.analysis.materialized import DUCKDB, materialized, selection
 from onconode.analysis.snapshot import Snapshot
 
 
@@ -259,7 +259,9 @@ def _gene_pairs(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
 
 def gene_pairs(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
     """The scope's per-(sample, gene) table (`_gene_pairs`): a derived artifact shared by
-    every server worker (Parquet, read through DuckDB), never a copy in a worker's heap."""
+    every server worker (a DuckDB file each attaches read-only: a frequency of every gene
+    scans it whole, and DuckDB's own format costs less CPU than Parquet), never a copy in
+    a worker's heap."""
     return materialized(snap, "gene_pairs" + scope.suffix, lambda: _gene_pairs(snap, scope))
 
 
@@ -338,5 +340,5 @@ for _all in (False, True):
         selection("alteration_events" + _s.suffix, _EVENT_READS, lambda snap, scope=_s: _sorted_events(snap, scope),
                   prebuild=not (_all or _qc))
         selection("gene_pairs" + _s.suffix, _EVENT_READS, lambda snap, scope=_s: _gene_pairs(snap, scope),
-                  prebuild=not (_all or _qc))
+                  prebuild=not (_all or _qc), form=DUCKDB)
 
