@@ -61,7 +61,8 @@ def _timed(questions: dict[str, Callable[[], dict[str, Any]]], runs: int, finger
             times.append((time.perf_counter() - t0) * 1000)
             cpu.append((time.process_time() - c0) * 1000)
         out[name] = {**_summary(times, cpu), "answer": fingerprint(name, result)}
-        print(f"  {name}: p50 {out[name]['p50_ms']} ms  {out[name]['answer']}", file=sys.stderr, flush=True)
+        print(f"  {name}: p50 {out[name]['p50_ms']} ms  p95 {out[name]['p95_ms']} ms  {out[name]['answer']}",
+              file=sys.stderr, flush=True)
     return out
 
 
@@ -69,9 +70,15 @@ def _summary(times: list[float], cpu: list[float]) -> dict[str, Any]:
     """Wall-time p50, min and max, and the p50 of the process's CPU time (all its threads;
     for PostgreSQL the client only), to three decimals (a sub-millisecond answer's ratio is
     not computed from a rounded 0.3 ms); the samples are kept for merging rounds."""
-    return {"p50_ms": round(statistics.median(times), 3), "cpu_p50_ms": round(statistics.median(cpu), 3),
+    return {"p50_ms": round(statistics.median(times), 3), "p95_ms": round(_p95(times), 3),
+            "cpu_p50_ms": round(statistics.median(cpu), 3),
             "min_ms": round(min(times), 3), "max_ms": round(max(times), 3), "runs": len(times),
             "times_ms": [round(t, 3) for t in times], "cpu_ms": [round(c, 3) for c in cpu]}
+
+
+def _p95(times: list[float]) -> float:
+    """The 95th percentile (issue 19's target is on p95: what one question in twenty waits)."""
+    return statistics.quantiles(times, n=20, method="inclusive")[-1] if len(times) > 1 else times[0]
 
 
 def _rounds(phases: list[dict[str, Any]]) -> dict[str, Any]:
@@ -337,13 +344,14 @@ def _pg_version(url: str) -> str:
 def _table(run: dict[str, Any]) -> str:
     from analysis_scale_queries import QUESTIONS
 
-    lines = [f"{'question':<10} {'onconode p50':>13} {'PostgreSQL p50':>15} {'ratio':>8}  target p50 <= 500 ms, ratio >= 20x"]
+    lines = [f"{'question':<10} {'onconode p50':>13} {'p95':>10} {'PostgreSQL p50':>15} {'ratio':>8}  target p95 <= 150 ms"]
     for name in QUESTIONS:
         o = run["onconode"]["queries"][name]["p50_ms"]
         base = run.get("onconode_on_pg_store", run["onconode"])["queries"][name]["p50_ms"]
         p = run["postgres"]["queries"][name]["p50_ms"] if run.get("postgres") else None
         ratio = f"{p / base:.1f}x" if p else "-"
-        lines.append(f"{name:<10} {o:>10.2f} ms {(f'{p:.1f} ms' if p else '-'):>15} {ratio:>8}")
+        o95 = run["onconode"]["queries"][name]["p95_ms"]
+        lines.append(f"{name:<10} {o:>10.2f} ms {o95:>7.2f} ms {(f'{p:.1f} ms' if p else '-'):>15} {ratio:>8}")
     return "\n".join(lines)
 
 

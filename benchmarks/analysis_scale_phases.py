@@ -13,7 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import analysis_scale_queries as Q  # noqa: E402
 from onconode.store import Store
-from onconode.analysis import service, cohort as C, frequency as F, frequency_memory as FM, compare as CMP, survival as S, oncoprint as O, summary
+from onconode.analysis import service, cohort as C, frequency as F, compare as CMP, survival as S, oncoprint as O, summary
 from onconode.analysis.stats import fisher_exact_many, benjamini_hochberg
 from onconode.analysis.survival_data import endpoint_data
 ap = argparse.ArgumentParser(); ap.add_argument("--home", type=Path, default=Path("/work/bench/store"))
@@ -30,8 +30,10 @@ def t(f, n=7):
 res={}
 ms, crc = t(lambda: C.evaluate(snap, Q.CRC)); res["frequency"]={"cohort": ms}
 ms, fr = t(lambda: F.alteration_frequency(snap, crc)); res["frequency"]["counting+rows"]=ms
-a = FM._load(snap)
-ms,_ = t(lambda: FM._cohort_counts(a, crc.sample_ids, F.FREQUENCY_KINDS, 0.5)); res["frequency"]["  of which counting"]=ms
+members = F._members({"cohort": crc})
+from onconode.analysis.materialized import execute_with_members
+ms,_ = t(lambda: execute_with_members(snap, "phases-altered", lambda m: F._altered(snap, m, F.FREQUENCY_KINDS, None, 0.5, F.DEFAULT_SCOPE), members))
+res["frequency"]["  of which the counting query"]=ms
 ms,_ = t(lambda: gate.release(Q.USER, snap, fr, {"cohort": crc.patient_ids})); res["frequency"]["gate+exact() shaping"]=ms
 ms,_ = t(lambda: C.evaluate(snap, Q.COUNT_DEFINITION)); res["count"]={"cohort": ms}
 from onconode.analysis.materialized import withdrawals

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from onconode.analysis import cohort as cohorts
-from onconode.analysis import compare, frequency, frequency_memory, oncoprint
+from onconode.analysis import compare, frequency, oncoprint
 from onconode.analysis.alterations import Scope
 from onconode.ingest.cbioportal import ingest_cbioportal
 from onconode.ingest.values import to_arrow
@@ -58,13 +58,6 @@ def test_a_genes_denominator_is_the_samples_whose_panel_covers_it(snap):
 def test_every_gene_frequency_is_panel_aware_too(snap):
     got = frequency.alteration_frequency(snap, _everyone(snap), kinds=("MUTATION",)).exact()
     assert _table(got) == {"TP53": (2, 5), "KRAS": (1, 5), "BRCA2": (2, 3)}
-
-
-def test_the_sql_and_the_kept_arrays_agree_on_panel_aware_frequencies(snap, monkeypatch):
-    c = _everyone(snap)
-    fast = frequency.alteration_frequency(snap, c, kinds=("MUTATION", "ANY")).exact()
-    monkeypatch.setattr(frequency_memory, "frequencies", lambda *a, **k: None)
-    assert frequency.alteration_frequency(snap, c, kinds=("MUTATION", "ANY")).exact() == fast
 
 
 def test_a_comparison_tests_each_gene_against_its_own_denominators(snap):

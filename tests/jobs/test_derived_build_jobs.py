@@ -18,6 +18,7 @@ from tests.conftest import frozen_synthetic_store
 
 SERVED = {("analysis.passing_mutations", "current"), ("analysis.passing_mutations", "freeze"),
           ("analysis.alteration_events", "current"), ("analysis.alteration_events", "freeze"),
+          ("analysis.gene_pairs", "current"), ("analysis.gene_pairs", "freeze"),
           ("federated.node-tables", "current"), ("federated.node-tables", "freeze"), ("beacon.positions", "freeze"),
           ("analysis.beacon_structural_events", "current"), ("analysis.beacon_structural_events", "freeze")}
 

@@ -35,10 +35,8 @@ from typing import Literal
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
-import pyarrow.compute as pc
 
-from onconode.analysis.materialized import materialized, materialized_arrow, selection
+from onconode.analysis.materialized import DUCKDB, materialized, selection
 from onconode.analysis.snapshot import Snapshot
 
 
@@ -202,15 +200,6 @@ def _sorted_events(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
     return _all_events(snap, scope).mutate(gene_key=lambda t: t.gene.upper()).order_by("gene_key", "sample_id")
 
 
-def _gene_spans(rows: pa.Table) -> tuple[pa.Table, dict[str, tuple[int, int]]]:
-    """The events sorted by gene_key, and each gene's [start, stop) rows in them."""
-    rows = rows.sort_by([("gene_key", "ascending"), ("sample_id", "ascending")])
-    runs = pc.run_end_encode(rows.column("gene_key").combine_chunks())
-    ends = runs.run_ends.to_pylist()
-    spans = {g: (a, b) for g, a, b in zip(runs.values.to_pylist(), [0] + ends[:-1], ends) if g is not None}
-    return rows, spans
-
-
 def label(kind: str, coding_effect: str | None, hotspot: bool | None) -> str:
     """An event's label in an OncoPrint: the kind, or a mutation's coding effect (hotspots
     marked); NULLs print as Python prints them, as they always have."""
@@ -219,30 +208,70 @@ def label(kind: str, coding_effect: str | None, hotspot: bool | None) -> str:
     return str(kind)
 
 
-def events_of_genes(snap: Snapshot, genes: list[str], known_withdrawals: int | None = None,
-                    scope: Scope = DEFAULT_SCOPE) -> pa.Table:
-    """The events (EVENT_COLUMNS and gene_key) of `genes` (upper case), every kind.
-
-    On a DuckDB store the events table is kept in Arrow, sorted by gene with each gene's
-    row span, once per snapshot: a gene list's events are slices of it (microseconds),
-    where DuckDB scans the whole table for an IN list of genes (~70 ms at 100M
-    variants). Elsewhere the same rows come from `events` filtered by `gene_is`."""
-    kept = materialized_arrow(snap, "alteration_events" + scope.suffix, lambda: _sorted_events(snap, scope), _gene_spans,
-                              known_withdrawals)
-    if kept is None:
-        e = events(snap, scope=scope)
-        return e.filter(gene_is(e, genes)).to_pyarrow()
-    rows, spans = kept
-    parts = [rows.slice(a, b - a) for a, b in (spans[g] for g in dict.fromkeys(genes) if g in spans)]
-    return pa.concat_tables(parts) if parts else rows.slice(0, 0)
-
-
 def gene_is(t: ir.Table, genes: list[str]) -> ir.BooleanValue:
     """`t`'s gene is one of `genes` (upper case), case-insensitively: on the events table
     through its sorted `gene_key` (row groups of other genes are skipped), elsewhere
     through upper(gene)."""
     key = t.gene_key if "gene_key" in t.columns else t.gene.upper()
     return key == genes[0] if len(genes) == 1 else key.isin(genes)
+
+
+def _gene_pairs(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
+    """One row per profiled sample and (upper-case) gene it has an event or a driver entry
+    in, holding what counts for a frequency: per event kind, true when the sample has such
+    an event in the gene *and* is profiled for the kind's data type (`profiles`); `full`-only
+    columns (DRIVER and ANY count only in samples profiled for every data type): `lk`, the
+    highest driver likelihood (a missing one 0; NULL without an entry or not fully
+    profiled) and `ev`, any event. Sorted by gene; samples and genes also as integer codes
+    (`s`, `g`: their rank), which the counting joins and groups on.
+
+    Why: a frequency counts, per gene, the cohort's samples altered in it. Over this table
+    that is one scan of the cohort's rows counting flags grouped by an integer —
+    each row is already one (sample, gene), so no DISTINCT, no union of events and
+    drivers, no join with the profiles, no string hashing — and a gene list reads only its
+    genes' row groups (zone maps). Rows that can never count (a sample not profiled for
+    its event's kind, a QC failure) are left out, as are samples not in `tumor_profile`
+    (the profiles join drops them) and rows without a gene."""
+    e = events(snap, scope=scope)
+    e = e.select("sample_id", gene=e.gene_key, mutation=e.kind == "MUTATION", amp=e.kind == "AMP", deletion=e.kind == "DEL",
+                 fusion=e.kind == "FUSION", likelihood=ibis.null().cast("float64"))
+    d = somatic_driver_rows(snap, scope)
+    false = ibis.literal(False)
+    d = d.select("sample_id", gene=d.gene.upper(), mutation=false, amp=false, deletion=false, fusion=false,
+                 likelihood=d.driver_likelihood.fill_null(0.0).cast("float64"))
+    rows = e.union(d, distinct=False)
+    rows = rows.filter(rows.gene.notnull(), rows.sample_id.notnull())
+    pair = rows.group_by(["sample_id", "gene"]).aggregate(
+        mutation=rows.mutation.any(), amp=rows.amp.any(), deletion=rows.deletion.any(), fusion=rows.fusion.any(),
+        likelihood=rows.likelihood.max())
+    p = profiles(snap, scope)
+    p = p.group_by("sample_id").aggregate(pm=p.mutations.any(), pc=p.cna.any(), ps=p.structural_variants.any())
+    j = pair.join(p, "sample_id")
+    full = j.pm & j.pc & j.ps
+    out = j.select("sample_id", "gene", m=j.mutation & j.pm, a=j.amp & j.pc, d=j.deletion & j.pc, f=j.fusion & j.ps,
+                   lk=ibis.ifelse(full, j.likelihood, ibis.null().cast("float64")),
+                   ev=(j.mutation | j.amp | j.deletion | j.fusion) & full)
+    out = out.filter(out.m | out.a | out.d | out.f | out.lk.notnull())
+    out = out.mutate(s=(ibis.dense_rank().over(order_by=out.sample_id)).cast("int32"),
+                     g=(ibis.dense_rank().over(order_by=out.gene)).cast("int32"))
+    return out.order_by("g", "s")
+
+
+def gene_pairs(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
+    """The scope's per-(sample, gene) table (`_gene_pairs`): a derived artifact shared by
+    every server worker (a DuckDB file each attaches read-only: a frequency of every gene
+    scans it whole, and DuckDB's own format costs less CPU than Parquet), never a copy in
+    a worker's heap."""
+    return materialized(snap, "gene_pairs" + scope.suffix, lambda: _gene_pairs(snap, scope))
+
+
+def gene_codes(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> tuple[ir.Table, ir.Table]:
+    """(sample_id, s) and (gene, g) of `gene_pairs`: small tables (a row per sample, per
+    gene) that turn a cohort's ids into codes and codes back into gene names."""
+    p = gene_pairs(snap, scope)
+    samples = materialized(snap, "gene_pairs_samples" + scope.suffix, lambda: p.select("sample_id", "s").distinct())
+    genes = materialized(snap, "gene_pairs_genes" + scope.suffix, lambda: p.select("gene", "g").distinct())
+    return samples, genes
 
 
 def somatic_driver_rows(snap: Snapshot, scope: Scope = DEFAULT_SCOPE) -> ir.Table:
@@ -310,4 +339,6 @@ for _all in (False, True):
         _s = Scope(all_mutations=_all, failed_qc=_qc)
         selection("alteration_events" + _s.suffix, _EVENT_READS, lambda snap, scope=_s: _sorted_events(snap, scope),
                   prebuild=not (_all or _qc))
+        selection("gene_pairs" + _s.suffix, _EVENT_READS, lambda snap, scope=_s: _gene_pairs(snap, scope),
+                  prebuild=not (_all or _qc), form=DUCKDB)
 

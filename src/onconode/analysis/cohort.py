@@ -21,10 +21,9 @@ from typing import Any
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 
-from onconode.analysis import alterations, cohort_memory, tool_criteria
-from onconode.analysis.materialized import execute_compiled
+from onconode.analysis import alterations, tool_criteria
+from onconode.analysis.materialized import compiled_sql, run_sql
 from onconode.analysis.cohort_definition import (  # noqa: F401  (the definition language, re-exported)
     AgeAtBiopsy, All, And, BestResponse, BiopsySite, CohortError, Dataset, GeneAltered, Hrd, Msi, Not, Or,
     Purity, SexIs, Targeted, Tmb, ToolVersion, Treatment, TreatmentCriteria, TumourLocation, TumourType, Wgd, parse, to_json,
@@ -141,105 +140,109 @@ def _leaf(snap: Snapshot, n: Any) -> ir.Table:
     raise CohortError(f"no evaluation for filter {type(n).__name__}")  # pragma: no cover - the union is closed
 
 
-def _samples(snap: Snapshot, n: Any) -> ir.Table:
-    if isinstance(n, And):
-        parts = [_samples(snap, a) for a in n.args]
-        out = parts[0]
-        for p in parts[1:]:
-            out = out.intersect(p)
-        return out
-    if isinstance(n, Or):
-        parts = [_samples(snap, a) for a in n.args]
-        out = parts[0]
-        for p in parts[1:]:
-            out = out.union(p)
+class _Algebra:
+    """How a definition's tree combines its criteria's samples: as Ibis tables (one
+    expression for engines other than the store's DuckDB), or as SQL text of compiled
+    parts (`_SqlAlgebra`). One walk (`_samples`) serves both, so both mean the same."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.snap = snap
+
+    def leaf(self, n: Any) -> Any:
+        return _leaf(self.snap, n).distinct()
+
+    def universe(self) -> Any:
+        return _universe(self.snap).select("sample_id")
+
+    def intersect(self, a: Any, b: Any) -> Any:
+        return a.intersect(b)
+
+    def union(self, a: Any, b: Any) -> Any:
+        return a.union(b)
+
+    def difference(self, a: Any, b: Any) -> Any:
+        return a.difference(b)
+
+
+class _SqlAlgebra(_Algebra):
+    """Each criterion compiled to SQL on its own, once per store version and withdrawal
+    count (`materialized.compiled_sql`), and combined with INTERSECT / UNION ALL / EXCEPT.
+
+    Why: Ibis needs 50–300 ms of Python to compile a whole definition, several times what
+    DuckDB needs to run it, and definitions recombine the same criteria (a researcher
+    refining a cohort, the same gene with another tumour type). Compiled per criterion, a
+    new definition of known criteria costs no compilation. Every value a user typed is
+    still a literal Ibis compiled into a criterion's SQL; the combining text holds only
+    those parts and keywords."""
+
+    def leaf(self, n: Any) -> Any:
+        key = "cohort-criterion:" + json.dumps(to_json(n), sort_keys=True)
+        return compiled_sql(self.snap, key, lambda: _leaf(self.snap, n).distinct().select("sample_id"))
+
+    def universe(self) -> Any:
+        return compiled_sql(self.snap, "cohort-universe", lambda: _universe(self.snap))
+
+    @staticmethod
+    def _of(sql: str) -> str:
+        return f"SELECT sample_id FROM ({sql})"
+
+    def intersect(self, a: Any, b: Any) -> Any:
+        return f"{self._of(a)} INTERSECT {self._of(b)}"
+
+    def union(self, a: Any, b: Any) -> Any:
+        return f"{self._of(a)} UNION ALL {self._of(b)}"
+
+    def difference(self, a: Any, b: Any) -> Any:
+        return f"{self._of(a)} EXCEPT {self._of(b)}"
+
+
+def _samples(alg: _Algebra, n: Any) -> Any:
+    if isinstance(n, (And, Or)):
+        combine = alg.intersect if isinstance(n, And) else alg.union
+        out = _samples(alg, n.args[0])
+        for a in n.args[1:]:
+            out = combine(out, _samples(alg, a))
         return out
     if isinstance(n, Not):
-        return _universe(snap).select("sample_id").difference(_samples(snap, n.arg))
-    return _leaf(snap, n).distinct()
+        return alg.difference(alg.universe(), _samples(alg, n.arg))
+    return alg.leaf(n)
 
 
 def select(snap: Snapshot, definition: Any) -> ir.Table:
     """The cohort as an unexecuted Ibis table of (sample_id, patient_id)."""
-    ids = _samples(snap, parse(definition))
+    ids = _samples(_Algebra(snap), parse(definition))
     return _universe(snap).semi_join(ids, "sample_id")
 
 
 class Cohort:
-    """An evaluated cohort: which samples and patients, on which store version.
-
-    A cohort evaluated in memory holds its samples as positions in the snapshot's sample
-    index (`cohort_memory.SampleIndex`); the id sets are built the first time something
-    asks for them, since a count, a comparison or a survival curve of 5,000 samples
-    mostly needs only the positions."""
+    """An evaluated cohort: which samples and patients (with which sample belongs to which
+    patient), on which store version."""
 
     def __init__(self, sample_ids: frozenset[str], patient_ids: frozenset[str], version: int | None,
                  members: frozenset[tuple[str, str]] = frozenset()) -> None:
-        self._sample_ids, self._patient_ids, self._members = sample_ids, patient_ids, members
+        self.sample_ids, self.patient_ids, self.members = sample_ids, patient_ids, members
         self.version = version
-        self.index: Any = None            # cohort_memory.SampleIndex, when evaluated in memory
-        self.codes: np.ndarray | None = None   # the samples' positions in it, sorted
-
-    @classmethod
-    def of_codes(cls, index: Any, codes: np.ndarray, version: int | None) -> "Cohort":
-        c = cls(None, None, version, None)  # type: ignore[arg-type]
-        c.index, c.codes = index, codes
-        return c
-
-    @property
-    def sample_ids(self) -> frozenset[str]:
-        if self._sample_ids is None:
-            self._sample_ids = frozenset(self.index.sample_list(self.codes))
-        return self._sample_ids
-
-    @property
-    def patient_ids(self) -> frozenset[str]:
-        if self._patient_ids is None:
-            self._patient_ids = frozenset(self.index.patient_ids[self.index.patient_codes(self.codes)].tolist())
-        return self._patient_ids
-
-    @property
-    def members(self) -> frozenset[tuple[str, str]]:
-        """(sample_id, patient_id) pairs."""
-        if self._members is None:
-            self._members = frozenset(zip(self.index.sample_list(self.codes), self.index.patient_list(self.codes)))
-        return self._members
 
     @property
     def samples(self) -> int:
-        return len(self.codes) if self.codes is not None else len(self.sample_ids)
+        return len(self.sample_ids)
 
     @property
     def patients(self) -> int:
-        return len(self.index.patient_codes(self.codes)) if self.codes is not None else len(self.patient_ids)
-
-    def _same_index(self, other: "Cohort") -> bool:
-        """Both evaluated in memory on one sample index: compared by position."""
-        return self.codes is not None and other.codes is not None and other.index is self.index
+        return len(self.patient_ids)
 
     def shared_samples(self, other: "Cohort") -> int:
         """How many samples both cohorts hold."""
-        if self._same_index(other):
-            return len(np.intersect1d(self.codes, other.codes, assume_unique=True))
         return len(self.sample_ids & other.sample_ids)
 
     def shares_patients(self, other: "Cohort") -> bool:
         """Whether a patient has samples in both cohorts."""
-        if self._same_index(other):
-            mine = np.zeros(len(self.index.patient_ids), bool)
-            mine[self.index.patient_code[self.codes]] = True
-            mine[self.index.no_patient] = False   # samples without a patient share nobody
-            return bool(mine[self.index.patient_code[other.codes]].any())
         return bool((self.patient_ids & other.patient_ids) - {None})
 
     def without(self, other: "Cohort") -> "Cohort":
         """This cohort minus every patient of `other` (with all their samples): the
         disjoint "rest" group that comparisons and survival need, where a sample-level NOT
         would keep a patient whose other biopsy is in `other`."""
-        if self._same_index(other):   # a patient-less sample goes when `other` has one, as with the ids (None in both)
-            taken = np.zeros(len(self.index.patient_ids), bool)
-            taken[self.index.patient_code[other.codes]] = True
-            return Cohort.of_codes(self.index, self.codes[~taken[self.index.patient_code[self.codes]]], self.version)
         keep = self.patient_ids - other.patient_ids
         pairs = frozenset((s, p) for s, p in self.members if p in keep)
         if self.sample_ids and not self.members:
@@ -260,21 +263,21 @@ class Cohort:
 
 
 def evaluate(snap: Snapshot, definition: Any) -> Cohort:
-    """The cohort's samples and patients on `snap`: in memory when every criterion allows
-    (`cohort_memory`), else by the definition's SQL, compiled once per store snapshot
-    (`materialized.execute_compiled`)."""
-    tree = parse(definition)
-    version = getattr(snap, "version", None)
-    fast = cohort_memory.evaluate(snap, tree)
-    if fast is not None:
-        return Cohort.of_codes(*fast, version)
-    samples, patients = evaluate_sql(snap, tree)
-    return Cohort(frozenset(samples), frozenset(patients), version, frozenset(zip(samples, patients)))
+    """The cohort's samples and patients on `snap`, by the definition's SQL (`evaluate_sql`)."""
+    samples, patients = evaluate_sql(snap, definition)
+    return Cohort(frozenset(samples), frozenset(patients), getattr(snap, "version", None), frozenset(zip(samples, patients)))
 
 
 def evaluate_sql(snap: Snapshot, definition: Any) -> tuple[list[str], list[str]]:
-    """The cohort's (sample_id, patient_id) pairs as two lists, by its SQL (every criterion)."""
+    """The cohort's (sample_id, patient_id) pairs as two lists, by its SQL: on the store's
+    DuckDB its criteria's compiled parts combined (`_SqlAlgebra`), elsewhere one Ibis
+    expression (`select`)."""
     tree = parse(definition)
-    key = json.dumps(to_json(tree), sort_keys=True)
-    df = execute_compiled(snap, "cohort:" + key, lambda: select(snap, tree))
+    universe = compiled_sql(snap, "cohort-universe", lambda: _universe(snap))
+    if universe is None:
+        df = select(snap, tree).to_pyarrow()
+    else:
+        ids = _samples(_SqlAlgebra(snap), tree)
+        df = run_sql(snap, f"SELECT u.sample_id, u.patient_id FROM ({universe}) AS u "
+                           f"WHERE u.sample_id IN (SELECT sample_id FROM ({ids}))")
     return df["sample_id"].to_pylist(), df["patient_id"].to_pylist()

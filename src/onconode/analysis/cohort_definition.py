@@ -1,8 +1,8 @@
 """The cohort definition language: a JSON filter tree (AND / OR / NOT over clinical and
 genomic criteria), validated by pydantic, each problem named by its place in the tree.
 
-Evaluation lives apart (`cohort.py` compiles a tree to SQL, `cohort_memory.py` answers it
-in memory): both read the tree defined here, so this module sits below them.
+Evaluation lives apart (`cohort.py` compiles a tree to SQL); criteria modules it reads
+(`tool_criteria`) import the language from here, so this module sits below them.
 """
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ class TumourType(_Node):
     include_descendants: bool = True
 
     def matching_doids(self) -> frozenset[str]:
-        """The DOIDs (without prefix) a sample's tumour must list one of: the SQL and the
-        in-memory path (`cohort_memory`) both ask here, so they cannot disagree."""
+        """The DOIDs (without prefix) a sample's tumour must list one of (the descendants
+        expanded once per definition, kept across questions)."""
         return _matching_doids(tuple(self.doids), self.include_descendants)
 
 

@@ -18,11 +18,11 @@ import numpy as np
 from scipy import stats as sps
 
 from onconode.analysis import frequency
+from onconode.analysis.frequency import FrequencyKeys
 from onconode.analysis.alterations import DEFAULT_SCOPE, Scope
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.cellkey import KEY_RANGE, RecordKeys, sums
 from onconode.analysis.disclosure import WITHHELD, Rules
-from onconode.analysis.frequency_memory import FrequencyKeys
 from onconode.analysis.queries import Snapshot
 from onconode.analysis.materialized import withdrawals
 from onconode.analysis.stats import benjamini_hochberg, chi_squared, fisher_exact_many, mann_whitney_u_sorted, quartiles_sorted

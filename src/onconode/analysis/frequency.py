@@ -16,19 +16,18 @@ from typing import Any, Callable
 
 import dataclasses
 import functools
-import itertools
 import json
 
-import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from onconode.analysis import alterations, cellkey, frequency_memory, panels
+from onconode.analysis import alterations, cellkey, panels
 from onconode.analysis.alterations import DEFAULT_SCOPE, Scope
 from onconode.analysis.cohort import Cohort
 from onconode.analysis.materialized import execute_with_members
 from onconode.analysis.disclosure import Cell, Rules
-from onconode.analysis.frequency_memory import FrequencyKeys
 from onconode.analysis.queries import Snapshot
 
 FREQUENCY_KINDS = alterations.FREQUENCY_KINDS
@@ -38,6 +37,19 @@ def _check_kinds(kinds: tuple[str, ...]) -> None:
     for kind in kinds:
         if kind not in FREQUENCY_KINDS:
             raise ValueError(f"unknown alteration kind {kind!r}; kinds are {', '.join(FREQUENCY_KINDS)}")
+
+
+@dataclass(frozen=True)
+class FrequencyKeys:
+    """One cohort's cell keys: per kind, of its profiled samples; per (kind, gene), of the
+    altered ones (absent: none altered); of all its samples."""
+    profiled: dict[str, int]
+    altered_by_name: dict[tuple[str, str], int]
+    samples: int = 0   # set by the caller, which knows the cohort's samples
+
+    def altered(self, kinds: list[str], genes: list[str]) -> np.ndarray:
+        """The cell keys of the altered samples of each (kind, gene) pair, 0 where none."""
+        return np.fromiter((self.altered_by_name.get(kg, 0) for kg in zip(kinds, genes)), np.int64, len(genes))
 
 
 @dataclass
@@ -67,8 +79,13 @@ class FrequencyResult:
     def exact(self) -> dict[str, Any]:
         rows: list[dict[str, Any]] = []
         for kind, genes, altered in self.columns:
-            rows += [{"gene": g, "kind": kind, "altered": a, "profiled": p, "frequency": a / p if p else None}
-                     for g, a, p in ((g, a, self.profiled_for(kind, g)) for g, a in zip(genes, altered))]
+            lowered, p = self.profiled_by_gene.get(kind), self.profiled[kind]
+            if lowered:
+                rows += [{"gene": g, "kind": kind, "altered": a, "profiled": q, "frequency": a / q if q else None}
+                         for g, a, q in ((g, a, lowered.get(g, p)) for g, a in zip(genes, altered))]
+            else:   # tens of thousands of rows for "every gene": no lookup per row
+                rows += [{"gene": g, "kind": kind, "altered": a, "profiled": p, "frequency": a / p if p else None}
+                         for g, a in zip(genes, altered)]
         return {"analysis": "alteration_frequency", "samples": self.cohort_samples, "profiled": dict(self.profiled),
                 "definition": self.scope.describe(), "rows": rows}
 
@@ -117,30 +134,24 @@ def _denominators(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...], sco
 
 def _altered(snap: Snapshot, members: ir.Table, kinds: tuple[str, ...], wanted: list[str] | None,
              min_driver_likelihood: float, scope: Scope) -> ir.Table:
-    """Per cohort, kind and (upper-case) gene: how many profiled samples are altered."""
-    prof = _profiled_members(snap, members, scope)
-    event_kinds = [k for k in alterations.KINDS if k in kinds or "ANY" in kinds]
-    rows = alterations.events(snap, tuple(event_kinds), scope).select("sample_id", "gene", "kind") if event_kinds else None
-    if "DRIVER" in kinds or "ANY" in kinds:
-        d = alterations.drivers(snap, min_driver_likelihood, scope)
-        d = d.select("sample_id", "gene", kind=ibis.literal("DRIVER"))
-        rows = d if rows is None else rows.union(d)
-    j = rows.join(prof, "sample_id")
+    """Per cohort and (upper-case) gene, one column per kind: how many of the cohort's
+    samples profiled for it are altered (with `key` among the members' columns, also
+    `<kind>|key`: their record keys summed). One scan of the cohort's rows of the
+    per-(sample, gene) table (`alterations.gene_pairs`), grouped by integer codes; a gene
+    list reads only its genes' row groups."""
+    p = alterations.gene_pairs(snap, scope)
+    samples, genes = alterations.gene_codes(snap, scope)
     if wanted is not None:
-        j = j.filter(j.gene.upper().isin(wanted))
-    everything = j.mutations & j.cna & j.structural_variants
-    profiled = ibis.cases(*((j.kind == k, j[alterations.PROFILE_OF_KIND[k]]) for k in alterations.PROFILE_OF_KIND), else_=everything)
-    parts = []
-    specific = [k for k in kinds if k != "ANY"]
-    if specific:
-        parts.append(j.filter(j.kind.isin(specific), profiled).select("cohort", "kind", "sample_id", gene=j.gene.upper()))
-    if "ANY" in kinds:
-        parts.append(j.filter(everything).select("cohort", kind=ibis.literal("ANY"), sample_id=j.sample_id, gene=j.gene.upper()))
-    per_kind = parts[0] if len(parts) == 1 else parts[0].union(parts[1])
-    if "key" in members.columns:   # the cells' keys: each altered sample's record key, once
-        per_kind = per_kind.distinct().join(members.select("cohort", "sample_id", "key"), ["cohort", "sample_id"])
-        return per_kind.group_by(["cohort", "kind", "gene"]).aggregate(altered=per_kind.sample_id.count(), key=per_kind.key.sum())
-    return per_kind.group_by(["cohort", "kind", "gene"]).aggregate(altered=per_kind.sample_id.nunique())
+        p = p.filter(p.gene == wanted[0] if len(wanted) == 1 else p.gene.isin(wanted))
+    cohort = members.join(samples, "sample_id").select("s", "cohort", *(["key"] if "key" in members.columns else []))
+    j = p.select("s", "g", "m", "a", "d", "f", "lk", "ev").join(cohort, "s")
+    driver = j.lk >= min_driver_likelihood   # NULL (no driver entry, or not profiled for every type) never counts
+    counted = {"MUTATION": j.m, "AMP": j.a, "DEL": j.d, "FUSION": j.f, "DRIVER": driver, "ANY": j.ev | driver}
+    sums = {k: j.s.count(where=counted[k]) for k in kinds}
+    if "key" in members.columns:
+        sums.update({f"{k}|key": j.key.sum(where=counted[k]) for k in kinds})
+    per_gene = j.group_by(["cohort", "g"]).aggregate(**sums)
+    return per_gene.join(genes, "g").drop("g")
 
 
 def alteration_frequency(snap: Snapshot, cohort: Cohort, genes: list[str] | None = None,
@@ -155,8 +166,8 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
                            kinds: tuple[str, ...] = FREQUENCY_KINDS, min_driver_likelihood: float = 0.5,
                            known_withdrawals: int | None = None, scope: Scope = DEFAULT_SCOPE) -> dict[str, FrequencyResult]:
     """`alteration_frequency` of several cohorts with two queries in all — the
-    denominators, and the altered samples per cohort, kind and gene — on the per-snapshot
-    alteration tables (`alterations.events`, `.drivers`, `.profiles`).
+    denominators, and the altered samples per cohort, gene and kind — on the per-snapshot
+    tables (`alterations.profiles`, `.gene_pairs`), the cohorts joining as a table.
 
     A kind counts in a sample only where the sample is profiled for it; DRIVER and ANY
     only in samples profiled for every data type. `known_withdrawals`: the store's
@@ -164,52 +175,47 @@ def alteration_frequencies(snap: Snapshot, cohorts: dict[str, Cohort], genes: li
     _check_kinds(kinds)
     names = list(cohorts)
     wanted = [g.upper() for g in genes] if genes else None
-    # the kept arrays hold the default scope's events (and keys); another scope is the SQL's
-    memory = scope == DEFAULT_SCOPE
-    fast = frequency_memory.frequencies(snap, cohorts, kinds, wanted, min_driver_likelihood, known_withdrawals) if memory else None
-    members = _members(cohorts) if fast is None else None
+    members = _members(cohorts)
     key = json.dumps([list(kinds), wanted, min_driver_likelihood, scope.suffix])
     found: dict[cellkey.RecordKeys, dict[str, FrequencyKeys]] = {}
 
     def keys_of(name: str, keys: cellkey.RecordKeys) -> FrequencyKeys:
         """The cell keys of every cohort's cells (computed once, when a controlled view asks)."""
         if keys not in found:
-            kept = frequency_memory.frequency_keys(snap, cohorts, kinds, wanted, min_driver_likelihood, keys,
-                                                   known_withdrawals) if memory else None
             found[keys] = {n: dataclasses.replace(k, samples=keys.cell(cohorts[n].sample_ids)) for n, k in
-                           (kept or _sql_keys(snap, cohorts, members, key, kinds, wanted, min_driver_likelihood, keys, scope)).items()}
+                           _keys(snap, cohorts, members, key, kinds, wanted, min_driver_likelihood, keys, scope).items()}
         return found[keys][name]
 
-    if fast is not None:
-        out: dict[str, FrequencyResult] = {}
-        for n in names:
-            profiled, columns = fast[n]
-            out[n] = FrequencyResult(cohorts[n].samples, profiled, columns, scope=scope,
-                                     keys_of=functools.partial(keys_of, n), genes_named=wanted is not None)
-        return _per_gene_denominators(snap, cohorts, out, kinds, scope)
     denom = {r["cohort"]: r for r in execute_with_members(
         snap, "frequency-denominators:" + key, lambda m: _denominators(snap, m, kinds, scope), members).to_pylist()}
     altered = execute_with_members(snap, "frequency-altered:" + key,
                                    lambda m: _altered(snap, m, kinds, wanted, min_driver_likelihood, scope), members)
-    counts: dict[tuple[str, str], dict[str, int]] = {}
-    # column-wise: tens of thousands of rows for "every gene", where row dicts cost 0.1 s
-    for c, k, g, a in zip(*(altered.column(x).to_pylist() for x in ("cohort", "kind", "gene", "altered"))):
-        counts.setdefault((c, k), {})[g] = a
     out = {}
-    for n in names:
-        result = FrequencyResult(cohorts[n].samples, {k: int(denom.get(n, {}).get(k) or 0) for k in kinds}, scope=scope,
+    for i, n in enumerate(names):
+        result = FrequencyResult(cohorts[n].samples, {k: int(denom.get(i, {}).get(k) or 0) for k in kinds}, scope=scope,
                                  keys_of=functools.partial(keys_of, n), genes_named=wanted is not None)
-        order = []
-        for kind in kinds:
-            altered_in = counts.get((n, kind), {})
-            rank = FREQUENCY_KINDS.index(kind)
-            order += [(rank, -a, g, kind) for g, a in ((g, altered_in.get(g, 0)) for g in (wanted if wanted is not None else altered_in))]
-        order.sort()
-        for kind, group in itertools.groupby(order, key=lambda o: o[3]):
-            group = list(group)
-            result.columns.append((kind, [g for _, _, g, _ in group], [-na for _, na, _, _ in group]))
+        mine = altered.filter(pc.equal(altered.column("cohort"), i)) if len(names) > 1 else altered
+        result.columns = _columns(mine, kinds, wanted)
         out[n] = result
     return _per_gene_denominators(snap, cohorts, out, kinds, scope)
+
+
+def _columns(altered: pa.Table, kinds: tuple[str, ...], wanted: list[str] | None) -> list[tuple[str, list[str], list[int]]]:
+    """Per kind in display order: its genes, most altered first, then by name (Arrow sorts
+    UTF-8 bytes: Python's order of the names) — every altered gene (a kind with none is
+    left out), or exactly the `wanted` genes (0 where unaltered)."""
+    out = []
+    for kind in sorted(kinds, key=FREQUENCY_KINDS.index):
+        if wanted is None:
+            t = altered.select(["gene", kind]).filter(pc.greater(altered.column(kind), 0))
+            if t.num_rows:
+                t = t.take(pc.sort_indices(t, sort_keys=[(kind, "descending"), ("gene", "ascending")]))
+                out.append((kind, t.column("gene").to_pylist(), t.column(kind).to_pylist()))
+            continue
+        found = dict(zip(altered.column("gene").to_pylist(), altered.column(kind).to_pylist()))
+        order = sorted((-(found.get(g) or 0), g) for g in wanted)
+        out.append((kind, [g for _, g in order], [-a for a, _ in order]))
+    return out
 
 
 def _per_gene_denominators(snap: Snapshot, cohorts: dict[str, Cohort], results: dict[str, FrequencyResult],
@@ -233,27 +239,30 @@ def _uncovered_keys(snap: Snapshot, cohort: Cohort, genes: set[str], kinds: tupl
 
 
 def _members(cohorts: dict[str, Cohort]) -> pa.Table:
-    """The cohorts' samples as a table (sample_id, cohort) the SQL joins with."""
+    """The cohorts' samples as a table (sample_id, cohort: the cohort's position) the SQL
+    joins with."""
     names = list(cohorts)
     return pa.table({
         "sample_id": pa.array([s for n in names for s in sorted(cohorts[n].sample_ids)], pa.string()),
-        "cohort": pa.array([n for n in names for _ in cohorts[n].sample_ids], pa.string())})
+        "cohort": pa.array([i for i, n in enumerate(names) for _ in cohorts[n].sample_ids], pa.int32())})
 
 
-def _sql_keys(snap: Snapshot, cohorts: dict[str, Cohort], members: pa.Table | None, key: str, kinds: tuple[str, ...],
-              wanted: list[str] | None, min_driver_likelihood: float, keys: cellkey.RecordKeys,
-              scope: Scope = DEFAULT_SCOPE) -> dict[str, FrequencyKeys]:
-    """The cells' keys by the SQL (where the kept arrays do not cover the snapshot or the
-    scope): the frequency queries with each member's record key summed alongside the counts."""
-    names = list(cohorts)
-    base = members if members is not None else _members(cohorts)
-    members = base.append_column("key", pa.array(keys.of(base.column("sample_id").to_pylist()), pa.int64()))
+def _keys(snap: Snapshot, cohorts: dict[str, Cohort], members: pa.Table, key: str, kinds: tuple[str, ...],
+          wanted: list[str] | None, min_driver_likelihood: float, keys: cellkey.RecordKeys,
+          scope: Scope = DEFAULT_SCOPE) -> dict[str, FrequencyKeys]:
+    """The cells' keys: the frequency queries with each member's record key summed
+    alongside the counts."""
+    members = members.append_column("key", pa.array(keys.of(members.column("sample_id").to_pylist()), pa.int64()))
     denom = {r["cohort"]: r for r in execute_with_members(
         snap, "frequency-denominator-keys:" + key, lambda m: _denominators(snap, m, kinds, scope), members).to_pylist()}
     altered = execute_with_members(snap, "frequency-altered-keys:" + key,
                                    lambda m: _altered(snap, m, kinds, wanted, min_driver_likelihood, scope), members)
-    by_name: dict[str, dict[tuple[str, str], int]] = {n: {} for n in names}
-    for c, k, g, s in zip(*(altered.column(x).to_pylist() for x in ("cohort", "kind", "gene", "key"))):
-        by_name[c][(k, g)] = int(s) % cellkey.KEY_RANGE
-    return {n: FrequencyKeys({k: int(denom.get(n, {}).get(f"{k}|key") or 0) % cellkey.KEY_RANGE for k in kinds}, {}, {},
-                             by_name[n]) for n in names}
+    names = list(cohorts)
+    by_name: dict[int, dict[tuple[str, str], int]] = {i: {} for i in range(len(names))}
+    cohort_col, gene_col = altered.column("cohort").to_pylist(), altered.column("gene").to_pylist()
+    for k in kinds:
+        for c, g, a, s in zip(cohort_col, gene_col, altered.column(k).to_pylist(), altered.column(f"{k}|key").to_pylist()):
+            if a:
+                by_name[c][(k, g)] = int(s) % cellkey.KEY_RANGE
+    return {n: FrequencyKeys({k: int(denom.get(i, {}).get(f"{k}|key") or 0) % cellkey.KEY_RANGE for k in kinds}, by_name[i])
+            for i, n in enumerate(names)}

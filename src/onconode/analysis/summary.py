@@ -63,7 +63,7 @@ class AttributeArrays:
     Codes are numbered in Python's sorted order of the strings, so sorted codes are
     sorted values."""
     frame: pd.DataFrame                              # one row per sample, ordered by sample id
-    rows: SampleRows                                 # sample id (or cohort index position) -> its first row
+    rows: SampleRows                                 # sample id -> its first row
     run_end: np.ndarray | None                       # per row, the end of its sample's rows; None when ids are unique
     strings: dict[str, list[str]]                    # column -> code -> string
     count_code: dict[str, np.ndarray]                # column -> per row

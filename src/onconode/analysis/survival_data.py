@@ -86,7 +86,7 @@ class _SampleDays:
     unknown), for survival in NumPy: per cohort, a few array operations instead of a
     pandas group-by (~25 ms) and a merge with the sample attributes (~10 ms)."""
     sample_ids: list[str]      # per row
-    rows: SampleRows           # sample_id (or a cohort's index positions) -> row
+    rows: SampleRows           # sample_id -> row
     patient: np.ndarray        # per row: index into `patients` (-1: no patient id)
     patients: np.ndarray       # the patient ids, sorted (object array)
     sampling: np.ndarray
@@ -135,8 +135,7 @@ def sample_days(snap: Snapshot) -> _SampleDays | None:
 
 
 def cohort_rows(a: _SampleDays, cohort: Cohort) -> np.ndarray:
-    """Which rows of `a` are the cohort's samples (a mask over every sample); a cohort
-    evaluated in memory by its index positions, its id set never built (`sample_rows`)."""
+    """Which rows of `a` are the cohort's samples (a mask over every sample)."""
     mask = np.zeros(len(a.sample_ids), bool)
     mask[a.rows.of_cohort(cohort)] = True
     return mask

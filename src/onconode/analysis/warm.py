@@ -1,12 +1,16 @@
-"""Build a store version's per-snapshot tables before the first question asks for them.
+"""Open a store version's per-snapshot tables before the first question asks for them.
 
-Every analysis reads a few small tables derived once per store version (alteration
-events, drivers, profiled flags, sample attributes and dates: `materialized.py`). At
-Hartwig scale (100 million variants) deriving them takes ~20 s, which the first
-researcher after a server start would otherwise wait through. `onconode serve` builds
-them in the background at start for the versions researchers ask about (the latest
-freeze and the current version); a question that arrives earlier waits for the store
-lock and then finds them built.
+Every analysis reads a few small tables derived once per store version (`materialized.py`):
+the alteration events and the per-(sample, gene) table frequencies count — derived
+artifacts on disk (Parquet), built once for all processes by a job after each publish, of
+which a worker keeps only a DuckDB view (the file's pages are shared through the page
+cache) — the drivers, profiled flags and the frequency table's sample and gene codes
+(small temporary tables of the worker's connection), and the per-sample attribute and date arrays (one row per sample). At
+Hartwig scale building the derived files takes ~20 s, which the first researcher after a
+server start would otherwise wait through. `onconode serve` opens them in the background
+at start for the versions researchers ask about (the latest freeze and the current
+version); a question that arrives earlier waits for the registry's lock and then finds
+them built. No copy of the events is read into a worker's heap.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from onconode.analysis import alterations, cohort_memory, frequency_memory, summary, survival_data
+from onconode.analysis import alterations, summary, survival_data
 
 log = logging.getLogger(__name__)
 
@@ -29,11 +33,11 @@ def warm(snap: Any) -> None:
     alterations.events(snap)
     alterations.drivers(snap)
     alterations.profiles(snap)
+    alterations.gene_pairs(snap)
+    alterations.gene_codes(snap)
     summary.all_sample_attributes_frame(snap)
     survival_data.all_sample_dates_frame(snap)
     survival_data.sample_days(snap)
-    cohort_memory.warm(snap)
-    frequency_memory.warm(snap)
 
 
 _LIBC = ctypes.CDLL(ctypes.util.find_library("c") or None)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pyarrow as pa
+import ibis
 import pytest
 
 from onconode.analysis import cohort as cohorts
@@ -54,8 +55,7 @@ def test_a_localized_node_holds_no_harmonized_codes_and_the_mapping_gives_them_b
 
 
 def test_a_harmonized_view_shares_the_store_caches_of_unmapped_tables_and_bypasses_the_mapped(nodes):
-    from onconode.analysis import alterations, cohort_memory
-    from onconode.analysis.materialized import materialized_arrow
+    from onconode.analysis import alterations, materialized
 
     for name, (expected, _, store) in nodes.items():
         raw = store.snapshot()
@@ -64,13 +64,13 @@ def test_a_harmonized_view_shares_the_store_caches_of_unmapped_tables_and_bypass
         assert expected["crc_kras"], "the check needs KRAS-mutated colorectal patients"
         assert cohorts.evaluate(view, KRAS_IN_COLORECTAL).patient_ids == expected["crc_kras"], name
         assert set(cohorts.evaluate_sql(view, KRAS_IN_COLORECTAL)[1]) == expected["crc_kras"], name
-        # the alteration events read no mapped table: the view uses the store's own copy
-        events_of_view = materialized_arrow(view, "alteration_events", lambda: alterations._sorted_events(view))
-        assert events_of_view is not None
-        assert events_of_view is materialized_arrow(raw, "alteration_events", lambda: alterations._sorted_events(raw))
+        # the alteration events read no mapped table: the view uses the store's own table
+        events_of_view = alterations.events(view)
+        assert events_of_view.get_name() == alterations.events(raw).get_name()
+        assert "_onconode_cache_alteration_events_" in events_of_view.get_name()
         # the samples and drugs are mapped: never served from (or kept under) the store's key
-        assert materialized_arrow(view, "cohort_samples", lambda: cohort_memory._sample_table(view)) is None
-        assert materialized_arrow(view, "cohort_treatment_drugs", lambda: cohort_memory._drug_table(view)) is None
+        samples = materialized.materialized(view, "harmonized_samples", lambda: view.table("sample").select("sample_id"))
+        assert "_onconode_cache_" not in ibis.to_sql(samples, dialect="duckdb")
 
 
 def test_a_federated_model_over_localized_nodes_equals_the_model_before_localization(nodes):
