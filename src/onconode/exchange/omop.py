@@ -75,9 +75,11 @@ MAPPING: tuple[Mapping, ...] = (
     Mapping("fusion.reported", "measurement.measurement_source_value", "reported fusions: 'FIVE::THREE fusion'"),
 )
 
-READS: dict[str, str] = {table: "" for table in sorted({m.source.split(".")[0] for m in MAPPING} | {"dataset"})}
-"""The model tables the export reads (exchange.run narrows a freeze to them and counts the
-rest): reading every table of a freeze takes about three times as long for the same files."""
+READS: dict[str, str] = {table: "" for table in sorted({m.source.split(".")[0] for m in MAPPING} | {"dataset"})} | {
+    "somatic_variant": "reported", "fusion": "reported"}
+"""The model rows the export reads (exchange.run narrows a freeze to them and counts the
+rest): only reported variants and fusions are written, and reading all 68 million variants
+of the 2,000-patient demo into Python took 408 s and 6.7 GB where the reported ones take seconds."""
 
 REQUIRED: tuple[Required, ...] = (
     Required("persons have a year of birth", "patient.birth_year"),  # person.year_of_birth is NOT NULL: a patient without it is not exported

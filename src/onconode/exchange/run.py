@@ -22,7 +22,9 @@ from onconode.exchange.patients import freeze_relations, iter_patients
 from onconode.exchange.report import ExportReport
 from onconode.model import TABLES_BY_NAME
 from onconode.progress import Progress, silent
-from onconode.store.store import Store
+from onconode.store.store import Store, duckdb_settings
+
+EXPORT_DUCKDB = {"memory_limit": "1GB", "threads": "2"}  # an export streams patients: DuckDB's buffers need not grow with the store
 
 REPORT = "report.json"
 
@@ -73,6 +75,12 @@ def write_format(con: duckdb.DuckDBPyConnection, relations: dict[str, str], name
                  report: ExportReport, progress: Progress = silent) -> ExportReport:
     """Format `name`'s files and report.json in `folder` (which exists), from `relations`."""
     check_format(name)
+    with duckdb_settings(con, EXPORT_DUCKDB):
+        return _write_format(con, relations, name, folder, report, progress)
+
+
+def _write_format(con: duckdb.DuckDBPyConnection, relations: dict[str, str], name: str, folder: Path,
+                  report: ExportReport, progress: Progress) -> ExportReport:
     relations = _narrowed(con, relations, name, report)
     total = con.execute(f"SELECT count(*) FROM ({relations['patient']})").fetchone()[0]
     with progress(f"exporting {name}", total) as advance:
