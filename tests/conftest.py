@@ -104,3 +104,19 @@ def page(chromium, request: pytest.FixtureRequest):
         pg.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-last.png"), full_page=True)
     finally:
         context.close()
+
+
+BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b0003000000000000000000")  # htslib's end-of-file block
+
+
+def bgzf_bytes(data: bytes) -> bytes:
+    """`data` as a complete BGZF file (as bgzip writes it: htslib through pysam, EOF block last)."""
+    import tempfile
+
+    from pysam.libcbgzf import BGZFile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "data.gz"
+        with BGZFile(str(path), "wb") as f:
+            f.write(data)
+        return path.read_bytes()

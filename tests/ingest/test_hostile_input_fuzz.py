@@ -20,11 +20,12 @@ from onconode.ingest.maf import ingest_maf
 from onconode.ingest.phenopackets import ingest_phenopackets
 from onconode.ingest.problems import IngestError
 from onconode.ingest.vcf import ingest_vcf
-from onconode.release import bgzf
 from onconode.store import Store
 from test_clinical import GOOD as CLINICAL
 from test_maf import BRAF, COLUMNS
 from test_vcf import HEADER
+
+from tests.conftest import bgzf_bytes
 
 BGZF_EOF_BYTES = 28   # the empty block that ends a BGZF file (SAM/BAM specification, 4.1.2)
 FUZZ = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
@@ -63,7 +64,7 @@ def loaded_text_is_clean(store: Store) -> None:
 def test_vcf_cut_anywhere_with_any_contig_and_nul_only_loads_clean_rows_or_refuses(tmp_path_factory, records, bgzipped, cut, keep_whole):
     folder = tmp_path_factory.mktemp("vcf")
     text = (HEADER + "\n".join(records) + "\n").encode()
-    data = bgzf.compress(text)[0] if bgzipped else gzip.compress(text)
+    data = bgzf_bytes(text) if bgzipped else gzip.compress(text)
     whole = len(data)
     if not keep_whole:   # cut=1.0 kept every byte: hypothesis found it, and the test then demanded a refusal
         data = data[: int(len(data) * cut)]

@@ -11,9 +11,10 @@ import pytest
 from onconode.ingest.maf import ingest_maf
 from onconode.ingest.problems import IngestError
 from onconode.ingest.vcf import ingest_vcf
-from onconode.release import bgzf
 from test_maf import BRAF, COLUMNS
 from test_vcf import HEADER
+
+from tests.conftest import BGZF_EOF, bgzf_bytes
 
 RECORDS = 20_000  # several 64 KB BGZF blocks
 BODY = "".join(f"1\t{1000 + 7 * i}\t.\tA\tT\t900\tPASS\tPURPLE_AF=0.6\tGT:AD:DP\t0/0:30,0:30\t0/1:40,60:100\n" for i in range(RECORDS))
@@ -23,7 +24,7 @@ CSQ_HEADER = HEADER.replace("##INFO=<ID=IMPACT,Number=10,Type=String,Description
 
 @pytest.fixture(scope="module")
 def whole_bgzf(tmp_path_factory) -> bytes:
-    return bgzf.compress((HEADER + BODY).encode())[0]
+    return bgzf_bytes((HEADER + BODY).encode())
 
 
 def refused(store, path: Path) -> str:
@@ -37,7 +38,7 @@ def refused(store, path: Path) -> str:
 
 def _good(folder: Path) -> Path:
     path = folder / "good.vcf.gz"
-    path.write_bytes(bgzf.compress((HEADER + BODY[:200]).encode())[0])
+    path.write_bytes(bgzf_bytes((HEADER + BODY[:200]).encode()))
     return path
 
 
@@ -52,7 +53,7 @@ def test_a_bgzf_vcf_cut_anywhere_is_refused_as_truncated(store, tmp_path, whole_
 def test_a_bgzf_vcf_missing_only_its_end_block_is_not_loaded_short(store, tmp_path, whole_bgzf):
     # Cut at a block boundary: every block inflates cleanly, so only the missing end block tells.
     path = tmp_path / "cut.vcf.gz"
-    path.write_bytes(whole_bgzf[:-len(bgzf.EOF)])
+    path.write_bytes(whole_bgzf[:-len(BGZF_EOF)])
     assert "does not end with BGZF's end-of-file block" in refused(store, path)
 
 
@@ -79,7 +80,7 @@ def test_a_plain_gzip_vcf_cut_in_the_body_names_the_first_line_it_could_not_read
 def test_a_bgzf_maf_missing_its_end_is_refused(store, tmp_path):
     text = "\t".join(COLUMNS) + "\n" + "\t".join(BRAF) + "\n"
     path = tmp_path / "m.maf.gz"
-    path.write_bytes(bgzf.compress(text.encode())[0][:-len(bgzf.EOF)])
+    path.write_bytes(bgzf_bytes(text.encode())[:-len(BGZF_EOF)])
     with pytest.raises(IngestError, match="truncated BGZF/gzip data"):
         ingest_maf(store, path, ref_genome=None)
     assert store.current_version == 0
