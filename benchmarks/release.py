@@ -108,6 +108,7 @@ def main() -> None:
     from tests.release.conftest import FREEZE, active_dar, make_env
 
     store_home = existing_store(args.store) if args.store else store_for(args.store_patients, args.variants_per_sample)
+    WORK.mkdir(parents=True, exist_ok=True)  # --store skips the synthetic store that used to create it
     node = Path(tempfile.mkdtemp(prefix="release-node-", dir=WORK))
     env = make_env(store_home, node)
     definition, approx = cohort_of_about(env.store, args.release_patients)
