@@ -5,11 +5,13 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
 import pytest
+from pysam.libcbgzf import BGZFile
 
 from onconode.store import Store
 
@@ -111,10 +113,6 @@ BGZF_EOF = bytes.fromhex("1f8b08040000000000ff0600424302001b00030000000000000000
 
 def bgzf_bytes(data: bytes) -> bytes:
     """`data` as a complete BGZF file (as bgzip writes it: htslib through pysam, EOF block last)."""
-    import tempfile
-
-    from pysam.libcbgzf import BGZFile
-
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "data.gz"
         with BGZFile(str(path), "wb") as f:
